@@ -1,0 +1,122 @@
+/**
+ * Error classes and codes. Every error thrown from src/ is a BpfmapError with a stable `code`.
+ * Identify errors by `name === 'BpfmapError'` and `code`, never by instanceof, so that two copies of
+ * the package still agree (see isBpfmapError).
+ */
+
+export const ERROR_CODE = {
+  ELF_MALFORMED: 'ELF_MALFORMED',
+  BTF_MALFORMED: 'BTF_MALFORMED',
+  BTF_UNSUPPORTED: 'BTF_UNSUPPORTED',
+  MAP_DEF_INVALID: 'MAP_DEF_INVALID',
+  SCHEMA_INVALID: 'SCHEMA_INVALID',
+  VALUE_INVALID: 'VALUE_INVALID',
+  VALUE_RANGE: 'VALUE_RANGE',
+  MAP_INCOMPATIBLE: 'MAP_INCOMPATIBLE',
+  MAP_NOT_FOUND: 'MAP_NOT_FOUND',
+  AMBIGUOUS: 'AMBIGUOUS',
+  KEY_NOT_FOUND: 'KEY_NOT_FOUND',
+  KEY_EXISTS: 'KEY_EXISTS',
+  NOT_FOUND: 'NOT_FOUND',
+  PERMISSION: 'PERMISSION',
+  NOT_SUPPORTED: 'NOT_SUPPORTED',
+  MAP_FULL: 'MAP_FULL',
+  SYSCALL: 'SYSCALL',
+  USAGE: 'USAGE',
+  IO: 'IO',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
+
+/** CLI exit codes (documented in the README). */
+export const EXIT = {
+  OK: 0,
+  INTERNAL: 1,
+  USAGE: 2,
+  NOT_FOUND: 3,
+  PERMISSION: 4,
+  INVALID: 5,
+  KERNEL: 6,
+} as const;
+
+const EXIT_BY_CODE: Record<ErrorCode, number> = {
+  ELF_MALFORMED: EXIT.INVALID,
+  BTF_MALFORMED: EXIT.INVALID,
+  BTF_UNSUPPORTED: EXIT.INVALID,
+  MAP_DEF_INVALID: EXIT.INVALID,
+  SCHEMA_INVALID: EXIT.INVALID,
+  VALUE_INVALID: EXIT.INVALID,
+  VALUE_RANGE: EXIT.INVALID,
+  MAP_INCOMPATIBLE: EXIT.INVALID,
+  MAP_NOT_FOUND: EXIT.NOT_FOUND,
+  AMBIGUOUS: EXIT.USAGE,
+  KEY_NOT_FOUND: EXIT.NOT_FOUND,
+  KEY_EXISTS: EXIT.KERNEL,
+  NOT_FOUND: EXIT.NOT_FOUND,
+  PERMISSION: EXIT.PERMISSION,
+  NOT_SUPPORTED: EXIT.KERNEL,
+  MAP_FULL: EXIT.KERNEL,
+  SYSCALL: EXIT.KERNEL,
+  USAGE: EXIT.USAGE,
+  IO: EXIT.NOT_FOUND,
+  INTERNAL: EXIT.INTERNAL,
+};
+
+export function exitCodeFor(code: string): number {
+  return (EXIT_BY_CODE as Record<string, number>)[code] ?? EXIT.INTERNAL;
+}
+
+export class BpfmapError extends Error {
+  override readonly name = 'BpfmapError';
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Malformed ELF input; `offset` is the file offset where the problem was found, if known. */
+export class ElfError extends BpfmapError {
+  readonly offset: number | undefined;
+  constructor(message: string, offset?: number) {
+    super(ERROR_CODE.ELF_MALFORMED, message);
+    this.offset = offset;
+  }
+}
+
+/** Malformed or unsupported BTF; `typeId` names the type when known. */
+export class BtfError extends BpfmapError {
+  readonly typeId: number | undefined;
+  constructor(message: string, typeId?: number, code: ErrorCode = ERROR_CODE.BTF_MALFORMED) {
+    super(code, message);
+    this.typeId = typeId;
+  }
+}
+
+/** A bad value for a key/value; `path` is like `value.rules[3].dstPortEnd`. Message starts with the path. */
+export class ValueError extends BpfmapError {
+  readonly path: string;
+  constructor(path: string, message: string, code: ErrorCode = ERROR_CODE.VALUE_INVALID) {
+    super(code, path ? `${path}: ${message}` : message);
+    this.path = path;
+  }
+}
+
+/** A failed bpf() call. */
+export class SyscallError extends BpfmapError {
+  readonly errno: number;
+  readonly errnoName: string;
+  readonly command: string;
+  constructor(code: ErrorCode, message: string, errno: number, errnoName: string, command: string) {
+    super(code, message);
+    this.errno = errno;
+    this.errnoName = errnoName;
+    this.command = command;
+  }
+}
+
+export function isBpfmapError(e: unknown): e is BpfmapError {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'BpfmapError' &&
+    typeof (e as { code?: unknown }).code === 'string';
+}
