@@ -1,0 +1,99 @@
+/**
+ * Batch commands: MAP_LOOKUP_BATCH, MAP_LOOKUP_AND_DELETE_BATCH, MAP_UPDATE_BATCH, MAP_DELETE_BATCH.
+ * attr (batch): in_batch u64 @0, out_batch u64 @8, keys u64 @16, values u64 @24, count u32 @32,
+ * map_fd u32 @36, elem_flags u64 @40, flags u64 @48 (56 bytes).
+ */
+import { Attr } from './attr.js';
+import { bpf, bpfErrno, Scratch } from './binding.js';
+import { BPF_CMD } from './constants.js';
+import { ERRNO } from './errno.js';
+import { fail, subjectOf } from './fail.js';
+
+const BATCH_ATTR_SIZE = 56;
+const keysBuf = new Scratch();
+const valuesBuf = new Scratch();
+const inBuf = new Scratch();
+const outBuf = new Scratch();
+
+export interface BatchResult {
+  /** Number of entries returned. */
+  count: number;
+  /** count * keySize bytes. */
+  keys: Uint8Array;
+  /** count * valueSize bytes (valueSize: the per-CPU size for per-CPU maps). */
+  values: Uint8Array;
+  /** Cursor to pass as `inBatch` for the next call; null when the map has no more entries. */
+  next: Uint8Array | null;
+}
+
+/**
+ * One batch of up to `maxCount` entries, starting after the opaque cursor `inBatch` (null: from the
+ * beginning). `batchTokenSize` is the cursor size (the key size for hash maps; 4 is enough for
+ * arrays, but the key size is always safe). ENOENT with a count is the end of the map, not an error.
+ */
+export function mapLookupBatch(fd: number, inBatch: Uint8Array | null, maxCount: number, keySize: number,
+  valueSize: number, subject?: string, andDelete = false): BatchResult {
+  const tokenSize = Math.max(keySize, 4);
+  const inAddr = inBatch === null ? 0 : inBuf.put(inBatch);
+  const outAddr = outBuf.ensure(tokenSize);
+  const kAddr = keysBuf.ensure(maxCount * keySize);
+  const vAddr = valuesBuf.ensure(maxCount * valueSize);
+  const attr = new Attr(BATCH_ATTR_SIZE).u64(0, inAddr).u64(8, outAddr).u64(16, kAddr).u64(24, vAddr)
+    .u32(32, maxCount).u32(36, fd);
+  const cmd = andDelete ? BPF_CMD.MAP_LOOKUP_AND_DELETE_BATCH : BPF_CMD.MAP_LOOKUP_BATCH;
+  let done = false;
+  if (bpf(cmd, attr) < 0) {
+    if (bpfErrno() !== ERRNO.ENOENT) fail(andDelete ? 'MAP_LOOKUP_AND_DELETE_BATCH' : 'MAP_LOOKUP_BATCH', subjectOf(fd, subject));
+    done = true;
+  }
+  const count = attr.getU32(32);
+  return {
+    count,
+    keys: keysBuf.bytes.slice(0, count * keySize),
+    values: valuesBuf.bytes.slice(0, count * valueSize),
+    next: done ? null : outBuf.bytes.slice(0, tokenSize),
+  };
+}
+
+export function mapLookupAndDeleteBatch(fd: number, inBatch: Uint8Array | null, maxCount: number, keySize: number,
+  valueSize: number, subject?: string): BatchResult {
+  return mapLookupBatch(fd, inBatch, maxCount, keySize, valueSize, subject, true);
+}
+
+/**
+ * Writes `count` entries (keys packed at keySize, values at valueSize). Returns how many were written
+ * before an error; throws when the kernel refused one (the error's `done` tells how many went in).
+ */
+export function mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array, count: number,
+  elemFlags: number | bigint = 0, subject?: string): number {
+  const kAddr = keysBuf.put(keys);
+  const vAddr = valuesBuf.put(values);
+  const attr = new Attr(BATCH_ATTR_SIZE).u64(16, kAddr).u64(24, vAddr).u32(32, count).u32(36, fd)
+    .u64(40, BigInt(elemFlags));
+  if (bpf(BPF_CMD.MAP_UPDATE_BATCH, attr) < 0) {
+    const done = attr.getU32(32);
+    try {
+      fail('MAP_UPDATE_BATCH', subjectOf(fd, subject));
+    } catch (e) {
+      (e as { done?: number }).done = done;
+      throw e;
+    }
+  }
+  return attr.getU32(32);
+}
+
+/** Deletes `count` keys (packed at keySize). Returns how many were deleted; see mapUpdateBatch. */
+export function mapDeleteBatch(fd: number, keys: Uint8Array, count: number, subject?: string): number {
+  const kAddr = keysBuf.put(keys);
+  const attr = new Attr(BATCH_ATTR_SIZE).u64(16, kAddr).u32(32, count).u32(36, fd);
+  if (bpf(BPF_CMD.MAP_DELETE_BATCH, attr) < 0) {
+    const done = attr.getU32(32);
+    try {
+      fail('MAP_DELETE_BATCH', subjectOf(fd, subject));
+    } catch (e) {
+      (e as { done?: number }).done = done;
+      throw e;
+    }
+  }
+  return attr.getU32(32);
+}

@@ -1,0 +1,26 @@
+/**
+ * The bpf() syscall layer: one thin wrapper per command, errno mapping, fds, possible CPUs.
+ * koffi is loaded on the first call, never at import.
+ */
+export { SYS_BPF, sysBpfNumber } from './arch.js';
+export { BPF_CMD, BPF_MAP_TYPE, BPF_UPDATE, BPF_F, BPF_OBJ_NAME_LEN, mapTypeName, mapTypeId } from './constants.js';
+export type { BpfCmdName } from './constants.js';
+export { ERRNO, errnoName, classifyErrno, syscallError } from './errno.js';
+export type { ErrorContext } from './errno.js';
+export { closeFd, withFd } from './fd.js';
+export { objGet, objPin } from './obj.js';
+export { mapCreate } from './map-create.js';
+export type { MapCreateAttr } from './map-create.js';
+export {
+  mapLookupElem, mapLookupElemInto, mapUpdateElem, mapDeleteElem, mapGetNextKey, mapLookupAndDeleteElem, mapFreeze,
+} from './map-elem.js';
+export { mapGetNextId, mapGetFdById, btfGetFdById, progGetFdById } from './ids.js';
+export { objGetInfoByFd, btfGetInfoByFd } from './info.js';
+export type { MapInfo } from './info.js';
+export { btfLoad } from './btf-load.js';
+export { mapLookupBatch, mapLookupAndDeleteBatch, mapUpdateBatch, mapDeleteBatch } from './batch.js';
+export type { BatchResult } from './batch.js';
+export { progTestRun } from './prog-test-run.js';
+export type { ProgTestRunResult } from './prog-test-run.js';
+export { possibleCpus, parseCpuList, perCpuStride, perCpuValueSize, POSSIBLE_CPUS_PATH } from './cpus.js';
+export { ElemHandle } from './elem-handle.js';

@@ -1,0 +1,30 @@
+/**
+ * OBJ_PIN and OBJ_GET. attr: pathname u64 @0, bpf_fd u32 @8, file_flags u32 @12.
+ */
+import { Attr } from './attr.js';
+import { addressOf, bpf } from './binding.js';
+import { BPF_CMD } from './constants.js';
+import { fail } from './fail.js';
+
+function cPath(path: string): Uint8Array {
+  const enc = new TextEncoder().encode(path);
+  const b = new Uint8Array(new ArrayBuffer(enc.byteLength + 1));
+  b.set(enc);
+  return b;
+}
+
+/** Opens the object pinned at `path`; returns its fd. fileFlags: BPF_F_RDONLY 8, BPF_F_WRONLY 16. */
+export function objGet(path: string, fileFlags = 0): number {
+  const p = cPath(path);
+  const attr = new Attr(16).u64(0, addressOf(p)).u32(12, fileFlags);
+  const fd = bpf(BPF_CMD.OBJ_GET, attr);
+  if (fd < 0) fail('OBJ_GET', { path, subject: `'${path}'` });
+  return fd;
+}
+
+/** Pins the object behind `fd` at `path` (in bpffs). */
+export function objPin(fd: number, path: string): void {
+  const p = cPath(path);
+  const attr = new Attr(16).u64(0, addressOf(p)).u32(8, fd);
+  if (bpf(BPF_CMD.OBJ_PIN, attr) < 0) fail('OBJ_PIN', { path, subject: `'${path}'` });
+}
