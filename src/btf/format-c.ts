@@ -1,0 +1,125 @@
+/**
+ * `bpfmap types OBJ [NAME]`: C-like declarations annotated with offsets and sizes, e.g.
+ * `struct rule { /* size 12 *\/ __u32 ruleId; /* offset 0, size 4 *\/ ... };`.
+ */
+import { BtfError, ERROR_CODE } from '../errors.js';
+import type { Btf } from './btf.js';
+import { BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
+
+function tagged(btf: Btf, id: number): string {
+  const k = btf.kind(id);
+  const n = btf.name(id);
+  if (k === K.STRUCT) return `struct ${n}`;
+  if (k === K.UNION) return `union ${n}`;
+  if (k === K.ENUM || k === K.ENUM64) return `enum ${n}`;
+  if (k === K.FWD) return `${btf.type(id).fwdKind} ${n}`;
+  return n;
+}
+
+/** `T name` for a type id, with arrays, pointers and function pointers spelled as C does. */
+function declarator(btf: Btf, id: number, name: string, indent: string, depth: number): string {
+  if (depth > MAX_DEPTH) throw new BtfError(`BTF type ${id}: nesting deeper than ${MAX_DEPTH}`, id);
+  const k = btf.kind(id);
+  const sep = name ? ` ${name}` : '';
+  switch (k) {
+    case 0: return `void${sep}`;
+    case K.PTR: {
+      const t = btf.raw.sizeType(id);
+      if (btf.kind(t) === K.FUNC_PROTO) return proto(btf, t, `(*${name})`, indent, depth + 1);
+      return declarator(btf, t, `*${name}`, indent, depth + 1);
+    }
+    case K.ARRAY: {
+      const inner = name.startsWith('*') ? `(${name})` : name;
+      return declarator(btf, btf.raw.u32(id, 0), `${inner}[${btf.raw.u32(id, 8)}]`, indent, depth + 1);
+    }
+    case K.CONST: case K.VOLATILE: case K.RESTRICT: {
+      const q = k === K.CONST ? 'const' : k === K.VOLATILE ? 'volatile' : 'restrict';
+      const t = btf.raw.sizeType(id);
+      if (k === K.RESTRICT || btf.kind(t) === K.PTR) return declarator(btf, t, `${q} ${name}`.trim(), indent, depth + 1);
+      return `${q} ${declarator(btf, t, name, indent, depth + 1)}`;
+    }
+    case K.TYPE_TAG: return declarator(btf, btf.raw.sizeType(id), name, indent, depth + 1);
+    case K.FUNC_PROTO: return proto(btf, id, name, indent, depth + 1);
+    case K.STRUCT: case K.UNION: case K.ENUM: case K.ENUM64:
+      if (btf.name(id) === '') return `${body(btf, id, indent, depth + 1)}${sep}`;
+      return `${tagged(btf, id)}${sep}`;
+    default: return `${tagged(btf, id) || kindName(k).toLowerCase()}${sep}`;
+  }
+}
+
+function proto(btf: Btf, id: number, name: string, indent: string, depth: number): string {
+  const params = btf.type(id).params.map((p) => (p.typeId === 0 ? '...' : declarator(btf, p.typeId, p.name, indent, depth + 1)));
+  return declarator(btf, btf.raw.sizeType(id), `${name}(${params.join(', ') || 'void'})`, indent, depth + 1);
+}
+
+function body(btf: Btf, id: number, indent: string, depth: number): string {
+  const t = btf.type(id);
+  const head = t.name ? `${tagged(btf, id)} ` : `${t.kind === 'enum64' ? 'enum' : t.kind} `;
+  const inner = `${indent}\t`;
+  if (t.btfKind === K.ENUM || t.btfKind === K.ENUM64) {
+    const vals = t.values.map((v) => `${inner}${v.name} = ${v.value},`);
+    return `${head}{ /* size ${t.size}${t.kindFlag ? ', signed' : ''} */\n${vals.join('\n')}${vals.length ? '\n' : ''}${indent}}`;
+  }
+  const lines = t.members.map((m) => {
+    let bitOff = m.bitOffset;
+    let bits = m.bitfieldSize;
+    if (!bits) {
+      const r = btf.resolve(m.typeId);
+      if (btf.kind(r) === K.INT) {
+        const it = btf.type(r);
+        if (it.intOffset !== 0 || it.intBits !== it.size! * 8) { bitOff += it.intOffset; bits = it.intBits; }
+      }
+    }
+    const decl = declarator(btf, m.typeId, m.name, inner, depth + 1);
+    let size: number | string;
+    try { size = btf.sizeOf(m.typeId); } catch { size = '?'; }
+    const where = bits
+      ? `offset ${Math.floor(bitOff / 8)}, bit ${bitOff % 8}, bits ${bits}`
+      : `offset ${bitOff / 8}, size ${size}`;
+    return `${inner}${decl}${bits ? `: ${bits}` : ''}; /* ${where} */`;
+  });
+  return `${head}{ /* size ${t.size} */\n${lines.join('\n')}${lines.length ? '\n' : ''}${indent}}`;
+}
+
+/** The declaration of one type id. */
+export function formatTypeC(btf: Btf, id: number): string {
+  const t = btf.type(id);
+  switch (t.btfKind) {
+    case K.STRUCT: case K.UNION: case K.ENUM: case K.ENUM64:
+      return `${body(btf, id, '', 0)};`;
+    case K.TYPEDEF: {
+      let size = '';
+      try { size = ` /* size ${btf.sizeOf(id)} */`; } catch { /* no size (function types) */ }
+      return `typedef ${declarator(btf, t.targetId, t.name, '', 0)};${size}`;
+    }
+    case K.FWD: return `${t.fwdKind} ${t.name};`;
+    case K.INT: case K.FLOAT: return `/* ${t.kind} */ ${t.name}; /* size ${t.size} */`;
+    case K.FUNC: return `${t.linkage === 'static' ? 'static ' : ''}${declarator(btf, t.targetId, t.name, '', 0)};`;
+    case K.VAR: return `${t.linkage === 'static' ? 'static ' : ''}${declarator(btf, t.targetId, t.name, '', 0)};`;
+    case K.DATASEC: {
+      const vars = t.vars.map((v) => `\t${declarator(btf, btf.type(v.typeId).targetId, btf.name(v.typeId), '\t', 0)}; /* offset ${v.offset}, size ${v.size} */`);
+      return `SEC("${t.name}") { /* size ${t.size} */\n${vars.join('\n')}${vars.length ? '\n' : ''}};`;
+    }
+    default: return `/* ${kindName(t.btfKind)} ${t.name || '(anon)'} (id ${id}) */`;
+  }
+}
+
+/**
+ * Declarations of every named struct, union, enum, typedef and DATASEC (no name), or of the types
+ * called `name` (error if there is none).
+ */
+export function formatTypesC(btf: Btf, name?: string): string {
+  const out: string[] = [];
+  if (name !== undefined) {
+    const ids = btf.idsByName(name).filter((id) => btf.kind(id) !== K.DECL_TAG);
+    if (ids.length === 0) throw new BtfError(`type '${name}': not found in the BTF`, undefined, ERROR_CODE.NOT_FOUND);
+    for (const id of ids) out.push(formatTypeC(btf, id));
+  } else {
+    for (let id = 1; id <= btf.typeCount; id++) {
+      const k = btf.kind(id);
+      if ((k === K.STRUCT || k === K.UNION || k === K.ENUM || k === K.ENUM64 || k === K.TYPEDEF) && btf.name(id) !== '') out.push(formatTypeC(btf, id));
+      else if (k === K.DATASEC) out.push(formatTypeC(btf, id));
+    }
+  }
+  return `${out.join('\n\n')}\n`;
+}

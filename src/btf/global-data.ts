@@ -1,0 +1,70 @@
+/**
+ * Global data sections (.data, .rodata, .bss, .data.*, .rodata.*) as single-entry array maps, the way
+ * libbpf creates them: key u32, value = the section's variables at their offsets (a struct named after
+ * the section), BTF value type = the DATASEC, map_flags rdonly_prog for .rodata* and mmapable when a
+ * variable is global. The kernel name follows libbpf: `<obj name up to 8 chars><section>` for .data,
+ * .rodata, .bss; the section name alone for custom `.data.*` / `.rodata.*`; 15 chars at most, and any
+ * character other than [A-Za-z0-9_.] replaced by '_'.
+ */
+import type { ElfFile } from '../elf/index.js';
+import { SHT } from '../elf/index.js';
+import type { MapSchema, TypeNode } from './schema-types.js';
+import type { Btf } from './btf.js';
+import { BTF_KIND as K } from './kinds.js';
+import { BPF_MAP_TYPE } from './map-constants.js';
+import { buildMapSchema, bytesNode, KERNEL_NAME_LEN, U32_NODE } from './map-schema.js';
+
+const F_RDONLY_PROG = 1 << 7;
+const F_MMAPABLE = 1 << 10;
+
+export function isGlobalDataSection(name: string): boolean {
+  return name === '.data' || name === '.rodata' || name === '.bss' || name.startsWith('.data.') || name.startsWith('.rodata.');
+}
+
+/** libbpf's object name: the file's base name up to the first '.', at most 15 characters. */
+export function libbpfObjectName(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? '';
+  const dot = base.indexOf('.');
+  return (dot < 0 ? base : base.slice(0, dot)).slice(0, KERNEL_NAME_LEN);
+}
+
+/** libbpf's kernel name of a global-data map (internal_map_name). */
+export function internalMapName(objName: string, section: string): string {
+  const sfxLen = Math.min(Math.max(7, section.length), KERNEL_NAME_LEN);
+  const custom = section.indexOf('.', 1) >= 0;
+  const pfxLen = custom ? 0 : Math.min(KERNEL_NAME_LEN - sfxLen, objName.length);
+  return (objName.slice(0, pfxLen) + section.slice(0, sfxLen)).replace(/[^A-Za-z0-9_.]/g, '_');
+}
+
+export function parseGlobalData(elf: ElfFile, btf: Btf | null, objName: string): MapSchema[] {
+  const out: MapSchema[] = [];
+  for (const sec of elf.sections) {
+    if (!isGlobalDataSection(sec.name) || sec.size === 0) continue;
+    if (sec.type !== SHT.PROGBITS && sec.type !== SHT.NOBITS) continue;
+    const ds = btf?.findByName(sec.name, K.DATASEC);
+    let value: TypeNode = bytesNode(sec.size);
+    let mmapable = false;
+    if (btf && ds) {
+      const node = btf.typeNode(ds.id);
+      value = { ...node, size: sec.size } as TypeNode;
+      mmapable = ds.vars.some((v) => btf.kind(v.typeId) === K.VAR && btf.type(v.typeId).linkage === 'global');
+    }
+    const rodata = sec.name === '.rodata' || sec.name.startsWith('.rodata.');
+    out.push(buildMapSchema({
+      name: sec.name,
+      kernelName: internalMapName(objName, sec.name),
+      section: sec.name,
+      type: BPF_MAP_TYPE.ARRAY,
+      keySize: 4,
+      valueSize: sec.size,
+      maxEntries: 1,
+      mapFlags: (rodata ? F_RDONLY_PROG : 0) | (mmapable ? F_MMAPABLE : 0),
+      pinning: 'none',
+      key: U32_NODE,
+      value,
+      btfKeyTypeId: 0,
+      btfValueTypeId: ds ? ds.id : 0,
+    }));
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+/**
+ * The BTF string table. Stage 2 of validation: it must start and end with NUL. Names are decoded lazily
+ * and cached by offset; a pure-ASCII table is decoded once (latin1) and sliced.
+ */
+import { BtfError } from '../errors.js';
+
+export class StringTable {
+  readonly bytes: Uint8Array;
+  private readonly ascii: string | null;
+  private readonly cache = new Map<number, string>();
+  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    if (bytes.byteLength === 0) throw new BtfError('BTF strings: expected a string section starting with NUL, got an empty one');
+    if (bytes[0] !== 0) throw new BtfError(`BTF strings: expected the first byte to be NUL, got 0x${bytes[0]!.toString(16)}`);
+    if (bytes[bytes.byteLength - 1] !== 0) throw new BtfError('BTF strings: expected the string section to end with NUL');
+    let ascii = true;
+    for (let i = 0; i < bytes.byteLength; i++) if (bytes[i]! >= 0x80) { ascii = false; break; }
+    this.ascii = ascii ? latin1(bytes) : null;
+  }
+
+  get length(): number {
+    return this.bytes.byteLength;
+  }
+
+  isValid(off: number): boolean {
+    return off < this.bytes.byteLength;
+  }
+
+  /** The NUL-terminated string at `off` (callers validated `off` in the references stage). */
+  get(off: number): string {
+    if (off === 0) return '';
+    if (this.ascii !== null) {
+      const end = this.ascii.indexOf('\0', off);
+      return this.ascii.slice(off, end);
+    }
+    let s = this.cache.get(off);
+    if (s === undefined) {
+      const end = this.bytes.indexOf(0, off);
+      s = this.decoder.decode(this.bytes.subarray(off, end));
+      this.cache.set(off, s);
+    }
+    return s;
+  }
+}
+
+function latin1(b: Uint8Array): string {
+  if (typeof Buffer !== 'undefined') return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+  let s = '';
+  for (let i = 0; i < b.byteLength; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+  return s;
+}

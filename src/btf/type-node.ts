@@ -1,0 +1,142 @@
+/**
+ * Schema conversion: BTF type -> TypeNode. Qualifiers (const, volatile, restrict, type_tag) are
+ * stripped, the outermost typedef name is kept as `name`, `__be16/__be32/__be64` anywhere in the
+ * typedef chain mark an int `byteOrder: 'big'`, and bitfields from both encodings (kind_flag member
+ * offsets, INT bit offset / nr_bits) become Field.bitOffset / bitSize.
+ */
+import { BtfError } from '../errors.js';
+import type { Field, TypeNode } from './schema-types.js';
+import { BTF_INT, BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
+import type { Btf } from './btf.js';
+
+const BIG_ENDIAN_TYPEDEFS = new Set(['__be16', '__be32', '__be64']);
+
+interface Ctx { name: string | undefined; big: boolean }
+
+export class TypeNodeBuilder {
+  private readonly btf: Btf;
+  private readonly cache = new Map<number, TypeNode>();
+
+  constructor(btf: Btf) {
+    this.btf = btf;
+  }
+
+  node(id: number): TypeNode {
+    return this.convert(id, 0, { name: undefined, big: false }, id);
+  }
+
+  private deep(root: number, id: number): never {
+    throw new BtfError(`BTF type ${root}: nesting deeper than ${MAX_DEPTH} (at type ${id}); a type refers to itself or is nested too deeply`, root);
+  }
+
+  private convert(id: number, depth: number, ctx: Ctx, root: number): TypeNode {
+    if (depth > MAX_DEPTH) this.deep(root, id);
+    const plain = ctx.name === undefined && !ctx.big;
+    if (plain) {
+      const hit = this.cache.get(id);
+      if (hit) return hit;
+    }
+    const b = this.btf;
+    const kind = b.kind(id);
+    let node: TypeNode;
+    switch (kind) {
+      case K.TYPEDEF: {
+        const n = b.name(id);
+        return this.convert(b.raw.sizeType(id), depth + 1, { name: ctx.name ?? n, big: ctx.big || BIG_ENDIAN_TYPEDEFS.has(n) }, root);
+      }
+      case K.CONST: case K.VOLATILE: case K.RESTRICT: case K.TYPE_TAG:
+        return this.convert(b.raw.sizeType(id), depth + 1, ctx, root);
+      case K.VAR:
+        return this.convert(b.raw.sizeType(id), depth + 1, ctx, root);
+      default:
+        node = this.base(id, depth, ctx, root);
+    }
+    if (plain) this.cache.set(id, node);
+    return node;
+  }
+
+  private base(id: number, depth: number, ctx: Ctx, root: number): TypeNode {
+    const b = this.btf;
+    const t = b.type(id);
+    const name = ctx.name ?? t.name;
+    switch (t.btfKind) {
+      case K.INT: {
+        const enc = t.intEncoding;
+        const size = t.size!;
+        const bits = t.intBits;
+        return {
+          kind: 'int', name, size, signed: (enc & BTF_INT.SIGNED) !== 0,
+          ...(enc & BTF_INT.BOOL ? { encoding: 'bool' as const } : enc & BTF_INT.CHAR ? { encoding: 'char' as const } : {}),
+          ...(ctx.big ? { byteOrder: 'big' as const } : {}),
+          ...(bits !== size * 8 ? { bits } : {}),
+        };
+      }
+      case K.FLOAT:
+        return { kind: 'float', name, size: t.size! };
+      case K.ENUM: case K.ENUM64:
+        return { kind: 'enum', name, size: t.size!, signed: t.kindFlag, values: t.values };
+      case K.PTR:
+        return { kind: 'pointer', name, size: 8, target: this.displayName(t.targetId, depth + 1, root) };
+      case K.ARRAY: {
+        const element = this.convert(t.targetId, depth + 1, { name: undefined, big: false }, root);
+        return { kind: 'array', name, size: element.size * t.nelems, length: t.nelems, element };
+      }
+      case K.STRUCT: case K.UNION: {
+        const fields: Field[] = t.members.map((m) => this.field(m.name, m.typeId, m.bitOffset, m.bitfieldSize, depth + 1, root));
+        return { kind: t.btfKind === K.STRUCT ? 'struct' : 'union', name, size: t.size!, fields };
+      }
+      case K.DATASEC:
+        return {
+          kind: 'struct', name, size: t.size!,
+          fields: t.vars.map((v) => ({ name: b.name(v.typeId), offset: v.offset, type: this.convert(v.typeId, depth + 1, { name: undefined, big: false }, root) })),
+        };
+      case 0:
+        return { kind: 'bytes', name: name || 'void', size: 0 };
+      default:
+        // FWD, FUNC, FUNC_PROTO, DECL_TAG and unknown kinds have no value layout.
+        return { kind: 'bytes', name: name || kindName(t.btfKind).toLowerCase(), size: 0 };
+    }
+  }
+
+  private field(name: string, typeId: number, bitOffset: number, bitfieldSize: number, depth: number, root: number): Field {
+    const type = this.convert(typeId, depth, { name: undefined, big: false }, root);
+    let bitOff = bitOffset;
+    let bitSize = bitfieldSize;
+    if (bitSize === 0) {
+      // Older encoding: the bitfield is described by the INT itself (bit offset and nr_bits).
+      const r = this.btf.resolve(typeId);
+      if (this.btf.kind(r) === K.INT) {
+        const t = this.btf.type(r);
+        if (t.intOffset !== 0 || t.intBits !== t.size! * 8) {
+          bitOff += t.intOffset;
+          bitSize = t.intBits;
+        }
+      }
+    }
+    const offset = Math.floor(bitOff / 8);
+    if (bitSize === 0 && bitOff % 8 === 0) return { name, offset, type };
+    return { name, offset, bitOffset: bitOff % 8, bitSize: bitSize || type.size * 8, type };
+  }
+
+  /** C spelling of a type for display (`struct foo`, `char`, `void`, `__u32`, `int *`). */
+  displayName(id: number, depth = 0, root = id): string {
+    if (depth > MAX_DEPTH) this.deep(root, id);
+    const b = this.btf;
+    const k = b.kind(id);
+    const n = b.name(id);
+    switch (k) {
+      case 0: return 'void';
+      case K.STRUCT: return `struct ${n || '(anon)'}`;
+      case K.UNION: return `union ${n || '(anon)'}`;
+      case K.ENUM: case K.ENUM64: return `enum ${n || '(anon)'}`;
+      case K.FWD: return `${b.type(id).fwdKind} ${n}`;
+      case K.PTR: return `${this.displayName(b.raw.sizeType(id), depth + 1, root)} *`;
+      case K.CONST: return `const ${this.displayName(b.raw.sizeType(id), depth + 1, root)}`;
+      case K.VOLATILE: return `volatile ${this.displayName(b.raw.sizeType(id), depth + 1, root)}`;
+      case K.RESTRICT: case K.TYPE_TAG: return this.displayName(b.raw.sizeType(id), depth + 1, root);
+      case K.ARRAY: return `${this.displayName(b.raw.u32(id, 0), depth + 1, root)}[${b.raw.u32(id, 8)}]`;
+      case K.FUNC_PROTO: return 'function';
+      default: return n || kindName(k).toLowerCase();
+    }
+  }
+}
