@@ -57,6 +57,12 @@ P('parseIpv4 and parseIpv6 accept valid text and refuse the rest', () => {
   }
 });
 
+P('internetChecksum gives the known answer for a textbook IPv4 header', () => {
+  const hdr = Uint8Array.from([0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7]);
+  assert.is(internetChecksum(hdr), 0xb861);
+  assert.is(internetChecksum(Uint8Array.of(0x01)), 0xfeff, 'odd length pads with a zero byte');
+});
+
 P('icmpEcho builds an IPv4 echo request with valid header and ICMP checksums', () => {
   const f = icmpEcho('198.18.0.2', '198.18.0.1');
   const l = layers(f);
@@ -209,7 +215,7 @@ function toolsMissing(): string | undefined {
 }
 
 /** Runs body with the firewall loaded in a private bpffs; skips (or fails under CI) without tools. */
-function withFirewall(body: (ns: PrivateBpffs) => void): () => Promise<void> {
+function withFirewall(body: (ns: PrivateBpffs) => void, object = OBJECT): () => Promise<void> {
   return async () => {
     await kernel(async () => {
       const missing = toolsMissing();
@@ -220,7 +226,7 @@ function withFirewall(body: (ns: PrivateBpffs) => void): () => Promise<void> {
       }
       const ns = await PrivateBpffs.start();
       try {
-        ns.bpftool('prog', 'load', OBJECT, PROG);
+        ns.bpftool('prog', 'load', object, PROG);
         body(ns);
       } finally {
         ns.stop();
@@ -309,5 +315,19 @@ F('rules match by protocol, port, range, ICMP type and code, slot order, longest
   }
   assert.equal(ns.stats(30), { allowPackets: 0n, allowBytes: 0n, denyPackets: 0n, denyBytes: 0n }, 'ifindex 6 entry never matched');
 }));
+
+F('the seed variant loads too, and its hash map takes exactly the seed walkthrough\'s bytes', withFirewall((ns) => {
+  // The walkthrough's key {prefixLen 64, ifindex 6, 10.10.10.2} and value {ruleId 1, icmpType 8, action 2}.
+  const key = '40000000060000000a0a0a02000000000000000000000000';
+  const value = '010000000000000000080002';
+  const split = (h: string) => h.match(/../g)!;
+  ns.bpftool('map', 'update', 'pinned', TABLE, 'key', 'hex', ...split(key), 'value', 'hex', ...split(value));
+  const got = JSON.parse(ns.bpftool('-j', 'map', 'lookup', 'pinned', TABLE, 'key', 'hex', ...split(key))) as { value: string[] };
+  assert.is(got.value.map((h) => h.slice(2)).join(''), value);
+  // Under test run the ifindex is 1, so a rule for ifindex 1 is needed to see a verdict.
+  ns.setRules(lpmKey(SRC, 32, IFINDEX), Uint8Array.from(split('070000000100000000080001').map((h) => parseInt(h, 16))));
+  assert.is(ns.run(icmpEcho(SRC, DST)), XDP_DROP);
+  assert.is(ns.run(icmpEcho('198.18.0.3', DST)), XDP_PASS);
+}, join(root, 'fixtures/firewall-seed.bpfel.o')));
 
 F.run();
