@@ -1,0 +1,153 @@
+/**
+ * Arrays: a list (shorter leaves the rest zero), an index map `{5: ...}`, a string for char arrays,
+ * an address string for u8[4] / u8[16] / u8[6]. Decode: list; string for char text; index map of
+ * non-zero struct elements with `compact`; address strings with `prettyAddresses`.
+ */
+import type { ArrayNode, TypeNode } from '../btf/schema-types.js';
+import { ERROR_CODE } from '../errors.js';
+import { Fail, describe, rethrowAt } from './fail.js';
+import { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } from './address.js';
+import { typeName } from './type-name.js';
+import { F_COMPACT, F_PRETTY, type Compiled } from './types.js';
+
+const INDEX = /^\d+$/;
+const utf8 = new TextEncoder();
+
+export function isCharArray(n: TypeNode): boolean {
+  if (n.kind !== 'array' || n.element.kind !== 'int' || n.element.size !== 1) return false;
+  const e = n.element;
+  return e.encoding === 'char' || e.name === 'char' || e.name === 'signed char';
+}
+
+export function isByteArray(n: TypeNode): boolean {
+  return n.kind === 'array' && n.element.kind === 'int' && n.element.size === 1 &&
+    n.element.encoding !== 'bool' && !isCharArray(n);
+}
+
+/** Which address kinds a byte array of this length takes. */
+export function addressKinds(n: TypeNode): string {
+  if (!isByteArray(n)) return '';
+  const len = (n as ArrayNode).length;
+  return len === 4 ? 'an IPv4 address' : len === 16 ? 'an IPv4/IPv6 address' : len === 6 ? 'a MAC address' : '';
+}
+
+/** Address string -> bytes for a byte array of `len`; null when not an address of a fitting kind. */
+export function parseAddressFor(len: number, s: string): Uint8Array | null {
+  const t = s.trim();
+  if (len === 4) return parseIPv4(t);
+  if (len === 16) return parseIPv4(t) ?? parseIPv6(t);
+  if (len === 6) return parseMac(t);
+  return null;
+}
+
+function isZero(u8: Uint8Array, off: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (u8[off + i] !== 0) return false;
+  return true;
+}
+
+/** Text followed only by NULs (printable ASCII), else null. */
+function charText(u8: Uint8Array, off: number, n: number): string | null {
+  let end = 0;
+  while (end < n && u8[off + end] !== 0) {
+    const c = u8[off + end]!;
+    if (c < 0x20 || c > 0x7e) return null;
+    end++;
+  }
+  for (let i = end; i < n; i++) if (u8[off + i] !== 0) return null;
+  let s = '';
+  for (let i = 0; i < end; i++) s += String.fromCharCode(u8[off + i]!);
+  return s;
+}
+
+export function compileArray(node: ArrayNode, compile: (n: TypeNode) => Compiled): Compiled {
+  const n = node.length;
+  const elem = compile(node.element);
+  const es = node.element.size;
+  const size = node.size;
+  if (n * es > size) throw new Fail(`${typeName(node)}: ${n} elements of ${es} bytes do not fit in ${size} bytes`, ERROR_CODE.SCHEMA_INVALID);
+  const chars = isCharArray(node);
+  const bytes = isByteArray(node);
+  const addr = addressKinds(node);
+  const structs = node.element.kind === 'struct' || node.element.kind === 'union';
+  const title = typeName(node);
+  const expected = `a list of at most ${n} ${typeName(node.element)}` +
+    (chars ? ` or a string of at most ${n} bytes` : '') + (addr ? ` or ${addr}` : '') + ', or an index map';
+
+  function encString(s: string, u8: Uint8Array, off: number): void {
+    if (chars) {
+      const b = utf8.encode(s);
+      if (b.byteLength > n) throw new Fail(`expected a string of at most ${n} bytes for ${title}, got ${b.byteLength} bytes (${describe(s)})`, ERROR_CODE.VALUE_RANGE);
+      u8.set(b, off);
+      return;
+    }
+    if (addr) {
+      const a = parseAddressFor(n, s);
+      if (!a) {
+        const cidr = s.includes('/') ? ' (a /prefix length is only allowed in an LPM trie key that leaves its prefix length out)' : '';
+        throw new Fail(`expected ${addr} or a list of at most ${n} ${typeName(node.element)}, got ${describe(s)}${cidr}`);
+      }
+      u8.set(a, off);
+      return;
+    }
+    throw new Fail(`expected ${expected}, got ${describe(s)}`);
+  }
+
+  return {
+    size,
+    enc(input, dv, u8, off) {
+      if (Array.isArray(input)) {
+        if (input.length > n) throw new Fail(`expected at most ${n} elements for ${title}, got ${input.length}`, ERROR_CODE.VALUE_RANGE);
+        let i = 0;
+        try {
+          for (; i < input.length; i++) elem.enc(input[i], dv, u8, off + i * es);
+        } catch (e) { rethrowAt(e, `[${i}]`); }
+        return;
+      }
+      if (typeof input === 'string') { encString(input, u8, off); return; }
+      if (input instanceof Uint8Array && bytes) {
+        if (input.byteLength > n) throw new Fail(`expected at most ${n} bytes for ${title}, got ${input.byteLength}`, ERROR_CODE.VALUE_RANGE);
+        u8.set(input, off);
+        return;
+      }
+      if (typeof input === 'object' && input !== null && !(input instanceof Uint8Array)) {
+        const keys = Object.keys(input);
+        for (const k of keys) {
+          if (!INDEX.test(k)) throw new Fail(`expected an index 0..${n - 1}, got '${k}'`).at(`[${JSON.stringify(k)}]`);
+          const i = Number(k);
+          if (i >= n) throw new Fail(`index out of range 0..${n - 1} (${title})`, ERROR_CODE.VALUE_RANGE).at(`[${k}]`);
+          try {
+            elem.enc((input as Record<string, unknown>)[k], dv, u8, off + i * es);
+          } catch (e) { rethrowAt(e, `[${i}]`); }
+        }
+        return;
+      }
+      throw new Fail(`expected ${expected}, got ${describe(input)}`);
+    },
+    dec(dv, u8, off, flags) {
+      if (chars) {
+        const s = charText(u8, off, n);
+        if (s !== null) return s;
+      } else if (addr && (flags & F_PRETTY) !== 0) {
+        if (n === 4) return formatIPv4(u8, off);
+        if (n === 6) return formatMac(u8, off);
+        return isZero(u8, off + 4, 12) ? formatIPv4(u8, off) : formatIPv6(u8, off);
+      }
+      if (bytes && es === 1 && node.element.kind === 'int' && !node.element.signed) {
+        const a = new Array<number>(n);
+        for (let i = 0; i < n; i++) a[i] = u8[off + i]!;
+        return a;
+      }
+      if (structs && (flags & F_COMPACT) !== 0) {
+        const o: Record<string, unknown> = {};
+        for (let i = 0; i < n; i++) {
+          const at = off + i * es;
+          if (!isZero(u8, at, es)) o[i] = elem.dec(dv, u8, at, flags);
+        }
+        return o;
+      }
+      const a = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) a[i] = elem.dec(dv, u8, off + i * es, flags);
+      return a;
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Builds the per-type encoders/decoders once (closures) and caches them per schema node, so the hot
+ * path never walks the schema again.
+ */
+import type { ByteOrder } from '../bytes.js';
+import type { TypeNode } from '../btf/schema-types.js';
+import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
+import { Fail } from './fail.js';
+import { compileInt } from './int-codec.js';
+import { compileEnum } from './enum-codec.js';
+import { compileBytes, compileFloat, compilePointer } from './misc-codec.js';
+import { compileArray } from './array-codec.js';
+import { compileRecord } from './record-codec.js';
+import { lpmPreparer } from './lpm.js';
+import { F_COMPACT, F_PRETTY, type Codec, type Compiled, type DecodeOptions } from './types.js';
+
+const compiled = { little: new WeakMap<TypeNode, Compiled>(), big: new WeakMap<TypeNode, Compiled>() };
+
+/** The compiled form of one schema node in one byte order (cached). Throws Fail on a bad schema. */
+export function compileNode(node: TypeNode, order: ByteOrder, depth = 0): Compiled {
+  const cache = compiled[order];
+  const hit = cache.get(node);
+  if (hit) return hit;
+  if (depth > 32) throw new Fail(`types nested deeper than 32`, ERROR_CODE.SCHEMA_INVALID);
+  const sub = (n: TypeNode): Compiled => compileNode(n, order, depth + 1);
+  let c: Compiled;
+  switch (node.kind) {
+    case 'int': c = compileInt(node, order); break;
+    case 'enum': c = compileEnum(node, order); break;
+    case 'float': c = compileFloat(node, order); break;
+    case 'pointer': c = compilePointer(node, order); break;
+    case 'bytes': c = compileBytes(node.size); break;
+    case 'array': c = compileArray(node, sub); break;
+    case 'struct':
+    case 'union': c = compileRecord(node, order, sub); break;
+    default: throw new Fail(`unknown type kind '${(node as { kind: string }).kind}'`, ERROR_CODE.SCHEMA_INVALID);
+  }
+  cache.set(node, c);
+  return c;
+}
+
+export interface CodecOptions {
+  byteOrder: ByteOrder;
+  size: number;
+  root: 'key' | 'value';
+  lpmKey?: boolean;
+}
+
+const codecs = new WeakMap<TypeNode, Map<string, Codec>>();
+
+export function compileCodec(node: TypeNode | null, opts: CodecOptions): Codec {
+  const k = `${opts.byteOrder}:${opts.size}:${opts.root}:${opts.lpmKey === true}`;
+  if (node) {
+    const hit = codecs.get(node)?.get(k);
+    if (hit) return hit;
+  }
+  const codec = build(node, opts);
+  if (node) {
+    let m = codecs.get(node);
+    if (!m) codecs.set(node, (m = new Map()));
+    m.set(k, codec);
+  }
+  return codec;
+}
+
+function build(node: TypeNode | null, opts: CodecOptions): Codec {
+  const { size, root } = opts;
+  if (!Number.isSafeInteger(size) || size < 0) throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID, `${root}: invalid size ${size}`);
+  let c: Compiled;
+  try {
+    c = node ? compileNode(node, opts.byteOrder) : compileBytes(size);
+  } catch (e) {
+    if (e instanceof Fail) throw new BpfmapError(e.code, `${root}: ${e.msg}`);
+    throw e;
+  }
+  if (c.size > size) {
+    throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID, `${root}: the type needs ${c.size} bytes but the map's ${root} size is ${size}`);
+  }
+  const prepare = opts.lpmKey && node ? lpmPreparer(node) : null;
+  let lastU8: Uint8Array | null = null;
+  let lastDv: DataView | null = null;
+  const viewOf = (u8: Uint8Array): DataView => {
+    if (u8 !== lastU8) { lastU8 = u8; lastDv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength); }
+    return lastDv!;
+  };
+  const run = (input: unknown, out: Uint8Array, offset: number, path: string): void => {
+    try {
+      c.enc(prepare ? prepare(input) : input, viewOf(out), out, offset);
+    } catch (e) {
+      if (e instanceof Fail) throw e.toValueError(path);
+      throw e;
+    }
+  };
+  return {
+    size,
+    encode(input, path = root) {
+      const out = new Uint8Array(size);
+      run(input, out, 0, path);
+      return out;
+    },
+    encodeInto(input, out, offset, path = root) {
+      if (!(out instanceof Uint8Array) || !Number.isSafeInteger(offset) || offset < 0 || offset + size > out.byteLength) {
+        throw new ValueError(path, `cannot encode ${size} bytes at offset ${offset} of a ${out?.byteLength ?? 0}-byte buffer`);
+      }
+      out.fill(0, offset, offset + size);
+      try {
+        run(input, out, offset, path);
+      } catch (e) {
+        out.fill(0, offset, offset + size);
+        throw e;
+      }
+    },
+    decode(bytes, offset, opts?: DecodeOptions) {
+      if (!(bytes instanceof Uint8Array)) throw new ValueError(root, `expected bytes to decode, got ${typeof bytes}`);
+      const off = offset ?? 0;
+      if (offset === undefined ? bytes.byteLength !== size : !Number.isSafeInteger(off) || off < 0 || off + size > bytes.byteLength) {
+        throw new ValueError(root, offset === undefined
+          ? `expected ${size} bytes, got ${bytes.byteLength}`
+          : `expected ${size} bytes at offset ${off}, the input has ${bytes.byteLength}`);
+      }
+      const flags = opts ? (opts.prettyAddresses ? F_PRETTY : 0) | (opts.compact ? F_COMPACT : 0) : 0;
+      try {
+        return c.dec(viewOf(bytes), bytes, off, flags);
+      } catch (e) {
+        if (e instanceof Fail) throw e.toValueError(root);
+        throw e;
+      }
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/** Floats, pointers and opaque bytes. */
+import type { ByteOrder } from '../bytes.js';
+import type { FloatNode, PointerNode } from '../btf/schema-types.js';
+import { fromHex, toHex } from '../bytes.js';
+import { Fail, describe } from './fail.js';
+import { checkBigInt, intRange } from './integer.js';
+import { readWord, writeWord } from './words.js';
+import type { Compiled } from './types.js';
+
+const FLOAT_TEXT = /^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|Infinity|NaN)\s*$/;
+
+export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
+  const size = node.size;
+  if (size !== 4 && size !== 8) return compileBytes(size, `a hex string of ${size} bytes (float${size * 8})`);
+  const little = order === 'little';
+  const label = size === 4 ? 'float' : 'double';
+  return {
+    size,
+    enc(input, dv, _u8, off) {
+      let v: number;
+      if (typeof input === 'number') v = input;
+      else if (typeof input === 'bigint') v = Number(input);
+      else if (typeof input === 'string' && FLOAT_TEXT.test(input)) v = Number(input);
+      else throw new Fail(`expected a ${label} number, got ${describe(input)}`);
+      if (size === 4) dv.setFloat32(off, v, little);
+      else dv.setFloat64(off, v, little);
+    },
+    dec(dv, _u8, off) {
+      return size === 4 ? dv.getFloat32(off, little) : dv.getFloat64(off, little);
+    },
+  };
+}
+
+export function compilePointer(node: PointerNode, order: ByteOrder): Compiled {
+  const size = node.size;
+  const little = order === 'little';
+  const r = intRange(size * 8, false, `pointer (${node.target} *) address u${size * 8}`);
+  return {
+    size,
+    enc(input, _dv, u8, off) { writeWord(u8, off, size, little, checkBigInt(input, r)); },
+    dec(_dv, u8, off) {
+      const v = readWord(u8, off, size, little);
+      return size >= 8 ? v : Number(v);
+    },
+  };
+}
+
+/** Opaque bytes: a hex string (or Uint8Array) of exactly `size` bytes. */
+export function compileBytes(size: number, expected = `a hex string of ${size} bytes`): Compiled {
+  return {
+    size,
+    enc(input, _dv, u8, off) {
+      let b: Uint8Array | null = null;
+      if (input instanceof Uint8Array) b = input;
+      else if (typeof input === 'string') b = fromHex(input);
+      if (!b || b.byteLength !== size) {
+        const got = b ? `${b.byteLength} bytes (${describe(input)})` : describe(input);
+        throw new Fail(`expected ${expected}, got ${got}`);
+      }
+      u8.set(b, off);
+    },
+    dec(_dv, u8, off) { return toHex(u8.subarray(off, off + size)); },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Structs and unions: an object by field name. Members of anonymous struct/union members are
+ * flattened into the parent (as in C). A union takes exactly one member; decode prints the first
+ * member that covers the whole union, so that decode -> encode reproduces the bytes.
+ */
+import type { ByteOrder } from '../bytes.js';
+import type { Field, StructNode, TypeNode, UnionNode } from '../btf/schema-types.js';
+import { ERROR_CODE } from '../errors.js';
+import { Fail, describe, keySeg, rethrowAt } from './fail.js';
+import { compileBitfield } from './bitfield.js';
+import { typeName } from './type-name.js';
+import type { Compiled } from './types.js';
+
+/** One addressable member after flattening anonymous members. */
+export interface Entry {
+  readonly name: string;
+  /** Byte offset from the start of the record. */
+  readonly offset: number;
+  readonly field: Field;
+  /** Anonymous-union memberships: [union id, member index]; union id 0 is the record itself if a union. */
+  readonly groups: readonly (readonly [number, number])[];
+  /** Printed by decode (inside the chosen member of every enclosing union). */
+  readonly shown: boolean;
+}
+
+/** The member decode prints: the first one as large as the union, else the first largest. */
+export function chosenMember(fields: readonly Field[], size: number): number {
+  let best = 0;
+  for (let i = 0; i < fields.length; i++) {
+    const s = fields[i]!.type.size;
+    if (s >= size) return i;
+    if (s > fields[best]!.type.size) best = i;
+  }
+  return best;
+}
+
+function isAnonRecord(f: Field): boolean {
+  return f.name === '' && f.bitSize === undefined && (f.type.kind === 'struct' || f.type.kind === 'union');
+}
+
+export function flattenFields(node: StructNode | UnionNode): Entry[] {
+  const out: Entry[] = [];
+  let nextUnion = 0;
+  const walk = (fields: readonly Field[], base: number, union: boolean, size: number,
+    groups: readonly (readonly [number, number])[], shown: boolean, depth: number): void => {
+    if (depth > 32) throw new Fail(`${typeName(node)}: anonymous members nested deeper than 32`, ERROR_CODE.SCHEMA_INVALID);
+    const uid = union ? nextUnion++ : -1;
+    const chosen = union ? chosenMember(fields, size) : -1;
+    fields.forEach((f, i) => {
+      const g = union ? [...groups, [uid, i] as const] : groups;
+      const sh = shown && (!union || i === chosen);
+      if (isAnonRecord(f)) {
+        const t = f.type as StructNode | UnionNode;
+        walk(t.fields, base + f.offset, t.kind === 'union', t.size, g, sh, depth + 1);
+      } else if (f.name !== '') {
+        out.push({ name: f.name, offset: base + f.offset, field: f, groups: g, shown: sh });
+      }
+    });
+  };
+  walk(node.fields, 0, node.kind === 'union', node.size, [], true, 0);
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, compile: (n: TypeNode) => Compiled): Compiled {
+  const entries = flattenFields(node);
+  const title = typeName(node);
+  const byName = new Map<string, { c: Compiled; offset: number; e: Entry }>();
+  for (const e of entries) {
+    if (byName.has(e.name)) throw new Fail(`${title}: duplicate member name '${e.name}'`, ERROR_CODE.SCHEMA_INVALID);
+    const f = e.field;
+    const bitfield = f.bitSize !== undefined && !(f.bitSize === f.type.size * 8 && !f.bitOffset);
+    const c = bitfield ? compileBitfield(f.type, f.bitOffset ?? 0, f.bitSize!, order) : compile(f.type);
+    if (e.offset < 0 || e.offset + c.size > node.size) {
+      throw new Fail(`${title}: member '${e.name}' at offset ${e.offset} (+${c.size}) is outside its ${node.size} bytes`, ERROR_CODE.SCHEMA_INVALID);
+    }
+    byName.set(e.name, { c, offset: e.offset, e });
+  }
+  const names = entries.map((e) => e.name).join(', ');
+  const shown = entries.filter((e) => e.shown).map((e) => ({ name: e.name, c: byName.get(e.name)!.c, offset: e.offset, proto: e.name === '__proto__' }));
+  const hasGroups = entries.some((e) => e.groups.length > 0);
+  const isUnion = node.kind === 'union';
+  const expected = isUnion
+    ? `${title} (an object naming exactly one member of ${names})`
+    : `${title} (an object with fields ${names})`;
+
+  function checkGroups(keys: string[]): void {
+    const seen = new Map<number, [number, string]>();
+    for (const k of keys) {
+      const slot = byName.get(k);
+      if (!slot) continue;
+      for (const [uid, idx] of slot.e.groups) {
+        const prev = seen.get(uid);
+        if (prev && prev[0] !== idx) {
+          throw new Fail(`'${k}' and '${prev[1]}' are members of the same union; name exactly one`).at(keySeg(k));
+        }
+        if (!prev) seen.set(uid, [idx, k]);
+      }
+    }
+  }
+
+  return {
+    size: node.size,
+    enc(input, dv, u8, off) {
+      if (!isObject(input)) throw new Fail(`expected ${expected}, got ${describe(input)}`);
+      const keys = Object.keys(input);
+      if (isUnion && keys.length === 0) throw new Fail(`expected exactly one member of ${title} (${names}), got none`);
+      if (hasGroups) checkGroups(keys);
+      let k = '';
+      try {
+        for (let i = 0; i < keys.length; i++) {
+          k = keys[i]!;
+          const slot = byName.get(k);
+          if (slot === undefined) throw new Fail(`unknown field '${k}'; fields are ${names}`);
+          const v = input[k];
+          if (v !== undefined) slot.c.enc(v, dv, u8, off + slot.offset);
+        }
+      } catch (e) { rethrowAt(e, keySeg(k)); }
+    },
+    dec(dv, u8, off, flags) {
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < shown.length; i++) {
+        const s = shown[i]!;
+        const v = s.c.dec(dv, u8, off + s.offset, flags);
+        if (s.proto) Object.defineProperty(o, s.name, { value: v, enumerable: true, writable: true, configurable: true });
+        else o[s.name] = v;
+      }
+      return o;
+    },
+  };
+}

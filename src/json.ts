@@ -1,0 +1,206 @@
+/**
+ * Exact JSON: integers outside the safe range parse to bigint (never rounded), bigint writes as a
+ * bare integer, Uint8Array as a hex string. Fast path: JSON.parse when the text has no run of 16+
+ * digits (the only way to spell an integer beyond 2^53); otherwise a small exact parser.
+ */
+import { ValueError } from './errors.js';
+import { toHex } from './bytes.js';
+
+const LONG_DIGITS = /\d{16}/;
+const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+const MAX_DEPTH = 512;
+
+export function parseJson(text: string): unknown {
+  if (!LONG_DIGITS.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      // Re-parse with the exact parser for a message with an offset.
+    }
+  }
+  return new ExactParser(text).parseAll();
+}
+
+class ExactParser {
+  private i = 0;
+  constructor(private readonly s: string) {}
+
+  parseAll(): unknown {
+    this.ws();
+    const v = this.value(0);
+    this.ws();
+    if (this.i < this.s.length) this.fail(`expected end of input, got ${this.peekText()}`);
+    return v;
+  }
+
+  private fail(msg: string): never {
+    throw new ValueError('', `JSON at offset ${this.i}: ${msg}`);
+  }
+  private peekText(): string {
+    return this.i >= this.s.length ? 'end of input' : `'${this.s[this.i]}'`;
+  }
+  private ws(): void {
+    const s = this.s;
+    let i = this.i;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+    this.i = i;
+  }
+
+  private value(depth: number): unknown {
+    if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH}`);
+    const c = this.s[this.i];
+    switch (c) {
+      case '{': return this.object(depth);
+      case '[': return this.array(depth);
+      case '"': return this.string();
+      case 't': return this.word('true', true);
+      case 'f': return this.word('false', false);
+      case 'n': return this.word('null', null);
+      default: return this.number();
+    }
+  }
+
+  private word<T>(w: string, v: T): T {
+    if (!this.s.startsWith(w, this.i)) this.fail(`expected a value, got ${this.peekText()}`);
+    this.i += w.length;
+    return v;
+  }
+
+  private number(): number | bigint {
+    NUMBER.lastIndex = this.i;
+    const m = NUMBER.exec(this.s);
+    if (!m) this.fail(`expected a value, got ${this.peekText()}`);
+    const t = m[0];
+    this.i += t.length;
+    if (m[1] === undefined && m[2] === undefined && t.length >= 16) {
+      const b = BigInt(t);
+      if (b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(b);
+      return b;
+    }
+    return Number(t);
+  }
+
+  private string(): string {
+    const s = this.s;
+    const start = this.i;
+    let i = start + 1;
+    let escaped = false;
+    for (;;) {
+      if (i >= s.length) { this.i = start; this.fail('unterminated string'); }
+      const c = s.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c) { escaped = true; i += 2; continue; }
+      if (c < 0x20) { this.i = i; this.fail('control character in string'); }
+      i++;
+    }
+    this.i = i + 1;
+    if (!escaped) return s.slice(start + 1, i);
+    try {
+      return JSON.parse(s.slice(start, i + 1)) as string;
+    } catch {
+      this.i = start;
+      return this.fail('invalid escape in string');
+    }
+  }
+
+  private array(depth: number): unknown[] {
+    this.i++;
+    const out: unknown[] = [];
+    this.ws();
+    if (this.s[this.i] === ']') { this.i++; return out; }
+    for (;;) {
+      this.ws();
+      out.push(this.value(depth + 1));
+      this.ws();
+      const c = this.s[this.i];
+      if (c === ',') { this.i++; continue; }
+      if (c === ']') { this.i++; return out; }
+      this.fail(`expected ',' or ']', got ${this.peekText()}`);
+    }
+  }
+
+  private object(depth: number): Record<string, unknown> {
+    this.i++;
+    const out: Record<string, unknown> = {};
+    this.ws();
+    if (this.s[this.i] === '}') { this.i++; return out; }
+    for (;;) {
+      this.ws();
+      if (this.s[this.i] !== '"') this.fail(`expected a string key, got ${this.peekText()}`);
+      const k = this.string();
+      this.ws();
+      if (this.s[this.i] !== ':') this.fail(`expected ':', got ${this.peekText()}`);
+      this.i++;
+      this.ws();
+      const v = this.value(depth + 1);
+      // Own data property even for "__proto__" (as JSON.parse does): no prototype change.
+      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      this.ws();
+      const c = this.s[this.i];
+      if (c === ',') { this.i++; continue; }
+      if (c === '}') { this.i++; return out; }
+      this.fail(`expected ',' or '}', got ${this.peekText()}`);
+    }
+  }
+}
+
+/** JSON text; bigint as a bare integer, Uint8Array as a hex string, non-finite numbers as null. */
+export function stringifyJson(value: unknown, indent?: number): string {
+  const step = indent && indent > 0 ? ' '.repeat(Math.min(indent, 10)) : '';
+  return write(value, step, '', 0) ?? 'null';
+}
+
+function write(v: unknown, step: string, cur: string, depth: number): string | undefined {
+  if (depth > MAX_DEPTH) throw new ValueError('', `JSON output nested deeper than ${MAX_DEPTH}`);
+  switch (typeof v) {
+    case 'string': return JSON.stringify(v);
+    case 'number': return Number.isFinite(v) ? String(v) : 'null';
+    case 'bigint': return v.toString();
+    case 'boolean': return v ? 'true' : 'false';
+    case 'undefined': case 'function': case 'symbol': return undefined;
+  }
+  if (v === null) return 'null';
+  if (v instanceof Uint8Array) return `"${toHex(v)}"`;
+  const obj = v as { toJSON?: () => unknown };
+  if (typeof obj.toJSON === 'function') return write(obj.toJSON(), step, cur, depth + 1);
+  const inner = cur + step;
+  const nl = step ? `\n${inner}` : '';
+  const end = step ? `\n${cur}` : '';
+  const sep = step ? ': ' : ':';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    const parts = v.map((x) => write(x, step, inner, depth + 1) ?? 'null');
+    return `[${nl}${parts.join(`,${nl}`)}${end}]`;
+  }
+  const parts: string[] = [];
+  for (const k of Object.keys(v as object)) {
+    const s = write((v as Record<string, unknown>)[k], step, inner, depth + 1);
+    if (s !== undefined) parts.push(`${JSON.stringify(k)}${sep}${s}`);
+  }
+  if (parts.length === 0) return '{}';
+  return `{${nl}${parts.join(`,${nl}`)}${end}}`;
+}
+
+/**
+ * A copy that plain JSON.stringify can write without losing anything visible: bigint within the
+ * safe range becomes a number, beyond it a decimal string; Uint8Array becomes hex.
+ */
+export function jsonSafe(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  if (value instanceof Uint8Array) return toHex(value);
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      Object.defineProperty(out, k, { value: jsonSafe((value as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return value;
+}
