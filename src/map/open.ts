@@ -1,0 +1,107 @@
+/**
+ * openMap: find the live map (pin path, pin root, id, libbpf's by-name pin, or a search of the loaded
+ * maps), then check it against the schema before anything else runs.
+ */
+import { join } from 'node:path';
+import type { ByteOrder } from '../bytes.js';
+import type { MapSchema } from '../btf/schema-types.js';
+import { BpfmapError, ERROR_CODE } from '../errors.js';
+import { closeFd, mapGetFdById, mapGetNextId, objGet, objGetInfoByFd } from '../syscall/index.js';
+import type { MapInfo } from '../syscall/index.js';
+import { os } from '../syscall/native-endian.js';
+import { compareInfo, compareTypes } from './compare.js';
+import { kernelTypes } from './kernel-btf.js';
+import { LiveMap } from './live-map.js';
+import { schemaFromKernel } from './schema-from-kernel.js';
+
+export interface OpenMapOptions {
+  /** The map as the object describes it; without it the kernel's BTF (or hex) is used. */
+  map?: MapSchema;
+  byteOrder?: ByteOrder;
+  pin?: string;
+  pinRoot?: string;
+  id?: number;
+  /** Skip the compatibility check. */
+  force?: boolean;
+}
+
+interface Found { fd: number; subject: string; pin: string | null }
+
+function locate(o: OpenMapOptions): Found {
+  if (o.pin !== undefined) return { fd: objGet(o.pin), subject: `map '${o.pin}'`, pin: o.pin };
+  if (o.pinRoot !== undefined) {
+    if (!o.map) throw new BpfmapError(ERROR_CODE.USAGE, `--pin-root ${o.pinRoot}: needs the object to know the map's name`);
+    const p = join(o.pinRoot, o.map.name);
+    return { fd: objGet(p), subject: `map '${p}'`, pin: p };
+  }
+  if (o.id !== undefined) return { fd: mapGetFdById(o.id), subject: `map id ${o.id}`, pin: null };
+  if (!o.map) throw new BpfmapError(ERROR_CODE.USAGE, 'openMap: give a pin path, a pin root with a map schema, an id, or a map schema');
+  if (o.map.pinPath) return { fd: objGet(o.map.pinPath), subject: `map '${o.map.pinPath}'`, pin: o.map.pinPath };
+  return search(o.map);
+}
+
+/** Loaded maps with the schema's kernel name, type, key size and value size. */
+export function findLoadedMaps(map: MapSchema): MapInfo[] {
+  const out: MapInfo[] = [];
+  for (let id = mapGetNextId(0); id !== null; id = mapGetNextId(id)) {
+    let fd: number;
+    try { fd = mapGetFdById(id); } catch { continue; } // gone meanwhile
+    try {
+      const i = objGetInfoByFd(fd);
+      if (i.name === map.kernelName && i.type === map.typeId && i.keySize === map.keySize && i.valueSize === map.valueSize) out.push(i);
+    } finally {
+      closeFd(fd);
+    }
+  }
+  return out;
+}
+
+function search(map: MapSchema): Found {
+  const found = findLoadedMaps(map);
+  if (found.length === 0) {
+    throw new BpfmapError(ERROR_CODE.MAP_NOT_FOUND,
+      `map '${map.name}': no loaded ${map.type} map named '${map.kernelName}' with key size ${map.keySize} and value size ${map.valueSize}; is the program loaded? (or give --pin / --id)`);
+  }
+  if (found.length > 1) {
+    throw new BpfmapError(ERROR_CODE.AMBIGUOUS,
+      `map '${map.name}': ${found.length} loaded maps match (ids ${found.map((i) => i.id).join(', ')}); pick one with --id N or --pin PATH`);
+  }
+  const id = found[0]!.id;
+  return { fd: mapGetFdById(id), subject: `map '${map.kernelName}' (id ${id})`, pin: null };
+}
+
+/** Opens and checks a live map. The caller closes it (LiveMap.close). */
+export function openMap(o: OpenMapOptions): LiveMap {
+  const f = locate(o);
+  try {
+    const info = objGetInfoByFd(f.fd, f.subject);
+    const order: ByteOrder = o.byteOrder ?? (os.little ? 'little' : 'big');
+    let schema: MapSchema;
+    if (o.map) {
+      schema = o.map;
+      if (!o.force) check(o.map, info, f.subject);
+    } else {
+      schema = schemaFromKernel(info, kernelTypes(info), f.pin);
+    }
+    return new LiveMap(f.fd, info, schema, f.subject, order);
+  } catch (e) {
+    closeFd(f.fd);
+    throw e;
+  }
+}
+
+/** Every difference between the schema and the live map, in one MAP_INCOMPATIBLE error. */
+export function check(map: MapSchema, info: MapInfo, subject: string): void {
+  const diffs = compareInfo(map, info);
+  if (diffs.length === 0 && info.btfId !== 0) {
+    const t = kernelTypes(info);
+    if (t) {
+      if (map.key && t.key) compareTypes(map.key, t.key, 'key', diffs);
+      if (map.value && t.value) compareTypes(map.value, t.value, 'value', diffs);
+    }
+  }
+  if (diffs.length > 0) {
+    throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE,
+      `${subject}: does not match '${map.name}' of the object: ${diffs.join('; ')} (use --force to go ahead anyway)`);
+  }
+}

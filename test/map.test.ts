@@ -1,0 +1,115 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
+import { openMap, sumPerCpu } from '../src/map/index.js';
+import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
+import { kernel, withPinDir } from './helpers/kernel.js';
+
+const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
+const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };
+const stats: TypeNode = { kind: 'struct', name: 'stats', size: 16, fields: [
+  { name: 'packets', offset: 0, type: u64 }, { name: 'bytes', offset: 8, type: u64 }] };
+
+function schema(type: string, typeId: number, key: TypeNode | null, value: TypeNode, max: number, extra: Partial<MapSchema> = {}): MapSchema {
+  return { name: 'bpfmap_test', kernelName: 'bpfmap_test', type, typeId, keySize: key?.size ?? 0, valueSize: value.size,
+    maxEntries: max, flags: [], mapFlags: 0, pinning: 'none', pinPath: null, perCpu: type.startsWith('percpu') || type === 'lru_percpu_hash',
+    key, value, section: '.maps', btfKeyTypeId: 0, btfValueTypeId: 0, ...extra };
+}
+
+function pinned(dir: string, s: MapSchema, create: Partial<{ keySize: number; valueSize: number; type: number; flags: number }> = {}): string {
+  const fd = mapCreate({ mapType: create.type ?? s.typeId, keySize: create.keySize ?? s.keySize, valueSize: create.valueSize ?? s.valueSize,
+    maxEntries: s.maxEntries, mapFlags: create.flags ?? s.mapFlags, name: s.kernelName });
+  const p = join(dir, s.name);
+  try { objPin(fd, p); } finally { closeFd(fd); }
+  return p;
+}
+
+const code = (fn: () => unknown): string => { try { fn(); } catch (e) { return (e as { code: string }).code + ': ' + (e as Error).message; } return 'ok'; };
+const bpftoolDump = (p: string) => JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', p], { encoding: 'utf8' }));
+
+const Open = suite('openMap (kernel)');
+Open('typed update/lookup/delete on a hash, read back by bpftool, and the other way', kernel(() => withPinDir((dir) => {
+  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 8);
+  const p = pinned(dir, s);
+  const m = openMap({ map: s, pinRoot: dir });
+  try {
+    m.update(7, 0x0102030405060708n);
+    assert.equal(bpftoolDump(p)[0].value, ['0x08', '0x07', '0x06', '0x05', '0x04', '0x03', '0x02', '0x01']);
+    execFileSync('bpftool', ['map', 'update', 'pinned', p, 'key', '9', '0', '0', '0', 'value', '1', '0', '0', '0', '0', '0', '0', '0']);
+    assert.is(m.lookup(9), 1n);
+    assert.match(code(() => m.update(7, 1n, { flags: 'noexist' })), /^KEY_EXISTS/);
+    assert.is(m.lookup(7), 0x0102030405060708n, 'map unchanged after refused update');
+    assert.equal([...m.entries()].map((e) => e.key).sort(), [7, 9]);
+    m.delete(7);
+    assert.match(code(() => m.lookup(7)), /^KEY_NOT_FOUND/);
+  } finally { m.close(); }
+})));
+Open('mismatch: sizes, type and flags are all listed in one MAP_INCOMPATIBLE error', kernel(() => withPinDir((dir) => {
+  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 8);
+  pinned(dir, s, { type: BPF_MAP_TYPE.LRU_HASH, valueSize: 4 });
+  const msg = code(() => openMap({ map: s, pinRoot: dir }));
+  assert.match(msg, /^MAP_INCOMPATIBLE/);
+  assert.match(msg, /type: expected hash, got lru_hash/);
+  assert.match(msg, /value size: expected 8, got 4/);
+  const forced = openMap({ map: s, pinRoot: dir, force: true });
+  forced.close();
+})));
+Open('missing pin is NOT_FOUND with advice; without a schema, opaque bytes', kernel(() => withPinDir((dir) => {
+  assert.match(code(() => openMap({ pin: join(dir, 'nope') })), /^NOT_FOUND.*no pinned object at .*nope; is bpffs mounted/);
+  const p = pinned(dir, schema('array', BPF_MAP_TYPE.ARRAY, u32, u64, 2));
+  const m = openMap({ pin: p });
+  try {
+    assert.is(m.schema.type, 'array');
+    assert.is(m.schema.value?.kind, 'bytes');
+    m.updateRaw(new Uint8Array([1, 0, 0, 0]), new Uint8Array([5, 0, 0, 0, 0, 0, 0, 0]));
+    assert.equal([...m.lookupRaw(new Uint8Array([1, 0, 0, 0]))], [5, 0, 0, 0, 0, 0, 0, 0]);
+  } finally { m.close(); }
+})));
+Open.run();
+
+const PerCpu = suite('per-CPU maps (kernel)');
+PerCpu('one value is written to every CPU; sum and cpu pick; bpftool sees each CPU', kernel(() => withPinDir((dir) => {
+  const s = schema('percpu_array', BPF_MAP_TYPE.PERCPU_ARRAY, u32, stats, 1);
+  const p = pinned(dir, s);
+  const m = openMap({ map: s, pin: p });
+  const n = possibleCpus();
+  try {
+    m.update(0, { packets: 2n, bytes: 100n });
+    const all = m.lookup(0) as unknown[];
+    assert.is(all.length, n);
+    assert.equal(m.lookup(0, { sum: true }), { packets: 2n * BigInt(n), bytes: 100n * BigInt(n) });
+    assert.equal(m.lookup(0, { cpu: n - 1 }), { packets: 2n, bytes: 100n });
+    assert.is(bpftoolDump(p)[0].values.length, n);
+    m.update(0, Array.from({ length: n }, (_, i) => ({ packets: BigInt(i), bytes: 1n })));
+    assert.equal(m.lookup(0, { cpu: n - 1 }), { packets: BigInt(n - 1), bytes: 1n });
+  } finally { m.close(); }
+})));
+PerCpu.run();
+
+const Q = suite('queue and bloom filter (kernel)');
+Q('push / peek / pop; bloom membership', kernel(() => withPinDir((dir) => {
+  const q = openMap({ map: schema('queue', BPF_MAP_TYPE.QUEUE, null, u32, 4), pin: pinned(dir, schema('queue', BPF_MAP_TYPE.QUEUE, null, u32, 4)) });
+  try {
+    q.push(1); q.push(2);
+    assert.is(q.peek(), 1);
+    assert.is(q.pop(), 1);
+    assert.is(q.pop(), 2);
+  } finally { q.close(); }
+  const bs = schema('bloom_filter', BPF_MAP_TYPE.BLOOM_FILTER, null, u32, 100, { name: 'bloom', kernelName: 'bloom' });
+  const b = openMap({ map: bs, pin: pinned(dir, bs) });
+  try {
+    b.push(42);
+    assert.is(b.peek(42), true);
+    assert.is(b.peek(43), false);
+  } finally { b.close(); }
+})));
+Q.run();
+
+const Sum = suite('sumPerCpu');
+Sum('adds integer fields field by field and keeps the shape', () => {
+  assert.equal(sumPerCpu([{ a: 1, b: [1n, 2n] }, { a: 2, b: [3n, 4n] }], null), { a: 3, b: [4n, 6n] });
+  assert.equal(sumPerCpu([0xffffffffffffffffn, 1n], u64), 0n);
+});
+Sum.run();
