@@ -107,6 +107,20 @@ Q('push / peek / pop; bloom membership', kernel(() => withPinDir((dir) => {
 })));
 Q.run();
 
+const B = suite('LiveMap.updateBatch / deleteBatch (kernel)');
+B('writes and deletes many typed entries', kernel(() => withPinDir((dir) => {
+  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 100);
+  const m = openMap({ map: s, pin: pinned(dir, s) });
+  try {
+    const keys = Array.from({ length: 50 }, (_, i) => i);
+    assert.is(m.updateBatch(keys, keys.map((k) => BigInt(k * 2))), 50);
+    assert.is(m.lookup(49), 98n);
+    assert.is(m.deleteBatch(keys.slice(0, 40)), 40);
+    assert.is([...m.entries()].length, 10);
+  } finally { m.close(); }
+})));
+B.run();
+
 const Sum = suite('sumPerCpu');
 Sum('adds integer fields field by field and keeps the shape', () => {
   assert.equal(sumPerCpu([{ a: 1, b: [1n, 2n] }, { a: 2, b: [3n, 4n] }], null), { a: 3, b: [4n, 6n] });

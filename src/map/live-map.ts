@@ -9,7 +9,7 @@ import type { Codec, DecodeOptions } from '../codec/types.js';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import {
   BPF_UPDATE, closeFd, mapDeleteElem, mapGetNextKey, mapLookupAndDeleteElem, mapLookupBatch, mapLookupElem,
-  mapUpdateElem, possibleCpus,
+  mapUpdateElem, possibleCpus, mapUpdateBatch, mapDeleteBatch,
 } from '../syscall/index.js';
 import type { MapInfo } from '../syscall/index.js';
 import { bloomContains } from './bloom.js';
@@ -213,6 +213,42 @@ export class LiveMap {
     return this.decodeValue(mapLookupAndDeleteElem(this.fd, null, this.info.valueSize, 0, this.subject), opts);
   }
 
+  // ---- batches ----
+
+  /** Writes many entries: one MAP_UPDATE_BATCH when the map type supports it, else one by one. */
+  updateBatch(keys: readonly unknown[], values: readonly unknown[], opts: { flags?: UpdateFlag } = {}): number {
+    if (keys.length !== values.length) {
+      throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${this.subject}: updateBatch: expected as many values as keys, got ${values.length} for ${keys.length}`);
+    }
+    const ks = keys.map((k) => this.encodeKey(k)!);
+    const vs = values.map((v) => this.encodeValue(v));
+    if (!NO_BATCH.has(this.info.typeName) && ks.length > 0) {
+      try {
+        return mapUpdateBatch(this.fd, concat(ks), concat(vs), ks.length, FLAG[opts.flags ?? 'any'], this.subject);
+      } catch (e) {
+        const c = (e as { code?: string }).code;
+        if (c !== ERROR_CODE.NOT_SUPPORTED && c !== ERROR_CODE.SYSCALL) throw e;
+      }
+    }
+    for (let i = 0; i < ks.length; i++) this.updateRaw(ks[i]!, vs[i]!, opts.flags ?? 'any');
+    return ks.length;
+  }
+
+  /** Deletes many keys: MAP_DELETE_BATCH when supported, else one by one. */
+  deleteBatch(keys: readonly unknown[]): number {
+    const ks = keys.map((k) => this.encodeKey(k)!);
+    if (!NO_BATCH.has(this.info.typeName) && ks.length > 0) {
+      try {
+        return mapDeleteBatch(this.fd, concat(ks), ks.length, this.subject);
+      } catch (e) {
+        const c = (e as { code?: string }).code;
+        if (c !== ERROR_CODE.NOT_SUPPORTED && c !== ERROR_CODE.SYSCALL) throw e;
+      }
+    }
+    for (const k of ks) this.deleteRaw(k);
+    return ks.length;
+  }
+
   // ---- iteration ----
 
   /** Raw entries, streamed in batches (MAP_LOOKUP_BATCH), or key by key where batches are unsupported. */
@@ -260,4 +296,13 @@ export class LiveMap {
   *entries(opts: LookupOptions = {}): Generator<Entry> {
     for (const e of this.entriesRaw()) yield { key: this.decodeKey(e.key, opts), value: this.decodeValue(e.value, opts) };
   }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.byteLength; }
+  return out;
 }
