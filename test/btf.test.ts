@@ -1,0 +1,221 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadBtf, isRawBtf } from '../src/btf/index.js';
+import { BtfBuilder, KIND, standardLayout } from './helpers/btf-builder.js';
+
+function code(fn: () => unknown): { code: string; message: string } {
+  try { fn(); } catch (e) { return { code: (e as { code: string }).code, message: (e as Error).message }; }
+  throw new Error('expected an error');
+}
+
+/** A small BTF with an int, a typedef, a struct and an enum; same ids in any configuration. */
+function sample(b: BtfBuilder): void {
+  const u32 = b.int('unsigned int', 4);        // 1
+  const td = b.typedef('__u32', u32);           // 2
+  b.struct('pair', 8, [{ name: 'a', type: td, bitOffset: 0 }, { name: 'b', type: u32, bitOffset: 32 }]); // 3
+  b.enum('color', 4, [['RED', 0], ['MINUS', -1]], true); // 4
+}
+
+const load = suite('loadBtf');
+
+for (const order of ['little', 'big'] as const) {
+  for (const hdrLen of [24, 32] as const) {
+    load(`decodes ${order}-endian BTF with hdr_len ${hdrLen}`, () => {
+      const b = new BtfBuilder({ order, hdrLen, ...(hdrLen === 32 ? { layout: standardLayout() } : {}) });
+      sample(b);
+      const btf = loadBtf(b.build());
+      assert.is(btf.byteOrder, order);
+      assert.is(btf.typeCount, 4);
+      assert.is(btf.header.hdrLen, hdrLen);
+      assert.is(btf.type(3).name, 'pair');
+      assert.equal(btf.type(3).members.map((m) => [m.name, m.typeId, m.bitOffset]), [['a', 2, 0], ['b', 1, 32]]);
+      assert.equal(btf.type(4).values, [{ name: 'RED', value: 0 }, { name: 'MINUS', value: -1 }]);
+      assert.is(btf.type(1).size, 4);
+    });
+  }
+}
+
+load('skips an unknown kind using the layout section and keeps later ids right', () => {
+  const b = new BtfBuilder({ hdrLen: 32, layout: standardLayout({ 25: [8, 4, 0] }) });
+  b.int('int', 4, { signed: true });                  // 1
+  b.raw(25, 'future', 0, [0xaaaa, 0xbbbb, 1, 2], 2);  // 2: 12 + 8 + 2*4 bytes
+  b.typedef('after', 1);                              // 3
+  const btf = loadBtf(b.build());
+  assert.is(btf.typeCount, 3);
+  assert.is(btf.type(2).kind, 'unknown');
+  assert.is(btf.type(3).name, 'after');
+  assert.is(btf.type(3).targetId, 1);
+});
+
+load('refuses an unknown kind without a layout section, naming kind and type id', () => {
+  const b = new BtfBuilder();
+  b.int('int', 4);
+  b.raw(25, 'future', 0, [0, 0]);
+  const e = code(() => loadBtf(b.build()));
+  assert.is(e.code, 'BTF_UNSUPPORTED');
+  assert.match(e.message, /type 2/);
+  assert.match(e.message, /kind 25/);
+});
+
+load('reads 24-bit vlen (more than 65535 members)', () => {
+  const b = new BtfBuilder();
+  const u8 = b.int('unsigned char', 1);
+  const n = 70000;
+  const members = Array.from({ length: n }, (_, i) => ({ name: i === 0 ? 'first' : 'm', type: u8, bitOffset: i * 8 }));
+  b.struct('wide', n, members);
+  b.typedef('tail', 2);
+  const btf = loadBtf(b.build());
+  assert.is(btf.type(2).vlen, n);
+  assert.is(btf.type(2).members.length, n);
+  assert.is(btf.type(2).members[n - 1]!.bitOffset, (n - 1) * 8);
+  assert.is(btf.type(3).name, 'tail');
+});
+
+const bad: [string, (b: BtfBuilder) => void, string, RegExp][] = [
+  ['bad string offset', (b) => { b.raw(KIND.INT, 9999, 4, [32]); }, 'BTF_MALFORMED', /type 1 \(INT\): name_off: expected a string offset below \d+, got 9999/],
+  ['bad member name offset', (b) => { const i = b.int('int', 4); b.raw(KIND.STRUCT, 's', 4, [5000, i, 0], 1); }, 'BTF_MALFORMED', /member 0 name_off/],
+  ['dangling type id', (b) => { b.typedef('t', 7); }, 'BTF_MALFORMED', /type 1 \(TYPEDEF\): type: expected a type id below 2, got 7/],
+  ['dangling array element', (b) => { const i = b.int('int', 4); b.array(42, i, 2); }, 'BTF_MALFORMED', /array element type.*got 42/],
+  ['typedef cycle', (b) => { b.typedef('a', 2); b.typedef('b', 1); }, 'BTF_MALFORMED', /reference cycle/],
+  ['const/volatile cycle', (b) => { b.const(2); b.volatile(3); b.typedef('c', 1); }, 'BTF_MALFORMED', /reference cycle/],
+  ['record runs past the type section', (b) => { b.raw(KIND.STRUCT, 's', 4, [0, 0], 1); }, 'BTF_MALFORMED', /runs past/],
+  ['kind 0 record', (b) => { b.raw(0, '', 0); }, 'BTF_UNSUPPORTED', /kind 0/],
+];
+for (const [what, make, c, re] of bad) {
+  load(`refuses ${what}`, () => {
+    const b = new BtfBuilder();
+    make(b);
+    const e = code(() => loadBtf(b.build()));
+    assert.is(e.code, c);
+    assert.match(e.message, re);
+  });
+}
+
+const headerCases: [string, (blob: Uint8Array) => Uint8Array, RegExp][] = [
+  ['bad magic', (x) => { const y = x.slice(); y[0] = 0x12; return y; }, /expected magic 0xeb9f/],
+  ['empty input', () => new Uint8Array(0), /expected magic/],
+  ['truncated header', (x) => x.slice(0, 20), /at least 24 bytes/],
+  ['version 2', (x) => { const y = x.slice(); y[2] = 2; return y; }, /version: expected 1, got 2/],
+  ['string section past the end', (x) => x.slice(0, x.byteLength - 3), /string section .* outside/],
+  ['strings not NUL-terminated', (x) => { const y = x.slice(); y[y.byteLength - 1] = 0x41; return y; }, /end with NUL/],
+];
+for (const [what, mutate, re] of headerCases) {
+  load(`refuses ${what}`, () => {
+    const b = new BtfBuilder();
+    sample(b);
+    const e = code(() => loadBtf(mutate(b.build())));
+    assert.is(e.code, 'BTF_MALFORMED');
+    assert.match(e.message, re);
+  });
+}
+load.run();
+
+const raw = suite('isRawBtf');
+raw('detects the magic in both byte orders and nothing else', () => {
+  assert.ok(isRawBtf(new BtfBuilder({ order: 'little' }).build()));
+  assert.ok(isRawBtf(new BtfBuilder({ order: 'big' }).build()));
+  assert.not.ok(isRawBtf(new Uint8Array([0x7f, 0x45, 0x4c, 0x46])));
+  assert.not.ok(isRawBtf(new Uint8Array([0x9f])));
+});
+raw.run();
+
+const node = suite('Btf.typeNode');
+
+node('keeps the outermost typedef name, strips qualifiers, marks __be16 big-endian', () => {
+  const b = new BtfBuilder();
+  const us = b.int('unsigned short', 2);  // 1
+  const u16 = b.typedef('__u16', us);     // 2
+  const be = b.typedef('__be16', u16);    // 3
+  const port = b.typedef('port_t', be);   // 4
+  const c = b.const(port);                // 5
+  const v = b.volatile(c);                // 6
+  const btf = loadBtf(b.build());
+  assert.equal(btf.typeNode(v), { kind: 'int', name: 'port_t', size: 2, signed: false, byteOrder: 'big' });
+  assert.equal(btf.typeNode(u16), { kind: 'int', name: '__u16', size: 2, signed: false });
+  assert.equal(btf.typeNode(be), { kind: 'int', name: '__be16', size: 2, signed: false, byteOrder: 'big' });
+});
+
+node('decodes bitfields in both encodings (kind_flag offsets and INT bit offsets)', () => {
+  const b = new BtfBuilder();
+  const u32 = b.int('unsigned int', 4);                      // 1
+  const old = b.int('unsigned int', 4, { offset: 3, bits: 5 }); // 2: old-style bitfield int
+  b.struct('kf', 4, [{ name: 'lo', type: u32, bitOffset: 0, bitSize: 3 }, { name: 'hi', type: u32, bitOffset: 11, bitSize: 7 }]); // 3
+  b.struct('old', 4, [{ name: 'x', type: old, bitOffset: 8 }, { name: 'y', type: u32, bitOffset: 0 }]); // 4
+  const btf = loadBtf(b.build());
+  const kf = btf.typeNode(3);
+  assert.is(kf.kind, 'struct');
+  if (kf.kind !== 'struct') return;
+  assert.equal(kf.fields.map((f) => [f.name, f.offset, f.bitOffset, f.bitSize]), [['lo', 0, 0, 3], ['hi', 1, 3, 7]]);
+  const o = btf.typeNode(4);
+  if (o.kind !== 'struct') throw new Error('struct expected');
+  assert.equal(o.fields.map((f) => [f.name, f.offset, f.bitOffset, f.bitSize]), [['x', 1, 3, 5], ['y', 0, undefined, undefined]]);
+});
+
+node('enums: signed flag, 32-bit values as numbers, enum64 as bigint', () => {
+  const b = new BtfBuilder();
+  b.enum('s', 4, [['NEG', -2], ['POS', 7]], true);
+  b.enum('u', 4, [['BIG', 0xffffffff]]);
+  b.enum64('e64', [['MAX', 0xffffffffffffffffn], ['ONE', 1n]]);
+  b.enum64('s64', [['MIN', -(1n << 63n)]], true);
+  const btf = loadBtf(b.build());
+  assert.equal(btf.typeNode(1), { kind: 'enum', name: 's', size: 4, signed: true, values: [{ name: 'NEG', value: -2 }, { name: 'POS', value: 7 }] });
+  assert.equal(btf.typeNode(2), { kind: 'enum', name: 'u', size: 4, signed: false, values: [{ name: 'BIG', value: 4294967295 }] });
+  assert.equal(btf.typeNode(3), { kind: 'enum', name: 'e64', size: 8, signed: false, values: [{ name: 'MAX', value: 18446744073709551615n }, { name: 'ONE', value: 1n }] });
+  assert.equal(btf.typeNode(4), { kind: 'enum', name: 's64', size: 8, signed: true, values: [{ name: 'MIN', value: -9223372036854775808n }] });
+});
+
+node('anonymous members keep an empty name and their own fields; arrays nest', () => {
+  const b = new BtfBuilder();
+  const u8 = b.int('unsigned char', 1, { encoding: 2 });   // 1 (char)
+  const i32 = b.int('int', 4, { signed: true });          // 2
+  const inner = b.struct('', 4, [{ name: 'v', type: i32, bitOffset: 0 }], true); // 3 union
+  const arr = b.array(u8, i32, 3);                        // 4
+  const arr2 = b.array(arr, i32, 2);                      // 5
+  b.struct('outer', 12, [{ name: '', type: inner, bitOffset: 0 }, { name: 'grid', type: arr2, bitOffset: 32 }]); // 6
+  const btf = loadBtf(b.build());
+  const n = btf.typeNode(6);
+  assert.equal(n, {
+    kind: 'struct', name: 'outer', size: 12, fields: [
+      { name: '', offset: 0, type: { kind: 'union', name: '', size: 4, fields: [{ name: 'v', offset: 0, type: { kind: 'int', name: 'int', size: 4, signed: true } }] } },
+      { name: 'grid', offset: 4, type: { kind: 'array', name: '', size: 6, length: 2, element: { kind: 'array', name: '', size: 3, length: 3, element: { kind: 'int', name: 'unsigned char', size: 1, signed: false, encoding: 'char' } } } },
+    ],
+  });
+  void inner; void arr;
+});
+
+node('nesting deeper than 32 is an error, not a hang or a stack overflow', () => {
+  const b = new BtfBuilder();
+  let t = b.int('int', 4);
+  for (let i = 0; i < 40; i++) t = b.typedef(`t${i}`, t);
+  let a = b.int('char', 1);
+  for (let i = 0; i < 40; i++) a = b.array(a, 1, 1);
+  const btf = loadBtf(b.build());
+  const e = code(() => btf.typeNode(t));
+  assert.is(e.code, 'BTF_MALFORMED');
+  assert.match(e.message, /nesting deeper than 32/);
+  assert.match(code(() => btf.typeNode(a)).message, /nesting deeper than 32/);
+  assert.match(code(() => btf.sizeOf(t)).message, /nesting deeper than 32/);
+  // 30 levels are fine.
+  assert.is(btf.typeNode(31).kind, 'int');
+});
+
+node('a struct that contains itself by value is reported, not followed forever', () => {
+  const b = new BtfBuilder();
+  b.int('int', 4);                                                   // 1
+  b.struct('loop', 4, [{ name: 'self', type: 2, bitOffset: 0 }]);    // 2
+  const btf = loadBtf(b.build());
+  assert.match(code(() => btf.typeNode(2)).message, /nesting deeper than 32/);
+});
+node.run();
+
+const find = suite('Btf.findByName');
+find('prefers a definition over a forward declaration', () => {
+  const b = new BtfBuilder();
+  b.raw(KIND.FWD, 'thing', 0);
+  b.struct('thing', 0, []);
+  const btf = loadBtf(b.build());
+  assert.is(btf.findByName('thing')!.id, 2);
+  assert.is(btf.findByName('nope'), undefined);
+  assert.is(btf.findByName('thing', KIND.FWD)!.id, 1);
+});
+find.run();
