@@ -94,6 +94,7 @@ export function compileArray(node: ArrayNode, compile: (n: TypeNode) => Compiled
 
   return {
     size,
+    usesView: elem.usesView,
     enc(input, dv, u8, off) {
       if (Array.isArray(input)) {
         if (input.length > n) throw new Fail(`expected at most ${n} elements for ${title}, got ${input.length}`, ERROR_CODE.VALUE_RANGE);

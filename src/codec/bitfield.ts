@@ -31,6 +31,7 @@ export function compileBitfield(type: TypeNode, bitOffset: number, bitSize: numb
   const clear = ~(mask << shift);
   return {
     size: nbytes,
+    usesView: false,
     enc(input, _dv, u8, off) {
       const raw = conv.toRaw(input);
       const w = readWord(u8, off, nbytes, little);

@@ -79,7 +79,9 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
   const prepare = opts.lpmKey && node ? lpmPreparer(node) : null;
   let lastU8: Uint8Array | null = null;
   let lastDv: DataView | null = null;
+  const noView = new DataView(new ArrayBuffer(0));
   const viewOf = (u8: Uint8Array): DataView => {
+    if (!c.usesView) return noView;
     if (u8 !== lastU8) { lastU8 = u8; lastDv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength); }
     return lastDv!;
   };

@@ -69,6 +69,7 @@ export function compileEnum(node: EnumNode, order: ByteOrder): Compiled {
   const bits = size * 8;
   return {
     size,
+    usesView: false,
     enc(input, _dv, u8, off) {
       writeWord(u8, off, size, little, BigInt.asUintN(bits, toValue(node, t, input, bits)));
     },

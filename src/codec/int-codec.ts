@@ -8,6 +8,7 @@ import { Fail, describe } from './fail.js';
 import { checkBigInt, checkSmallInt, intLabel, intRange, type IntRange } from './integer.js';
 import { formatIPv4, parseIPv4 } from './address.js';
 import { readWord, writeWord } from './words.js';
+import { inlineInt } from './inline-int.js';
 import { F_PRETTY, type Compiled } from './types.js';
 
 export function isBool(n: IntNode): boolean {
@@ -36,18 +37,18 @@ export function compileInt(node: IntNode, order: ByteOrder): Compiled {
     const get = size === 1 ? (signed ? DataView.prototype.getInt8 : DataView.prototype.getUint8)
       : size === 2 ? (signed ? DataView.prototype.getInt16 : DataView.prototype.getUint16)
       : (signed ? DataView.prototype.getInt32 : DataView.prototype.getUint32);
-    if (size === 1 && !signed && !bool) {
-      return {
-        size,
-        enc(input, _dv, u8, off) {
-          u8[off] = typeof input === 'number' && input >= 0 && input <= 255 && Number.isInteger(input)
-            ? input : checkSmallInt(input, 0, 255, r);
-        },
-        dec(_dv, u8, off) { return u8[off]; },
-      };
+    const inl = inlineInt(node, order);
+    if (inl) {
+      // Straight on the bytes (no DataView): generated once per int type.
+      const gen = new Function('check', 'min', 'max', 'r', `return {
+        enc(input, dv, u8, off) { const v = check(input, min, max, r); ${inl.write('v', 'off')} },
+        dec(dv, u8, off) { return ${inl.read('off')}; },
+      };`)(checkSmallInt, min, max, r) as Pick<Compiled, 'enc' | 'dec'>;
+      return { size, usesView: false, enc: gen.enc, dec: gen.dec };
     }
     return {
       size,
+      usesView: true,
       enc(input, dv, u8, off) {
         if (be32 && typeof input === 'string' && input.includes('.')) {
           const a = parseIPv4(input.trim());
@@ -68,6 +69,7 @@ export function compileInt(node: IntNode, order: ByteOrder): Compiled {
   if (bits === 64 && size === 8) {
     return {
       size,
+      usesView: true,
       enc(input, dv, _u8, off) {
         const v = checkBigInt(bool ? boolIn(input) : input, r);
         if (signed) dv.setBigInt64(off, v, little);
@@ -89,6 +91,7 @@ function compileWideInt(size: number, bits: number, signed: boolean, little: boo
   const mask = (1n << BigInt(bits)) - 1n;
   return {
     size,
+    usesView: false,
     enc(input, _dv, u8, off) {
       const v = checkBigInt(bool ? boolIn(input) : input, r);
       writeWord(u8, off, size, little, BigInt.asUintN(bits, v));

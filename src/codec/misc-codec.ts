@@ -16,6 +16,7 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
   const label = size === 4 ? 'float' : 'double';
   return {
     size,
+    usesView: true,
     enc(input, dv, _u8, off) {
       let v: number;
       if (typeof input === 'number') v = input;
@@ -37,6 +38,7 @@ export function compilePointer(node: PointerNode, order: ByteOrder): Compiled {
   const r = intRange(size * 8, false, `pointer (${node.target} *) address u${size * 8}`);
   return {
     size,
+    usesView: false,
     enc(input, _dv, u8, off) { writeWord(u8, off, size, little, checkBigInt(input, r)); },
     dec(_dv, u8, off) {
       const v = readWord(u8, off, size, little);
@@ -49,6 +51,7 @@ export function compilePointer(node: PointerNode, order: ByteOrder): Compiled {
 export function compileBytes(size: number, expected = `a hex string of ${size} bytes`): Compiled {
   return {
     size,
+    usesView: false,
     enc(input, _dv, u8, off) {
       let b: Uint8Array | null = null;
       if (input instanceof Uint8Array) b = input;

@@ -9,6 +9,7 @@ import { ERROR_CODE } from '../errors.js';
 import { Fail, describe, keySeg, rethrowAt } from './fail.js';
 import { compileBitfield } from './bitfield.js';
 import { typeName } from './type-name.js';
+import { inlineInt, type InlineInt } from './inline-int.js';
 import type { Compiled } from './types.js';
 
 /** One addressable member after flattening anonymous members. */
@@ -68,7 +69,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, compile: (n: TypeNode) => Compiled): Compiled {
   const entries = flattenFields(node);
   const title = typeName(node);
-  const byName = new Map<string, { c: Compiled; offset: number; e: Entry }>();
+  const byName = new Map<string, Entry>();
+  const slots: { e: Entry; c: Compiled; inline: InlineInt | null }[] = [];
   for (const e of entries) {
     if (byName.has(e.name)) throw new Fail(`${title}: duplicate member name '${e.name}'`, ERROR_CODE.SCHEMA_INVALID);
     const f = e.field;
@@ -77,10 +79,10 @@ export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, co
     if (e.offset < 0 || e.offset + c.size > node.size) {
       throw new Fail(`${title}: member '${e.name}' at offset ${e.offset} (+${c.size}) is outside its ${node.size} bytes`, ERROR_CODE.SCHEMA_INVALID);
     }
-    byName.set(e.name, { c, offset: e.offset, e });
+    byName.set(e.name, e);
+    slots.push({ e, c, inline: bitfield ? null : inlineInt(f.type, order) });
   }
   const names = entries.map((e) => e.name).join(', ');
-  const shown = entries.filter((e) => e.shown).map((e) => ({ name: e.name, c: byName.get(e.name)!.c, offset: e.offset, proto: e.name === '__proto__' }));
   const hasGroups = entries.some((e) => e.groups.length > 0);
   const isUnion = node.kind === 'union';
   const expected = isUnion
@@ -90,9 +92,9 @@ export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, co
   function checkGroups(keys: string[]): void {
     const seen = new Map<number, [number, string]>();
     for (const k of keys) {
-      const slot = byName.get(k);
-      if (!slot) continue;
-      for (const [uid, idx] of slot.e.groups) {
+      const e = byName.get(k);
+      if (!e) continue;
+      for (const [uid, idx] of e.groups) {
         const prev = seen.get(uid);
         if (prev && prev[0] !== idx) {
           throw new Fail(`'${k}' and '${prev[1]}' are members of the same union; name exactly one`).at(keySeg(k));
@@ -102,33 +104,58 @@ export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, co
     }
   }
 
-  return {
-    size: node.size,
-    enc(input, dv, u8, off) {
-      if (!isObject(input)) throw new Fail(`expected ${expected}, got ${describe(input)}`);
-      const keys = Object.keys(input);
-      if (isUnion && keys.length === 0) throw new Fail(`expected exactly one member of ${title} (${names}), got none`);
-      if (hasGroups) checkGroups(keys);
-      let k = '';
-      try {
-        for (let i = 0; i < keys.length; i++) {
-          k = keys[i]!;
-          const slot = byName.get(k);
-          if (slot === undefined) throw new Fail(`unknown field '${k}'; fields are ${names}`);
-          const v = input[k];
-          if (v !== undefined) slot.c.enc(v, dv, u8, off + slot.offset);
-        }
-      } catch (e) { rethrowAt(e, keySeg(k)); }
-    },
-    dec(dv, u8, off, flags) {
-      const o: Record<string, unknown> = {};
-      for (let i = 0; i < shown.length; i++) {
-        const s = shown[i]!;
-        const v = s.c.dec(dv, u8, off + s.offset, flags);
-        if (s.proto) Object.defineProperty(o, s.name, { value: v, enumerable: true, writable: true, configurable: true });
-        else o[s.name] = v;
-      }
-      return o;
-    },
+  const helpers = {
+    C: slots.map((s) => s.c),
+    isObject,
+    rethrowAt,
+    keySeg,
+    checkGroups,
+    notObject: (input: unknown) => new Fail(`expected ${expected}, got ${describe(input)}`),
+    noMember: () => new Fail(`expected exactly one member of ${title} (${names}), got none`),
+    unknown: (k: string) => new Fail(`unknown field '${k}'; fields are ${names}`),
   };
+  // Generated once per record type: a switch over the given keys (unknown ones fail) and an object
+  // literal of fixed shape for decode. Names are embedded only as JSON string literals.
+  const cases = slots.map((s, i) => {
+    const o = `off + ${s.e.offset}`;
+    const general = `H.C[${i}].enc(v, dv, u8, ${o});`;
+    const body = s.inline
+      ? `if (typeof v === 'number' && v >= ${s.inline.min} && v <= ${s.inline.max} && Number.isInteger(v)) { ${s.inline.write('v', o)} } else ${general}`
+      : general;
+    return `case ${JSON.stringify(s.e.name)}: if (v !== undefined) { ${body} } break;`;
+  }).join('\n');
+  const props = slots.filter((s) => s.e.shown).map((s) => {
+    const i = slots.indexOf(s);
+    const o = `off + ${s.e.offset}`;
+    const expr = s.inline ? s.inline.read(o) : `H.C[${i}].dec(dv, u8, ${o}, flags)`;
+    const key = s.e.name === '__proto__' ? '["__proto__"]' : JSON.stringify(s.e.name);
+    return `${key}: ${expr}`;
+  }).join(',\n');
+  const src = `
+    return {
+      enc(input, dv, u8, off) {
+        if (!H.isObject(input)) throw H.notObject(input);
+        const keys = Object.keys(input);
+        ${isUnion ? 'if (keys.length === 0) throw H.noMember();' : ''}
+        ${hasGroups ? 'H.checkGroups(keys);' : ''}
+        let k = '';
+        try {
+          for (let i = 0; i < keys.length; i++) {
+            k = keys[i];
+            const v = input[k];
+            switch (k) {
+              ${cases}
+              default: throw H.unknown(k);
+            }
+          }
+        } catch (e) { H.rethrowAt(e, H.keySeg(k)); }
+      },
+      dec(dv, u8, off, flags) {
+        return {
+          ${props}
+        };
+      },
+    };`;
+  const gen = new Function('H', src)(helpers) as Pick<Compiled, 'enc' | 'dec'>;
+  return { size: node.size, usesView: slots.some((s) => s.c.usesView), enc: gen.enc, dec: gen.dec };
 }

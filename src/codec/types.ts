@@ -31,6 +31,8 @@ export const F_COMPACT = 2;
  */
 export interface Compiled {
   readonly size: number;
+  /** Whether enc/dec use the DataView argument (else they work on the byte array only). */
+  readonly usesView: boolean;
   enc(input: unknown, dv: DataView, u8: Uint8Array, off: number): void;
   dec(dv: DataView, u8: Uint8Array, off: number, flags: number): unknown;
 }
