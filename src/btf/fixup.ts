@@ -12,7 +12,9 @@ import { StringTable } from './strings.js';
 import { BTF_KIND as K } from './kinds.js';
 
 export function fixupDatasecs(btfBytes: Uint8Array, elf: ElfFile): Uint8Array {
-  const out = btfBytes.slice();
+  // A real copy: Buffer#slice would share memory and patch the caller's bytes.
+  const out = new Uint8Array(btfBytes.byteLength);
+  out.set(btfBytes);
   const h = parseHeader(out);
   const raw = parseRawTypes(out, h);
   const strings = new StringTable(out.subarray(h.hdrLen + h.strOff, h.hdrLen + h.strOff + h.strLen));
