@@ -1,0 +1,40 @@
+/** Reading typed key/value input from --key/--value/-f, shared by encode, update and friends. */
+import { readFileSync } from 'node:fs';
+import { parseValueText, parseDocument, BpfmapError, ERROR_CODE } from '../../src/index.js';
+
+export interface EntryInput {
+  key?: unknown;
+  value?: unknown;
+  hasKey: boolean;
+  hasValue: boolean;
+}
+
+export function readTextFile(path: string): string {
+  try {
+    return path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BpfmapError(code === 'ENOENT' ? ERROR_CODE.NOT_FOUND : ERROR_CODE.IO, `${path}: cannot read (${code ?? String(e)})`);
+  }
+}
+
+/** --key/--value texts win over the same part of a -f document. */
+export function readEntryInput(a: { key?: string; value?: string; file?: string }): EntryInput {
+  let doc: Record<string, unknown> = {};
+  if (a.file !== undefined) {
+    const parsed = parseDocument(readTextFile(a.file), a.file);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${a.file}: expected a document with 'key' and/or 'value'`);
+    }
+    doc = parsed as Record<string, unknown>;
+    for (const k of Object.keys(doc)) {
+      if (k !== 'key' && k !== 'value') throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${a.file}: unknown top-level field '${k}'; expected key and value`);
+    }
+  }
+  const out: EntryInput = { hasKey: false, hasValue: false };
+  if (a.key !== undefined) { out.key = parseValueText(a.key, 'key'); out.hasKey = true; }
+  else if (Object.hasOwn(doc, 'key')) { out.key = doc.key; out.hasKey = true; }
+  if (a.value !== undefined) { out.value = parseValueText(a.value, 'value'); out.hasValue = true; }
+  else if (Object.hasOwn(doc, 'value')) { out.value = doc.value; out.hasValue = true; }
+  return out;
+}

@@ -1,0 +1,26 @@
+import type { CommandModule } from 'yargs';
+import { parseValueText } from '../../src/index.js';
+import { print } from '../output.js';
+import { withTarget, withDecodeOptions, decodeOptions, type TargetArgs } from '../options.js';
+import { withMap } from '../target.js';
+
+interface Args extends TargetArgs {
+  key?: string;
+  'pretty-addresses'?: boolean;
+  full?: boolean;
+}
+
+export async function runGetNext(a: Args): Promise<Record<string, unknown>> {
+  const key = a.key === undefined ? undefined : parseValueText(a.key, 'key');
+  return withMap(a, (live) => ({ key: key ?? null, next: live.getNext(key, decodeOptions(a)) }));
+}
+
+export const getnextCommand: CommandModule<object, Args> = {
+  command: 'getnext [object] [map]',
+  describe: 'the key after --key (the first key without it); next is null at the end',
+  builder: (y) =>
+    withDecodeOptions(withTarget(y))
+      .option('key', { type: 'string', describe: 'the current key as YAML flow or JSON' })
+      .example('$0 getnext fixtures/firewall.bpfel.o ingress_node_firewall_table_map', 'the first key') as never,
+  handler: async (a) => print(await runGetNext(a), a.json),
+};

@@ -1,0 +1,31 @@
+import type { CommandModule } from 'yargs';
+import { schemaCommand } from './schema.js';
+import { mapsCommand } from './maps.js';
+import { typesCommand } from './types.js';
+import { templateCommand } from './template.js';
+import { encodeCommand } from './encode.js';
+import { decodeCommand } from './decode.js';
+import { lookupCommand } from './lookup.js';
+import { updateCommand } from './update.js';
+import { deleteCommand } from './delete.js';
+import { dumpCommand } from './dump.js';
+import { getnextCommand } from './getnext.js';
+import { pushCommand, popCommand, peekCommand } from './queue.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [
+  mapsCommand,
+  schemaCommand,
+  typesCommand,
+  templateCommand,
+  encodeCommand,
+  decodeCommand,
+  lookupCommand,
+  updateCommand,
+  deleteCommand,
+  dumpCommand,
+  getnextCommand,
+  pushCommand,
+  popCommand,
+  peekCommand,
+];

@@ -1,0 +1,39 @@
+import type { CommandModule } from 'yargs';
+import { parseValueText } from '../../src/index.js';
+import { print } from '../output.js';
+import { withTarget, withDecodeOptions, decodeOptions, type TargetArgs } from '../options.js';
+import { withMap } from '../target.js';
+
+interface Args extends TargetArgs {
+  key?: string;
+  exact?: boolean;
+  sum?: boolean;
+  cpu?: number;
+  'pretty-addresses'?: boolean;
+  full?: boolean;
+}
+
+export async function runLookup(a: Args): Promise<Record<string, unknown>> {
+  return withMap(a, (live) => {
+    const key = a.key === undefined ? undefined : parseValueText(a.key, 'key');
+    const opts = { ...decodeOptions(a), sum: a.sum, cpu: a.cpu, exact: a.exact };
+    const k = live.encodeKey(key);
+    const value = live.lookup(key, opts);
+    return { key: k === null ? null : live.decodeKey(k, opts), value };
+  });
+}
+
+export const lookupCommand: CommandModule<object, Args> = {
+  command: 'lookup [object] [map]',
+  describe: 'read one entry by key (LPM tries: longest-prefix match, or --exact)',
+  builder: (y) =>
+    withDecodeOptions(withTarget(y))
+      .option('key', { type: 'string', describe: 'the key as YAML flow or JSON; a number for integer keys' })
+      .option('exact', { type: 'boolean', describe: 'LPM trie: only an exact match, not a covering shorter prefix' })
+      .option('sum', { type: 'boolean', describe: 'per-CPU maps: add the CPUs\' values field by field' })
+      .option('cpu', { type: 'number', describe: 'per-CPU maps: only this CPU\'s value' })
+      .example("$0 lookup fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.7}'", 'which rules apply to 10.10.10.7 on ifindex 6')
+      .example('$0 lookup fixtures/firewall.bpfel.o ingress_node_firewall_statistics_map --key 1 --sum --json', 'counters of rule 1 over all CPUs')
+      .example('$0 lookup --pin /sys/fs/bpf/my_map --key 7', "a pinned map, typed by the map's own BTF") as never,
+  handler: async (a) => print(await runLookup(a), a.json),
+};

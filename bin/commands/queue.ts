@@ -1,0 +1,68 @@
+/** push, pop and peek: queues, stacks and bloom filters (maps without keys). */
+import type { CommandModule } from 'yargs';
+import { parseValueText } from '../../src/index.js';
+import { print } from '../output.js';
+import { withTarget, withDecodeOptions, decodeOptions, UsageError, type TargetArgs } from '../options.js';
+import { withMap } from '../target.js';
+
+interface Args extends TargetArgs {
+  value?: string;
+  'pretty-addresses'?: boolean;
+  full?: boolean;
+}
+
+export async function runPush(a: Args): Promise<Record<string, unknown>> {
+  if (a.value === undefined) throw new UsageError('give the value with --value');
+  const value = parseValueText(a.value, 'value');
+  return withMap(a, (live) => {
+    live.push(value);
+    return { map: live.schema.name, pushed: 1 };
+  });
+}
+
+export async function runPop(a: Args): Promise<Record<string, unknown>> {
+  return withMap(a, (live) => ({ value: live.pop(decodeOptions(a)) }));
+}
+
+export async function runPeek(a: Args): Promise<Record<string, unknown>> {
+  const value = a.value === undefined ? undefined : parseValueText(a.value, 'value');
+  return withMap(a, (live) => {
+    if (live.schema.type === 'bloom_filter') {
+      if (value === undefined) throw new UsageError('a bloom filter answers membership: give --value');
+      return { value, present: live.peek(value) };
+    }
+    return { value: live.peek(undefined, decodeOptions(a)) };
+  });
+}
+
+const valueOpt = { type: 'string', describe: 'the value as YAML flow or JSON' } as const;
+
+export const pushCommand: CommandModule<object, Args> = {
+  command: 'push [object] [map]',
+  describe: 'queue/stack: add a value; bloom filter: add a member',
+  builder: (y) =>
+    withTarget(y)
+      .option('value', valueOpt)
+      .example("$0 push fixtures/coverage.bpfel.o queue --pin-root /sys/fs/bpf/demo --value '{saddr: 198.18.0.1, sport: 80}'", 'enqueue a flow key') as never,
+  handler: async (a) => {
+    const r = await runPush(a);
+    if (a.json) print(r, true);
+  },
+};
+
+export const popCommand: CommandModule<object, Args> = {
+  command: 'pop [object] [map]',
+  describe: 'queue/stack: remove and print the next value (exit 3 when empty)',
+  builder: (y) => withDecodeOptions(withTarget(y)).example('$0 pop fixtures/coverage.bpfel.o stack --pin-root /sys/fs/bpf/demo', 'take the top of the stack') as never,
+  handler: async (a) => print(await runPop(a), a.json),
+};
+
+export const peekCommand: CommandModule<object, Args> = {
+  command: 'peek [object] [map]',
+  describe: 'queue/stack: print the next value without removing it; bloom filter: is --value (maybe) a member',
+  builder: (y) =>
+    withDecodeOptions(withTarget(y))
+      .option('value', valueOpt)
+      .example('$0 peek fixtures/coverage.bpfel.o bloom --pin-root /sys/fs/bpf/demo --value 42', 'membership test') as never,
+  handler: async (a) => print(await runPeek(a), a.json),
+};

@@ -1,0 +1,23 @@
+import type { CommandModule } from 'yargs';
+import { loadSource, findMap, templateYaml } from '../../src/index.js';
+import { print } from '../output.js';
+import type { GlobalArgs } from '../options.js';
+
+interface Args extends GlobalArgs {
+  object: string;
+  map: string;
+}
+
+export const templateCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'template <object> <map>',
+  describe: 'print a YAML skeleton of a key and a value with every field, ready to fill in (use with encode/update -f)',
+  builder: (y) =>
+    y
+      .positional('object', { type: 'string', demandOption: true })
+      .positional('map', { type: 'string', demandOption: true })
+      .example('$0 template fixtures/firewall.bpfel.o ingress_node_firewall_table_map > rule.yaml', 'then edit rule.yaml and run update -f rule.yaml') as never,
+  handler: (a) => {
+    const src = loadSource(a.object);
+    print(templateYaml(findMap(src.schema, a.map)), false);
+  },
+};

@@ -1,0 +1,60 @@
+/**
+ * The CLI: yargs wiring, and the one place that turns errors into `bpfmap: <message>` and exit codes.
+ */
+import yargs from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
+import { isBpfmapError, exitCodeFor, EXIT } from '../src/index.js';
+import { commands } from './commands/index.js';
+import { UsageError } from './options.js';
+
+const EPILOG = `Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found (key, map, pin),
+4 permission, 5 invalid input (object, BTF, value, schema/map mismatch),
+6 the kernel refused or does not support the operation.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  let parser: Argv = yargs(argv)
+    .scriptName('bpfmap')
+    .usage('bpfmap <command> [options]\n\nProgram eBPF maps with typed values, using nothing but the BPF object file.')
+    .option('json', { type: 'boolean', describe: 'machine-readable JSON output', global: true })
+    .option('verbose', { type: 'boolean', describe: 'print stack traces of errors', global: true })
+    .epilog(EPILOG)
+    .strict()
+    .demandCommand(1, 'name a command; see bpfmap --help')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg ?? 'invalid usage');
+    });
+  for (const c of commands) parser = parser.command(c as CommandModule);
+  try {
+    await parser.parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+  } catch (e) {
+    return reportError(e, verbose);
+  }
+}
+
+export function reportError(e: unknown, verbose: boolean): number {
+  if (isBpfmapError(e)) {
+    process.stderr.write(`bpfmap: ${oneLine(e.message)}\n`);
+    if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+    return exitCodeFor(e.code);
+  }
+  if (e instanceof UsageError || (e as { name?: string })?.name === 'UsageError') {
+    process.stderr.write(`bpfmap: ${oneLine((e as Error).message)}\nrun 'bpfmap --help' for usage\n`);
+    return EXIT.USAGE;
+  }
+  const err = e as Error;
+  process.stderr.write(`bpfmap: internal error: ${oneLine(err?.message ?? String(e))} (this is a bug; rerun with --verbose for details)\n`);
+  if (verbose && err?.stack) process.stderr.write(`${err.stack}\n`);
+  return EXIT.INTERNAL;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, '; ');
+}

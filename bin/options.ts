@@ -1,0 +1,55 @@
+/** Shared flags (withX helpers) and the argument shapes the commands use. */
+import type { Argv } from 'yargs';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface GlobalArgs {
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export interface TargetArgs extends GlobalArgs {
+  object?: string;
+  map?: string;
+  pin?: string;
+  'pin-root'?: string;
+  id?: number;
+  force?: boolean;
+}
+
+/** OBJ and MAP positionals are optional for kernel commands: `--pin PATH` alone works on the map's own BTF. */
+export function withTarget<T>(y: Argv<T>): Argv<T & TargetArgs> {
+  return y
+    .positional('object', { type: 'string', describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' })
+    .positional('map', { type: 'string', describe: 'map name as in the object (e.g. .bss for global data)' })
+    .option('pin', { type: 'string', describe: 'open the map pinned at this bpffs path' })
+    .option('pin-root', { type: 'string', describe: 'maps are pinned at DIR/<map name> (as `bpfmap create --pin-root DIR` makes them)' })
+    .option('id', { type: 'number', describe: 'open the loaded map with this id' })
+    .option('force', { type: 'boolean', describe: 'operate even when the live map does not match the object' }) as unknown as Argv<T & TargetArgs>;
+}
+
+export interface ValueArgs {
+  key?: string;
+  value?: string;
+  file?: string;
+}
+
+export function withKey<T>(y: Argv<T>, required = false): Argv<T & { key?: string }> {
+  return y.option('key', {
+    type: 'string',
+    describe: 'the key as YAML flow or JSON (e.g. \'{prefixLen: 56, ingress_ifindex: 6, ip_data: 10.10.10.0}\'), or a plain number',
+    demandOption: required ? 'give the key with --key' : false,
+  }) as unknown as Argv<T & { key?: string }>;
+}
+
+export function withDecodeOptions<T>(y: Argv<T>): Argv<T & { 'pretty-addresses'?: boolean; full?: boolean }> {
+  return y
+    .option('pretty-addresses', { type: 'boolean', describe: 'print address-like fields as 10.0.0.1 / fe80::1 / aa:bb:.. instead of numbers' })
+    .option('full', { type: 'boolean', describe: 'print every array element, also the all-zero ones (default: struct arrays show only non-zero slots, by index)' }) as unknown as Argv<T & { 'pretty-addresses'?: boolean; full?: boolean }>;
+}
+
+export function decodeOptions(a: { 'pretty-addresses'?: boolean; full?: boolean }): { prettyAddresses: boolean; compact: boolean } {
+  return { prettyAddresses: a['pretty-addresses'] === true, compact: a.full !== true };
+}

@@ -1,0 +1,26 @@
+/** Prints command results: YAML for people, JSON with --json. Never rounds 64-bit integers. */
+import { stringifyJson } from '../src/index.js';
+import YAML from 'yaml';
+
+export function print(data: unknown, json: boolean | undefined): void {
+  if (json) {
+    process.stdout.write(`${stringifyJson(data, 2)}\n`);
+    return;
+  }
+  if (typeof data === 'string') {
+    process.stdout.write(data.endsWith('\n') ? data : `${data}\n`);
+    return;
+  }
+  process.stdout.write(toYaml(data));
+}
+
+export function toYaml(data: unknown): string {
+  return YAML.stringify(data, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** A plain-text table: columns padded to the widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}

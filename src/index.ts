@@ -1,0 +1,59 @@
+/**
+ * bpfmap's public library API. Explicit named exports only.
+ *
+ * Offline (any OS, no kernel): loadObject/loadObjectFile, loadBtf, the schema types, the codec.
+ * Linux (bpf()): openMap, createMaps and the LiveMap operations; koffi is loaded on first use only.
+ */
+export {
+  ERROR_CODE,
+  EXIT,
+  BpfmapError,
+  ElfError,
+  BtfError,
+  ValueError,
+  SyscallError,
+  exitCodeFor,
+  isBpfmapError,
+} from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { toHex, fromHex } from './bytes.js';
+export type { ByteOrder } from './bytes.js';
+export type {
+  TypeNode,
+  IntNode,
+  FloatNode,
+  EnumNode,
+  EnumValue,
+  ArrayNode,
+  StructNode,
+  UnionNode,
+  PointerNode,
+  BytesNode,
+  Field,
+  MapSchema,
+  ObjectSchema,
+  MapPinning,
+} from './btf/schema-types.js';
+export { PERCPU_MAP_TYPES } from './btf/schema-types.js';
+
+export { loadObject, loadObjectFile, loadBtf, isRawBtf, formatTypesC, typesJson, writeTypesJson, seedFormat } from './btf/index.js';
+export type { Btf, BpfObject } from './btf/index.js';
+
+export { loadSource, loadSourceBytes, findMap } from './source.js';
+export type { Source } from './source.js';
+export { reviveSchema } from './schema-revive.js';
+
+export { parseJson, stringifyJson } from './json.js';
+export {
+  compileCodec,
+  mapCodecs,
+  parseValueText,
+  parseDocument,
+  fromSeedTemplate,
+  templateYaml,
+  parseInteger,
+} from './codec/index.js';
+export type { Codec, DecodeOptions } from './codec/index.js';
+
+export { openMap, findLoadedMaps, LiveMap, sumPerCpu, schemaFromKernel } from './map/index.js';
+export type { OpenMapOptions, UpdateFlag, LookupOptions, Entry } from './map/index.js';

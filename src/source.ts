@@ -1,0 +1,74 @@
+/**
+ * What the first positional argument of most commands names: a BPF object (ELF), a raw BTF file, or a
+ * schema document saved with `bpfmap schema --json`. Detected by content, not by file name.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { BpfmapError, ERROR_CODE } from './errors.js';
+import { loadObject, loadBtf, isRawBtf } from './btf/index.js';
+import type { Btf, BpfObject } from './btf/index.js';
+import type { MapSchema, ObjectSchema } from './btf/schema-types.js';
+import { parseJson } from './json.js';
+import { reviveSchema } from './schema-revive.js';
+
+export interface Source {
+  /** The file as given. */
+  readonly path: string;
+  readonly kind: 'object' | 'btf' | 'schema';
+  /** Map schema (empty map list for raw BTF). */
+  readonly schema: ObjectSchema;
+  /** The type graph, when the source has BTF (objects and raw BTF). */
+  readonly btf: Btf | null;
+  readonly object: BpfObject | null;
+}
+
+export function readInputFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${path}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new BpfmapError(ERROR_CODE.PERMISSION, `${path}: permission denied`);
+    if (code === 'EISDIR') throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${path}: is a directory, expected a BPF object file`);
+    throw new BpfmapError(ERROR_CODE.IO, `${path}: cannot read (${code ?? String(e)})`);
+  }
+}
+
+/** Loads an object, raw BTF or saved schema from bytes (name is used for messages and the schema). */
+export function loadSourceBytes(bytes: Uint8Array, path: string): Source {
+  if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
+    const object = loadObject(bytes, basename(path));
+    return { path, kind: 'object', schema: object.schema, btf: object.btf, object };
+  }
+  if (isRawBtf(bytes)) {
+    const btf = loadBtf(bytes);
+    return { path, kind: 'btf', schema: { object: basename(path), byteOrder: btf.byteOrder, maps: [] }, btf, object: null };
+  }
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  if (bytes[i] === 0x7b /* { */) {
+    const text = new TextDecoder().decode(bytes);
+    let doc: unknown;
+    try {
+      doc = parseJson(text);
+    } catch (e) {
+      throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID, `${path}: not a valid schema document: ${(e as Error).message}`);
+    }
+    return { path, kind: 'schema', schema: reviveSchema(doc, path), btf: null, object: null };
+  }
+  throw new BpfmapError(ERROR_CODE.ELF_MALFORMED,
+    `${path}: not a BPF object (no ELF magic), raw BTF or schema JSON; expected an ELF64 BPF object file`);
+}
+
+export function loadSource(path: string): Source {
+  return loadSourceBytes(readInputFile(path), path);
+}
+
+/** Finds a map by object name (or by kernel name); the error lists the maps there are. */
+export function findMap(schema: ObjectSchema, name: string): MapSchema {
+  const m = schema.maps.find((x) => x.name === name) ?? schema.maps.find((x) => x.kernelName === name);
+  if (m) return m;
+  const names = schema.maps.map((x) => x.name);
+  throw new BpfmapError(ERROR_CODE.MAP_NOT_FOUND,
+    `map '${name}' is not in ${schema.object || 'the object'}; maps are ${names.length ? names.join(', ') : '(none)'}`);
+}
