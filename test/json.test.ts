@@ -1,0 +1,77 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseJson, stringifyJson, jsonSafe } from '../src/json.js';
+import { parseValueText, mapCodecs } from '../src/codec/index.js';
+import { statsMap } from './oracle/schemas.js';
+import { toHex } from '../src/bytes.js';
+
+const PJ = suite('parseJson');
+const PJ_TABLE: [string, unknown][] = [
+  ['18446744073709551615', 18446744073709551615n],
+  ['-9223372036854775808', -9223372036854775808n],
+  ['9007199254740991', 9007199254740991],
+  ['9007199254740993', 9007199254740993n],
+  ['{"a": [1, 18446744073709551615, "12345678901234567890"], "b": 1.5e300}', { a: [1, 18446744073709551615n, '12345678901234567890'], b: 1.5e300 }],
+  ['{"s": "x\\"y\\u0041", "t": true, "n": null, "f": false}', { s: 'x"yA', t: true, n: null, f: false }],
+  ['0.12345678901234567890', 0.12345678901234567890],
+];
+for (const [text, want] of PJ_TABLE) PJ(text, () => { assert.equal(parseJson(text), want); });
+PJ('__proto__ stays an own key and pollutes nothing (both paths)', () => {
+  for (const t of ['{"__proto__": {"x": 1}}', '{"__proto__": {"x": 18446744073709551615}}']) {
+    const o = parseJson(t) as Record<string, unknown>;
+    assert.ok(Object.hasOwn(o, '__proto__'));
+    assert.is(Object.getPrototypeOf(o), Object.prototype);
+    assert.is(({} as Record<string, unknown>).x, undefined);
+  }
+});
+PJ('invalid JSON names the offset', () => {
+  assert.throws(() => parseJson('{"a": 12345678901234567890,}'), /JSON at offset 27: expected a string key, got '}'/);
+  assert.throws(() => parseJson('[1 2]'), /JSON at offset 3: expected ',' or '\]', got '2'/);
+});
+PJ('1M NDJSON lines parse in well under a second', () => {
+  const line = '{"key":{"prefixLen":56,"ingress_ifindex":6,"ip_data":"10.10.10.0"},"value":{"rules":{"0":{"ruleId":1,"action":2}}}}';
+  const t0 = Date.now();
+  let n = 0;
+  for (let i = 0; i < 1_000_000; i++) n += (parseJson(line) as { key: { prefixLen: number } }).key.prefixLen;
+  const ms = Date.now() - t0;
+  assert.is(n, 56_000_000);
+  assert.ok(ms < 2500, `${ms} ms`);
+});
+PJ.run();
+
+const SJ = suite('stringifyJson');
+SJ('bigint bare, bytes as hex, indent, undefined skipped', () => {
+  assert.is(stringifyJson({ a: 18446744073709551615n, b: new Uint8Array([1, 255]), c: undefined, d: [1, 'x'] }), '{"a":18446744073709551615,"b":"01ff","d":[1,"x"]}');
+  assert.is(stringifyJson({ a: [1n] }, 2), '{\n  "a": [\n    1\n  ]\n}');
+  assert.is(stringifyJson(NaN), 'null');
+});
+SJ('parseJson(stringifyJson(x)) is exact for 64-bit values', () => {
+  const v = { u: 18446744073709551615n, s: -9223372036854775808n, small: 5 };
+  assert.equal(parseJson(stringifyJson(v)), v);
+});
+SJ.run();
+
+const JS = suite('jsonSafe');
+JS('bigint -> number when safe, else string; bytes -> hex', () => {
+  assert.equal(jsonSafe({ a: 5n, b: 18446744073709551615n, c: new Uint8Array([10]) }), { a: 5, b: '18446744073709551615', c: '0a' });
+});
+JS.run();
+
+const PV = suite('parseValueText');
+PV('YAML flow and JSON keep 64-bit integers exact; small ints are numbers', () => {
+  assert.equal(parseValueText('{packets: 18446744073709551615, bytes: 5}', 'value'), { packets: 18446744073709551615n, bytes: 5 });
+  assert.equal(parseValueText('{"packets": 18446744073709551615, "bytes": 0x10}', 'value'), { packets: 18446744073709551615n, bytes: 16 });
+  assert.equal(parseValueText('{ip_data: 10.10.10.0/24, mac: aa:bb:cc:dd:ee:ff}', 'key'), { ip_data: '10.10.10.0/24', mac: 'aa:bb:cc:dd:ee:ff' });
+  assert.is(parseValueText('7', 'key'), 7);
+});
+PV('through the codec: u64 max survives text -> bytes -> value -> JSON', () => {
+  const c = mapCodecs(statsMap, 'little').value;
+  const b = c.encode(parseValueText('{allow_stats: {packets: 18446744073709551615}}', 'value'));
+  assert.is(toHex(b.subarray(0, 8)), 'ffffffffffffffff');
+  assert.match(stringifyJson(c.decode(b)), /"packets":18446744073709551615/);
+});
+PV('errors name the argument', () => {
+  assert.throws(() => parseValueText('{a: 1, a: 2}', '--value'), /^--value: invalid YAML\/JSON: /);
+  assert.throws(() => parseValueText('  ', '--key'), /--key: expected a value \(YAML or JSON\), got nothing/);
+});
+PV.run();
