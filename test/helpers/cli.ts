@@ -1,0 +1,31 @@
+/** Runs the built CLI (dist/bin/bpfmap.js) as a user would and captures exit code, stdout, stderr. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(ROOT, 'dist', 'bin', 'bpfmap.js');
+export const FW = join(ROOT, 'fixtures', 'firewall.bpfel.o');
+export const FW_EB = join(ROOT, 'fixtures', 'firewall.bpfeb.o');
+export const SEED = join(ROOT, 'fixtures', 'firewall-seed.bpfel.o');
+export const COV = join(ROOT, 'fixtures', 'coverage.bpfel.o');
+export const COV_EB = join(ROOT, 'fixtures', 'coverage.bpfeb.o');
+export const TABLE = 'ingress_node_firewall_table_map';
+export const STATS = 'ingress_node_firewall_statistics_map';
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function bpfmap(args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string } = {}): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    input: opts.input,
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
