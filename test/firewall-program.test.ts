@@ -4,23 +4,14 @@
 // /sys/fs/bpf, and killing the namespace's only process releases the program, the maps and the pins.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kernel, requireKernel } from './helpers/kernel.js';
+import { withPrivateBpffs, ROOT, TABLE, XDP_DROP, XDP_PASS, type PrivateBpffs } from './helpers/private-bpffs.js';
 import {
   icmpEcho, internetChecksum, layers, parseIpv4, parseIpv6, tcpSyn, udp,
   ETH_P_IP, ETH_P_IPV6, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP,
 } from './helpers/packets.js';
 
-const root = new URL('..', import.meta.url).pathname;
-const OBJECT = join(root, 'fixtures/firewall.bpfel.o');
-const PROG = '/sys/fs/bpf/fw_prog';
-const TABLE = '/sys/fs/bpf/ingress_node_firewall_table_map';
-const STATS = '/sys/fs/bpf/ingress_node_firewall_statistics_map';
-const XDP_DROP = 1;
-const XDP_PASS = 2;
+const OBJECT = join(ROOT, 'fixtures/firewall.bpfel.o');
 
 // ---------------------------------------------------------------------------------------------
 // Packet helpers (no kernel needed)
@@ -140,99 +131,9 @@ function rulesValue(slots: Record<number, Rule>): Uint8Array {
   return b;
 }
 
-function hexArgs(b: Uint8Array): string[] {
-  return [...b].map((x) => x.toString(16).padStart(2, '0'));
-}
-
-// ---------------------------------------------------------------------------------------------
-// A private mount namespace with its own bpffs, kept alive by one sleeping process
-
-class PrivateBpffs {
-  private constructor(private readonly child: ChildProcess, readonly tmp: string) {}
-
-  static async start(): Promise<PrivateBpffs> {
-    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t bpf bpf /sys/fs/bpf && echo ready && exec sleep 600'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d) => { err += d; });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.once('data', () => resolve());
-      child.once('exit', (code) => reject(new Error(`unshare: exited ${code} before the namespace was ready: ${err.trim()}`)));
-    });
-    return new PrivateBpffs(child, mkdtempSync(join(tmpdir(), 'bpfmap-fw-')));
-  }
-
-  bpftool(...args: string[]): string {
-    try {
-      return execFileSync('nsenter', ['-t', String(this.child.pid), '-m', 'bpftool', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (e) {
-      const x = e as { stderr?: string; stdout?: string };
-      throw new Error(`bpftool ${args.slice(0, 4).join(' ')} ...: ${(x.stderr || x.stdout || String(e)).trim()}`);
-    }
-  }
-
-  /** Runs the program once on the frame; returns the XDP verdict. */
-  run(frame: Uint8Array): number {
-    const file = join(this.tmp, 'pkt.bin');
-    writeFileSync(file, frame);
-    return (JSON.parse(this.bpftool('-j', 'prog', 'run', 'pinned', PROG, 'data_in', file, 'repeat', '1')) as { retval: number }).retval;
-  }
-
-  setRules(key: Uint8Array, value: Uint8Array): void {
-    this.bpftool('map', 'update', 'pinned', TABLE, 'key', 'hex', ...hexArgs(key), 'value', 'hex', ...hexArgs(value));
-  }
-
-  deleteRules(key: Uint8Array): void {
-    this.bpftool('map', 'delete', 'pinned', TABLE, 'key', 'hex', ...hexArgs(key));
-  }
-
-  /** Statistics of one rule id, summed over the CPUs, from the raw per-CPU bytes. */
-  stats(ruleId: number): { allowPackets: bigint; allowBytes: bigint; denyPackets: bigint; denyBytes: bigint } {
-    const key = new Uint8Array(4);
-    new DataView(key.buffer).setUint32(0, ruleId, true);
-    const out = JSON.parse(this.bpftool('-j', 'map', 'lookup', 'pinned', STATS, 'key', 'hex', ...hexArgs(key))) as { values: { cpu: number; value: string[] }[] };
-    const sum = [0n, 0n, 0n, 0n];
-    for (const { value } of out.values) {
-      const bytes = Uint8Array.from(value.map((h) => parseInt(h, 16)));
-      const dv = new DataView(bytes.buffer);
-      for (let i = 0; i < 4; i++) sum[i]! += dv.getBigUint64(i * 8, true);
-    }
-    return { allowPackets: sum[0]!, allowBytes: sum[1]!, denyPackets: sum[2]!, denyBytes: sum[3]! };
-  }
-
-  stop(): void {
-    if (this.child.exitCode === null && this.child.pid !== undefined) {
-      try { process.kill(this.child.pid, 'SIGKILL'); } catch { /* already gone */ }
-    }
-    rmSync(this.tmp, { recursive: true, force: true });
-  }
-}
-
-function toolsMissing(): string | undefined {
-  for (const tool of ['bpftool', 'unshare', 'nsenter']) {
-    try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }); } catch { return tool; }
-  }
-  return undefined;
-}
-
-/** Runs body with the firewall loaded in a private bpffs; skips (or fails under CI) without tools. */
+/** Runs body with the firewall (or another object) loaded in a private bpffs. */
 function withFirewall(body: (ns: PrivateBpffs) => void, object = OBJECT): () => Promise<void> {
-  return async () => {
-    await kernel(async () => {
-      const missing = toolsMissing();
-      if (missing) {
-        if (requireKernel) throw new Error(`${missing} is required (BPFMAP_REQUIRE_KERNEL=1) but not installed`);
-        process.stderr.write(`SKIP firewall program test: ${missing} not installed\n`);
-        return;
-      }
-      const ns = await PrivateBpffs.start();
-      try {
-        ns.bpftool('prog', 'load', object, PROG);
-        body(ns);
-      } finally {
-        ns.stop();
-      }
-    })();
-  };
+  return withPrivateBpffs(body, { load: object });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,6 +229,6 @@ F('the seed variant loads too, and its hash map takes exactly the seed walkthrou
   ns.setRules(lpmKey(SRC, 32, IFINDEX), Uint8Array.from(split('070000000100000000080001').map((h) => parseInt(h, 16))));
   assert.is(ns.run(icmpEcho(SRC, DST)), XDP_DROP);
   assert.is(ns.run(icmpEcho('198.18.0.3', DST)), XDP_PASS);
-}, join(root, 'fixtures/firewall-seed.bpfel.o')));
+}, join(ROOT, 'fixtures/firewall-seed.bpfel.o')));
 
 F.run();
