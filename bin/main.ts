@@ -1,11 +1,11 @@
 /**
  * The CLI: yargs wiring, and the one place that turns errors into `bpfmap: <message>` and exit codes.
  */
-import yargs from 'yargs';
 import type { Argv, CommandModule } from 'yargs';
 import { isBpfmapError, exitCodeFor, EXIT } from '../src/index.js';
 import { commands } from './commands/index.js';
 import { UsageError } from './options.js';
+import { fastParse } from './fast.js';
 
 const EPILOG = `Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found (key, map, pin),
 4 permission, 5 invalid input (object, BTF, value, schema/map mismatch),
@@ -13,6 +13,16 @@ const EPILOG = `Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found (key, m
 
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
+  const fast = fastParse(argv, commands as CommandModule[]);
+  if (fast) {
+    try {
+      await fast.cmd.handler(fast.args as never);
+      return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+    } catch (e) {
+      return reportError(e, verbose);
+    }
+  }
+  const { default: yargs } = await import('yargs');
   let parser: Argv = yargs(argv)
     .scriptName('bpfmap')
     .usage('bpfmap <command> [options]\n\nProgram eBPF maps with typed values, using nothing but the BPF object file.')

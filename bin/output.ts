@@ -1,6 +1,8 @@
 /** Prints command results: YAML for people, JSON with --json. Never rounds 64-bit integers. */
 import { stringifyJson } from '../src/index.js';
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
+
+let yaml: typeof import('yaml') | undefined;
 
 export function print(data: unknown, json: boolean | undefined): void {
   if (json) {
@@ -15,7 +17,8 @@ export function print(data: unknown, json: boolean | undefined): void {
 }
 
 export function toYaml(data: unknown): string {
-  return YAML.stringify(data, { lineWidth: 0, aliasDuplicateObjects: false });
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.stringify(data, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** A plain-text table: columns padded to the widest cell. */

@@ -1,6 +1,7 @@
 /** Reading typed key/value input from --key/--value/-f, shared by encode, update and friends. */
 import { readFileSync } from 'node:fs';
 import { parseValueText, parseDocument, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import type { MapSchema } from '../../src/index.js';
 
 export interface EntryInput {
   key?: unknown;
@@ -19,10 +20,10 @@ export function readTextFile(path: string): string {
 }
 
 /** --key/--value texts win over the same part of a -f document. */
-export function readEntryInput(a: { key?: string; value?: string; file?: string }): EntryInput {
+export function readEntryInput(a: { key?: string; value?: string; file?: string }, map?: MapSchema): EntryInput {
   let doc: Record<string, unknown> = {};
   if (a.file !== undefined) {
-    const parsed = parseDocument(readTextFile(a.file), a.file);
+    const parsed = parseDocument(readTextFile(a.file), a.file, map);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${a.file}: expected a document with 'key' and/or 'value'`);
     }

@@ -15,7 +15,7 @@ interface Args extends GlobalArgs {
 export function runEncode(a: Args): { key?: string; value?: string } {
   const src = loadSource(a.object);
   const map = findMap(src.schema, a.map);
-  const input = readEntryInput(a);
+  const input = readEntryInput(a, map);
   if (!input.hasKey && !input.hasValue) throw new UsageError('give --key, --value or -f FILE');
   const codecs = mapCodecs(map, src.schema.byteOrder);
   const out: { key?: string; value?: string } = {};

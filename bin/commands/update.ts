@@ -12,8 +12,8 @@ interface Args extends TargetArgs {
 }
 
 export async function runUpdate(a: Args): Promise<Record<string, unknown>> {
-  const input = readEntryInput(a);
   return withMap(a, (live) => {
+    const input = readEntryInput(a, live.schema);
     if (!input.hasValue) throw new UsageError('give the value with --value or -f FILE');
     if (!input.hasKey && live.schema.keySize > 0 && live.schema.type !== 'array') {
       throw new UsageError('give the key with --key or in -f FILE');

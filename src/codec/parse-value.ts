@@ -3,11 +3,19 @@
  * YAML or JSON, or the seed's verbose template). Integers beyond 2^53 stay exact (bigint); smaller
  * ones are numbers.
  */
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import type { MapSchema } from '../btf/schema-types.js';
 import { ValueError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { fromSeedTemplate, isSeedTemplate } from './seed-template.js';
+
+// yaml is loaded on first use: plain numbers and JSON never need it, and the CLI starts faster.
+type YamlOptions = import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions & import('yaml').ToJSOptions;
+let yamlParse: ((src: string, options: YamlOptions) => unknown) | undefined;
+function parseYaml(src: string, options: YamlOptions): unknown {
+  yamlParse ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse as (src: string, options: YamlOptions) => unknown;
+  return yamlParse(src, options);
+}
 
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
@@ -47,6 +55,7 @@ function looksJson(t: string): boolean {
 export function parseValueText(text: string, what: string): unknown {
   const t = text.trim();
   if (t === '') throw new ValueError(what, 'expected a value (YAML or JSON), got nothing');
+  if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t);
   if (looksJson(t)) {
     try { return parseJson(t); } catch { /* not JSON: YAML flow below */ }
   }
@@ -62,6 +71,7 @@ export function parseDocument(text: string, source: string, map?: MapSchema): un
   if (t === '') throw new ValueError(source, 'expected a YAML or JSON document, got an empty file');
   let doc: unknown;
   let parsed = false;
+  if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t);
   if (looksJson(t)) {
     try { doc = parseJson(t); parsed = true; } catch { /* YAML below */ }
   }
