@@ -2,6 +2,7 @@
  * The BTF string table. Stage 2 of validation: it must start and end with NUL. Names are decoded lazily
  * and cached by offset; a pure-ASCII table is decoded once (latin1) and sliced.
  */
+import { isAscii } from 'node:buffer';
 import { BtfError } from '../errors.js';
 
 export class StringTable {
@@ -15,9 +16,7 @@ export class StringTable {
     if (bytes.byteLength === 0) throw new BtfError('BTF strings: expected a string section starting with NUL, got an empty one');
     if (bytes[0] !== 0) throw new BtfError(`BTF strings: expected the first byte to be NUL, got 0x${bytes[0]!.toString(16)}`);
     if (bytes[bytes.byteLength - 1] !== 0) throw new BtfError('BTF strings: expected the string section to end with NUL');
-    let ascii = true;
-    for (let i = 0; i < bytes.byteLength; i++) if (bytes[i]! >= 0x80) { ascii = false; break; }
-    this.ascii = ascii ? latin1(bytes) : null;
+    this.ascii = allAscii(bytes) ? latin1(bytes) : null;
   }
 
   get length(): number {
@@ -43,6 +42,12 @@ export class StringTable {
     }
     return s;
   }
+}
+
+function allAscii(b: Uint8Array): boolean {
+  if (typeof isAscii === 'function') return isAscii(b);
+  for (let i = 0; i < b.byteLength; i++) if (b[i]! >= 0x80) return false;
+  return true;
 }
 
 function latin1(b: Uint8Array): string {

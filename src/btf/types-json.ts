@@ -6,8 +6,30 @@
 import { BTF_INT, BTF_KIND as K, kindName } from './kinds.js';
 import { linkageName } from './types.js';
 import type { Btf } from './btf.js';
+import { cstrLen, lit, putAscii, putCstr, putInt, putLit } from './json-bytes.js';
 
-const CHUNK = 1 << 16;
+const CHUNK = 1 << 20;
+/** Bytes always free past CHUNK: enough for the fixed text of one record or member. */
+const SLACK = 1 << 16;
+
+const L = {
+  open: lit('{"types":['), id0: lit('{"id":'), id: lit(',{"id":'), kind: lit(',"kind":"'), name: lit('","name":'),
+  size: lit(',"size":'), bitsOffset: lit(',"bits_offset":'), nrBits: lit(',"nr_bits":'), encoding: lit(',"encoding":"'),
+  qEnd: lit('"}'), typeId: lit(',"type_id":'), end: lit('}'), indexTypeId: lit(',"index_type_id":'), nrElems: lit(',"nr_elems":'),
+  vlen: lit(',"vlen":'), members: lit(',"members":['), mName0: lit('{"name":'), mName: lit(',{"name":'),
+  bitfieldSize: lit(',"bitfield_size":'), arrEnd: lit(']}'), signed: lit(',"encoding":"SIGNED","size":'),
+  unsigned: lit(',"encoding":"UNSIGNED","size":'), values: lit(',"values":['), val: lit(',"val":'),
+  fwdStruct: lit(',"fwd_kind":"struct"}'), fwdUnion: lit(',"fwd_kind":"union"}'), linkage: lit(',"linkage":"'),
+  ret: lit(',"ret_type_id":'), params: lit(',"params":['), vars: lit(',"vars":['), var0: lit('{"type_id":'),
+  var: lit(',{"type_id":'), offset: lit(',"offset":'), componentIdx: lit(',"component_idx":'), kindNumber: lit(',"kind_number":'),
+  close: lit(']}\n'),
+};
+const KIND_LITS = Array.from({ length: 128 }, (_, k) => lit(kindName(k)));
+const ENC_LITS = Array.from({ length: 16 }, (_, e) => lit(intEncoding(e)));
+const LINK_LITS = [0, 1, 2].map((x) => lit(linkageName(x)));
+function linkageLit(x: number): number {
+  return LINK_LITS[x] ?? lit(linkageName(x));
+}
 
 function intEncoding(enc: number): string {
   if (enc === 0) return '(none)';
@@ -17,122 +39,152 @@ function intEncoding(enc: number): string {
   return 'UNKN';
 }
 
-const SAFE_NAME = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
-
-function q(s: string): string {
-  return SAFE_NAME.test(s) ? `"${s}"` : JSON.stringify(s);
-}
-
-function qn(s: string): string {
-  return s === '' ? '"(anon)"' : q(s);
-}
-
-/** Streams `{"types":[...]}` plus a newline, as `bpftool -j btf dump file` prints it. */
-export function writeTypesJson(btf: Btf, write: (chunk: string) => void): void {
+/**
+ * Streams `{"types":[...]}` plus a newline, as `bpftool -j btf dump file` prints it, as UTF-8 bytes
+ * in chunks of about 1 MiB (the fast path: hand the chunks to writeSync / a stream as they come).
+ */
+export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void): void {
   const raw = btf.raw;
-  const str = btf.strings;
+  const strs = btf.strings.bytes;
   const v = raw.view;
   const le = raw.littleEndian;
   const offs = raw.offs;
   const kinds = raw.kinds;
-  let out = '{"types":[';
+  let buf = new Uint8Array(CHUNK + SLACK);
+  let p = 0;
+  /** Hands over what is written when past the chunk size, or when `need` more bytes would not fit. */
+  const flush = (need: number): void => {
+    if (p > 0) write(buf.subarray(0, p));
+    buf = new Uint8Array(Math.max(CHUNK + SLACK, need + SLACK));
+    p = 0;
+  };
+  /** Room for a name (escaped: up to 6 bytes per byte) plus the fixed text around it. */
+  const nameRoom = (off: number): void => {
+    const need = cstrLen(strs, off) * 6 + 256;
+    if (p + need > buf.length) flush(need);
+  };
+  p = putLit(buf, p, L.open);
   for (let id = 1; id < raw.count; id++) {
+    if (p > CHUNK) flush(0);
     const o = offs[id]!;
     const kind = kinds[id]!;
     const info = v.getUint32(o + 4, le);
     const vlen = info & 0xffffff;
     const kflag = info >>> 31;
     const st = v.getUint32(o + 8, le);
-    let e = `${id === 1 ? '' : ','}{"id":${id},"kind":"${kindName(kind)}","name":${qn(str.get(v.getUint32(o, le)))}`;
+    nameRoom(v.getUint32(o, le));
+    p = putLit(buf, p, id === 1 ? L.id0 : L.id); p = putInt(buf, p, id);
+    p = putLit(buf, p, L.kind); p = putLit(buf, p, KIND_LITS[kind]!); p = putLit(buf, p, L.name);
+    p = putCstr(buf, p, strs, v.getUint32(o, le), true);
     switch (kind) {
       case K.INT: {
         const x = v.getUint32(o + 12, le);
-        e += `,"size":${st},"bits_offset":${(x >>> 16) & 0xff},"nr_bits":${x & 0xff},"encoding":"${intEncoding((x >>> 24) & 0x0f)}"}`;
+        p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.bitsOffset); p = putInt(buf, p, (x >>> 16) & 0xff);
+        p = putLit(buf, p, L.nrBits); p = putInt(buf, p, x & 0xff);
+        p = putLit(buf, p, L.encoding); p = putLit(buf, p, ENC_LITS[(x >>> 24) & 0x0f]!); p = putLit(buf, p, L.qEnd);
         break;
       }
       case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.TYPE_TAG:
-        e += `,"type_id":${st}}`;
+        p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.end);
         break;
       case K.ARRAY:
-        e += `,"type_id":${v.getUint32(o + 12, le)},"index_type_id":${v.getUint32(o + 16, le)},"nr_elems":${v.getUint32(o + 20, le)}}`;
+        p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(o + 12, le));
+        p = putLit(buf, p, L.indexTypeId); p = putInt(buf, p, v.getUint32(o + 16, le));
+        p = putLit(buf, p, L.nrElems); p = putInt(buf, p, v.getUint32(o + 20, le)); p = putLit(buf, p, L.end);
         break;
       case K.STRUCT: case K.UNION: {
-        e += `,"size":${st},"vlen":${vlen},"members":[`;
-        for (let i = 0, p = o + 12; i < vlen; i++, p += 12) {
-          const off = v.getUint32(p + 8, le);
-          e += `${i ? ',' : ''}{"name":${qn(str.get(v.getUint32(p, le)))},"type_id":${v.getUint32(p + 4, le)},"bits_offset":${kflag ? off & 0xffffff : off}`;
-          e += kflag && off >>> 24 ? `,"bitfield_size":${off >>> 24}}` : '}';
+        p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.members);
+        for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
+          const nameOff = v.getUint32(q, le);
+          nameRoom(nameOff);
+          const off = v.getUint32(q + 8, le);
+          p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, nameOff, true);
+          p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(q + 4, le));
+          p = putLit(buf, p, L.bitsOffset); p = putInt(buf, p, kflag ? off & 0xffffff : off);
+          if (kflag && off >>> 24) { p = putLit(buf, p, L.bitfieldSize); p = putInt(buf, p, off >>> 24); }
+          p = putLit(buf, p, L.end);
         }
-        e += ']}';
+        p = putLit(buf, p, L.arrEnd);
         break;
       }
-      case K.ENUM: {
-        e += `,"encoding":"${kflag ? 'SIGNED' : 'UNSIGNED'}","size":${st},"vlen":${vlen},"values":[`;
-        for (let i = 0, p = o + 12; i < vlen; i++, p += 8) {
-          const val = kflag ? v.getInt32(p + 4, le) : v.getUint32(p + 4, le);
-          e += `${i ? ',' : ''}{"name":${qn(str.get(v.getUint32(p, le)))},"val":${val}}`;
-        }
-        e += ']}';
-        break;
-      }
-      case K.ENUM64: {
-        e += `,"encoding":"${kflag ? 'SIGNED' : 'UNSIGNED'}","size":${st},"vlen":${vlen},"values":[`;
-        for (let i = 0, p = o + 12; i < vlen; i++, p += 12) {
-          const lo = v.getUint32(p + 4, le);
-          const hi = v.getUint32(p + 8, le);
-          let val: string;
-          if (hi === 0) val = String(lo);
-          else if (kflag && hi === 0xffffffff && lo >= 0x80000000) val = String(lo - 0x100000000);
+      case K.ENUM: case K.ENUM64: {
+        p = putLit(buf, p, kflag ? L.signed : L.unsigned); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen);
+        p = putLit(buf, p, L.values);
+        const step = kind === K.ENUM ? 8 : 12;
+        for (let i = 0, q = o + 12; i < vlen; i++, q += step) {
+          const nameOff = v.getUint32(q, le);
+          nameRoom(nameOff);
+          p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, nameOff, false); p = putLit(buf, p, L.val);
+          if (kind === K.ENUM) p = putInt(buf, p, kflag ? v.getInt32(q + 4, le) : v.getUint32(q + 4, le));
           else {
-            const u = (BigInt(hi) << 32n) | BigInt(lo);
-            val = String(kflag ? BigInt.asIntN(64, u) : u);
+            const lo = v.getUint32(q + 4, le);
+            const hi = v.getUint32(q + 8, le);
+            if (hi === 0) p = putInt(buf, p, lo);
+            else if (kflag && hi === 0xffffffff && lo >= 0x80000000) p = putInt(buf, p, lo - 0x100000000);
+            else {
+              const u = (BigInt(hi) << 32n) | BigInt(lo);
+              p = putAscii(buf, p, String(kflag ? BigInt.asIntN(64, u) : u));
+            }
           }
-          e += `${i ? ',' : ''}{"name":${qn(str.get(v.getUint32(p, le)))},"val":${val}}`;
+          p = putLit(buf, p, L.end);
         }
-        e += ']}';
+        p = putLit(buf, p, L.arrEnd);
         break;
       }
       case K.FWD:
-        e += `,"fwd_kind":"${kflag ? 'union' : 'struct'}"}`;
+        p = putLit(buf, p, kflag ? L.fwdUnion : L.fwdStruct);
         break;
       case K.FUNC:
-        e += `,"type_id":${st},"linkage":"${linkageName(vlen)}"}`;
+        p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.linkage);
+        p = putLit(buf, p, linkageLit(vlen)); p = putLit(buf, p, L.qEnd);
         break;
       case K.FUNC_PROTO: {
-        e += `,"ret_type_id":${st},"vlen":${vlen},"params":[`;
-        for (let i = 0, p = o + 12; i < vlen; i++, p += 8) {
-          e += `${i ? ',' : ''}{"name":${qn(str.get(v.getUint32(p, le)))},"type_id":${v.getUint32(p + 4, le)}}`;
+        p = putLit(buf, p, L.ret); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.params);
+        for (let i = 0, q = o + 12; i < vlen; i++, q += 8) {
+          const nameOff = v.getUint32(q, le);
+          nameRoom(nameOff);
+          p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, nameOff, true);
+          p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(q + 4, le)); p = putLit(buf, p, L.end);
         }
-        e += ']}';
+        p = putLit(buf, p, L.arrEnd);
         break;
       }
       case K.VAR:
-        e += `,"type_id":${st},"linkage":"${linkageName(v.getUint32(o + 12, le))}"}`;
+        p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.linkage);
+        p = putLit(buf, p, linkageLit(v.getUint32(o + 12, le))); p = putLit(buf, p, L.qEnd);
         break;
       case K.DATASEC: {
-        e += `,"size":${st},"vlen":${vlen},"vars":[`;
-        for (let i = 0, p = o + 12; i < vlen; i++, p += 12) {
-          e += `${i ? ',' : ''}{"type_id":${v.getUint32(p, le)},"offset":${v.getUint32(p + 4, le)},"size":${v.getUint32(p + 8, le)}}`;
+        p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.vars);
+        for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
+          if (p > CHUNK) flush(0);
+          p = putLit(buf, p, i ? L.var : L.var0); p = putInt(buf, p, v.getUint32(q, le));
+          p = putLit(buf, p, L.offset); p = putInt(buf, p, v.getUint32(q + 4, le));
+          p = putLit(buf, p, L.size); p = putInt(buf, p, v.getUint32(q + 8, le)); p = putLit(buf, p, L.end);
         }
-        e += ']}';
+        p = putLit(buf, p, L.arrEnd);
         break;
       }
       case K.FLOAT:
-        e += `,"size":${st}}`;
+        p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.end);
         break;
       case K.DECL_TAG:
-        e += `,"type_id":${st},"component_idx":${v.getInt32(o + 12, le)}}`;
+        p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.componentIdx);
+        p = putInt(buf, p, v.getInt32(o + 12, le)); p = putLit(buf, p, L.end);
         break;
       default:
-        e += `,"kind_number":${kind},"vlen":${vlen}}`;
-    }
-    out += e;
-    if (out.length > CHUNK) {
-      write(out);
-      out = '';
+        p = putLit(buf, p, L.kindNumber); p = putInt(buf, p, kind); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.end);
     }
   }
-  write(`${out}]}\n`);
+  p = putLit(buf, p, L.close);
+  if (p > 0) write(buf.subarray(0, p));
+}
+
+/** The same text as `writeTypesJsonBytes`, handed over as string chunks. */
+export function writeTypesJson(btf: Btf, write: (chunk: string) => void): void {
+  const decoder = new TextDecoder();
+  writeTypesJsonBytes(btf, (chunk) => { write(decoder.decode(chunk, { stream: true })); });
+  const rest = decoder.decode();
+  if (rest) write(rest);
 }
 
 export type TypeJson = Record<string, unknown>;

@@ -1,6 +1,7 @@
 /**
  * Stage 4 of validation: references. Every name offset points into the string table, every type id
- * exists, and no chain of typedef/const/volatile/restrict/type_tag loops back on itself.
+ * exists, and no chain of typedef/const/volatile/restrict/type_tag loops back on itself. One tight
+ * pass over the raw records (vmlinux has 100k+ types).
  */
 import { BtfError } from '../errors.js';
 import { BTF_KIND as K, kindName } from './kinds.js';
@@ -10,53 +11,65 @@ import type { StringTable } from './strings.js';
 export function validateReferences(raw: RawTypes, strings: StringTable): void {
   const n = raw.count;
   const strLen = strings.length;
+  const v = raw.view;
+  const le = raw.littleEndian;
+  const offs = raw.offs;
+  const kinds = raw.kinds;
   const bad = (id: number, what: string, got: number, limit: number, unit: string): never => {
-    throw new BtfError(`BTF type ${id} (${kindName(raw.kinds[id]!)}): ${what}: expected ${unit} below ${limit}, got ${got}`, id);
+    throw new BtfError(`BTF type ${id} (${kindName(kinds[id]!)}): ${what}: expected ${unit} below ${limit}, got ${got}`, id);
   };
-  const ref = (id: number, what: string, t: number): void => { if (t >= n) bad(id, what, t, n, 'a type id'); };
-  const name = (id: number, what: string, off: number): void => { if (off >= strLen) bad(id, what, off, strLen, 'a string offset'); };
   for (let id = 1; id < n; id++) {
-    name(id, 'name_off', raw.nameOff(id));
-    const kind = raw.kinds[id]!;
+    const o = offs[id]!;
+    const nameOff = v.getUint32(o, le);
+    if (nameOff >= strLen) bad(id, 'name_off', nameOff, strLen, 'a string offset');
+    const kind = kinds[id]!;
     switch (kind) {
       case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.TYPE_TAG:
-      case K.FUNC: case K.VAR: case K.DECL_TAG:
-        ref(id, 'type', raw.sizeType(id));
-        break;
-      case K.ARRAY:
-        ref(id, 'array element type', raw.u32(id, 0));
-        ref(id, 'array index type', raw.u32(id, 4));
-        break;
-      case K.STRUCT: case K.UNION: {
-        const vlen = raw.vlen(id);
-        for (let i = 0; i < vlen; i++) {
-          name(id, `member ${i} name_off`, raw.u32(id, i * 12));
-          ref(id, `member ${i} type`, raw.u32(id, i * 12 + 4));
+      case K.FUNC: case K.VAR: case K.DECL_TAG: case K.FUNC_PROTO: {
+        const t = v.getUint32(o + 8, le);
+        if (t >= n) bad(id, kind === K.FUNC_PROTO ? 'return type' : 'type', t, n, 'a type id');
+        if (kind !== K.FUNC_PROTO) break;
+        const vlen = v.getUint32(o + 4, le) & 0xffffff;
+        for (let i = 0, p = o + 12; i < vlen; i++, p += 8) {
+          const no = v.getUint32(p, le);
+          if (no >= strLen) bad(id, `param ${i} name_off`, no, strLen, 'a string offset');
+          const pt = v.getUint32(p + 4, le);
+          if (pt >= n) bad(id, `param ${i} type`, pt, n, 'a type id');
         }
         break;
       }
-      case K.ENUM: {
-        const vlen = raw.vlen(id);
-        for (let i = 0; i < vlen; i++) name(id, `value ${i} name_off`, raw.u32(id, i * 8));
+      case K.ARRAY: {
+        const e = v.getUint32(o + 12, le);
+        if (e >= n) bad(id, 'array element type', e, n, 'a type id');
+        const x = v.getUint32(o + 16, le);
+        if (x >= n) bad(id, 'array index type', x, n, 'a type id');
         break;
       }
-      case K.ENUM64: {
-        const vlen = raw.vlen(id);
-        for (let i = 0; i < vlen; i++) name(id, `value ${i} name_off`, raw.u32(id, i * 12));
+      case K.STRUCT: case K.UNION: {
+        const vlen = v.getUint32(o + 4, le) & 0xffffff;
+        for (let i = 0, p = o + 12; i < vlen; i++, p += 12) {
+          const no = v.getUint32(p, le);
+          if (no >= strLen) bad(id, `member ${i} name_off`, no, strLen, 'a string offset');
+          const mt = v.getUint32(p + 4, le);
+          if (mt >= n) bad(id, `member ${i} type`, mt, n, 'a type id');
+        }
         break;
       }
-      case K.FUNC_PROTO: {
-        ref(id, 'return type', raw.sizeType(id));
-        const vlen = raw.vlen(id);
-        for (let i = 0; i < vlen; i++) {
-          name(id, `param ${i} name_off`, raw.u32(id, i * 8));
-          ref(id, `param ${i} type`, raw.u32(id, i * 8 + 4));
+      case K.ENUM: case K.ENUM64: {
+        const vlen = v.getUint32(o + 4, le) & 0xffffff;
+        const step = kind === K.ENUM ? 8 : 12;
+        for (let i = 0, p = o + 12; i < vlen; i++, p += step) {
+          const no = v.getUint32(p, le);
+          if (no >= strLen) bad(id, `value ${i} name_off`, no, strLen, 'a string offset');
         }
         break;
       }
       case K.DATASEC: {
-        const vlen = raw.vlen(id);
-        for (let i = 0; i < vlen; i++) ref(id, `var ${i} type`, raw.u32(id, i * 12));
+        const vlen = v.getUint32(o + 4, le) & 0xffffff;
+        for (let i = 0, p = o + 12; i < vlen; i++, p += 12) {
+          const t = v.getUint32(p, le);
+          if (t >= n) bad(id, `var ${i} type`, t, n, 'a type id');
+        }
         break;
       }
       default:
@@ -73,19 +86,23 @@ function isModifier(kind: number): boolean {
 function checkModifierCycles(raw: RawTypes, strings: StringTable): void {
   const state = new Uint8Array(raw.count); // 0 new, 1 on the current path, 2 done
   const path: number[] = [];
+  const v = raw.view;
+  const le = raw.littleEndian;
+  const offs = raw.offs;
+  const kinds = raw.kinds;
   for (let start = 1; start < raw.count; start++) {
-    if (state[start] !== 0 || !isModifier(raw.kinds[start]!)) continue;
+    if (state[start] !== 0 || !isModifier(kinds[start]!)) continue;
     let id = start;
     path.length = 0;
-    while (id !== 0 && isModifier(raw.kinds[id]!) && state[id] === 0) {
+    while (id !== 0 && isModifier(kinds[id]!) && state[id] === 0) {
       state[id] = 1;
       path.push(id);
-      id = raw.sizeType(id);
+      id = v.getUint32(offs[id]! + 8, le);
     }
     if (id !== 0 && state[id] === 1) {
       const loop = path.slice(path.indexOf(id)).map((t) => {
         const nm = strings.get(raw.nameOff(t));
-        return `${t} (${kindName(raw.kinds[t]!).toLowerCase()}${nm ? ` '${nm}'` : ''})`;
+        return `${t} (${kindName(kinds[t]!).toLowerCase()}${nm ? ` '${nm}'` : ''})`;
       });
       throw new BtfError(`BTF type ${id}: reference cycle through ${loop.join(' -> ')} -> ${id}`, id);
     }
