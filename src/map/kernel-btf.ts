@@ -1,6 +1,6 @@
 /** The key and value types of a live map, decoded from the kernel's copy of its BTF. */
 import type { TypeNode } from '../btf/schema-types.js';
-import { loadBtf } from '../btf/btf.js';
+import { loadBtf } from '../btf/index.js';
 import { btfGetFdById, btfGetInfoByFd, closeFd } from '../syscall/index.js';
 import type { MapInfo } from '../syscall/index.js';
 

@@ -4,15 +4,19 @@
  */
 import type { ByteOrder } from '../bytes.js';
 import type { MapSchema } from '../btf/schema-types.js';
-import { compileCodec } from '../codec/compile.js';
-import type { Codec, DecodeOptions } from '../codec/types.js';
+import { mapCodecs } from '../codec/index.js';
+import type { Codec, DecodeOptions } from '../codec/index.js';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
+import { stringifyJson } from '../json.js';
 import {
-  BPF_UPDATE, closeFd, mapDeleteElem, mapGetNextKey, mapLookupAndDeleteElem, mapLookupBatch, mapLookupElem,
+  BPF_F, BPF_UPDATE, closeFd, mapDeleteElem, mapGetNextKey, mapLookupAndDeleteElem, mapLookupBatch, mapLookupElem,
   mapUpdateElem, possibleCpus, mapUpdateBatch, mapDeleteBatch,
 } from '../syscall/index.js';
 import type { MapInfo } from '../syscall/index.js';
 import { bloomContains } from './bloom.js';
+import { frozenError } from './frozen.js';
+import { describeInner, fdValue, FD_MAP_TYPES, withInnerFd } from './inner.js';
+import { lpmLongestMatch, lpmPrefixLen } from './lpm.js';
 import { joinPerCpu, splitPerCpu, sumPerCpu } from './per-cpu.js';
 
 export type UpdateFlag = 'any' | 'noexist' | 'exist';
@@ -28,6 +32,19 @@ export interface LookupOptions extends DecodeOptions {
   sum?: boolean;
   /** Per-CPU maps: only this CPU's value. */
   cpu?: number;
+  /** LPM tries: only an entry stored under exactly this prefix (the kernel's lookup is longest-prefix). */
+  exact?: boolean;
+}
+
+/** An LPM trie lookup: the value, the stored key that matched, and whether it is the query's own prefix. */
+export interface LpmLookup {
+  /** The stored key whose prefix matched (decoded). */
+  key: unknown;
+  value: unknown;
+  /** Prefix length of the stored key that matched. */
+  prefixLen: number;
+  /** true when the stored prefix is the query's; false for a covering shorter prefix. */
+  exact: boolean;
 }
 
 export interface Entry {
@@ -43,6 +60,7 @@ export class LiveMap {
   readonly byteOrder: ByteOrder;
   private fdValue: number;
   private codecs: { key: Codec | null; value: Codec } | undefined;
+  private readonly fdMap: boolean;
 
   constructor(fd: number, info: MapInfo, schema: MapSchema, subject: string, byteOrder: ByteOrder) {
     this.fdValue = fd;
@@ -50,6 +68,7 @@ export class LiveMap {
     this.schema = schema;
     this.subject = subject;
     this.byteOrder = byteOrder;
+    this.fdMap = FD_MAP_TYPES.has(info.typeName);
   }
 
   get fd(): number {
@@ -100,7 +119,15 @@ export class LiveMap {
 
   updateRaw(key: Uint8Array | null, value: Uint8Array, flags: UpdateFlag = 'any'): void {
     this.crud('update');
-    mapUpdateElem(this.fd, this.rawKey(key), value, FLAG[flags], this.subject);
+    try {
+      mapUpdateElem(this.fd, this.rawKey(key), value, FLAG[flags], this.subject);
+    } catch (e) {
+      // .rodata of a loaded program: RDONLY_PROG and frozen by the loader, so user space gets EPERM.
+      if ((e as { code?: string }).code === ERROR_CODE.PERMISSION && (this.info.mapFlags & BPF_F.RDONLY_PROG) !== 0) {
+        throw frozenError(this.schema.name, e);
+      }
+      throw e;
+    }
   }
 
   deleteRaw(key: Uint8Array): void {
@@ -118,11 +145,8 @@ export class LiveMap {
   private getCodecs(): { key: Codec | null; value: Codec } {
     if (!this.codecs) {
       const s = this.schema;
-      this.codecs = {
-        key: s.key === null || s.keySize === 0 ? null
-          : compileCodec(s.key, { byteOrder: this.byteOrder, size: s.keySize, root: 'key', lpmKey: s.type === 'lpm_trie' }),
-        value: compileCodec(s.value, { byteOrder: this.byteOrder, size: s.valueSize, root: 'value' }),
-      };
+      const c = mapCodecs(s, this.byteOrder);
+      this.codecs = { key: s.key === null || s.keySize === 0 ? null : c.key, value: c.value };
     }
     return this.codecs;
   }
@@ -149,6 +173,7 @@ export class LiveMap {
 
   /** Decodes the kernel's value bytes; per-CPU maps give a list (or its sum, or one CPU's value). */
   decodeValue(bytes: Uint8Array, opts: LookupOptions = {}): unknown {
+    if (this.fdMap) return describeInner(bytes, this.info.typeName);
     const c = this.getCodecs().value;
     if (!this.perCpu) return c.decode(bytes, 0, opts);
     const parts = splitPerCpu(bytes, this.info.valueSize, possibleCpus());
@@ -162,12 +187,55 @@ export class LiveMap {
     return opts.sum ? sumPerCpu(values, this.schema.value) : values;
   }
 
+  /**
+   * The value under `key`. LPM tries: the longest covering prefix's value, as the kernel matches;
+   * with `exact` only the entry stored under this very prefix (KEY_NOT_FOUND otherwise).
+   * Map-in-map and prog arrays: the inner object's `{ id, name }`.
+   */
   lookup(key: unknown, opts: LookupOptions = {}): unknown {
+    if (opts.exact && this.info.typeName === 'lpm_trie') return this.lookupLpm(key, opts).value;
     return this.decodeValue(this.lookupRaw(this.encodeKey(key)), opts);
   }
 
+  /**
+   * LPM tries: the kernel's longest-prefix lookup, plus which stored prefix matched and whether it is
+   * the query's own (`exact`). Walks the trie's keys (O(entries)). `{ exact: true }` refuses a
+   * covering shorter prefix with KEY_NOT_FOUND.
+   */
+  lookupLpm(key: unknown, opts: LookupOptions = {}): LpmLookup {
+    if (this.info.typeName !== 'lpm_trie') {
+      throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED, `${this.subject}: lookupLpm: expected an lpm_trie, got ${this.info.typeName}`);
+    }
+    const k = this.encodeKey(key)!;
+    const raw = this.lookupRaw(k); // KEY_NOT_FOUND when no prefix covers the key
+    const match = lpmLongestMatch(this.fd, k, this.info.maxEntries, this.subject);
+    const want = lpmPrefixLen(k);
+    const exact = match !== null && match.prefixLen === want;
+    if (opts.exact && !exact) {
+      const found = match === null ? '' : `; the longest stored prefix covering it is ${stringifyJson(this.decodeKey(match.key, opts))}`;
+      throw new BpfmapError(ERROR_CODE.KEY_NOT_FOUND,
+        `${this.subject}: key ${stringifyJson(this.decodeKey(k, opts))}: no entry with exactly this prefix${found}`);
+    }
+    // The value comes from the kernel's own lookup; the walk only names the stored key.
+    return {
+      key: match === null ? this.decodeKey(k, opts) : this.decodeKey(match.key, opts),
+      value: this.decodeValue(raw, opts),
+      prefixLen: match?.prefixLen ?? want,
+      exact,
+    };
+  }
+
+  /**
+   * Writes `value` under `key`. Map-in-map and prog arrays take an inner reference: a pin path,
+   * `id:N`, `{ id }`, `{ pin }` or `{ fd }`; the inner object is opened, its fd written, then closed.
+   */
   update(key: unknown, value: unknown, opts: { flags?: UpdateFlag } = {}): void {
-    this.updateRaw(this.encodeKey(key), this.encodeValue(value), opts.flags ?? 'any');
+    const k = this.encodeKey(key);
+    if (this.fdMap) {
+      withInnerFd(value, this.info.typeName, 'value', (fd) => this.updateRaw(k, fdValue(fd), opts.flags ?? 'any'));
+      return;
+    }
+    this.updateRaw(k, this.encodeValue(value), opts.flags ?? 'any');
   }
 
   delete(key: unknown): void {
@@ -251,27 +319,31 @@ export class LiveMap {
 
   // ---- iteration ----
 
-  /** Raw entries, streamed in batches (MAP_LOOKUP_BATCH), or key by key where batches are unsupported. */
-  *entriesRaw(batchSize = 4096): Generator<{ key: Uint8Array; value: Uint8Array }> {
+  /**
+   * The map's entries in chunks: `count` keys packed at keySize and values at the raw value size.
+   * MAP_LOOKUP_BATCH (`batchSize` per call) where the map type supports it, else key by key
+   * (GET_NEXT_KEY + LOOKUP) in chunks of one.
+   */
+  *batches(batchSize = 8192): Generator<{ count: number; keys: Uint8Array; values: Uint8Array }> {
     this.crud('dump');
     const ks = this.info.keySize, vs = this.rawValueSize;
-    let useBatch = !NO_BATCH.has(this.info.typeName);
-    if (useBatch) {
+    if (!NO_BATCH.has(this.info.typeName)) {
       let cursor: Uint8Array | null = null;
       let first = true;
+      let size = batchSize;
       for (;;) {
         let r;
         try {
-          r = mapLookupBatch(this.fd, cursor, batchSize, ks, vs, this.subject);
+          r = mapLookupBatch(this.fd, cursor, size, ks, vs, this.subject);
         } catch (e) {
-          const code = (e as { code?: string }).code;
-          if (first && (code === ERROR_CODE.NOT_SUPPORTED || code === ERROR_CODE.SYSCALL)) { useBatch = false; break; }
+          const err = e as { code?: string; errnoName?: string };
+          // ENOSPC: a hash bucket holds more entries than fit in the batch; retry with a larger one.
+          if (err.errnoName === 'ENOSPC' && size < 1 << 20) { size *= 2; continue; }
+          if (first && (err.code === ERROR_CODE.NOT_SUPPORTED || err.code === ERROR_CODE.SYSCALL)) break;
           throw e;
         }
         first = false;
-        for (let i = 0; i < r.count; i++) {
-          yield { key: r.keys.subarray(i * ks, (i + 1) * ks), value: r.values.subarray(i * vs, (i + 1) * vs) };
-        }
+        if (r.count > 0) yield { count: r.count, keys: r.keys, values: r.values };
         if (r.next === null) return;
         cursor = r.next;
       }
@@ -284,17 +356,37 @@ export class LiveMap {
       try {
         value = mapLookupElem(this.fd, next, vs, 0, this.subject);
       } catch (e) {
-        if ((e as { code?: string }).code === ERROR_CODE.KEY_NOT_FOUND) { key = next; continue; } // deleted meanwhile
+        if ((e as { code?: string }).code === ERROR_CODE.KEY_NOT_FOUND) { key = next; continue; } // deleted, or an empty fd slot
         throw e;
       }
-      yield { key: next, value };
+      yield { count: 1, keys: next, values: value };
       key = next;
     }
   }
 
-  /** Typed entries, streamed. */
+  /** Raw entries, streamed (views into each batch's buffers). */
+  *entriesRaw(batchSize = 8192): Generator<{ key: Uint8Array; value: Uint8Array }> {
+    const ks = this.info.keySize, vs = this.rawValueSize;
+    for (const b of this.batches(batchSize)) {
+      for (let i = 0; i < b.count; i++) {
+        yield { key: b.keys.subarray(i * ks, (i + 1) * ks), value: b.values.subarray(i * vs, (i + 1) * vs) };
+      }
+    }
+  }
+
+  /** Typed entries, streamed: decoded straight from each batch's buffers (no per-entry copies). */
   *entries(opts: LookupOptions = {}): Generator<Entry> {
-    for (const e of this.entriesRaw()) yield { key: this.decodeKey(e.key, opts), value: this.decodeValue(e.value, opts) };
+    const ks = this.info.keySize, vs = this.rawValueSize;
+    const kc = this.getCodecs().key;
+    const direct = !this.perCpu && !this.fdMap;
+    const vc = this.getCodecs().value;
+    for (const b of this.batches()) {
+      for (let i = 0; i < b.count; i++) {
+        const key = kc === null ? null : kc.decode(b.keys, i * ks, opts);
+        const value = direct ? vc.decode(b.values, i * vs, opts) : this.decodeValue(b.values.subarray(i * vs, (i + 1) * vs), opts);
+        yield { key, value };
+      }
+    }
   }
 }
 

@@ -12,6 +12,7 @@ import { os } from '../syscall/native-endian.js';
 import { compareInfo, compareTypes } from './compare.js';
 import { kernelTypes } from './kernel-btf.js';
 import { LiveMap } from './live-map.js';
+import { pinName } from './pin-name.js';
 import { schemaFromKernel } from './schema-from-kernel.js';
 
 export interface OpenMapOptions {
@@ -31,7 +32,7 @@ function locate(o: OpenMapOptions): Found {
   if (o.pin !== undefined) return { fd: objGet(o.pin), subject: `map '${o.pin}'`, pin: o.pin };
   if (o.pinRoot !== undefined) {
     if (!o.map) throw new BpfmapError(ERROR_CODE.USAGE, `--pin-root ${o.pinRoot}: needs the object to know the map's name`);
-    const p = join(o.pinRoot, o.map.name);
+    const p = join(o.pinRoot, pinName(o.map));
     return { fd: objGet(p), subject: `map '${p}'`, pin: p };
   }
   if (o.id !== undefined) return { fd: mapGetFdById(o.id), subject: `map id ${o.id}`, pin: null };

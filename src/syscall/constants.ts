@@ -6,6 +6,7 @@ export const BPF_CMD = {
   MAP_UPDATE_ELEM: 2,
   MAP_DELETE_ELEM: 3,
   MAP_GET_NEXT_KEY: 4,
+  PROG_LOAD: 5,
   OBJ_PIN: 6,
   OBJ_GET: 7,
   PROG_TEST_RUN: 10,
@@ -105,5 +106,14 @@ export const BPF_ATTR_SIZE = 128;
 
 /** sizeof(struct bpf_map_info) up to map_extra (the part we read). */
 export const BPF_MAP_INFO_SIZE = 88;
+/** struct bpf_prog_info up to name[16] (the part we read). */
+export const BPF_PROG_INFO_SIZE = 80;
+
+/** BPF_PROG_TYPE_* values used here. */
+export const BPF_PROG_TYPE = {
+  SOCKET_FILTER: 1,
+  XDP: 6,
+} as const;
+
 /** sizeof(struct bpf_btf_info). */
 export const BPF_BTF_INFO_SIZE = 32;

@@ -3,11 +3,12 @@
  * struct bpf_map_info: type @0, id @4, key_size @8, value_size @12, max_entries @16, map_flags @20,
  * name[16] @24, ifindex @40, btf_vmlinux_value_type_id @44, netns_dev u64 @48, netns_ino u64 @56,
  * btf_id @64, btf_key_type_id @68, btf_value_type_id @72, pad, map_extra u64 @80.
+ * struct bpf_prog_info: type @0, id @4, tag[8] @8, ..., name[16] @64.
  * struct bpf_btf_info: btf u64 @0, btf_size u32 @8, id u32 @12, name u64 @16, name_len @24, kernel_btf @28.
  */
 import { Attr } from './attr.js';
 import { bpf, Scratch } from './binding.js';
-import { BPF_BTF_INFO_SIZE, BPF_CMD, BPF_MAP_INFO_SIZE, mapTypeName } from './constants.js';
+import { BPF_BTF_INFO_SIZE, BPF_CMD, BPF_MAP_INFO_SIZE, BPF_PROG_INFO_SIZE, mapTypeName } from './constants.js';
 import { fail } from './fail.js';
 import { os } from './native-endian.js';
 
@@ -86,4 +87,18 @@ export function btfGetInfoByFd(fd: number, subject?: string): Uint8Array {
     v.setUint32(8, size, isLE);
   });
   return data.bytes.slice(0, size);
+}
+
+export interface ProgInfo {
+  /** BPF_PROG_TYPE_* number. */
+  readonly type: number;
+  readonly id: number;
+  /** Kernel name (at most 15 characters). */
+  readonly name: string;
+}
+
+/** Information about the program behind `fd`. */
+export function progGetInfoByFd(fd: number, subject?: string): ProgInfo {
+  const v = getInfo(fd, BPF_PROG_INFO_SIZE, subject ?? `program fd ${fd}`);
+  return { type: v.getUint32(0, isLE), id: v.getUint32(4, isLE), name: cName(infoBuf.bytes, 64, 16) };
 }
