@@ -219,3 +219,37 @@ find('prefers a definition over a forward declaration', () => {
   assert.is(btf.findByName('thing', KIND.FWD)!.id, 1);
 });
 find.run();
+
+const robust = suite('robustness');
+robust('mutated BTF never escapes as anything but a BpfmapError', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parseElf } = await import('../src/elf/index.js');
+  const { writeTypesJsonBytes, formatTypesC, loadObject } = await import('../src/btf/index.js');
+  const files = ['firewall.bpfel.o', 'coverage.bpfeb.o'].map((f) => readFileSync(new URL(`../fixtures/${f}`, import.meta.url)));
+  let seed = 12345;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  let rejected = 0;
+  for (let iter = 0; iter < 1500; iter++) {
+    const file = files[iter % files.length]!;
+    const elf = parseElf(file, 'x.o');
+    const sec = elf.section('.BTF')!;
+    const whole = new Uint8Array(file);
+    const flips = 1 + rnd(4);
+    for (let i = 0; i < flips; i++) whole[sec.offset + rnd(sec.size)] = rnd(256);
+    const blob = whole.subarray(sec.offset, sec.offset + sec.size);
+    try {
+      const btf = loadBtf(blob);
+      for (let id = 0; id <= btf.typeCount; id++) { try { btf.typeNode(id); } catch (e) { if ((e as { name?: string }).name !== 'BpfmapError') throw e; } }
+      writeTypesJsonBytes(btf, () => {});
+      try { formatTypesC(btf); } catch (e) { if ((e as { name?: string }).name !== 'BpfmapError') throw e; }
+      loadObject(whole, 'x.o');
+    } catch (e) {
+      if ((e as { name?: string }).name !== 'BpfmapError') {
+        throw new Error(`iteration ${iter}: ${(e as Error).stack}`);
+      }
+      rejected++;
+    }
+  }
+  assert.ok(rejected > 100, `rejected ${rejected}`);
+});
+robust.run();

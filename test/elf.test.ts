@@ -94,3 +94,27 @@ is('checks the magic only', () => {
   assert.not.ok(isElf(new Uint8Array(0)));
 });
 is.run();
+
+const robust = suite('robustness');
+robust('mutated objects never escape as anything but a BpfmapError', async () => {
+  const { loadObject } = await import('../src/btf/index.js');
+  const files = ['firewall.bpfel.o', 'coverage.bpfeb.o', 'coverage.bpfel.o'].map((f) => fixture(f));
+  let seed = 777;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  let rejected = 0;
+  for (let iter = 0; iter < 1500; iter++) {
+    const bytes = new Uint8Array(files[iter % files.length]!);
+    // Hit the headers (first 64 bytes and the section table at the end) more often than the rest.
+    for (let i = 0, n = 1 + rnd(3); i < n; i++) {
+      const where = rnd(3) === 0 ? rnd(64) : rnd(2) === 0 ? bytes.length - 1 - rnd(Math.min(bytes.length, 1024)) : rnd(bytes.length);
+      bytes[where] = rnd(256);
+    }
+    if (rnd(10) === 0) bytes.fill(0, rnd(bytes.length));
+    try { loadObject(bytes, 'x.o'); } catch (e) {
+      if ((e as { name?: string }).name !== 'BpfmapError') throw new Error(`iteration ${iter}: ${(e as Error).stack}`);
+      rejected++;
+    }
+  }
+  assert.ok(rejected > 50, `rejected ${rejected}`);
+});
+robust.run();

@@ -6,11 +6,11 @@
 import { BTF_INT, BTF_KIND as K, kindName } from './kinds.js';
 import { linkageName } from './types.js';
 import type { Btf } from './btf.js';
-import { cstrLen, lit, putAscii, putCstr, putInt, putLit } from './json-bytes.js';
+import { lit, putAscii, putCstr, putInt, putLit } from './json-bytes.js';
 
 const CHUNK = 1 << 20;
-/** Bytes always free past CHUNK: enough for the fixed text of one record or member. */
-const SLACK = 1 << 16;
+/** Bytes free past CHUNK for the fixed text of one record or member (names come on top). */
+const SLACK = 1 << 12;
 
 const L = {
   open: lit('{"types":['), id0: lit('{"id":'), id: lit(',{"id":'), kind: lit(',"kind":"'), name: lit('","name":'),
@@ -50,29 +50,25 @@ export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void
   const le = raw.littleEndian;
   const offs = raw.offs;
   const kinds = raw.kinds;
-  let buf = new Uint8Array(CHUNK + SLACK);
+  // Past CHUNK there is always room for the fixed text of a record or member plus the longest name.
+  const slack = SLACK + btf.strings.maxLength * 6;
+  let buf = new Uint8Array(CHUNK + slack);
   let p = 0;
   /** Hands over what is written when past the chunk size, or when `need` more bytes would not fit. */
-  const flush = (need: number): void => {
+  const flush = (): void => {
     if (p > 0) write(buf.subarray(0, p));
-    buf = new Uint8Array(Math.max(CHUNK + SLACK, need + SLACK));
+    buf = new Uint8Array(CHUNK + slack);
     p = 0;
-  };
-  /** Room for a name (escaped: up to 6 bytes per byte) plus the fixed text around it. */
-  const nameRoom = (off: number): void => {
-    const need = cstrLen(strs, off) * 6 + 256;
-    if (p + need > buf.length) flush(need);
   };
   p = putLit(buf, p, L.open);
   for (let id = 1; id < raw.count; id++) {
-    if (p > CHUNK) flush(0);
+    if (p > CHUNK) flush();
     const o = offs[id]!;
     const kind = kinds[id]!;
     const info = v.getUint32(o + 4, le);
     const vlen = info & 0xffffff;
     const kflag = info >>> 31;
     const st = v.getUint32(o + 8, le);
-    nameRoom(v.getUint32(o, le));
     p = putLit(buf, p, id === 1 ? L.id0 : L.id); p = putInt(buf, p, id);
     p = putLit(buf, p, L.kind); p = putLit(buf, p, KIND_LITS[kind]!); p = putLit(buf, p, L.name);
     p = putCstr(buf, p, strs, v.getUint32(o, le), true);
@@ -96,7 +92,7 @@ export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void
         p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.members);
         for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
           const nameOff = v.getUint32(q, le);
-          nameRoom(nameOff);
+          if (p > CHUNK) flush();
           const off = v.getUint32(q + 8, le);
           p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, nameOff, true);
           p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(q + 4, le));
@@ -113,7 +109,7 @@ export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void
         const step = kind === K.ENUM ? 8 : 12;
         for (let i = 0, q = o + 12; i < vlen; i++, q += step) {
           const nameOff = v.getUint32(q, le);
-          nameRoom(nameOff);
+          if (p > CHUNK) flush();
           p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, nameOff, false); p = putLit(buf, p, L.val);
           if (kind === K.ENUM) p = putInt(buf, p, kflag ? v.getInt32(q + 4, le) : v.getUint32(q + 4, le));
           else {
@@ -142,7 +138,7 @@ export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void
         p = putLit(buf, p, L.ret); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.params);
         for (let i = 0, q = o + 12; i < vlen; i++, q += 8) {
           const nameOff = v.getUint32(q, le);
-          nameRoom(nameOff);
+          if (p > CHUNK) flush();
           p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, nameOff, true);
           p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(q + 4, le)); p = putLit(buf, p, L.end);
         }
@@ -156,7 +152,7 @@ export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void
       case K.DATASEC: {
         p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.vars);
         for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
-          if (p > CHUNK) flush(0);
+          if (p > CHUNK) flush();
           p = putLit(buf, p, i ? L.var : L.var0); p = putInt(buf, p, v.getUint32(q, le));
           p = putLit(buf, p, L.offset); p = putInt(buf, p, v.getUint32(q + 4, le));
           p = putLit(buf, p, L.size); p = putInt(buf, p, v.getUint32(q + 8, le)); p = putLit(buf, p, L.end);

@@ -1,0 +1,84 @@
+/**
+ * BTF decoder benchmark (numbers, not a timed test). Median of paired runs on the same machine:
+ *   A: bpfmap types /sys/kernel/btf/vmlinux --json > /dev/null
+ *   B: bpftool -j btf dump file /sys/kernel/btf/vmlinux > /dev/null
+ * plus `bpfmap maps fixtures/firewall.bpfel.o` wall time, and in-process decode / JSON times.
+ * Needs the build (npm run build) for the CLI runs; falls back to the library through a tiny script
+ * in dist when the CLI is not built. Run: node --import tsx bench/btf.ts [runs]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadBtf, loadObjectFile, writeTypesJsonBytes } from '../src/btf/index.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const VMLINUX = '/sys/kernel/btf/vmlinux';
+const runs = Number(process.argv[2] ?? 11);
+const cli = join(root, 'dist/bin/bpfmap.js');
+const devnull = openSync('/dev/null', 'w');
+
+function wall(cmd: string, args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
+
+// In-process figures (tsx-compiled library, warm-up excluded).
+const bytes = readFileSync(VMLINUX);
+loadBtf(bytes);
+const dec: number[] = [];
+const json: number[] = [];
+for (let i = 0; i < 5; i++) {
+  let t0 = performance.now();
+  const btf = loadBtf(bytes);
+  dec.push(performance.now() - t0);
+  t0 = performance.now();
+  let n = 0;
+  writeTypesJsonBytes(btf, (c) => { n += c.byteLength; });
+  json.push(performance.now() - t0);
+}
+console.log(`in-process: decode vmlinux (${loadBtf(bytes).typeCount} types) median ${fmt(median(dec))}, JSON ${fmt(median(json))}`);
+
+const haveBpftool = spawnSync('bpftool', ['version'], { stdio: 'ignore' }).status === 0;
+const ours: string[] = existsSync(cli)
+  ? [cli, 'types', VMLINUX, '--json']
+  : ['--input-type=module', '-e', `import { readFileSync, writeSync } from 'node:fs'; import { loadBtf, writeTypesJsonBytes } from '${join(root, 'dist/src/btf/index.js')}'; writeTypesJsonBytes(loadBtf(readFileSync('${VMLINUX}')), (c) => { let o = 0; while (o < c.length) o += writeSync(1, c, o); });`];
+if (!existsSync(cli)) console.log('note: dist/bin/bpfmap.js not built (npm run build); timing the library from dist instead');
+if (!existsSync(cli) && !existsSync(join(root, 'dist/src/btf/index.js'))) {
+  console.log('dist/ is not built: run npm run build first');
+  process.exit(1);
+}
+
+if (haveBpftool) {
+  const a: number[] = [];
+  const b: number[] = [];
+  const ratio: number[] = [];
+  wall(process.execPath, ours); // warm the page cache
+  for (let i = 0; i < runs; i++) {
+    const x = wall(process.execPath, ours);
+    const y = wall('bpftool', ['-j', 'btf', 'dump', 'file', VMLINUX]);
+    a.push(x); b.push(y); ratio.push(x / y);
+  }
+  console.log(`types --json vmlinux: bpfmap median ${fmt(median(a))}, bpftool median ${fmt(median(b))}, median ratio ${median(ratio).toFixed(2)}x (${runs} paired runs)`);
+} else {
+  console.log('bpftool not installed: skipping the paired comparison');
+}
+
+if (existsSync(cli)) {
+  const fw = join(root, 'fixtures/firewall.bpfel.o');
+  const m: number[] = [];
+  for (let i = 0; i < runs; i++) m.push(wall(process.execPath, [cli, 'maps', fw]));
+  console.log(`bpfmap maps fixtures/firewall.bpfel.o: median ${fmt(median(m))} wall (${runs} runs)`);
+}
+const t0 = performance.now();
+loadObjectFile(join(root, 'fixtures/firewall.bpfel.o'));
+console.log(`in-process: loadObjectFile(firewall.bpfel.o) ${fmt(performance.now() - t0)} (cold)`);
+closeSync(devnull);
