@@ -2,6 +2,7 @@
  * openMap: find the live map (pin path, pin root, id, libbpf's by-name pin, or a search of the loaded
  * maps), then check it against the schema before anything else runs.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ByteOrder } from '../bytes.js';
 import type { MapSchema } from '../btf/schema-types.js';
@@ -71,10 +72,23 @@ function search(map: MapSchema): Found {
   return { fd: mapGetFdById(id), subject: `map '${map.kernelName}' (id ${id})`, pin: null };
 }
 
+/**
+ * Refuses a pinned program, link or BTF object: their info is not a bpf_map_info. Decided from
+ * /proc/self/fdinfo (a map's has `map_type:`); silently passes where /proc is not readable.
+ */
+function assertIsMap(fd: number, subject: string): void {
+  let text: string;
+  try { text = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'); } catch { return; }
+  if (/^map_type:/m.test(text)) return;
+  const what = /^prog_type:/m.test(text) ? 'a program' : /^link_type:/m.test(text) ? 'a link' : 'not a map';
+  throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE, `${subject}: is ${what === 'not a map' ? 'some other bpf object' : what}, not a map`);
+}
+
 /** Opens and checks a live map. The caller closes it (LiveMap.close). */
 export function openMap(o: OpenMapOptions): LiveMap {
   const f = locate(o);
   try {
+    assertIsMap(f.fd, f.subject);
     const info = objGetInfoByFd(f.fd, f.subject);
     const order: ByteOrder = o.byteOrder ?? (os.little ? 'little' : 'big');
     let schema: MapSchema;

@@ -1,0 +1,78 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
+import { lpmCovers, openMap } from '../src/map/index.js';
+import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
+import { kernel, withPinDir } from './helpers/kernel.js';
+
+const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
+const u8: TypeNode = { kind: 'int', name: '__u8', size: 1, signed: false };
+const lpmKey: TypeNode = { kind: 'struct', name: 'lpm_key', size: 8, fields: [
+  { name: 'prefixlen', offset: 0, type: u32 },
+  { name: 'addr', offset: 4, type: { kind: 'array', name: '', size: 4, length: 4, element: u8 } }] };
+const schema: MapSchema = { name: 'lpm', kernelName: 'lpm', type: 'lpm_trie', typeId: BPF_MAP_TYPE.LPM_TRIE, keySize: 8,
+  valueSize: 4, maxEntries: 16, flags: ['no_prealloc'], mapFlags: BPF_F.NO_PREALLOC, pinning: 'none', pinPath: null,
+  perCpu: false, key: lpmKey, value: u32, section: '.maps', btfKeyTypeId: 0, btfValueTypeId: 0 };
+
+const key = (p: number, a: number[]) => new Uint8Array([p, 0, 0, 0, ...a]);
+const err = (fn: () => unknown): string => { try { fn(); } catch (e) { return `${(e as { code: string }).code}: ${(e as Error).message}`; } return 'ok'; };
+
+const Covers = suite('lpmCovers');
+const table: [string, Uint8Array, Uint8Array, number][] = [
+  ['same /24', key(24, [10, 1, 2, 0]), key(24, [10, 1, 2, 0]), 24],
+  ['/24 covers /32 inside', key(24, [10, 1, 2, 0]), key(32, [10, 1, 2, 3]), 24],
+  ['/32 does not cover its /24', key(32, [10, 1, 2, 3]), key(24, [10, 1, 2, 0]), -1],
+  ['/24 does not cover another /24', key(24, [10, 1, 3, 0]), key(32, [10, 1, 2, 3]), -1],
+  ['bits past the prefix are ignored', key(24, [10, 1, 2, 99]), key(32, [10, 1, 2, 3]), 24],
+  ['/23 covers the odd /24 (partial byte)', key(23, [10, 1, 2, 0]), key(24, [10, 1, 3, 0]), 23],
+  ['/23 does not cover across its boundary', key(23, [10, 1, 2, 0]), key(24, [10, 1, 4, 0]), -1],
+  ['/0 covers everything', key(0, [0, 0, 0, 0]), key(32, [192, 168, 1, 1]), 0],
+];
+for (const [name, stored, query, want] of table) Covers(name, () => assert.is(lpmCovers(stored, query), want));
+Covers.run();
+
+function pinned(dir: string): string {
+  const fd = mapCreate({ mapType: schema.typeId, keySize: 8, valueSize: 4, maxEntries: 16, mapFlags: BPF_F.NO_PREALLOC, name: 'lpm' });
+  const p = join(dir, 'lpm');
+  try { objPin(fd, p); } finally { closeFd(fd); }
+  return p;
+}
+
+const Lookup = suite('LiveMap.lookupLpm / lookup exact (kernel)');
+Lookup('a /32 inside a /24: exact, covering, and --exact refusing the cover', kernel(() => withPinDir((dir) => {
+  const p = pinned(dir);
+  const m = openMap({ map: schema, pin: p });
+  try {
+    m.update({ addr: '10.1.2.0/24' }, 24);
+    m.update({ addr: '10.1.2.3/32' }, 32);
+    m.update({ addr: '10.0.0.0/8' }, 8);
+    const exact32 = m.lookupLpm({ addr: '10.1.2.3/32' });
+    assert.equal({ v: exact32.value, e: exact32.exact, p: exact32.prefixLen }, { v: 32, e: true, p: 32 });
+    const inner = m.lookupLpm({ addr: '10.1.2.4/32' });
+    assert.equal({ v: inner.value, e: inner.exact, p: inner.prefixLen }, { v: 24, e: false, p: 24 });
+    assert.equal((inner.key as { prefixlen: number }).prefixlen, 24);
+    const exact24 = m.lookupLpm({ addr: '10.1.2.0/24' });
+    assert.equal({ v: exact24.value, e: exact24.exact }, { v: 24, e: true });
+    const cover8 = m.lookupLpm({ addr: '10.9.0.0/16' });
+    assert.equal({ v: cover8.value, e: cover8.exact, p: cover8.prefixLen }, { v: 8, e: false, p: 8 });
+    // plain lookup is the kernel's longest-prefix match; exact refuses the cover
+    assert.is(m.lookup({ addr: '10.1.2.4/32' }), 24);
+    assert.is(m.lookup({ addr: '10.1.2.3/32' }, { exact: true }), 32);
+    const refused = err(() => m.lookup({ addr: '10.1.2.4/32' }, { exact: true }));
+    assert.match(refused, /^KEY_NOT_FOUND: map '.*lpm': key .*: no entry with exactly this prefix; the longest stored prefix covering it is .*"prefixlen":24/);
+    assert.match(err(() => m.lookupLpm({ addr: '192.168.0.0/16' })), /^KEY_NOT_FOUND/);
+    // bpftool sees exactly the three stored prefixes
+    const dump = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', p], { encoding: 'utf8' })) as { key: string[] }[];
+    assert.equal(dump.map((e) => parseInt(e.key[0]!, 16)).sort((a, b) => a - b), [8, 24, 32]);
+  } finally { m.close(); }
+})));
+Lookup('lookupLpm on another map type is NOT_SUPPORTED', kernel(() => withPinDir((dir) => {
+  const fd = mapCreate({ mapType: BPF_MAP_TYPE.HASH, keySize: 4, valueSize: 4, maxEntries: 2, name: 'h' });
+  const p = join(dir, 'h');
+  try { objPin(fd, p); } finally { closeFd(fd); }
+  const m = openMap({ pin: p });
+  try { assert.match(err(() => m.lookupLpm('00000000')), /^NOT_SUPPORTED: .*expected an lpm_trie, got hash/); } finally { m.close(); }
+})));
+Lookup.run();
