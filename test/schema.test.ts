@@ -215,6 +215,13 @@ errs('an int attr that is not a pointer to an array is refused', () => {
   if (!o) return;
   assert.match(code(() => loadObject(o, 'x.o')).message, /^map 'plain': attr 'type': expected pointer to array, got int/);
 });
+errs('__ulong(map_extra, v) (a pointer to a one-value enum) gives map_extra (clang 14 has no ENUM64, so a u32 here)', () => {
+  const o = clangObject(`${MAP_MACROS}#define __ulong(n, v) enum { n##_v = v } *n
+struct { __uint(type, 30); __type(value, int); __uint(max_entries, 8); __ulong(map_extra, 0xfffffff3U); } bf SEC(".maps");\n`);
+  if (!o) return;
+  const m = loadObject(o, 'x.o').schema.maps[0]!;
+  assert.equal([m.name, m.type, m.mapExtra], ["bf", "bloom_filter", 0xfffffff3n]);
+});
 errs('a missing file is an IO error naming the path', () => {
   const e = code(() => loadObjectFile('/nonexistent/x.o'));
   assert.is(e.code, 'IO');

@@ -39,10 +39,17 @@ function readDef(btf: Btf, map: string, defTypeId: number): RawDef {
       const p = btf.resolve(m.typeId);
       if (btf.kind(p) !== K.PTR) fail(map, `attr '${m.name}': expected pointer to array, got ${describe(btf, p)}`);
       const a = btf.resolve(btf.raw.sizeType(p));
-      if (btf.kind(a) !== K.ARRAY) fail(map, `attr '${m.name}': expected pointer to array, got pointer to ${describe(btf, a)}`);
-      const n = btf.type(a).nelems;
-      if (m.name === 'map_extra') def.mapExtra = BigInt(n);
-      else def.ints.set(m.name, n);
+      let n: bigint;
+      if (btf.kind(a) === K.ARRAY) n = BigInt(btf.type(a).nelems);
+      else if ((btf.kind(a) === K.ENUM || btf.kind(a) === K.ENUM64) && btf.type(a).vlen === 1) {
+        // libbpf's __ulong(name, value): a pointer to an enum whose one value is the number.
+        n = BigInt.asUintN(64, BigInt(btf.type(a).values[0]!.value));
+      } else {
+        fail(map, `attr '${m.name}': expected pointer to array, got pointer to ${describe(btf, a)}`);
+      }
+      if (m.name === 'map_extra') def.mapExtra = n;
+      else if (n > 0xffffffffn) fail(map, `attr '${m.name}': expected a u32, got ${n}`);
+      else def.ints.set(m.name, Number(n));
     } else if (m.name === 'key' || m.name === 'value') {
       const p = btf.resolve(m.typeId);
       if (btf.kind(p) !== K.PTR) fail(map, `attr '${m.name}': expected pointer to a type, got ${describe(btf, p)}`);
