@@ -43,7 +43,7 @@ export { loadSource, loadSourceBytes, findMap } from './source.js';
 export type { Source } from './source.js';
 export { reviveSchema } from './schema-revive.js';
 
-export { parseJson, stringifyJson } from './json.js';
+export { parseJson, stringifyJson, jsonSafe } from './json.js';
 export {
   compileCodec,
   mapCodecs,
@@ -55,5 +55,18 @@ export {
 } from './codec/index.js';
 export type { Codec, DecodeOptions } from './codec/index.js';
 
-export { openMap, findLoadedMaps, LiveMap, sumPerCpu, schemaFromKernel } from './map/index.js';
-export type { OpenMapOptions, UpdateFlag, LookupOptions, Entry } from './map/index.js';
+export {
+  openMap,
+  check,
+  findLoadedMaps,
+  LiveMap,
+  sumPerCpu,
+  schemaFromKernel,
+  createMaps,
+  DEFAULT_PIN_ROOT,
+  getVariables,
+  setVariables,
+} from './map/index.js';
+export type { OpenMapOptions, UpdateFlag, LookupOptions, Entry, LpmLookup, CreateOptions, CreateResult, InnerRef } from './map/index.js';
+export type { MapInfo } from './syscall/info.js';
+export { possibleCpus } from './syscall/cpus.js';

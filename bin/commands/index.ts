@@ -11,6 +11,10 @@ import { deleteCommand } from './delete.js';
 import { dumpCommand } from './dump.js';
 import { getnextCommand } from './getnext.js';
 import { pushCommand, popCommand, peekCommand } from './queue.js';
+import { createCommand } from './create.js';
+import { getCommand } from './get.js';
+import { setCommand } from './set.js';
+import { editCommand } from './edit.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -28,4 +32,8 @@ export const commands: CommandModule<any, any>[] = [
   pushCommand,
   popCommand,
   peekCommand,
+  getCommand,
+  setCommand,
+  editCommand,
+  createCommand,
 ];

@@ -18,8 +18,13 @@ export async function runLookup(a: Args): Promise<Record<string, unknown>> {
     const key = a.key === undefined ? undefined : parseValueText(a.key, 'key');
     const opts = { ...decodeOptions(a), sum: a.sum, cpu: a.cpu, exact: a.exact };
     const k = live.encodeKey(key);
-    const value = live.lookup(key, opts);
-    return { key: k === null ? null : live.decodeKey(k, opts), value };
+    const asked = k === null ? null : live.decodeKey(k, opts);
+    if (live.schema.type === 'lpm_trie') {
+      // The kernel matches the longest covering prefix: say which stored prefix answered.
+      const r = live.lookupLpm(key, opts);
+      return { key: asked, match: r.exact ? 'exact' : 'prefix', matchedKey: r.key, value: r.value };
+    }
+    return { key: asked, value: live.lookup(key, opts) };
   });
 }
 

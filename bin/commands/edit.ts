@@ -1,0 +1,101 @@
+import type { CommandModule } from 'yargs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseValueText, parseDocument, isBpfmapError, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import type { LiveMap } from '../../src/index.js';
+import { toYaml, print } from '../output.js';
+import { withTarget, UsageError, type TargetArgs } from '../options.js';
+import { withMap } from '../target.js';
+
+interface Args extends TargetArgs {
+  key?: string;
+  flags?: 'any' | 'noexist' | 'exist';
+}
+
+const MAX_ROUNDS = 20;
+
+/** $VISUAL or $EDITOR split into program and arguments: never run through a shell. */
+export function editorCommand(env: NodeJS.ProcessEnv = process.env): string[] {
+  const e = (env.VISUAL || env.EDITOR || 'vi').trim();
+  return e.split(/\s+/).filter(Boolean);
+}
+
+function currentDocument(live: LiveMap, key: unknown): { text: string; existed: boolean } {
+  const k = live.encodeKey(key);
+  const shownKey = k === null ? null : live.decodeKey(k, { compact: true });
+  let value: unknown;
+  let existed = true;
+  try {
+    value = live.lookup(key, { compact: true, exact: true });
+  } catch (e) {
+    if (!isBpfmapError(e) || e.code !== ERROR_CODE.KEY_NOT_FOUND) throw e;
+    existed = false;
+    value = live.decodeValue(new Uint8Array(live.rawValueSize), { compact: true });
+  }
+  const head = existed
+    ? `# ${live.schema.name}: the current entry. Save to write it; leave it unchanged to cancel.\n`
+    : `# ${live.schema.name}: no entry under this key yet; fill in the value (all zero now). Save to write it; leave it unchanged to cancel.\n`;
+  return { text: head + toYaml({ key: shownKey, value }), existed };
+}
+
+export async function runEdit(a: Args): Promise<Record<string, unknown>> {
+  if (a.key === undefined) throw new UsageError('give the key of the entry to edit with --key');
+  const key = parseValueText(a.key, 'key');
+  return withMap(a, (live) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfmap-edit-'));
+    const file = join(dir, 'entry.yaml');
+    try {
+      const original = currentDocument(live, key).text;
+      let text = original;
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        writeFileSync(file, text, { mode: 0o600 });
+        const [prog, ...args] = editorCommand();
+        const r = spawnSync(prog!, [...args, file], { stdio: 'inherit', shell: false });
+        if (r.error) throw new BpfmapError(ERROR_CODE.IO, `editor '${prog}': cannot start (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); set VISUAL or EDITOR`);
+        if (r.status !== 0) throw new BpfmapError(ERROR_CODE.IO, `editor '${prog}' exited with ${r.status ?? r.signal}; nothing written`);
+        const edited = readFileSync(file, 'utf8');
+        const body = stripErrorHeader(edited);
+        if (body === stripErrorHeader(original)) return { map: live.schema.name, written: 0, note: 'unchanged; nothing written' };
+        try {
+          const doc = parseDocument(body, 'entry.yaml', live.schema) as Record<string, unknown> | null;
+          if (typeof doc !== 'object' || doc === null || !Object.hasOwn(doc, 'value')) {
+            throw new BpfmapError(ERROR_CODE.VALUE_INVALID, "entry.yaml: expected a document with 'key' and 'value'");
+          }
+          const k = Object.hasOwn(doc, 'key') ? doc.key : key;
+          // Encode both completely before the one write.
+          live.encodeKey(k);
+          live.encodeValue(doc.value);
+          live.update(k, doc.value, { flags: a.flags ?? 'any' });
+          return { map: live.schema.name, written: 1 };
+        } catch (e) {
+          if (!isBpfmapError(e)) throw e;
+          text = `# ERROR: ${e.message.replace(/\n/g, ' ')}\n# fix it and save again, or restore the text unchanged to cancel\n${body}`;
+        }
+      }
+      throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `gave up after ${MAX_ROUNDS} invalid edits; nothing written`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+function stripErrorHeader(text: string): string {
+  return text.replace(/^(# ERROR: .*\n# fix it and save again.*\n)+/, '');
+}
+
+export const editCommand: CommandModule<object, Args> = {
+  command: 'edit [object] [map]',
+  describe: 'edit one entry in $VISUAL/$EDITOR as YAML; invalid input re-opens the editor with the error on top, nothing is written unless valid',
+  builder: (y) =>
+    withTarget(y)
+      .option('key', { type: 'string', describe: 'the key of the entry (YAML flow or JSON)' })
+      .option('flags', { choices: ['any', 'noexist', 'exist'] as const, default: 'any' as const, describe: 'update flags for the write' })
+      .example("EDITOR=nano $0 edit fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'", 'edit the rules of one CIDR') as never,
+  handler: async (a) => {
+    const r = await runEdit(a);
+    if (a.json) print(r, true);
+    else if (r.note) process.stderr.write(`bpfmap: ${r.note}\n`);
+  },
+};

@@ -1,0 +1,42 @@
+import type { CommandModule } from 'yargs';
+import { setVariables, parseValueText } from '../../src/index.js';
+import { print } from '../output.js';
+import { withTarget, UsageError, type TargetArgs } from '../options.js';
+import { withMap } from '../target.js';
+import { globalMaps, splitVar } from './globals.js';
+
+interface Args extends TargetArgs {
+  object: string;
+  assignments: string[];
+}
+
+/** `VAR=VALUE ...`: every value is parsed and encoded before anything is written. */
+export async function runSet(a: Args): Promise<Record<string, string[]>> {
+  const parsed = a.assignments.map((s) => {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`'${s}': expected VAR=VALUE`);
+    return { ...splitVar(s.slice(0, eq)), value: parseValueText(s.slice(eq + 1), s.slice(0, eq)) };
+  });
+  const groups = globalMaps(a.object, a.map, parsed);
+  const done: Record<string, string[]> = {};
+  for (const [map, names] of groups) {
+    const values: Record<string, unknown> = {};
+    for (const n of names) values[n] = parsed.find((p) => p.name === n && (p.section === undefined || p.section === map))!.value;
+    await withMap({ ...a, map }, (live) => setVariables(live, values));
+    done[map] = names;
+  }
+  return done;
+}
+
+export const setCommand: CommandModule<object, Args> = {
+  command: 'set <object> <assignments...>',
+  describe: 'change global variables of a loaded program by name (read, patch, write the one entry)',
+  builder: (y) =>
+    withTarget(y)
+      .positional('assignments', { type: 'string', array: true, describe: 'VAR=VALUE, VALUE as YAML/JSON (e.g. enabled=1 limits={max: 10})' })
+      .example('$0 set fixtures/coverage.bpfel.o --pin-root /sys/fs/bpf/cov counter=5 config_mode=2', 'two variables') as never,
+  handler: async (a) => {
+    const r = await runSet(a);
+    if (a.json) print({ set: r }, true);
+  },
+};
