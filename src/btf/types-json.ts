@@ -43,136 +43,212 @@ function intEncoding(enc: number): string {
  * Streams `{"types":[...]}` plus a newline, as `bpftool -j btf dump file` prints it, as UTF-8 bytes
  * in chunks of about 1 MiB (the fast path: hand the chunks to writeSync / a stream as they come).
  */
+// Writer state for one writeTypesJsonBytes call (module-level so that each kind has its own small
+// function: small functions optimise quickly and a rare kind cannot deoptimise the common ones).
+let out: Uint8Array = new Uint8Array(0);
+let pos = 0;
+let slack = SLACK;
+let sink: (chunk: Uint8Array) => void = () => {};
+let strs: Uint8Array = new Uint8Array(0);
+let view: DataView = new DataView(new ArrayBuffer(0));
+let le = true;
+
+function flush(): void {
+  if (pos > 0) sink(out.subarray(0, pos));
+  out = new Uint8Array(CHUNK + slack);
+  pos = 0;
+}
+
+function header(id: number, kind: number, o: number): void {
+  if (pos > CHUNK) flush();
+  const buf = out;
+  let p = pos;
+  p = putLit(buf, p, id === 1 ? L.id0 : L.id); p = putInt(buf, p, id);
+  p = putLit(buf, p, L.kind); p = putLit(buf, p, KIND_LITS[kind]!); p = putLit(buf, p, L.name);
+  pos = putCstr(buf, p, strs, view.getUint32(o, le), true);
+}
+
+function intRec(o: number, st: number): void {
+  const buf = out;
+  let p = pos;
+  const x = view.getUint32(o + 12, le);
+  p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.bitsOffset); p = putInt(buf, p, (x >>> 16) & 0xff);
+  p = putLit(buf, p, L.nrBits); p = putInt(buf, p, x & 0xff);
+  p = putLit(buf, p, L.encoding); p = putLit(buf, p, ENC_LITS[(x >>> 24) & 0x0f]!);
+  pos = putLit(buf, p, L.qEnd);
+}
+
+function refRec(st: number): void {
+  const buf = out;
+  let p = putLit(buf, pos, L.typeId);
+  p = putInt(buf, p, st);
+  pos = putLit(buf, p, L.end);
+}
+
+function arrayRec(o: number): void {
+  const buf = out;
+  let p = pos;
+  p = putLit(buf, p, L.typeId); p = putInt(buf, p, view.getUint32(o + 12, le));
+  p = putLit(buf, p, L.indexTypeId); p = putInt(buf, p, view.getUint32(o + 16, le));
+  p = putLit(buf, p, L.nrElems); p = putInt(buf, p, view.getUint32(o + 20, le));
+  pos = putLit(buf, p, L.end);
+}
+
+function structRec(o: number, st: number, vlen: number, kflag: number): void {
+  let buf = out;
+  let p = pos;
+  p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.members);
+  const v = view;
+  for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
+    if (p > CHUNK) { pos = p; flush(); buf = out; p = 0; }
+    const off = v.getUint32(q + 8, le);
+    p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, v.getUint32(q, le), true);
+    p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(q + 4, le));
+    p = putLit(buf, p, L.bitsOffset); p = putInt(buf, p, kflag ? off & 0xffffff : off);
+    if (kflag && off >>> 24) { p = putLit(buf, p, L.bitfieldSize); p = putInt(buf, p, off >>> 24); }
+    p = putLit(buf, p, L.end);
+  }
+  pos = putLit(buf, p, L.arrEnd);
+}
+
+function enumRec(o: number, st: number, vlen: number, kflag: number): void {
+  let buf = out;
+  let p = pos;
+  p = putLit(buf, p, kflag ? L.signed : L.unsigned); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen);
+  p = putLit(buf, p, L.values);
+  const v = view;
+  for (let i = 0, q = o + 12; i < vlen; i++, q += 8) {
+    if (p > CHUNK) { pos = p; flush(); buf = out; p = 0; }
+    p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, v.getUint32(q, le), false); p = putLit(buf, p, L.val);
+    p = putInt(buf, p, kflag ? v.getInt32(q + 4, le) : v.getUint32(q + 4, le));
+    p = putLit(buf, p, L.end);
+  }
+  pos = putLit(buf, p, L.arrEnd);
+}
+
+function enum64Rec(o: number, st: number, vlen: number, kflag: number): void {
+  let buf = out;
+  let p = pos;
+  p = putLit(buf, p, kflag ? L.signed : L.unsigned); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen);
+  p = putLit(buf, p, L.values);
+  const v = view;
+  for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
+    if (p > CHUNK) { pos = p; flush(); buf = out; p = 0; }
+    p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, v.getUint32(q, le), false); p = putLit(buf, p, L.val);
+    const lo = v.getUint32(q + 4, le);
+    const hi = v.getUint32(q + 8, le);
+    if (hi === 0) p = putInt(buf, p, lo);
+    else if (kflag && hi === 0xffffffff && lo >= 0x80000000) p = putInt(buf, p, lo - 0x100000000);
+    else {
+      const u = (BigInt(hi) << 32n) | BigInt(lo);
+      p = putAscii(buf, p, String(kflag ? BigInt.asIntN(64, u) : u));
+    }
+    p = putLit(buf, p, L.end);
+  }
+  pos = putLit(buf, p, L.arrEnd);
+}
+
+function linkRec(st: number, linkage: number): void {
+  const buf = out;
+  let p = pos;
+  p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.linkage);
+  p = putLit(buf, p, linkageLit(linkage));
+  pos = putLit(buf, p, L.qEnd);
+}
+
+function protoRec(o: number, st: number, vlen: number): void {
+  let buf = out;
+  let p = pos;
+  p = putLit(buf, p, L.ret); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.params);
+  const v = view;
+  for (let i = 0, q = o + 12; i < vlen; i++, q += 8) {
+    if (p > CHUNK) { pos = p; flush(); buf = out; p = 0; }
+    p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, v.getUint32(q, le), true);
+    p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(q + 4, le));
+    p = putLit(buf, p, L.end);
+  }
+  pos = putLit(buf, p, L.arrEnd);
+}
+
+function datasecRec(o: number, st: number, vlen: number): void {
+  let buf = out;
+  let p = pos;
+  p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.vars);
+  const v = view;
+  for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
+    if (p > CHUNK) { pos = p; flush(); buf = out; p = 0; }
+    p = putLit(buf, p, i ? L.var : L.var0); p = putInt(buf, p, v.getUint32(q, le));
+    p = putLit(buf, p, L.offset); p = putInt(buf, p, v.getUint32(q + 4, le));
+    p = putLit(buf, p, L.size); p = putInt(buf, p, v.getUint32(q + 8, le)); p = putLit(buf, p, L.end);
+  }
+  pos = putLit(buf, p, L.arrEnd);
+}
+
+function otherRec(kind: number, o: number, st: number, vlen: number, kflag: number): void {
+  const buf = out;
+  let p = pos;
+  switch (kind) {
+    case K.FWD:
+      p = putLit(buf, p, kflag ? L.fwdUnion : L.fwdStruct);
+      break;
+    case K.FLOAT:
+      p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.end);
+      break;
+    case K.DECL_TAG:
+      p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.componentIdx);
+      p = putInt(buf, p, view.getInt32(o + 12, le)); p = putLit(buf, p, L.end);
+      break;
+    default:
+      p = putLit(buf, p, L.kindNumber); p = putInt(buf, p, kind); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.end);
+  }
+  pos = p;
+}
+
 export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void): void {
   const raw = btf.raw;
-  const strs = btf.strings.bytes;
-  const v = raw.view;
-  const le = raw.littleEndian;
+  // Past CHUNK there is always room for the fixed text of a record or member plus the longest name.
+  slack = SLACK + btf.strings.maxLength * 6;
+  out = new Uint8Array(CHUNK + slack);
+  pos = 0;
+  sink = write;
+  strs = btf.strings.bytes;
+  view = raw.view;
+  le = raw.littleEndian;
+  const v = view;
   const offs = raw.offs;
   const kinds = raw.kinds;
-  // Past CHUNK there is always room for the fixed text of a record or member plus the longest name.
-  const slack = SLACK + btf.strings.maxLength * 6;
-  let buf = new Uint8Array(CHUNK + slack);
-  let p = 0;
-  /** Hands over what is written when past the chunk size, or when `need` more bytes would not fit. */
-  const flush = (): void => {
-    if (p > 0) write(buf.subarray(0, p));
-    buf = new Uint8Array(CHUNK + slack);
-    p = 0;
-  };
-  p = putLit(buf, p, L.open);
-  for (let id = 1; id < raw.count; id++) {
-    if (p > CHUNK) flush();
-    const o = offs[id]!;
-    const kind = kinds[id]!;
-    const info = v.getUint32(o + 4, le);
-    const vlen = info & 0xffffff;
-    const kflag = info >>> 31;
-    const st = v.getUint32(o + 8, le);
-    p = putLit(buf, p, id === 1 ? L.id0 : L.id); p = putInt(buf, p, id);
-    p = putLit(buf, p, L.kind); p = putLit(buf, p, KIND_LITS[kind]!); p = putLit(buf, p, L.name);
-    p = putCstr(buf, p, strs, v.getUint32(o, le), true);
-    switch (kind) {
-      case K.INT: {
-        const x = v.getUint32(o + 12, le);
-        p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.bitsOffset); p = putInt(buf, p, (x >>> 16) & 0xff);
-        p = putLit(buf, p, L.nrBits); p = putInt(buf, p, x & 0xff);
-        p = putLit(buf, p, L.encoding); p = putLit(buf, p, ENC_LITS[(x >>> 24) & 0x0f]!); p = putLit(buf, p, L.qEnd);
-        break;
+  try {
+    pos = putLit(out, pos, L.open);
+    for (let id = 1; id < raw.count; id++) {
+      const o = offs[id]!;
+      const kind = kinds[id]!;
+      const info = v.getUint32(o + 4, le);
+      const vlen = info & 0xffffff;
+      const kflag = info >>> 31;
+      const st = v.getUint32(o + 8, le);
+      header(id, kind, o);
+      switch (kind) {
+        case K.INT: intRec(o, st); break;
+        case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.TYPE_TAG: refRec(st); break;
+        case K.ARRAY: arrayRec(o); break;
+        case K.STRUCT: case K.UNION: structRec(o, st, vlen, kflag); break;
+        case K.ENUM: enumRec(o, st, vlen, kflag); break;
+        case K.ENUM64: enum64Rec(o, st, vlen, kflag); break;
+        case K.FUNC: linkRec(st, vlen); break;
+        case K.VAR: linkRec(st, v.getUint32(o + 12, le)); break;
+        case K.FUNC_PROTO: protoRec(o, st, vlen); break;
+        case K.DATASEC: datasecRec(o, st, vlen); break;
+        default: otherRec(kind, o, st, vlen, kflag);
       }
-      case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.TYPE_TAG:
-        p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.end);
-        break;
-      case K.ARRAY:
-        p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(o + 12, le));
-        p = putLit(buf, p, L.indexTypeId); p = putInt(buf, p, v.getUint32(o + 16, le));
-        p = putLit(buf, p, L.nrElems); p = putInt(buf, p, v.getUint32(o + 20, le)); p = putLit(buf, p, L.end);
-        break;
-      case K.STRUCT: case K.UNION: {
-        p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.members);
-        for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
-          const nameOff = v.getUint32(q, le);
-          if (p > CHUNK) flush();
-          const off = v.getUint32(q + 8, le);
-          p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, nameOff, true);
-          p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(q + 4, le));
-          p = putLit(buf, p, L.bitsOffset); p = putInt(buf, p, kflag ? off & 0xffffff : off);
-          if (kflag && off >>> 24) { p = putLit(buf, p, L.bitfieldSize); p = putInt(buf, p, off >>> 24); }
-          p = putLit(buf, p, L.end);
-        }
-        p = putLit(buf, p, L.arrEnd);
-        break;
-      }
-      case K.ENUM: case K.ENUM64: {
-        p = putLit(buf, p, kflag ? L.signed : L.unsigned); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen);
-        p = putLit(buf, p, L.values);
-        const step = kind === K.ENUM ? 8 : 12;
-        for (let i = 0, q = o + 12; i < vlen; i++, q += step) {
-          const nameOff = v.getUint32(q, le);
-          if (p > CHUNK) flush();
-          p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, nameOff, false); p = putLit(buf, p, L.val);
-          if (kind === K.ENUM) p = putInt(buf, p, kflag ? v.getInt32(q + 4, le) : v.getUint32(q + 4, le));
-          else {
-            const lo = v.getUint32(q + 4, le);
-            const hi = v.getUint32(q + 8, le);
-            if (hi === 0) p = putInt(buf, p, lo);
-            else if (kflag && hi === 0xffffffff && lo >= 0x80000000) p = putInt(buf, p, lo - 0x100000000);
-            else {
-              const u = (BigInt(hi) << 32n) | BigInt(lo);
-              p = putAscii(buf, p, String(kflag ? BigInt.asIntN(64, u) : u));
-            }
-          }
-          p = putLit(buf, p, L.end);
-        }
-        p = putLit(buf, p, L.arrEnd);
-        break;
-      }
-      case K.FWD:
-        p = putLit(buf, p, kflag ? L.fwdUnion : L.fwdStruct);
-        break;
-      case K.FUNC:
-        p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.linkage);
-        p = putLit(buf, p, linkageLit(vlen)); p = putLit(buf, p, L.qEnd);
-        break;
-      case K.FUNC_PROTO: {
-        p = putLit(buf, p, L.ret); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.params);
-        for (let i = 0, q = o + 12; i < vlen; i++, q += 8) {
-          const nameOff = v.getUint32(q, le);
-          if (p > CHUNK) flush();
-          p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, nameOff, true);
-          p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(q + 4, le)); p = putLit(buf, p, L.end);
-        }
-        p = putLit(buf, p, L.arrEnd);
-        break;
-      }
-      case K.VAR:
-        p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.linkage);
-        p = putLit(buf, p, linkageLit(v.getUint32(o + 12, le))); p = putLit(buf, p, L.qEnd);
-        break;
-      case K.DATASEC: {
-        p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.vars);
-        for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
-          if (p > CHUNK) flush();
-          p = putLit(buf, p, i ? L.var : L.var0); p = putInt(buf, p, v.getUint32(q, le));
-          p = putLit(buf, p, L.offset); p = putInt(buf, p, v.getUint32(q + 4, le));
-          p = putLit(buf, p, L.size); p = putInt(buf, p, v.getUint32(q + 8, le)); p = putLit(buf, p, L.end);
-        }
-        p = putLit(buf, p, L.arrEnd);
-        break;
-      }
-      case K.FLOAT:
-        p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.end);
-        break;
-      case K.DECL_TAG:
-        p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.componentIdx);
-        p = putInt(buf, p, v.getInt32(o + 12, le)); p = putLit(buf, p, L.end);
-        break;
-      default:
-        p = putLit(buf, p, L.kindNumber); p = putInt(buf, p, kind); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.end);
     }
+    pos = putLit(out, pos, L.close);
+    if (pos > 0) sink(out.subarray(0, pos));
+  } finally {
+    out = new Uint8Array(0);
+    pos = 0;
+    sink = () => {};
+    strs = new Uint8Array(0);
   }
-  p = putLit(buf, p, L.close);
-  if (p > 0) write(buf.subarray(0, p));
 }
 
 /** The same text as `writeTypesJsonBytes`, handed over as string chunks. */
