@@ -11,6 +11,7 @@ import { deleteCommand } from './delete.js';
 import { dumpCommand } from './dump.js';
 import { getnextCommand } from './getnext.js';
 import { pushCommand, popCommand, peekCommand } from './queue.js';
+import { applyCommand } from './apply.js';
 import { createCommand } from './create.js';
 import { getCommand } from './get.js';
 import { setCommand } from './set.js';
@@ -36,4 +37,5 @@ export const commands: CommandModule<any, any>[] = [
   setCommand,
   editCommand,
   createCommand,
+  applyCommand,
 ];

@@ -1,0 +1,93 @@
+import type { CommandModule } from 'yargs';
+import { loadSource } from '../../src/index.js';
+import { applyState, planDiff, progressLine, readStateFile, watchState, writeCalls } from '../../src/apply/index.js';
+import type { ApplyResult } from '../../src/apply/index.js';
+import { print } from '../output.js';
+import { UsageError, type GlobalArgs } from '../options.js';
+import { stdoutSink } from '../sink.js';
+import { reportError } from '../main.js';
+
+interface Args extends GlobalArgs {
+  object?: string;
+  file?: string;
+  prune?: boolean;
+  'dry-run'?: boolean;
+  watch?: boolean;
+  pin?: string;
+  'pin-root'?: string;
+  force?: boolean;
+}
+
+/** Reads the state, plans every map, applies (unless --dry-run); diff lines of a dry run go to `write`. */
+export function runApply(a: Args, write?: (line: string) => void): ApplyResult {
+  if (a.object === undefined) throw new UsageError('name the BPF object (or saved schema) the maps come from: bpfmap apply OBJ -f STATE');
+  if (a.file === undefined) throw new UsageError('give the state file with -f STATE (YAML, JSON or NDJSON; - for stdin)');
+  const src = loadSource(a.object);
+  const progress = progressLine();
+  try {
+    const state = readStateFile(a.file, src.schema, { prune: a.prune === true, onProgress: (b) => progress.update('reading state (bytes)', b) });
+    return applyState(state, {
+      pinRoot: a['pin-root'], pin: a.pin, force: a.force === true, dryRun: a['dry-run'] === true,
+      onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write); },
+      onProgress: (done, total) => progress.update('applying (entries)', done, total),
+    });
+  } finally {
+    progress.end();
+  }
+}
+
+function summaryText(r: ApplyResult): string {
+  const lines = r.maps.map((m) => `${m.map}: ${m.added} added, ${m.changed} changed, ${m.deleted} deleted, ${m.unchanged} unchanged` +
+    (m.kept ? `, ${m.kept} kept (not in the state; --prune deletes them)` : ''));
+  const s = r.stats;
+  const writes = writeCalls(s);
+  lines.push(r.dryRun ? 'dry run: nothing written'
+    : writes === 0 ? 'nothing to do: the maps already match the state'
+      : `applied: ${s.entriesWritten} written, ${s.entriesDeleted} deleted in ${writes} write call${writes === 1 ? '' : 's'}`);
+  return lines.join('\n') + '\n';
+}
+
+function report(r: ApplyResult, json: boolean | undefined): void {
+  if (json) print({ dryRun: r.dryRun, maps: r.maps, stats: r.stats }, true);
+  else process.stdout.write(summaryText(r));
+}
+
+export const applyCommand: CommandModule<object, Args> = {
+  command: 'apply [object]',
+  describe: 'make maps match a desired state (YAML, JSON or NDJSON): plan, prune, batch writes, all-or-nothing with rollback',
+  builder: (y) =>
+    y.positional('object', { type: 'string', describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' })
+      .option('file', { alias: 'f', type: 'string', describe: 'the state: {maps: {NAME: {prune, entries: [{key, value}], variables}}} as YAML/JSON, or NDJSON {"map","key","value"} lines (bpfmap dump --ndjson); - for stdin' })
+      .option('prune', { type: 'boolean', describe: 'delete entries the state does not list (every map; or `prune: true` per map in the file)' })
+      .option('dry-run', { type: 'boolean', describe: 'print the plan and the entries as a diff (+ added, ~ changed, - deleted); write nothing' })
+      .option('watch', { type: 'boolean', describe: 're-apply whenever the state file changes (a mounted ConfigMap); a broken file is reported and the maps keep their last good state' })
+      .option('pin', { type: 'string', describe: 'the pin path of the map, when the state names exactly one map' })
+      .option('pin-root', { type: 'string', describe: 'maps are pinned at DIR/<map name>' })
+      .option('force', { type: 'boolean', describe: 'apply even when a live map does not match the object' })
+      .example('$0 apply fixtures/firewall.bpfel.o -f rules.yaml --dry-run', 'show what would change')
+      .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson && $0 apply fixtures/firewall.bpfel.o -f rules.ndjson', 'dump | apply: no change')
+      .example('$0 apply fixtures/firewall.bpfel.o -f /etc/bpfmap/state.yaml --prune --watch', 'node agent: keep the maps equal to a mounted ConfigMap') as never,
+  handler: async (a) => {
+    if (!a.watch) {
+      const sink = stdoutSink();
+      const r = runApply(a, (l) => sink.write(`${l}\n`));
+      sink.end();
+      report(r, a.json);
+      return;
+    }
+    if (a.file === undefined || a.file === '-') throw new UsageError('--watch needs a state file (-f PATH), not stdin');
+    await new Promise<void>((resolve) => {
+      const h = watchState(a.file!, {
+        run: () => {
+          const r = runApply(a, (l) => process.stdout.write(`${l}\n`));
+          if (!a.json) process.stdout.write(`${new Date().toISOString()} applied ${a.file}\n`);
+          report(r, a.json);
+        },
+        onError: (e) => { process.stderr.write(`${new Date().toISOString()} `); reportError(e, a.verbose === true); },
+      });
+      const stop = () => { h.close(); resolve(); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  },
+};

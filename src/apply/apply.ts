@@ -1,0 +1,59 @@
+/**
+ * applyState: open every map the state names, plan them all (nothing is written while any entry is
+ * still invalid or any map cannot be opened), then execute the plans with rollback on failure.
+ */
+import { BpfmapError, ERROR_CODE } from '../errors.js';
+import { openMap } from '../map/index.js';
+import type { LiveMap } from '../map/index.js';
+import { executePlans } from './execute.js';
+import { planMap, summarize, type MapPlan, type PlanSummary } from './plan.js';
+import type { LiveTarget } from './read-map.js';
+import type { DesiredState } from './state.js';
+import { newStats, type ApplyStats } from './stats.js';
+
+export interface ApplyOptions {
+  /** Maps are pinned at DIR/<map name>. */
+  pinRoot?: string;
+  /** The pin path of the one map a single-map state names. */
+  pin?: string;
+  /** Skip the check of the live map against the object. */
+  force?: boolean;
+  /** Plan only; write nothing. */
+  dryRun?: boolean;
+  /** Called with the plans before they are executed (e.g. to print a diff). */
+  onPlan?: (plans: readonly MapPlan[]) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ApplyResult {
+  dryRun: boolean;
+  maps: PlanSummary[];
+  stats: ApplyStats;
+}
+
+function target(live: LiveMap): LiveTarget {
+  return { fd: live.fd, subject: live.subject, keySize: live.info.keySize, valueSize: live.info.valueSize,
+    rawValueSize: live.rawValueSize, perCpu: live.perCpu };
+}
+
+export function applyState(state: DesiredState, opts: ApplyOptions = {}): ApplyResult {
+  if (opts.pin !== undefined && state.maps.size !== 1) {
+    throw new BpfmapError(ERROR_CODE.USAGE, `--pin: names one map, but ${state.source} names ${state.maps.size}; use --pin-root DIR`);
+  }
+  if (opts.pin !== undefined && opts.pinRoot !== undefined) throw new BpfmapError(ERROR_CODE.USAGE, 'give either --pin or --pin-root, not both');
+  const stats = newStats();
+  const opened: LiveMap[] = [];
+  try {
+    const plans: MapPlan[] = [];
+    for (const d of state.maps.values()) {
+      const live = openMap({ map: d.map, byteOrder: state.byteOrder, pin: opts.pin, pinRoot: opts.pinRoot, force: opts.force === true });
+      opened.push(live);
+      plans.push(planMap(d, target(live), stats));
+    }
+    opts.onPlan?.(plans);
+    if (!opts.dryRun) executePlans(plans, stats, { onProgress: opts.onProgress });
+    return { dryRun: opts.dryRun === true, maps: plans.map(summarize), stats };
+  } finally {
+    for (const m of opened) m.close();
+  }
+}

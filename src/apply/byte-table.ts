@@ -1,0 +1,69 @@
+/**
+ * A growable table of fixed-size records in one Uint8Array: how apply holds a million encoded keys or
+ * values without a million objects. Records are appended zero-filled; `at(i)` is a view, not a copy.
+ */
+export class ByteTable {
+  readonly recordSize: number;
+  count = 0;
+  bytes: Uint8Array;
+
+  constructor(recordSize: number, capacity = 1024) {
+    this.recordSize = recordSize;
+    this.bytes = new Uint8Array(Math.max(1, capacity) * Math.max(1, recordSize));
+  }
+
+  /** Appends a zero-filled record; returns its byte offset in `bytes` (valid until the next append). */
+  append(): number {
+    const need = (this.count + 1) * this.recordSize;
+    if (need > this.bytes.byteLength) {
+      const next = new Uint8Array(Math.max(need, this.bytes.byteLength * 2));
+      next.set(this.bytes.subarray(0, this.count * this.recordSize));
+      this.bytes = next;
+    }
+    const off = this.count * this.recordSize;
+    this.count++;
+    return off;
+  }
+
+  /** Appends a copy of `src` (exactly recordSize bytes). */
+  push(src: Uint8Array): number {
+    const off = this.append();
+    this.bytes.set(src, off);
+    return off;
+  }
+
+  /** A view of record i. */
+  at(i: number): Uint8Array {
+    return this.bytes.subarray(i * this.recordSize, (i + 1) * this.recordSize);
+  }
+
+  /** A view of records [from, to). */
+  range(from: number, to: number): Uint8Array {
+    return this.bytes.subarray(from * this.recordSize, to * this.recordSize);
+  }
+}
+
+/** A growable list of int32 (entry indices, line numbers). */
+export class IntList {
+  count = 0;
+  items: Int32Array;
+  constructor(capacity = 1024) {
+    this.items = new Int32Array(Math.max(1, capacity));
+  }
+  push(v: number): void {
+    if (this.count === this.items.length) {
+      const next = new Int32Array(this.items.length * 2);
+      next.set(this.items);
+      this.items = next;
+    }
+    this.items[this.count++] = v;
+  }
+  get(i: number): number {
+    return this.items[i]!;
+  }
+}
+
+export function equalBytes(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[aOff + i] !== b[bOff + i]) return false;
+  return true;
+}

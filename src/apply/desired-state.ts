@@ -1,0 +1,148 @@
+/**
+ * The desired state of one map, already encoded: keys and values in packed byte tables (per-CPU
+ * values as the kernel's whole per-CPU buffer, padding zero), duplicate keys refused, global-data
+ * variables as byte patches. Everything is validated here, before any map is touched.
+ */
+import type { ByteOrder } from '../bytes.js';
+import type { MapSchema } from '../btf/schema-types.js';
+import { compileCodec } from '../codec/compile.js';
+import { mapCodecs } from '../codec/map-codecs.js';
+import type { Codec } from '../codec/types.js';
+import { BpfmapError, ERROR_CODE, ValueError, isBpfmapError } from '../errors.js';
+import { possibleCpus, perCpuStride } from '../syscall/cpus.js';
+import { ByteTable, IntList } from './byte-table.js';
+import { KeyIndex } from './key-index.js';
+
+/** Map types apply can write: entries with a key, values that read back as written. */
+const APPLICABLE: ReadonlySet<string> = new Set(['hash', 'lru_hash', 'percpu_hash', 'lru_percpu_hash', 'array',
+  'percpu_array', 'lpm_trie']);
+
+export interface VariablePatch {
+  readonly name: string;
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+}
+
+export class DesiredMap {
+  readonly map: MapSchema;
+  readonly keys: ByteTable;
+  readonly values: ByteTable;
+  /** Where each entry came from (line number, or entry index for documents), for messages. */
+  readonly origins = new IntList();
+  readonly index: KeyIndex;
+  /** Kernel value buffer size: valueSize, or round_up(valueSize, 8) * possible CPUs for per-CPU maps. */
+  readonly rawValueSize: number;
+  readonly nCpus: number;
+  prune = false;
+  readonly variables: VariablePatch[] = [];
+  private readonly key: Codec;
+  private readonly value: Codec;
+  private readonly source: string;
+  readonly byteOrder: ByteOrder;
+
+  constructor(map: MapSchema, byteOrder: ByteOrder, source: string, capacity = 1024) {
+    if (!APPLICABLE.has(map.type)) {
+      throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED,
+        `${source}: map '${map.name}': apply supports hash, lru_hash, percpu_hash, lru_percpu_hash, array, percpu_array and lpm_trie maps, got ${map.type}`);
+    }
+    this.map = map;
+    this.source = source;
+    this.nCpus = map.perCpu ? possibleCpus() : 1;
+    this.rawValueSize = map.perCpu ? perCpuStride(map.valueSize) * this.nCpus : map.valueSize;
+    this.keys = new ByteTable(map.keySize, capacity);
+    this.values = new ByteTable(this.rawValueSize, capacity);
+    this.index = new KeyIndex(this.keys, capacity);
+    const c = mapCodecs(map, byteOrder);
+    this.key = c.key;
+    this.value = c.value;
+    this.byteOrder = byteOrder;
+  }
+
+  get count(): number {
+    return this.keys.count;
+  }
+
+  /** Encodes and adds one entry; `where` names it in errors (`state.yaml: maps.x.entries[3]`). */
+  add(key: unknown, value: unknown, origin: number, where: string): void {
+    const ko = this.keys.append();
+    const vo = this.values.append();
+    try {
+      if (key === undefined) throw new ValueError('key', 'expected a key, got nothing');
+      if (value === undefined) throw new ValueError('value', 'expected a value, got nothing');
+      this.key.encodeInto(key, this.keys.bytes, ko, 'key');
+      this.encodeValue(value, vo);
+    } catch (e) {
+      this.keys.count--; this.values.count--;
+      throw rewhere(e, where);
+    }
+    const i = this.keys.count - 1;
+    const dup = this.index.add(i);
+    if (dup >= 0) {
+      this.keys.count--; this.values.count--;
+      throw new ValueError(where, `key: duplicates the key of ${this.originText(dup)}; each key may appear once`);
+    }
+    this.origins.push(origin);
+  }
+
+  /** Adds an entry already in kernel bytes (global-data variables on top of the live value). */
+  addRaw(key: Uint8Array, value: Uint8Array, origin: number): void {
+    this.keys.push(key);
+    this.values.push(value);
+    this.index.add(this.keys.count - 1);
+    this.origins.push(origin);
+  }
+
+  originText(i: number): string {
+    const o = this.origins.get(i);
+    if (o === 0) return `${this.map.name} variables`;
+    return o > 0 ? `line ${o}` : `entry ${-o - 1}`;
+  }
+
+  private encodeValue(value: unknown, vo: number): void {
+    const out = this.values.bytes;
+    if (!this.map.perCpu) { this.value.encodeInto(value, out, vo, 'value'); return; }
+    const stride = perCpuStride(this.map.valueSize);
+    const perCpuList = Array.isArray(value) && this.map.value?.kind !== 'array';
+    if (perCpuList && (value as unknown[]).length !== this.nCpus) {
+      throw new ValueError('value', `expected one value or a list of ${this.nCpus} (one per possible CPU), got a list of ${(value as unknown[]).length}`);
+    }
+    for (let c = 0; c < this.nCpus; c++) {
+      const v = perCpuList ? (value as unknown[])[c] : value;
+      this.value.encodeInto(v, out, vo + c * stride, perCpuList ? `value[${c}]` : 'value');
+    }
+  }
+
+  /** Global-data variables (`{name: value}`) of a `.data` / `.bss` / `.rodata` map, encoded now. */
+  setVariables(vars: unknown, where: string): void {
+    if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) {
+      throw new ValueError(where, `expected a mapping of variable names to values, got ${Array.isArray(vars) ? 'a list' : typeof vars}`);
+    }
+    const node = this.map.value;
+    if (this.map.type !== 'array' || this.map.maxEntries !== 1 || !node || node.kind !== 'struct') {
+      throw new ValueError(where, `expected a global-data map (.data, .bss, .rodata) with typed variables, got a ${this.map.type} map`);
+    }
+    for (const [name, v] of Object.entries(vars as Record<string, unknown>)) {
+      const f = node.fields.find((x) => x.name === name);
+      if (!f) {
+        throw new ValueError(`${where}.${name}`, `no such variable in ${this.map.name}; variables are ${node.fields.map((x) => x.name).join(', ') || '(none)'}`);
+      }
+      const codec = compileCodec(f.type, { byteOrder: this.byteOrder, size: f.type.size, root: 'value' });
+      let bytes: Uint8Array;
+      try {
+        bytes = codec.encode(v, name);
+      } catch (e) {
+        throw rewhere(e, where);
+      }
+      const prev = this.variables.findIndex((x) => x.name === name);
+      if (prev >= 0) this.variables.splice(prev, 1);
+      this.variables.push({ name, offset: f.offset, bytes });
+    }
+  }
+}
+
+/** The same error with `where` in front of its message (codes and classes kept). */
+export function rewhere(e: unknown, where: string): unknown {
+  if (!isBpfmapError(e)) return e;
+  if (e instanceof ValueError) return new ValueError(`${where}: ${e.path}`.replace(/: $/, ''), e.message.slice(e.path ? e.path.length + 2 : 0), e.code);
+  return new BpfmapError(e.code, `${where}: ${e.message}`);
+}

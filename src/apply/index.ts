@@ -1,0 +1,15 @@
+/** bpfmap apply: a desired state (YAML, JSON, NDJSON) made true in the kernel, all or nothing. */
+export { applyState } from './apply.js';
+export type { ApplyOptions, ApplyResult } from './apply.js';
+export { readStateFile, readStateDocument, looksNdjson } from './parse-state.js';
+export type { ReadStateOptions } from './parse-state.js';
+export { DesiredState } from './state.js';
+export { DesiredMap } from './desired-state.js';
+export type { PlanSummary, MapPlan } from './plan.js';
+export { planDiff } from './diff.js';
+export type { ApplyStats } from './stats.js';
+export { writeCalls } from './stats.js';
+export { progressLine } from './progress.js';
+export type { Progress } from './progress.js';
+export { watchState } from './watch.js';
+export type { WatchOptions, WatchHandle } from './watch.js';

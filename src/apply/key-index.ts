@@ -1,0 +1,68 @@
+/**
+ * An open-addressing hash index over the keys of a ByteTable: finds a key's record by its bytes
+ * without building a string or object per key (a million keys cost a few MB of Int32Array).
+ */
+import type { ByteTable } from './byte-table.js';
+import { equalBytes } from './byte-table.js';
+
+function hashBytes(b: Uint8Array, off: number, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ b[off + i]!, 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return (h ^ (h >>> 12)) >>> 0;
+}
+
+export class KeyIndex {
+  private slots: Int32Array;
+  private mask: number;
+  private size = 0;
+
+  constructor(private readonly table: ByteTable, expected = 1024) {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    this.slots = new Int32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  /** Record index of the key at bytes[off, off + recordSize), or -1. */
+  find(bytes: Uint8Array, off: number): number {
+    const n = this.table.recordSize;
+    const tb = this.table.bytes;
+    let s = hashBytes(bytes, off, n) & this.mask;
+    for (;;) {
+      const v = this.slots[s]!;
+      if (v === 0) return -1;
+      if (equalBytes(tb, (v - 1) * n, bytes, off, n)) return v - 1;
+      s = (s + 1) & this.mask;
+    }
+  }
+
+  /** Indexes record i; returns the index of an earlier record with the same key, or -1. */
+  add(i: number): number {
+    if ((this.size + 1) * 2 > this.slots.length) this.grow();
+    const n = this.table.recordSize;
+    const tb = this.table.bytes;
+    let s = hashBytes(tb, i * n, n) & this.mask;
+    for (;;) {
+      const v = this.slots[s]!;
+      if (v === 0) { this.slots[s] = i + 1; this.size++; return -1; }
+      if (equalBytes(tb, (v - 1) * n, tb, i * n, n)) return v - 1;
+      s = (s + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    this.mask = this.slots.length - 1;
+    const n = this.table.recordSize;
+    const tb = this.table.bytes;
+    for (const v of old) {
+      if (v === 0) continue;
+      let s = hashBytes(tb, (v - 1) * n, n) & this.mask;
+      while (this.slots[s] !== 0) s = (s + 1) & this.mask;
+      this.slots[s] = v;
+    }
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Reads a state file (YAML, JSON or NDJSON, detected by content) into an encoded DesiredState.
+ * Documents: `{maps: {<name>: {prune?, entries?: [{key, value}], variables?: {...}}}}`.
+ * NDJSON: one `{"map", "key", "value"}` per line (what `bpfmap dump --ndjson` prints), streamed.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { ObjectSchema } from '../btf/schema-types.js';
+import { parseDocument } from '../codec/parse-value.js';
+import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
+import { readNdjsonFd } from './ndjson.js';
+import { DesiredState } from './state.js';
+
+const PEEK = 64 << 10;
+
+export interface ReadStateOptions {
+  /** Set prune on every map of the state (`--prune`). */
+  prune?: boolean;
+  /** Name used in messages for stdin. */
+  name?: string;
+  onProgress?: (bytes: number) => void;
+}
+
+function openInput(path: string): number {
+  if (path === '-') return 0;
+  try {
+    return openSync(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${path}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new BpfmapError(ERROR_CODE.PERMISSION, `${path}: permission denied`);
+    throw new BpfmapError(ERROR_CODE.IO, `${path}: cannot read (${code ?? String(e)})`);
+  }
+}
+
+function readSome(fd: number, buf: Buffer, off: number, source: string): number {
+  for (;;) {
+    try {
+      return readSync(fd, buf, off, buf.byteLength - off, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EISDIR') throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${source}: is a directory, expected a state file`);
+      throw new BpfmapError(ERROR_CODE.IO, `${source}: cannot read (${code ?? String(e)})`);
+    }
+  }
+}
+
+/** True when the text's first line is a whole JSON object naming a map: NDJSON. */
+export function looksNdjson(head: string): boolean {
+  const t = head.replace(/^\s+/, '');
+  if (t[0] !== '{') return false;
+  const nl = t.indexOf('\n');
+  const first = (nl < 0 ? t : t.slice(0, nl)).trim();
+  if (!first.endsWith('}') || !/^\{\s*"map"\s*:/.test(first)) return false;
+  return nl >= 0 ? true : !/"maps"\s*:/.test(first);
+}
+
+export function readStateFile(path: string, schema: ObjectSchema, opts: ReadStateOptions = {}): DesiredState {
+  const source = path === '-' ? (opts.name ?? 'stdin') : path;
+  const state = new DesiredState(schema, source);
+  const fd = openInput(path);
+  try {
+    const head = Buffer.allocUnsafe(PEEK);
+    let n = 0;
+    for (;;) {
+      const r = readSome(fd, head, n, source);
+      if (r === 0) break;
+      n += r;
+      if (n === head.byteLength || head.subarray(0, n).includes(0x0a)) break;
+    }
+    const first = head.subarray(0, n);
+    if (path.endsWith('.ndjson') || path.endsWith('.jsonl') || looksNdjson(first.toString('utf8'))) {
+      readNdjsonFd(fd, state, first, opts.onProgress);
+    } else {
+      const parts: Buffer[] = [Buffer.from(first)];
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const r = readSome(fd, buf, 0, source);
+        if (r === 0) break;
+        parts.push(Buffer.from(buf.subarray(0, r)));
+      }
+      const text = Buffer.concat(parts).toString('utf8');
+      if (text.trim() !== '') readStateDocument(parseDocument(text, source), state); // empty: no maps named
+    }
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+  if (opts.prune) for (const m of state.maps.values()) m.prune = true;
+  return state;
+}
+
+/** A parsed YAML/JSON state document into `state`. */
+export function readStateDocument(doc: unknown, state: DesiredState): void {
+  const src = state.source;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new ValueError(src, `expected a mapping with 'maps', got ${Array.isArray(doc) ? 'a list' : typeof doc}`);
+  }
+  for (const k of Object.keys(doc)) {
+    if (k !== 'maps') throw new ValueError(`${src}: ${k}`, `unknown top-level field; expected 'maps'`);
+  }
+  const maps = (doc as { maps?: unknown }).maps;
+  if (typeof maps !== 'object' || maps === null || Array.isArray(maps)) {
+    throw new ValueError(`${src}: maps`, `expected a mapping of map names to {entries, prune, variables}, got ${maps === undefined ? 'nothing' : Array.isArray(maps) ? 'a list' : typeof maps}`);
+  }
+  for (const [name, body] of Object.entries(maps as Record<string, unknown>)) {
+    const where = `${src}: maps.${name}`;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ValueError(where, `expected a mapping with entries, prune or variables, got ${Array.isArray(body) ? 'a list' : body === null ? 'nothing' : typeof body}`);
+    }
+    const b = body as Record<string, unknown>;
+    for (const k of Object.keys(b)) {
+      if (k !== 'entries' && k !== 'prune' && k !== 'variables') throw new ValueError(`${where}.${k}`, 'unknown field; expected entries, prune or variables');
+    }
+    const entries = b.entries ?? [];
+    if (!Array.isArray(entries)) throw new ValueError(`${where}.entries`, `expected a list of {key, value}, got ${typeof entries}`);
+    const m = state.map(name, where, Math.max(16, entries.length));
+    if (b.prune !== undefined) {
+      if (typeof b.prune !== 'boolean') throw new ValueError(`${where}.prune`, `expected true or false, got ${String(b.prune)}`);
+      m.prune = b.prune;
+    }
+    entries.forEach((e, i) => {
+      const w = `${where}.entries[${i}]`;
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new ValueError(w, `expected {key, value}, got ${Array.isArray(e) ? 'a list' : typeof e}`);
+      const o = e as Record<string, unknown>;
+      for (const k of Object.keys(o)) if (k !== 'key' && k !== 'value') throw new ValueError(`${w}.${k}`, 'unknown field; expected key and value');
+      m.add(o.key, o.value, -(i + 1), w);
+    });
+    if (b.variables !== undefined) m.setVariables(b.variables, `${where}.variables`);
+  }
+}

@@ -1,0 +1,48 @@
+/** The desired state of every map a state file names, encoded (see DesiredMap). */
+import type { ByteOrder } from '../bytes.js';
+import type { ObjectSchema } from '../btf/schema-types.js';
+import { ValueError } from '../errors.js';
+import { findMap } from '../source.js';
+import { rewhere, DesiredMap } from './desired-state.js';
+
+export class DesiredState {
+  readonly schema: ObjectSchema;
+  readonly byteOrder: ByteOrder;
+  /** The state file as named in messages. */
+  readonly source: string;
+  /** In the order the file names them. */
+  readonly maps = new Map<string, DesiredMap>();
+  private last: { name: string; map: DesiredMap } | null = null;
+
+  constructor(schema: ObjectSchema, source: string) {
+    this.schema = schema;
+    this.byteOrder = schema.byteOrder;
+    this.source = source;
+  }
+
+  /** The desired map for a name of the object (object or kernel name), created on first use. */
+  map(name: unknown, where: string, capacity?: number): DesiredMap {
+    if (this.last && this.last.name === name) return this.last.map;
+    if (typeof name !== 'string' || name === '') {
+      throw new ValueError(where, `map: expected a map name, got ${name === '' ? 'an empty string' : typeof name}`);
+    }
+    let m: DesiredMap | undefined;
+    const schema = (() => {
+      try { return findMap(this.schema, name); } catch (e) { throw rewhere(e, where); }
+    })();
+    m = this.maps.get(schema.name);
+    if (!m) {
+      m = new DesiredMap(schema, this.byteOrder, this.source, capacity);
+      this.maps.set(schema.name, m);
+    }
+    this.last = { name, map: m };
+    return m;
+  }
+
+  /** Total entries over all maps. */
+  get count(): number {
+    let n = 0;
+    for (const m of this.maps.values()) n += m.count;
+    return n;
+  }
+}
