@@ -2,9 +2,12 @@
  * OBJ_PIN and OBJ_GET. attr: pathname u64 @0, bpf_fd u32 @8, file_flags u32 @12.
  */
 import { Attr } from './attr.js';
-import { addressOf, bpf } from './binding.js';
+import { addressOf, bpf, bpfErrno } from './binding.js';
+import { ERRNO, errnoName } from './errno.js';
+import { ERROR_CODE, SyscallError } from '../errors.js';
 import { BPF_CMD } from './constants.js';
 import { fail } from './fail.js';
+import { bpffsHint } from './bpffs.js';
 
 function cPath(path: string): Uint8Array {
   const enc = new TextEncoder().encode(path);
@@ -18,7 +21,12 @@ export function objGet(path: string, fileFlags = 0): number {
   const p = cPath(path);
   const attr = new Attr(16).u64(0, addressOf(p)).u32(12, fileFlags);
   const fd = bpf(BPF_CMD.OBJ_GET, attr);
-  if (fd < 0) fail('OBJ_GET', { path, subject: `'${path}'` });
+  if (fd < 0) {
+    const errno = bpfErrno();
+    const hint = errno === ERRNO.ENOENT || errno === ERRNO.EINVAL ? bpffsHint(path) : null;
+    if (hint) throw new SyscallError(ERROR_CODE.NOT_FOUND, hint, errno, errnoName(errno), 'OBJ_GET');
+    fail('OBJ_GET', { path, subject: `'${path}'` });
+  }
   return fd;
 }
 

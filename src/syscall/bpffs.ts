@@ -1,0 +1,30 @@
+/**
+ * Whether a pin path lies on a bpf filesystem: for the advice when OBJ_GET fails because bpffs is not
+ * mounted there (a plain directory, or a tmpfs, at /sys/fs/bpf).
+ */
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export const BPF_FS_MAGIC = 0xcafe4a11;
+
+/** The nearest existing directory at or above `path` is on bpffs; null when that cannot be told. */
+export function onBpffs(path: string): boolean | null {
+  let dir = dirname(path);
+  for (let i = 0; i < 64; i++) {
+    try {
+      return statfsSync(dir).type === BPF_FS_MAGIC;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOENT') return null;
+      const up = dirname(dir);
+      if (up === dir) return null;
+      dir = up;
+    }
+  }
+  return null;
+}
+
+/** A message for a pin path that is not on bpffs; null when it is (or cannot be told). */
+export function bpffsHint(path: string): string | null {
+  if (onBpffs(path) !== false) return null;
+  return `'${path}': no pinned object: ${dirname(path)} is not on a bpf filesystem; is bpffs mounted? (mount -t bpf bpf /sys/fs/bpf)`;
+}
