@@ -6,6 +6,17 @@ import type { KernelTypes } from './kernel-btf.js';
 
 const NO_KEY: ReadonlySet<string> = new Set(['queue', 'stack', 'bloom_filter']);
 
+/** Array-like maps: the key is always a u32 index, BTF or not. */
+const INDEX_KEY: ReadonlySet<string> = new Set(['array', 'percpu_array', 'array_of_maps', 'prog_array', 'perf_event_array',
+  'cgroup_array', 'devmap', 'cpumap', 'xskmap', 'sockmap', 'reuseport_sockarray']);
+const U32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
+
+function keyNode(info: MapInfo, types: KernelTypes | null): TypeNode {
+  if (types?.key && types.key.size === info.keySize) return types.key;
+  if (INDEX_KEY.has(info.typeName) && info.keySize === 4) return U32;
+  return bytesNode(info.keySize);
+}
+
 function bytesNode(size: number): TypeNode {
   return { kind: 'bytes', name: '', size };
 }
@@ -25,7 +36,7 @@ export function schemaFromKernel(info: MapInfo, types: KernelTypes | null, pin: 
     pinning: 'none',
     pinPath: pin,
     perCpu: PERCPU_MAP_TYPES.has(info.typeName),
-    key: noKey ? null : (types?.key && types.key.size === info.keySize ? types.key : bytesNode(info.keySize)),
+    key: noKey ? null : keyNode(info, types),
     value: types?.value && types.value.size === info.valueSize ? types.value : bytesNode(info.valueSize),
     section: '',
     btfKeyTypeId: info.btfKeyTypeId,
