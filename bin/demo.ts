@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'dist', 'bin', 'bpfmap.js');
+const bin = join(root, 'dist', 'cli', 'bpfmap.js');
 const obj = relative(process.cwd(), join(root, 'fixtures', 'firewall.bpfel.o')) || 'fixtures/firewall.bpfel.o';
 const TABLE = 'ingress_node_firewall_table_map';
 const STATS = 'ingress_node_firewall_statistics_map';

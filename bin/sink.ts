@@ -9,17 +9,7 @@ export function stdoutSink(): { write: (s: string) => void; end: () => void } {
     const buf = Buffer.from(parts.join(''));
     parts = [];
     size = 0;
-    let off = 0;
-    while (off < buf.length) {
-      try {
-        off += writeSync(1, buf, off);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') continue;
-        if (code === 'EPIPE') process.exit(0);
-        throw e;
-      }
-    }
+    writeAllSync(buf);
   };
   return {
     write: (s) => {
@@ -29,4 +19,19 @@ export function stdoutSink(): { write: (s: string) => void; end: () => void } {
     },
     end: flush,
   };
+}
+
+/** Writes bytes to stdout synchronously, looping on partial writes; a closed pipe ends the process quietly. */
+export function writeAllSync(buf: Uint8Array): void {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(1, buf, off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EPIPE') process.exit(0);
+      throw e;
+    }
+  }
 }

@@ -36,7 +36,7 @@ export type {
 } from './btf/schema-types.js';
 export { PERCPU_MAP_TYPES } from './btf/schema-types.js';
 
-export { loadObject, loadObjectFile, loadBtf, isRawBtf, formatTypesC, typesJson, writeTypesJson, seedFormat } from './btf/index.js';
+export { loadObject, loadObjectFile, loadBtf, isRawBtf, formatTypesC, typesJson, writeTypesJson, writeTypesJsonBytes, seedFormat } from './btf/index.js';
 export type { Btf, BpfObject } from './btf/index.js';
 
 export { loadSource, loadSourceBytes, findMap } from './source.js';

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { stdoutSink } from '../sink.js';
-import { loadSource, formatTypesC, writeTypesJson, typesJson, stringifyJson, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import { stdoutSink, writeAllSync } from '../sink.js';
+import { loadSource, formatTypesC, writeTypesJsonBytes, typesJson, stringifyJson, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import type { GlobalArgs } from '../options.js';
 
 interface Args extends GlobalArgs {
@@ -30,7 +30,7 @@ export const typesCommand: CommandModule<GlobalArgs, Args> = {
         sink.write(stringifyJson({ types }, 2));
         sink.write('\n');
       } else {
-        writeTypesJson(src.btf, sink.write);
+        writeTypesJsonBytes(src.btf, writeAllSync);
       }
     } else {
       const text = formatTypesC(src.btf, a.name);

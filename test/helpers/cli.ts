@@ -1,10 +1,10 @@
-/** Runs the built CLI (dist/bin/bpfmap.js) as a user would and captures exit code, stdout, stderr. */
+/** Runs the built CLI (dist/cli/bpfmap.js, the bundle users run) as a user would and captures exit code, stdout, stderr. */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(ROOT, 'dist', 'bin', 'bpfmap.js');
+export const BIN = join(ROOT, 'dist', 'cli', 'bpfmap.js');
 export const FW = join(ROOT, 'fixtures', 'firewall.bpfel.o');
 export const FW_EB = join(ROOT, 'fixtures', 'firewall.bpfeb.o');
 export const SEED = join(ROOT, 'fixtures', 'firewall-seed.bpfel.o');
