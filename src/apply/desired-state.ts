@@ -29,7 +29,7 @@ export class DesiredMap {
   readonly values: ByteTable;
   /** Where each entry came from (line number, or entry index for documents), for messages. */
   readonly origins = new IntList();
-  readonly index: KeyIndex;
+  private indexed: KeyIndex | null = null;
   /** Kernel value buffer size: valueSize, or round_up(valueSize, 8) * possible CPUs for per-CPU maps. */
   readonly rawValueSize: number;
   readonly nCpus: number;
@@ -51,7 +51,6 @@ export class DesiredMap {
     this.rawValueSize = map.perCpu ? perCpuStride(map.valueSize) * this.nCpus : map.valueSize;
     this.keys = new ByteTable(map.keySize, capacity);
     this.values = new ByteTable(this.rawValueSize, capacity);
-    this.index = new KeyIndex(this.keys, capacity);
     const c = mapCodecs(map, byteOrder);
     this.key = c.key;
     this.value = c.value;
@@ -75,21 +74,33 @@ export class DesiredMap {
       this.keys.count--; this.values.count--;
       throw rewhere(e, where);
     }
-    const i = this.keys.count - 1;
-    const dup = this.index.add(i);
-    if (dup >= 0) {
-      this.keys.count--; this.values.count--;
-      throw new ValueError(where, `key: duplicates the key of ${this.originText(dup)}; each key may appear once`);
-    }
+    this.indexed = null;
     this.origins.push(origin);
+  }
+
+  /**
+   * The index of the desired keys, built once all entries are in (sized for them: no rehashing);
+   * a key given twice is refused here, naming both places.
+   */
+  get index(): KeyIndex {
+    if (this.indexed) return this.indexed;
+    const ix = new KeyIndex(this.keys, this.keys.count);
+    for (let i = 0; i < this.keys.count; i++) {
+      const dup = ix.add(i);
+      if (dup >= 0) {
+        throw new ValueError(`${this.source}: ${this.originText(i)}`, `key: duplicates the key of ${this.originText(dup)}; each key may appear once`);
+      }
+    }
+    this.indexed = ix;
+    return ix;
   }
 
   /** Adds an entry already in kernel bytes (global-data variables on top of the live value). */
   addRaw(key: Uint8Array, value: Uint8Array, origin: number): void {
     this.keys.push(key);
     this.values.push(value);
-    this.index.add(this.keys.count - 1);
     this.origins.push(origin);
+    this.indexed = null;
   }
 
   originText(i: number): string {

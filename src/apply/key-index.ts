@@ -7,7 +7,13 @@ import { equalBytes } from './byte-table.js';
 
 function hashBytes(b: Uint8Array, off: number, n: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ b[off + i]!, 0x01000193);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = off + i;
+    h = Math.imul(h ^ (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)), 0x01000193);
+    h ^= h >>> 13;
+  }
+  for (; i < n; i++) h = Math.imul(h ^ b[off + i]!, 0x01000193);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   return (h ^ (h >>> 12)) >>> 0;

@@ -1,17 +1,17 @@
 /**
  * NDJSON state input, streamed: the file is read in blocks, each block's complete lines are parsed
  * and encoded straight into the desired tables, so memory holds encoded bytes, never a million
- * decoded objects. Fast path: a block without a run of 16+ digits (the only way to write an integer
- * JSON.parse would round) is parsed by one JSON.parse of all its lines; otherwise, and to name the
- * line of a syntax error, line by line with the exact parser.
+ * decoded objects. Fast path: a block's lines are parsed by one JSON.parse (as an array); a record
+ * that then fails to encode is parsed again with the exact parser (JSON.parse rounds integers beyond
+ * 2^53, and the codec refuses such numbers), so 64-bit values stay exact. A block that is not valid
+ * as a whole is parsed line by line, to name the line of the error.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { parseJson } from '../json.js';
 import type { DesiredState } from './state.js';
 
-const BLOCK = 4 << 20;
-const LONG_DIGITS = /\d{16}/;
+const BLOCK = 1 << 20;
 
 /** Reads NDJSON from a file descriptor into `state`; `onProgress` gets the bytes read so far. */
 export function readNdjsonFd(fd: number, state: DesiredState, first: Uint8Array = new Uint8Array(0),
@@ -50,29 +50,40 @@ export function readNdjsonFile(path: string, state: DesiredState, onProgress?: (
 
 /** Parses the complete lines of `text` (starting at line number `line`); returns the next line number. */
 export function parseLines(text: string, state: DesiredState, line: number): number {
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  if (body === '') return line + (text.length > 0 ? 1 : 0);
+  // Fast path: the whole block as one JSON array. Any blank line makes it invalid: line by line then.
   let records: unknown[] | null = null;
-  if (!LONG_DIGITS.test(text)) {
-    const nonEmpty: string[] = [];
-    for (const l of lines) if (l.trim() !== '') nonEmpty.push(l);
-    try { records = JSON.parse(`[${nonEmpty.join(',')}]`) as unknown[]; } catch { records = null; }
-  }
-  let r = 0;
-  for (let i = 0; i < lines.length; i++, line++) {
-    const l = lines[i]!;
-    if (records === null && l.trim() === '') continue;
-    if (records !== null && l.trim() === '') continue;
-    let rec: unknown;
-    if (records !== null) rec = records[r++];
-    else {
-      try { rec = parseJson(l); } catch (e) {
-        throw new ValueError(`${state.source}:${line}`, (e as Error).message.replace(/^: /, ''));
+  try { records = JSON.parse(`[${body.replaceAll('\n', ',')}]`) as unknown[]; } catch { records = null; }
+  if (records !== null) {
+    let lines: string[] | null = null;
+    for (let r = 0; r < records.length; r++) {
+      try {
+        applyRecord(records[r], state, line + r);
+      } catch (e) {
+        // JSON.parse rounds integers beyond 2^53, and the codec refuses such numbers: parse that line
+        // again exactly and retry; a real error then comes back from the exact value.
+        lines ??= body.split('\n');
+        applyRecord(exactLine(lines[r]!, state, line + r), state, line + r);
       }
     }
-    applyRecord(rec, state, line);
+    return line + records.length;
+  }
+  const lines = body.split('\n');
+  for (let i = 0; i < lines.length; i++, line++) {
+    const l = lines[i]!;
+    if (l.trim() === '') continue;
+    applyRecord(exactLine(l, state, line), state, line);
   }
   return line;
+}
+
+function exactLine(l: string, state: DesiredState, line: number): unknown {
+  try {
+    return parseJson(l);
+  } catch (e) {
+    throw new ValueError(`${state.source}:${line}`, (e as Error).message.replace(/^: /, ''));
+  }
 }
 
 /** One NDJSON record: `{map, key, value}`, or `{map, prune: true}`, or `{map, variables: {...}}`. */

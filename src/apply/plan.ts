@@ -43,9 +43,10 @@ export function planMap(desired: DesiredMap, target: LiveTarget, stats: ApplySta
   const matched = new Uint8Array(n);
   const ks = target.keySize, vs = target.rawValueSize;
   const dv = desired.values;
+  const index = desired.index;
   readMap(target, stats, (keys, values, count) => {
     for (let j = 0; j < count; j++) {
-      const i = n === 0 ? -1 : desired.index.find(keys, j * ks);
+      const i = n === 0 ? -1 : index.find(keys, j * ks);
       if (i >= 0) {
         matched[i] = 1;
         if (equalBytes(dv.bytes, i * vs, values, j * vs, vs)) plan.unchanged++;
