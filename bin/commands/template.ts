@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { loadSource, findMap, templateYaml } from '../../src/index.js';
+import { loadSource, findMap, templateYaml, mapCodecs } from '../../src/index.js';
 import { print } from '../output.js';
 import type { GlobalArgs } from '../options.js';
 
@@ -18,6 +18,15 @@ export const templateCommand: CommandModule<GlobalArgs, Args> = {
       .example('$0 template fixtures/firewall.bpfel.o ingress_node_firewall_table_map > rule.yaml', 'then edit rule.yaml and run update -f rule.yaml') as never,
   handler: (a) => {
     const src = loadSource(a.object);
-    print(templateYaml(findMap(src.schema, a.map)), false);
+    const map = findMap(src.schema, a.map);
+    if (a.json) {
+      // The same skeleton as data: every field present, all zero (comments need YAML).
+      const c = mapCodecs(map, src.schema.byteOrder);
+      const zero = (size: number) => new Uint8Array(size);
+      print({ key: map.keySize ? c.key.decode(zero(c.key.size), 0, { compact: false }) : null,
+        value: map.valueSize ? c.value.decode(zero(c.value.size), 0, { compact: false }) : null }, true);
+      return;
+    }
+    print(templateYaml(map), false);
   },
 };
