@@ -61,6 +61,9 @@ for (const type of ['array_of_maps', 'hash_of_maps'] as const) {
       // the other way: bpftool writes, bpfmap reads
       execFileSync('bpftool', ['map', 'update', 'pinned', outer, 'key', '3', '0', '0', '0', 'value', 'pinned', b]);
       assert.equal(m.lookup(3), { id: idb, name: 'inner_b' });
+      m.updateBatch([0, 3], [b, a]);
+      assert.equal([m.lookup(0), m.lookup(3)], [{ id: idb, name: 'inner_b' }, { id: ida, name: 'inner_a' }]);
+      m.updateBatch([0, 3], [a, b]);
       const entries = [...m.entries()].sort((x, y) => (x.key as number) - (y.key as number));
       assert.equal(entries.map((e) => (e.value as { id: number }).id), [ida, idb, ida, idb]);
       // refusals leave the map unchanged

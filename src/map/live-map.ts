@@ -288,6 +288,10 @@ export class LiveMap {
     if (keys.length !== values.length) {
       throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${this.subject}: updateBatch: expected as many values as keys, got ${values.length} for ${keys.length}`);
     }
+    if (this.fdMap) { // inner references are opened (and closed) one at a time
+      for (let i = 0; i < keys.length; i++) this.update(keys[i], values[i], opts);
+      return keys.length;
+    }
     const ks = keys.map((k) => this.encodeKey(k)!);
     const vs = values.map((v) => this.encodeValue(v));
     if (!NO_BATCH.has(this.info.typeName) && ks.length > 0) {
