@@ -1,0 +1,142 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
+import { stringifyJson } from '../src/json.js';
+import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
+import { kernel, withPinDir } from './helpers/kernel.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const cli = join(root, 'dist/bin/bpfmap.js');
+const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
+const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };
+const ip4: TypeNode = { kind: 'array', name: '', size: 4, length: 4, element: { kind: 'int', name: '__u8', size: 1, signed: false } };
+const lpmKey: TypeNode = { kind: 'struct', name: 'lpm_key', size: 8, fields: [{ name: 'prefixLen', offset: 0, type: u32 }, { name: 'ip', offset: 4, type: ip4 }] };
+const val: TypeNode = { kind: 'struct', name: 'val', size: 16, fields: [{ name: 'a', offset: 0, type: u32 }, { name: 'b', offset: 8, type: u64 }] };
+
+function schema(name: string, type: string, typeId: number, key: TypeNode, max: number, mapFlags = 0): MapSchema {
+  return { name, kernelName: name, type, typeId, keySize: key.size, valueSize: val.size, maxEntries: max, flags: mapFlags ? ['no_prealloc'] : [],
+    mapFlags, pinning: 'none', pinPath: null, perCpu: type.startsWith('percpu') || type === 'lru_percpu_hash', key, value: val, section: '.maps',
+    btfKeyTypeId: 0, btfValueTypeId: 0 };
+}
+const TYPES: MapSchema[] = [
+  schema('t_hash', 'hash', BPF_MAP_TYPE.HASH, u32, 64),
+  schema('t_lru_hash', 'lru_hash', BPF_MAP_TYPE.LRU_HASH, u32, 64),
+  schema('t_pc_hash', 'percpu_hash', BPF_MAP_TYPE.PERCPU_HASH, u32, 64),
+  schema('t_lru_pc_hash', 'lru_percpu_hash', BPF_MAP_TYPE.LRU_PERCPU_HASH, u32, 64),
+  schema('t_array', 'array', BPF_MAP_TYPE.ARRAY, u32, 8),
+  schema('t_pc_array', 'percpu_array', BPF_MAP_TYPE.PERCPU_ARRAY, u32, 8),
+  schema('t_lpm', 'lpm_trie', BPF_MAP_TYPE.LPM_TRIE, lpmKey, 64, 1),
+];
+
+function create(dir: string, s: MapSchema): string {
+  const fd = mapCreate({ mapType: s.typeId, keySize: s.keySize, valueSize: s.valueSize, maxEntries: s.maxEntries, mapFlags: s.mapFlags, name: s.kernelName });
+  const p = join(dir, s.name);
+  try { objPin(fd, p); } finally { closeFd(fd); }
+  return p;
+}
+
+function withTmp<T>(fn: (tmp: string) => Promise<T> | T): Promise<T> {
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-apply-cli-'));
+  return Promise.resolve().then(() => fn(tmp)).finally(() => rmSync(tmp, { recursive: true, force: true }));
+}
+function run(args: string[], input?: string) {
+  const r = spawnSync('node', [cli, ...args], { encoding: 'utf8', input });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const bpftoolDump = (p: string) => execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', p], { encoding: 'utf8' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const RoundTrip = suite('bpfmap apply: dump --ndjson | apply (kernel, CLI)');
+RoundTrip('every CRUD-able map type: filled by apply, dumped, applied back with --prune: zero writes, same bytes', kernel(() => withPinDir((dir) => withTmp((tmp) => {
+  const schemaPath = join(tmp, 'schema.json');
+  writeFileSync(schemaPath, stringifyJson({ object: 'test.o', byteOrder: 'little', maps: TYPES }, 2));
+  const n = possibleCpus();
+  const maps: Record<string, unknown> = {};
+  for (const s of TYPES) {
+    create(dir, s);
+    const key = (i: number) => (s.type === 'lpm_trie' ? { ip: `10.${i}.0.0/16` } : i);
+    const value = (i: number) => (s.perCpu ? Array.from({ length: n }, (_, c) => ({ a: i + c, b: 18446744073709551615n - BigInt(c) })) : { a: i, b: 18446744073709551615n });
+    maps[s.name] = { entries: [1, 2, 3].map((i) => ({ key: key(i), value: value(i) })) };
+  }
+  const statePath = join(tmp, 'state.json');
+  writeFileSync(statePath, stringifyJson({ maps }));
+  const first = run(['apply', schemaPath, '-f', statePath, '--pin-root', dir, '--json']);
+  assert.is(first.code, 0, first.err);
+  const before = TYPES.map((s) => bpftoolDump(join(dir, s.name)));
+  for (const s of TYPES) {
+    const d = run(['dump', schemaPath, s.name, '--pin-root', dir, '--ndjson']);
+    assert.is(d.code, 0, d.err);
+    assert.ok(d.out.includes('18446744073709551615'), `${s.name}: u64 max printed exactly`);
+    const r = run(['apply', schemaPath, '-f', '-', '--pin-root', dir, '--prune', '--json'], d.out);
+    assert.is(r.code, 0, `${s.name}: ${r.err}`);
+    const res = JSON.parse(r.out) as { maps: { unchanged: number; deleted: number }[]; stats: Record<string, number> };
+    const writes = res.stats.updateBatch! + res.stats.updateElem! + res.stats.deleteBatch! + res.stats.deleteElem!;
+    assert.is(writes, 0, `${s.name}: dump | apply writes nothing (${r.out})`);
+    assert.is(res.maps[0]!.deleted, 0, s.name);
+  }
+  assert.equal(TYPES.map((s) => bpftoolDump(join(dir, s.name))), before);
+}))));
+RoundTrip.run();
+
+const Cli = suite('bpfmap apply: CLI');
+Cli('--dry-run prints the diff and writes nothing; a bad entry exits 5 naming the line; NDJSON 64-bit values stay exact', kernel(() => withPinDir((dir) => withTmp((tmp) => {
+  const s = TYPES[0]!;
+  const p = create(dir, s);
+  const schemaPath = join(tmp, 'schema.json');
+  writeFileSync(schemaPath, stringifyJson({ object: 'test.o', byteOrder: 'little', maps: [s] }));
+  const nd = join(tmp, 'state.ndjson');
+  writeFileSync(nd, '{"map":"t_hash","key":1,"value":{"a":1,"b":18446744073709551615}}\n{"map":"t_hash","key":2,"value":{"a":2,"b":9007199254740993}}\n');
+  const dry = run(['apply', schemaPath, '-f', nd, '--pin-root', dir, '--dry-run']);
+  assert.is(dry.code, 0, dry.err);
+  assert.match(dry.out, /^\+ t_hash 1: \{"a":1,"b":18446744073709551615\}\n\+ t_hash 2: \{"a":2,"b":9007199254740993\}\nt_hash: 2 added, 0 changed, 0 deleted, 0 unchanged\ndry run: nothing written\n$/);
+  assert.is(JSON.parse(bpftoolDump(p)).length, 0);
+  const ok = run(['apply', schemaPath, '-f', nd, '--pin-root', dir]);
+  assert.is(ok.code, 0, ok.err);
+  const v = (JSON.parse(bpftoolDump(p)) as { key: string[]; value: string[] }[]).find((e) => e.key[0] === '0x02')!.value.slice(8).map((x) => parseInt(x, 16));
+  assert.equal(v, [1, 0, 0, 0, 0, 0, 32, 0], '2^53 + 1 written exactly');
+  writeFileSync(nd, '{"map":"t_hash","key":1,"value":{"a":1,"b":1}}\n{"map":"t_hash","key":3,"value":{"a":-1,"b":1}}\n');
+  const bad = run(['apply', schemaPath, '-f', nd, '--pin-root', dir]);
+  assert.is(bad.code, 5);
+  assert.match(bad.err, /^bpfmap: .*state.ndjson:2: value.a: expected u32 0..4294967295, got -1\n$/);
+}))));
+Cli('--watch: re-applies on change, reports a broken file and keeps the last good state, recovers', kernel(() => withPinDir((dir) => withTmp(async (tmp) => {
+  const s = TYPES[0]!;
+  const p = create(dir, s);
+  const schemaPath = join(tmp, 'schema.json');
+  writeFileSync(schemaPath, stringifyJson({ object: 'test.o', byteOrder: 'little', maps: [s] }));
+  const st = join(tmp, 'state.yaml');
+  const yaml = (ids: number[]) => `maps:\n  t_hash:\n    prune: true\n    entries:\n${ids.map((i) => `      - {key: ${i}, value: {a: ${i}, b: 0}}\n`).join('')}`;
+  writeFileSync(st, yaml([1]));
+  const child = spawn('node', [cli, 'apply', schemaPath, '-f', st, '--pin-root', dir, '--watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 100 && !ok(); i++) await sleep(100);
+    assert.ok(ok(), `${what}\nstdout: ${out}\nstderr: ${err}`);
+  };
+  const count = () => (JSON.parse(bpftoolDump(p)) as unknown[]).length;
+  try {
+    await until('first apply', () => count() === 1);
+    await sleep(300);
+    writeFileSync(st, yaml([1, 2, 3]));
+    await until('change picked up', () => count() === 3);
+    const good = bpftoolDump(p);
+    writeFileSync(st, `${yaml([1, 2])}      - {key: 4, value: {a: 70000000000, b: 0}}\n`);
+    await until('broken file reported', () => /bpfmap: .*value\.a: expected u32/.test(err));
+    assert.is(bpftoolDump(p), good, 'last good state kept');
+    assert.is(child.exitCode, null, 'still watching');
+    writeFileSync(st, yaml([2]));
+    await until('recovered', () => count() === 1);
+    assert.match(out, /t_hash: 0 added, 0 changed, 2 deleted, 1 unchanged/);
+  } finally {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
+    await new Promise((r) => { if (child.exitCode !== null) r(null); else child.on('exit', r); });
+  }
+  assert.is(child.exitCode, 0, 'SIGTERM ends watching cleanly');
+}))));
+Cli.run();
