@@ -15,7 +15,8 @@ import { kernel, requireKernel } from './kernel.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 export const FIREWALL = join(ROOT, 'fixtures/firewall.bpfel.o');
-export const BPFMAP_BIN = join(ROOT, 'dist/bin/bpfmap.js');
+/** The built CLI; BPFMAP_CLI points the tests at another build of it. */
+export const BPFMAP_BIN = process.env.BPFMAP_CLI ?? join(ROOT, 'dist/bin/bpfmap.js');
 export const PROG = '/sys/fs/bpf/fw_prog';
 export const TABLE = '/sys/fs/bpf/ingress_node_firewall_table_map';
 export const STATS = '/sys/fs/bpf/ingress_node_firewall_statistics_map';
