@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withPrivateBpffs, FIREWALL, XDP_DROP, XDP_PASS, type PrivateBpffs } from './helpers/private-bpffs.js';
+import { withPrivateBpffs, FIREWALL, PROG, XDP_DROP, XDP_PASS, type PrivateBpffs } from './helpers/private-bpffs.js';
 import { icmpEcho, tcpSyn, udp } from './helpers/packets.js';
 
 const OBJ = 'fixtures/firewall.bpfel.o';
@@ -196,3 +196,36 @@ U('a rule the codec refuses never reaches the kernel: bad port, bad CIDR, slot 1
 }, { load: FIREWALL, cli: true }));
 
 U.run();
+
+// ---------------------------------------------------------------------------------------------
+
+const T = suite('progTestRun');
+
+T('bpfmap\'s own PROG_TEST_RUN gives bpftool\'s verdicts, returns the frame and runs `repeat` times', withPrivateBpffs(async (ns) => {
+  const { closeFd, objGet, progTestRun } = await import('../src/syscall/index.js'); // koffi: Linux only
+  update(ns, '{ingress_ifindex: 1, ip_data: 198.18.0.0/24}', '{rules: {0: {ruleId: 3, protocol: 17, dstPortStart: 53, action: 1}, 57: {ruleId: 4, protocol: 6, dstPortStart: 22, action: 2}}}');
+  // The test process is outside the private mount namespace; its root is reachable through /proc.
+  const fd = objGet(`/proc/${ns.pid}/root${PROG}`);
+  try {
+    const cases: [string, Uint8Array, number][] = [
+      ['udp 53', udp(SRC, DST, 53), XDP_DROP],
+      ['udp 54', udp(SRC, DST, 54), XDP_PASS],
+      ['tcp 22, slot 57', tcpSyn(SRC, DST, 22), XDP_PASS],
+      ['icmpv6 echo, no entry', icmpEcho(SRC6, DST6), XDP_PASS],
+    ];
+    for (const [name, frame, verdict] of cases) {
+      const r = progTestRun(fd, frame);
+      assert.is(r.retval, verdict, name);
+      assert.is(ns.run(frame), verdict, `${name}: bpftool agrees`);
+      assert.equal([...r.dataOut], [...frame], `${name}: data out is the frame`);
+    }
+    const frame = udp(SRC, DST, 53);
+    const before = statsOf(ns, 3).denyPackets;
+    assert.is(progTestRun(fd, frame, { repeat: 5 }).retval, XDP_DROP);
+    assert.is(statsOf(ns, 3).denyPackets - before, 5, 'repeat 5 runs the program 5 times');
+  } finally {
+    closeFd(fd);
+  }
+}, { load: FIREWALL, cli: true }));
+
+T.run();
