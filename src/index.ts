@@ -43,7 +43,7 @@ export { loadSource, loadSourceBytes, findMap } from './source.js';
 export type { Source } from './source.js';
 export { reviveSchema } from './schema-revive.js';
 
-export { parseJson, stringifyJson, jsonSafe } from './json.js';
+export { parseJson, stringifyJson, compactJson, ndjsonLine, jsonSafe } from './json.js';
 export {
   compileCodec,
   mapCodecs,

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { stringifyJson } from '../../src/index.js';
+import { ndjsonLine } from '../../src/index.js';
 import { print } from '../output.js';
 import { withTarget, withDecodeOptions, decodeOptions, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
@@ -19,10 +19,8 @@ export async function runDump(a: Args): Promise<unknown[] | undefined> {
     if (a.ndjson) {
       // Streamed: one line per entry, written in blocks; memory does not grow with the map.
       const sink = stdoutSink();
-      const name = stringifyJson(live.schema.name);
-      for (const e of live.entries(opts)) {
-        sink.write(`{"map":${name},"key":${stringifyJson(e.key)},"value":${stringifyJson(e.value)}}\n`);
-      }
+      const name = live.schema.name;
+      for (const e of live.entries(opts)) sink.write(ndjsonLine(name, e.key, e.value));
       sink.end();
       return undefined;
     }

@@ -14,4 +14,3 @@ export { getVariables, setVariables } from './variables.js';
 export type { InnerRef } from './inner.js';
 export { lpmCovers, lpmPrefixLen } from './lpm.js';
 export { pinName, isGlobalDataMap } from './pin-name.js';
-export { compactJson, ndjsonLine } from './json-line.js';
