@@ -21,6 +21,8 @@ export class ByteTable {
       this.bytes = next;
     }
     const off = this.count * this.recordSize;
+    const b = this.bytes;
+    for (let i = off, end = off + this.recordSize; i < end; i++) b[i] = 0;
     this.count++;
     return off;
   }

@@ -12,6 +12,7 @@ import { BpfmapError, ERROR_CODE, ValueError, isBpfmapError } from '../errors.js
 import { possibleCpus, perCpuStride } from '../syscall/cpus.js';
 import { ByteTable, IntList } from './byte-table.js';
 import { KeyIndex } from './key-index.js';
+import { compileFast, type FastNode } from './fast-json.js';
 
 /** Map types apply can write: entries with a key, values that read back as written. */
 const APPLICABLE: ReadonlySet<string> = new Set(['hash', 'lru_hash', 'percpu_hash', 'lru_percpu_hash', 'array',
@@ -93,6 +94,33 @@ export class DesiredMap {
     }
     this.indexed = ix;
     return ix;
+  }
+
+  /** The NDJSON fast reader's plan for this map's key and value, or null (general path only). */
+  get fast(): { key: FastNode; value: FastNode } | null {
+    if (this.fastPlan === undefined) {
+      const key = this.map.perCpu || this.map.type === 'lpm_trie' ? null : compileFast(this.map.key, this.byteOrder);
+      const value = key ? compileFast(this.map.value, this.byteOrder) : null;
+      this.fastPlan = key && value && this.map.key!.size === this.map.keySize && this.map.value!.size === this.map.valueSize ? { key, value } : null;
+    }
+    return this.fastPlan;
+  }
+  private fastPlan: { key: FastNode; value: FastNode } | null | undefined = undefined;
+
+  /** Fast reader: a zeroed key and value slot at the end of the tables (the last record). */
+  openSlot(): void {
+    this.keys.append();
+    this.values.append();
+  }
+  /** Fast reader: the last slot holds a complete entry from `origin`. */
+  commitSlot(origin: number): void {
+    this.origins.push(origin);
+    this.indexed = null;
+  }
+  /** Fast reader gave up: the last slot is removed. */
+  dropSlot(): void {
+    this.keys.count--;
+    this.values.count--;
   }
 
   /** Adds an entry already in kernel bytes (global-data variables on top of the live value). */

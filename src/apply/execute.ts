@@ -22,6 +22,12 @@ interface Source {
   count: number;
   key(i: number): Uint8Array;
   value(i: number): Uint8Array;
+  /** Copies records [start, start + n) packed into keys / values (no per-record views). */
+  gather?(start: number, n: number, keys: Uint8Array, values: Uint8Array): void;
+}
+
+function copy(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
 }
 
 class Writer {
@@ -36,7 +42,8 @@ class Writer {
       const n = Math.min(CHUNK, src.count - start);
       if (!this.noBatch.has(t.fd)) {
         if (keys.byteLength < n * ks) { keys = new Uint8Array(n * ks); values = new Uint8Array(n * vs); }
-        for (let i = 0; i < n; i++) { keys.set(src.key(start + i), i * ks); values.set(src.value(start + i), i * vs); }
+        if (src.gather) src.gather(start, n, keys, values);
+        else for (let i = 0; i < n; i++) { keys.set(src.key(start + i), i * ks); values.set(src.value(start + i), i * vs); }
         try {
           this.stats.updateBatch++;
           // The kernel takes no NOEXIST / EXIST for a batch (elem_flags may only hold BPF_F_LOCK).
@@ -114,7 +121,20 @@ function withDone(e: unknown, done: number): unknown {
 
 function picked(plan: MapPlan, list: IntList, values: ByteTable | null, count = list.count): Source {
   const d = plan.desired;
-  return { count, key: (i) => d.keys.at(list.get(i)), value: (i) => (values ?? d.values).at(values ? i : list.get(i)) };
+  const ks = d.keys.recordSize, vs = d.values.recordSize;
+  return {
+    count,
+    key: (i) => d.keys.at(list.get(i)),
+    value: (i) => (values ?? d.values).at(values ? i : list.get(i)),
+    gather: (start, n, kOut, vOut) => {
+      const kb = d.keys.bytes, vb = (values ?? d.values).bytes;
+      for (let j = 0; j < n; j++) {
+        const i = list.get(start + j);
+        copy(kb, i * ks, kOut, j * ks, ks);
+        copy(vb, (values ? start + j : i) * vs, vOut, j * vs, vs);
+      }
+    },
+  };
 }
 function table(keys: ByteTable, values: ByteTable | null, zero: Uint8Array, count = keys.count): Source {
   return { count, key: (i) => keys.at(i), value: (i) => (values ? values.at(i) : zero) };
