@@ -8,7 +8,8 @@ import { mapCodecs } from '../src/codec/map-codecs.js';
 import { toHex } from '../src/bytes.js';
 import { DesiredState, looksNdjson, readStateDocument, readStateFile } from '../src/apply/index.js';
 import { parseLines } from '../src/apply/ndjson.js';
-import { compileFast } from '../src/apply/fast-json.js';
+import { compileFast, readFast } from '../src/apply/fast-json.js';
+import { progressLine } from '../src/apply/index.js';
 
 const int = (size: number, signed: boolean, extra: object = {}): TypeNode => ({ kind: 'int', name: `${signed ? 's' : 'u'}${size * 8}`, size, signed, ...extra } as TypeNode);
 const keyNode: TypeNode = { kind: 'struct', name: 'k', size: 8, fields: [{ name: 'id', offset: 0, type: int(4, false) }, { name: 'port', offset: 4, type: int(2, false, { byteOrder: 'big' }) }, { name: 's', offset: 6, type: int(1, true) }] };
@@ -89,7 +90,37 @@ Fast('compileFast gives up on what only the codec can do', () => {
   assert.is(compileFast({ kind: 'union', name: 'u', size: 4, fields: [{ name: 'x', offset: 0, type: int(4, false) }] }, 'little'), null);
   assert.is(compileFast(int(1, false, { encoding: 'bool' }), 'little'), null);
 });
+Fast('readFast writes the bytes itself (the fast path is really taken) and gives up with -1', () => {
+  const plan = compileFast(valueNode, 'little')!;
+  const text = Buffer.from('{"arr":[1,2],"b":-3,"a":258}');
+  const out = new Uint8Array(24);
+  assert.is(readFast(plan, text, 0, text.length, out, 0), text.length);
+  assert.is(toHex(out), toHex(mapCodecs(OBJ.maps[0]!, 'little').value.encode({ arr: [1, 2], b: -3, a: 258 })));
+  for (const bad of ['{"a":"1"}', '{"a":1e3}', '{"a":01}', '{"a":null}', '{"x":1}', '{"a":1234567890123456}']) {
+    const b = Buffer.from(bad);
+    assert.is(readFast(plan, b, 0, b.length, new Uint8Array(24), 0), -1, bad);
+  }
+});
 Fast.run();
+
+const Progress = suite('progressLine');
+Progress('only on a TTY, only after the delay, cleared at the end', () => {
+  const writes: string[] = [];
+  const tty = { isTTY: true, write: (s: string) => { writes.push(s); return true; } } as unknown as NodeJS.WriteStream;
+  const p = progressLine(tty, 0);
+  p.update('applying', 5, 10);
+  p.end();
+  assert.equal(writes, ['\r\x1b[Kapplying: 5/10 (50%)', '\r\x1b[K']);
+  const pipe: string[] = [];
+  const q = progressLine({ isTTY: false, write: (s: string) => { pipe.push(s); return true; } } as unknown as NodeJS.WriteStream, 0);
+  q.update('applying', 5, 10); q.end();
+  assert.equal(pipe, []);
+  const late: string[] = [];
+  const r = progressLine({ isTTY: true, write: (s: string) => { late.push(s); return true; } } as unknown as NodeJS.WriteStream, 60000);
+  r.update('applying', 1); r.end();
+  assert.equal(late, [], 'nothing before the delay');
+});
+Progress.run();
 
 const Doc = suite('readStateDocument / readStateFile');
 Doc('YAML document: prune, entries; format detection; --prune applies to every map', () => {
