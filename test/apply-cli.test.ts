@@ -10,7 +10,8 @@ import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/s
 import { kernel, withPinDir } from './helpers/kernel.js';
 
 const root = new URL('..', import.meta.url).pathname;
-const cli = join(root, 'dist/bin/bpfmap.js');
+/** The built CLI; BPFMAP_CLI points the tests at another build of it. */
+const cli = process.env.BPFMAP_CLI ?? join(root, 'dist/bin/bpfmap.js');
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };
 const ip4: TypeNode = { kind: 'array', name: '', size: 4, length: 4, element: { kind: 'int', name: '__u8', size: 1, signed: false } };
@@ -116,7 +117,7 @@ Cli('--watch: re-applies on change, reports a broken file and keeps the last goo
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { err += d; });
   const until = async (what: string, ok: () => boolean) => {
-    for (let i = 0; i < 100 && !ok(); i++) await sleep(100);
+    for (let i = 0; i < 300 && !ok(); i++) await sleep(100);
     assert.ok(ok(), `${what}\nstdout: ${out}\nstderr: ${err}`);
   };
   const count = () => (JSON.parse(bpftoolDump(p)) as unknown[]).length;
