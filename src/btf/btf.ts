@@ -7,11 +7,15 @@ import type { ByteOrder } from '../bytes.js';
 import type { TypeNode } from './schema-types.js';
 import { btfByteOrder, parseHeader, type BtfHeader } from './header.js';
 import { StringTable } from './strings.js';
-import { parseRawTypes, type RawTypes } from './raw-types.js';
+import { parseRawTypes, sampleBtf, type RawTypes } from './raw-types.js';
 import { validateReferences } from './validate.js';
 import { Type } from './types.js';
 import { BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
 import { TypeNodeBuilder } from './type-node.js';
+
+let primed = false;
+/** Blob size (bytes) above which decoding is primed first. */
+const PRIME_ABOVE = 1 << 20;
 
 export class Btf {
   readonly header: BtfHeader;
@@ -24,6 +28,15 @@ export class Btf {
   private nodes: TypeNodeBuilder | undefined;
 
   constructor(blob: Uint8Array) {
+    if (!primed && blob.byteLength > PRIME_ABOVE) {
+      // Decode a small sample with every kind first, so that the loops below are optimised for all
+      // of their paths before the big blob runs through them (see sampleBtf). Twice, as V8 records
+      // type feedback only once a function has run for a while.
+      primed = true;
+      const sample = sampleBtf();
+      new Btf(sample);
+      new Btf(sample);
+    }
     this.blob = blob;
     this.header = parseHeader(blob);
     this.byteOrder = this.header.byteOrder;
@@ -108,7 +121,12 @@ export class Btf {
       case K.INT: case K.STRUCT: case K.UNION: case K.ENUM: case K.ENUM64: case K.DATASEC: case K.FLOAT:
         return this.raw.sizeType(r);
       case K.PTR: return 8;
-      case K.ARRAY: return this.raw.u32(r, 8) * this.sizeOf(this.raw.u32(r, 0), depth + 1);
+      case K.ARRAY: {
+        const nelems = this.raw.u32(r, 8);
+        const size = nelems * this.sizeOf(this.raw.u32(r, 0), depth + 1);
+        if (size > 0xffffffff) throw new BtfError(`BTF type ${r} (array): size of ${nelems} elements overflows u32`, r);
+        return size;
+      }
       case K.VAR: return this.sizeOf(this.raw.sizeType(r), depth + 1);
       default:
         throw new BtfError(`BTF type ${id}: expected a type with a size, got ${kindName(k)}${this.name(r) ? ` '${this.name(r)}'` : ''}`, id);

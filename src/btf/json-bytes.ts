@@ -1,17 +1,20 @@
 /**
- * Byte-level JSON text helpers for big outputs: each takes the output buffer and position and returns
- * the new position, so the caller keeps `buf`/`pos` in locals (no per-call property traffic). Names are
- * copied straight from the BTF string table and escaped as JSON requires; numbers are written as
- * decimal digits without making strings.
+ * Byte-level JSON text helpers for big outputs: each takes the output buffer (as a DataView `d`) and
+ * position and returns the new position, so the caller keeps its position in a local. They write
+ * whole 32-bit words where they can and may leave up to 3 junk bytes past the position they return:
+ * the next write overwrites them, so the buffer needs a few bytes of slack past the last write and
+ * only `[0, position)` is output. Names are copied straight from the BTF string table (escaped as
+ * JSON requires when the table has such bytes); numbers are written as digits without making strings.
  */
 
 const HEX = '0123456789abcdef';
 
 /**
- * Literals live in one pool (one array type for every copy, which keeps the copy loop monomorphic);
- * a literal is a number: start << 8 | length.
+ * Literals live in one pool of little-endian packed words, each starting on a word boundary; a
+ * literal is a number: word index << 8 | length (at most 255 bytes).
  */
-let pool = new Uint8Array(4096);
+const POOL_WORDS = 4096;
+const pool = new Uint32Array(POOL_WORDS);
 let poolLen = 0;
 const interned = new Map<string, number>();
 
@@ -19,81 +22,94 @@ const interned = new Map<string, number>();
 export function lit(s: string): number {
   const hit = interned.get(s);
   if (hit !== undefined) return hit;
-  if (poolLen + s.length > pool.length) {
-    const next = new Uint8Array(pool.length * 2);
-    next.set(pool);
-    pool = next;
-  }
+  const n = Math.min(s.length, 255);
+  const words = (n + 3) >>> 2;
+  if (poolLen + words > POOL_WORDS) throw new RangeError('json-bytes: literal pool full');
   const start = poolLen;
-  for (let i = 0; i < s.length; i++) pool[poolLen++] = s.charCodeAt(i) & 0xff;
-  const handle = start * 256 + Math.min(s.length, 255);
+  for (let i = 0; i < n; i++) pool[start + (i >>> 2)]! |= (s.charCodeAt(i) & 0xff) << ((i & 3) * 8);
+  poolLen += words;
+  const handle = start * 256 + n;
   interned.set(s, handle);
   return handle;
 }
 
-export function putLit(buf: Uint8Array, p: number, handle: number): number {
-  const n = handle & 0xff;
-  const s = (handle - n) / 256;
-  const src = pool;
-  for (let i = 0; i < n; i++) buf[p + i] = src[s + i]!;
-  return p + n;
+/** Writes a literal (whole words: up to 3 junk bytes past the returned position). */
+export function putLit(d: DataView, p: number, handle: number): number {
+  const e = p + (handle & 0xff);
+  for (let s = handle >>> 8; p < e; p += 4) d.setUint32(p, pool[s++]!, true);
+  return e;
 }
 
-const PAIRS = new TextEncoder().encode(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
+/** Two ASCII digits per value 0..99, first digit in the low byte. */
+const PAIRS = new Uint16Array(100);
+for (let i = 0; i < 100; i++) PAIRS[i] = (0x30 + ((i / 10) | 0)) | ((0x30 + (i % 10)) << 8);
 
-/** An integer in [-2^53, 2^53]. */
-export function putInt(buf: Uint8Array, p: number, v: number): number {
-  if (v < 0) { buf[p++] = 0x2d; v = -v; }
-  if (v < 10) { buf[p] = 0x30 + v; return p + 1; }
-  if (v > 0x7fffffff) return putAscii(buf, p, String(v));
+/** A non-negative integer below 2^53. */
+export function putUint(d: DataView, p: number, v: number): number {
+  if (v < 10) { d.setUint8(p, 0x30 + v); return p + 1; }
+  if (v > 0x7fffffff) return putAscii(d, p, String(v));
   let x = v | 0;
   const len = x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7
     : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
   let q = p + len;
   while (x >= 100) {
     const y = (x / 100) | 0;
-    const r = (x - y * 100) << 1;
-    buf[--q] = PAIRS[r + 1]!;
-    buf[--q] = PAIRS[r]!;
+    q -= 2;
+    d.setUint16(q, PAIRS[x - y * 100]!, true);
     x = y;
   }
-  if (x >= 10) { buf[--q] = PAIRS[(x << 1) + 1]!; buf[--q] = PAIRS[x << 1]!; }
-  else buf[--q] = 0x30 + x;
+  if (x >= 10) d.setUint16(q - 2, PAIRS[x]!, true);
+  else d.setUint8(q - 1, 0x30 + x);
   return p + len;
 }
 
-export function putAscii(buf: Uint8Array, p: number, s: string): number {
-  for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+/** An integer in [-2^53, 2^53]. */
+export function putInt(d: DataView, p: number, v: number): number {
+  if (v < 0) { d.setUint8(p, 0x2d); return putUint(d, p + 1, -v); }
+  return putUint(d, p, v);
+}
+
+export function putAscii(d: DataView, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) d.setUint8(p++, s.charCodeAt(i));
   return p;
 }
 
-/** Length of the NUL-terminated string at `off`. */
-export function cstrLen(strs: Uint8Array, off: number): number {
-  let end = off;
-  while (strs[end] !== 0) end++;
-  return end - off;
+/**
+ * The bytes of the NUL-terminated string at `off` of a table that needs no JSON escaping, without
+ * quotes, read four at a time (`end` is the table length; up to 3 junk bytes past the result).
+ */
+export function putPlain(d: DataView, p: number, sv: DataView, off: number, end: number): number {
+  for (; off + 4 <= end; off += 4, p += 4) {
+    const x = sv.getUint32(off, true);
+    d.setUint32(p, x, true);
+    // The lowest byte that is zero sets its 0x80 bit here (and no byte below it does).
+    const z = (x - 0x01010101) & ~x & 0x80808080;
+    if (z !== 0) return p + ((31 - Math.clz32(z & -z)) >>> 3);
+  }
+  for (;; off++, p++) {
+    const c = sv.getUint8(off);
+    if (c === 0) return p;
+    d.setUint8(p, c);
+  }
 }
 
-const ANON = lit('"(anon)"');
-
 /**
- * Quoted JSON string from the NUL-terminated bytes at `off`, `"(anon)"` when empty and `anon` is set.
- * The caller guarantees room for 6 * length + 8 bytes.
+ * The NUL-terminated string at `off`, escaped for JSON, without quotes. The caller guarantees room
+ * for 6 * length bytes.
  */
-export function putCstr(buf: Uint8Array, p: number, strs: Uint8Array, off: number, anon: boolean): number {
-  if (strs[off] === 0 && anon) return putLit(buf, p, ANON);
-  buf[p++] = 0x22;
+export function putEscaped(d: DataView, p: number, strs: Uint8Array, off: number): number {
   for (let i = off; ; i++) {
     const c = strs[i]!;
     if (c === 0) break;
-    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) { buf[p++] = c; continue; }
-    buf[p++] = 0x5c;
-    if (c === 0x22 || c === 0x5c) buf[p++] = c;
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) { d.setUint8(p++, c); continue; }
+    d.setUint8(p++, 0x5c);
+    if (c === 0x22 || c === 0x5c) d.setUint8(p++, c);
     else {
-      buf[p++] = 0x75; buf[p++] = 0x30; buf[p++] = 0x30;
-      buf[p++] = HEX.charCodeAt(c >> 4); buf[p++] = HEX.charCodeAt(c & 15);
+      d.setUint32(p, 0x30303075, true);
+      d.setUint8(p + 3, HEX.charCodeAt(c >> 4));
+      d.setUint8(p + 4, HEX.charCodeAt(c & 15));
+      p += 5;
     }
   }
-  buf[p++] = 0x22;
   return p;
 }

@@ -5,7 +5,7 @@
  * does not know are skipped with the layout section (hdr_len 32), or refused without one.
  *
  * Records are not copied: `offs[id]` is the record's offset in the type section, read through a
- * DataView in the BTF's byte order.
+ * DataView in the BTF's byte order (or as host-order `words` in hot loops).
  */
 import { BtfError } from '../errors.js';
 import type { ByteOrder } from '../bytes.js';
@@ -19,64 +19,127 @@ export interface KindLayout {
   readonly flags: number;
 }
 
+/** Whether this machine stores words little-endian (a Uint32Array view then reads little-endian BTF). */
+const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Record size per known kind: 12-byte header plus fixed data (BASE) and vlen entries of ELEM bytes. */
+const BASE = new Uint8Array(BTF_KIND_MAX_KNOWN + 1);
+const ELEM = new Uint8Array(BTF_KIND_MAX_KNOWN + 1);
+for (let k = 1; k <= BTF_KIND_MAX_KNOWN; k++) BASE[k] = 12;
+BASE[BTF_KIND.INT] = BASE[BTF_KIND.VAR] = BASE[BTF_KIND.DECL_TAG] = 16;
+BASE[BTF_KIND.ARRAY] = 24;
+ELEM[BTF_KIND.STRUCT] = ELEM[BTF_KIND.UNION] = ELEM[BTF_KIND.DATASEC] = ELEM[BTF_KIND.ENUM64] = 12;
+ELEM[BTF_KIND.ENUM] = ELEM[BTF_KIND.FUNC_PROTO] = 8;
+
 export class RawTypes {
   /** The type section. */
   readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly littleEndian: boolean;
+  /**
+   * The type section as 32-bit words in host order, for tight loops: a view of `bytes` when they are
+   * 4-byte aligned and in host byte order, otherwise a converted copy taken here.
+   */
+  readonly words: Uint32Array;
   /** Number of type ids including void (id 0): valid ids are 0..count-1. */
   readonly count: number;
   /** Record offset in the type section for each id (offs[0] is unused). */
   readonly offs: Uint32Array;
   /** Kind of each id (0 for void). */
   readonly kinds: Uint8Array;
+  /**
+   * The largest name offset and the largest type id any record refers to (found while framing), so
+   * that the references stage only walks the records in detail when one of them is out of range.
+   */
+  readonly maxNameOff: number;
+  readonly maxTypeRef: number;
 
   constructor(bytes: Uint8Array, order: ByteOrder, layouts: readonly KindLayout[] | null) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.littleEndian = order === 'little';
+    const w = hostWords(bytes, this.view, this.littleEndian);
+    this.words = w;
     const max = Math.floor(bytes.byteLength / 12) + 1;
     const offs = new Uint32Array(max);
     const kinds = new Uint8Array(max);
-    const v = this.view;
-    const le = this.littleEndian;
     const end = bytes.byteLength;
+    let maxName = 0;
+    let maxRef = 0;
     let pos = 0;
     let id = 1;
     while (pos < end) {
       if (pos + 12 > end) throw new BtfError(`BTF type ${id}: record header at type offset ${pos} (+12) runs past the ${end}-byte type section`, id);
-      const info = v.getUint32(pos + 4, le);
+      const i = pos >>> 2;
+      const info = w[i + 1]!;
       const vlen = info & 0xffffff;
       const kind = (info >>> 24) & 0x7f;
-      let size: number;
-      switch (kind) {
-        case BTF_KIND.INT: case BTF_KIND.VAR: case BTF_KIND.DECL_TAG: size = 16; break;
-        case BTF_KIND.PTR: case BTF_KIND.FWD: case BTF_KIND.TYPEDEF: case BTF_KIND.VOLATILE: case BTF_KIND.CONST:
-        case BTF_KIND.RESTRICT: case BTF_KIND.FUNC: case BTF_KIND.FLOAT: case BTF_KIND.TYPE_TAG: size = 12; break;
-        case BTF_KIND.ARRAY: size = 24; break;
-        case BTF_KIND.STRUCT: case BTF_KIND.UNION: case BTF_KIND.DATASEC: case BTF_KIND.ENUM64: size = 12 + vlen * 12; break;
-        case BTF_KIND.ENUM: case BTF_KIND.FUNC_PROTO: size = 12 + vlen * 8; break;
-        default: {
-          const l = kind === BTF_KIND.UNKN ? undefined : layouts?.[kind];
-          if (!l) {
-            const why = kind === BTF_KIND.UNKN ? 'kind 0 (UNKN) is not a valid record kind'
-              : layouts ? `the layout section has no entry for kind ${kind}` : 'no layout section to skip it';
-            throw new BtfError(`BTF type ${id}: unknown kind ${kind}: ${why}`, id, 'BTF_UNSUPPORTED');
-          }
-          size = 12 + l.infoSize + vlen * l.elemSize;
-        }
-      }
+      let size = kind <= BTF_KIND_MAX_KNOWN ? BASE[kind]! + vlen * ELEM[kind]! : 0;
+      if (size === 0) size = layoutSize(id, kind, vlen, layouts);
       if (pos + size > end) {
         throw new BtfError(`BTF type ${id} (${kindName(kind)}, vlen ${vlen}): record of ${size} bytes at type offset ${pos} runs past the ${end}-byte type section`, id);
       }
       offs[id] = pos;
       kinds[id] = kind;
+      // What the references stage checks, as maxima (the record is known to be in bounds here).
+      let x = w[i]!;
+      if (x > maxName) maxName = x;
+      switch (kind) {
+        case BTF_KIND.PTR: case BTF_KIND.TYPEDEF: case BTF_KIND.VOLATILE: case BTF_KIND.CONST: case BTF_KIND.RESTRICT:
+        case BTF_KIND.TYPE_TAG: case BTF_KIND.FUNC: case BTF_KIND.VAR: case BTF_KIND.DECL_TAG:
+          x = w[i + 2]!;
+          if (x > maxRef) maxRef = x;
+          break;
+        case BTF_KIND.FUNC_PROTO: {
+          x = w[i + 2]!;
+          if (x > maxRef) maxRef = x;
+          for (let q = i + 3, e = q + 2 * vlen; q < e; q += 2) {
+            x = w[q]!;
+            if (x > maxName) maxName = x;
+            x = w[q + 1]!;
+            if (x > maxRef) maxRef = x;
+          }
+          break;
+        }
+        case BTF_KIND.ARRAY:
+          x = w[i + 3]!;
+          if (x > maxRef) maxRef = x;
+          x = w[i + 4]!;
+          if (x > maxRef) maxRef = x;
+          break;
+        case BTF_KIND.STRUCT: case BTF_KIND.UNION:
+          for (let q = i + 3, e = q + 3 * vlen; q < e; q += 3) {
+            x = w[q]!;
+            if (x > maxName) maxName = x;
+            x = w[q + 1]!;
+            if (x > maxRef) maxRef = x;
+          }
+          break;
+        case BTF_KIND.ENUM: case BTF_KIND.ENUM64: {
+          const step = kind === BTF_KIND.ENUM ? 2 : 3;
+          for (let q = i + 3, e = q + step * vlen; q < e; q += step) {
+            x = w[q]!;
+            if (x > maxName) maxName = x;
+          }
+          break;
+        }
+        case BTF_KIND.DATASEC:
+          for (let q = i + 3, e = q + 3 * vlen; q < e; q += 3) {
+            x = w[q]!;
+            if (x > maxRef) maxRef = x;
+          }
+          break;
+        default:
+          break;
+      }
       pos += size;
       id++;
     }
     this.count = id;
     this.offs = offs.subarray(0, id);
     this.kinds = kinds.subarray(0, id);
+    this.maxNameOff = maxName;
+    this.maxTypeRef = maxRef;
   }
 
   nameOff(id: number): number { return this.view.getUint32(this.offs[id]!, this.littleEndian); }
@@ -90,6 +153,26 @@ export class RawTypes {
   i32(id: number, at: number): number { return this.view.getInt32(this.offs[id]! + 12 + at, this.littleEndian); }
   /** Whether `kind` is one this decoder understands (others were skipped with the layout section). */
   static isKnown(kind: number): boolean { return kind >= 1 && kind <= BTF_KIND_MAX_KNOWN; }
+}
+
+/** Size of a record of a kind this decoder does not know, from the layout section (or an error). */
+function layoutSize(id: number, kind: number, vlen: number, layouts: readonly KindLayout[] | null): number {
+  const l = kind === BTF_KIND.UNKN ? undefined : layouts?.[kind];
+  if (!l) {
+    const why = kind === BTF_KIND.UNKN ? 'kind 0 (UNKN) is not a valid record kind'
+      : layouts ? `the layout section has no entry for kind ${kind}` : 'no layout section to skip it';
+    throw new BtfError(`BTF type ${id}: unknown kind ${kind}: ${why}`, id, 'BTF_UNSUPPORTED');
+  }
+  return 12 + l.infoSize + vlen * l.elemSize;
+}
+
+/** The bytes as host-order words: a view when aligned and in host order, else a copy (the tail past a multiple of 4 is dropped). */
+function hostWords(bytes: Uint8Array, view: DataView, le: boolean): Uint32Array {
+  const n = bytes.byteLength >>> 2;
+  if (le === HOST_LE && bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+  const w = new Uint32Array(n);
+  for (let i = 0; i < n; i++) w[i] = view.getUint32(i * 4, le);
+  return w;
 }
 
 export function parseLayouts(bytes: Uint8Array, order: ByteOrder): KindLayout[] {
@@ -106,4 +189,57 @@ export function parseRawTypes(blob: Uint8Array, h: BtfHeader): RawTypes {
   const body = h.hdrLen;
   const layouts = h.layoutLen > 0 ? parseLayouts(blob.subarray(body + h.layoutOff, body + h.layoutOff + h.layoutLen), h.byteOrder) : null;
   return new RawTypes(blob.subarray(body + h.typeOff, body + h.typeOff + h.typeLen), h.byteOrder, layouts);
+}
+
+/**
+ * A small little-endian BTF blob with a record of every known kind and the variants the hot loops
+ * branch on (kind flags, anonymous names, empty lists, numbers of every width, enum64 halves,
+ * modifier chains). Decoding it once before a large blob gives V8 type feedback for every path, so
+ * the optimised code for the large one is not thrown away the first time a rare path runs.
+ */
+export function sampleBtf(): Uint8Array {
+  const names = ['', 'int', 's', 'ab', 'abc', 'abcd', 'abcde', 'abcdef', 'abcdefg', 'abcdefgh', 'x'];
+  const strOff: number[] = [];
+  let strs = '';
+  for (const n of names) { strOff.push(n ? strs.length : 0); if (n || !strs) strs += `${n}\0`; }
+  const s = (i: number): number => strOff[i]!;
+  const K = BTF_KIND;
+  const info = (kind: number, vlen: number, kflag = 0): number => ((kflag << 31) | (kind << 24) | vlen) >>> 0;
+  const wide = [5, 55, 555, 5555, 55555, 555555, 5555555, 55555555, 555555555, 0x7fffffff, 0x80000000, 0xffffffff];
+  const t: number[][] = [
+    [s(1), info(K.INT, 0), 4, (1 << 24) | (3 << 16) | 32], // 1
+    [s(0), info(K.INT, 0), 1, (2 << 24) | 8], [s(2), info(K.INT, 0), 1, (4 << 24) | 1], [s(3), info(K.INT, 0), 8, 64],
+    [s(0), info(K.PTR, 0), 1], // 5
+    [s(0), info(K.ARRAY, 0), 0, 1, 1, 1234567890],
+    [s(2), info(K.STRUCT, wide.length, 1), 0xffffffff, ...wide.flatMap((x, i) => [s(i % names.length), 1, (((i % 3) << 24) | (x & 0xffffff)) >>> 0])],
+    [s(3), info(K.UNION, wide.length), 16, ...wide.flatMap((x, i) => [s((i + 1) % names.length), 5, x])],
+    [s(4), info(K.UNION, 0), 0],
+    [s(5), info(K.ENUM, 3, 1), 4, s(6), 0xffffffff, s(0), 7, s(7), 2000000000], // 10
+    [s(6), info(K.ENUM, 2), 4, s(8), 4000000000, s(9), 0], [s(0), info(K.ENUM, 0), 4],
+    [s(7), info(K.FWD, 0), 0], [s(8), info(K.FWD, 0, 1), 0],
+    [s(9), info(K.TYPEDEF, 0), 1], [s(0), info(K.VOLATILE, 0), 15], [s(0), info(K.CONST, 0), 16], // 15..17
+    [s(0), info(K.RESTRICT, 0), 17], [s(10), info(K.TYPE_TAG, 0), 18],
+    [s(0), info(K.FUNC_PROTO, 2), 1, s(1), 1, s(0), 19], [s(0), info(K.FUNC_PROTO, 0), 0], // 20, 21
+    [s(1), info(K.FUNC, 0), 20], [s(2), info(K.FUNC, 1), 21], [s(3), info(K.FUNC, 2), 20], [s(4), info(K.FUNC, 3), 20],
+    [s(5), info(K.VAR, 0), 1, 0], [s(6), info(K.VAR, 0), 1, 1], [s(7), info(K.VAR, 0), 1, 2], [s(8), info(K.VAR, 0), 1, 7],
+    [s(9), info(K.DATASEC, 2), 123, 26, 0, 4, 27, 4, 4], [s(0), info(K.DATASEC, 0), 0],
+    [s(10), info(K.FLOAT, 0), 8],
+    [s(1), info(K.DECL_TAG, 0), 7, 0xffffffff], [s(2), info(K.DECL_TAG, 0), 22, 1],
+    [s(3), info(K.ENUM64, 5, 1), 8, s(4), 1, 0, s(5), 0x80000000, 0xffffffff, s(6), 5, 0xffffffff, s(0), 0, 0x80000000, s(7), 1, 1],
+    [s(4), info(K.ENUM64, 2), 8, s(8), 7, 0, s(9), 0xffffffff, 0xffffffff], [s(0), info(K.ENUM64, 0), 8],
+  ];
+  const words = t.flat();
+  const typeLen = words.length * 4;
+  const out = new Uint8Array(24 + typeLen + strs.length);
+  const v = new DataView(out.buffer);
+  v.setUint16(0, 0xeb9f, true);
+  out[2] = 1;
+  v.setUint32(4, 24, true);
+  v.setUint32(8, 0, true);
+  v.setUint32(12, typeLen, true);
+  v.setUint32(16, typeLen, true);
+  v.setUint32(20, strs.length, true);
+  words.forEach((x, i) => v.setUint32(24 + i * 4, x, true));
+  for (let i = 0; i < strs.length; i++) out[24 + typeLen + i] = strs.charCodeAt(i);
+  return out;
 }

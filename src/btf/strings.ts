@@ -40,6 +40,17 @@ export class StringTable {
     return this.maxLen;
   }
 
+  private plain = -1;
+
+  /**
+   * True when no string holds a byte that JSON must escape (`"`, `\\` or a control character), so
+   * names can be copied byte for byte (computed once, with one regular-expression scan).
+   */
+  get jsonPlain(): boolean {
+    if (this.plain < 0) this.plain = /[\x01-\x1f"\\]/.test(this.ascii ?? latin1(this.bytes)) ? 0 : 1;
+    return this.plain === 1;
+  }
+
   isValid(off: number): boolean {
     return off < this.bytes.byteLength;
   }

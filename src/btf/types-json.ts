@@ -5,31 +5,34 @@
  */
 import { BTF_INT, BTF_KIND as K, kindName } from './kinds.js';
 import { linkageName } from './types.js';
-import type { Btf } from './btf.js';
-import { lit, putAscii, putCstr, putInt, putLit } from './json-bytes.js';
+import { loadBtf, type Btf } from './btf.js';
+import { sampleBtf } from './raw-types.js';
+import { lit, putAscii, putEscaped, putInt, putLit, putPlain, putUint } from './json-bytes.js';
 
-const CHUNK = 1 << 20;
+/** Output is handed over in chunks of about this size (one buffer, reused). */
+const CHUNK = 1 << 22;
 /** Bytes free past CHUNK for the fixed text of one record or member (names come on top). */
 const SLACK = 1 << 12;
 
+// The closing `}` of a type is written by whatever comes next (`},{"id":` or the final `}]}`), and a
+// name's quotes belong to the literals around it, so that most records are a few literal copies.
 const L = {
-  open: lit('{"types":['), id0: lit('{"id":'), id: lit(',{"id":'), kind: lit(',"kind":"'), name: lit('","name":'),
-  size: lit(',"size":'), bitsOffset: lit(',"bits_offset":'), nrBits: lit(',"nr_bits":'), encoding: lit(',"encoding":"'),
-  qEnd: lit('"}'), typeId: lit(',"type_id":'), end: lit('}'), indexTypeId: lit(',"index_type_id":'), nrElems: lit(',"nr_elems":'),
-  vlen: lit(',"vlen":'), members: lit(',"members":['), mName0: lit('{"name":'), mName: lit(',{"name":'),
-  bitfieldSize: lit(',"bitfield_size":'), arrEnd: lit(']}'), signed: lit(',"encoding":"SIGNED","size":'),
-  unsigned: lit(',"encoding":"UNSIGNED","size":'), values: lit(',"values":['), val: lit(',"val":'),
-  fwdStruct: lit(',"fwd_kind":"struct"}'), fwdUnion: lit(',"fwd_kind":"union"}'), linkage: lit(',"linkage":"'),
-  ret: lit(',"ret_type_id":'), params: lit(',"params":['), vars: lit(',"vars":['), var0: lit('{"type_id":'),
-  var: lit(',{"type_id":'), offset: lit(',"offset":'), componentIdx: lit(',"component_idx":'), kindNumber: lit(',"kind_number":'),
-  close: lit(']}\n'),
+  open: lit('{"types":['), id0: lit('{"id":'), id: lit('},{"id":'), close: lit('}]}\n'), closeEmpty: lit(']}\n'), anon: lit('(anon)'),
+  size: lit('","size":'), bitsOffset: lit(',"bits_offset":'), nrBits: lit(',"nr_bits":'), encoding: lit(',"encoding":"'),
+  typeId: lit('","type_id":'), indexTypeId: lit(',"index_type_id":'), nrElems: lit(',"nr_elems":'),
+  vlen: lit(',"vlen":'), members: lit(',"members":['), values: lit(',"values":['), params: lit(',"params":['), vars: lit(',"vars":['),
+  elem0: lit('{"name":"'), elem: lit('},{"name":"'), elemTypeId: lit('","type_id":'), bitfieldSize: lit(',"bitfield_size":'),
+  elemsEnd: lit('}]'), noElems: lit(']'), val: lit('","val":'),
+  signed: lit('","encoding":"SIGNED","size":'), unsigned: lit('","encoding":"UNSIGNED","size":'),
+  fwdStruct: lit('","fwd_kind":"struct"'), fwdUnion: lit('","fwd_kind":"union"'), linkage: lit(',"linkage":"'),
+  ret: lit('","ret_type_id":'), var0: lit('{"type_id":'), var: lit('},{"type_id":'), offset: lit(',"offset":'), varSize: lit(',"size":'),
+  componentIdx: lit(',"component_idx":'), kindNumber: lit('","kind_number":'),
 };
-const KIND_LITS = Array.from({ length: 128 }, (_, k) => lit(kindName(k)));
-const ENC_LITS = Array.from({ length: 16 }, (_, e) => lit(intEncoding(e)));
-const LINK_LITS = [0, 1, 2].map((x) => lit(linkageName(x)));
-function linkageLit(x: number): number {
-  return LINK_LITS[x] ?? lit(linkageName(x));
-}
+/** `,"kind":"STRUCT","name":"` for each kind. */
+const KIND_LITS = Array.from({ length: 128 }, (_, k) => lit(`,"kind":"${kindName(k)}","name":"`));
+/** An INT's encoding and the closing quote. */
+const ENC_LITS = Array.from({ length: 16 }, (_, e) => lit(`${intEncoding(e)}"`));
+const LINK_LITS = [0, 1, 2].map((x) => lit(`${linkageName(x)}"`));
 
 function intEncoding(enc: number): string {
   if (enc === 0) return '(none)';
@@ -41,213 +44,157 @@ function intEncoding(enc: number): string {
 
 /**
  * Streams `{"types":[...]}` plus a newline, as `bpftool -j btf dump file` prints it, as UTF-8 bytes
- * in chunks of about 1 MiB (the fast path: hand the chunks to writeSync / a stream as they come).
+ * in chunks of about 4 MiB (the fast path: hand the chunks to writeSync / a stream as they come).
+ * The chunks are views of one buffer that is reused: `write` must use or copy each one before it
+ * returns.
  */
-// Writer state for one writeTypesJsonBytes call (module-level so that each kind has its own small
-// function: small functions optimise quickly and a rare kind cannot deoptimise the common ones).
-let out: Uint8Array = new Uint8Array(0);
-let pos = 0;
-let slack = SLACK;
-let sink: (chunk: Uint8Array) => void = () => {};
-let strs: Uint8Array = new Uint8Array(0);
-let view: DataView = new DataView(new ArrayBuffer(0));
-let le = true;
-
-function flush(): void {
-  if (pos > 0) sink(out.subarray(0, pos));
-  out = new Uint8Array(CHUNK + slack);
-  pos = 0;
-}
-
-function header(id: number, kind: number, o: number): void {
-  if (pos > CHUNK) flush();
-  const buf = out;
-  let p = pos;
-  p = putLit(buf, p, id === 1 ? L.id0 : L.id); p = putInt(buf, p, id);
-  p = putLit(buf, p, L.kind); p = putLit(buf, p, KIND_LITS[kind]!); p = putLit(buf, p, L.name);
-  pos = putCstr(buf, p, strs, view.getUint32(o, le), true);
-}
-
-function intRec(o: number, st: number): void {
-  const buf = out;
-  let p = pos;
-  const x = view.getUint32(o + 12, le);
-  p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.bitsOffset); p = putInt(buf, p, (x >>> 16) & 0xff);
-  p = putLit(buf, p, L.nrBits); p = putInt(buf, p, x & 0xff);
-  p = putLit(buf, p, L.encoding); p = putLit(buf, p, ENC_LITS[(x >>> 24) & 0x0f]!);
-  pos = putLit(buf, p, L.qEnd);
-}
-
-function refRec(st: number): void {
-  const buf = out;
-  let p = putLit(buf, pos, L.typeId);
-  p = putInt(buf, p, st);
-  pos = putLit(buf, p, L.end);
-}
-
-function arrayRec(o: number): void {
-  const buf = out;
-  let p = pos;
-  p = putLit(buf, p, L.typeId); p = putInt(buf, p, view.getUint32(o + 12, le));
-  p = putLit(buf, p, L.indexTypeId); p = putInt(buf, p, view.getUint32(o + 16, le));
-  p = putLit(buf, p, L.nrElems); p = putInt(buf, p, view.getUint32(o + 20, le));
-  pos = putLit(buf, p, L.end);
-}
-
-function structRec(o: number, st: number, vlen: number, kflag: number): void {
-  let buf = out;
-  let p = pos;
-  p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.members);
-  const v = view;
-  for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
-    if (p > CHUNK) { pos = p; flush(); buf = out; p = 0; }
-    const off = v.getUint32(q + 8, le);
-    p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, v.getUint32(q, le), true);
-    p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(q + 4, le));
-    p = putLit(buf, p, L.bitsOffset); p = putInt(buf, p, kflag ? off & 0xffffff : off);
-    if (kflag && off >>> 24) { p = putLit(buf, p, L.bitfieldSize); p = putInt(buf, p, off >>> 24); }
-    p = putLit(buf, p, L.end);
-  }
-  pos = putLit(buf, p, L.arrEnd);
-}
-
-function enumRec(o: number, st: number, vlen: number, kflag: number): void {
-  let buf = out;
-  let p = pos;
-  p = putLit(buf, p, kflag ? L.signed : L.unsigned); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen);
-  p = putLit(buf, p, L.values);
-  const v = view;
-  for (let i = 0, q = o + 12; i < vlen; i++, q += 8) {
-    if (p > CHUNK) { pos = p; flush(); buf = out; p = 0; }
-    p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, v.getUint32(q, le), false); p = putLit(buf, p, L.val);
-    p = putInt(buf, p, kflag ? v.getInt32(q + 4, le) : v.getUint32(q + 4, le));
-    p = putLit(buf, p, L.end);
-  }
-  pos = putLit(buf, p, L.arrEnd);
-}
-
-function enum64Rec(o: number, st: number, vlen: number, kflag: number): void {
-  let buf = out;
-  let p = pos;
-  p = putLit(buf, p, kflag ? L.signed : L.unsigned); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen);
-  p = putLit(buf, p, L.values);
-  const v = view;
-  for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
-    if (p > CHUNK) { pos = p; flush(); buf = out; p = 0; }
-    p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, v.getUint32(q, le), false); p = putLit(buf, p, L.val);
-    const lo = v.getUint32(q + 4, le);
-    const hi = v.getUint32(q + 8, le);
-    if (hi === 0) p = putInt(buf, p, lo);
-    else if (kflag && hi === 0xffffffff && lo >= 0x80000000) p = putInt(buf, p, lo - 0x100000000);
-    else {
-      const u = (BigInt(hi) << 32n) | BigInt(lo);
-      p = putAscii(buf, p, String(kflag ? BigInt.asIntN(64, u) : u));
-    }
-    p = putLit(buf, p, L.end);
-  }
-  pos = putLit(buf, p, L.arrEnd);
-}
-
-function linkRec(st: number, linkage: number): void {
-  const buf = out;
-  let p = pos;
-  p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.linkage);
-  p = putLit(buf, p, linkageLit(linkage));
-  pos = putLit(buf, p, L.qEnd);
-}
-
-function protoRec(o: number, st: number, vlen: number): void {
-  let buf = out;
-  let p = pos;
-  p = putLit(buf, p, L.ret); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.params);
-  const v = view;
-  for (let i = 0, q = o + 12; i < vlen; i++, q += 8) {
-    if (p > CHUNK) { pos = p; flush(); buf = out; p = 0; }
-    p = putLit(buf, p, i ? L.mName : L.mName0); p = putCstr(buf, p, strs, v.getUint32(q, le), true);
-    p = putLit(buf, p, L.typeId); p = putInt(buf, p, v.getUint32(q + 4, le));
-    p = putLit(buf, p, L.end);
-  }
-  pos = putLit(buf, p, L.arrEnd);
-}
-
-function datasecRec(o: number, st: number, vlen: number): void {
-  let buf = out;
-  let p = pos;
-  p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.vars);
-  const v = view;
-  for (let i = 0, q = o + 12; i < vlen; i++, q += 12) {
-    if (p > CHUNK) { pos = p; flush(); buf = out; p = 0; }
-    p = putLit(buf, p, i ? L.var : L.var0); p = putInt(buf, p, v.getUint32(q, le));
-    p = putLit(buf, p, L.offset); p = putInt(buf, p, v.getUint32(q + 4, le));
-    p = putLit(buf, p, L.size); p = putInt(buf, p, v.getUint32(q + 8, le)); p = putLit(buf, p, L.end);
-  }
-  pos = putLit(buf, p, L.arrEnd);
-}
-
-function otherRec(kind: number, o: number, st: number, vlen: number, kflag: number): void {
-  const buf = out;
-  let p = pos;
-  switch (kind) {
-    case K.FWD:
-      p = putLit(buf, p, kflag ? L.fwdUnion : L.fwdStruct);
-      break;
-    case K.FLOAT:
-      p = putLit(buf, p, L.size); p = putInt(buf, p, st); p = putLit(buf, p, L.end);
-      break;
-    case K.DECL_TAG:
-      p = putLit(buf, p, L.typeId); p = putInt(buf, p, st); p = putLit(buf, p, L.componentIdx);
-      p = putInt(buf, p, view.getInt32(o + 12, le)); p = putLit(buf, p, L.end);
-      break;
-    default:
-      p = putLit(buf, p, L.kindNumber); p = putInt(buf, p, kind); p = putLit(buf, p, L.vlen); p = putInt(buf, p, vlen); p = putLit(buf, p, L.end);
-  }
-  pos = p;
-}
-
 export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void): void {
+  if (!primed && btf.raw.count > PRIME_ABOVE) {
+    // Every path on a small sample (flushing after each record) before the big run: see sampleBtf.
+    // More than once, as V8 only starts to record type feedback once a function has run for a while,
+    // and with two sinks, so that the optimised code calls `write` generically instead of betting on
+    // one of them.
+    primed = true;
+    const sample = loadBtf(sampleBtf());
+    const sinks = [(): void => {}, (chunk: Uint8Array): Uint8Array => chunk];
+    for (let i = 0; i < 4; i++) writeJson(sample, sinks[i & 1]!, 0);
+  }
+  writeJson(btf, write, CHUNK);
+}
+
+let primed = false;
+/** Types above which the writer is primed first. */
+const PRIME_ABOVE = 4096;
+
+function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number): void {
   const raw = btf.raw;
-  // Past CHUNK there is always room for the fixed text of a record or member plus the longest name.
-  slack = SLACK + btf.strings.maxLength * 6;
-  out = new Uint8Array(CHUNK + slack);
-  pos = 0;
-  sink = write;
-  strs = btf.strings.bytes;
-  view = raw.view;
-  le = raw.littleEndian;
-  const v = view;
+  const w = raw.words;
   const offs = raw.offs;
   const kinds = raw.kinds;
-  try {
-    pos = putLit(out, pos, L.open);
-    for (let id = 1; id < raw.count; id++) {
-      const o = offs[id]!;
-      const kind = kinds[id]!;
-      const info = v.getUint32(o + 4, le);
-      const vlen = info & 0xffffff;
-      const kflag = info >>> 31;
-      const st = v.getUint32(o + 8, le);
-      header(id, kind, o);
-      switch (kind) {
-        case K.INT: intRec(o, st); break;
-        case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.TYPE_TAG: refRec(st); break;
-        case K.ARRAY: arrayRec(o); break;
-        case K.STRUCT: case K.UNION: structRec(o, st, vlen, kflag); break;
-        case K.ENUM: enumRec(o, st, vlen, kflag); break;
-        case K.ENUM64: enum64Rec(o, st, vlen, kflag); break;
-        case K.FUNC: linkRec(st, vlen); break;
-        case K.VAR: linkRec(st, v.getUint32(o + 12, le)); break;
-        case K.FUNC_PROTO: protoRec(o, st, vlen); break;
-        case K.DATASEC: datasecRec(o, st, vlen); break;
-        default: otherRec(kind, o, st, vlen, kflag);
+  const n = raw.count;
+  const strs = btf.strings.bytes;
+  const strEnd = strs.byteLength;
+  const sv = new DataView(strs.buffer, strs.byteOffset, strs.byteLength);
+  const plain = btf.strings.jsonPlain;
+  // Past CHUNK there is always room for the fixed text of a record or member plus the longest name.
+  const out = new Uint8Array(chunk + SLACK + (plain ? strEnd : 6 * strEnd));
+  const d = new DataView(out.buffer);
+  let p = putLit(d, 0, L.open);
+  for (let id = 1; id < n; id++) {
+    if (p > chunk) { write(out.subarray(0, p)); p = 0; }
+    const i = offs[id]! >>> 2;
+    const kind = kinds[id]!;
+    const info = w[i + 1]!;
+    const vlen = info & 0xffffff;
+    const kflag = info >>> 31;
+    const st = w[i + 2]!;
+    p = putLit(d, p, id > 1 ? L.id : L.id0);
+    p = putUint(d, p, id);
+    p = putLit(d, p, KIND_LITS[kind]!);
+    let no = w[i]!;
+    if (strs[no] === 0) p = putLit(d, p, L.anon);
+    else p = plain ? putPlain(d, p, sv, no, strEnd) : putEscaped(d, p, strs, no);
+    switch (kind) {
+      case K.FUNC:
+        p = putLit(d, p, L.typeId); p = putUint(d, p, st); p = putLit(d, p, L.linkage);
+        p = vlen < 3 ? putLit(d, p, LINK_LITS[vlen]!) : putAscii(d, p, `${linkageName(vlen)}"`);
+        break;
+      case K.FUNC_PROTO:
+        p = putLit(d, p, L.ret); p = putUint(d, p, st); p = putLit(d, p, L.vlen); p = putUint(d, p, vlen); p = putLit(d, p, L.params);
+        for (let j = 0, q = i + 3; j < vlen; j++, q += 2) {
+          if (p > chunk) { write(out.subarray(0, p)); p = 0; }
+          p = putLit(d, p, j ? L.elem : L.elem0);
+          no = w[q]!;
+          if (strs[no] === 0) p = putLit(d, p, L.anon);
+          else p = plain ? putPlain(d, p, sv, no, strEnd) : putEscaped(d, p, strs, no);
+          p = putLit(d, p, L.elemTypeId); p = putUint(d, p, w[q + 1]!);
+        }
+        p = putLit(d, p, vlen ? L.elemsEnd : L.noElems);
+        break;
+      case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.TYPE_TAG:
+        p = putLit(d, p, L.typeId); p = putUint(d, p, st);
+        break;
+      case K.STRUCT: case K.UNION:
+        p = putLit(d, p, L.size); p = putUint(d, p, st); p = putLit(d, p, L.vlen); p = putUint(d, p, vlen); p = putLit(d, p, L.members);
+        for (let j = 0, q = i + 3; j < vlen; j++, q += 3) {
+          if (p > chunk) { write(out.subarray(0, p)); p = 0; }
+          p = putLit(d, p, j ? L.elem : L.elem0);
+          no = w[q]!;
+          if (strs[no] === 0) p = putLit(d, p, L.anon);
+          else p = plain ? putPlain(d, p, sv, no, strEnd) : putEscaped(d, p, strs, no);
+          p = putLit(d, p, L.elemTypeId); p = putUint(d, p, w[q + 1]!);
+          const off = w[q + 2]!;
+          p = putLit(d, p, L.bitsOffset); p = putUint(d, p, kflag ? off & 0xffffff : off);
+          if (kflag && off >>> 24) { p = putLit(d, p, L.bitfieldSize); p = putUint(d, p, off >>> 24); }
+        }
+        p = putLit(d, p, vlen ? L.elemsEnd : L.noElems);
+        break;
+      case K.ARRAY:
+        p = putLit(d, p, L.typeId); p = putUint(d, p, w[i + 3]!);
+        p = putLit(d, p, L.indexTypeId); p = putUint(d, p, w[i + 4]!);
+        p = putLit(d, p, L.nrElems); p = putUint(d, p, w[i + 5]!);
+        break;
+      case K.ENUM: case K.ENUM64: {
+        p = putLit(d, p, kflag ? L.signed : L.unsigned); p = putUint(d, p, st); p = putLit(d, p, L.vlen); p = putUint(d, p, vlen);
+        p = putLit(d, p, L.values);
+        const step = kind === K.ENUM ? 2 : 3;
+        for (let j = 0, q = i + 3; j < vlen; j++, q += step) {
+          if (p > chunk) { write(out.subarray(0, p)); p = 0; }
+          p = putLit(d, p, j ? L.elem : L.elem0);
+          no = w[q]!;
+          if (strs[no] !== 0) p = plain ? putPlain(d, p, sv, no, strEnd) : putEscaped(d, p, strs, no);
+          p = putLit(d, p, L.val);
+          p = step === 2 ? putInt(d, p, kflag ? w[q + 1]! | 0 : w[q + 1]!) : putEnum64(d, p, w[q + 1]!, w[q + 2]!, kflag);
+        }
+        p = putLit(d, p, vlen ? L.elemsEnd : L.noElems);
+        break;
       }
+      default:
+        p = otherKind(d, p, w, i, kind, st, vlen, kflag);
     }
-    pos = putLit(out, pos, L.close);
-    if (pos > 0) sink(out.subarray(0, pos));
-  } finally {
-    out = new Uint8Array(0);
-    pos = 0;
-    sink = () => {};
-    strs = new Uint8Array(0);
+  }
+  p = putLit(d, p, n > 1 ? L.close : L.closeEmpty);
+  write(out.subarray(0, p));
+}
+
+function putEnum64(d: DataView, p: number, lo: number, hi: number, kflag: number): number {
+  if (hi === 0) return putUint(d, p, lo);
+  if (kflag && hi === 0xffffffff && lo >= 0x80000000) return putInt(d, p, lo - 0x100000000);
+  const u = (BigInt(hi) << 32n) | BigInt(lo);
+  return putAscii(d, p, String(kflag ? BigInt.asIntN(64, u) : u));
+}
+
+/** The kinds vmlinux has few of (kept out of the main loop's function). */
+function otherKind(d: DataView, p: number, w: Uint32Array, i: number, kind: number, st: number, vlen: number, kflag: number): number {
+  switch (kind) {
+    case K.INT: {
+      const x = w[i + 3]!;
+      p = putLit(d, p, L.size); p = putUint(d, p, st); p = putLit(d, p, L.bitsOffset); p = putUint(d, p, (x >>> 16) & 0xff);
+      p = putLit(d, p, L.nrBits); p = putUint(d, p, x & 0xff);
+      p = putLit(d, p, L.encoding); return putLit(d, p, ENC_LITS[(x >>> 24) & 0x0f]!);
+    }
+    case K.VAR: {
+      const x = w[i + 3]!;
+      p = putLit(d, p, L.typeId); p = putUint(d, p, st); p = putLit(d, p, L.linkage);
+      return x < 3 ? putLit(d, p, LINK_LITS[x]!) : putAscii(d, p, `${linkageName(x)}"`);
+    }
+    case K.DATASEC:
+      p = putLit(d, p, L.size); p = putUint(d, p, st); p = putLit(d, p, L.vlen); p = putUint(d, p, vlen); p = putLit(d, p, L.vars);
+      for (let j = 0, q = i + 3; j < vlen; j++, q += 3) {
+        p = putLit(d, p, j ? L.var : L.var0); p = putUint(d, p, w[q]!);
+        p = putLit(d, p, L.offset); p = putUint(d, p, w[q + 1]!);
+        p = putLit(d, p, L.varSize); p = putUint(d, p, w[q + 2]!);
+      }
+      return putLit(d, p, vlen ? L.elemsEnd : L.noElems);
+    case K.FWD:
+      return putLit(d, p, kflag ? L.fwdUnion : L.fwdStruct);
+    case K.FLOAT:
+      p = putLit(d, p, L.size); return putUint(d, p, st);
+    case K.DECL_TAG:
+      p = putLit(d, p, L.typeId); p = putUint(d, p, st); p = putLit(d, p, L.componentIdx);
+      return putInt(d, p, w[i + 3]! | 0);
+    default:
+      p = putLit(d, p, L.kindNumber); p = putUint(d, p, kind); p = putLit(d, p, L.vlen); return putUint(d, p, vlen);
   }
 }
 

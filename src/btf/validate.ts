@@ -1,7 +1,8 @@
 /**
  * Stage 4 of validation: references. Every name offset points into the string table, every type id
- * exists, and no chain of typedef/const/volatile/restrict/type_tag loops back on itself. One tight
- * pass over the raw records (vmlinux has 100k+ types).
+ * exists, and no chain of typedef/const/volatile/restrict/type_tag loops back on itself. The framing
+ * pass already gathered the largest name offset and type id (vmlinux has 100k+ types), so the
+ * detailed walk that names the offending record only runs when one is out of range.
  */
 import { BtfError } from '../errors.js';
 import { BTF_KIND as K, kindName } from './kinds.js';
@@ -9,6 +10,14 @@ import type { RawTypes } from './raw-types.js';
 import type { StringTable } from './strings.js';
 
 export function validateReferences(raw: RawTypes, strings: StringTable): void {
+  // Framing found the largest name offset and type id: when both are in range there is nothing to
+  // report, and only the modifier chains remain to be checked.
+  if (raw.maxNameOff >= strings.length || raw.maxTypeRef >= raw.count) findBadReference(raw, strings);
+  checkModifierCycles(raw, strings);
+}
+
+/** Walks every record and throws for the first out-of-range name offset or type id, in id order. */
+function findBadReference(raw: RawTypes, strings: StringTable): void {
   const n = raw.count;
   const strLen = strings.length;
   const v = raw.view;
@@ -76,28 +85,29 @@ export function validateReferences(raw: RawTypes, strings: StringTable): void {
         break;
     }
   }
-  checkModifierCycles(raw, strings);
 }
 
-function isModifier(kind: number): boolean {
-  return kind === K.TYPEDEF || kind === K.VOLATILE || kind === K.CONST || kind === K.RESTRICT || kind === K.TYPE_TAG;
-}
+/** 1 for typedef/volatile/const/restrict/type_tag, by kind (kinds are 7-bit). */
+const MODIFIER = new Uint8Array(128);
+MODIFIER[K.TYPEDEF] = MODIFIER[K.VOLATILE] = MODIFIER[K.CONST] = MODIFIER[K.RESTRICT] = MODIFIER[K.TYPE_TAG] = 1;
 
 function checkModifierCycles(raw: RawTypes, strings: StringTable): void {
-  const state = new Uint8Array(raw.count); // 0 new, 1 on the current path, 2 done
-  const path: number[] = [];
-  const v = raw.view;
-  const le = raw.littleEndian;
+  const n = raw.count;
+  const state = new Uint8Array(n); // 0 new, 1 on the current path, 2 done
+  const w = raw.words;
   const offs = raw.offs;
   const kinds = raw.kinds;
-  for (let start = 1; start < raw.count; start++) {
-    if (state[start] !== 0 || !isModifier(kinds[start]!)) continue;
+  for (let start = 1; start < n; start++) {
+    // A chain that loops must pass through a modifier whose target is a modifier: skip the rest.
+    if (MODIFIER[kinds[start]!] === 0 || state[start] !== 0) continue;
+    const first = w[(offs[start]! >>> 2) + 2]!;
+    if (first === 0 || first >= n || MODIFIER[kinds[first]!] === 0) { state[start] = 2; continue; }
     let id = start;
-    path.length = 0;
-    while (id !== 0 && isModifier(kinds[id]!) && state[id] === 0) {
+    const path: number[] = [];
+    while (id !== 0 && MODIFIER[kinds[id]!] === 1 && state[id] === 0) {
       state[id] = 1;
       path.push(id);
-      id = v.getUint32(offs[id]! + 8, le);
+      id = w[(offs[id]! >>> 2) + 2]!;
     }
     if (id !== 0 && state[id] === 1) {
       const loop = path.slice(path.indexOf(id)).map((t) => {
