@@ -70,3 +70,27 @@ export {
 export type { OpenMapOptions, UpdateFlag, LookupOptions, Entry, LpmLookup, CreateOptions, CreateResult, InnerRef } from './map/index.js';
 export type { MapInfo } from './syscall/info.js';
 export { possibleCpus } from './syscall/cpus.js';
+
+export {
+  applyState,
+  readStateFile,
+  readStateDocument,
+  looksNdjson,
+  DesiredState,
+  DesiredMap,
+  planDiff,
+  writeCalls,
+  progressLine,
+  watchState,
+} from './apply/index.js';
+export type {
+  ApplyOptions,
+  ApplyResult,
+  ReadStateOptions,
+  PlanSummary,
+  MapPlan,
+  ApplyStats,
+  Progress,
+  WatchOptions,
+  WatchHandle,
+} from './apply/index.js';

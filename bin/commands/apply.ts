@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { loadSource } from '../../src/index.js';
-import { applyState, planDiff, progressLine, readStateFile, watchState, writeCalls } from '../../src/apply/index.js';
-import type { ApplyResult } from '../../src/apply/index.js';
+import { loadSource, applyState, planDiff, progressLine, readStateFile, watchState, writeCalls } from '../../src/index.js';
+import type { ApplyResult } from '../../src/index.js';
 import { print } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
 import { stdoutSink } from '../sink.js';

@@ -24,7 +24,8 @@ export type UpdateFlag = 'any' | 'noexist' | 'exist';
 const FLAG: Record<UpdateFlag, number> = { any: BPF_UPDATE.ANY, noexist: BPF_UPDATE.NOEXIST, exist: BPF_UPDATE.EXIST };
 const NO_CRUD: ReadonlySet<string> = new Set(['ringbuf', 'user_ringbuf', 'perf_event_array']);
 const NULL_KEY: ReadonlySet<string> = new Set(['queue', 'stack', 'bloom_filter']);
-const NO_BATCH: ReadonlySet<string> = new Set(['lpm_trie', 'queue', 'stack', 'bloom_filter', 'array_of_maps',
+// LPM tries do batch lookup/update/delete through the kernel's generic batch ops (not lookup-and-delete).
+const NO_BATCH: ReadonlySet<string> = new Set(['queue', 'stack', 'bloom_filter', 'array_of_maps',
   'hash_of_maps', 'prog_array']);
 
 export interface LookupOptions extends DecodeOptions {
@@ -294,9 +295,10 @@ export class LiveMap {
     }
     const ks = keys.map((k) => this.encodeKey(k)!);
     const vs = values.map((v) => this.encodeValue(v));
-    if (!NO_BATCH.has(this.info.typeName) && ks.length > 0) {
+    // The kernel's batch update takes no NOEXIST/EXIST element flags (EINVAL): those go one by one.
+    if (!NO_BATCH.has(this.info.typeName) && ks.length > 0 && (opts.flags ?? 'any') === 'any') {
       try {
-        return mapUpdateBatch(this.fd, concat(ks), concat(vs), ks.length, FLAG[opts.flags ?? 'any'], this.subject);
+        return mapUpdateBatch(this.fd, concat(ks), concat(vs), ks.length, FLAG.any, this.subject);
       } catch (e) {
         const c = (e as { code?: string }).code;
         if (c !== ERROR_CODE.NOT_SUPPORTED && c !== ERROR_CODE.SYSCALL) throw e;
