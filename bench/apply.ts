@@ -1,7 +1,7 @@
 /**
  * `bpfmap apply` benchmark, run side by side on one machine:
  *  1. 1,000,000 entries of the firewall key (lpm_ip_key_st, 24 bytes) with a 12-byte value
- *     (ruleType_st) into a hash map, from NDJSON, whole process (`node dist/bin/bpfmap.js apply`);
+ *     (ruleType_st) into a hash map, from NDJSON, whole process (`node dist/cli/bpfmap.js apply`);
  *  2. `bpftool batch file` with the same entries as `map update pinned P key hex .. value hex ..`;
  *  3. a C MAP_UPDATE_BATCH loop over pre-encoded bytes (bench/c/batch-update.c, built with gcc here);
  *  4. a 100,000-entry state applied again with 1% of the values changed: how many entries are written.
@@ -20,7 +20,7 @@ import { removePinDir } from '../test/helpers/kernel.js';
 const N = Number(process.argv[2] ?? 1_000_000);
 const MAP = 'ingress_node_firewall_table_map';
 const root = new URL('..', import.meta.url).pathname;
-const cli = join(root, 'dist/bin/bpfmap.js');
+const cli = join(root, 'dist/cli/bpfmap.js');
 const obj = join(root, 'fixtures/firewall-seed.bpfel.o');
 const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-bench-apply-'));
 const pins = `/sys/fs/bpf/bpfmap-bench-apply-${process.pid}`;

@@ -114,7 +114,7 @@ function main(): void {
     process.stdout.write(`bpftool -j map dump:           ${tool.wall.toFixed(2)} s, peak RSS ${(tool.rssKb / 1024).toFixed(0)} MB\n`);
     const lib = best(3, () => timed(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--stream', path]));
     process.stdout.write(`library stream (tsx, NDJSON):  ${lib.wall.toFixed(2)} s, peak RSS ${(lib.rssKb / 1024).toFixed(0)} MB, ${(lib.wall / tool.wall).toFixed(2)}x bpftool\n`);
-    const cli = join(repo, 'dist/bin/bpfmap.js');
+    const cli = join(repo, 'dist/cli/bpfmap.js');
     if (existsSync(cli)) {
       const ours = best(3, () => timed(process.execPath, [cli, 'dump', '--pin', path, '--ndjson']));
       const ratio = ours.wall / tool.wall;
