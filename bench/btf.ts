@@ -1,10 +1,13 @@
 /**
- * BTF decoder benchmark (numbers, not a timed test). Median of paired runs on the same machine:
- *   A: bpfmap types /sys/kernel/btf/vmlinux --json > /dev/null
+ * BTF decoder benchmark (numbers, not a timed test). Whole-process wall time, median of paired runs
+ * on the same machine (A and B alternate, so load from other work hits both alike):
+ *   A: node dist/cli/bpfmap.js types /sys/kernel/btf/vmlinux --json > /dev/null   (the bundled CLI)
  *   B: bpftool -j btf dump file /sys/kernel/btf/vmlinux > /dev/null
- * plus `bpfmap maps fixtures/firewall.bpfel.o` wall time, and in-process decode / JSON times.
- * Needs the build (npm run build) for the CLI runs; falls back to the library through a tiny script
- * in dist when the CLI is not built. Run: node --import tsx bench/btf.ts [runs]
+ * printed with the median of the per-pair ratios A/B (goal: at most 1.0x), plus
+ * `node dist/cli/bpfmap.js maps fixtures/firewall.bpfel.o` (goal: under 100 ms), an empty
+ * `node -e 0` for scale, and in-process decode / JSON times. Needs the build (npm run build) for the
+ * CLI runs; falls back to the library through a tiny script in dist when the CLI is not built.
+ * Run: node --import tsx bench/btf.ts [runs]   (default 21)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
@@ -13,8 +16,8 @@ import { loadBtf, loadObjectFile, writeTypesJsonBytes } from '../src/btf/index.j
 
 const root = new URL('..', import.meta.url).pathname;
 const VMLINUX = '/sys/kernel/btf/vmlinux';
-const runs = Number(process.argv[2] ?? 11);
-const cli = join(root, 'dist/bin/bpfmap.js');
+const runs = Number(process.argv[2] ?? 21);
+const cli = join(root, 'dist/cli/bpfmap.js');
 const devnull = openSync('/dev/null', 'w');
 
 function wall(cmd: string, args: string[]): number {
@@ -51,7 +54,7 @@ const haveBpftool = spawnSync('bpftool', ['version'], { stdio: 'ignore' }).statu
 const ours: string[] = existsSync(cli)
   ? [cli, 'types', VMLINUX, '--json']
   : ['--input-type=module', '-e', `import { readFileSync, writeSync } from 'node:fs'; import { loadBtf, writeTypesJsonBytes } from '${join(root, 'dist/src/btf/index.js')}'; writeTypesJsonBytes(loadBtf(readFileSync('${VMLINUX}')), (c) => { let o = 0; while (o < c.length) o += writeSync(1, c, o); });`];
-if (!existsSync(cli)) console.log('note: dist/bin/bpfmap.js not built (npm run build); timing the library from dist instead');
+if (!existsSync(cli)) console.log('note: dist/cli/bpfmap.js not built (npm run build); timing the library from dist instead');
 if (!existsSync(cli) && !existsSync(join(root, 'dist/src/btf/index.js'))) {
   console.log('dist/ is not built: run npm run build first');
   process.exit(1);
@@ -67,7 +70,8 @@ if (haveBpftool) {
     const y = wall('bpftool', ['-j', 'btf', 'dump', 'file', VMLINUX]);
     a.push(x); b.push(y); ratio.push(x / y);
   }
-  console.log(`types --json vmlinux: bpfmap median ${fmt(median(a))}, bpftool median ${fmt(median(b))}, median ratio ${median(ratio).toFixed(2)}x (${runs} paired runs)`);
+  const r = median(ratio);
+  console.log(`types --json vmlinux: bpfmap median ${fmt(median(a))}, bpftool median ${fmt(median(b))}, median ratio ${r.toFixed(2)}x (${runs} paired runs; goal <= 1.00x: ${r <= 1 ? 'met' : 'not met'})`);
 } else {
   console.log('bpftool not installed: skipping the paired comparison');
 }
@@ -75,8 +79,13 @@ if (haveBpftool) {
 if (existsSync(cli)) {
   const fw = join(root, 'fixtures/firewall.bpfel.o');
   const m: number[] = [];
-  for (let i = 0; i < runs; i++) m.push(wall(process.execPath, [cli, 'maps', fw]));
-  console.log(`bpfmap maps fixtures/firewall.bpfel.o: median ${fmt(median(m))} wall (${runs} runs)`);
+  const e: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    m.push(wall(process.execPath, [cli, 'maps', fw]));
+    e.push(wall(process.execPath, ['-e', '0']));
+  }
+  const mm = median(m);
+  console.log(`bpfmap maps fixtures/firewall.bpfel.o: median ${fmt(mm)} wall (${runs} runs; goal < 100 ms: ${mm < 100 ? 'met' : 'not met'}); node -e 0: median ${fmt(median(e))}`);
 }
 const t0 = performance.now();
 loadObjectFile(join(root, 'fixtures/firewall.bpfel.o'));

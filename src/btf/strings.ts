@@ -43,7 +43,7 @@ export class StringTable {
   private plain = -1;
 
   /**
-   * True when no string holds a byte that JSON must escape (`"`, `\\` or a control character), so
+   * True when no string holds a byte that JSON must escape (a quote, a backslash or a control character), so
    * names can be copied byte for byte (computed once, with one regular-expression scan).
    */
   get jsonPlain(): boolean {
