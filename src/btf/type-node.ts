@@ -11,11 +11,25 @@ import type { Btf } from './btf.js';
 
 const BIG_ENDIAN_TYPEDEFS = new Set(['__be16', '__be32', '__be64']);
 
+/** Largest type size the kernel accepts (it refuses arrays whose size overflows u32). */
+export const MAX_TYPE_SIZE = 0xffffffff;
+
+/**
+ * Most schema nodes one map key or value may expand to when written out as a tree (a struct's
+ * fields each count, an array's element counts once). Shared members make the BTF a DAG that can
+ * double at every level: 40 bytes of BTF could otherwise describe 2^32 fields.
+ */
+export const MAX_SCHEMA_NODES = 1 << 14;
+
 interface Ctx { name: string | undefined; big: boolean }
 
 export class TypeNodeBuilder {
   private readonly btf: Btf;
   private readonly cache = new Map<number, TypeNode>();
+  /** Expanded tree size of each built node (see MAX_SCHEMA_NODES). */
+  private readonly weights = new WeakMap<TypeNode, number>();
+  /** Structs and unions being converted (on the current path). */
+  private readonly active = new Set<number>();
 
   constructor(btf: Btf) {
     this.btf = btf;
@@ -51,8 +65,19 @@ export class TypeNodeBuilder {
       default:
         node = this.base(id, depth, ctx, root);
     }
+    this.weigh(node, root);
     if (plain) this.cache.set(id, node);
     return node;
+  }
+
+  private weigh(node: TypeNode, root: number): void {
+    let w = 1;
+    if (node.kind === 'array') w += this.weights.get(node.element) ?? 1;
+    else if (node.kind === 'struct' || node.kind === 'union') for (const f of node.fields) w += this.weights.get(f.type) ?? 1;
+    if (w > MAX_SCHEMA_NODES) {
+      throw new BtfError(`BTF type ${root}: the layout expands to more than ${MAX_SCHEMA_NODES} fields (members that share types nest too many times)`, root, 'BTF_UNSUPPORTED');
+    }
+    this.weights.set(node, w);
   }
 
   private base(id: number, depth: number, ctx: Ctx, root: number): TypeNode {
@@ -79,11 +104,25 @@ export class TypeNodeBuilder {
         return { kind: 'pointer', name, size: 8, target: this.displayName(t.targetId, depth + 1, root) };
       case K.ARRAY: {
         const element = this.convert(t.targetId, depth + 1, { name: undefined, big: false }, root);
-        return { kind: 'array', name, size: element.size * t.nelems, length: t.nelems, element };
+        const size = element.size * t.nelems;
+        if (size > MAX_TYPE_SIZE) {
+          throw new BtfError(`BTF type ${id} (array): size ${t.nelems} x ${element.size} bytes overflows u32; expected at most ${MAX_TYPE_SIZE} bytes`, id);
+        }
+        return { kind: 'array', name, size, length: t.nelems, element };
       }
       case K.STRUCT: case K.UNION: {
-        const fields: Field[] = t.members.map((m) => this.field(m.name, m.typeId, m.bitOffset, m.bitfieldSize, depth + 1, root));
-        return { kind: t.btfKind === K.STRUCT ? 'struct' : 'union', name, size: t.size!, fields };
+        // A struct that contains itself (not through a pointer) is a cycle: stop at once instead of
+        // expanding every member MAX_DEPTH times.
+        if (this.active.has(id)) {
+          throw new BtfError(`BTF type ${root}: nesting deeper than ${MAX_DEPTH}: ${kindName(t.btfKind).toLowerCase()} ${t.name ? `'${t.name}' ` : ''}(type ${id}) contains itself`, root);
+        }
+        this.active.add(id);
+        try {
+          const fields: Field[] = t.members.map((m) => this.field(m.name, m.typeId, m.bitOffset, m.bitfieldSize, depth + 1, root));
+          return { kind: t.btfKind === K.STRUCT ? 'struct' : 'union', name, size: t.size!, fields };
+        } finally {
+          this.active.delete(id);
+        }
       }
       case K.DATASEC:
         return {

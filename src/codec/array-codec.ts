@@ -60,9 +60,11 @@ function charText(u8: Uint8Array, off: number, n: number): string | null {
 }
 
 export function compileArray(node: ArrayNode, compile: (n: TypeNode) => Compiled): Compiled {
-  const n = node.length;
   const elem = compile(node.element);
   const es = node.element.size;
+  // Elements without bytes carry nothing: such an array is an empty list, whatever its declared
+  // length (which no byte bounds, and which may be 2^32 - 1).
+  const n = es === 0 ? 0 : node.length;
   const size = node.size;
   if (n * es > size) throw new Fail(`${typeName(node)}: ${n} elements of ${es} bytes do not fit in ${size} bytes`, ERROR_CODE.SCHEMA_INVALID);
   const chars = isCharArray(node);

@@ -39,6 +39,13 @@ export function compileNode(node: TypeNode, order: ByteOrder, depth = 0): Compil
   return c;
 }
 
+/**
+ * Largest key or value the codec handles: the kernel refuses map values above KMALLOC_MAX_SIZE
+ * (4 MiB) with E2BIG, so a bigger size can only come from a damaged or hostile object, and must not
+ * make us allocate it.
+ */
+export const MAX_ENCODED_SIZE = 4 * 1024 * 1024;
+
 export interface CodecOptions {
   byteOrder: ByteOrder;
   size: number;
@@ -66,6 +73,10 @@ export function compileCodec(node: TypeNode | null, opts: CodecOptions): Codec {
 function build(node: TypeNode | null, opts: CodecOptions): Codec {
   const { size, root } = opts;
   if (!Number.isSafeInteger(size) || size < 0) throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID, `${root}: invalid size ${size}`);
+  if (size > MAX_ENCODED_SIZE) {
+    throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID,
+      `${root}: expected at most ${MAX_ENCODED_SIZE} bytes (the kernel's limit for a map ${root}), got ${size}`);
+  }
   let c: Compiled;
   try {
     c = node ? compileNode(node, opts.byteOrder) : compileBytes(size);

@@ -4,6 +4,7 @@
  */
 import type { ByteOrder } from '../bytes.js';
 import type { IntNode } from '../btf/schema-types.js';
+import { ERROR_CODE } from '../errors.js';
 import { Fail, describe } from './fail.js';
 import { checkBigInt, checkSmallInt, intLabel, intRange, type IntRange } from './integer.js';
 import { formatIPv4, parseIPv4 } from './address.js';
@@ -20,8 +21,14 @@ function boolIn(input: unknown): unknown {
   return input === true ? 1 : input === false ? 0 : input;
 }
 
+/** BTF ints are at most 16 bytes (__int128); larger sizes come only from damaged input. */
+const MAX_INT_SIZE = 16;
+
 export function compileInt(node: IntNode, order: ByteOrder): Compiled {
   const size = node.size;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_INT_SIZE) {
+    throw new Fail(`${node.name || 'int'}: unsupported int size ${size}; expected 1..${MAX_INT_SIZE} bytes`, ERROR_CODE.SCHEMA_INVALID);
+  }
   const little = node.byteOrder === 'big' ? false : order === 'little';
   const bits = node.bits !== undefined && node.bits < size * 8 ? node.bits : size * 8;
   const signed = node.signed;

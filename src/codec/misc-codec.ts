@@ -2,6 +2,7 @@
 import type { ByteOrder } from '../bytes.js';
 import type { FloatNode, PointerNode } from '../btf/schema-types.js';
 import { fromHex, toHex } from '../bytes.js';
+import { ERROR_CODE } from '../errors.js';
 import { Fail, describe } from './fail.js';
 import { checkBigInt, intRange } from './integer.js';
 import { readWord, writeWord } from './words.js';
@@ -34,6 +35,7 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
 
 export function compilePointer(node: PointerNode, order: ByteOrder): Compiled {
   const size = node.size;
+  if (size !== 4 && size !== 8) throw new Fail(`pointer (${node.target} *): unsupported size ${size}; expected 4 or 8 bytes`, ERROR_CODE.SCHEMA_INVALID);
   const little = order === 'little';
   const r = intRange(size * 8, false, `pointer (${node.target} *) address u${size * 8}`);
   return {

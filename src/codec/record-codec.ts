@@ -66,6 +66,36 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
+/**
+ * Above this many members the generated `switch` (a linear scan of string cases, so quadratic for a
+ * whole value) gives way to a name lookup in a Map.
+ */
+const WIDE = 64;
+
+function wideEncoder(slots: readonly { e: Entry; c: Compiled }[], H: {
+  isObject: (v: unknown) => v is Record<string, unknown>; checkGroups: (keys: string[]) => void;
+  notObject: (input: unknown) => Fail; noMember: () => Fail; unknown: (k: string) => Fail;
+}, isUnion: boolean, hasGroups: boolean): Compiled['enc'] {
+  const index = new Map<string, { e: Entry; c: Compiled }>();
+  for (const s of slots) index.set(s.e.name, s);
+  return (input, dv, u8, off) => {
+    if (!H.isObject(input)) throw H.notObject(input);
+    const keys = Object.keys(input);
+    if (isUnion && keys.length === 0) throw H.noMember();
+    if (hasGroups) H.checkGroups(keys);
+    let k = '';
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        k = keys[i]!;
+        const v = input[k];
+        const s = index.get(k);
+        if (!s) throw H.unknown(k);
+        if (v !== undefined) s.c.enc(v, dv, u8, off + s.e.offset);
+      }
+    } catch (e) { rethrowAt(e, keySeg(k)); }
+  };
+}
+
 export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, compile: (n: TypeNode) => Compiled): Compiled {
   const entries = flattenFields(node);
   const title = typeName(node);
@@ -157,5 +187,6 @@ export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, co
       },
     };`;
   const gen = new Function('H', src)(helpers) as Pick<Compiled, 'enc' | 'dec'>;
-  return { size: node.size, usesView: slots.some((s) => s.c.usesView), enc: gen.enc, dec: gen.dec };
+  const enc = slots.length > WIDE ? wideEncoder(slots, helpers, isUnion, hasGroups) : gen.enc;
+  return { size: node.size, usesView: slots.some((s) => s.c.usesView), enc, dec: gen.dec };
 }

@@ -46,7 +46,7 @@ function emit(t: TypeNode, key: string, pad: string, offset: number, note: strin
     const head = `${typeName(t)}${where}`;
     if (isCharArray(t)) { out.push(`${pad}${key}: ''  # ${head} (a string or a list of numbers)`); return; }
     const el = t.element;
-    if ((el.kind === 'struct' || el.kind === 'union') && t.length > 0) {
+    if ((el.kind === 'struct' || el.kind === 'union') && t.length > 0 && el.size > 0) {
       out.push(`${pad}${key}:  # ${head}: a list, or an index map of elements 0..${t.length - 1}`);
       emit(el, '0', `${pad}  `, offset, '', out);
       return;
