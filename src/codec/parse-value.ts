@@ -10,11 +10,13 @@ import { parseJson } from '../json.js';
 import { fromSeedTemplate, isSeedTemplate } from './seed-template.js';
 
 // yaml is loaded on first use: plain numbers and JSON never need it, and the CLI starts faster.
-type YamlOptions = import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions & import('yaml').ToJSOptions;
-let yamlParse: ((src: string, options: YamlOptions) => unknown) | undefined;
-function parseYaml(src: string, options: YamlOptions): unknown {
-  yamlParse ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse as (src: string, options: YamlOptions) => unknown;
-  return yamlParse(src, options);
+type YamlOptions = import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions;
+type YamlDocument = ReturnType<typeof import('yaml').parseDocument>;
+let yamlParseAll: ((src: string, options: YamlOptions) => YamlDocument[] | { empty: true }) | undefined;
+function parseYamlDocuments(src: string, options: YamlOptions): YamlDocument[] {
+  yamlParseAll ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parseAllDocuments as unknown as typeof yamlParseAll;
+  const docs = yamlParseAll!(src, options);
+  return Array.isArray(docs) ? docs : [];
 }
 
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
@@ -37,12 +39,32 @@ function smallIntsToNumbers(v: unknown, depth = 0): unknown {
   return o;
 }
 
+/**
+ * YAML through the yaml package, with the hostile cases closed: at most 100 alias expansions (a
+ * "billion laughs" document is refused at once), duplicate keys and more than one document is an error,
+ * and so is any tag that is not plain YAML 1.2 core (`!foo`, `!!js/function`, and the YAML 1.1 extras
+ * `!!binary`, `!!set`, `!!omap`, `!!timestamp`, which would otherwise turn into strings, Buffers or
+ * empty objects). Warnings become errors instead of lines on stderr.
+ */
 function yamlExact(text: string, what: string): unknown {
-  try {
-    return smallIntsToNumbers(parseYaml(text, { intAsBigInt: true, uniqueKeys: true, maxAliasCount: 100, prettyErrors: false }));
-  } catch (e) {
+  const fail = (e: unknown): never => {
     const msg = e instanceof Error ? e.message.split('\n')[0]!.replace(/^\w*Error:\s*/, '') : String(e);
     throw new ValueError(what, `invalid YAML/JSON: ${msg}`);
+  };
+  try {
+    const docs = parseYamlDocuments(text, { intAsBigInt: true, uniqueKeys: true, prettyErrors: false, resolveKnownTags: false, logLevel: 'silent' });
+    if (docs.length !== 1) fail(`expected one YAML document, got ${docs.length}${docs.length > 1 ? " (separated by '---')" : ''}`);
+    const doc = docs[0]!;
+    if (doc.errors.length > 0) fail(doc.errors[0]);
+    const warning = doc.warnings[0];
+    if (warning) {
+      if (warning.code === 'TAG_RESOLVE_FAILED') fail(`${warning.message.split('\n')[0]} (tags are not supported: write plain maps, lists and scalars)`);
+      fail(warning);
+    }
+    return smallIntsToNumbers(doc.toJS({ maxAliasCount: 100 }));
+  } catch (e) {
+    if (e instanceof ValueError) throw e;
+    return fail(e);
   }
 }
 
