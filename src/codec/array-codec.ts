@@ -9,6 +9,7 @@ import { Fail, describe, rethrowAt } from './fail.js';
 import { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } from './address.js';
 import { typeName } from './type-name.js';
 import { F_COMPACT, F_PRETTY, type Compiled } from './types.js';
+import { isBytes } from './is-bytes.js';
 
 const INDEX = /^\d+$/;
 const utf8 = new TextEncoder();
@@ -107,12 +108,12 @@ export function compileArray(node: ArrayNode, compile: (n: TypeNode) => Compiled
         return;
       }
       if (typeof input === 'string') { encString(input, u8, off); return; }
-      if (input instanceof Uint8Array && bytes) {
+      if (isBytes(input) && bytes) {
         if (input.byteLength > n) throw new Fail(`expected at most ${n} bytes for ${title}, got ${input.byteLength}`, ERROR_CODE.VALUE_RANGE);
         u8.set(input, off);
         return;
       }
-      if (typeof input === 'object' && input !== null && !(input instanceof Uint8Array)) {
+      if (typeof input === 'object' && input !== null && !isBytes(input)) {
         const keys = Object.keys(input);
         for (const k of keys) {
           if (!INDEX.test(k)) throw new Fail(`expected an index 0..${n - 1}, got '${k}'`).at(`[${JSON.stringify(k)}]`);

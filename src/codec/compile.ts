@@ -13,6 +13,7 @@ import { compileArray } from './array-codec.js';
 import { compileRecord } from './record-codec.js';
 import { lpmPreparer } from './lpm.js';
 import { F_COMPACT, F_PRETTY, type Codec, type Compiled, type DecodeOptions } from './types.js';
+import { isBytes } from './is-bytes.js';
 
 const compiled = { little: new WeakMap<TypeNode, Compiled>(), big: new WeakMap<TypeNode, Compiled>() };
 
@@ -112,7 +113,7 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
       return out;
     },
     encodeInto(input, out, offset, path = root) {
-      if (!(out instanceof Uint8Array) || !Number.isSafeInteger(offset) || offset < 0 || offset + size > out.byteLength) {
+      if (!isBytes(out) || !Number.isSafeInteger(offset) || offset < 0 || offset + size > out.byteLength) {
         throw new ValueError(path, `cannot encode ${size} bytes at offset ${offset} of a ${out?.byteLength ?? 0}-byte buffer`);
       }
       out.fill(0, offset, offset + size);
@@ -124,7 +125,7 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
       }
     },
     decode(bytes, offset, opts?: DecodeOptions) {
-      if (!(bytes instanceof Uint8Array)) throw new ValueError(root, `expected bytes to decode, got ${typeof bytes}`);
+      if (!isBytes(bytes)) throw new ValueError(root, `expected bytes to decode, got ${typeof bytes}`);
       const off = offset ?? 0;
       if (offset === undefined ? bytes.byteLength !== size : !Number.isSafeInteger(off) || off < 0 || off + size > bytes.byteLength) {
         throw new ValueError(root, offset === undefined

@@ -5,6 +5,7 @@
  * concatenated on the success path.
  */
 import { ERROR_CODE, ValueError, type ErrorCode } from '../errors.js';
+import { isBytes } from './is-bytes.js';
 
 export class Fail {
   /** Path segments in reverse order (innermost first): `.dstPortEnd`, `[3]`, `.rules`. */
@@ -58,7 +59,7 @@ export function describe(input: unknown): string {
     }
     case 'object':
       if (Array.isArray(input)) return `a list of ${input.length}`;
-      if (input instanceof Uint8Array) return `${input.byteLength} bytes`;
+      if (isBytes(input)) return `${input.byteLength} bytes`;
       return 'an object';
     default:
       return typeof input;

@@ -10,6 +10,7 @@ import { Fail, describe, keySeg } from './fail.js';
 import { addressKinds, parseAddressFor } from './array-codec.js';
 import { parseIPv4 } from './address.js';
 import { flattenFields } from './record-codec.js';
+import { isBytes } from './is-bytes.js';
 
 interface AddrField {
   name: string;
@@ -47,7 +48,7 @@ export function lpmPreparer(node: TypeNode): ((input: unknown) => unknown) | nul
   if (addrs.length === 0) return null;
 
   return (input) => {
-    if (typeof input !== 'object' || input === null || Array.isArray(input) || input instanceof Uint8Array) return input;
+    if (typeof input !== 'object' || input === null || Array.isArray(input) || isBytes(input)) return input;
     const obj = input as Record<string, unknown>;
     const explicit = Object.hasOwn(obj, prefixName) && obj[prefixName] !== undefined;
     let needed = !explicit;

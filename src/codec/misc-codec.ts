@@ -7,6 +7,7 @@ import { Fail, describe } from './fail.js';
 import { checkBigInt, intRange } from './integer.js';
 import { readWord, writeWord } from './words.js';
 import type { Compiled } from './types.js';
+import { isBytes } from './is-bytes.js';
 
 const FLOAT_TEXT = /^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|Infinity|NaN)\s*$/;
 
@@ -56,7 +57,7 @@ export function compileBytes(size: number, expected = `a hex string of ${size} b
     usesView: false,
     enc(input, _dv, u8, off) {
       let b: Uint8Array | null = null;
-      if (input instanceof Uint8Array) b = input;
+      if (isBytes(input)) b = input;
       else if (typeof input === 'string') b = fromHex(input);
       if (!b || b.byteLength !== size) {
         const got = b ? `${b.byteLength} bytes (${describe(input)})` : describe(input);

@@ -11,6 +11,7 @@ import { compileBitfield } from './bitfield.js';
 import { typeName } from './type-name.js';
 import { inlineInt, type InlineInt } from './inline-int.js';
 import type { Compiled } from './types.js';
+import { isBytes } from './is-bytes.js';
 
 /** One addressable member after flattening anonymous members. */
 export interface Entry {
@@ -63,7 +64,7 @@ export function flattenFields(node: StructNode | UnionNode): Entry[] {
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isBytes(v);
 }
 
 /**
