@@ -1,8 +1,6 @@
 /** Prints command results: YAML for people, JSON with --json. Never rounds 64-bit integers. */
 import { stringifyJson } from '../src/index.js';
-import { createRequire } from 'node:module';
-
-let yaml: typeof import('yaml') | undefined;
+import { loadYaml } from '../src/index.js';
 
 export function print(data: unknown, json: boolean | undefined): void {
   if (json) {
@@ -17,8 +15,7 @@ export function print(data: unknown, json: boolean | undefined): void {
 }
 
 export function toYaml(data: unknown): string {
-  yaml ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  return yaml.stringify(data, { lineWidth: 0, aliasDuplicateObjects: false });
+  return loadYaml().stringify(data, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** A plain-text table: columns padded to the widest cell. */

@@ -13,9 +13,21 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
 rmSync(`${root}/dist/cli`, { recursive: true, force: true });
+// yaml as one pre-bundled CommonJS file: loaded (only when YAML is read or printed) in a few ms.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['node_modules/yaml/dist/index.js'],
+  outfile: 'dist/cli/yaml.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+});
 await build({
   absWorkingDir: root,
   entryPoints: ['dist/bin/bpfmap.js', 'dist/bin/demo.js'],
+  define: { __BPFMAP_YAML_MODULE__: '"./yaml.cjs"' },
   outdir: 'dist/cli',
   bundle: true,
   splitting: true,

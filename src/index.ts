@@ -43,6 +43,7 @@ export { loadSource, loadSourceBytes, findMap } from './source.js';
 export type { Source } from './source.js';
 export { reviveSchema } from './schema-revive.js';
 
+export { loadYaml } from './yaml-lazy.js';
 export { parseJson, stringifyJson, compactJson, ndjsonLine, jsonSafe } from './json.js';
 export {
   compileCodec,

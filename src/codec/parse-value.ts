@@ -3,7 +3,7 @@
  * YAML or JSON, or the seed's verbose template). Integers beyond 2^53 stay exact (bigint); smaller
  * ones are numbers.
  */
-import { createRequire } from 'node:module';
+import { loadYaml } from '../yaml-lazy.js';
 import type { MapSchema } from '../btf/schema-types.js';
 import { ValueError } from '../errors.js';
 import { parseJson } from '../json.js';
@@ -14,7 +14,7 @@ type YamlOptions = import('yaml').ParseOptions & import('yaml').DocumentOptions 
 type YamlDocument = ReturnType<typeof import('yaml').parseDocument>;
 let yamlParseAll: ((src: string, options: YamlOptions) => YamlDocument[] | { empty: true }) | undefined;
 function parseYamlDocuments(src: string, options: YamlOptions): YamlDocument[] {
-  yamlParseAll ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parseAllDocuments as unknown as typeof yamlParseAll;
+  yamlParseAll ??= loadYaml().parseAllDocuments as unknown as typeof yamlParseAll;
   const docs = yamlParseAll!(src, options);
   return Array.isArray(docs) ? docs : [];
 }
