@@ -70,7 +70,7 @@ Errors('key not found: lookup and delete are KEY_NOT_FOUND; the map is unchanged
   try {
     m.update(1, 10);
     const before = dump(p);
-    assert.match(err(() => m.lookup(2)), /^KEY_NOT_FOUND: map '.*errs': no such entry \(ENOENT\)$/);
+    assert.match(err(() => m.lookup(2)), /^KEY_NOT_FOUND: map '.*errs': no such entry \(ENOENT\): the key is not in the map \(a queue or stack: it is empty\)$/);
     assert.match(err(() => m.delete(2)), /^KEY_NOT_FOUND: /);
     assert.match(err(() => m.update(2, 5, { flags: 'exist' })), /^KEY_NOT_FOUND: /);
     assert.is(dump(p), before);
@@ -95,7 +95,7 @@ Errors('noexist on an existing key: KEY_EXISTS; the map is unchanged', kernel(()
   try {
     m.update(1, 10);
     const before = dump(p);
-    assert.match(err(() => m.update(1, 11, { flags: 'noexist' })), /^KEY_EXISTS: map '.*errs': entry exists \(EEXIST\)$/);
+    assert.match(err(() => m.update(1, 11, { flags: 'noexist' })), /^KEY_EXISTS: map '.*errs': entry exists \(EEXIST\): the key is already in the map and flags noexist only creates; use flags any to replace it$/);
     assert.is(dump(p), before);
   } finally { m.close(); }
 })));

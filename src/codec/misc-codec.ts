@@ -61,7 +61,9 @@ export function compileBytes(size: number, expected = `a hex string of ${size} b
       else if (typeof input === 'string') b = fromHex(input);
       if (!b || b.byteLength !== size) {
         const got = b ? `${b.byteLength} bytes (${describe(input)})` : describe(input);
-        throw new Fail(`expected ${expected}, got ${got}`);
+        // `--key 0a000001` reaches here as a YAML number: say how to keep hex digits text.
+        const hint = typeof input === 'number' || typeof input === 'bigint' ? `; quote hex digits ('"${'00'.repeat(size)}"') so YAML/JSON keep them as text` : '';
+        throw new Fail(`expected ${expected}, got ${got}${hint}`);
       }
       u8.set(b, off);
     },

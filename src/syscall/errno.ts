@@ -79,11 +79,20 @@ export function classifyErrno(command: BpfCmdName | string, errno: number, path?
       if (command === 'MAP_GET_FD_BY_ID' || command === 'BTF_GET_FD_BY_ID' || command === 'PROG_GET_FD_BY_ID') {
         return { code: ERROR_CODE.MAP_NOT_FOUND, advice: 'no loaded object with this id' };
       }
+      if (command === 'MAP_UPDATE_ELEM') {
+        return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the key is not in the map and flags exist only replaces; use flags any to create it' };
+      }
+      if (command === 'MAP_LOOKUP_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the key is not in the map (a queue or stack: it is empty)' };
+      if (command === 'MAP_DELETE_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the key is not in the map' };
+      if (command === 'MAP_LOOKUP_AND_DELETE_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the map is empty or the key is not in it' };
       if (ELEM_CMDS.has(command)) return { code: ERROR_CODE.KEY_NOT_FOUND, advice: '' };
       if (command === 'OBJ_PIN') return { code: ERROR_CODE.NOT_FOUND, advice: `the directory of ${path ?? '?'} does not exist` };
       return { code: ERROR_CODE.SYSCALL, advice: '' };
     case 'EEXIST':
       if (command === 'OBJ_PIN') return { code: ERROR_CODE.KEY_EXISTS, advice: `${path ?? 'the path'} is already pinned` };
+      if (command === 'MAP_UPDATE_ELEM') {
+        return { code: ERROR_CODE.KEY_EXISTS, advice: 'the key is already in the map and flags noexist only creates; use flags any to replace it' };
+      }
       return { code: ERROR_CODE.KEY_EXISTS, advice: '' };
     case 'E2BIG':
     case 'ENOSPC':
