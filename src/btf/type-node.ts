@@ -15,11 +15,13 @@ const BIG_ENDIAN_TYPEDEFS = new Set(['__be16', '__be32', '__be64']);
 export const MAX_TYPE_SIZE = 0xffffffff;
 
 /**
- * Most schema nodes one map key or value may expand to when written out as a tree (a struct's
- * fields each count, an array's element counts once). Shared members make the BTF a DAG that can
- * double at every level: 40 bytes of BTF could otherwise describe 2^32 fields.
+ * Schema nodes one map key or value may expand to when written out as a tree (a struct's fields
+ * each count, an array's element counts once): this many, or four per type record of the BTF if that
+ * is more. Shared members make the BTF a DAG that can double at every level: 40 bytes of BTF could
+ * otherwise describe 2^32 fields, and every consumer of the schema (JSON, templates, codecs) walks
+ * the tree. The bound keeps the work a small multiple of the input.
  */
-export const MAX_SCHEMA_NODES = 1 << 14;
+export const MAX_SCHEMA_NODES = 4096;
 
 interface Ctx { name: string | undefined; big: boolean }
 
@@ -31,8 +33,11 @@ export class TypeNodeBuilder {
   /** Structs and unions being converted (on the current path). */
   private readonly active = new Set<number>();
 
+  private readonly maxNodes: number;
+
   constructor(btf: Btf) {
     this.btf = btf;
+    this.maxNodes = Math.max(MAX_SCHEMA_NODES, 4 * Math.floor(btf.raw.bytes.byteLength / 12));
   }
 
   node(id: number): TypeNode {
@@ -74,8 +79,8 @@ export class TypeNodeBuilder {
     let w = 1;
     if (node.kind === 'array') w += this.weights.get(node.element) ?? 1;
     else if (node.kind === 'struct' || node.kind === 'union') for (const f of node.fields) w += this.weights.get(f.type) ?? 1;
-    if (w > MAX_SCHEMA_NODES) {
-      throw new BtfError(`BTF type ${root}: the layout expands to more than ${MAX_SCHEMA_NODES} fields (members that share types nest too many times)`, root, 'BTF_UNSUPPORTED');
+    if (w > this.maxNodes) {
+      throw new BtfError(`BTF type ${root}: the layout expands to more than ${this.maxNodes} fields (members that share types nest too many times)`, root, 'BTF_UNSUPPORTED');
     }
     this.weights.set(node, w);
   }
