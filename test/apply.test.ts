@@ -103,7 +103,7 @@ Rollback('map too small: E2BIG part-way through the additions; deletes, changes 
   const e = err as { code: string; message: string; rolledBack: boolean };
   assert.ok(err, 'apply must fail');
   assert.is(e.code, 'MAP_FULL');
-  assert.match(e.message, /^apply: map 'apply_hash': adding entry 3 of 3 \(entry 4\): .*map is full \(E2BIG\).*rolled back: the 4 entries written before the failure were restored/);
+  assert.match(e.message, /^apply: map 'apply_hash': adding entry 3 of 3 \(entries\[4\]\): .*map is full \(E2BIG\).*rolled back: the 4 entries written before the failure were restored/);
   assert.is(e.rolledBack, true);
   assert.is(dump(p), before, 'map byte-identical to before');
 })));
@@ -117,7 +117,7 @@ Rollback('nothing is written when any entry of any map is invalid (validated bef
   assert.is(dump(p1), '[]');
   assert.is(dump(p2), '[]');
   assert.match(code(() => apply(obj(HASH), { maps: { apply_hash: { entries: [{ key: 1, value: 1 }, { key: 1, value: 2 }] } } }, { pinRoot: dir })),
-    /^VALUE_INVALID: state.yaml: entry 1: key: duplicates the key of entry 0/);
+    /^VALUE_INVALID: state.yaml: entries\[1\]: key: duplicates the key of entries\[0\]/);
   assert.is(dump(p1), '[]');
 })));
 Rollback.run();
@@ -164,7 +164,7 @@ Types('array: every index exists; prune zeroes unlisted non-zero elements; an in
   assert.equal([pr.maps[0]!.deleted, pr.maps[0]!.unchanged], [1, 1]);
   const before = dump(p);
   assert.match(code(() => apply(o, { maps: { apply_arr: { entries: entries([[1, 1], [9, 1]]) } } }, { pinRoot: dir })),
-    /^VALUE_INVALID: entry 1: key: expected an index 0..3 of map '.*apply_arr', got 9/);
+    /^VALUE_INVALID: entries\[1\]: key: expected an index 0..3 of map '.*apply_arr', got 9/);
   assert.is(dump(p), before);
 })));
 Types.run();

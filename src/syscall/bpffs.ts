@@ -7,12 +7,12 @@ import { dirname } from 'node:path';
 
 export const BPF_FS_MAGIC = 0xcafe4a11;
 
-/** The nearest existing directory at or above `path` is on bpffs; null when that cannot be told. */
-export function onBpffs(path: string): boolean | null {
+/** Whether the nearest existing directory at or above `path` is on bpffs, and which one that is. */
+function nearestFs(path: string): { dir: string; bpf: boolean } | null {
   let dir = dirname(path);
   for (let i = 0; i < 64; i++) {
     try {
-      return statfsSync(dir).type === BPF_FS_MAGIC;
+      return { dir, bpf: statfsSync(dir).type === BPF_FS_MAGIC };
     } catch (e) {
       if ((e as { code?: string }).code !== 'ENOENT') return null;
       const up = dirname(dir);
@@ -23,8 +23,14 @@ export function onBpffs(path: string): boolean | null {
   return null;
 }
 
+/** The nearest existing directory at or above `path` is on bpffs; null when that cannot be told. */
+export function onBpffs(path: string): boolean | null {
+  return nearestFs(path)?.bpf ?? null;
+}
+
 /** A message for a pin path that is not on bpffs; null when it is (or cannot be told). */
 export function bpffsHint(path: string): string | null {
-  if (onBpffs(path) !== false) return null;
-  return `'${path}': no pinned object: ${dirname(path)} is not on a bpf filesystem; is bpffs mounted? (mount -t bpf bpf /sys/fs/bpf)`;
+  const fs = nearestFs(path);
+  if (!fs || fs.bpf) return null;
+  return `'${path}': no pinned object: ${fs.dir} is not on a bpf filesystem; is bpffs mounted? (mount -t bpf bpf /sys/fs/bpf)`;
 }
