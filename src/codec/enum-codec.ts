@@ -26,6 +26,8 @@ function table(node: EnumNode): EnumTable {
   const byName = new Map<string, bigint>();
   const byValue = new Map<bigint, string>();
   for (const e of node.values) {
+    const ok = typeof e.value === 'bigint' || (typeof e.value === 'number' && Number.isSafeInteger(e.value));
+    if (!ok) throw new Fail(`enum ${node.name || '(anonymous)'}: enumerator '${e.name}': expected an integer value, got ${describe(e.value)}`, ERROR_CODE.SCHEMA_INVALID);
     const raw = BigInt(e.value);
     const v = node.signed ? BigInt.asIntN(bits, raw) : BigInt.asUintN(bits, raw);
     byName.set(e.name, v);

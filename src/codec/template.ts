@@ -12,7 +12,7 @@ function zeroScalar(t: TypeNode): string {
     case 'int': return t.encoding === 'bool' ? 'false' : '0';
     case 'float': return '0.0';
     case 'enum': {
-      const z = t.values.find((v) => BigInt(v.value) === 0n);
+      const z = t.values.find((v) => v.value === 0 || v.value === 0n);
       return z && /^[A-Za-z_][\w]*$/.test(z.name) ? z.name : '0';
     }
     case 'bytes': return `'${'00'.repeat(t.size)}'`;
