@@ -36,6 +36,7 @@ export function readInputFile(path: string): Uint8Array {
 
 /** Loads an object, raw BTF or saved schema from bytes (name is used for messages and the schema). */
 export function loadSourceBytes(bytes: Uint8Array, path: string): Source {
+  if (bytes.length === 0) throw new BpfmapError(ERROR_CODE.ELF_MALFORMED, `${path}: empty file (0 bytes); expected an ELF64 BPF object file`);
   if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
     const object = loadObject(bytes, basename(path));
     return { path, kind: 'object', schema: object.schema, btf: object.btf, object };

@@ -50,7 +50,7 @@ const NOT_BPF = 'expected an ELF64 relocatable BPF object (e_machine 247 or 0)';
 
 export const BAD_OBJECTS: readonly BadObject[] = [
   { name: 'empty file', make: file('empty.o', new Uint8Array(0)), exit: 5,
-    message: (p) => `${p}: not a BPF object (no ELF magic), raw BTF or schema JSON; expected an ELF64 BPF object file` },
+    message: (p) => `${p}: empty file (0 bytes); expected an ELF64 BPF object file` },
   { name: 'text file', make: file('notes.txt', 'hello world\n'), exit: 5,
     message: (p) => `${p}: not a BPF object (no ELF magic), raw BTF or schema JSON; expected an ELF64 BPF object file` },
   { name: 'x86-64 executable (/bin/true)', make: () => '/bin/true', exit: 5,
