@@ -1,21 +1,19 @@
-/** Buffers text and writes it synchronously to stdout in ~1 MiB blocks (fast for big outputs). */
+/** Writes text to stdout synchronously in ~64 KiB blocks (fast for big outputs, bounded memory). */
 import { writeSync } from 'node:fs';
 
+const BLOCK = 1 << 16;
+
 export function stdoutSink(): { write: (s: string) => void; end: () => void } {
-  let parts: string[] = [];
-  let size = 0;
+  let buf = '';
   const flush = () => {
-    if (!parts.length) return;
-    const buf = Buffer.from(parts.join(''));
-    parts = [];
-    size = 0;
-    writeAllSync(buf);
+    if (buf.length === 0) return;
+    writeAllSync(Buffer.from(buf));
+    buf = '';
   };
   return {
     write: (s) => {
-      parts.push(s);
-      size += s.length;
-      if (size > 1 << 20) flush();
+      buf += s;
+      if (buf.length > BLOCK) flush();
     },
     end: flush,
   };
