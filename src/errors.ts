@@ -120,3 +120,9 @@ export function isBpfmapError(e: unknown): e is BpfmapError {
   return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'BpfmapError' &&
     typeof (e as { code?: unknown }).code === 'string';
 }
+
+/** A value error (by code and shape, not instanceof: two copies of the package must agree). */
+export function isValueError(e: unknown): e is ValueError {
+  return isBpfmapError(e) && (e.code === ERROR_CODE.VALUE_INVALID || e.code === ERROR_CODE.VALUE_RANGE) &&
+    typeof (e as { path?: unknown }).path === 'string';
+}

@@ -14,6 +14,7 @@ export {
   SyscallError,
   exitCodeFor,
   isBpfmapError,
+  isValueError,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { toHex, fromHex } from './bytes.js';

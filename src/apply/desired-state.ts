@@ -8,7 +8,7 @@ import type { MapSchema } from '../btf/schema-types.js';
 import { compileCodec } from '../codec/compile.js';
 import { mapCodecs } from '../codec/map-codecs.js';
 import type { Codec } from '../codec/types.js';
-import { BpfmapError, ERROR_CODE, ValueError, isBpfmapError } from '../errors.js';
+import { BpfmapError, ERROR_CODE, ValueError, isBpfmapError, isValueError } from '../errors.js';
 import { possibleCpus, perCpuStride } from '../syscall/cpus.js';
 import { ByteTable, IntList } from './byte-table.js';
 import { KeyIndex } from './key-index.js';
@@ -182,6 +182,6 @@ export class DesiredMap {
 /** The same error with `where` in front of its message (codes and classes kept). */
 export function rewhere(e: unknown, where: string): unknown {
   if (!isBpfmapError(e)) return e;
-  if (e instanceof ValueError) return new ValueError(`${where}: ${e.path}`.replace(/: $/, ''), e.message.slice(e.path ? e.path.length + 2 : 0), e.code);
+  if (isValueError(e)) return new ValueError(`${where}: ${e.path}`.replace(/: $/, ''), e.message.slice(e.path ? e.path.length + 2 : 0), e.code);
   return new BpfmapError(e.code, `${where}: ${e.message}`);
 }

@@ -5,7 +5,7 @@
  */
 import { loadYaml } from '../yaml-lazy.js';
 import type { MapSchema } from '../btf/schema-types.js';
-import { ValueError } from '../errors.js';
+import { ValueError, isValueError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { fromSeedTemplate, isSeedTemplate } from './seed-template.js';
 
@@ -63,7 +63,7 @@ function yamlExact(text: string, what: string): unknown {
     }
     return smallIntsToNumbers(doc.toJS({ maxAliasCount: 100 }));
   } catch (e) {
-    if (e instanceof ValueError) throw e;
+    if (isValueError(e)) throw e;
     return fail(e);
   }
 }
