@@ -71,7 +71,7 @@ random(`fixture maps (${maps.length} in both byte orders): exact bytes or a Valu
         const points: { path: string; set: (x: unknown) => void }[] = [];
         paths(value, part, points);
         let input: unknown = value;
-        let at = part;
+        let at: string = part;
         if (points.length === 0 || rng.chance(0.1)) { input = hostile(rng); } else { const p = rng.pick(points); p.set(hostile(rng)); at = p.path; }
         try {
           const bytes = codec.encode(input, part);
@@ -79,7 +79,7 @@ random(`fixture maps (${maps.length} in both byte orders): exact bytes or a Valu
           encoded++;
         } catch (e) {
           assert.ok(isBpfmapError(e), `${object} ${map.name} ${at}: not a BpfmapError: ${String(e)}`);
-          const err = e as { path: string; message: string; code: string };
+          const err = e as unknown as { path: string; message: string; code: string };
           assert.ok(err.code === 'VALUE_INVALID' || err.code === 'VALUE_RANGE', `${object} ${map.name}: code ${err.code}`);
           assert.ok(err.message.startsWith(`${err.path}: `), `message does not start with its path: ${err.message}`);
           assert.ok(err.path.startsWith(at) || at.startsWith(err.path), `${object} ${map.name}: error at ${err.path}, value changed at ${at}: ${err.message}`);
