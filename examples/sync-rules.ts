@@ -100,10 +100,11 @@ export function syncRules(live: LiveMap, targets: readonly Target[], dryRun = fa
   }
   for (const [hex, { key }] of present) {
     if (wanted.has(hex)) continue;
-    const k = live.decodeKey(key, { prettyAddresses: true }) as { prefixLen: number; ingress_ifindex: number; ip_data: string };
-    const bits = k.prefixLen - 32;
+    // LPM keys decode with pretty addresses as CIDR text: 198.18.5.0/24, 2001:db8::/64.
+    const k = live.decodeKey(key, { prettyAddresses: true }) as { ingress_ifindex: number; ip_data: string };
+    const cidr = k.ip_data.includes('/') ? k.ip_data : `${k.ip_data}/${k.ip_data.includes(':') ? 128 : 32}`;
     if (!dryRun) live.deleteRaw(key);
-    report.deleted.push(`ifindex ${k.ingress_ifindex} ${k.ip_data}/${bits}`);
+    report.deleted.push(`ifindex ${k.ingress_ifindex} ${cidr}`);
   }
   return report;
 }

@@ -60,7 +60,7 @@ C('LPM lookup: longest prefix, exact, and not found', kernel(() => withPinDir((d
   const other = parseJson(ok(['lookup', FW, TABLE, '--pin-root', dir, '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.8}', '--json', '--pretty-addresses'])) as { match: string; matchedKey: { prefixLen: number; ip_data: string } };
   assert.is(other.match, 'prefix');
   assert.equal(other.matchedKey.prefixLen, 56);
-  assert.is(other.matchedKey.ip_data, '10.10.10.0');
+  assert.is(other.matchedKey.ip_data, '10.10.10.0/24', 'pretty LPM keys print the stored prefix as CIDR');
   const exact = bpfmap(['lookup', FW, TABLE, '--pin-root', dir, '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.8}', '--exact']);
   assert.is(exact.code, 3);
   assert.match(exact.stderr, /^bpfmap: .*no entry with exactly this prefix/);

@@ -15,6 +15,7 @@ interface Args extends GlobalArgs {
   pin?: string;
   'pin-root'?: string;
   force?: boolean;
+  'pretty-addresses'?: boolean;
 }
 
 /** Reads the state, plans every map, applies (unless --dry-run); diff lines of a dry run go to `write`. */
@@ -27,7 +28,7 @@ export function runApply(a: Args, write?: (line: string) => void): ApplyResult {
     const state = readStateFile(a.file, src.schema, { prune: a.prune === true, onProgress: (b) => progress.update('reading state (bytes)', b) });
     return applyState(state, {
       pinRoot: a['pin-root'], pin: a.pin, force: a.force === true, dryRun: a['dry-run'] === true,
-      onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write); },
+      onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write, { compact: true, prettyAddresses: a['pretty-addresses'] === true }); },
       onProgress: (done, total) => progress.update('applying (entries)', done, total),
     });
   } finally {
@@ -63,6 +64,7 @@ export const applyCommand: CommandModule<object, Args> = {
       .option('pin', { type: 'string', describe: 'the pin path of the map, when the state names exactly one map' })
       .option('pin-root', { type: 'string', describe: 'maps are pinned at DIR/<map name>' })
       .option('force', { type: 'boolean', describe: 'apply even when a live map does not match the object' })
+      .option('pretty-addresses', { type: 'boolean', describe: 'with --dry-run: print address-like fields as 10.0.0.1 / fe80::1 in the diff' })
       .example('$0 apply fixtures/firewall.bpfel.o -f rules.yaml --dry-run', 'show what would change')
       .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson && $0 apply fixtures/firewall.bpfel.o -f rules.ndjson', 'dump | apply: no change')
       .example('$0 apply fixtures/firewall.bpfel.o -f /etc/bpfmap/state.yaml --prune --watch', 'node agent: keep the maps equal to a mounted ConfigMap') as never,

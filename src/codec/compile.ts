@@ -11,7 +11,7 @@ import { compileEnum } from './enum-codec.js';
 import { compileBytes, compileFloat, compilePointer } from './misc-codec.js';
 import { compileArray } from './array-codec.js';
 import { compileRecord } from './record-codec.js';
-import { lpmPreparer } from './lpm.js';
+import { lpmPreparer, lpmPrettifier } from './lpm.js';
 import { F_COMPACT, F_PRETTY, type Codec, type Compiled, type DecodeOptions } from './types.js';
 import { isBytes } from './is-bytes.js';
 
@@ -89,6 +89,7 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
     throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID, `${root}: the type needs ${c.size} bytes but the map's ${root} size is ${size}`);
   }
   const prepare = opts.lpmKey && node ? lpmPreparer(node) : null;
+  const prettify = opts.lpmKey && node ? lpmPrettifier(node) : null;
   let lastU8: Uint8Array | null = null;
   let lastDv: DataView | null = null;
   const noView = new DataView(new ArrayBuffer(0));
@@ -134,7 +135,8 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
       }
       const flags = opts ? (opts.prettyAddresses ? F_PRETTY : 0) | (opts.compact ? F_COMPACT : 0) : 0;
       try {
-        return c.dec(viewOf(bytes), bytes, off, flags);
+        const v = c.dec(viewOf(bytes), bytes, off, flags);
+        return prettify && (flags & F_PRETTY) ? prettify(v, bytes, off) : v;
       } catch (e) {
         if (e instanceof Fail) throw e.toValueError(root);
         throw e;

@@ -8,7 +8,7 @@ import type { StructNode, TypeNode } from '../btf/schema-types.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe, keySeg } from './fail.js';
 import { addressKinds, parseAddressFor } from './array-codec.js';
-import { parseIPv4 } from './address.js';
+import { parseIPv4, formatIPv4, formatIPv6 } from './address.js';
 import { flattenFields } from './record-codec.js';
 import { isBytes } from './is-bytes.js';
 
@@ -83,5 +83,52 @@ export function lpmPreparer(node: TypeNode): ((input: unknown) => unknown) | nul
     }
     if (!explicit && prefix !== null) out[prefixName] = prefix;
     return out;
+  };
+}
+
+/**
+ * Pretty LPM keys: with `prettyAddresses`, each address field is printed as CIDR text with the
+ * length the prefix gives it (`198.18.0.0/24`; no `/len` for a full-length prefix), and a 16-byte
+ * field is printed as IPv6 whenever the prefix reaches past its first 32 bits (`2001:db8::/64`, which
+ * would otherwise read as an IPv4 address with zero padding). Encode accepts the result: the explicit
+ * prefix length wins and the `/len` is stripped. Null when the key has no such layout.
+ */
+export function lpmPrettifier(node: TypeNode): ((decoded: unknown, bytes: Uint8Array, offset: number) => unknown) | null {
+  if (node.kind !== 'struct' || node.fields.length < 2) return null;
+  const first = node.fields[0]!;
+  if (first.name === '' || first.offset !== 0 || first.bitSize !== undefined ||
+      first.type.kind !== 'int' || first.type.size !== 4 || first.type.signed) return null;
+  const prefixName = first.name;
+  const addrs: { name: string; offset: number; len: number }[] = [];
+  for (const e of flattenFields(node as StructNode)) {
+    if (e.field.bitSize !== undefined || e.offset < 4) continue;
+    const t = e.field.type;
+    if (t.kind === 'array' && addressKinds(t) && (t.length === 4 || t.length === 16)) addrs.push({ name: e.name, offset: e.offset, len: t.length });
+    else if (t.kind === 'int' && t.byteOrder === 'big' && t.size === 4) addrs.push({ name: e.name, offset: e.offset, len: 4 });
+  }
+  if (addrs.length === 0) return null;
+  return (decoded, bytes, offset) => {
+    if (typeof decoded !== 'object' || decoded === null) return decoded;
+    const obj = decoded as Record<string, unknown>;
+    const prefix = obj[prefixName];
+    if (typeof prefix !== 'number') return decoded;
+    for (const a of addrs) {
+      if (!Object.hasOwn(obj, a.name)) continue;
+      const at = offset + a.offset;
+      let bits = Math.max(0, prefix - (a.offset - 4) * 8);
+      let text: string;
+      let full: number;
+      const tailZero = a.len === 16 && bytes.subarray(at + 4, at + 16).every((b) => b === 0);
+      if (a.len === 4 || (tailZero && bits <= 32)) {
+        text = formatIPv4(bytes, at);
+        full = 32;
+      } else {
+        text = formatIPv6(bytes, at);
+        full = 128;
+      }
+      bits = Math.min(bits, full);
+      obj[a.name] = bits < full ? `${text}/${bits}` : text;
+    }
+    return decoded;
   };
 }
