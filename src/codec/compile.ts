@@ -47,6 +47,32 @@ export function compileNode(node: TypeNode, order: ByteOrder, depth = 0): Compil
  */
 export const MAX_ENCODED_SIZE = 4 * 1024 * 1024;
 
+/**
+ * At most this many arrays and structs in one decoded key or value. A value within the size limit
+ * can still be a deep nest of tiny arrays (u8[2][2]...[2]: 4 MiB of it is four million JS arrays and
+ * seconds of work); no real map value looks like that, so such a type is refused up front.
+ */
+export const MAX_DECODED_OBJECTS = 1 << 20;
+
+/** How many arrays and structs (JS objects) decoding one value of this type creates. */
+function decodedObjects(n: TypeNode, depth = 0): number {
+  if (depth > 64) return Infinity;
+  switch (n.kind) {
+    case 'struct':
+    case 'union': {
+      let k = 1;
+      for (const f of n.fields) k += decodedObjects(f.type, depth + 1);
+      return k;
+    }
+    case 'array': {
+      const inner = decodedObjects(n.element, depth + 1);
+      return 1 + n.length * inner;
+    }
+    default:
+      return 0;
+  }
+}
+
 export interface CodecOptions {
   byteOrder: ByteOrder;
   size: number;
@@ -77,6 +103,11 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
   if (size > MAX_ENCODED_SIZE) {
     throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID,
       `${root}: expected at most ${MAX_ENCODED_SIZE} bytes (the kernel's limit for a map ${root}), got ${size}`);
+  }
+  const objects = node ? decodedObjects(node) : 0;
+  if (objects > MAX_DECODED_OBJECTS) {
+    throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID,
+      `${root}: the type decodes to ${Number.isFinite(objects) ? objects : 'too many'} nested arrays and structs; at most ${MAX_DECODED_OBJECTS} are supported`);
   }
   let c: Compiled;
   try {
