@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { parseRuleFile } from '../examples/sync-rules.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { withPrivateBpffs, FIREWALL, ROOT, TABLE, XDP_DROP, XDP_PASS, type PrivateBpffs, type RunResult } from './helpers/private-bpffs.js';
-import { icmpEcho, parseIpv4, parseIpv6, tcpSyn } from './helpers/packets.js';
+import { icmpEcho, tcpSyn } from './helpers/packets.js';
+import { lpmKey as lpmKeyBytes, rulesValue as rulesValueBytes, hex, type Rule } from './helpers/firewall-bytes.js';
 
 const EXAMPLE = join(ROOT, 'examples/sync-rules.ts');
 const RULES = join(ROOT, 'examples/rules.yaml');
@@ -18,32 +19,8 @@ const RULES = join(ROOT, 'examples/rules.yaml');
 // ---------------------------------------------------------------------------------------------
 // The firewall's bytes, by hand (little endian)
 
-interface Rule { ruleId: number; protocol?: number; dstPortStart?: number; dstPortEnd?: number; icmpType?: number; icmpCode?: number; action: number }
-
-function lpmKey(addr: string, bits: number, ifindex: number): string {
-  const b = new Uint8Array(24);
-  const dv = new DataView(b.buffer);
-  dv.setUint32(0, 32 + bits, true);
-  dv.setUint32(4, ifindex, true);
-  b.set(addr.includes(':') ? parseIpv6(addr) : parseIpv4(addr), 8);
-  return Buffer.from(b).toString('hex');
-}
-
-function rulesValue(rules: Rule[]): string {
-  const b = new Uint8Array(1200);
-  const dv = new DataView(b.buffer);
-  rules.forEach((r, slot) => {
-    const o = slot * 12;
-    dv.setUint32(o, r.ruleId, true);
-    dv.setUint8(o + 4, r.protocol ?? 0);
-    dv.setUint16(o + 5, r.dstPortStart ?? 0, true);
-    dv.setUint16(o + 7, r.dstPortEnd ?? 0, true);
-    dv.setUint8(o + 9, r.icmpType ?? 0);
-    dv.setUint8(o + 10, r.icmpCode ?? 0);
-    dv.setUint8(o + 11, r.action);
-  });
-  return Buffer.from(b).toString('hex');
-}
+const lpmKey = (addr: string, bits: number, ifindex: number): string => hex(lpmKeyBytes(addr, bits, ifindex));
+const rulesValue = (rules: Rule[]): string => hex(rulesValueBytes(rules));
 
 /** What examples/rules.yaml says, as key hex -> value hex. */
 const EXPECTED: Record<string, string> = {
