@@ -120,7 +120,11 @@ cov('legacy maps: sizes from bpf_map_def, types from ____btf_map_<name> when pre
   assert.is(lm.value!.name, 'legacy_value');
   const lp = byName(covSchema.maps, 'legacy_plain');
   assert.equal([lp.key, lp.value], [{ kind: 'bytes', name: '', size: 4 }, { kind: 'bytes', name: '', size: 8 }]);
-  assert.is(covSchema.maps[0]!.section, 'maps');
+  // ELF order: the `maps` section comes after `.maps` in this object, so the legacy maps follow the
+  // BTF-defined ones, and global data comes last.
+  const sections = covSchema.maps.map((m) => m.section);
+  assert.is(sections.indexOf('maps'), sections.lastIndexOf('.maps') + 1);
+  assert.is(covSchema.maps[0]!.section, '.maps');
 });
 cov('global data: .data, .rodata, .bss and custom sections with libbpf kernel names', () => {
   const g = covSchema.maps.filter((m) => m.section !== '.maps' && m.section !== 'maps');

@@ -7,6 +7,7 @@ import type { ObjectSchema } from './schema-types.js';
 import { Btf } from './btf.js';
 import { fixupDatasecs } from './fixup.js';
 import { parseBtfMaps } from './btf-maps.js';
+import type { MapSchema } from './schema-types.js';
 import { parseLegacyMaps } from './legacy-maps.js';
 import { libbpfObjectName, parseGlobalData } from './global-data.js';
 
@@ -22,10 +23,17 @@ export function loadObject(bytes: Uint8Array, name = ''): BpfObject {
   const btfSec = elf.section('.BTF');
   const btf = btfSec ? new Btf(fixupDatasecs(elf.data(btfSec), elf)) : null;
   const objName = libbpfObjectName(name);
+  // In ELF order: map definitions (`maps`, `.maps`) by the index of their section, then as the
+  // section lists them; then global data, also by section index (libbpf also creates the maps the
+  // program defines before its global data maps).
+  const sectionIndex = new Map(elf.sections.map((s, i) => [s.name, i] as const));
+  const at = (section: string) => sectionIndex.get(section) ?? Number.MAX_SAFE_INTEGER;
+  const byElfOrder = (list: MapSchema[]) => list.map((m, i) => ({ m, i }))
+    .sort((a, b) => at(a.m.section) - at(b.m.section) || a.i - b.i)
+    .map((x) => x.m);
   const maps = [
-    ...parseLegacyMaps(elf, btf),
-    ...(btf ? parseBtfMaps(btf) : []),
-    ...parseGlobalData(elf, btf, objName),
+    ...byElfOrder([...parseLegacyMaps(elf, btf), ...(btf ? parseBtfMaps(btf) : [])]),
+    ...byElfOrder(parseGlobalData(elf, btf, objName)),
   ];
   if (!btf && elf.section('.maps')) {
     throw new BpfmapError(ERROR_CODE.MAP_DEF_INVALID, `${name || 'object'}: section '.maps' needs BTF, but the object has no '.BTF' section`);
