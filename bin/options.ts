@@ -36,14 +36,6 @@ export interface ValueArgs {
   file?: string;
 }
 
-export function withKey<T>(y: Argv<T>, required = false): Argv<T & { key?: string }> {
-  return y.option('key', {
-    type: 'string',
-    describe: 'the key as YAML flow or JSON (e.g. \'{prefixLen: 56, ingress_ifindex: 6, ip_data: 10.10.10.0}\'), or a plain number',
-    demandOption: required ? 'give the key with --key' : false,
-  }) as unknown as Argv<T & { key?: string }>;
-}
-
 export function withDecodeOptions<T>(y: Argv<T>): Argv<T & { 'pretty-addresses'?: boolean; full?: boolean }> {
   return y
     .option('pretty-addresses', { type: 'boolean', describe: 'print address-like fields as 10.0.0.1 / fe80::1 / aa:bb:.. instead of numbers' })

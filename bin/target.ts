@@ -1,14 +1,9 @@
 /** Resolves OBJ / MAP / --pin / --pin-root / --id into an open live map. */
-import { loadSource, findMap, openMap, BpfmapError, ERROR_CODE } from '../src/index.js';
-import type { LiveMap, ObjectSchema } from '../src/index.js';
+import { loadSource, findMap, openMap } from '../src/index.js';
+import type { LiveMap } from '../src/index.js';
 import { UsageError, type TargetArgs } from './options.js';
 
-export interface Target {
-  live: LiveMap;
-  schema: ObjectSchema | null;
-}
-
-export function openTarget(a: TargetArgs): LiveMap {
+function openTarget(a: TargetArgs): LiveMap {
   if (a.object === undefined) {
     if (a.pin === undefined && a.id === undefined) {
       throw new UsageError('name an object and a map (bpfmap CMD OBJ MAP), or a map with --pin PATH or --id N');
@@ -33,8 +28,4 @@ export async function withMap<T>(a: TargetArgs, fn: (live: LiveMap) => T | Promi
   } finally {
     live.close();
   }
-}
-
-export function noObjectError(what: string): never {
-  throw new BpfmapError(ERROR_CODE.VALUE_INVALID, what);
 }

@@ -68,6 +68,8 @@ export {
   DEFAULT_PIN_ROOT,
   getVariables,
   setVariables,
+  isGlobalDataMap,
+  pinName,
 } from './map/index.js';
 export type { OpenMapOptions, UpdateFlag, LookupOptions, Entry, LpmLookup, CreateOptions, CreateResult, InnerRef } from './map/index.js';
 export type { MapInfo } from './syscall/info.js';

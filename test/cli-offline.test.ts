@@ -130,8 +130,14 @@ Bad('unknown command exits 2', () => {
 Bad.run();
 
 const Help = suite('help');
-Help('every command has examples in --help', () => {
-  for (const c of ['maps', 'schema', 'types', 'template', 'encode', 'decode', 'lookup', 'update', 'delete', 'dump', 'getnext', 'push', 'pop', 'peek']) {
+Help('every command bpfmap --help lists has examples in its own --help', () => {
+  const top = bpfmap(['--help']);
+  assert.is(top.code, 0);
+  assert.match(top.stdout, /Examples:/, 'the top-level help has examples');
+  const commands = [...top.stdout.matchAll(/^ {2}bpfmap ([a-z]+)\b/gm)].map((m) => m[1]!);
+  assert.ok(commands.length >= 19, `found the command list: ${commands.join(' ')}`);
+  for (const c of ['maps', 'schema', 'encode', 'lookup', 'update', 'dump', 'apply', 'create', 'edit', 'get', 'set']) assert.ok(commands.includes(c), c);
+  for (const c of commands) {
     const r = bpfmap([c, '--help']);
     assert.is(r.code, 0, c);
     assert.match(r.stdout, /Examples:/, `${c} --help has examples`);

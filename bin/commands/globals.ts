@@ -1,12 +1,5 @@
 /** Finds which global-data map holds each named variable. */
-import { loadSource, findMap, BpfmapError, ERROR_CODE } from '../../src/index.js';
-import type { MapSchema } from '../../src/index.js';
-
-const GLOBAL = /^\.(data|rodata|bss)(\..+)?$/;
-
-export function isGlobalDataMap(m: MapSchema): boolean {
-  return GLOBAL.test(m.name) && m.value !== null && m.value.kind === 'struct';
-}
+import { loadSource, findMap, isGlobalDataMap, BpfmapError, ERROR_CODE } from '../../src/index.js';
 
 /** `name` or `<section>.name` (e.g. `.bss.counter`, `.data.config.mode`). */
 export function splitVar(s: string): { section?: string; name: string } {
@@ -18,7 +11,7 @@ export function splitVar(s: string): { section?: string; name: string } {
 /** Map name -> variable names to touch (an empty list: all, when nothing was named). */
 export function globalMaps(object: string, onlyMap: string | undefined, vars: { section?: string; name: string }[]): Map<string, string[]> {
   const src = loadSource(object);
-  const maps = onlyMap ? [findMap(src.schema, onlyMap)] : src.schema.maps.filter(isGlobalDataMap);
+  const maps = onlyMap ? [findMap(src.schema, onlyMap)] : src.schema.maps.filter((m) => isGlobalDataMap(m) && m.value?.kind === 'struct');
   const out = new Map<string, string[]>();
   if (!vars.length) {
     for (const m of maps) out.set(m.name, []);
