@@ -80,7 +80,7 @@ K('maps, schema, encode, decode and types run when koffi cannot be resolved', ()
       if (n === 'koffi' || n === '@koromix' || n.startsWith('.')) continue;
       symlinkSync(join(ROOT, 'node_modules', n), join(dir, 'node_modules', n));
     }
-    const run = (args: string[]) => spawnSync(process.execPath, [join(dir, 'dist/bin/bpfmap.js'), ...args], { cwd: dir, encoding: 'utf8' });
+    const run = (args: string[]) => spawnSync(process.execPath, [join(dir, 'dist/cli/bpfmap.js'), ...args], { cwd: dir, encoding: 'utf8' });
     // Proof that koffi really is gone there: a kernel command fails to load it.
     const probe = spawnSync(process.execPath, ['-e', "import('koffi').then(()=>process.exit(0),()=>process.exit(7))"], { cwd: join(dir, 'dist'), encoding: 'utf8' });
     assert.is(probe.status, 7, 'koffi must not resolve in the sandbox');

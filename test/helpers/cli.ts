@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(ROOT, 'dist', 'cli', 'bpfmap.js');
+/** The bundle users run; BPFMAP_CLI points the tests at another build of it. */
+export const BIN = process.env.BPFMAP_CLI ?? join(ROOT, 'dist', 'cli', 'bpfmap.js');
 export const FW = join(ROOT, 'fixtures', 'firewall.bpfel.o');
 export const FW_EB = join(ROOT, 'fixtures', 'firewall.bpfeb.o');
 export const SEED = join(ROOT, 'fixtures', 'firewall-seed.bpfel.o');

@@ -12,11 +12,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernel, requireKernel } from './kernel.js';
+import { BIN } from './cli.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 export const FIREWALL = join(ROOT, 'fixtures/firewall.bpfel.o');
 /** The built CLI; BPFMAP_CLI points the tests at another build of it. */
-export const BPFMAP_BIN = process.env.BPFMAP_CLI ?? join(ROOT, 'dist/bin/bpfmap.js');
+export const BPFMAP_BIN = BIN;
 export const PROG = '/sys/fs/bpf/fw_prog';
 export const TABLE = '/sys/fs/bpf/ingress_node_firewall_table_map';
 export const STATS = '/sys/fs/bpf/ingress_node_firewall_statistics_map';
@@ -83,7 +84,7 @@ export class PrivateBpffs {
     return this.check('bpftool', args);
   }
 
-  /** The built bpfmap CLI (dist/bin/bpfmap.js) inside the namespace. */
+  /** The built bpfmap CLI (the dist/cli bundle) inside the namespace. */
   bpfmap(...args: string[]): RunResult {
     return this.exec(process.execPath, [BPFMAP_BIN, ...args]);
   }

@@ -10,9 +10,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { BAD_OBJECTS } from './bad-objects.js';
+import { BIN } from '../helpers/cli.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const CLI = join(root, 'dist/bin/bpfmap.js');
+const CLI = BIN;
 const COMMANDS = ['maps', 'schema', 'types'] as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfmap-hostile-'));
