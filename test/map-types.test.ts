@@ -15,7 +15,6 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 const u8: TypeNode = { kind: 'int', name: '__u8', size: 1, signed: false };
 const u16: TypeNode = { kind: 'int', name: '__u16', size: 2, signed: false };
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
-const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };
 const s32: TypeNode = { kind: 'int', name: '__s32', size: 4, signed: true };
 const flow: TypeNode = { kind: 'struct', name: 'flow', size: 8, fields: [
   { name: 'port', offset: 0, type: u16 }, { name: 'proto', offset: 2, type: u8 }, { name: 'weight', offset: 4, type: s32 }] };

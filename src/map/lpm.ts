@@ -19,7 +19,7 @@ export function lpmPrefixLen(key: Uint8Array): number {
 }
 
 /** True when the first `bits` bits of the data (after the prefix length) of a and b are equal. */
-export function lpmDataEqual(a: Uint8Array, b: Uint8Array, bits: number): boolean {
+function lpmDataEqual(a: Uint8Array, b: Uint8Array, bits: number): boolean {
   const full = bits >>> 3;
   for (let i = 0; i < full; i++) if (a[4 + i] !== b[4 + i]) return false;
   const rest = bits & 7;

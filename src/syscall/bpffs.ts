@@ -5,7 +5,7 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export const BPF_FS_MAGIC = 0xcafe4a11;
+const BPF_FS_MAGIC = 0xcafe4a11;
 
 /** Whether the nearest existing directory at or above `path` is on bpffs, and which one that is. */
 function nearestFs(path: string): { dir: string; bpf: boolean } | null {
@@ -21,11 +21,6 @@ function nearestFs(path: string): { dir: string; bpf: boolean } | null {
     }
   }
   return null;
-}
-
-/** The nearest existing directory at or above `path` is on bpffs; null when that cannot be told. */
-export function onBpffs(path: string): boolean | null {
-  return nearestFs(path)?.bpf ?? null;
 }
 
 /** A message for a pin path that is not on bpffs; null when it is (or cannot be told). */
