@@ -62,6 +62,10 @@ Fast('whitespace, blank lines and field order do not matter; lines are counted f
   assert.equal([m.originText(0), m.originText(1)], ['line 2', 'line 4']);
   assert.is(stateBytes(st, 0), codecBytes({ id: 2 }, { a: 1 }));
 });
+Fast('a member given twice: the last one counts, as in the codec (no bytes of the first left over)', () => {
+  const text = '{"map":"m","key":{"id":1,"id":2},"value":{"arr":[1,2,3],"a":5,"arr":[4]}}\n';
+  assert.is(stateBytes(ndjson(text)), codecBytes({ id: 2 }, { a: 5, arr: [4] }));
+});
 const errors: [string, string, RegExp][] = [
   ['negative for unsigned', '{"map":"m","key":{"id":-1},"value":{}}', /^VALUE_RANGE: state.ndjson:1: key.id: expected u32 0..4294967295, got -1$/],
   ['out of range', '{"map":"m","key":{"id":1,"port":65536},"value":{}}', /^VALUE_RANGE: state.ndjson:1: key.port: expected/],
@@ -89,6 +93,7 @@ Fast('compileFast gives up on what only the codec can do', () => {
   assert.is(compileFast({ kind: 'struct', name: 'b', size: 4, fields: [{ name: 'x', offset: 0, bitOffset: 0, bitSize: 3, type: int(4, false) }] }, 'little'), null);
   assert.is(compileFast({ kind: 'union', name: 'u', size: 4, fields: [{ name: 'x', offset: 0, type: int(4, false) }] }, 'little'), null);
   assert.is(compileFast(int(1, false, { encoding: 'bool' }), 'little'), null);
+  assert.is(compileFast({ kind: 'array', name: '', size: 0, length: 2, element: { kind: 'struct', name: 'e', size: 0, fields: [] } }, 'little'), null);
 });
 Fast('readFast writes the bytes itself (the fast path is really taken) and gives up with -1', () => {
   const plan = compileFast(valueNode, 'little')!;

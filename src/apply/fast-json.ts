@@ -4,7 +4,7 @@
  * entry. It only takes what it can do exactly like the codec: structs of named, non-bitfield
  * members, arrays, and plain decimal integers within range (64-bit ones up to 15 digits). Anything
  * else (strings, addresses, floats, enums, unions, per-CPU lists, null, escapes, big or out-of-range
- * numbers, unknown fields) makes it give up on the line, which then goes the general way
+ * numbers, unknown fields, a member given twice) makes it give up on the line, which then goes the general way
  * (exact parse + codec) and gets the codec's value or error.
  */
 import type { TypeNode } from '../btf/schema-types.js';
@@ -38,7 +38,7 @@ export function compileFast(node: TypeNode | null, order: ByteOrder, depth = 0):
     }
     case 'array': {
       const elem = compileFast(node.element, order, depth + 1);
-      if (!elem || node.length === 0) return null;
+      if (!elem || node.length === 0 || node.element.size === 0) return null; // the codec takes no elements of no bytes
       return { k: 'array', n: node.length, es: node.element.size, elem };
     }
     default:
@@ -68,6 +68,10 @@ export function readFast(n: FastNode, b: Uint8Array, pos: number, end: number, o
   if (b[pos] !== 0x7b /* { */) return -1;
   pos = ws(b, pos + 1, end);
   if (b[pos] === 0x7d) return pos + 1;
+  // Members seen so far: one given twice would leave bytes of its first value behind where the
+  // codec (after JSON.parse) takes only the last, so that line goes the general way.
+  let seen = 0;
+  let seenHigh: Uint8Array | null = null;
   for (;;) {
     if (b[pos] !== 0x22) return -1;
     const s = pos + 1;
@@ -76,6 +80,14 @@ export function readFast(n: FastNode, b: Uint8Array, pos: number, end: number, o
     if (e >= end) return -1;
     const f = field(n.names, b, s, e);
     if (f < 0) return -1;
+    if (f < 32) {
+      if (seen & (1 << f)) return -1;
+      seen |= 1 << f;
+    } else {
+      seenHigh ??= new Uint8Array(n.names.length);
+      if (seenHigh[f]) return -1;
+      seenHigh[f] = 1;
+    }
     pos = ws(b, e + 1, end);
     if (b[pos] !== 0x3a) return -1;
     pos = readFast(n.nodes[f]!, b, pos + 1, end, out, off + n.offsets[f]!);
