@@ -146,7 +146,7 @@ export interface ExecuteOptions {
 }
 
 /** Total entry writes the plans need. */
-export function planWrites(plans: readonly MapPlan[]): number {
+function planWrites(plans: readonly MapPlan[]): number {
   let n = 0;
   for (const p of plans) n += p.added.count + p.changed.count + p.deletedKeys.count;
   return n;

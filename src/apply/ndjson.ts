@@ -5,7 +5,7 @@
  * read byte by byte straight into the tables (fast-json.ts); any other line is parsed with the exact
  * JSON parser (64-bit integers never rounded) and encoded by the codec, which also words the errors.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { parseJson } from '../json.js';
 import type { DesiredState } from './state.js';
@@ -44,16 +44,11 @@ export function readNdjsonFd(fd: number, state: DesiredState, first: Uint8Array 
   }
 }
 
-export function readNdjsonFile(path: string, state: DesiredState, onProgress?: (bytes: number) => void): void {
-  const fd = openSync(path, 'r');
-  try { readNdjsonFd(fd, state, undefined, onProgress); } finally { closeSync(fd); }
-}
-
 /**
  * Parses the lines in b[0, len) (starting at line number `line`); returns the next line number. Each
  * line goes the fast way when it can (see fast-json.ts), else the exact way.
  */
-export function parseBlock(b: Uint8Array, len: number, state: DesiredState, line: number): number {
+function parseBlock(b: Uint8Array, len: number, state: DesiredState, line: number): number {
   let pos = 0;
   while (pos < len) {
     let e = b.indexOf(0x0a, pos);

@@ -1,5 +1,5 @@
 /**
- * IPv4 / IPv6 / MAC address text <-> bytes, and CIDR splitting. Parsers return null when the text
+ * IPv4 / IPv6 / MAC address text <-> bytes. Parsers return null when the text
  * is not that kind of address; callers produce the error with the field's path.
  */
 
@@ -91,12 +91,4 @@ export function formatMac(b: Uint8Array, off: number): string {
   const p: string[] = [];
   for (let i = 0; i < 6; i++) p.push(b[off + i]!.toString(16).padStart(2, '0'));
   return p.join(':');
-}
-
-/** Splits `addr/len`; len is null when there is no `/`, NaN when it is not a decimal number. */
-export function splitCidr(s: string): { addr: string; len: number | null } {
-  const i = s.indexOf('/');
-  if (i < 0) return { addr: s, len: null };
-  const t = s.slice(i + 1);
-  return { addr: s.slice(0, i), len: /^\d{1,3}$/.test(t) ? Number(t) : NaN };
 }

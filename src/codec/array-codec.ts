@@ -20,7 +20,7 @@ export function isCharArray(n: TypeNode): boolean {
   return e.encoding === 'char' || e.name === 'char' || e.name === 'signed char';
 }
 
-export function isByteArray(n: TypeNode): boolean {
+function isByteArray(n: TypeNode): boolean {
   return n.kind === 'array' && n.element.kind === 'int' && n.element.size === 1 &&
     n.element.encoding !== 'bool' && !isCharArray(n);
 }

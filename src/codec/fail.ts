@@ -34,16 +34,6 @@ export function rethrowAt(e: unknown, seg: string): never {
   throw e;
 }
 
-/** Runs `fn`, turning a Fail into a ValueError rooted at `root`. */
-export function withRoot<T>(root: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof Fail) throw e.toValueError(root);
-    throw e;
-  }
-}
-
 /** A short description of a user-supplied input for messages: `70000`, `'abc'`, `a list of 3`. */
 export function describe(input: unknown): string {
   if (input === null) return 'null';

@@ -12,7 +12,7 @@ import { readWord, writeWord } from './words.js';
 import { inlineInt } from './inline-int.js';
 import { F_PRETTY, type Compiled } from './types.js';
 
-export function isBool(n: IntNode): boolean {
+function isBool(n: IntNode): boolean {
   return n.encoding === 'bool';
 }
 

@@ -35,7 +35,7 @@ export function intRange(bits: number, signed: boolean, label = intLabel(bits, s
 }
 
 /** Parses an integer input without range checks; throws a Fail (no path) when it is not an integer. */
-export function toBigInt(input: unknown, expected: string): bigint {
+function toBigInt(input: unknown, expected: string): bigint {
   switch (typeof input) {
     case 'bigint':
       return input;

@@ -26,7 +26,7 @@ export interface Entry {
 }
 
 /** The member decode prints: the first one as large as the union, else the first largest. */
-export function chosenMember(fields: readonly Field[], size: number): number {
+function chosenMember(fields: readonly Field[], size: number): number {
   let best = 0;
   for (let i = 0; i < fields.length; i++) {
     const s = fields[i]!.type.size;
