@@ -12,40 +12,47 @@ import { parseIPv4, formatIPv4, formatIPv6 } from './address.js';
 import { flattenFields } from './record-codec.js';
 import { isBytes } from './is-bytes.js';
 
+/** An address field of an LPM key: a byte array that takes addresses, or a __be32. */
 interface AddrField {
   name: string;
+  /** Byte offset from the start of the key. */
   offset: number;
+  /** Address bytes (4, 16 or 6 for a MAC). */
+  len: number;
   /** Address bytes of the given text, or null when it is not an address this field takes. */
   parse(s: string): Uint8Array | null;
   kinds: string;
 }
 
-function addrField(name: string, offset: number, t: TypeNode): AddrField | null {
-  const kinds = addressKinds(t);
-  if (kinds && t.kind === 'array') {
-    const len = t.length;
-    return { name, offset, kinds, parse: (s) => parseAddressFor(len, s) };
-  }
-  if (t.kind === 'int' && t.byteOrder === 'big' && t.size === 4) {
-    return { name, offset, kinds: 'an IPv4 address', parse: (s) => parseIPv4(s.trim()) };
-  }
-  return null;
-}
-
-/** A function that rewrites LPM key input (CIDR -> data + prefix length), or null when not applicable. */
-export function lpmPreparer(node: TypeNode): ((input: unknown) => unknown) | null {
+/**
+ * The LPM key layout both directions share: a first member that is the unsigned u32 prefix length,
+ * and the address fields after it (anonymous members flattened). Null when the key has no such layout.
+ */
+function lpmLayout(node: TypeNode): { prefixName: string; addrs: AddrField[] } | null {
   if (node.kind !== 'struct' || node.fields.length < 2) return null;
   const first = node.fields[0]!;
   if (first.name === '' || first.offset !== 0 || first.bitSize !== undefined ||
       first.type.kind !== 'int' || first.type.size !== 4 || first.type.signed) return null;
-  const prefixName = first.name;
   const addrs: AddrField[] = [];
   for (const e of flattenFields(node as StructNode)) {
     if (e.field.bitSize !== undefined || e.offset < 4) continue;
-    const a = addrField(e.name, e.offset, e.field.type);
-    if (a) addrs.push(a);
+    const t = e.field.type;
+    const kinds = addressKinds(t);
+    if (kinds && t.kind === 'array') {
+      const len = t.length;
+      addrs.push({ name: e.name, offset: e.offset, len, kinds, parse: (s) => parseAddressFor(len, s) });
+    } else if (t.kind === 'int' && t.byteOrder === 'big' && t.size === 4) {
+      addrs.push({ name: e.name, offset: e.offset, len: 4, kinds: 'an IPv4 address', parse: (s) => parseIPv4(s.trim()) });
+    }
   }
-  if (addrs.length === 0) return null;
+  return addrs.length === 0 ? null : { prefixName: first.name, addrs };
+}
+
+/** A function that rewrites LPM key input (CIDR -> data + prefix length), or null when not applicable. */
+export function lpmPreparer(node: TypeNode): ((input: unknown) => unknown) | null {
+  const layout = lpmLayout(node);
+  if (!layout) return null;
+  const { prefixName, addrs } = layout;
 
   return (input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input) || isBytes(input)) return input;
@@ -94,19 +101,10 @@ export function lpmPreparer(node: TypeNode): ((input: unknown) => unknown) | nul
  * prefix length wins and the `/len` is stripped. Null when the key has no such layout.
  */
 export function lpmPrettifier(node: TypeNode): ((decoded: unknown, bytes: Uint8Array, offset: number) => unknown) | null {
-  if (node.kind !== 'struct' || node.fields.length < 2) return null;
-  const first = node.fields[0]!;
-  if (first.name === '' || first.offset !== 0 || first.bitSize !== undefined ||
-      first.type.kind !== 'int' || first.type.size !== 4 || first.type.signed) return null;
-  const prefixName = first.name;
-  const addrs: { name: string; offset: number; len: number }[] = [];
-  for (const e of flattenFields(node as StructNode)) {
-    if (e.field.bitSize !== undefined || e.offset < 4) continue;
-    const t = e.field.type;
-    if (t.kind === 'array' && addressKinds(t) && (t.length === 4 || t.length === 16)) addrs.push({ name: e.name, offset: e.offset, len: t.length });
-    else if (t.kind === 'int' && t.byteOrder === 'big' && t.size === 4) addrs.push({ name: e.name, offset: e.offset, len: 4 });
-  }
-  if (addrs.length === 0) return null;
+  const layout = lpmLayout(node);
+  const addrs = layout ? layout.addrs.filter((a) => a.len === 4 || a.len === 16) : [];
+  if (!layout || addrs.length === 0) return null;
+  const { prefixName } = layout;
   return (decoded, bytes, offset) => {
     if (typeof decoded !== 'object' || decoded === null) return decoded;
     const obj = decoded as Record<string, unknown>;
