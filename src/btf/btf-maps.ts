@@ -76,7 +76,7 @@ function pinningOf(map: string, v: number | undefined): MapPinning {
   return fail(map, `attr 'pinning': expected 0 (none) or 1 (LIBBPF_PIN_BY_NAME), got ${v}`);
 }
 
-export function parseMapDefinition(btf: Btf, name: string, defTypeId: number, section: string, depth = 0): MapSchema {
+function parseMapDefinition(btf: Btf, name: string, defTypeId: number, section: string, depth = 0): MapSchema {
   const d = readDef(btf, name, defTypeId);
   const type = d.ints.get('type') ?? BPF_MAP_TYPE.UNSPEC;
   const isMapInMap = type === BPF_MAP_TYPE.ARRAY_OF_MAPS || type === BPF_MAP_TYPE.HASH_OF_MAPS;

@@ -82,7 +82,7 @@ function body(btf: Btf, id: number, indent: string, depth: number): string {
 }
 
 /** The declaration of one type id. */
-export function formatTypeC(btf: Btf, id: number): string {
+function formatTypeC(btf: Btf, id: number): string {
   const t = btf.type(id);
   switch (t.btfKind) {
     case K.STRUCT: case K.UNION: case K.ENUM: case K.ENUM64:

@@ -17,7 +17,7 @@ import { buildMapSchema, bytesNode, KERNEL_NAME_LEN, U32_NODE } from './map-sche
 const F_RDONLY_PROG = 1 << 7;
 const F_MMAPABLE = 1 << 10;
 
-export function isGlobalDataSection(name: string): boolean {
+function isGlobalDataSection(name: string): boolean {
   return name === '.data' || name === '.rodata' || name === '.bss' || name.startsWith('.data.') || name.startsWith('.rodata.');
 }
 

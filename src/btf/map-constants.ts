@@ -16,11 +16,6 @@ export function mapTypeName(type: number): string {
   return TYPE_NAMES[type] ?? `unknown_${type}`;
 }
 
-export function mapTypeByName(name: string): number | undefined {
-  const i = TYPE_NAMES.indexOf(name);
-  return i < 0 ? undefined : i;
-}
-
 /** BPF_F_* bits valid in map_flags, in bit order. */
 export const BPF_MAP_FLAGS: readonly (readonly [string, number])[] = [
   ['no_prealloc', 1 << 0], ['no_common_lru', 1 << 1], ['numa_node', 1 << 2], ['rdonly', 1 << 3],

@@ -175,7 +175,7 @@ function hostWords(bytes: Uint8Array, view: DataView, le: boolean): Uint32Array 
   return w;
 }
 
-export function parseLayouts(bytes: Uint8Array, order: ByteOrder): KindLayout[] {
+function parseLayouts(bytes: Uint8Array, order: ByteOrder): KindLayout[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: KindLayout[] = [];
   for (let i = 0; i + 4 <= bytes.byteLength; i += 4) {

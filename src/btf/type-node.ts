@@ -12,7 +12,7 @@ import type { Btf } from './btf.js';
 const BIG_ENDIAN_TYPEDEFS = new Set(['__be16', '__be32', '__be64']);
 
 /** Largest type size the kernel accepts (it refuses arrays whose size overflows u32). */
-export const MAX_TYPE_SIZE = 0xffffffff;
+const MAX_TYPE_SIZE = 0xffffffff;
 
 /**
  * Schema nodes one map key or value may expand to when written out as a tree (a struct's fields
