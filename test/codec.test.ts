@@ -1,12 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileCodec, mapCodecs, parseDocument, parseInteger, templateYaml, parseValueText, type Codec } from '../src/codec/index.js';
+import { compileCodec, mapCodecs, parseInteger, type Codec } from '../src/codec/index.js';
 import { toHex, fromHex } from '../src/bytes.js';
 import type { TypeNode } from '../src/btf/schema-types.js';
-import { arr, be16, be32, be64, bool, char, f, firewallMap, int, seedMap, statsMap, struct, u8, u16, u32, u64, s8, s16, s32, s64, mapOf } from './oracle/schemas.js';
+import { be16, be32, be64, bool, char, f, firewallMap, int, struct, u8, u16, u32, u64, s8, s16, s32, s64 } from './oracle/schemas.js';
 import { bitsLE, padded, unionU, withAnon } from './oracle/cov-schema.js';
-import { SEED_TEMPLATE, SEED_KEY_HEX, SEED_VALUE_HEX } from './oracle/seed-template.js';
-import { parse as parseYaml } from 'yaml';
 
 const codec = (node: TypeNode | null, byteOrder: 'little' | 'big' = 'little', size = node?.size ?? 0, root: 'key' | 'value' = 'value'): Codec =>
   compileCodec(node, { byteOrder, size, root });
