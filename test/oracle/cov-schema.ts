@@ -1,5 +1,5 @@
 /** Hand-built nodes mirroring test/oracle/oracle-types.h (checked against gcc by the oracle test). */
-import { arr, be16, be32, be64, bool, char, enm, f, int, s16, s32, s8, struct, u16, u32, u64, u8, union } from './schemas.js';
+import { arr, be16, be32, be64, bool, char, enm, f, s16, s32, s8, struct, u16, u32, u64, u8, union } from './schemas.js';
 
 export const verdict = enm('verdict', 4, false, [['V_DROP', 0], ['V_PASS', 1], ['V_REDIRECT', 2]]);
 export const double = { kind: 'float', name: 'double', size: 8 } as const;
@@ -16,8 +16,6 @@ export const bitsLE = struct('bits', 16, [
   f('z', 1, s32, { bitOffset: 0, bitSize: 12 }), f('w', 2, u32, { bitOffset: 4, bitSize: 12 }),
   f('tail', 4, u8), f('q', 8, u64, { bitOffset: 0, bitSize: 40 }), f('r', 13, u64, { bitOffset: 0, bitSize: 24 }),
 ]);
-/** The same struct as a big-endian compiler lays it out: bits allocated from the MSB of each byte. */
-export const bitsBE = bitsLE;
 
 export const packedS = struct('packed_s', 15, [f('a', 0, u8), f('b', 1, u32), f('c', 5, u16), f('d', 7, u64)]);
 
@@ -30,5 +28,4 @@ export const withAnon = struct('with_anon', 24, [
   f('', 20, struct('', 4, [f('sport', 0, u16), f('dport', 2, u16)])),
 ]);
 
-export const i64s = struct('i64s', 16, [f('s', 0, int('__s64', 8, true)), f('u', 8, u64)]);
 export { s8, s16, s32, u8, u16, u32, u64, be16, be32, be64, bool, char };
