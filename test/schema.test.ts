@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadBtf, loadObject, loadObjectFile, seedFormat, formatTypesC, libbpfObjectName, internalMapName, BTF_KIND } from '../src/btf/index.js';
 import type { MapSchema, TypeNode } from '../src/btf/index.js';
 import { requireKernel } from './helpers/kernel.js';
+import { BtfBuilder } from './helpers/btf-builder.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const fx = (n: string): string => join(root, 'fixtures', n);
@@ -304,6 +305,15 @@ fmt('prints a struct with offsets and sizes', () => {
 fmt('prints bitfields with bit positions', () => {
   const { btf } = loadObjectFile(fx('coverage.bpfel.o'));
   assert.match(formatTypesC(btf!, 'bits'), /__s32 neg: 5; \/\* offset 1, bit 2, bits 5 \*\//);
+});
+fmt('prints bitfields of the older encoding (bit offset and width in the INT)', () => {
+  const b = new BtfBuilder();
+  const u32 = b.int('unsigned int', 4);
+  const old = b.int('unsigned int', 4, { offset: 3, bits: 5 });
+  b.struct('old', 4, [{ name: 'x', type: old, bitOffset: 8 }, { name: 'y', type: u32, bitOffset: 0 }]);
+  const text = formatTypesC(loadBtf(b.build()), 'old');
+  assert.match(text, /\tunsigned int x: 5; \/\* offset 1, bit 3, bits 5 \*\/\n/);
+  assert.match(text, /\tunsigned int y; \/\* offset 0, size 4 \*\/\n/);
 });
 fmt.run();
 

@@ -5,6 +5,7 @@
 import { BtfError, ERROR_CODE } from '../errors.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
+import { memberBits } from './type-node.js';
 
 function tagged(btf: Btf, id: number): string {
   const k = btf.kind(id);
@@ -61,15 +62,7 @@ function body(btf: Btf, id: number, indent: string, depth: number): string {
     return `${head}{ /* size ${t.size}${t.kindFlag ? ', signed' : ''} */\n${vals.join('\n')}${vals.length ? '\n' : ''}${indent}}`;
   }
   const lines = t.members.map((m) => {
-    let bitOff = m.bitOffset;
-    let bits = m.bitfieldSize;
-    if (!bits) {
-      const r = btf.resolve(m.typeId);
-      if (btf.kind(r) === K.INT) {
-        const it = btf.type(r);
-        if (it.intOffset !== 0 || it.intBits !== it.size! * 8) { bitOff += it.intOffset; bits = it.intBits; }
-      }
-    }
+    const [bitOff, bits] = memberBits(btf, m.typeId, m.bitOffset, m.bitfieldSize);
     const decl = declarator(btf, m.typeId, m.name, inner, depth + 1);
     let size: number | string;
     try { size = btf.sizeOf(m.typeId); } catch { size = '?'; }

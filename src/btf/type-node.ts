@@ -25,6 +25,21 @@ export const MAX_SCHEMA_NODES = 4096;
 
 interface Ctx { name: string | undefined; big: boolean }
 
+/**
+ * A member's bit offset and bitfield size (0 when it is not a bitfield) in either encoding: from a
+ * kind_flag member offset, or (older encoding, `bitfieldSize` 0) from the INT itself, whose bit
+ * offset adds to the member's and whose nr_bits is the width.
+ */
+export function memberBits(btf: Btf, typeId: number, bitOffset: number, bitfieldSize: number): [number, number] {
+  if (bitfieldSize !== 0) return [bitOffset, bitfieldSize];
+  const r = btf.resolve(typeId);
+  if (btf.kind(r) === K.INT) {
+    const t = btf.type(r);
+    if (t.intOffset !== 0 || t.intBits !== t.size! * 8) return [bitOffset + t.intOffset, t.intBits];
+  }
+  return [bitOffset, 0];
+}
+
 export class TypeNodeBuilder {
   private readonly btf: Btf;
   private readonly cache = new Map<number, TypeNode>();
@@ -144,19 +159,7 @@ export class TypeNodeBuilder {
 
   private field(name: string, typeId: number, bitOffset: number, bitfieldSize: number, depth: number, root: number): Field {
     const type = this.convert(typeId, depth, { name: undefined, big: false }, root);
-    let bitOff = bitOffset;
-    let bitSize = bitfieldSize;
-    if (bitSize === 0) {
-      // Older encoding: the bitfield is described by the INT itself (bit offset and nr_bits).
-      const r = this.btf.resolve(typeId);
-      if (this.btf.kind(r) === K.INT) {
-        const t = this.btf.type(r);
-        if (t.intOffset !== 0 || t.intBits !== t.size! * 8) {
-          bitOff += t.intOffset;
-          bitSize = t.intBits;
-        }
-      }
-    }
+    const [bitOff, bitSize] = memberBits(this.btf, typeId, bitOffset, bitfieldSize);
     const offset = Math.floor(bitOff / 8);
     if (bitSize === 0 && bitOff % 8 === 0) return { name, offset, type };
     return { name, offset, bitOffset: bitOff % 8, bitSize: bitSize || type.size * 8, type };
