@@ -61,7 +61,7 @@ export function planMap(desired: DesiredMap, target: LiveTarget, stats: ApplySta
   if (arrayLike && plan.added.count > 0) {
     const i = plan.added.get(0);
     const k = desired.keys.at(i);
-    const idx = (k[0]! | (k[1]! << 8) | (k[2]! << 16) | (k[3]! << 24)) >>> 0;
+    const idx = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, desired.byteOrder === 'little');
     throw new ValueError(`${desired.originText(i)}: key`, `expected an index 0..${desired.map.maxEntries - 1} of ${target.subject}, got ${idx}`);
   }
   return plan;
