@@ -10,9 +10,9 @@ export function planDiff(plan: MapPlan, write: (line: string) => void, opts: Dec
   const map = d.map;
   const c = mapCodecs(map, d.byteOrder);
   const key = (b: Uint8Array) => stringifyJson(c.key.decode(b, 0, opts));
+  const stride = perCpuStride(map.valueSize);
   const value = (b: Uint8Array) => {
     if (!map.perCpu) return stringifyJson(c.value.decode(b, 0, opts));
-    const stride = perCpuStride(map.valueSize);
     const parts: unknown[] = [];
     for (let i = 0; i < d.nCpus; i++) parts.push(c.value.decode(b.subarray(i * stride, i * stride + map.valueSize), 0, opts));
     return stringifyJson(parts);
