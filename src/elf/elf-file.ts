@@ -18,10 +18,6 @@ export interface ElfFile {
   data(section: Section): Uint8Array;
 }
 
-export function isElf(bytes: Uint8Array): boolean {
-  return bytes.byteLength >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-}
-
 export function parseElf(bytes: Uint8Array, name = ''): ElfFile {
   const header = parseElfHeader(bytes, name);
   const r = new Reader(bytes, header.byteOrder, name || 'object');

@@ -35,10 +35,15 @@ function describeStart(b: Uint8Array): string {
   return printable ? `a text file (starts with "${head}")` : `not an ELF file (starts with "${head}")`;
 }
 
+/** True when the bytes start with the ELF magic (`\x7fELF`). */
+export function isElf(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+}
+
 export function parseElfHeader(bytes: Uint8Array, name: string): ElfHeader {
   const where = name || 'object';
   if (bytes.byteLength === 0) throw new ElfError(`${where}: empty file (0 bytes), ${EXPECTED}`, 0);
-  if (bytes.byteLength < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+  if (!isElf(bytes)) {
     throw new ElfError(`${where}: ${describeStart(bytes)}, ${EXPECTED}`, 0);
   }
   if (bytes.byteLength < 64) throw new ElfError(`${where}: truncated ELF header (${bytes.byteLength} bytes, need 64), ${EXPECTED}`, 0);
