@@ -6,7 +6,7 @@
 import { Attr } from './attr.js';
 import { bpf, bpfErrno, Scratch } from './binding.js';
 import { BPF_CMD } from './constants.js';
-import { ERRNO } from './errno.js';
+import { ERRNO, syscallError } from './errno.js';
 import { fail, subjectOf } from './fail.js';
 
 const BATCH_ATTR_SIZE = 56;
@@ -70,30 +70,24 @@ export function mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array,
   const vAddr = valuesBuf.put(values);
   const attr = new Attr(BATCH_ATTR_SIZE).u64(16, kAddr).u64(24, vAddr).u32(32, count).u32(36, fd)
     .u64(40, BigInt(elemFlags));
-  if (bpf(BPF_CMD.MAP_UPDATE_BATCH, attr) < 0) {
-    const done = attr.getU32(32);
-    try {
-      fail('MAP_UPDATE_BATCH', subjectOf(fd, subject));
-    } catch (e) {
-      (e as { done?: number }).done = done;
-      throw e;
-    }
-  }
-  return attr.getU32(32);
+  return batchWrite('MAP_UPDATE_BATCH', attr, fd, subject);
 }
 
 /** Deletes `count` keys (packed at keySize). Returns how many were deleted; see mapUpdateBatch. */
 export function mapDeleteBatch(fd: number, keys: Uint8Array, count: number, subject?: string): number {
   const kAddr = keysBuf.put(keys);
   const attr = new Attr(BATCH_ATTR_SIZE).u64(16, kAddr).u32(32, count).u32(36, fd);
-  if (bpf(BPF_CMD.MAP_DELETE_BATCH, attr) < 0) {
-    const done = attr.getU32(32);
-    try {
-      fail('MAP_DELETE_BATCH', subjectOf(fd, subject));
-    } catch (e) {
-      (e as { done?: number }).done = done;
-      throw e;
-    }
+  return batchWrite('MAP_DELETE_BATCH', attr, fd, subject);
+}
+
+/**
+ * Runs a batch write and returns the kernel's count. On failure the error's `done` is that count: the
+ * entries handled before the one that failed (the count passed in when it failed before the first).
+ */
+function batchWrite(cmd: 'MAP_UPDATE_BATCH' | 'MAP_DELETE_BATCH', attr: Attr, fd: number, subject?: string): number {
+  if (bpf(BPF_CMD[cmd], attr) < 0) {
+    const e = syscallError(cmd, bpfErrno(), subjectOf(fd, subject));
+    throw Object.assign(e, { done: attr.getU32(32) });
   }
   return attr.getU32(32);
 }
