@@ -119,6 +119,18 @@ B('writes and deletes many typed entries', kernel(() => withPinDir((dir) => {
     assert.is([...m.entries()].length, 10);
   } finally { m.close(); }
 })));
+B('a key missing from a batch delete stops it there: KEY_NOT_FOUND with done, nothing redone one by one', kernel(() => withPinDir((dir) => {
+  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 8);
+  const m = openMap({ map: s, pin: pinned(dir, s) });
+  try {
+    m.updateBatch([1, 2, 3], [1n, 2n, 3n]);
+    let e: { code?: string; done?: number; message?: string } = {};
+    try { m.deleteBatch([1, 2, 4]); } catch (x) { e = x as typeof e; }
+    assert.equal({ code: e.code, done: e.done }, { code: 'KEY_NOT_FOUND', done: 2 });
+    assert.match(e.message ?? '', /a key is not in the map \(the keys before it were deleted\)/);
+    assert.equal([...m.entries()], [{ key: 3, value: 3n }]);
+  } finally { m.close(); }
+})));
 B.run();
 
 const Sum = suite('sumPerCpu');

@@ -33,6 +33,7 @@ const table: [string, number, string, RegExp][] = [
   ['OBJ_GET', 2, 'NOT_FOUND', /no pinned object at \/x; is bpffs mounted and the program loaded\?/],
   ['MAP_LOOKUP_ELEM', 2, 'KEY_NOT_FOUND', /\(ENOENT\)/],
   ['MAP_DELETE_ELEM', 2, 'KEY_NOT_FOUND', /\(ENOENT\)/],
+  ['MAP_DELETE_BATCH', 2, 'KEY_NOT_FOUND', /\(ENOENT\): a key is not in the map \(the keys before it were deleted\)/],
   ['MAP_UPDATE_ELEM', 17, 'KEY_EXISTS', /\(EEXIST\)/],
   ['MAP_UPDATE_ELEM', 7, 'MAP_FULL', /\(E2BIG\)/],
   ['MAP_UPDATE_ELEM', 28, 'MAP_FULL', /\(ENOSPC\)/],
@@ -152,6 +153,16 @@ Batch('update, lookup in batches to the end (ENOENT is success), delete', kernel
   assert.is(mapDeleteBatch(fd, keys, n), n);
   assert.is(mapGetNextKey(fd, null, 4), null);
 })));
+Batch('a refused batch write says how many entries went in before it (done)', kernel(() => withMap(BPF_MAP_TYPE.HASH, 4, 4, 3, (fd) => {
+  const packed = (ns: number[]) => new Uint8Array(new Uint32Array(ns).buffer);
+  const keys = packed([1, 2, 3, 4, 5]);
+  const caught = (fn: () => unknown) => { try { fn(); } catch (e) { return e as { code: string; command: string; done?: number }; } return null; };
+  const full = caught(() => mapUpdateBatch(fd, keys, new Uint8Array(5 * 4), 5));
+  assert.equal({ code: full?.code, command: full?.command, done: full?.done }, { code: 'MAP_FULL', command: 'MAP_UPDATE_BATCH', done: 3 });
+  // keys 1..3 are in; deleting 1, 2, then the missing 4 stops after two
+  const missing = caught(() => mapDeleteBatch(fd, packed([1, 2, 4]), 3));
+  assert.equal({ code: missing?.code, command: missing?.command, done: missing?.done }, { code: 'KEY_NOT_FOUND', command: 'MAP_DELETE_BATCH', done: 2 });
+}, 1)));
 Batch.run();
 
 const Fds = suite('fd hygiene (kernel)');

@@ -300,8 +300,7 @@ export class LiveMap {
       try {
         return mapUpdateBatch(this.fd, concat(ks), concat(vs), ks.length, FLAG.any, this.subject);
       } catch (e) {
-        const c = (e as { code?: string }).code;
-        if (c !== ERROR_CODE.NOT_SUPPORTED && c !== ERROR_CODE.SYSCALL) throw e;
+        if (!batchRefused(e, ks.length)) throw e;
       }
     }
     for (let i = 0; i < ks.length; i++) this.updateRaw(ks[i]!, vs[i]!, opts.flags ?? 'any');
@@ -315,8 +314,7 @@ export class LiveMap {
       try {
         return mapDeleteBatch(this.fd, concat(ks), ks.length, this.subject);
       } catch (e) {
-        const c = (e as { code?: string }).code;
-        if (c !== ERROR_CODE.NOT_SUPPORTED && c !== ERROR_CODE.SYSCALL) throw e;
+        if (!batchRefused(e, ks.length)) throw e;
       }
     }
     for (const k of ks) this.deleteRaw(k);
@@ -394,6 +392,19 @@ export class LiveMap {
       }
     }
   }
+}
+
+/**
+ * A batch write the kernel refused as a whole (no batch op for this map type, or arguments it takes
+ * only one by one), so going one by one is the answer. Not when some entries went in (`done`: the
+ * kernel leaves the count passed in when it fails before the first element): a key missing from a
+ * delete, say, must not be redone from the start.
+ */
+function batchRefused(e: unknown, n: number): boolean {
+  const x = e as { code?: string; done?: number };
+  const done = x.done ?? 0;
+  if (done > 0 && done < n) return false;
+  return x.code === ERROR_CODE.NOT_SUPPORTED || x.code === ERROR_CODE.SYSCALL;
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

@@ -84,6 +84,7 @@ export function classifyErrno(command: BpfCmdName | string, errno: number, path?
       }
       if (command === 'MAP_LOOKUP_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the key is not in the map (a queue or stack: it is empty)' };
       if (command === 'MAP_DELETE_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the key is not in the map' };
+      if (command === 'MAP_DELETE_BATCH') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'a key is not in the map (the keys before it were deleted)' };
       if (command === 'MAP_LOOKUP_AND_DELETE_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the map is empty or the key is not in it' };
       if (ELEM_CMDS.has(command)) return { code: ERROR_CODE.KEY_NOT_FOUND, advice: '' };
       if (command === 'OBJ_PIN') return { code: ERROR_CODE.NOT_FOUND, advice: `the directory of ${path ?? '?'} does not exist` };
