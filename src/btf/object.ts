@@ -24,8 +24,8 @@ export function loadObject(bytes: Uint8Array, name = ''): BpfObject {
   const btf = btfSec ? new Btf(fixupDatasecs(elf.data(btfSec), elf)) : null;
   const objName = libbpfObjectName(name);
   // In ELF order: map definitions (`maps`, `.maps`) by the index of their section, then as the
-  // section lists them; then global data, also by section index (libbpf also creates the maps the
-  // program defines before its global data maps).
+  // section lists them; then global data, which parseGlobalData already lists by section index
+  // (libbpf also creates the maps the program defines before its global data maps).
   const sectionIndex = new Map(elf.sections.map((s, i) => [s.name, i] as const));
   const at = (section: string) => sectionIndex.get(section) ?? Number.MAX_SAFE_INTEGER;
   const byElfOrder = (list: MapSchema[]) => list.map((m, i) => ({ m, i }))
@@ -33,7 +33,7 @@ export function loadObject(bytes: Uint8Array, name = ''): BpfObject {
     .map((x) => x.m);
   const maps = [
     ...byElfOrder([...parseLegacyMaps(elf, btf), ...(btf ? parseBtfMaps(btf) : [])]),
-    ...byElfOrder(parseGlobalData(elf, btf, objName)),
+    ...parseGlobalData(elf, btf, objName),
   ];
   if (!btf && elf.section('.maps')) {
     throw new BpfmapError(ERROR_CODE.MAP_DEF_INVALID, `${name || 'object'}: section '.maps' needs BTF, but the object has no '.BTF' section`);
