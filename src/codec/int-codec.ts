@@ -1,6 +1,6 @@
 /**
- * Integers (incl. bool, char, __be16/__be32/__be64, pointers): fast paths for 1/2/4/8 bytes, a
- * generic bigint path for other sizes and for BTF ints narrower than their storage.
+ * Integers (incl. bool, char, __be16/__be32/__be64; pointers are in misc-codec.ts): fast paths for
+ * 1/2/4/8 bytes, a generic bigint path for other sizes and for BTF ints narrower than their storage.
  */
 import type { ByteOrder } from '../bytes.js';
 import type { IntNode } from '../btf/schema-types.js';
