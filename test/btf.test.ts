@@ -221,6 +221,22 @@ find('prefers a definition over a forward declaration', () => {
 });
 find.run();
 
+const sampleSuite = suite('sampleBtf');
+sampleSuite('the warm-up sample is valid BTF with a record of every known kind, and writes as typesJson builds', async () => {
+  const { sampleBtf } = await import('../src/btf/raw-types.js');
+  const { writeTypesJson, typesJson } = await import('../src/btf/index.js');
+  const btf = loadBtf(sampleBtf());
+  const kinds = new Set(Array.from({ length: btf.typeCount }, (_, i) => btf.kind(i + 1)));
+  assert.equal([...kinds].sort((a, b) => a - b), Object.values(KIND).sort((a, b) => a - b));
+  for (let id = 1; id <= btf.typeCount; id++) btf.type(id).name;
+  let text = '';
+  writeTypesJson(btf, (c) => { text += c; });
+  const parsed = JSON.parse(text.replace(/"val":(-?\d+)/g, '"val":"$1"')) as { types: { values?: { val: unknown }[] }[] };
+  const built = typesJson(btf).types.map((t) => (Array.isArray(t.values) ? { ...t, values: (t.values as { val: unknown }[]).map((v) => ({ ...v, val: String(v.val) })) } : t));
+  assert.equal(parsed.types, built);
+});
+sampleSuite.run();
+
 const robust = suite('robustness');
 robust('mutated BTF never escapes as anything but a BpfmapError', async () => {
   const { readFileSync } = await import('node:fs');
