@@ -2,9 +2,10 @@
  * The CLI: yargs wiring, and the one place that turns errors into `bpfmap: <message>` and exit codes.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { isBpfmapError, exitCodeFor, EXIT } from '../src/index.js';
+import { EXIT } from '../src/index.js';
 import { commands } from './commands/index.js';
 import { UsageError } from './options.js';
+import { reportError } from './report.js';
 import { fastParse } from './fast.js';
 
 const EPILOG = `Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found (key, map, pin),
@@ -51,24 +52,4 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return reportError(e, verbose);
   }
-}
-
-export function reportError(e: unknown, verbose: boolean): number {
-  if (isBpfmapError(e)) {
-    process.stderr.write(`bpfmap: ${oneLine(e.message)}\n`);
-    if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
-    return exitCodeFor(e.code);
-  }
-  if (e instanceof UsageError || (e as { name?: string })?.name === 'UsageError') {
-    process.stderr.write(`bpfmap: ${oneLine((e as Error).message)}\nrun 'bpfmap --help' for usage\n`);
-    return EXIT.USAGE;
-  }
-  const err = e as Error;
-  process.stderr.write(`bpfmap: internal error: ${oneLine(err?.message ?? String(e))} (this is a bug; rerun with --verbose for details)\n`);
-  if (verbose && err?.stack) process.stderr.write(`${err.stack}\n`);
-  return EXIT.INTERNAL;
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, '; ');
 }

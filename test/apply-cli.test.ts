@@ -8,10 +8,10 @@ import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
 import { stringifyJson } from '../src/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { BIN } from './helpers/cli.js';
 
-const root = new URL('..', import.meta.url).pathname;
-/** The built CLI; BPFMAP_CLI points the tests at another build of it. */
-const cli = process.env.BPFMAP_CLI ?? join(root, 'dist/bin/bpfmap.js');
+/** The built CLI (BPFMAP_CLI points the tests at another build of it). */
+const cli = BIN;
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };
 const ip4: TypeNode = { kind: 'array', name: '', size: 4, length: 4, element: { kind: 'int', name: '__u8', size: 1, signed: false } };

@@ -4,7 +4,7 @@ import type { ApplyResult } from '../../src/index.js';
 import { print } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
 import { stdoutSink } from '../sink.js';
-import { reportError } from '../main.js';
+import { reportError } from '../report.js';
 
 interface Args extends GlobalArgs {
   object?: string;
