@@ -85,6 +85,15 @@ for (const type of ['percpu_hash', 'percpu_array', 'lru_percpu_hash'] as const) 
       assert.is(m.lookup(2, { sum: true }), 7 * n);
       const got = new Map([...m.entries()].map((x) => [x.key as number, x.value]));
       assert.equal(got.get(1), Array.from({ length: n }, (_, i) => 10 + i));
+      // one CPU, or the sum, in lookup and in entries (each CPU's value at its own 8-byte stride)
+      assert.is(m.lookup(1, { cpu: n - 1 }), 10 + n - 1);
+      const last = new Map([...m.entries({ cpu: n - 1 })].map((x) => [x.key as number, x.value]));
+      assert.equal([last.get(1), last.get(2)], [10 + n - 1, 7]);
+      const sums = new Map([...m.entries({ sum: true })].map((x) => [x.key as number, x.value]));
+      assert.equal([sums.get(1), sums.get(2)], [n * 10 + (n * (n - 1)) / 2, 7 * n]);
+      let refused = '';
+      try { m.entries({ cpu: n }).next(); } catch (x) { refused = `${(x as { code: string }).code}: ${(x as Error).message}`; }
+      assert.match(refused, new RegExp(`^VALUE_RANGE: .*cpu: expected 0\\.\\.${n - 1}, got ${n}$`));
     } finally { m.close(); }
   })));
 }

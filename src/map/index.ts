@@ -7,7 +7,7 @@ export { compareInfo, compareTypes } from './compare.js';
 export { kernelTypes } from './kernel-btf.js';
 export type { KernelTypes } from './kernel-btf.js';
 export { schemaFromKernel } from './schema-from-kernel.js';
-export { sumPerCpu, splitPerCpu, joinPerCpu } from './per-cpu.js';
+export { sumPerCpu, joinPerCpu } from './per-cpu.js';
 export { createMaps, DEFAULT_PIN_ROOT } from './create.js';
 export type { CreateOptions, CreateResult } from './create.js';
 export { getVariables, setVariables } from './variables.js';

@@ -10,14 +10,14 @@ import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { stringifyJson } from '../json.js';
 import {
   BPF_F, BPF_UPDATE, closeFd, mapDeleteElem, mapGetNextKey, mapLookupAndDeleteElem, mapLookupBatch, mapLookupElem,
-  mapUpdateElem, possibleCpus, mapUpdateBatch, mapDeleteBatch,
+  mapUpdateElem, perCpuStride, perCpuValueSize, possibleCpus, mapUpdateBatch, mapDeleteBatch,
 } from '../syscall/index.js';
 import type { MapInfo } from '../syscall/index.js';
 import { bloomContains } from './bloom.js';
 import { frozenError } from './frozen.js';
 import { describeInner, fdValue, FD_MAP_TYPES, withInnerFd } from './inner.js';
 import { lpmLongestMatch, lpmPrefixLen } from './lpm.js';
-import { joinPerCpu, splitPerCpu, sumPerCpu } from './per-cpu.js';
+import { joinPerCpu, sumPerCpu } from './per-cpu.js';
 
 export type UpdateFlag = 'any' | 'noexist' | 'exist';
 
@@ -107,7 +107,7 @@ export class LiveMap {
 
   /** Kernel value buffer size (per-CPU: round_up(value_size, 8) * possible CPUs). */
   get rawValueSize(): number {
-    return this.perCpu ? Math.ceil(this.info.valueSize / 8) * 8 * possibleCpus() : this.info.valueSize;
+    return this.perCpu ? perCpuValueSize(this.info.valueSize) : this.info.valueSize;
   }
 
   // ---- raw bytes ----
@@ -175,17 +175,32 @@ export class LiveMap {
   /** Decodes the kernel's value bytes; per-CPU maps give a list (or its sum, or one CPU's value). */
   decodeValue(bytes: Uint8Array, opts: LookupOptions = {}): unknown {
     if (this.fdMap) return describeInner(bytes, this.info.typeName);
+    return this.valueDecoder(opts)(bytes, 0);
+  }
+
+  /**
+   * Decodes the raw value at `off` of a buffer (not map-in-map). The options are checked once, so
+   * entries() pays for them per dump, not per entry; per-CPU values are decoded in place at each CPU's
+   * stride, without copying them out.
+   */
+  private valueDecoder(opts: LookupOptions): (buf: Uint8Array, off: number) => unknown {
     const c = this.getCodecs().value;
-    if (!this.perCpu) return c.decode(bytes, 0, opts);
-    const parts = splitPerCpu(bytes, this.info.valueSize, possibleCpus());
-    if (opts.cpu !== undefined) {
-      if (!Number.isInteger(opts.cpu) || opts.cpu < 0 || opts.cpu >= parts.length) {
-        throw new BpfmapError(ERROR_CODE.VALUE_RANGE, `${this.subject}: cpu: expected 0..${parts.length - 1}, got ${opts.cpu}`);
+    if (!this.perCpu) return (buf, off) => c.decode(buf, off, opts);
+    const n = possibleCpus();
+    const stride = perCpuStride(this.info.valueSize);
+    const cpu = opts.cpu;
+    if (cpu !== undefined) {
+      if (!Number.isInteger(cpu) || cpu < 0 || cpu >= n) {
+        throw new BpfmapError(ERROR_CODE.VALUE_RANGE, `${this.subject}: cpu: expected 0..${n - 1}, got ${cpu}`);
       }
-      return c.decode(parts[opts.cpu]!, 0, opts);
+      return (buf, off) => c.decode(buf, off + cpu * stride, opts);
     }
-    const values = parts.map((p) => c.decode(p, 0, opts));
-    return opts.sum ? sumPerCpu(values, this.schema.value) : values;
+    const node = opts.sum ? this.schema.value : undefined;
+    return (buf, off) => {
+      const values: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) values[i] = c.decode(buf, off + i * stride, opts);
+      return node !== undefined ? sumPerCpu(values, node) : values;
+    };
   }
 
   /**
@@ -382,12 +397,11 @@ export class LiveMap {
   *entries(opts: LookupOptions = {}): Generator<Entry> {
     const ks = this.info.keySize, vs = this.rawValueSize;
     const kc = this.getCodecs().key;
-    const direct = !this.perCpu && !this.fdMap;
-    const vc = this.getCodecs().value;
+    const dec = this.fdMap ? null : this.valueDecoder(opts);
     for (const b of this.batches()) {
       for (let i = 0; i < b.count; i++) {
         const key = kc === null ? null : kc.decode(b.keys, i * ks, opts);
-        const value = direct ? vc.decode(b.values, i * vs, opts) : this.decodeValue(b.values.subarray(i * vs, (i + 1) * vs), opts);
+        const value = dec !== null ? dec(b.values, i * vs) : describeInner(b.values.subarray(i * vs, (i + 1) * vs), this.info.typeName);
         yield { key, value };
       }
     }

@@ -1,15 +1,7 @@
-/** Per-CPU values: split at the 8-byte stride, join for writing, sum integer fields. */
+/** Per-CPU values: join for writing (at the 8-byte stride), sum integer fields. */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import type { TypeNode } from '../btf/schema-types.js';
 import { perCpuStride } from '../syscall/index.js';
-
-/** One slice (valueSize bytes) per CPU, padding dropped. */
-export function splitPerCpu(buf: Uint8Array, valueSize: number, nCpus: number): Uint8Array[] {
-  const stride = perCpuStride(valueSize);
-  const out: Uint8Array[] = [];
-  for (let c = 0; c < nCpus; c++) out.push(buf.slice(c * stride, c * stride + valueSize));
-  return out;
-}
 
 /** The kernel buffer for one value per CPU (a single value is written to every CPU); padding zero. */
 export function joinPerCpu(values: readonly Uint8Array[], valueSize: number, nCpus: number, where: string): Uint8Array {
