@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BpfmapError, ERROR_CODE } from './errors.js';
 import { loadObject, loadBtf, isRawBtf } from './btf/index.js';
+import { isElf } from './elf/index.js';
 import type { Btf, BpfObject } from './btf/index.js';
 import type { MapSchema, ObjectSchema } from './btf/schema-types.js';
 import { parseJson } from './json.js';
@@ -37,7 +38,7 @@ export function readInputFile(path: string): Uint8Array {
 /** Loads an object, raw BTF or saved schema from bytes (name is used for messages and the schema). */
 export function loadSourceBytes(bytes: Uint8Array, path: string): Source {
   if (bytes.length === 0) throw new BpfmapError(ERROR_CODE.ELF_MALFORMED, `${path}: empty file (0 bytes); expected an ELF64 BPF object file`);
-  if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
+  if (isElf(bytes)) {
     const object = loadObject(bytes, basename(path));
     return { path, kind: 'object', schema: object.schema, btf: object.btf, object };
   }
