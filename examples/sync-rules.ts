@@ -72,17 +72,18 @@ export function parseRuleFile(text: string, source: string): Target[] {
 /** Makes the live LPM trie hold exactly `targets`; with dryRun only reports what it would do. */
 export function syncRules(live: LiveMap, targets: readonly Target[], dryRun = false): SyncReport {
   // Encode everything first: a bad rule anywhere stops the sync before the map changes.
-  const wanted = new Map<string, { target: Target; value: Uint8Array }>();
+  const wanted = new Map<string, { target: Target; key: Uint8Array; value: Uint8Array }>();
   targets.forEach((t, i) => {
-    let key: string;
+    let key: Uint8Array;
     try {
-      key = toHex(live.encodeKey(t.key)!);
+      key = live.encodeKey(t.key)!;
     } catch (e) {
       throw new Error(`rules[${i}]: ${(e as Error).message}`);
     }
-    if (wanted.has(key)) throw new Error(`rules[${i}]: ${t.label} is listed twice`);
+    const hex = toHex(key);
+    if (wanted.has(hex)) throw new Error(`rules[${i}]: ${t.label} is listed twice`);
     try {
-      wanted.set(key, { target: t, value: live.encodeValue(t.value) });
+      wanted.set(hex, { target: t, key, value: live.encodeValue(t.value) });
     } catch (e) {
       throw new Error(`${t.label}: ${(e as Error).message}`);
     }
@@ -92,10 +93,10 @@ export function syncRules(live: LiveMap, targets: readonly Target[], dryRun = fa
   for (const e of live.entriesRaw()) present.set(toHex(e.key), { key: e.key.slice(), value: e.value.slice() });
 
   const report: SyncReport = { added: [], updated: [], deleted: [], unchanged: [] };
-  for (const [hex, { target, value }] of wanted) {
+  for (const [hex, { target, key, value }] of wanted) {
     const old = present.get(hex);
     if (old && toHex(old.value) === toHex(value)) { report.unchanged.push(target.label); continue; }
-    if (!dryRun) live.update(target.key, target.value);
+    if (!dryRun) live.updateRaw(key, value); // the bytes encoded above: no second encoding
     (old ? report.updated : report.added).push(target.label);
   }
   for (const [hex, { key }] of present) {
