@@ -26,53 +26,9 @@ export const BPF_CMD = {
 
 export type BpfCmdName = keyof typeof BPF_CMD;
 
-export const BPF_MAP_TYPE = {
-  UNSPEC: 0,
-  HASH: 1,
-  ARRAY: 2,
-  PROG_ARRAY: 3,
-  PERF_EVENT_ARRAY: 4,
-  PERCPU_HASH: 5,
-  PERCPU_ARRAY: 6,
-  STACK_TRACE: 7,
-  CGROUP_ARRAY: 8,
-  LRU_HASH: 9,
-  LRU_PERCPU_HASH: 10,
-  LPM_TRIE: 11,
-  ARRAY_OF_MAPS: 12,
-  HASH_OF_MAPS: 13,
-  DEVMAP: 14,
-  SOCKMAP: 15,
-  CPUMAP: 16,
-  XSKMAP: 17,
-  SOCKHASH: 18,
-  CGROUP_STORAGE: 19,
-  REUSEPORT_SOCKARRAY: 20,
-  PERCPU_CGROUP_STORAGE: 21,
-  QUEUE: 22,
-  STACK: 23,
-  SK_STORAGE: 24,
-  DEVMAP_HASH: 25,
-  STRUCT_OPS: 26,
-  RINGBUF: 27,
-  INODE_STORAGE: 28,
-  TASK_STORAGE: 29,
-  BLOOM_FILTER: 30,
-  USER_RINGBUF: 31,
-  CGRP_STORAGE: 32,
-  ARENA: 33,
-} as const;
-
-/** Lower-case type name (`lpm_trie`) for a BPF_MAP_TYPE number; `type_N` when unknown. */
-export function mapTypeName(id: number): string {
-  for (const [k, v] of Object.entries(BPF_MAP_TYPE)) if (v === id) return k.toLowerCase();
-  return `type_${id}`;
-}
-
-/** BPF_MAP_TYPE number for a lower-case name; undefined when unknown. */
-export function mapTypeId(name: string): number | undefined {
-  return (BPF_MAP_TYPE as Record<string, number>)[name.toUpperCase()];
-}
+// The map type numbers and names live with the schema's (a leaf module that imports nothing), so a
+// new kernel map type is added once and a live map's typeName always equals the schema's type.
+export { BPF_MAP_TYPE, mapTypeName } from '../btf/map-constants.js';
 
 /** Element update flags. */
 export const BPF_UPDATE = {

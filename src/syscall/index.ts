@@ -3,7 +3,7 @@
  * koffi is loaded on the first call, never at import.
  */
 export { SYS_BPF, sysBpfNumber } from './arch.js';
-export { BPF_CMD, BPF_MAP_TYPE, BPF_PROG_TYPE, BPF_UPDATE, BPF_F, BPF_OBJ_NAME_LEN, mapTypeName, mapTypeId } from './constants.js';
+export { BPF_CMD, BPF_MAP_TYPE, BPF_PROG_TYPE, BPF_UPDATE, BPF_F, BPF_OBJ_NAME_LEN, mapTypeName } from './constants.js';
 export type { BpfCmdName } from './constants.js';
 export { ERRNO, errnoName, classifyErrno, syscallError } from './errno.js';
 export type { ErrorContext } from './errno.js';
