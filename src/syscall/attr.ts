@@ -24,10 +24,6 @@ export class Attr {
     if (this.address === 0) this.address = addressOf(this.bytes);
     return this.address;
   }
-  reset(): this {
-    this.bytes.fill(0);
-    return this;
-  }
   u32(off: number, v: number): this {
     this.view.setUint32(off, v >>> 0, LE);
     return this;
@@ -45,8 +41,5 @@ export class Attr {
   }
   getU32(off: number): number {
     return this.view.getUint32(off, LE);
-  }
-  getU64(off: number): bigint {
-    return this.view.getBigUint64(off, LE);
   }
 }

@@ -10,13 +10,3 @@ export function closeFd(fd: number): void {
     /* already closed */
   }
 }
-
-/** Runs fn with an fd from open() and closes it afterwards, also when fn throws. */
-export function withFd<T>(open: () => number, fn: (fd: number) => T): T {
-  const fd = open();
-  try {
-    return fn(fd);
-  } finally {
-    closeFd(fd);
-  }
-}

@@ -7,7 +7,7 @@ export { BPF_CMD, BPF_MAP_TYPE, BPF_PROG_TYPE, BPF_UPDATE, BPF_F, BPF_OBJ_NAME_L
 export type { BpfCmdName } from './constants.js';
 export { ERRNO, errnoName, classifyErrno, syscallError } from './errno.js';
 export type { ErrorContext } from './errno.js';
-export { closeFd, withFd } from './fd.js';
+export { closeFd } from './fd.js';
 export { objGet, objPin } from './obj.js';
 export { mapCreate } from './map-create.js';
 export type { MapCreateAttr } from './map-create.js';
