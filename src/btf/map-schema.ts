@@ -4,7 +4,8 @@ import { PERCPU_MAP_TYPES } from './schema-types.js';
 import { mapFlagNames, mapTypeName } from './map-constants.js';
 
 export const KERNEL_NAME_LEN = 15;
-const PIN_ROOT = '/sys/fs/bpf';
+/** libbpf's default pin root for maps pinned by name. */
+export const PIN_ROOT = '/sys/fs/bpf';
 
 export const U32_NODE: IntNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { BpfObject } from '../btf/index.js';
 import type { MapSchema } from '../btf/schema-types.js';
+import { PIN_ROOT } from '../btf/map-schema.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import {
   BPF_F, btfLoad, closeFd, mapCreate, mapUpdateElem, objGet, objGetInfoByFd, objPin, possibleCpus,
@@ -35,7 +36,7 @@ export interface CreateResult {
   note?: string;
 }
 
-export const DEFAULT_PIN_ROOT = '/sys/fs/bpf';
+export const DEFAULT_PIN_ROOT = PIN_ROOT;
 
 /** Sections and types that have no standalone map to create. */
 function skipReason(m: MapSchema): string | null {
