@@ -6,10 +6,21 @@ export class ByteTable {
   readonly recordSize: number;
   count = 0;
   bytes: Uint8Array;
+  /**
+   * Bytes past the records may have been written (records dropped by lowering `count`) up to here;
+   * past it they are still zero, as allocated.
+   */
+  private dirty = 0;
 
   constructor(recordSize: number, capacity = 1024) {
     this.recordSize = recordSize;
     this.bytes = new Uint8Array(Math.max(1, capacity) * Math.max(1, recordSize));
+  }
+
+  /** Removes the last record (its bytes are cleared when the slot is used again). */
+  pop(): void {
+    this.dirty = Math.max(this.dirty, this.count * this.recordSize);
+    this.count--;
   }
 
   /** Appends a zero-filled record; returns its byte offset in `bytes` (valid until the next append). */
@@ -21,10 +32,22 @@ export class ByteTable {
       this.bytes = next;
     }
     const off = this.count * this.recordSize;
-    const b = this.bytes;
-    for (let i = off, end = off + this.recordSize; i < end; i++) b[i] = 0;
+    const end = off + this.recordSize;
+    if (off < this.dirty) {
+      const b = this.bytes;
+      for (let i = off; i < end; i++) b[i] = 0;
+    }
     this.count++;
     return off;
+  }
+
+  /** Makes room for `n` records in all. */
+  reserve(n: number): void {
+    const need = n * this.recordSize;
+    if (need <= this.bytes.byteLength) return;
+    const next = new Uint8Array(need);
+    next.set(this.bytes.subarray(0, this.count * this.recordSize));
+    this.bytes = next;
   }
 
   /** Appends a copy of `src` (exactly recordSize bytes). */
@@ -59,6 +82,12 @@ export class IntList {
       this.items = next;
     }
     this.items[this.count++] = v;
+  }
+  reserve(n: number): void {
+    if (n <= this.items.length) return;
+    const next = new Int32Array(n);
+    next.set(this.items.subarray(0, this.count));
+    this.items = next;
   }
   get(i: number): number {
     return this.items[i]!;

@@ -72,7 +72,7 @@ export class DesiredMap {
       this.key.encodeInto(key, this.keys.bytes, ko, 'key');
       this.encodeValue(value, vo);
     } catch (e) {
-      this.keys.count--; this.values.count--;
+      this.keys.pop(); this.values.pop();
       throw rewhere(e, where);
     }
     this.indexed = null;
@@ -86,11 +86,9 @@ export class DesiredMap {
   get index(): KeyIndex {
     if (this.indexed) return this.indexed;
     const ix = new KeyIndex(this.keys, this.keys.count);
-    for (let i = 0; i < this.keys.count; i++) {
-      const dup = ix.add(i);
-      if (dup >= 0) {
-        throw new ValueError(`${this.source}: ${this.originText(i)}`, `key: duplicates the key of ${this.originText(dup)}; each key may appear once`);
-      }
+    const d = ix.addAll(this.keys.count);
+    if (d) {
+      throw new ValueError(`${this.source}: ${this.originText(d.at)}`, `key: duplicates the key of ${this.originText(d.dup)}; each key may appear once`);
     }
     this.indexed = ix;
     return ix;
@@ -107,6 +105,13 @@ export class DesiredMap {
   }
   private fastPlan: { key: FastNode; value: FastNode } | null | undefined = undefined;
 
+  /** Makes room for `n` entries in all (one allocation instead of doubling up to them). */
+  reserve(n: number): void {
+    this.keys.reserve(n);
+    this.values.reserve(n);
+    this.origins.reserve(n);
+  }
+
   /** Fast reader: a zeroed key and value slot at the end of the tables (the last record). */
   openSlot(): void {
     this.keys.append();
@@ -119,8 +124,8 @@ export class DesiredMap {
   }
   /** Fast reader gave up: the last slot is removed. */
   dropSlot(): void {
-    this.keys.count--;
-    this.values.count--;
+    this.keys.pop();
+    this.values.pop();
   }
 
   /** Adds an entry already in kernel bytes (global-data variables on top of the live value). */

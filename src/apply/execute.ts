@@ -128,10 +128,22 @@ function picked(plan: MapPlan, list: IntList, values: ByteTable | null, count = 
     value: (i) => (values ?? d.values).at(values ? i : list.get(i)),
     gather: (start, n, kOut, vOut) => {
       const kb = d.keys.bytes, vb = (values ?? d.values).bytes;
-      for (let j = 0; j < n; j++) {
+      for (let j = 0; j < n;) {
+        // A run of consecutive records (all of them when every entry is added) is copied at once.
         const i = list.get(start + j);
-        copy(kb, i * ks, kOut, j * ks, ks);
-        copy(vb, (values ? start + j : i) * vs, vOut, j * vs, vs);
+        let r = 1;
+        while (j + r < n && list.get(start + j + r) === i + r) r++;
+        const vi = values ? start + j : i;
+        if (r < 8) {
+          for (let x = 0; x < r; x++) {
+            copy(kb, (i + x) * ks, kOut, (j + x) * ks, ks);
+            copy(vb, (vi + x) * vs, vOut, (j + x) * vs, vs);
+          }
+        } else {
+          kOut.set(kb.subarray(i * ks, (i + r) * ks), j * ks);
+          vOut.set(vb.subarray(vi * vs, (vi + r) * vs), j * vs);
+        }
+        j += r;
       }
     },
   };

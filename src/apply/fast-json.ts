@@ -138,20 +138,7 @@ function readInt(n: Extract<FastNode, { k: 'int' }>, b: Uint8Array, pos: number,
   if (neg) v = -v;
   if (v < n.min || v > n.max || (neg && v === 0)) return -1;
   const size = n.size;
-  if (size === 8) {
-    let lo = v >>> 0;
-    let hi = Math.floor(v / 4294967296);
-    if (v < 0) { // two's complement of a safe negative integer
-      const a = -v;
-      lo = (~(a >>> 0) + 1) >>> 0;
-      hi = (~Math.floor(a / 4294967296) + (lo === 0 ? 1 : 0)) >>> 0;
-    }
-    for (let i = 0; i < 4; i++) {
-      out[off + (n.little ? i : 7 - i)] = (lo >>> (i * 8)) & 0xff;
-      out[off + (n.little ? 4 + i : 3 - i)] = (hi >>> (i * 8)) & 0xff;
-    }
-    return pos;
-  }
+  if (size === 8) { putInt64(out, off, v, n.little); return pos; }
   const u = v >>> 0; // two's complement for negative values of signed fields (range checked above)
   if (size === 1) out[off] = u & 0xff;
   else if (size === 2) {
@@ -162,4 +149,19 @@ function readInt(n: Extract<FastNode, { k: 'int' }>, b: Uint8Array, pos: number,
     out[off] = u >>> 24; out[off + 1] = (u >>> 16) & 0xff; out[off + 2] = (u >>> 8) & 0xff; out[off + 3] = u & 0xff;
   }
   return pos;
+}
+
+/** A safe integer as 8 bytes, two's complement. */
+export function putInt64(out: Uint8Array, off: number, v: number, little: boolean): void {
+  let lo = v >>> 0;
+  let hi = Math.floor(v / 4294967296) >>> 0;
+  if (v < 0) { // two's complement of a safe negative integer
+    const a = -v;
+    lo = (~(a >>> 0) + 1) >>> 0;
+    hi = (~Math.floor(a / 4294967296) + (lo === 0 ? 1 : 0)) >>> 0;
+  }
+  for (let i = 0; i < 4; i++) {
+    out[off + (little ? i : 7 - i)] = (lo >>> (i * 8)) & 0xff;
+    out[off + (little ? 4 + i : 3 - i)] = (hi >>> (i * 8)) & 0xff;
+  }
 }

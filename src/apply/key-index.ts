@@ -14,10 +14,26 @@ function hashBytes(b: Uint8Array, off: number, n: number): number {
     h ^= h >>> 13;
   }
   for (; i < n; i++) h = Math.imul(h ^ b[off + i]!, 0x01000193);
+  return finish(h);
+}
+
+/** The same hash as hashBytes for `n` whole little-endian words at w[at] (little-endian hosts). */
+function hashWords(w: Int32Array, at: number, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = at, end = at + n; i < end; i++) {
+    h = Math.imul(h ^ w[i]!, 0x01000193);
+    h ^= h >>> 13;
+  }
+  return finish(h);
+}
+
+function finish(h: number): number {
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   return (h ^ (h >>> 12)) >>> 0;
 }
+
+const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export class KeyIndex {
   private slots: Int32Array;
@@ -56,6 +72,41 @@ export class KeyIndex {
       if (equalBytes(tb, (v - 1) * n, tb, i * n, n)) return v - 1;
       s = (s + 1) & this.mask;
     }
+  }
+
+  /**
+   * Indexes records [0, count) (an empty index sized for them); returns the first record whose key
+   * an earlier one already has, with that earlier one, or null.
+   */
+  addAll(count: number): { at: number; dup: number } | null {
+    const n = this.table.recordSize;
+    const tb = this.table.bytes;
+    if (!HOST_LE || (n & 3) !== 0 || (tb.byteOffset & 3) !== 0 || this.size !== 0 || count * 2 > this.slots.length) {
+      for (let i = 0; i < count; i++) {
+        const dup = this.add(i);
+        if (dup >= 0) return { at: i, dup };
+      }
+      return null;
+    }
+    // Records of whole words, read as words, in one loop.
+    const nw = n >>> 2;
+    const w = new Int32Array(tb.buffer, tb.byteOffset, (count * n) >>> 2);
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = 0, at = 0; i < count; i++, at += nw) {
+      let s = hashWords(w, at, nw) & mask;
+      for (;;) {
+        const v = slots[s]!;
+        if (v === 0) { slots[s] = i + 1; break; }
+        let o = (v - 1) * nw, x = at;
+        const end = at + nw;
+        while (x < end && w[o] === w[x]) { o++; x++; }
+        if (x === end) { this.size = i; return { at: i, dup: v - 1 }; }
+        s = (s + 1) & mask;
+      }
+    }
+    this.size = count;
+    return null;
   }
 
   private grow(): void {

@@ -5,68 +5,156 @@
  * read byte by byte straight into the tables (fast-json.ts); any other line is parsed with the exact
  * JSON parser (64-bit integers never rounded) and encoded by the codec, which also words the errors.
  */
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { parseJson } from '../json.js';
 import type { DesiredState } from './state.js';
 import type { DesiredMap } from './desired-state.js';
 import { readFast, ws, type FastNode } from './fast-json.js';
+import { compileLineMatcher, type LineMatcher } from './line-matcher.js';
 
 const BLOCK = 1 << 20;
 
 /** Reads NDJSON from a file descriptor into `state`; `onProgress` gets the bytes read so far. */
 export function readNdjsonFd(fd: number, state: DesiredState, first: Uint8Array = new Uint8Array(0),
   onProgress?: (bytes: number) => void): void {
-  const buf = Buffer.allocUnsafe(BLOCK);
-  let carry = Buffer.from(first);
-  let line = 1;
-  let total = first.byteLength;
+  // One buffer: the unfinished last line of a block moves to the front and the next read goes after
+  // it (a line longer than the buffer grows it).
+  let buf = Buffer.allocUnsafe(Math.max(2 * BLOCK, first.byteLength + BLOCK));
+  buf.set(first, 0);
+  let have = first.byteLength;
+  const ctx: BlockContext = { line: 1, matcher: null, matchers: new Map(), sized: false, fileSize: fileSize(fd) };
+  let total = have;
   for (;;) {
+    if (buf.byteLength - have < BLOCK / 2) {
+      const next = Buffer.allocUnsafe(buf.byteLength * 2);
+      next.set(buf.subarray(0, have), 0);
+      buf = next;
+    }
     let n: number;
     try {
-      n = readSync(fd, buf, 0, BLOCK, null);
+      n = readSync(fd, buf, have, buf.byteLength - have, null);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') continue;
       throw new BpfmapError(ERROR_CODE.IO, `${state.source}: cannot read (${code ?? String(e)})`);
     }
     total += n;
-    const data = carry.byteLength ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
+    have += n;
     if (n === 0) {
-      if (data.byteLength) line = parseBlock(data, data.byteLength, state, line);
+      if (have) parseBlock(buf, have, state, ctx);
       return;
     }
-    const end = data.lastIndexOf(0x0a);
-    if (end < 0) { carry = Buffer.from(data); continue; }
-    line = parseBlock(data, end + 1, state, line);
-    carry = Buffer.from(data.subarray(end + 1));
+    const end = buf.lastIndexOf(0x0a, have - 1);
+    if (end < 0) continue;
+    parseBlock(buf, end + 1, state, ctx);
+    buf.copyWithin(0, end + 1, have);
+    have -= end + 1;
     onProgress?.(total);
   }
 }
 
+/** What parsing carries from one block to the next. */
+interface BlockContext {
+  line: number;
+  /** The canonical-line matcher of the map the last fast line named, tried first on every line. */
+  matcher: Matcher | null;
+  /** Matchers made so far, by map and by the name the lines give it. */
+  matchers: Map<DesiredMap, Map<string, Matcher>>;
+  /** Whether the first map's tables were sized from the file size yet. */
+  sized: boolean;
+  fileSize: number;
+}
+
+interface Matcher {
+  readonly m: DesiredMap;
+  readonly name: Buffer;
+  /** Null when the map's records are too big for one (the fast reader takes them). */
+  readonly fn: LineMatcher | null;
+}
+
+function matcherFor(ctx: BlockContext, m: DesiredMap, b: Uint8Array, ns: number, ne: number): Matcher {
+  const name = Buffer.from(b.subarray(ns, ne));
+  const text = name.toString('latin1');
+  let byName = ctx.matchers.get(m);
+  if (!byName) { byName = new Map(); ctx.matchers.set(m, byName); }
+  let t = byName.get(text);
+  if (!t) {
+    const plan = m.fast!;
+    t = { m, name, fn: compileLineMatcher(name, plan.key, plan.value) };
+    byName.set(text, t);
+  }
+  return t;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array, s: number, e: number): boolean => {
+  if (e - s !== a.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[s + i]) return false;
+  return true;
+};
+
+function fileSize(fd: number): number {
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() ? st.size : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
- * Parses the lines in b[0, len) (starting at line number `line`); returns the next line number. Each
- * line goes the fast way when it can (see fast-json.ts), else the exact way.
+ * Parses the lines in b[0, len) (len is just past a newline, or the end of the input). Each line
+ * goes the fastest way it can: the canonical-line matcher, the fast reader, else the exact way.
  */
-function parseBlock(b: Uint8Array, len: number, state: DesiredState, line: number): number {
+function parseBlock(b: Uint8Array, len: number, state: DesiredState, ctx: BlockContext): void {
   let pos = 0;
+  let line = ctx.line;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let matched = 0;
   while (pos < len) {
+    const t = ctx.matcher;
+    if (t !== null && t.fn !== null) {
+      const m = t.m;
+      const ko = m.keys.append();
+      const vo = m.values.append();
+      const q = t.fn(b, dv, pos, len, m.keys.bytes, ko, m.values.bytes, vo);
+      if (q >= 0 && (q === len || b[q] === 0x0a || (b[q] === 0x0d && (q + 1 === len || b[q + 1] === 0x0a)))) {
+        m.commitSlot(line);
+        pos = b[q] === 0x0d ? q + 2 : q + 1;
+        line++;
+        matched++;
+        continue;
+      }
+      m.dropSlot();
+    }
     let e = b.indexOf(0x0a, pos);
     if (e < 0 || e > len) e = len;
     if (!fastRecord(b, pos, e, state, line)) {
       const text = Buffer.from(b.buffer, b.byteOffset + pos, e - pos).toString('utf8');
-      if (text.trim() !== '') applyRecord(exactLine(text, state, line), state, line);
+      if (text.trim() !== '') { applyRecord(exactLine(text, state, line), state, line); state.lines.exact++; }
+    } else if (hit.m !== null) {
+      state.lines.fast++;
+      const m = hit.m;
+      if (!ctx.sized) {
+        ctx.sized = true;
+        // The first record's length tells about how many records a big file holds: size the tables
+        // once instead of doubling them all the way up.
+        if (ctx.fileSize > 0) m.reserve(Math.ceil(ctx.fileSize / Math.max(16, e - pos + 1)));
+      }
+      if (!t || t.m !== m || !sameBytes(t.name, b, hit.ns, hit.ne)) ctx.matcher = matcherFor(ctx, m, b, hit.ns, hit.ne);
     }
     pos = e + 1;
     line++;
   }
-  return line;
+  state.lines.matched += matched;
+  ctx.line = line;
 }
-
-/** Text lines (tests and small inputs): the same as parseBlock. */
+/** Text lines (tests and small inputs): the same as parseBlock; returns the next line number. */
 export function parseLines(text: string, state: DesiredState, line: number): number {
   const b = Buffer.from(text, 'utf8');
-  return parseBlock(b, b.byteLength, state, line);
+  const ctx: BlockContext = { line, matcher: null, matchers: new Map(), sized: false, fileSize: 0 };
+  parseBlock(b, b.byteLength, state, ctx);
+  return ctx.line;
 }
 
 const K_MAP = Buffer.from('map'), K_KEY = Buffer.from('key'), K_VALUE = Buffer.from('value');
@@ -76,8 +164,15 @@ const eq = (b: Uint8Array, s: number, e: number, k: Uint8Array) => {
   return true;
 };
 
-/** `{"map":"NAME","key":...,"value":...}` read straight into the tables; false: take the exact path. */
+/** The map and where its name is in the line, of the last line fastRecord read (reused). */
+const hit: { m: DesiredMap | null; ns: number; ne: number } = { m: null, ns: 0, ne: 0 };
+
+/**
+ * `{"map":"NAME","key":...,"value":...}` read straight into the tables (and `hit` set); false: take
+ * the exact path.
+ */
 function fastRecord(b: Uint8Array, s: number, e: number, state: DesiredState, line: number): boolean {
+  hit.m = null;
   let pos = ws(b, s, e);
   if (pos === e) return true; // blank line
   if (b[pos] !== 0x7b) return false;
@@ -102,6 +197,7 @@ function fastRecord(b: Uint8Array, s: number, e: number, state: DesiredState, li
       while (ne < e && b[ne] !== 0x22 && b[ne] !== 0x5c && b[ne]! < 0x80) ne++;
       if (b[ne] !== 0x22 || ne === ns) return giveUp();
       m = state.map(Buffer.from(b.buffer, b.byteOffset + ns, ne - ns).toString('latin1'), `${state.source}:${line}`);
+      hit.ns = ns; hit.ne = ne;
       plan = m.fast;
       if (!plan) return false;
       m.openSlot();
@@ -120,6 +216,7 @@ function fastRecord(b: Uint8Array, s: number, e: number, state: DesiredState, li
     if (b[pos] !== 0x7d) return giveUp();
     if (ws(b, pos + 1, e) !== e || !seenKey || !seenValue) return giveUp();
     m!.commitSlot(line);
+    hit.m = m;
     return true;
   }
 }

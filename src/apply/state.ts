@@ -13,6 +13,8 @@ export class DesiredState {
   /** In the order the file names them. */
   readonly maps = new Map<string, DesiredMap>();
   private last: { name: string; map: DesiredMap } | null = null;
+  /** NDJSON records read by each path: the canonical-line matcher, the fast reader, the exact parser. */
+  readonly lines = { matched: 0, fast: 0, exact: 0 };
 
   constructor(schema: ObjectSchema, source: string) {
     this.schema = schema;
