@@ -33,6 +33,30 @@ function finish(h: number): number {
   return (h ^ (h >>> 12)) >>> 0;
 }
 
+const RUN = 8192;
+/** The earlier record of the duplicate addWordRun found. */
+let dupOf = -1;
+
+/**
+ * Indexes records [from, to) of whole words (`nw` per record, in `w`) into `slots`; returns the
+ * first record whose key is already there (dupOf: the earlier one), or -1.
+ */
+function addWordRun(slots: Int32Array, mask: number, w: Int32Array, nw: number, from: number, to: number): number {
+  for (let i = from, at = from * nw; i < to; i++, at += nw) {
+    let s = hashWords(w, at, nw) & mask;
+    for (;;) {
+      const v = slots[s]!;
+      if (v === 0) { slots[s] = i + 1; break; }
+      let o = (v - 1) * nw, x = at;
+      const end = at + nw;
+      while (x < end && w[o] === w[x]) { o++; x++; }
+      if (x === end) { dupOf = v - 1; return i; }
+      s = (s + 1) & mask;
+    }
+  }
+  return -1;
+}
+
 const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export class KeyIndex {
@@ -88,22 +112,15 @@ export class KeyIndex {
       }
       return null;
     }
-    // Records of whole words, read as words, in one loop.
+    // Records of whole words, read as words, in runs: V8 optimises the run function after the first
+    // few and every later run starts in the optimised code (one long loop would wait for a swap
+    // in the middle of it).
     const nw = n >>> 2;
     const w = new Int32Array(tb.buffer, tb.byteOffset, (count * n) >>> 2);
-    const slots = this.slots;
-    const mask = this.mask;
-    for (let i = 0, at = 0; i < count; i++, at += nw) {
-      let s = hashWords(w, at, nw) & mask;
-      for (;;) {
-        const v = slots[s]!;
-        if (v === 0) { slots[s] = i + 1; break; }
-        let o = (v - 1) * nw, x = at;
-        const end = at + nw;
-        while (x < end && w[o] === w[x]) { o++; x++; }
-        if (x === end) { this.size = i; return { at: i, dup: v - 1 }; }
-        s = (s + 1) & mask;
-      }
+    for (let from = 0; from < count; from += RUN) {
+      const to = Math.min(count, from + RUN);
+      const at = addWordRun(this.slots, this.mask, w, nw, from, to);
+      if (at >= 0) { this.size = at; return { at, dup: dupOf }; }
     }
     this.size = count;
     return null;

@@ -114,18 +114,10 @@ function parseBlock(b: Uint8Array, len: number, state: DesiredState, ctx: BlockC
   while (pos < len) {
     const t = ctx.matcher;
     if (t !== null && t.fn !== null) {
-      const m = t.m;
-      const ko = m.keys.append();
-      const vo = m.values.append();
-      const q = t.fn(b, dv, pos, len, m.keys.bytes, ko, m.values.bytes, vo);
-      if (q >= 0 && (q === len || b[q] === 0x0a || (b[q] === 0x0d && (q + 1 === len || b[q + 1] === 0x0a)))) {
-        m.commitSlot(line);
-        pos = b[q] === 0x0d ? q + 2 : q + 1;
-        line++;
-        matched++;
-        continue;
-      }
-      m.dropSlot();
+      pos = matchRun(t.m, t.fn, b, dv, pos, len, line);
+      line += runLength;
+      matched += runLength;
+      if (pos >= len) break;
     }
     let e = b.indexOf(0x0a, pos);
     if (e < 0 || e > len) e = len;
@@ -149,6 +141,33 @@ function parseBlock(b: Uint8Array, len: number, state: DesiredState, ctx: BlockC
   state.lines.matched += matched;
   ctx.line = line;
 }
+/** Lines the last matchRun took. */
+let runLength = 0;
+
+/**
+ * Reads the canonical lines from b[pos] on with `fn` (the hot loop, kept apart from the rest of
+ * parseBlock so that its optimised code never meets the other paths); returns the position of the
+ * first line it does not take (len when it took them all), their number in runLength.
+ */
+function matchRun(m: DesiredMap, fn: LineMatcher, b: Uint8Array, dv: DataView, pos: number, len: number, line: number): number {
+  const keys = m.keys, values = m.values;
+  let n = 0;
+  while (pos < len) {
+    const ko = keys.append();
+    const vo = values.append();
+    const q = fn(b, dv, pos, len, keys.bytes, ko, values.bytes, vo);
+    if (q < 0 || !(q === len || b[q] === 0x0a || (b[q] === 0x0d && (q + 1 === len || b[q + 1] === 0x0a)))) {
+      m.dropSlot();
+      break;
+    }
+    m.commitSlot(line + n);
+    n++;
+    pos = b[q] === 0x0d ? q + 2 : q + 1;
+  }
+  runLength = n;
+  return pos;
+}
+
 /** Text lines (tests and small inputs): the same as parseBlock; returns the next line number. */
 export function parseLines(text: string, state: DesiredState, line: number): number {
   const b = Buffer.from(text, 'utf8');
