@@ -6,7 +6,10 @@ import * as assert from 'uvu/assert';
 import type { MapSchema, ObjectSchema, TypeNode } from '../src/btf/schema-types.js';
 import { mapCodecs } from '../src/codec/map-codecs.js';
 import { toHex } from '../src/bytes.js';
-import { DesiredState } from '../src/apply/index.js';
+import { DesiredState, readStateFile } from '../src/apply/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseLines } from '../src/apply/ndjson.js';
 import { compileFast } from '../src/apply/fast-json.js';
 import { compileLineMatcher, type LineMatcher } from '../src/apply/line-matcher.js';
@@ -134,5 +137,21 @@ const Limits = suite('line matcher limits');
 Limits('no matcher for records with very many integers (the fast reader takes them)', () => {
   const big: TypeNode = { kind: 'array', name: '', size: 400, length: 200, element: int(2, false) };
   assert.is(compileLineMatcher(Buffer.from('m'), compileFast(keyNode, 'little')!, compileFast(big, 'little')!), null);
+});
+Limits('tables sized from a short first line stay within max(file size, 64 MiB)', () => {
+  const bigValue: TypeNode = { kind: 'array', name: '', size: 4096, length: 1024, element: int(4, false) };
+  const big: MapSchema = { ...MAP, valueSize: 4096, value: bigValue };
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-reserve-'));
+  try {
+    const f = join(dir, 'state.ndjson');
+    // 2 MB: a 44-byte first line would guess ~48k entries of 4 KB (200 MB) without the cap.
+    writeFileSync(f, `{"map":"m","key":{"id":1},"value":[7]}\n${' '.repeat(2 << 20)}\n`);
+    const st = readStateFile(f, { object: 't.o', byteOrder: 'little', maps: [big] });
+    const m = st.maps.get('m')!;
+    assert.is(m.count, 1);
+    assert.ok(m.values.bytes.byteLength <= (64 << 20), `reserved ${m.values.bytes.byteLength} bytes`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 Limits.run();

@@ -14,6 +14,8 @@ import { readFast, ws, type FastNode } from './fast-json.js';
 import { compileLineMatcher, type LineMatcher } from './line-matcher.js';
 
 const BLOCK = 1 << 20;
+/** Tables may be sized up front for at most max(file size, this) bytes. */
+const RESERVE_MIN = 64 << 20;
 
 /** Reads NDJSON from a file descriptor into `state`; `onProgress` gets the bytes read so far. */
 export function readNdjsonFd(fd: number, state: DesiredState, first: Uint8Array = new Uint8Array(0),
@@ -130,8 +132,13 @@ function parseBlock(b: Uint8Array, len: number, state: DesiredState, ctx: BlockC
       if (!ctx.sized) {
         ctx.sized = true;
         // The first record's length tells about how many records a big file holds: size the tables
-        // once instead of doubling them all the way up.
-        if (ctx.fileSize > 0) m.reserve(Math.ceil(ctx.fileSize / Math.max(16, e - pos + 1)));
+        // once instead of doubling them all the way up. Only a guess, so never more bytes than the
+        // file has (or 64 MiB): a short first line must not make a huge allocation.
+        if (ctx.fileSize > 0) {
+          const guess = Math.ceil(ctx.fileSize / Math.max(16, e - pos + 1));
+          const perEntry = m.keys.recordSize + m.values.recordSize + 4;
+          m.reserve(Math.min(guess, Math.floor(Math.max(ctx.fileSize, RESERVE_MIN) / perEntry)));
+        }
       }
       if (!t || t.m !== m || !sameBytes(t.name, b, hit.ns, hit.ne)) ctx.matcher = matcherFor(ctx, m, b, hit.ns, hit.ne);
     }
