@@ -7,4 +7,4 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await main(process.argv.slice(2));
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -2,6 +2,7 @@
  * The CLI: yargs wiring, and the one place that turns errors into `bpfmap: <message>` and exit codes.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { createRequire } from 'node:module';
 import { EXIT } from '../src/index.js';
 import { commands } from './commands/index.js';
 import { UsageError } from './options.js';
@@ -11,6 +12,19 @@ import { fastParse } from './fast.js';
 const EPILOG = `Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found (key, map, pin),
 4 permission, 5 invalid input (object, BTF, value, schema/map mismatch),
 6 the kernel refused or does not support the operation.`;
+
+declare const __BPFMAP_YARGS_MODULE__: string | undefined;
+
+/**
+ * yargs, only for help, errors and unusual command lines. The CLI bundle requires a pre-bundled
+ * CommonJS copy (dist/cli/yargs.cjs, see scripts/build.mjs); the unbundled build imports the package.
+ */
+async function loadYargs(): Promise<typeof import('yargs').default> {
+  if (typeof __BPFMAP_YARGS_MODULE__ === 'string') {
+    return (createRequire(import.meta.url)(__BPFMAP_YARGS_MODULE__) as { default: typeof import('yargs').default }).default;
+  }
+  return (await import('yargs')).default;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
@@ -23,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       return reportError(e, verbose);
     }
   }
-  const { default: yargs } = await import('yargs');
+  const yargs = await loadYargs();
   let parser: Argv = yargs(argv)
     .scriptName('bpfmap')
     .usage('bpfmap <command> [options]\n\nProgram eBPF maps with typed values, using nothing but the BPF object file.')

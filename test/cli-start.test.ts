@@ -1,0 +1,49 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Script } from 'node:vm';
+
+// dist/cli/bpfmap.js (bin/start.cjs) runs the CLI bundle from the V8 code cache the build makes.
+const ROOT = new URL('..', import.meta.url).pathname;
+const CLI = join(ROOT, 'dist/cli');
+const FW = join(ROOT, 'fixtures/firewall.bpfel.o');
+const start = createRequire(import.meta.url)(join(CLI, 'bpfmap.js')) as { compile: () => Script; cacheFile: string };
+
+const S = suite('CLI start-up');
+S('the build made a code cache that this Node accepts', () => {
+  assert.ok(existsSync(start.cacheFile), start.cacheFile);
+  assert.is(start.compile().cachedDataRejected, false);
+});
+
+S('a cache this Node cannot use (damaged, or gone) is ignored: the command runs as usual', () => {
+  const want = spawnSync(process.execPath, [join(CLI, 'bpfmap.js'), 'maps', FW, '--json'], { encoding: 'utf8' });
+  assert.is(want.status, 0, want.stderr);
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-start-'));
+  try {
+    cpSync(CLI, dir, { recursive: true });
+    const cache = join(dir, 'main.cjs.cache');
+    for (const damage of [() => writeFileSync(cache, Buffer.alloc(4096, 7)), () => rmSync(cache)]) {
+      damage();
+      const r = spawnSync(process.execPath, [join(dir, 'bpfmap.js'), 'maps', FW, '--json'], { encoding: 'utf8' });
+      assert.is(r.stderr, '');
+      assert.is(r.status, 0);
+      assert.is(r.stdout, want.stdout);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+S('errors keep their exit codes and one-line messages through the loader, stack traces with --verbose', () => {
+  const r = spawnSync(process.execPath, [join(CLI, 'bpfmap.js'), 'maps', '/nonexistent.o'], { encoding: 'utf8' });
+  assert.is(r.status, 3);
+  assert.is(r.stderr, 'bpfmap: /nonexistent.o: no such file\n');
+  const v = spawnSync(process.execPath, [join(CLI, 'bpfmap.js'), 'maps', '/nonexistent.o', '--verbose'], { encoding: 'utf8' });
+  assert.is(v.status, 3);
+  assert.match(v.stderr, /main\.cjs:\d+/);
+});
+S.run();
