@@ -237,6 +237,38 @@ sampleSuite('the warm-up sample is valid BTF with a record of every known kind, 
 });
 sampleSuite.run();
 
+const names = suite('types --json names');
+names('names needing JSON escapes are escaped wherever they fall in a 4-byte word; others are copied as they are', async () => {
+  const { writeTypesJson, writeTypesJsonBytes } = await import('../src/btf/index.js');
+  const odd = ['q"uote', '\\back', 'tab\there', 'ctl\u0001x', '"', '\u001f', 'ü-utf8', 'plain_name', 'a', 'abcd', 'abcdefg"', 'x\u007fdel'];
+  const b = new BtfBuilder();
+  const u8 = b.int('u8', 1);
+  // Every name at every offset modulo 4 of the string table (the prefix shifts them), as type and member names.
+  for (let shift = 0; shift < 4; shift++) {
+    b.str('p'.repeat(shift + 1));
+    for (const n of odd) b.struct(n, 1, [{ name: `${n}${shift}`, type: u8, bitOffset: 0 }]);
+  }
+  const btf = loadBtf(b.build());
+  let text = '';
+  writeTypesJson(btf, (c) => { text += c; });
+  const parsed = JSON.parse(text) as { types: { id: number; name: string; members?: { name: string }[] }[] };
+  assert.is(parsed.types.length, btf.typeCount);
+  for (const t of parsed.types) {
+    assert.is(t.name, btf.name(t.id));
+    if (t.members) assert.is(t.members[0]!.name, btf.type(t.id).members[0]!.name);
+  }
+  // Plain names are copied byte for byte, not escaped: DEL and UTF-8 stay as they are.
+  assert.ok(text.includes('"name":"x\u007fdel"'));
+  assert.ok(text.includes('"name":"ü-utf8"'));
+  assert.ok(text.includes('"name":"q\\"uote"'));
+  assert.ok(text.includes('"name":"ctl\\u0001x"'));
+  // The big-blob path (primed writer, 4 MiB chunks) writes the same text.
+  let bytes = 0;
+  writeTypesJsonBytes(btf, (c) => { bytes += c.byteLength; });
+  assert.is(bytes, Buffer.byteLength(text));
+});
+names.run();
+
 const robust = suite('robustness');
 robust('mutated BTF never escapes as anything but a BpfmapError', async () => {
   const { readFileSync } = await import('node:fs');

@@ -75,20 +75,29 @@ export function putAscii(d: DataView, p: number, s: string): number {
 }
 
 /**
- * The bytes of the NUL-terminated string at `off` of a table that needs no JSON escaping, without
- * quotes, read four at a time (`end` is the table length; up to 3 junk bytes past the result).
+ * The NUL-terminated string at `off` of the table `strs` (`sv` views the same bytes, `end` is its
+ * length), without quotes: copied four bytes at a time while no byte needs JSON escaping, else
+ * written again by putEscaped. Up to 3 junk bytes past the result; the caller guarantees room for
+ * 6 * length bytes.
  */
-export function putPlain(d: DataView, p: number, sv: DataView, off: number, end: number): number {
+export function putName(d: DataView, p: number, sv: DataView, off: number, end: number, strs: Uint8Array): number {
+  const p0 = p, o0 = off;
   for (; off + 4 <= end; off += 4, p += 4) {
     const x = sv.getUint32(off, true);
     d.setUint32(p, x, true);
-    // The lowest byte that is zero sets its 0x80 bit here (and no byte below it does).
-    const z = (x - 0x01010101) & ~x & 0x80808080;
-    if (z !== 0) return p + ((31 - Math.clz32(z & -z)) >>> 3);
+    // Bit 7 of a byte is set here when the byte is below 0x20 (NUL included), a quote or a
+    // backslash; exact for the lowest such byte (borrows only mark bytes above it).
+    const q = x ^ 0x22222222, b = x ^ 0x5c5c5c5c;
+    const m = (((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080;
+    if (m !== 0) {
+      const k = (31 - Math.clz32(m & -m)) >>> 3;
+      return ((x >>> (k * 8)) & 0xff) === 0 ? p + k : putEscaped(d, p0, strs, o0);
+    }
   }
   for (;; off++, p++) {
     const c = sv.getUint8(off);
     if (c === 0) return p;
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return putEscaped(d, p0, strs, o0);
     d.setUint8(p, c);
   }
 }

@@ -1,13 +1,14 @@
 /**
  * The BTF string table. Stage 2 of validation: it must start and end with NUL. Names are decoded lazily
- * and cached by offset; a pure-ASCII table is decoded once (latin1) and sliced.
+ * and cached by offset; a pure-ASCII table is decoded once (latin1, on the first name asked for) and sliced.
  */
 import { isAscii } from 'node:buffer';
 import { BtfError } from '../errors.js';
 
 export class StringTable {
   readonly bytes: Uint8Array;
-  private readonly ascii: string | null;
+  /** The whole table as a string when it is all ASCII (null: it is not), made on the first get(). */
+  private ascii: string | null | undefined = undefined;
   private readonly cache = new Map<number, string>();
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -16,7 +17,6 @@ export class StringTable {
     if (bytes.byteLength === 0) throw new BtfError('BTF strings: expected a string section starting with NUL, got an empty one');
     if (bytes[0] !== 0) throw new BtfError(`BTF strings: expected the first byte to be NUL, got 0x${bytes[0]!.toString(16)}`);
     if (bytes[bytes.byteLength - 1] !== 0) throw new BtfError('BTF strings: expected the string section to end with NUL');
-    this.ascii = allAscii(bytes) ? latin1(bytes) : null;
   }
 
   get length(): number {
@@ -40,17 +40,6 @@ export class StringTable {
     return this.maxLen;
   }
 
-  private plain = -1;
-
-  /**
-   * True when no string holds a byte that JSON must escape (a quote, a backslash or a control character), so
-   * names can be copied byte for byte (computed once, with one regular-expression scan).
-   */
-  get jsonPlain(): boolean {
-    if (this.plain < 0) this.plain = /[\x01-\x1f"\\]/.test(this.ascii ?? latin1(this.bytes)) ? 0 : 1;
-    return this.plain === 1;
-  }
-
   isValid(off: number): boolean {
     return off < this.bytes.byteLength;
   }
@@ -58,6 +47,7 @@ export class StringTable {
   /** The NUL-terminated string at `off` (callers validated `off` in the references stage). */
   get(off: number): string {
     if (off === 0) return '';
+    if (this.ascii === undefined) this.ascii = allAscii(this.bytes) ? latin1(this.bytes) : null;
     if (this.ascii !== null) {
       const end = this.ascii.indexOf('\0', off);
       return this.ascii.slice(off, end);

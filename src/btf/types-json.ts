@@ -7,7 +7,7 @@ import { BTF_INT, BTF_KIND as K, kindName } from './kinds.js';
 import { linkageName } from './types.js';
 import { loadBtf, type Btf } from './btf.js';
 import { sampleBtf } from './raw-types.js';
-import { lit, putAscii, putEscaped, putInt, putLit, putPlain, putUint } from './json-bytes.js';
+import { lit, putAscii, putInt, putLit, putName, putUint } from './json-bytes.js';
 
 /** Output is handed over in chunks of about this size (one buffer, reused). */
 const CHUNK = 1 << 22;
@@ -75,9 +75,9 @@ function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number):
   const strs = btf.strings.bytes;
   const strEnd = strs.byteLength;
   const sv = new DataView(strs.buffer, strs.byteOffset, strs.byteLength);
-  const plain = btf.strings.jsonPlain;
-  // Past CHUNK there is always room for the fixed text of a record or member plus the longest name.
-  const out = new Uint8Array(chunk + SLACK + (plain ? strEnd : 6 * strEnd));
+  // Past CHUNK there is always room for the fixed text of a record or member plus the longest name,
+  // escaped (pages of it that are never written are never touched).
+  const out = new Uint8Array(chunk + SLACK + 6 * strEnd);
   const d = new DataView(out.buffer);
   let p = putLit(d, 0, L.open);
   for (let id = 1; id < n; id++) {
@@ -93,7 +93,7 @@ function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number):
     p = putLit(d, p, KIND_LITS[kind]!);
     let no = w[i]!;
     if (strs[no] === 0) p = putLit(d, p, L.anon);
-    else p = plain ? putPlain(d, p, sv, no, strEnd) : putEscaped(d, p, strs, no);
+    else p = putName(d, p, sv, no, strEnd, strs);
     switch (kind) {
       case K.FUNC:
         p = putLit(d, p, L.typeId); p = putUint(d, p, st); p = putLit(d, p, L.linkage);
@@ -106,7 +106,7 @@ function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number):
           p = putLit(d, p, j ? L.elem : L.elem0);
           no = w[q]!;
           if (strs[no] === 0) p = putLit(d, p, L.anon);
-          else p = plain ? putPlain(d, p, sv, no, strEnd) : putEscaped(d, p, strs, no);
+          else p = putName(d, p, sv, no, strEnd, strs);
           p = putLit(d, p, L.elemTypeId); p = putUint(d, p, w[q + 1]!);
         }
         p = putLit(d, p, vlen ? L.elemsEnd : L.noElems);
@@ -121,7 +121,7 @@ function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number):
           p = putLit(d, p, j ? L.elem : L.elem0);
           no = w[q]!;
           if (strs[no] === 0) p = putLit(d, p, L.anon);
-          else p = plain ? putPlain(d, p, sv, no, strEnd) : putEscaped(d, p, strs, no);
+          else p = putName(d, p, sv, no, strEnd, strs);
           p = putLit(d, p, L.elemTypeId); p = putUint(d, p, w[q + 1]!);
           const off = w[q + 2]!;
           p = putLit(d, p, L.bitsOffset); p = putUint(d, p, kflag ? off & 0xffffff : off);
@@ -142,7 +142,7 @@ function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number):
           if (p > chunk) { write(out.subarray(0, p)); p = 0; }
           p = putLit(d, p, j ? L.elem : L.elem0);
           no = w[q]!;
-          if (strs[no] !== 0) p = plain ? putPlain(d, p, sv, no, strEnd) : putEscaped(d, p, strs, no);
+          if (strs[no] !== 0) p = putName(d, p, sv, no, strEnd, strs);
           p = putLit(d, p, L.val);
           p = step === 2 ? putInt(d, p, kflag ? w[q + 1]! | 0 : w[q + 1]!) : putEnum64(d, p, w[q + 1]!, w[q + 2]!, kflag);
         }
