@@ -78,6 +78,7 @@ export { possibleCpus } from './syscall/cpus.js';
 export {
   applyState,
   readStateFile,
+  readStateFileAsync,
   readStateDocument,
   looksNdjson,
   DesiredState,

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { loadSource, applyState, planDiff, progressLine, readStateFile, watchState, writeCalls } from '../../src/index.js';
-import type { ApplyResult } from '../../src/index.js';
+import { loadSource, applyState, planDiff, progressLine, readStateFile, readStateFileAsync, watchState, writeCalls } from '../../src/index.js';
+import type { ApplyResult, DesiredState } from '../../src/index.js';
 import { print } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
 import { stdoutSink } from '../sink.js';
@@ -20,20 +20,39 @@ interface Args extends GlobalArgs {
 
 /** Reads the state, plans every map, applies (unless --dry-run); diff lines of a dry run go to `write`. */
 export function runApply(a: Args, write?: (line: string) => void): ApplyResult {
+  const run = prepare(a, write);
+  try {
+    return run.apply(readStateFile(a.file!, run.schema, run.readOptions));
+  } finally {
+    run.end();
+  }
+}
+
+/** The same, reading an NDJSON state a block ahead on libuv's thread pool (a one-shot apply). */
+export async function runApplyAsync(a: Args, write?: (line: string) => void): Promise<ApplyResult> {
+  const run = prepare(a, write);
+  try {
+    return run.apply(await readStateFileAsync(a.file!, run.schema, run.readOptions));
+  } finally {
+    run.end();
+  }
+}
+
+function prepare(a: Args, write?: (line: string) => void) {
   if (a.object === undefined) throw new UsageError('name the BPF object (or saved schema) the maps come from: bpfmap apply OBJ -f STATE');
   if (a.file === undefined) throw new UsageError('give the state file with -f STATE (YAML, JSON or NDJSON; - for stdin)');
   const src = loadSource(a.object);
   const progress = progressLine();
-  try {
-    const state = readStateFile(a.file, src.schema, { prune: a.prune === true, onProgress: (b) => progress.update('reading state (bytes)', b) });
-    return applyState(state, {
+  return {
+    schema: src.schema,
+    readOptions: { prune: a.prune === true, onProgress: (b: number) => progress.update('reading state (bytes)', b) },
+    apply: (state: DesiredState): ApplyResult => applyState(state, {
       pinRoot: a['pin-root'], pin: a.pin, force: a.force === true, dryRun: a['dry-run'] === true,
       onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write, { compact: true, prettyAddresses: a['pretty-addresses'] === true }); },
       onProgress: (done, total) => progress.update('applying (entries)', done, total),
-    });
-  } finally {
-    progress.end();
-  }
+    }),
+    end: () => progress.end(),
+  };
 }
 
 function summaryText(r: ApplyResult): string {
@@ -71,7 +90,7 @@ export const applyCommand: CommandModule<object, Args> = {
   handler: async (a) => {
     if (!a.watch) {
       const sink = stdoutSink();
-      const r = runApply(a, (l) => sink.write(`${l}\n`));
+      const r = await runApplyAsync(a, (l) => sink.write(`${l}\n`));
       sink.end();
       report(r, a.json);
       return;

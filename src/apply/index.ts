@@ -1,7 +1,7 @@
 /** bpfmap apply: a desired state (YAML, JSON, NDJSON) made true in the kernel, all or nothing. */
 export { applyState } from './apply.js';
 export type { ApplyOptions, ApplyResult } from './apply.js';
-export { readStateFile, readStateDocument, looksNdjson } from './parse-state.js';
+export { readStateFile, readStateFileAsync, readStateDocument, looksNdjson } from './parse-state.js';
 export type { ReadStateOptions } from './parse-state.js';
 export { DesiredState } from './state.js';
 export { DesiredMap } from './desired-state.js';

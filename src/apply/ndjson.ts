@@ -5,7 +5,7 @@
  * read byte by byte straight into the tables (fast-json.ts); any other line is parsed with the exact
  * JSON parser (64-bit integers never rounded) and encoded by the codec, which also words the errors.
  */
-import { fstatSync, readSync } from 'node:fs';
+import { fstatSync, read, readSync } from 'node:fs';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { parseJson } from '../json.js';
 import type { DesiredState } from './state.js';
@@ -25,7 +25,7 @@ export function readNdjsonFd(fd: number, state: DesiredState, first: Uint8Array 
   let buf = Buffer.allocUnsafe(Math.max(2 * BLOCK, first.byteLength + BLOCK));
   buf.set(first, 0);
   let have = first.byteLength;
-  const ctx: BlockContext = { line: 1, matcher: null, matchers: new Map(), sized: false, fileSize: fileSize(fd) };
+  const ctx = newContext(fd);
   let total = have;
   for (;;) {
     if (buf.byteLength - have < BLOCK / 2) {
@@ -44,16 +44,85 @@ export function readNdjsonFd(fd: number, state: DesiredState, first: Uint8Array 
     total += n;
     have += n;
     if (n === 0) {
-      if (have) parseBlock(buf, have, state, ctx);
+      if (have) parseBlock(buf, 0, have, state, ctx);
       return;
     }
     const end = buf.lastIndexOf(0x0a, have - 1);
     if (end < 0) continue;
-    parseBlock(buf, end + 1, state, ctx);
+    parseBlock(buf, 0, end + 1, state, ctx);
     buf.copyWithin(0, end + 1, have);
     have -= end + 1;
     onProgress?.(total);
   }
+}
+
+/** Room before each block of the asynchronous reader for the unfinished line of the one before. */
+const HEAD = 64 << 10;
+
+/**
+ * The same as readNdjsonFd, but the next block is read on libuv's thread pool while this one is
+ * parsed: the copy out of the page cache (a fifth of the time for a big file) then happens on the
+ * other core.
+ */
+export async function readNdjsonFdAsync(fd: number, state: DesiredState, first: Uint8Array = new Uint8Array(0),
+  onProgress?: (bytes: number) => void): Promise<void> {
+  const ctx = newContext(fd);
+  // Two buffers: one is parsed while the next block is read into the other. A block is read to
+  // just past HEAD and the unfinished last line of the block before is copied in front of it (or,
+  // when longer than HEAD, joined with it in a new buffer).
+  const bufs = [Buffer.allocUnsafe(HEAD + BLOCK), Buffer.allocUnsafe(HEAD + BLOCK)];
+  let tail: Uint8Array = first;
+  let total = first.byteLength;
+  let cur = 0;
+  let pending = readAsync(fd, bufs[0]!, HEAD, BLOCK, state.source);
+  try {
+    for (;;) {
+      const n = await pending;
+      if (n === 0) {
+        if (tail.byteLength) {
+          const last = Buffer.from(tail);
+          parseBlock(last, 0, last.byteLength, state, ctx);
+        }
+        return;
+      }
+      total += n;
+      let data = bufs[cur]!;
+      let start = HEAD - tail.byteLength;
+      let stop = HEAD + n;
+      if (start >= 0) data.set(tail, start);
+      else { data = Buffer.concat([tail, data.subarray(HEAD, stop)]); start = 0; stop = data.byteLength; }
+      // The tail is copied: the other buffer is free for the next read.
+      cur ^= 1;
+      pending = readAsync(fd, bufs[cur]!, HEAD, BLOCK, state.source);
+      const nl = data.lastIndexOf(0x0a, stop - 1);
+      if (nl < start) { tail = data.subarray(start, stop); continue; }
+      parseBlock(data, start, nl + 1, state, ctx);
+      tail = data.subarray(nl + 1, stop);
+      onProgress?.(total);
+    }
+  } finally {
+    // Never leave a read running into a buffer (or on a descriptor the caller is about to close).
+    await pending.catch(() => 0);
+  }
+}
+
+function readAsync(fd: number, buf: Buffer, off: number, len: number, source: string): Promise<number> {
+  const p = new Promise<number>((resolve, reject) => {
+    const go = (): void => {
+      read(fd, buf, off, len, null, (err, n) => {
+        if (!err) resolve(n);
+        else if (err.code === 'EAGAIN') setImmediate(go);
+        else reject(new BpfmapError(ERROR_CODE.IO, `${source}: cannot read (${err.code ?? String(err)})`));
+      });
+    };
+    go();
+  });
+  p.catch(() => 0); // awaited by the caller; this only keeps an abandoned read from being "unhandled"
+  return p;
+}
+
+function newContext(fd: number): BlockContext {
+  return { line: 1, matcher: null, matchers: new Map(), sized: false, fileSize: fileSize(fd) };
 }
 
 /** What parsing carries from one block to the next. */
@@ -105,11 +174,10 @@ function fileSize(fd: number): number {
 }
 
 /**
- * Parses the lines in b[0, len) (len is just past a newline, or the end of the input). Each line
+ * Parses the lines in b[pos, len) (len is just past a newline, or the end of the input). Each line
  * goes the fastest way it can: the canonical-line matcher, the fast reader, else the exact way.
  */
-function parseBlock(b: Uint8Array, len: number, state: DesiredState, ctx: BlockContext): void {
-  let pos = 0;
+function parseBlock(b: Uint8Array, pos: number, len: number, state: DesiredState, ctx: BlockContext): void {
   let line = ctx.line;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let matched = 0;
@@ -179,7 +247,7 @@ function matchRun(m: DesiredMap, fn: LineMatcher, b: Uint8Array, dv: DataView, p
 export function parseLines(text: string, state: DesiredState, line: number): number {
   const b = Buffer.from(text, 'utf8');
   const ctx: BlockContext = { line, matcher: null, matchers: new Map(), sized: false, fileSize: 0 };
-  parseBlock(b, b.byteLength, state, ctx);
+  parseBlock(b, 0, b.byteLength, state, ctx);
   return ctx.line;
 }
 
