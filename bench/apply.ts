@@ -9,7 +9,7 @@
  * Usage: node --import tsx bench/apply.ts [ENTRIES] [RUNS]   (RUNS paired runs of 1 and 2, default 5)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJson, stringifyJson } from '../src/json.js';
@@ -60,6 +60,23 @@ function timed(cmd: string, args: string[]): { s: number; rssMb: number; cpu: nu
   return { s, rssMb: rssKb! / 1024, cpu: user! + sys!, out: r.stdout };
 }
 
+/** Kernel slab memory in kB (/proc/meminfo). */
+function slabKb(): number {
+  return Number(/^Slab:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
+}
+
+/**
+ * Waits until the kernel has freed a removed map: slab memory back to within 8 MB of what it was
+ * before the map was made (the free starts about half a second after the last reference goes,
+ * after an RCU grace period), at most 10 s.
+ */
+function settle(slabBefore: number): void {
+  const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const until = Date.now() + 10_000;
+  while (slabKb() > slabBefore + 8192 && Date.now() < until) sleep(100);
+  sleep(200);
+}
+
 function count(p: string): number {
   // Counted by bpfmap's own dump would test ourselves; bpftool is the oracle.
   return (JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', p], { encoding: 'utf8', maxBuffer: 1 << 30 })) as unknown[]).length;
@@ -99,23 +116,30 @@ try {
   execFileSync('gcc', ['-O2', '-o', cbin, join(root, 'bench/c/batch-update.c')]);
 
   // 1. bpfmap apply and 2. bpftool batch file, whole processes, in RUNS pairs (each into a new,
-  // empty map); the medians and the median of the per-pair ratios are reported.
+  // empty map); the medians and the median of the per-pair ratios are reported. Every run starts
+  // from the same state: the map of the run before is removed and the kernel given the time to free
+  // it (its million elements are freed by a kernel thread, which would compete with the next run;
+  // keeping every map instead slows each later run, as the kernel's memory fills up).
   const pairs: { a: ReturnType<typeof timed>; b: ReturnType<typeof timed> }[] = [];
-  let pApply = '', stats: Record<string, number> = {};
-  // The maps stay until the end: a removed map is freed by a kernel thread, which would compete
-  // with the next run for the CPUs.
+  let stats: Record<string, number> = {};
+  let nApply = 0, nBpftool = 0;
+  const pApplyDir = join(pins, 'apply');
   for (let r = 0; r < RUNS; r++) {
-    pApply = createMap(join(pins, `apply-${r}`), max);
-    const a = timed('node', [cli, 'apply', schemaPath, '-f', ndjson, '--pin-root', join(pins, `apply-${r}`), '--json']);
+    let slab = slabKb();
+    const pApply = createMap(pApplyDir, max);
+    const a = timed('node', [cli, 'apply', schemaPath, '-f', ndjson, '--pin-root', pApplyDir, '--json']);
     stats = (parseJson(a.out) as { stats: Record<string, number> }).stats;
-    if (r > 0) rmSync(pBpftool); // the batch file names this pin; the earlier map stays pinned as bpftool-keep-N
+    if (r === RUNS - 1) nApply = count(pApply);
+    rmSync(pApply);
+    settle(slab);
+    slab = slabKb();
     createMap(join(pins, 'bpftool'), max);
-    execFileSync('bpftool', ['map', 'pin', 'pinned', pBpftool, join(pins, `bpftool-keep-${r}`)]);
     const b = timed('bpftool', ['batch', 'file', batchFile]);
+    if (r === RUNS - 1) nBpftool = count(pBpftool);
+    rmSync(pBpftool);
+    settle(slab);
     pairs.push({ a, b });
   }
-  const nApply = count(pApply);
-  const nBpftool = count(pBpftool);
   const mid = <T>(xs: T[], f: (x: T) => number): number => { const v = xs.map(f).sort((x, y) => x - y); return v[(v.length - 1) >> 1]!; };
   const a = { s: mid(pairs, (p) => p.a.s), cpu: mid(pairs, (p) => p.a.cpu), rssMb: mid(pairs, (p) => p.a.rssMb) };
   const b = { s: mid(pairs, (p) => p.b.s), cpu: mid(pairs, (p) => p.b.cpu), rssMb: mid(pairs, (p) => p.b.rssMb) };
@@ -127,7 +151,7 @@ try {
   const cInner = Number(/update_s=([\d.]+)/.exec(cLine)?.[1]);
 
   console.log(`entries: ${N} (firewall key 24 B, value 12 B, hash map, max_entries ${max})`);
-  console.log(`medians of ${RUNS} paired runs (bpfmap apply, then bpftool batch, each into a new map); every run: bpfmap ${pairs.map((p) => p.a.s.toFixed(2)).join(' ')} s, bpftool ${pairs.map((p) => p.b.s.toFixed(2)).join(' ')} s`);
+  console.log(`medians of ${RUNS} paired runs (bpfmap apply, then bpftool batch, each into a new map, the one before freed first); every run: bpfmap ${pairs.map((p) => p.a.s.toFixed(2)).join(' ')} s, bpftool ${pairs.map((p) => p.b.s.toFixed(2)).join(' ')} s`);
   console.log(`bpfmap apply (NDJSON, whole process): ${a.s.toFixed(2)} s (cpu ${a.cpu.toFixed(2)} s), peak RSS ${a.rssMb.toFixed(0)} MB, ${nApply} entries in the map, ${stats.updateBatch} update batch calls`);
   console.log(`bpftool batch file (hex):            ${b.s.toFixed(2)} s (cpu ${b.cpu.toFixed(2)} s), peak RSS ${b.rssMb.toFixed(0)} MB, ${nBpftool} entries in the map`);
   console.log(`C MAP_UPDATE_BATCH loop (pre-encoded): ${cr.s.toFixed(2)} s whole process (cpu ${cr.cpu.toFixed(2)} s), ${cInner.toFixed(3)} s in the syscalls (${cLine})`);

@@ -7,7 +7,7 @@ import type { MapSchema, ObjectSchema, TypeNode } from '../src/btf/schema-types.
 import { readStateFile, readStateFileAsync, type DesiredState } from '../src/apply/index.js';
 import { toHex } from '../src/bytes.js';
 
-// readStateFileAsync reads NDJSON a block (1 MiB) ahead on libuv's thread pool and puts the unfinished
+// readStateFileAsync reads NDJSON a block (4 MiB) ahead on libuv's thread pool and puts the unfinished
 // line of one block in front of the next (in the 64 KiB before it, or joined in a new buffer when
 // longer): it must read exactly what the synchronous reader reads, wherever the blocks split.
 
@@ -26,7 +26,7 @@ function summary(st: DesiredState): string {
   return `${JSON.stringify(st.lines)}\n${rows.join('\n')}`;
 }
 
-/** Deterministic lines of every shape: canonical, spaced out (some longer than 64 KiB or 1 MiB), CRLF, blank. */
+/** Deterministic lines of every shape: canonical, spaced out (some longer than 64 KiB or 4 MiB), CRLF, blank. */
 function lines(n: number, seed: number): string[] {
   let x = seed;
   const rnd = (k: number): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x % k; };
@@ -36,7 +36,7 @@ function lines(n: number, seed: number): string[] {
     const value = `{"a":${rnd(1 << 30)},"arr":[${rnd(9)},${rnd(999)},0,${rnd(65536)}]}`;
     const r = rnd(1000);
     if (r < 3) out.push(`{"map":"m","key":${key},${' '.repeat(70_000 + rnd(1000))}"value":${value}}`);
-    else if (r === 3 && rnd(4) === 0) out.push(`{"map":"m",${' '.repeat((1 << 20) + 5000)}"key":${key},"value":${value}}`);
+    else if ((r === 3 && rnd(16) === 0) || (n >= 1000 && i === n >> 1)) out.push(`{"map":"m",${' '.repeat((4 << 20) + 5000)}"key":${key},"value":${value}}`);
     else if (r < 20) out.push(`{"map":"m","key":${key},"value":${value}}\r`);
     else if (r < 30) out.push('');
     else if (r < 60) out.push(` { "value" : ${value} , "key" : ${key} , "map" : "m" } `);
@@ -64,7 +64,7 @@ for (const [name, n, seed, end] of [['small file, one block', 200, 1, '\n'], ['m
 R('a line longer than the whole first block, then a bad line: the same error, and no read left running', async () => {
   const file = join(dir, 'bad.ndjson');
   const good = lines(20_000, 11);
-  good.unshift(`{"map":"m","key":{"id":1},${' '.repeat(3 << 20)}"value":{"a":1}}`);
+  good.unshift(`{"map":"m","key":{"id":1},${' '.repeat(9 << 20)}"value":{"a":1}}`);
   good.push('{"map":"m","key":{"id":"nope"},"value":{}}');
   writeFileSync(file, good.join('\n') + '\n');
   const errorOf = async (f: () => unknown): Promise<string> => {
