@@ -91,6 +91,52 @@ for (const [what, make, c, re] of bad) {
   });
 }
 
+load('modifier cycles: the same verdict and message as walking from every id in order (random graphs)', () => {
+  // The decoder walks only from modifiers whose target id is not below their own; this reference
+  // walks from every id, as the check did before. Both must name the same cycle the same way.
+  const MODS = [KIND.TYPEDEF, KIND.CONST, KIND.VOLATILE, KIND.RESTRICT, KIND.TYPE_TAG];
+  const NAMES: Record<number, string> = { [KIND.TYPEDEF]: 'typedef', [KIND.CONST]: 'const', [KIND.VOLATILE]: 'volatile', [KIND.RESTRICT]: 'restrict', [KIND.TYPE_TAG]: 'type_tag' };
+  let x = 12345;
+  const rnd = (k: number): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return (x >>> 8) % k; };
+  let cycles = 0;
+  for (let round = 0; round < 3000; round++) {
+    const n = 2 + rnd(12);
+    const kinds = [0, KIND.INT];
+    const targets = [0, 0];
+    const names = ['', 'int'];
+    const b = new BtfBuilder();
+    b.int('int', 4);
+    for (let id = 2; id <= n; id++) {
+      const kind = rnd(6) === 0 ? KIND.PTR : MODS[rnd(MODS.length)]!;
+      const target = rnd(n + 1);
+      const name = kind === KIND.TYPEDEF ? `t${id}` : kind === KIND.TYPE_TAG ? `tag${id}` : '';
+      kinds.push(kind); targets.push(target); names.push(name);
+      b.raw(kind, name, target);
+    }
+    let want = 'ok';
+    const state = new Uint8Array(n + 1);
+    const isMod = (id: number): boolean => MODS.includes(kinds[id]!);
+    for (let start = 1; start <= n && want === 'ok'; start++) {
+      if (!isMod(start) || state[start] !== 0) continue;
+      const first = targets[start]!;
+      if (first === 0 || !isMod(first)) { state[start] = 2; continue; }
+      let id = start;
+      const path: number[] = [];
+      while (id !== 0 && isMod(id) && state[id] === 0) { state[id] = 1; path.push(id); id = targets[id]!; }
+      if (id !== 0 && state[id] === 1) {
+        const loop = path.slice(path.indexOf(id)).map((t) => `${t} (${NAMES[kinds[t]!]}${names[t] ? ` '${names[t]}'` : ''})`);
+        want = `BTF type ${id}: reference cycle through ${loop.join(' -> ')} -> ${id}`;
+      }
+      for (const t of path) if (state[t] === 1) state[t] = 2;
+    }
+    let got = 'ok';
+    try { loadBtf(b.build()); } catch (e) { got = (e as Error).message; }
+    if (want !== 'ok') cycles++;
+    assert.is(got, want, `round ${round}: kinds ${kinds.join(',')} targets ${targets.join(',')}`);
+  }
+  assert.ok(cycles > 300, `only ${cycles} graphs had a cycle`);
+});
+
 const headerCases: [string, (blob: Uint8Array) => Uint8Array, RegExp][] = [
   ['bad magic', (x) => { const y = x.slice(); y[0] = 0x12; return y; }, /expected magic 0xeb9f/],
   ['empty input', () => new Uint8Array(0), /expected magic/],

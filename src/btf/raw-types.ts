@@ -53,6 +53,12 @@ export class RawTypes {
    */
   readonly maxNameOff: number;
   readonly maxTypeRef: number;
+  /**
+   * The typedef/volatile/const/restrict/type_tag records whose target id is not below their own, in
+   * id order: a chain of those can only loop back through one of them (ids strictly fall along any
+   * other step), so the cycle check starts from these alone.
+   */
+  readonly forwardModifiers: Int32Array;
 
   constructor(bytes: Uint8Array, order: ByteOrder, layouts: readonly KindLayout[] | null) {
     this.bytes = bytes;
@@ -66,6 +72,8 @@ export class RawTypes {
     const end = bytes.byteLength;
     let maxName = 0;
     let maxRef = 0;
+    let fwd = new Int32Array(64);
+    let nFwd = 0;
     let pos = 0;
     let id = 1;
     while (pos < end) {
@@ -85,8 +93,15 @@ export class RawTypes {
       let x = w[i]!;
       if (x > maxName) maxName = x;
       switch (kind) {
-        case BTF_KIND.PTR: case BTF_KIND.TYPEDEF: case BTF_KIND.VOLATILE: case BTF_KIND.CONST: case BTF_KIND.RESTRICT:
-        case BTF_KIND.TYPE_TAG: case BTF_KIND.FUNC: case BTF_KIND.VAR: case BTF_KIND.DECL_TAG:
+        case BTF_KIND.TYPEDEF: case BTF_KIND.VOLATILE: case BTF_KIND.CONST: case BTF_KIND.RESTRICT: case BTF_KIND.TYPE_TAG:
+          x = w[i + 2]!;
+          if (x > maxRef) maxRef = x;
+          if (x >= id) {
+            if (nFwd === fwd.length) { const more = new Int32Array(nFwd * 2); more.set(fwd); fwd = more; }
+            fwd[nFwd++] = id;
+          }
+          break;
+        case BTF_KIND.PTR: case BTF_KIND.FUNC: case BTF_KIND.VAR: case BTF_KIND.DECL_TAG:
           x = w[i + 2]!;
           if (x > maxRef) maxRef = x;
           break;
@@ -140,6 +155,7 @@ export class RawTypes {
     this.kinds = kinds.subarray(0, id);
     this.maxNameOff = maxName;
     this.maxTypeRef = maxRef;
+    this.forwardModifiers = fwd.subarray(0, nFwd);
   }
 
   nameOff(id: number): number { return this.view.getUint32(this.offs[id]!, this.littleEndian); }

@@ -97,9 +97,13 @@ function checkModifierCycles(raw: RawTypes, strings: StringTable): void {
   const w = raw.words;
   const offs = raw.offs;
   const kinds = raw.kinds;
-  for (let start = 1; start < n; start++) {
+  // Walks start only from modifiers whose target id is not below their own: a cycle has at least one
+  // such step, and a walk from any other record that met a cycle would have met it from a smaller
+  // id first (its target) - so the first cycle found, and its message, are those of a walk from
+  // every id in order.
+  for (const start of raw.forwardModifiers) {
+    if (state[start] !== 0) continue;
     // A chain that loops must pass through a modifier whose target is a modifier: skip the rest.
-    if (MODIFIER[kinds[start]!] === 0 || state[start] !== 0) continue;
     const first = w[(offs[start]! >>> 2) + 2]!;
     if (first === 0 || first >= n || MODIFIER[kinds[first]!] === 0) { state[start] = 2; continue; }
     let id = start;
