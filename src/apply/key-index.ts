@@ -36,22 +36,36 @@ function finish(h: number): number {
 const RUN = 8192;
 /** The earlier record of the duplicate addWordRun found. */
 let dupOf = -1;
+/** Keys hashed ahead per group in addWordRun, and their home slots. */
+const GROUP = 64;
+const homes = new Int32Array(GROUP);
+/** Where the slot loads of a group go (so that they are not optimised away). */
+let touched = 0;
 
 /**
  * Indexes records [from, to) of whole words (`nw` per record, in `w`) into `slots`; returns the
- * first record whose key is already there (dupOf: the earlier one), or -1.
+ * first record whose key is already there (dupOf: the earlier one), or -1. Keys go in groups: the
+ * group's home slots are computed and loaded first, with no branch in between, so that the CPU
+ * fetches those (mostly uncached) parts of the table at the same time instead of one per key.
  */
 function addWordRun(slots: Int32Array, mask: number, w: Int32Array, nw: number, from: number, to: number): number {
-  for (let i = from, at = from * nw; i < to; i++, at += nw) {
-    let s = hashWords(w, at, nw) & mask;
-    for (;;) {
-      const v = slots[s]!;
-      if (v === 0) { slots[s] = i + 1; break; }
-      let o = (v - 1) * nw, x = at;
-      const end = at + nw;
-      while (x < end && w[o] === w[x]) { o++; x++; }
-      if (x === end) { dupOf = v - 1; return i; }
-      s = (s + 1) & mask;
+  for (let g = from; g < to; g += GROUP) {
+    const ge = Math.min(to, g + GROUP);
+    for (let i = g, at = g * nw, k = 0; i < ge; i++, at += nw, k++) homes[k] = hashWords(w, at, nw) & mask;
+    let acc = 0;
+    for (let k = 0, e = ge - g; k < e; k++) acc |= slots[homes[k]!]!;
+    touched ^= acc;
+    for (let i = g, at = g * nw, k = 0; i < ge; i++, at += nw, k++) {
+      let s = homes[k]!;
+      for (;;) {
+        const v = slots[s]!;
+        if (v === 0) { slots[s] = i + 1; break; }
+        let o = (v - 1) * nw, x = at;
+        const end = at + nw;
+        while (x < end && w[o] === w[x]) { o++; x++; }
+        if (x === end) { dupOf = v - 1; return i; }
+        s = (s + 1) & mask;
+      }
     }
   }
   return -1;
