@@ -94,7 +94,7 @@ for (const [what, make, c, re] of bad) {
 load('modifier cycles: the same verdict and message as walking from every id in order (random graphs)', () => {
   // The decoder walks only from modifiers whose target id is not below their own; this reference
   // walks from every id, as the check did before. Both must name the same cycle the same way.
-  const MODS = [KIND.TYPEDEF, KIND.CONST, KIND.VOLATILE, KIND.RESTRICT, KIND.TYPE_TAG];
+  const MODS: number[] = [KIND.TYPEDEF, KIND.CONST, KIND.VOLATILE, KIND.RESTRICT, KIND.TYPE_TAG];
   const NAMES: Record<number, string> = { [KIND.TYPEDEF]: 'typedef', [KIND.CONST]: 'const', [KIND.VOLATILE]: 'volatile', [KIND.RESTRICT]: 'restrict', [KIND.TYPE_TAG]: 'type_tag' };
   let x = 12345;
   const rnd = (k: number): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return (x >>> 8) % k; };
