@@ -16,6 +16,17 @@ import { TypeNodeBuilder } from './type-node.js';
 let primed = false;
 /** Blob size (bytes) above which decoding is primed first. */
 const PRIME_ABOVE = 1 << 20;
+/** The sample as decoded by that priming (null before it ran). */
+let primedSample: Btf | null = null;
+
+/**
+ * The decoded warm-up sample (see sampleBtf), for priming code that reads a Btf: the one decoding
+ * was primed with when there is one, as decoding the sample again after a big blob would only make V8
+ * spend its compiler thread on the decoder once more while the caller's code waits for it.
+ */
+export function sampleDecoded(): Btf {
+  return primedSample ?? (primedSample = new Btf(sampleBtf()));
+}
 
 export class Btf {
   readonly header: BtfHeader;
@@ -35,7 +46,7 @@ export class Btf {
       primed = true;
       const sample = sampleBtf();
       new Btf(sample);
-      new Btf(sample);
+      primedSample = new Btf(sample);
     }
     // A Buffer (from readFileSync) and a plain Uint8Array have different hidden classes in V8: one
     // kind of view everywhere keeps the hot loops' code from being thrown away when the other

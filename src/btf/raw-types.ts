@@ -72,7 +72,9 @@ export class RawTypes {
     const end = bytes.byteLength;
     let maxName = 0;
     let maxRef = 0;
-    let fwd = new Int32Array(64);
+    // As many as records at most (sized once: a growing branch that the warm-up sample never takes
+    // would make V8 throw the optimised loop away when vmlinux takes it).
+    const fwd = new Int32Array(max);
     let nFwd = 0;
     let pos = 0;
     let id = 1;
@@ -96,10 +98,7 @@ export class RawTypes {
         case BTF_KIND.TYPEDEF: case BTF_KIND.VOLATILE: case BTF_KIND.CONST: case BTF_KIND.RESTRICT: case BTF_KIND.TYPE_TAG:
           x = w[i + 2]!;
           if (x > maxRef) maxRef = x;
-          if (x >= id) {
-            if (nFwd === fwd.length) { const more = new Int32Array(nFwd * 2); more.set(fwd); fwd = more; }
-            fwd[nFwd++] = id;
-          }
+          if (x >= id) fwd[nFwd++] = id;
           break;
         case BTF_KIND.PTR: case BTF_KIND.FUNC: case BTF_KIND.VAR: case BTF_KIND.DECL_TAG:
           x = w[i + 2]!;

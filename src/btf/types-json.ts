@@ -5,8 +5,7 @@
  */
 import { BTF_INT, BTF_KIND as K, kindName } from './kinds.js';
 import { linkageName } from './types.js';
-import { loadBtf, type Btf } from './btf.js';
-import { sampleBtf } from './raw-types.js';
+import { sampleDecoded, type Btf } from './btf.js';
 import { lit, putAscii, putInt, putLit, putName, putUint } from './json-bytes.js';
 
 /** Output is handed over in chunks of about this size (one buffer, reused). */
@@ -55,7 +54,7 @@ export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void
     // and with two sinks, so that the optimised code calls `write` generically instead of betting on
     // one of them.
     primed = true;
-    const sample = loadBtf(sampleBtf());
+    const sample = sampleDecoded();
     const sinks = [(): void => {}, (chunk: Uint8Array): Uint8Array => chunk];
     for (let i = 0; i < 4; i++) writeJson(sample, sinks[i & 1]!, 0);
   }
