@@ -6,7 +6,7 @@
  *  3. a C MAP_UPDATE_BATCH loop over pre-encoded bytes (bench/c/batch-update.c, built with gcc here);
  *  4. a 100,000-entry state applied again with 1% of the values changed: how many entries are written.
  * Needs root, bpffs, bpftool, gcc and a built dist/ (npx tsc -p tsconfig.json).
- * Usage: node --import tsx bench/apply.ts [ENTRIES] [RUNS]   (RUNS paired runs of 1 and 2, default 5)
+ * Usage: node --import tsx bench/apply.ts [ENTRIES] [RUNS]   (RUNS paired runs of 1 and 2, default 7)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync, readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { mapCodecs } from '../src/codec/map-codecs.js';
 import { removePinDir } from '../test/helpers/kernel.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
-const RUNS = Number(process.argv[3] ?? 5);
+const RUNS = Number(process.argv[3] ?? 7);
 const MAP = 'ingress_node_firewall_table_map';
 const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'dist/cli/bpfmap.js');
