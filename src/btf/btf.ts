@@ -34,7 +34,8 @@ export class Btf {
   readonly strings: StringTable;
   readonly raw: RawTypes;
   private readonly blob: Uint8Array;
-  private readonly cache: (Type | undefined)[];
+  /** Inflated types by id, made on the first type() call (types --json never inflates one). */
+  private cache: (Type | undefined)[] | undefined;
   private byName: Map<string, number[]> | undefined;
   private nodes: TypeNodeBuilder | undefined;
 
@@ -59,7 +60,6 @@ export class Btf {
     this.strings = new StringTable(blob.subarray(h.hdrLen + h.strOff, h.hdrLen + h.strOff + h.strLen));
     this.raw = parseRawTypes(blob, h);
     validateReferences(this.raw, this.strings);
-    this.cache = new Array<Type | undefined>(this.raw.count);
   }
 
   /** Number of types, not counting void (valid ids are 0..typeCount). */
@@ -72,10 +72,11 @@ export class Btf {
     if (!Number.isInteger(id) || id < 0 || id >= this.raw.count) {
       throw new BtfError(`BTF: type id: expected 0..${this.raw.count - 1}, got ${id}`, id);
     }
-    let t = this.cache[id];
+    const cache = this.cache ?? (this.cache = new Array<Type | undefined>(this.raw.count));
+    let t = cache[id];
     if (!t) {
       t = new Type(this, this.raw, this.strings, id);
-      this.cache[id] = t;
+      cache[id] = t;
     }
     return t;
   }
