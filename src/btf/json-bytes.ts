@@ -4,7 +4,7 @@
  * whole 32-bit words where they can and may leave up to 3 junk bytes past the position they return:
  * the next write overwrites them, so the buffer needs a few bytes of slack past the last write and
  * only `[0, position)` is output. Names are copied straight from the BTF string table (escaped as
- * JSON requires when the table has such bytes); numbers are written as digits without making strings.
+ * JSON requires when a name has such bytes); numbers are written as digits without making strings.
  */
 
 const HEX = '0123456789abcdef';

@@ -23,23 +23,6 @@ export class StringTable {
     return this.bytes.byteLength;
   }
 
-  private maxLen = -1;
-
-  /** Length in bytes of the longest string (computed once). */
-  get maxLength(): number {
-    if (this.maxLen < 0) {
-      let max = 0;
-      const b = this.bytes;
-      for (let p = 0; p < b.byteLength;) {
-        const end = b.indexOf(0, p);
-        if (end - p > max) max = end - p;
-        p = end + 1;
-      }
-      this.maxLen = max;
-    }
-    return this.maxLen;
-  }
-
   isValid(off: number): boolean {
     return off < this.bytes.byteLength;
   }
