@@ -85,6 +85,28 @@ R('a line longer than the whole first block, then a bad line: the same error, an
   }
 });
 
+R('reads on the thread pool: the event loop runs between blocks (a synchronous read would not let it)', async () => {
+  const file = join(dir, 'ticks.ndjson');
+  writeFileSync(file, lines(60_000, 13).join('\n') + '\n');
+  let ticks = 0;
+  const timer = setInterval(() => { ticks++; }, 0);
+  let done = false;
+  const spin = (): void => { if (!done) { ticks++; setImmediate(spin); } };
+  setImmediate(spin);
+  try {
+    await readStateFileAsync(file, OBJ);
+  } finally {
+    done = true;
+    clearInterval(timer);
+  }
+  assert.ok(ticks >= 3, `only ${ticks} event loop turns while reading several blocks`);
+  let syncTicks = 0;
+  const t2 = setInterval(() => { syncTicks++; }, 0);
+  readStateFile(file, OBJ);
+  clearInterval(t2);
+  assert.is(syncTicks, 0);
+});
+
 R('a directory or a missing file: the same errors as the synchronous reader', async () => {
   for (const path of [dir, join(dir, 'missing.ndjson')]) {
     let a = '', b = '';
