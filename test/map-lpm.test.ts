@@ -6,6 +6,7 @@ import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
 import { lpmCovers, openMap } from '../src/map/index.js';
 import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { Rng } from './fuzz/prng.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const u8: TypeNode = { kind: 'int', name: '__u8', size: 1, signed: false };
@@ -33,8 +34,8 @@ const table: [string, Uint8Array, Uint8Array, number][] = [
 for (const [name, stored, query, want] of table) Covers(name, () => assert.is(lpmCovers(stored, query), want));
 Covers.run();
 
-function pinned(dir: string): string {
-  const fd = mapCreate({ mapType: schema.typeId, keySize: 8, valueSize: 4, maxEntries: 16, mapFlags: BPF_F.NO_PREALLOC, name: 'lpm' });
+function pinned(dir: string, maxEntries = 16): string {
+  const fd = mapCreate({ mapType: schema.typeId, keySize: 8, valueSize: 4, maxEntries, mapFlags: BPF_F.NO_PREALLOC, name: 'lpm' });
   const p = join(dir, 'lpm');
   try { objPin(fd, p); } finally { closeFd(fd); }
   return p;
@@ -75,4 +76,51 @@ Lookup('lookupLpm on another map type is NOT_SUPPORTED', kernel(() => withPinDir
   const m = openMap({ pin: p });
   try { assert.match(err(() => m.lookupLpm('00000000')), /^NOT_SUPPORTED: .*expected an lpm_trie, got hash/); } finally { m.close(); }
 })));
+
+/** Bytes of an LPM key of this map with the data bits past `len` cleared. */
+function masked(len: number, a: number[]): Uint8Array {
+  const k = key(len, a);
+  for (let b = len; b < 32; b++) k[4 + (b >>> 3)]! &= ~(0x80 >>> (b & 7));
+  return k;
+}
+const addrOf = (k: Uint8Array): number[] => [...k.subarray(4)];
+
+// The prefix is found by asking the trie about each candidate prefix length (GET_NEXT_KEY starts
+// over from a key that is not stored): checked against a brute-force search over what was stored,
+// for every stored key (so the trie's first and last keys too) and random queries, on nested tries.
+for (const seed of [1, 2, 3, 4, 5, 6]) {
+  Lookup(`random nested trie ${seed}: prefix, exactness and value equal a brute-force search`, kernel(() => withPinDir((dir) => {
+    const rng = new Rng(seed, 0x1f);
+    const m = openMap({ map: { ...schema, maxEntries: 64 }, pin: pinned(dir, 64) });
+    try {
+      const addr = (): number[] => [10, rng.int(2), rng.int(4), rng.int(256)];
+      const stored: { k: Uint8Array; v: number }[] = [];
+      const count = seed === 1 ? 1 : rng.range(2, 48); // seed 1: a single entry (first and last key at once)
+      for (let i = 0; stored.length < count && i < 1000; i++) {
+        const k = masked(rng.pick([0, 1, 8, 9, 15, 16, 17, 23, 24, 25, 30, 31, 32, rng.int(33)]), addr());
+        if (stored.some((s) => s.k.every((b, j) => b === k[j]))) continue;
+        stored.push({ k, v: 1000 + stored.length });
+        m.update({ prefixlen: k[0]!, addr: addrOf(k) }, 1000 + stored.length - 1);
+      }
+      const queries = [...stored.map((s) => s.k), ...Array.from({ length: 150 }, () => key(rng.range(0, 32), addr()))];
+      for (const q of queries) {
+        const qlen = q[0]!;
+        let best: { len: number; v: number } | null = null;
+        for (const s of stored) {
+          const len = lpmCovers(s.k, q);
+          if (len >= 0 && (best === null || len > best.len)) best = { len, v: s.v };
+        }
+        const what = `query ${addrOf(q).join('.')}/${qlen} in [${stored.map((s) => `${addrOf(s.k).join('.')}/${s.k[0]}`).join(' ')}]`;
+        if (best === null) {
+          assert.match(err(() => m.lookupLpm({ prefixlen: qlen, addr: addrOf(q) })), /^KEY_NOT_FOUND/, what);
+          continue;
+        }
+        const r = m.lookupLpm({ prefixlen: qlen, addr: addrOf(q) });
+        assert.equal({ v: r.value, p: r.prefixLen, e: r.exact }, { v: best.v, p: best.len, e: best.len === qlen }, what);
+        const rk = r.key as { prefixlen: number; addr: number[] };
+        assert.equal([rk.prefixlen, ...rk.addr], [best.len, ...addrOf(masked(best.len, addrOf(q)))], what);
+      }
+    } finally { m.close(); }
+  })));
+}
 Lookup.run();

@@ -215,8 +215,8 @@ export class LiveMap {
 
   /**
    * LPM tries: the kernel's longest-prefix lookup, plus which stored prefix matched and whether it is
-   * the query's own (`exact`). Walks the trie's keys (O(entries)). `{ exact: true }` refuses a
-   * covering shorter prefix with KEY_NOT_FOUND.
+   * the query's own (`exact`), found with at most one GET_NEXT_KEY per prefix bit whatever the number
+   * of entries (see lpm.ts). `{ exact: true }` refuses a covering shorter prefix with KEY_NOT_FOUND.
    */
   lookupLpm(key: unknown, opts: LookupOptions = {}): LpmLookup {
     if (this.info.typeName !== 'lpm_trie') {
@@ -224,7 +224,7 @@ export class LiveMap {
     }
     const k = this.encodeKey(key)!;
     const raw = this.lookupRaw(k); // KEY_NOT_FOUND when no prefix covers the key
-    const match = lpmLongestMatch(this.fd, k, this.info.maxEntries, this.subject);
+    const match = lpmLongestMatch(this.fd, k, this.subject);
     const want = lpmPrefixLen(k);
     const exact = match !== null && match.prefixLen === want;
     if (opts.exact && !exact) {
@@ -232,7 +232,7 @@ export class LiveMap {
       throw new BpfmapError(ERROR_CODE.KEY_NOT_FOUND,
         `${this.subject}: key ${stringifyJson(this.decodeKey(k, opts))}: no entry with exactly this prefix${found}`);
     }
-    // The value comes from the kernel's own lookup; the walk only names the stored key.
+    // The value comes from the kernel's own lookup; the probe only names the stored prefix.
     return {
       key: match === null ? this.decodeKey(k, opts) : this.decodeKey(match.key, opts),
       value: this.decodeValue(raw, opts),

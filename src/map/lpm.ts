@@ -1,8 +1,13 @@
 /**
  * LPM trie exactness. The kernel's lookup is longest-prefix and does not say which stored prefix it
- * matched; GET_NEXT_KEY from a key that is not in the trie starts over, so it cannot test membership
- * either. The one correct answer is to walk the stored keys (O(entries)) and pick the longest one that
- * covers the query: bits are compared most significant first, after the leading u32 prefix length.
+ * matched, so bpfmap asks the trie which prefixes it holds. GET_NEXT_KEY answers that: given a key
+ * stored under exactly that prefix it returns the key after it in the trie's order (ENOENT after
+ * the last one), and given any other key it starts over at the first key, which is never the key
+ * after a stored one. A prefix is therefore stored when GET_NEXT_KEY from it gives ENOENT or
+ * anything but the first key, and the longest stored prefix covering a query is the first one found
+ * trying the query's prefix length, then each shorter one (at most one call per prefix bit, whatever
+ * the number of entries). Bits are compared most significant first, after the leading u32 prefix
+ * length.
  */
 import { mapGetNextKey } from '../syscall/index.js';
 import { os } from '../syscall/native-endian.js';
@@ -38,17 +43,35 @@ export function lpmCovers(stored: Uint8Array, query: Uint8Array): number {
   return lpmDataEqual(stored, query, p) ? p : -1;
 }
 
-/** The longest stored prefix covering `query`, found by walking the trie's keys; null when none. */
-export function lpmLongestMatch(fd: number, query: Uint8Array, maxEntries: number, subject: string): LpmMatch | null {
-  let best: LpmMatch | null = null;
-  let key: Uint8Array | null = null;
-  // GET_NEXT_KEY restarts when the current key was deleted meanwhile: bound the walk.
-  for (let n = 0; n <= 2 * maxEntries + 1; n++) {
-    const next = mapGetNextKey(fd, key, query.byteLength, subject);
-    if (next === null) break;
-    const p = lpmCovers(next, query);
-    if (p >= 0 && (best === null || p > best.prefixLen)) best = { key: next, prefixLen: p };
-    key = next;
+/**
+ * The longest stored prefix covering `query`, null when none: tries the query's prefix length and
+ * then each shorter one (see the header), so at most prefix-length + 1 calls. The key returned is
+ * the query cut to that prefix (bits past it zero), which is the stored key as the trie compares it.
+ */
+export function lpmLongestMatch(fd: number, query: Uint8Array, subject: string): LpmMatch | null {
+  const first = mapGetNextKey(fd, null, query.byteLength, subject);
+  if (first === null) return null; // empty trie
+  const bits = (query.byteLength - 4) * 8;
+  const probe = query.slice();
+  const dv = new DataView(probe.buffer);
+  let len = Math.min(lpmPrefixLen(query), bits);
+  for (let b = len; b < bits; b++) clearBit(probe, b);
+  for (;;) {
+    dv.setUint32(0, len, os.little);
+    const next = mapGetNextKey(fd, probe, probe.byteLength, subject);
+    if (next === null || !sameBytes(next, first)) return { key: probe, prefixLen: len };
+    if (len === 0) return null;
+    clearBit(probe, --len); // the next shorter prefix: its last bit goes
   }
-  return best;
+}
+
+/** Clears data bit `b` (most significant first) of an LPM key. */
+function clearBit(key: Uint8Array, b: number): void {
+  key[4 + (b >>> 3)]! &= ~(0x80 >>> (b & 7));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
