@@ -151,3 +151,9 @@ export function fromHex(s: string): Uint8Array | null {
   for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
+
+/** Whether the `n` bytes of `a` from `aOff` equal those of `b` from `bOff`. */
+export function equalBytes(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[aOff + i] !== b[bOff + i]) return false;
+  return true;
+}

@@ -94,7 +94,3 @@ export class IntList {
   }
 }
 
-export function equalBytes(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (a[aOff + i] !== b[bOff + i]) return false;
-  return true;
-}

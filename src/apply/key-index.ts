@@ -3,7 +3,7 @@
  * without building a string or object per key (a million keys cost a few MB of Int32Array).
  */
 import type { ByteTable } from './byte-table.js';
-import { equalBytes } from './byte-table.js';
+import { equalBytes } from '../bytes.js';
 
 function hashBytes(b: Uint8Array, off: number, n: number): number {
   let h = 0x811c9dc5;

@@ -5,7 +5,8 @@
  */
 import { ValueError } from '../errors.js';
 import { mapLookupElem } from '../syscall/index.js';
-import { ByteTable, IntList, equalBytes } from './byte-table.js';
+import { ByteTable, IntList } from './byte-table.js';
+import { equalBytes } from '../bytes.js';
 import type { DesiredMap } from './desired-state.js';
 import { readMap, type LiveTarget } from './read-map.js';
 import type { ApplyStats } from './stats.js';

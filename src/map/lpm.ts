@@ -9,6 +9,7 @@
  * the number of entries). Bits are compared most significant first, after the leading u32 prefix
  * length.
  */
+import { equalBytes } from '../bytes.js';
 import { mapGetNextKey } from '../syscall/index.js';
 import { os } from '../syscall/native-endian.js';
 
@@ -59,7 +60,7 @@ export function lpmLongestMatch(fd: number, query: Uint8Array, subject: string):
   for (;;) {
     dv.setUint32(0, len, os.little);
     const next = mapGetNextKey(fd, probe, probe.byteLength, subject);
-    if (next === null || !sameBytes(next, first)) return { key: probe, prefixLen: len };
+    if (next === null || !equalBytes(next, 0, first, 0, first.byteLength)) return { key: probe, prefixLen: len };
     if (len === 0) return null;
     clearBit(probe, --len); // the next shorter prefix: its last bit goes
   }
@@ -68,10 +69,4 @@ export function lpmLongestMatch(fd: number, query: Uint8Array, subject: string):
 /** Clears data bit `b` (most significant first) of an LPM key. */
 function clearBit(key: Uint8Array, b: number): void {
   key[4 + (b >>> 3)]! &= ~(0x80 >>> (b & 7));
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
