@@ -14,7 +14,7 @@ import { mapGetNextKey } from '../syscall/index.js';
 import { os } from '../syscall/native-endian.js';
 
 export interface LpmMatch {
-  /** The stored key bytes that matched (its data as stored). */
+  /** The stored prefix that matched: the query cut to it (data bits past the prefix zero). */
   readonly key: Uint8Array;
   readonly prefixLen: number;
 }
