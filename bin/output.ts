@@ -1,17 +1,18 @@
 /** Prints command results: YAML for people, JSON with --json. Never rounds 64-bit integers. */
 import { stringifyJson } from '../src/index.js';
 import { loadYaml } from '../src/index.js';
+import { writeText } from './sink.js';
 
 export function print(data: unknown, json: boolean | undefined): void {
   if (json) {
-    process.stdout.write(`${stringifyJson(data, 2)}\n`);
+    writeText(`${stringifyJson(data, 2)}\n`);
     return;
   }
   if (typeof data === 'string') {
-    process.stdout.write(data.endsWith('\n') ? data : `${data}\n`);
+    writeText(data.endsWith('\n') ? data : `${data}\n`);
     return;
   }
-  process.stdout.write(toYaml(data));
+  writeText(toYaml(data));
 }
 
 export function toYaml(data: unknown): string {

@@ -7,7 +7,7 @@ export function stdoutSink(): { write: (s: string) => void; end: () => void } {
   let buf = '';
   const flush = () => {
     if (buf.length === 0) return;
-    writeAllSync(Buffer.from(buf));
+    writeText(buf);
     buf = '';
   };
   return {
@@ -17,6 +17,11 @@ export function stdoutSink(): { write: (s: string) => void; end: () => void } {
     },
     end: flush,
   };
+}
+
+/** Writes text to stdout synchronously (see writeAllSync). */
+export function writeText(s: string): void {
+  writeAllSync(Buffer.from(s));
 }
 
 /** Writes bytes to stdout synchronously, looping on partial writes; a closed pipe ends the process quietly. */

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -46,4 +46,18 @@ S('errors keep their exit codes and one-line messages through the loader, stack 
   assert.is(v.status, 3);
   assert.match(v.stderr, /main\.cjs:\d+/);
 });
+// A reader that goes away early (`bpfmap ... | head`) is not an error: both ways the CLI writes, fd 1
+// with writeSync (the commands) and stdout's stream (yargs' help), end with exit 0 and say nothing.
+for (const args of [['--help'], ['maps', FW], ['types', FW, '--json'], ['schema', FW, '--json'], ['template', FW, 'ingress_node_firewall_table_map']]) {
+  S(`bpfmap ${args.join(' ').replace(ROOT, '')} into a pipe its reader has closed: exit 0, nothing on stderr`, async () => {
+    const child = spawn(process.execPath, [join(CLI, 'bpfmap.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the read end is closed before the CLI has started
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.is(stderr, '');
+    assert.is(code, 0);
+  });
+}
+
 S.run();

@@ -3,7 +3,7 @@ import { loadSource, applyState, planDiff, progressLine, readStateFile, readStat
 import type { ApplyResult, DesiredState } from '../../src/index.js';
 import { print } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
-import { stdoutSink } from '../sink.js';
+import { stdoutSink, writeText } from '../sink.js';
 import { reportError } from '../report.js';
 
 interface Args extends GlobalArgs {
@@ -68,7 +68,7 @@ function summaryText(r: ApplyResult): string {
 
 function report(r: ApplyResult, json: boolean | undefined): void {
   if (json) print({ dryRun: r.dryRun, maps: r.maps, stats: r.stats }, true);
-  else process.stdout.write(summaryText(r));
+  else writeText(summaryText(r));
 }
 
 export const applyCommand: CommandModule<object, Args> = {
@@ -99,8 +99,8 @@ export const applyCommand: CommandModule<object, Args> = {
     await new Promise<void>((resolve) => {
       const h = watchState(a.file!, {
         run: () => {
-          const r = runApply(a, (l) => process.stdout.write(`${l}\n`));
-          if (!a.json) process.stdout.write(`${new Date().toISOString()} applied ${a.file}\n`);
+          const r = runApply(a, (l) => writeText(`${l}\n`));
+          if (!a.json) writeText(`${new Date().toISOString()} applied ${a.file}\n`);
           report(r, a.json);
         },
         onError: (e) => { process.stderr.write(`${new Date().toISOString()} `); reportError(e, a.verbose === true); },

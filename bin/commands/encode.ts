@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { loadSource, findMap, mapCodecs, toHex } from '../../src/index.js';
 import { print } from '../output.js';
+import { writeText } from '../sink.js';
 import { UsageError, type GlobalArgs } from '../options.js';
 import { readEntryInput } from './codec-args.js';
 
@@ -40,6 +41,6 @@ export const encodeCommand: CommandModule<GlobalArgs, Args> = {
   handler: (a) => {
     const r = runEncode(a);
     if (a.json) print(r, true);
-    else process.stdout.write(`${r.key !== undefined ? `key: ${r.key}\n` : ''}${r.value !== undefined ? `value: ${r.value}\n` : ''}`);
+    else writeText(`${r.key !== undefined ? `key: ${r.key}\n` : ''}${r.value !== undefined ? `value: ${r.value}\n` : ''}`);
   },
 };
