@@ -8,23 +8,16 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
 import { openMap } from '../src/map/index.js';
-import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, mapGetNextKey, mapUpdateElem, objPin } from '../src/syscall/index.js';
+import { closeFd, mapCreate, mapGetNextKey, mapUpdateElem, objPin } from '../src/syscall/index.js';
+import { ipv4LpmMap } from '../test/oracle/schemas.js';
 
 const N = Number(process.argv[2] ?? 100_000);
-const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
-const u8: TypeNode = { kind: 'int', name: '__u8', size: 1, signed: false };
-const keyType: TypeNode = { kind: 'struct', name: 'lpm_key', size: 8, fields: [
-  { name: 'prefixlen', offset: 0, type: u32 },
-  { name: 'addr', offset: 4, type: { kind: 'array', name: '', size: 4, length: 4, element: u8 } }] };
-const schema: MapSchema = { name: 'lpm', kernelName: 'lpm', type: 'lpm_trie', typeId: BPF_MAP_TYPE.LPM_TRIE, keySize: 8,
-  valueSize: 4, maxEntries: N + 16, flags: ['no_prealloc'], mapFlags: BPF_F.NO_PREALLOC, pinning: 'none', pinPath: null,
-  perCpu: false, key: keyType, value: u32, section: '.maps', btfKeyTypeId: 0, btfValueTypeId: 0 };
+const schema = ipv4LpmMap(N + 16);
 
 const dir = mkdtempSync('/sys/fs/bpf/bpfmap-bench-lpm-');
 try {
-  const fd = mapCreate({ mapType: schema.typeId, keySize: 8, valueSize: 4, maxEntries: schema.maxEntries, mapFlags: BPF_F.NO_PREALLOC, name: 'lpm' });
+  const fd = mapCreate({ mapType: schema.typeId, keySize: 8, valueSize: 4, maxEntries: schema.maxEntries, mapFlags: schema.mapFlags, name: 'lpm' });
   const pin = join(dir, 'lpm');
   try {
     objPin(fd, pin);

@@ -2,20 +2,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
 import { lpmCovers, openMap } from '../src/map/index.js';
-import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
+import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { Rng } from './fuzz/prng.js';
+import { ipv4LpmMap } from './oracle/schemas.js';
 
-const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
-const u8: TypeNode = { kind: 'int', name: '__u8', size: 1, signed: false };
-const lpmKey: TypeNode = { kind: 'struct', name: 'lpm_key', size: 8, fields: [
-  { name: 'prefixlen', offset: 0, type: u32 },
-  { name: 'addr', offset: 4, type: { kind: 'array', name: '', size: 4, length: 4, element: u8 } }] };
-const schema: MapSchema = { name: 'lpm', kernelName: 'lpm', type: 'lpm_trie', typeId: BPF_MAP_TYPE.LPM_TRIE, keySize: 8,
-  valueSize: 4, maxEntries: 16, flags: ['no_prealloc'], mapFlags: BPF_F.NO_PREALLOC, pinning: 'none', pinPath: null,
-  perCpu: false, key: lpmKey, value: u32, section: '.maps', btfKeyTypeId: 0, btfValueTypeId: 0 };
+const schema = ipv4LpmMap(16);
 
 const key = (p: number, a: number[]) => new Uint8Array([p, 0, 0, 0, ...a]);
 const err = (fn: () => unknown): string => { try { fn(); } catch (e) { return `${(e as { code: string }).code}: ${(e as Error).message}`; } return 'ok'; };
@@ -35,7 +28,7 @@ for (const [name, stored, query, want] of table) Covers(name, () => assert.is(lp
 Covers.run();
 
 function pinned(dir: string, maxEntries = 16): string {
-  const fd = mapCreate({ mapType: schema.typeId, keySize: 8, valueSize: 4, maxEntries, mapFlags: BPF_F.NO_PREALLOC, name: 'lpm' });
+  const fd = mapCreate({ mapType: schema.typeId, keySize: 8, valueSize: 4, maxEntries, mapFlags: schema.mapFlags, name: 'lpm' });
   const p = join(dir, 'lpm');
   try { objPin(fd, p); } finally { closeFd(fd); }
   return p;
@@ -91,7 +84,7 @@ const addrOf = (k: Uint8Array): number[] => [...k.subarray(4)];
 for (const seed of [1, 2, 3, 4, 5, 6]) {
   Lookup(`random nested trie ${seed}: prefix, exactness and value equal a brute-force search`, kernel(() => withPinDir((dir) => {
     const rng = new Rng(seed, 0x1f);
-    const m = openMap({ map: { ...schema, maxEntries: 64 }, pin: pinned(dir, 64) });
+    const m = openMap({ map: ipv4LpmMap(64), pin: pinned(dir, 64) });
     try {
       const addr = (): number[] => [10, rng.int(2), rng.int(4), rng.int(256)];
       const stored: { k: Uint8Array; v: number }[] = [];

@@ -6,6 +6,7 @@
 import type {
   ArrayNode, EnumNode, Field, IntNode, MapSchema, StructNode, TypeNode, UnionNode,
 } from '../../src/btf/schema-types.js';
+import { BPF_MAP_TYPE } from '../../src/btf/map-constants.js';
 
 export const int = (name: string, size: number, signed: boolean, extra: Partial<IntNode> = {}): IntNode =>
   ({ kind: 'int', name, size, signed, ...extra });
@@ -53,3 +54,12 @@ export const firewallMap = mapOf('ingress_node_firewall_table_map', 'lpm_trie', 
 /** The seed's simplified map: a hash with one rule per key. */
 export const seedMap = mapOf('ingress_node_firewall_table_map', 'hash', lpmKey, rule);
 export const statsMap = mapOf('ingress_node_firewall_statistics_map', 'percpu_array', u32, ruleStats);
+
+/**
+ * A small IPv4 LPM trie, as the LPM tests and bench/lpm.ts create it by hand: `{ prefixlen, addr[4] }`
+ * -> u32, no_prealloc (the kernel requires it of LPM tries).
+ */
+export function ipv4LpmMap(maxEntries: number): MapSchema {
+  const key = struct('lpm_key', 8, [f('prefixlen', 0, u32), f('addr', 4, arr(u8, 4))]);
+  return { ...mapOf('lpm', 'lpm_trie', key, u32), typeId: BPF_MAP_TYPE.LPM_TRIE, maxEntries, flags: ['no_prealloc'], mapFlags: 1 /* BPF_F_NO_PREALLOC */ };
+}
