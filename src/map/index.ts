@@ -12,5 +12,5 @@ export { createMaps, DEFAULT_PIN_ROOT } from './create.js';
 export type { CreateOptions, CreateResult } from './create.js';
 export { getVariables, setVariables } from './variables.js';
 export type { InnerRef } from './inner.js';
-export { lpmCovers, lpmPrefixLen } from './lpm.js';
+export { lpmPrefixLen } from './lpm.js';
 export { pinName, isGlobalDataMap } from './pin-name.js';

@@ -6,8 +6,7 @@
  * after a stored one. A prefix is therefore stored when GET_NEXT_KEY from it gives ENOENT or
  * anything but the first key, and the longest stored prefix covering a query is the first one found
  * trying the query's prefix length, then each shorter one (at most one call per prefix bit, whatever
- * the number of entries). Bits are compared most significant first, after the leading u32 prefix
- * length.
+ * the number of entries).
  */
 import { equalBytes } from '../bytes.js';
 import { mapGetNextKey } from '../syscall/index.js';
@@ -22,26 +21,6 @@ export interface LpmMatch {
 /** The u32 prefix length at the start of an LPM key (host byte order, as the kernel reads it). */
 export function lpmPrefixLen(key: Uint8Array): number {
   return new DataView(key.buffer, key.byteOffset, 4).getUint32(0, os.little);
-}
-
-/** True when the first `bits` bits of the data (after the prefix length) of a and b are equal. */
-function lpmDataEqual(a: Uint8Array, b: Uint8Array, bits: number): boolean {
-  const full = bits >>> 3;
-  for (let i = 0; i < full; i++) if (a[4 + i] !== b[4 + i]) return false;
-  const rest = bits & 7;
-  if (rest === 0) return true;
-  const mask = (0xff << (8 - rest)) & 0xff;
-  return ((a[4 + full]! ^ b[4 + full]!) & mask) === 0;
-}
-
-/**
- * The prefix length of `stored` when it covers `query` (its prefix is not longer and the data agree
- * on its bits), else -1.
- */
-export function lpmCovers(stored: Uint8Array, query: Uint8Array): number {
-  const p = lpmPrefixLen(stored);
-  if (p > lpmPrefixLen(query) || p > (query.byteLength - 4) * 8) return -1;
-  return lpmDataEqual(stored, query, p) ? p : -1;
 }
 
 /**
