@@ -7,6 +7,7 @@ import { applyState, DesiredState, readStateDocument, writeCalls } from '../src/
 import type { ApplyOptions } from '../src/apply/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { openMap } from '../src/map/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };
@@ -73,6 +74,25 @@ Plan('idempotent: the second apply of the same state makes zero write syscalls a
   assert.is(second.stats.entriesWritten + second.stats.entriesDeleted, 0);
   assert.is(second.maps[0]!.unchanged, 3);
   assert.is(dump(p), bytes);
+})));
+Plan('stats count the reads: one MAP_LOOKUP_BATCH per map here; key by key, a GET_NEXT_KEY and a LOOKUP per key', kernel(() => withPinDir((dir) => {
+  create(dir, HASH);
+  const doc = { maps: { apply_hash: { entries: entries([[1, 1], [2, 2], [3, 3]]) } } };
+  apply(obj(HASH), doc, { pinRoot: dir });
+  const hash = apply(obj(HASH), doc, { pinRoot: dir }).stats;
+  assert.equal([hash.lookupBatch, hash.getNextKey, hash.lookupElem], [1, 0, 0]);
+  // The key-by-key read (map types without batch lookup; apply meets it on older kernels) tells of
+  // every call: GET_NEXT_KEY per slot plus the one that finds no more, a LOOKUP per slot (both
+  // slots of an empty prog array answer ENOENT, and are skipped).
+  const fd = mapCreate({ mapType: BPF_MAP_TYPE.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 2, name: 'apply_pa' });
+  const pin = join(dir, 'apply_pa');
+  try { objPin(fd, pin); } finally { closeFd(fd); }
+  const m = openMap({ pin });
+  try {
+    const calls: Record<string, number> = { lookupBatch: 0, getNextKey: 0, lookupElem: 0 };
+    assert.is([...m.batches(undefined, (c) => { calls[c]!++; })].length, 0);
+    assert.equal(calls, { lookupBatch: 0, getNextKey: 3, lookupElem: 2 });
+  } finally { m.close(); }
 })));
 Plan('variables of a global-data map patch only the named variable', kernel(() => withPinDir((dir) => {
   const dataNode: TypeNode = { kind: 'struct', name: '.data', size: 16, fields: [{ name: 'limit', offset: 0, type: u32 }, { name: 'big', offset: 8, type: u64 }] };

@@ -33,7 +33,7 @@ export interface ApplyResult {
 
 function target(live: LiveMap): LiveTarget {
   return { fd: live.fd, subject: live.subject, keySize: live.info.keySize, valueSize: live.info.valueSize,
-    rawValueSize: live.rawValueSize, perCpu: live.perCpu, batches: () => live.batches() };
+    rawValueSize: live.rawValueSize, perCpu: live.perCpu, batches: (onCall) => live.batches(undefined, onCall) };
 }
 
 export function applyState(state: DesiredState, opts: ApplyOptions = {}): ApplyResult {

@@ -3,6 +3,7 @@
  * by key where the kernel has no batch lookup for the map type). Per-CPU values come back with their
  * padding zeroed, so they compare by bytes.
  */
+import type { ReadCall } from '../map/live-map.js';
 import { perCpuStride } from '../syscall/index.js';
 import type { ApplyStats } from './stats.js';
 
@@ -14,15 +15,14 @@ export interface LiveTarget {
   /** The kernel value buffer size (per-CPU: stride * possible CPUs). */
   readonly rawValueSize: number;
   readonly perCpu: boolean;
-  /** The map's entries in batches (LiveMap.batches); views valid until the next batch. */
-  readonly batches: () => Iterable<{ count: number; keys: Uint8Array; values: Uint8Array }>;
+  /** The map's entries in batches (LiveMap.batches), telling `onCall` of each bpf() call; views valid until the next batch. */
+  readonly batches: (onCall: (call: ReadCall) => void) => Iterable<{ count: number; keys: Uint8Array; values: Uint8Array }>;
 }
 
 /** Calls `each(keys, values, count)` per batch; the views are valid only during the call. */
 export function readMap(t: LiveTarget, stats: ApplyStats,
   each: (keys: Uint8Array, values: Uint8Array, count: number) => void): void {
-  for (const b of t.batches()) {
-    stats.lookupBatch++; // batches read (a map without batch lookup yields one entry per batch)
+  for (const b of t.batches((call) => { stats[call]++; })) {
     if (t.perCpu) zeroPadding(b.values, b.count, t);
     each(b.keys, b.values, b.count);
   }

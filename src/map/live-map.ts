@@ -53,6 +53,9 @@ export interface Entry {
   value: unknown;
 }
 
+/** The bpf() reads LiveMap.batches makes. */
+export type ReadCall = 'lookupBatch' | 'getNextKey' | 'lookupElem';
+
 export class LiveMap {
   readonly info: MapInfo;
   readonly schema: MapSchema;
@@ -341,9 +344,10 @@ export class LiveMap {
   /**
    * The map's entries in chunks: `count` keys packed at keySize and values at the raw value size.
    * MAP_LOOKUP_BATCH (`batchSize` per call) where the map type supports it, else key by key
-   * (GET_NEXT_KEY + LOOKUP) in chunks of one.
+   * (GET_NEXT_KEY + LOOKUP) in chunks of one. `onCall` hears of every bpf() call made, failed ones
+   * included (apply counts them).
    */
-  *batches(batchSize = 8192): Generator<{ count: number; keys: Uint8Array; values: Uint8Array }> {
+  *batches(batchSize = 8192, onCall?: (call: ReadCall) => void): Generator<{ count: number; keys: Uint8Array; values: Uint8Array }> {
     this.crud('dump');
     const ks = this.info.keySize, vs = this.rawValueSize;
     if (!NO_BATCH.has(this.info.typeName)) {
@@ -353,6 +357,7 @@ export class LiveMap {
       for (;;) {
         let r;
         try {
+          onCall?.('lookupBatch');
           r = mapLookupBatch(this.fd, cursor, size, ks, vs, this.subject);
         } catch (e) {
           const err = e as { code?: string; errnoName?: string };
@@ -369,10 +374,12 @@ export class LiveMap {
     }
     let key: Uint8Array | null = null;
     for (;;) {
+      onCall?.('getNextKey');
       const next = mapGetNextKey(this.fd, key, ks, this.subject);
       if (next === null) return;
       let value: Uint8Array;
       try {
+        onCall?.('lookupElem');
         value = mapLookupElem(this.fd, next, vs, 0, this.subject);
       } catch (e) {
         if ((e as { code?: string }).code === ERROR_CODE.KEY_NOT_FOUND) { key = next; continue; } // deleted, or an empty fd slot
