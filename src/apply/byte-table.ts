@@ -26,11 +26,7 @@ export class ByteTable {
   /** Appends a zero-filled record; returns its byte offset in `bytes` (valid until the next append). */
   append(): number {
     const need = (this.count + 1) * this.recordSize;
-    if (need > this.bytes.byteLength) {
-      const next = new Uint8Array(Math.max(need, this.bytes.byteLength * 2));
-      next.set(this.bytes.subarray(0, this.count * this.recordSize));
-      this.bytes = next;
-    }
+    if (need > this.bytes.byteLength) this.reserve(Math.max(this.count + 1, Math.ceil((this.bytes.byteLength * 2) / this.recordSize)));
     const off = this.count * this.recordSize;
     const end = off + this.recordSize;
     if (off < this.dirty) {
@@ -76,11 +72,7 @@ export class IntList {
     this.items = new Int32Array(Math.max(1, capacity));
   }
   push(v: number): void {
-    if (this.count === this.items.length) {
-      const next = new Int32Array(this.items.length * 2);
-      next.set(this.items);
-      this.items = next;
-    }
+    if (this.count === this.items.length) this.reserve(this.items.length * 2);
     this.items[this.count++] = v;
   }
   reserve(n: number): void {

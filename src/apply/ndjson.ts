@@ -25,7 +25,7 @@ export function readNdjsonFd(fd: number, state: DesiredState, first: Uint8Array 
   let buf = Buffer.allocUnsafe(Math.max(2 * BLOCK, first.byteLength + BLOCK));
   buf.set(first, 0);
   let have = first.byteLength;
-  const ctx = newContext(fd);
+  const ctx = newContext(fileSize(fd), 1);
   let total = have;
   for (;;) {
     if (buf.byteLength - have < BLOCK / 2) {
@@ -71,7 +71,7 @@ const ASYNC_BLOCK = 4 << 20;
  */
 export async function readNdjsonFdAsync(fd: number, state: DesiredState, first: Uint8Array = new Uint8Array(0),
   onProgress?: (bytes: number) => void): Promise<void> {
-  const ctx = newContext(fd);
+  const ctx = newContext(fileSize(fd), 1);
   // Two buffers: one is parsed while the next block is read into the other. A block is read to
   // just past HEAD and the unfinished last line of the block before is copied in front of it (or,
   // when longer than HEAD, joined with it in a new buffer).
@@ -126,8 +126,8 @@ function readAsync(fd: number, buf: Buffer, off: number, len: number, source: st
   return p;
 }
 
-function newContext(fd: number): BlockContext {
-  return { line: 1, matcher: null, matchers: new Map(), sized: false, fileSize: fileSize(fd) };
+function newContext(size: number, line: number): BlockContext {
+  return { line, matcher: null, matchers: new Map(), sized: false, fileSize: size };
 }
 
 /** What parsing carries from one block to the next. */
@@ -251,7 +251,7 @@ function matchRun(m: DesiredMap, fn: LineMatcher, b: Uint8Array, dv: DataView, p
 /** Text lines (tests and small inputs): the same as parseBlock; returns the next line number. */
 export function parseLines(text: string, state: DesiredState, line: number): number {
   const b = Buffer.from(text, 'utf8');
-  const ctx: BlockContext = { line, matcher: null, matchers: new Map(), sized: false, fileSize: 0 };
+  const ctx = newContext(0, line);
   parseBlock(b, 0, b.byteLength, state, ctx);
   return ctx.line;
 }
