@@ -66,10 +66,20 @@ export function loadSource(path: string): Source {
   return loadSourceBytes(readInputFile(path), path);
 }
 
-/** Finds a map by object name (or by kernel name); the error lists the maps there are. */
+/**
+ * Finds a map by its exact name in the object. The kernel's 15-character name (`ingress_node_fi`) is
+ * accepted only when exactly one map has it; otherwise AMBIGUOUS, listing the candidates. The error
+ * for an unknown name lists the maps there are.
+ */
 export function findMap(schema: ObjectSchema, name: string): MapSchema {
-  const m = schema.maps.find((x) => x.name === name) ?? schema.maps.find((x) => x.kernelName === name);
-  if (m) return m;
+  const exact = schema.maps.find((x) => x.name === name);
+  if (exact) return exact;
+  const byKernel = schema.maps.filter((x) => x.kernelName === name);
+  if (byKernel.length === 1) return byKernel[0]!;
+  if (byKernel.length > 1) {
+    throw new BpfmapError(ERROR_CODE.AMBIGUOUS,
+      `map '${name}': is the kernel's 15-character name of ${byKernel.length} maps in ${schema.object || 'the object'}: ${byKernel.map((x) => x.name).join(', ')}; name one of them in full`);
+  }
   const names = schema.maps.map((x) => x.name);
   throw new BpfmapError(ERROR_CODE.MAP_NOT_FOUND,
     `map '${name}' is not in ${schema.object || 'the object'}; maps are ${names.length ? names.join(', ') : '(none)'}`);
