@@ -13,6 +13,7 @@ import {
   BPF_F, btfLoad, closeFd, mapCreate, mapUpdateElem, objGet, objGetInfoByFd, objPin, possibleCpus,
 } from '../syscall/index.js';
 import type { MapCreateAttr } from '../syscall/index.js';
+import { assertHostByteOrder } from './byte-order.js';
 import { check } from './open.js';
 import { isGlobalDataMap, pinName } from './pin-name.js';
 
@@ -147,6 +148,7 @@ function reuse(m: MapSchema, pinPath: string): { id: number; btf: boolean } | nu
 /** Creates (or reuses) and pins the selected maps of the object. */
 export function createMaps(obj: BpfObject, opts: CreateOptions = {}): CreateResult[] {
   const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
+  assertHostByteOrder(obj.schema.byteOrder, obj.schema.object || 'object');
   const all = obj.schema.maps;
   let maps: readonly MapSchema[] = all;
   if (opts.names && opts.names.length > 0) {

@@ -10,6 +10,7 @@ import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { closeFd, mapGetFdById, mapGetNextId, objGet, objGetInfoByFd } from '../syscall/index.js';
 import type { MapInfo } from '../syscall/index.js';
 import { os } from '../syscall/native-endian.js';
+import { assertHostByteOrder } from './byte-order.js';
 import { compareInfo, compareTypes } from './compare.js';
 import { kernelTypes } from './kernel-btf.js';
 import { LiveMap } from './live-map.js';
@@ -86,6 +87,7 @@ function assertIsMap(fd: number, subject: string): void {
 
 /** Opens and checks a live map. The caller closes it (LiveMap.close). */
 export function openMap(o: OpenMapOptions): LiveMap {
+  if (o.map) assertHostByteOrder(o.byteOrder, `map '${o.map.name}'`);
   const f = locate(o);
   try {
     assertIsMap(f.fd, f.subject);
