@@ -4,18 +4,24 @@
  */
 import type { MapSchema, TypeNode } from '../btf/schema-types.js';
 import type { MapInfo } from '../syscall/info.js';
+import { loaderDef } from './loader-def.js';
 
 const MAX_DEPTH = 32;
 
-/** Type, key size, value size, max entries, flags. */
-export function compareInfo(schema: MapSchema, info: MapInfo): string[] {
+/**
+ * Type, key size, value size, max entries, flags, against the map as a loader creates it (loader-def.ts:
+ * a ring buffer declared with key/value types has key and value size 0). `maxEntries` is the size the
+ * caller set instead of the object's.
+ */
+export function compareInfo(schema: MapSchema, info: MapInfo, maxEntries?: number): string[] {
   const d: string[] = [];
+  const want = loaderDef(schema, maxEntries);
   if (schema.typeId !== info.type) d.push(`type: expected ${schema.type}, got ${info.typeName}`);
-  if (schema.keySize !== info.keySize) d.push(`key size: expected ${schema.keySize}, got ${info.keySize}`);
-  if (schema.valueSize !== info.valueSize) d.push(`value size: expected ${schema.valueSize}, got ${info.valueSize}`);
+  if (want.keySize !== info.keySize) d.push(`key size: expected ${want.keySize}, got ${info.keySize}`);
+  if (want.valueSize !== info.valueSize) d.push(`value size: expected ${want.valueSize}, got ${info.valueSize}`);
   // Perf event arrays and global data are sized by the loader; max_entries 0 means "fill in".
-  if (schema.maxEntries !== 0 && schema.maxEntries !== info.maxEntries) {
-    d.push(`max entries: expected ${schema.maxEntries}, got ${info.maxEntries}`);
+  if ((maxEntries ?? schema.maxEntries) !== 0 && want.maxEntries !== info.maxEntries) {
+    d.push(`max entries: expected ${want.maxEntries}, got ${info.maxEntries}`);
   }
   // The kernel may add flags of its own (e.g. RDONLY_PROG for .rodata, MMAPABLE); compare the object's bits.
   if ((info.mapFlags & schema.mapFlags) !== schema.mapFlags) {

@@ -12,6 +12,7 @@ import type { MapInfo } from '../syscall/index.js';
 import { os } from '../syscall/native-endian.js';
 import { assertHostByteOrder } from './byte-order.js';
 import { compareInfo, compareTypes } from './compare.js';
+import { discover } from './discover.js';
 import { kernelTypes } from './kernel-btf.js';
 import { LiveMap } from './live-map.js';
 import { pinName } from './pin-name.js';
@@ -39,8 +40,7 @@ function locate(o: OpenMapOptions): Found {
   }
   if (o.id !== undefined) return { fd: mapGetFdById(o.id), subject: `map id ${o.id}`, pin: null };
   if (!o.map) throw new BpfmapError(ERROR_CODE.USAGE, 'openMap: give a pin path, a pin root with a map schema, an id, or a map schema');
-  if (o.map.pinPath) return { fd: objGet(o.map.pinPath), subject: `map '${o.map.pinPath}'`, pin: o.map.pinPath };
-  return search(o.map);
+  return discover(o.map);
 }
 
 /** Loaded maps with the schema's kernel name, type, key size and value size. */
@@ -57,20 +57,6 @@ export function findLoadedMaps(map: MapSchema): MapInfo[] {
     }
   }
   return out;
-}
-
-function search(map: MapSchema): Found {
-  const found = findLoadedMaps(map);
-  if (found.length === 0) {
-    throw new BpfmapError(ERROR_CODE.MAP_NOT_FOUND,
-      `map '${map.name}': no loaded ${map.type} map named '${map.kernelName}' with key size ${map.keySize} and value size ${map.valueSize}; is the program loaded? (or give --pin / --id)`);
-  }
-  if (found.length > 1) {
-    throw new BpfmapError(ERROR_CODE.AMBIGUOUS,
-      `map '${map.name}': ${found.length} loaded maps match (ids ${found.map((i) => i.id).join(', ')}); pick one with --id N or --pin PATH`);
-  }
-  const id = found[0]!.id;
-  return { fd: mapGetFdById(id), subject: `map '${map.kernelName}' (id ${id})`, pin: null };
 }
 
 /**
@@ -108,8 +94,8 @@ export function openMap(o: OpenMapOptions): LiveMap {
 }
 
 /** Every difference between the schema and the live map, in one MAP_INCOMPATIBLE error. */
-export function check(map: MapSchema, info: MapInfo, subject: string): void {
-  const diffs = compareInfo(map, info);
+export function check(map: MapSchema, info: MapInfo, subject: string, maxEntries?: number): void {
+  const diffs = compareInfo(map, info, maxEntries);
   if (diffs.length === 0 && info.btfId !== 0) {
     const t = kernelTypes(info);
     if (t) {

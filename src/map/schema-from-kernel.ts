@@ -24,7 +24,8 @@ function bytesNode(size: number): TypeNode {
 export function schemaFromKernel(info: MapInfo, types: KernelTypes | null, pin: string | null): MapSchema {
   const noKey = NO_KEY.has(info.typeName) || info.keySize === 0;
   return {
-    name: info.name,
+    // The object's name when the BTF tells it, so that `dump --ndjson` writes a map name `apply` finds.
+    name: types?.objectName ?? info.name,
     kernelName: info.name,
     type: info.typeName,
     typeId: info.type,
