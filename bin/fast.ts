@@ -14,6 +14,7 @@ interface OptSpec {
   choices?: readonly unknown[];
   default?: unknown;
   demandOption?: unknown;
+  array?: boolean;
 }
 
 interface Recorded {
@@ -56,10 +57,11 @@ export function fastParse(argv: string[], commands: readonly CommandModule[]): {
     return null;
   }
   const specs: Record<string, OptSpec> = { ...GLOBAL, ...Object.fromEntries(rec.options) };
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, s] of Object.entries(specs)) {
     if (s.type !== 'string' && s.type !== 'boolean' && s.type !== 'number') return null;
-    const o: { type: 'string' | 'boolean'; short?: string } = { type: s.type === 'boolean' ? 'boolean' : 'string' };
+    const o: { type: 'string' | 'boolean'; short?: string; multiple?: boolean } = { type: s.type === 'boolean' ? 'boolean' : 'string' };
+    if (s.array === true) o.multiple = true; // one value per occurrence (declare such options with nargs: 1)
     const aliases = s.alias === undefined ? [] : Array.isArray(s.alias) ? s.alias : [s.alias];
     for (const al of aliases) {
       if (al.length !== 1) return null;
