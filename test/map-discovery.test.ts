@@ -10,9 +10,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { bpfmap, FW, TABLE, STATS, ROOT } from './helpers/cli.js';
+import { bpfmap, BIN, FW, TABLE, STATS, ROOT } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { withPrivateBpffs } from './helpers/private-bpffs.js';
 import { loadObjectFile, findMap } from '../src/index.js';
@@ -79,6 +79,12 @@ Pins('a pin with the map\'s name but another layout is not the map', withPrivate
   assert.is(r.status, 3, r.stderr);
   assert.match(r.stderr, /^bpfmap: map 'sized_at_load': not found: nothing pinned as 'sized_at_load' in \/sys\/fs\/bpf, \/sys\/fs\/bpf\/tc\/globals or a directory of \/sys\/fs\/bpf, and no loaded hash map named 'sized_at_load' with key size 4, value size 16 and the object's types/);
 }, { cli: true }));
+
+Pins('bpffs not mounted: the not-found error says so', kernel(() => {
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs none /sys/fs/bpf && exec "$@"', 'sh', process.execPath, BIN, 'dump', LM, 'sized_at_load'], { encoding: 'utf8', cwd: ROOT });
+  assert.is(r.status, 3, r.stderr);
+  assert.is(r.stderr, "bpfmap: map 'sized_at_load': not found: /sys/fs/bpf is not on a bpf filesystem; is bpffs mounted? (mount -t bpf bpf /sys/fs/bpf); and no loaded hash map named 'sized_at_load' with the object's shape (or give --pin / --pin-root / --id)\n");
+}));
 
 Pins.run();
 

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import type { MapSchema } from '../btf/schema-types.js';
 import { PIN_ROOT } from '../btf/map-schema.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
+import { bpffsHint } from '../syscall/bpffs.js';
 import { closeFd, mapGetFdById, mapGetNextId, objGet, objGetInfoByFd } from '../syscall/index.js';
 import type { MapInfo } from '../syscall/index.js';
 import { compareTypes } from './compare.js';
@@ -150,6 +151,12 @@ export function discover(m: MapSchema): Discovered {
   const all = discoverCandidates(m);
   if (all.length === 0) {
     const want = loaderDef(m);
+    const hint = bpffsHint(join(PIN_ROOT, pinName(m)));
+    if (hint) {
+      throw new BpfmapError(ERROR_CODE.NOT_FOUND,
+        `map '${m.name}': not found: ${hint.slice(hint.indexOf('no pinned object: ') + 'no pinned object: '.length)}; ` +
+        `and no loaded ${m.type} map named '${m.kernelName}' with the object's shape (or give --pin / --pin-root / --id)`);
+    }
     throw new BpfmapError(ERROR_CODE.MAP_NOT_FOUND,
       `map '${m.name}': not found: nothing pinned as '${pinName(m)}' in ${PIN_ROOT}, ${IPROUTE2_GLOBALS} or a directory of ${PIN_ROOT}` +
       `${m.pinPath ? ` (nor at ${m.pinPath})` : ''}, and no loaded ${m.type} map named '${m.kernelName}' with key size ${want.keySize}, ` +
