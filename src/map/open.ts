@@ -1,6 +1,6 @@
 /**
- * openMap: find the live map (pin path, pin root, id, libbpf's by-name pin, or a search of the loaded
- * maps), then check it against the schema before anything else runs.
+ * openMap: find the live map (pin path, pin root, id, or default discovery: discover.ts), refuse an
+ * object of the other byte order, then check the map against the schema before anything else runs.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
