@@ -55,3 +55,42 @@ Cli('apply of a state naming the shared kernel name refuses before touching any 
 });
 
 Cli.run();
+
+const Kernel = suite('kernelNameMatches: the names loaders give a map in the kernel');
+
+Kernel('15-character prefixes, libbpf\'s <obj>.rodata for any object name, and the bare section name', async () => {
+  const { kernelNameMatches } = await import('../src/map/discover.js');
+  const table = findMap(fw, TABLE), rodata = findMap(fw, '.rodata'), custom = findMap(cov, '.data.config');
+  const cases: [typeof table, string, boolean][] = [
+    [table, 'ingress_node_fi', true],
+    [table, 'ingress_node_fx', false],
+    [table, TABLE, false], // the kernel never holds more than 15 characters
+    [rodata, 'firewall.rodata', true], // libbpf, this file name
+    [rodata, 'bpf_bpfe.rodata', true], // libbpf, the reference daemon's bpf_bpfel.o
+    [rodata, '.rodata', true], // cilium/ebpf, aya
+    [rodata, 'firewall.data', false],
+    [rodata, 'firewall1.rodata', false], // libbpf keeps at most 8 characters of the object name
+    [rodata, 'fire-wal.rodata', false],
+    [custom, '.data.config', true], // custom sections have no object prefix
+    [custom, 'cov.data.config', false],
+  ];
+  for (const [m, name, want] of cases) assert.is(kernelNameMatches(m, name), want, `${m.name} as '${name}'`);
+});
+
+Kernel.run();
+
+const Named = suite('objectMapName: a live map\'s full name from its BTF');
+
+Named('the .maps variable whose key and value types are the map\'s; the DATASEC for global data; null when unsure', async () => {
+  const { objectMapName } = await import('../src/map/kernel-btf.js');
+  const obj = loadObjectFile(FW);
+  const info = (name: string, key: number, value: number) => ({ name, btfKeyTypeId: key, btfValueTypeId: value }) as Parameters<typeof objectMapName>[1];
+  for (const m of obj.schema.maps) {
+    assert.is(objectMapName(obj.btf!, info(m.kernelName, m.btfKeyTypeId, m.btfValueTypeId)), m.name, m.name);
+  }
+  const t = findMap(obj.schema, TABLE);
+  assert.is(objectMapName(obj.btf!, info('ingress_node_fi', t.btfValueTypeId, t.btfKeyTypeId)), null, 'types swapped: no map');
+  assert.is(objectMapName(obj.btf!, info('other_name', t.btfKeyTypeId, t.btfValueTypeId)), null, 'another name: no map');
+});
+
+Named.run();
