@@ -33,6 +33,7 @@ export type {
   Field,
   MapSchema,
   ObjectSchema,
+  UnusableMap,
   MapPinning,
 } from './btf/schema-types.js';
 export { PERCPU_MAP_TYPES } from './btf/schema-types.js';

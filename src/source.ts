@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { BpfmapError, ERROR_CODE } from './errors.js';
+import { BpfmapError, ERROR_CODE, type ErrorCode } from './errors.js';
 import { loadObject, loadBtf, isRawBtf } from './btf/index.js';
 import { isElf } from './elf/index.js';
 import type { Btf, BpfObject } from './btf/index.js';
@@ -70,6 +70,8 @@ export function loadSource(path: string): Source {
 export function findMap(schema: ObjectSchema, name: string): MapSchema {
   const m = schema.maps.find((x) => x.name === name) ?? schema.maps.find((x) => x.kernelName === name);
   if (m) return m;
+  const bad = schema.unusable?.find((x) => x.name === name);
+  if (bad) throw new BpfmapError(bad.code as ErrorCode, bad.reason);
   const names = schema.maps.map((x) => x.name);
   throw new BpfmapError(ERROR_CODE.MAP_NOT_FOUND,
     `map '${name}' is not in ${schema.object || 'the object'}; maps are ${names.length ? names.join(', ') : '(none)'}`);
