@@ -163,7 +163,7 @@ struct bpf_map_def plain SEC("maps") = { .type = BPF_MAP_TYPE_ARRAY, .key_size =
   const { schema } = loadObjectFile(o);
   assert.equal(schema.maps.map((m) => [m.name, m.keySize, m.valueSize]), [['plain', 4, 4]]);
   assert.equal(schema.unusable, [{ name: 'odd', section: 'maps', code: 'MAP_DEF_INVALID',
-    reason: "map 'odd': its 24-byte definition has a non-zero byte at offset 20, after map_flags: fields bpfmap does not know (libbpf refuses them too)" }]);
+    reason: "map 'odd': its 24-byte definition has a non-zero value (1) at offset 20, after map_flags: fields bpfmap does not know (libbpf refuses them too)" }]);
 });
 legacy('a definition shorter than struct bpf_map_def is refused for that map', () => {
   const o = clang('legacy-short', `

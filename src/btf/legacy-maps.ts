@@ -84,9 +84,12 @@ function parseDef(r: Reader, e: Extent, btf: Btf | null): MapSchema {
     const pinning = r.u32(at + 24, `map '${name}' pinning`);
     if (pinning === PIN_GLOBAL_NS) pinPath = `${IPROUTE2_GLOBALS}/${name}`;
   } else {
-    for (let o = DEF_MIN; o < size; o++) {
-      if (r.u8(at + o, `map '${name}' definition`) !== 0) {
-        fail(`map '${name}': its ${size}-byte definition has a non-zero byte at offset ${o}, after map_flags: fields bpfmap does not know (libbpf refuses them too)`);
+    // Read as the u32 fields every known layout has there (trailing bytes one by one), so that both
+    // byte orders name the same field.
+    for (let o = DEF_MIN; o < size; o += o + 4 <= size ? 4 : 1) {
+      const v = o + 4 <= size ? r.u32(at + o, `map '${name}' definition`) : r.u8(at + o, `map '${name}' definition`);
+      if (v !== 0) {
+        fail(`map '${name}': its ${size}-byte definition has a non-zero value (${v}) at offset ${o}, after map_flags: fields bpfmap does not know (libbpf refuses them too)`);
       }
     }
   }
