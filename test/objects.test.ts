@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadObject, loadObjectFile } from '../src/btf/index.js';
@@ -17,7 +17,7 @@ import { Writer } from '../src/bytes.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
 import { buildElf } from './fuzz/synth.js';
 import { bpfmap } from './helpers/cli.js';
-import { requireKernel } from './helpers/kernel.js';
+import { kernel, requireKernel, withPinDir } from './helpers/kernel.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const fx = (f: string) => join(root, 'fixtures', f);
@@ -267,4 +267,23 @@ SEC("xdp") int p(void *ctx) { return counter; }
   assert.equal(schema.unusable, [{ name: 'm1', section: '.maps', code: 'MAP_DEF_INVALID',
     reason: "map 'm1': no-btf.o: section '.maps' needs BTF, but the object has no '.BTF' section" }]);
 });
+perMap('create: the usable maps are created, the unusable one skipped with its reason; naming it fails', kernel(() => withPinDir((dir) => {
+  const o = clang('create-one-bad', `
+struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, __u32); __type(value, __u32); __uint(max_entries, 4); __uint(colour, 3); } odd SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, __u32); __type(value, __u64); __uint(max_entries, 4); } good SEC(".maps");
+`);
+  if (!o) return;
+  const reason = "map 'odd': unknown attr 'colour': expected one of type, key, value, key_size, value_size, max_entries, map_flags, pinning, numa_node, map_extra, values";
+  const named = bpfmap(['create', o, 'odd', '--pin-root', dir]);
+  assert.is(named.code, 5);
+  assert.is(named.stderr, `bpfmap: ${reason}\n`);
+  const r = bpfmap(['create', o, '--pin-root', dir, '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as { name: string; status: string; note?: string }[];
+  assert.equal(rows.map((x) => [x.name, x.status]), [['odd', 'skipped'], ['good', 'created']]);
+  assert.is(rows[0]!.note, reason);
+  const info = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show', 'pinned', join(dir, 'good')], { encoding: 'utf8' })) as { type: string; bytes_key: number; bytes_value: number };
+  assert.equal([info.type, info.bytes_key, info.bytes_value], ['hash', 4, 8]);
+  assert.equal(readdirSync(dir), ['good']);
+})));
 perMap.run();
