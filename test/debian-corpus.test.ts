@@ -20,6 +20,7 @@ import type { MapSchema, ObjectSchema } from '../src/btf/index.js';
 import { loadSource } from '../src/source.js';
 import { isBpfmapError } from '../src/errors.js';
 import { requireKernel } from './helpers/kernel.js';
+import { bpfmap } from './helpers/cli.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const dirOf = (d: string) => join(root, 'fixtures/debian', d);
@@ -196,6 +197,26 @@ C('cilium/ebpf: the objects libbpf and stricter readers refuse', () => {
   assert.is(c7.btf, false);
   assert.equal(c7.schema.maps.filter((m) => m.section === 'maps').map(row), [
     ['hash_map', 'hash', 4, 8, 1], ['hash_map2', 'hash', 4, 8, 2], ['perf_event_array', 'perf_event_array', 0, 0, 4096], ['array_of_hash_map', 'array_of_maps', 4, 0, 2]]);
+});
+
+C('the CLI on a sample: maps, schema and types succeed or refuse with the reason', () => {
+  if (cilium.length === 0 || tools.length === 0) { missing('fixtures/debian is not fetched: run bash fixtures/debian/fetch.sh'); return; }
+  const c = (n: string) => join(dirOf('cilium'), n);
+  const invalid = bpfmap(['maps', c('invalid_map-eb.elf')]);
+  assert.is(invalid.code, 0, invalid.stderr);
+  assert.match(invalid.stdout, /^invalid_map\s+unusable/m);
+  assert.match(invalid.stdout, /\n {2}map 'invalid_map': its 24-byte definition has a non-zero value \(1\) at offset 20, after map_flags/);
+  const c7 = bpfmap(['types', c('loader-clang-7-el.elf')]);
+  assert.is(c7.code, 5);
+  assert.is(c7.stderr, `bpfmap: ${c('loader-clang-7-el.elf')}: has no BTF (.BTF section)\n`);
+  assert.is(bpfmap(['schema', c('loader-clang-7-el.elf'), '--json']).code, 0);
+  for (const f of [c('btf_map_init-eb.elf'), ...tools.slice(0, 2)]) {
+    for (const cmd of ['maps', 'schema', 'types']) {
+      const r = bpfmap([cmd, f, '--json']);
+      assert.is(r.code, 0, `${cmd} ${f}: ${r.stderr}`);
+      assert.is(r.stderr, '');
+    }
+  }
 });
 
 C.run();
