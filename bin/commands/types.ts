@@ -31,25 +31,23 @@ export const typesCommand: CommandModule<GlobalArgs, Args> = {
       .option('base', { type: 'string', describe: 'base BTF of split BTF (default for /sys/kernel/btf/<module>: /sys/kernel/btf/vmlinux)' })
       .example('$0 types fixtures/firewall.bpfel.o ruleType_st', 'one struct with its offsets')
       .example('$0 types /sys/kernel/btf/vmlinux task_struct', 'a kernel type')
-      .example('$0 types /sys/kernel/btf/vmlinux --json > types.json', 'every type, one entry per id')
-      .example('$0 types module.btf --base /sys/kernel/btf/vmlinux', "split BTF (a kernel module's): its own types, ids after the base's") as never,
+      .example('$0 types /sys/kernel/btf/vmlinux --json > types.json', 'every type, one entry per id') as never,
   handler: (a) => {
     const btf = typesOf(a);
     if (!btf) throw new BpfmapError(ERROR_CODE.BTF_MALFORMED, `${a.object}: has no BTF (.BTF section)`);
-    const src = { btf };
     const sink = stdoutSink();
     if (a.json) {
       if (a.name) {
-        const ids = new Set(src.btf.idsByName(a.name));
+        const ids = new Set(btf.idsByName(a.name));
         if (!ids.size) throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${a.object}: no type named '${a.name}'`);
-        const types = typesJson(src.btf).types.filter((t) => ids.has(t.id as number));
+        const types = typesJson(btf).types.filter((t) => ids.has(t.id as number));
         sink.write(stringifyJson({ types }, 2));
         sink.write('\n');
       } else {
-        writeTypesJsonBytes(src.btf, writeAllSync);
+        writeTypesJsonBytes(btf, writeAllSync);
       }
     } else {
-      const text = formatTypesC(src.btf, a.name);
+      const text = formatTypesC(btf, a.name);
       sink.write(text.endsWith('\n') ? text : `${text}\n`);
     }
     sink.end();
