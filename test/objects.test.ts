@@ -139,6 +139,22 @@ struct { __uint(type, BPF_MAP_TYPE_BLOOM_FILTER); __uint(max_entries, 8); __type
   if (!o) return;
   assert.is(loadObjectFile(o).schema.unusable?.[0]?.reason, "map 'two': attr 'map_extra': expected an enum with one value (__ulong), got 2 values");
 });
+extra('create: the bloom filter gets its map_extra, the map-in-maps with a value type are created (checked in the kernel)', kernel(() => withPinDir(async (dir) => {
+  const { objGet, objGetInfoByFd, closeFd } = await import('../src/syscall/index.js');
+  const names = ['seen_addrs', 'lru_mapping', 'lru_by_id', 'jump_table'];
+  const r = bpfmap(['create', fx('map-idioms.bpfel.o'), ...names, '--pin-root', dir, '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const got = names.map((n) => {
+    const fd = objGet(join(dir, n));
+    try {
+      const i = objGetInfoByFd(fd);
+      return [n, i.type, i.keySize, i.valueSize, i.maxEntries, i.mapExtra];
+    } finally { closeFd(fd); }
+  });
+  assert.equal(got, [
+    ['seen_addrs', 30, 0, 4, 256, 3n], ['lru_mapping', 12, 4, 4, 4, 0n], ['lru_by_id', 13, 8, 4, 8, 0n], ['jump_table', 3, 4, 4, 2, 0n],
+  ]);
+})));
 extra.run();
 
 const legacy = suite('legacy maps sized per symbol');
