@@ -33,11 +33,14 @@ export type {
   Field,
   MapSchema,
   ObjectSchema,
+  UnusableMap,
   MapPinning,
 } from './btf/schema-types.js';
 export { PERCPU_MAP_TYPES } from './btf/schema-types.js';
 
 export { loadObject, loadObjectFile, loadBtf, isRawBtf, formatTypesC, typesJson, writeTypesJson, writeTypesJsonBytes, seedFormat } from './btf/index.js';
+export { loadSplitBtf, defaultBtfBase } from './btf/index.js';
+export { readInputFile } from './source.js';
 export type { Btf, BpfObject } from './btf/index.js';
 
 export { loadSource, loadSourceBytes, findMap } from './source.js';

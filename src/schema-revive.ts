@@ -3,7 +3,7 @@
  * a hand-edited or foreign file gives a clear error instead of a crash later.
  */
 import { BpfmapError, ERROR_CODE } from './errors.js';
-import type { Field, MapSchema, ObjectSchema, TypeNode } from './btf/schema-types.js';
+import type { Field, MapSchema, ObjectSchema, TypeNode, UnusableMap } from './btf/schema-types.js';
 
 function fail(path: string, where: string, msg: string): never {
   throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID, `${path}: ${where}: ${msg}`);
@@ -126,5 +126,20 @@ export function reviveSchema(doc: unknown, path: string): ObjectSchema {
     object: typeof o.object === 'string' ? o.object : '',
     byteOrder,
     maps: o.maps.map((m, i) => reviveMap(m, path, `maps[${i}]`, 0)),
+    ...(o.unusable !== undefined ? { unusable: reviveUnusable(o.unusable, path) } : {}),
   };
+}
+
+function reviveUnusable(v: unknown, path: string): UnusableMap[] {
+  if (!Array.isArray(v)) fail(path, 'unusable', `expected a list, got ${describe(v)}`);
+  return v.map((u, i) => {
+    const o = obj(u, path, `unusable[${i}]`);
+    const code = str(o.code, path, `unusable[${i}].code`);
+    return {
+      name: str(o.name, path, `unusable[${i}].name`),
+      section: str(o.section, path, `unusable[${i}].section`),
+      code: (Object.values(ERROR_CODE) as string[]).includes(code) ? code : ERROR_CODE.MAP_DEF_INVALID,
+      reason: str(o.reason, path, `unusable[${i}].reason`),
+    };
+  });
 }

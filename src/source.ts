@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { BpfmapError, ERROR_CODE } from './errors.js';
+import { BpfmapError, ERROR_CODE, type ErrorCode } from './errors.js';
 import { loadObject, loadBtf, isRawBtf } from './btf/index.js';
 import { isElf } from './elf/index.js';
 import type { Btf, BpfObject } from './btf/index.js';
@@ -74,6 +74,8 @@ export function loadSource(path: string): Source {
 export function findMap(schema: ObjectSchema, name: string): MapSchema {
   const exact = schema.maps.find((x) => x.name === name);
   if (exact) return exact;
+  const bad = schema.unusable?.find((x) => x.name === name);
+  if (bad) throw new BpfmapError(bad.code as ErrorCode, bad.reason);
   const byKernel = schema.maps.filter((x) => x.kernelName === name);
   if (byKernel.length === 1) return byKernel[0]!;
   if (byKernel.length > 1) {

@@ -30,7 +30,8 @@ slice(`seed ${SEED}: ${truncations} truncations of ${corpus.smallest.name} and $
   for (const code of ['object', 'ELF_MALFORMED', 'BTF_MALFORMED', 'SCHEMA_INVALID']) {
     assert.ok((s.outcomes[code] ?? 0) > 0, `no input ended in ${code}: ${JSON.stringify(s.outcomes)}`);
   }
-  assert.ok(s.slowestMs < 1000, `slowest ${s.slowestMs} ms`);
+  // The 1 s budget per input is enforced by check() (a failure above), on the smaller of wall and CPU
+  // time: wall time alone counts waiting for a core on a loaded machine (seen: 5.0 s wall, 0.8 s CPU).
 });
 
 const gen = suite('generate');

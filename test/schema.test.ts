@@ -8,6 +8,7 @@ import { loadBtf, loadObject, loadObjectFile, seedFormat, formatTypesC, libbpfOb
 import type { MapSchema, TypeNode } from '../src/btf/index.js';
 import { requireKernel } from './helpers/kernel.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
+import { findMap } from '../src/source.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const fx = (n: string): string => join(root, 'fixtures', n);
@@ -211,16 +212,21 @@ const MAP_MACROS = '#define __uint(n, v) int (*n)[v]\n#define __type(n, v) typeo
 errs('an unknown .maps member names the map and the member', () => {
   const o = clangObject(`${MAP_MACROS}struct { __uint(type, 1); __type(key, int); __type(value, int); __uint(max_entries, 4); __uint(colour, 3); } odd SEC(".maps");\n`);
   if (!o) return;
-  const e = code(() => loadObject(o, 'x.o'));
+  const { schema } = loadObject(o, 'x.o');
+  assert.is(schema.maps.length, 0);
+  const u = schema.unusable![0]!;
+  assert.equal([u.name, u.section, u.code], ['odd', '.maps', 'MAP_DEF_INVALID']);
+  assert.match(u.reason, /^map 'odd': unknown attr 'colour'/);
+  const e = code(() => findMap(schema, 'odd'));
   assert.is(e.code, 'MAP_DEF_INVALID');
-  assert.match(e.message, /^map 'odd': unknown attr 'colour'/);
+  assert.is(e.message, u.reason);
 });
 errs('an int attr that is not a pointer to an array is refused', () => {
   const o = clangObject(`${MAP_MACROS}struct { int type; __uint(max_entries, 4); } plain SEC(".maps");\n`);
   if (!o) return;
-  assert.match(code(() => loadObject(o, 'x.o')).message, /^map 'plain': attr 'type': expected pointer to array, got int/);
+  assert.match(code(() => findMap(loadObject(o, 'x.o').schema, 'plain')).message, /^map 'plain': attr 'type': expected pointer to array, got int/);
 });
-errs('__ulong(map_extra, v) (a pointer to a one-value enum) gives map_extra (clang 14 has no ENUM64, so a u32 here)', () => {
+errs('__ulong(map_extra, v) as a pointer to a one-value enum gives map_extra (clang 14 has no ENUM64, so a u32 here)', () => {
   const o = clangObject(`${MAP_MACROS}#define __ulong(n, v) enum { n##_v = v } *n
 struct { __uint(type, 30); __type(value, int); __uint(max_entries, 8); __ulong(map_extra, 0xfffffff3U); } bf SEC(".maps");\n`);
   if (!o) return;

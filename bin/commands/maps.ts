@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { loadSource } from '../../src/index.js';
+import type { ObjectSchema } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { mapRow } from '../describe.js';
 import type { GlobalArgs } from '../options.js';
@@ -9,8 +10,16 @@ interface Args extends GlobalArgs {
 }
 
 export function runMaps(a: Args) {
-  const src = loadSource(a.object);
-  return src.schema.maps.map((m) => ({
+  return mapRows(loadSource(a.object).schema);
+}
+
+/** One row per map, then one per map the object defines but bpfmap cannot use (with its reason). */
+function mapRows(schema: ObjectSchema) {
+  const bad = (schema.unusable ?? []).map((u) => ({
+    name: u.name, section: u.section, unusable: true, code: u.code, reason: u.reason,
+    row: [u.name, 'unusable', '-', '-', '-', '-', '-'],
+  }));
+  return [...schema.maps.map((m) => ({
     name: m.name,
     kernelName: m.kernelName,
     type: m.type,
@@ -20,7 +29,7 @@ export function runMaps(a: Args) {
     flags: m.flags,
     pinPath: m.pinPath,
     row: mapRow(m),
-  }));
+  })), ...bad];
 }
 
 export const mapsCommand: CommandModule<GlobalArgs, Args> = {
@@ -34,6 +43,10 @@ export const mapsCommand: CommandModule<GlobalArgs, Args> = {
   handler: (a) => {
     const rows = runMaps(a);
     if (a.json) print(rows.map(({ row: _row, ...m }) => m), true);
-    else print(table(['NAME', 'TYPE', 'KEY -> VALUE', 'SIZES', 'MAX', 'FLAGS', 'PIN'], rows.map((r) => r.row)), false);
+    else {
+      const reasons = rows.flatMap((r) => ('reason' in r ? [`  ${r.reason}`] : []));
+      const text = table(['NAME', 'TYPE', 'KEY -> VALUE', 'SIZES', 'MAX', 'FLAGS', 'PIN'], rows.map((r) => r.row));
+      print(reasons.length ? `${text}\nunusable (commands naming these maps fail):\n${reasons.join('\n')}\n` : text, false);
+    }
   },
 };

@@ -18,7 +18,8 @@ export function runSchema(a: Args): unknown {
     return a.map ? { ...doc, maps: doc.maps.filter((m) => m.name === findMap(src.schema, a.map!).name) } : doc;
   }
   const schema: ObjectSchema = a.map ? { ...src.schema, maps: [findMap(src.schema, a.map)] } : src.schema;
-  return { object: schema.object, byteOrder: schema.byteOrder, maps: schema.maps };
+  const unusable = !a.map && schema.unusable ? { unusable: schema.unusable } : {};
+  return { object: schema.object, byteOrder: schema.byteOrder, maps: schema.maps, ...unusable };
 }
 
 export const schemaCommand: CommandModule<GlobalArgs, Args> = {

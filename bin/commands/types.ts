@@ -1,11 +1,24 @@
 import type { CommandModule } from 'yargs';
 import { stdoutSink, writeAllSync } from '../sink.js';
-import { loadSource, formatTypesC, writeTypesJsonBytes, typesJson, stringifyJson, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import { loadSource, isRawBtf, loadSplitBtf, defaultBtfBase, readInputFile, formatTypesC, writeTypesJsonBytes, typesJson, stringifyJson, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import type { GlobalArgs } from '../options.js';
+import type { Btf } from '../../src/index.js';
 
 interface Args extends GlobalArgs {
   object: string;
   name?: string;
+  base?: string;
+}
+
+/** The object or raw BTF; split BTF (a module under /sys/kernel/btf, or --base) on top of its base. */
+function typesOf(a: Args): Btf | null {
+  const base = a.base ?? defaultBtfBase(a.object);
+  if (!base) return loadSource(a.object).btf;
+  const baseBtf = loadSource(base).btf;
+  if (!baseBtf) throw new BpfmapError(ERROR_CODE.BTF_MALFORMED, `${base}: has no BTF (.BTF section), expected the base BTF`);
+  const bytes = readInputFile(a.object);
+  if (!isRawBtf(bytes)) throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${a.object}: expected raw split BTF (magic 0xeb9f) with base '${base}'`);
+  return loadSplitBtf(bytes, baseBtf);
 }
 
 export const typesCommand: CommandModule<GlobalArgs, Args> = {
@@ -15,25 +28,26 @@ export const typesCommand: CommandModule<GlobalArgs, Args> = {
     y
       .positional('object', { type: 'string', demandOption: true, describe: 'BPF object file or raw BTF (e.g. /sys/kernel/btf/vmlinux)' })
       .positional('name', { type: 'string', describe: 'only the type with this name' })
+      .option('base', { type: 'string', describe: 'base BTF of split BTF (default for /sys/kernel/btf/<module>: /sys/kernel/btf/vmlinux)' })
       .example('$0 types fixtures/firewall.bpfel.o ruleType_st', 'one struct with its offsets')
       .example('$0 types /sys/kernel/btf/vmlinux task_struct', 'a kernel type')
       .example('$0 types /sys/kernel/btf/vmlinux --json > types.json', 'every type, one entry per id') as never,
   handler: (a) => {
-    const src = loadSource(a.object);
-    if (!src.btf) throw new BpfmapError(ERROR_CODE.BTF_MALFORMED, `${a.object}: has no BTF (.BTF section)`);
+    const btf = typesOf(a);
+    if (!btf) throw new BpfmapError(ERROR_CODE.BTF_MALFORMED, `${a.object}: has no BTF (.BTF section)`);
     const sink = stdoutSink();
     if (a.json) {
       if (a.name) {
-        const ids = new Set(src.btf.idsByName(a.name));
+        const ids = new Set(btf.idsByName(a.name));
         if (!ids.size) throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${a.object}: no type named '${a.name}'`);
-        const types = typesJson(src.btf).types.filter((t) => ids.has(t.id as number));
+        const types = typesJson(btf).types.filter((t) => ids.has(t.id as number));
         sink.write(stringifyJson({ types }, 2));
         sink.write('\n');
       } else {
-        writeTypesJsonBytes(src.btf, writeAllSync);
+        writeTypesJsonBytes(btf, writeAllSync);
       }
     } else {
-      const text = formatTypesC(src.btf, a.name);
+      const text = formatTypesC(btf, a.name);
       sink.write(text.endsWith('\n') ? text : `${text}\n`);
     }
     sink.end();

@@ -7,6 +7,7 @@ import { BpfmapError, ERROR_CODE } from '../errors.js';
 import type { MapPinning, MapSchema } from './schema-types.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND as K, kindName } from './kinds.js';
+import { attempt, unusable, type MapResult } from './map-result.js';
 import { BPF_MAP_TYPE, KEYLESS_MAP_TYPES, NO_KV_MAP_TYPES } from './map-constants.js';
 import { buildMapSchema, bytesNode, U32_NODE } from './map-schema.js';
 
@@ -19,6 +20,39 @@ function fail(map: string, message: string): never {
 function describe(btf: Btf, id: number): string {
   const k = btf.kind(id);
   return k === 0 ? 'void' : kindName(k).toLowerCase();
+}
+
+/** `__uint(name, N)`: a pointer to an array of N elements; N must fit a u32. */
+function uintAttr(btf: Btf, map: string, attr: string, typeId: number): number {
+  const p = btf.resolve(typeId);
+  if (btf.kind(p) !== K.PTR) fail(map, `attr '${attr}': expected pointer to array, got ${describe(btf, p)}`);
+  const a = btf.resolve(btf.raw.sizeType(p));
+  if (btf.kind(a) !== K.ARRAY) fail(map, `attr '${attr}': expected pointer to array, got pointer to ${describe(btf, a)}`);
+  return btf.type(a).nelems;
+}
+
+/**
+ * map_extra: `__uint(map_extra, N)` (a u32, as above) or libbpf's `__ulong(map_extra, N)` (libbpf >= 1.4):
+ * a member whose type is an enum with one enumerator whose value is N, an ENUM64 when N needs 64 bits.
+ * clang before 15 has no ENUM64: it writes a value above 32 bits as an 8-byte ENUM holding only the low
+ * half, so that encoding is refused rather than misread.
+ */
+function ulongAttr(btf: Btf, map: string, attr: string, typeId: number): bigint {
+  let t = btf.resolve(typeId);
+  if (btf.kind(t) === K.PTR) {
+    // Also taken: a pointer to the one-value enum (a variant of the macro some projects define).
+    const target = btf.resolve(btf.raw.sizeType(t));
+    if (btf.kind(target) !== K.ENUM && btf.kind(target) !== K.ENUM64) return BigInt(uintAttr(btf, map, attr, typeId));
+    t = target;
+  }
+  const k = btf.kind(t);
+  if (k !== K.ENUM && k !== K.ENUM64) fail(map, `attr '${attr}': expected pointer to array (__uint) or enum (__ulong), got ${describe(btf, t)}`);
+  const e = btf.type(t);
+  if (e.vlen !== 1) fail(map, `attr '${attr}': expected an enum with one value (__ulong), got ${e.vlen} values`);
+  if (k === K.ENUM && btf.raw.sizeType(t) > 4) {
+    fail(map, `attr '${attr}': an ${btf.raw.sizeType(t)}-byte ENUM holds only the low 32 bits of a 64-bit __ulong value (clang before 15 has no ENUM64); rebuild the object with clang 15 or newer`);
+  }
+  return BigInt.asUintN(64, BigInt(e.values[0]!.value));
 }
 
 interface RawDef {
@@ -35,21 +69,10 @@ function readDef(btf: Btf, map: string, defTypeId: number): RawDef {
   if (btf.kind(sid) !== K.STRUCT) fail(map, `expected a struct definition, got ${describe(btf, sid)}`);
   const def: RawDef = { ints: new Map(), keyTypeId: 0, valueTypeId: 0, innerDefId: 0, hasValues: false };
   for (const m of btf.type(sid).members) {
-    if (INT_ATTRS.has(m.name)) {
-      const p = btf.resolve(m.typeId);
-      if (btf.kind(p) !== K.PTR) fail(map, `attr '${m.name}': expected pointer to array, got ${describe(btf, p)}`);
-      const a = btf.resolve(btf.raw.sizeType(p));
-      let n: bigint;
-      if (btf.kind(a) === K.ARRAY) n = BigInt(btf.type(a).nelems);
-      else if ((btf.kind(a) === K.ENUM || btf.kind(a) === K.ENUM64) && btf.type(a).vlen === 1) {
-        // libbpf's __ulong(name, value): a pointer to an enum whose one value is the number.
-        n = BigInt.asUintN(64, BigInt(btf.type(a).values[0]!.value));
-      } else {
-        fail(map, `attr '${m.name}': expected pointer to array, got pointer to ${describe(btf, a)}`);
-      }
-      if (m.name === 'map_extra') def.mapExtra = n;
-      else if (n > 0xffffffffn) fail(map, `attr '${m.name}': expected a u32, got ${n}`);
-      else def.ints.set(m.name, Number(n));
+    if (m.name === 'map_extra') {
+      def.mapExtra = ulongAttr(btf, map, m.name, m.typeId);
+    } else if (INT_ATTRS.has(m.name)) {
+      def.ints.set(m.name, uintAttr(btf, map, m.name, m.typeId));
     } else if (m.name === 'key' || m.name === 'value') {
       const p = btf.resolve(m.typeId);
       if (btf.kind(p) !== K.PTR) fail(map, `attr '${m.name}': expected pointer to a type, got ${describe(btf, p)}`);
@@ -95,7 +118,9 @@ function parseMapDefinition(btf: Btf, name: string, defTypeId: number, section: 
   let inner: MapSchema | undefined;
   if (d.hasValues) {
     if (!isMapInMap && type !== BPF_MAP_TYPE.PROG_ARRAY) fail(name, `attr 'values': expected a map-in-map or prog_array type, got type ${type}`);
-    if (d.valueTypeId) fail(name, `attr 'values': cannot be combined with 'value'`);
+    // libbpf accepts `__type(value, T)` next to `__array(values, ...)` (katran, cilium's btf_map_init)
+    // when T is 4 bytes, the size of the fd / id a slot holds; the value stays that u32.
+    if (d.valueTypeId && valueSize !== 4) fail(name, `attr 'value': expected a 4-byte type with 'values' (a map or program fd), got ${valueSize} bytes`);
     if (isMapInMap) {
       if (!d.innerDefId) fail(name, `attr 'values': expected pointers to the inner map's definition struct`);
       if (depth > 0) fail(name, 'attr \'values\': nested map-in-map definitions are not supported');
@@ -124,16 +149,20 @@ function parseMapDefinition(btf: Btf, name: string, defTypeId: number, section: 
   });
 }
 
-/** Every map in `.maps`, in variable offset order. */
-export function parseBtfMaps(btf: Btf): MapSchema[] {
+/**
+ * Every map in `.maps`, in variable offset order, each parsed on its own: a map that cannot be used is
+ * reported with its reason and the others are kept.
+ */
+export function parseBtfMaps(btf: Btf): MapResult[] {
   const sec = btf.findByName('.maps', K.DATASEC);
   if (!sec) return [];
   const vars = [...sec.vars].sort((a, b) => a.offset - b.offset || a.typeId - b.typeId);
   return vars.map((v) => {
     if (btf.kind(v.typeId) !== K.VAR) {
-      throw new BpfmapError(ERROR_CODE.MAP_DEF_INVALID, `section '.maps': entry of type ${v.typeId}: expected a variable, got ${describe(btf, v.typeId)}`);
+      return unusable(`(type ${v.typeId})`, '.maps', ERROR_CODE.MAP_DEF_INVALID,
+        `section '.maps': entry of type ${v.typeId}: expected a variable, got ${describe(btf, v.typeId)}`);
     }
     const t = btf.type(v.typeId);
-    return parseMapDefinition(btf, t.name, t.targetId, '.maps');
+    return attempt(t.name, '.maps', () => parseMapDefinition(btf, t.name, t.targetId, '.maps'));
   });
 }

@@ -34,12 +34,18 @@ export class Btf {
   readonly strings: StringTable;
   readonly raw: RawTypes;
   private readonly blob: Uint8Array;
+  /**
+   * The first type id this BTF defines itself: 1, or for split BTF merged with its base (see
+   * split.ts) the first id after the base's; listings (types, types --json) start there.
+   */
+  readonly firstId: number;
   /** Inflated types by id, made on the first type() call (types --json never inflates one). */
   private cache: (Type | undefined)[] | undefined;
   private byName: Map<string, number[]> | undefined;
   private nodes: TypeNodeBuilder | undefined;
 
-  constructor(blob: Uint8Array) {
+  constructor(blob: Uint8Array, firstId = 1) {
+    this.firstId = firstId;
     if (!primed && blob.byteLength > PRIME_ABOVE) {
       // Decode a small sample with every kind first, so that the loops below are optimised for all
       // of their paths before the big blob runs through them (see sampleBtf). Twice, as V8 records

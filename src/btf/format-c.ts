@@ -108,7 +108,7 @@ export function formatTypesC(btf: Btf, name?: string): string {
     if (ids.length === 0) throw new BtfError(`type '${name}': not found in the BTF`, undefined, ERROR_CODE.NOT_FOUND);
     for (const id of ids) out.push(formatTypeC(btf, id));
   } else {
-    for (let id = 1; id <= btf.typeCount; id++) {
+    for (let id = btf.firstId; id <= btf.typeCount; id++) {
       const k = btf.kind(id);
       if ((k === K.STRUCT || k === K.UNION || k === K.ENUM || k === K.ENUM64 || k === K.TYPEDEF) && btf.name(id) !== '') out.push(formatTypeC(btf, id));
       else if (k === K.DATASEC) out.push(formatTypeC(btf, id));

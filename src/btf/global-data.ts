@@ -6,7 +6,8 @@
  * .rodata, .bss; the section name alone for custom `.data.*` / `.rodata.*`; 15 chars at most, and any
  * character other than [A-Za-z0-9_.] replaced by '_'.
  */
-import type { ElfFile } from '../elf/index.js';
+import type { ElfFile, Section } from '../elf/index.js';
+import { attempt, type MapResult } from './map-result.js';
 import { SHT } from '../elf/index.js';
 import type { MapSchema, TypeNode } from './schema-types.js';
 import type { Btf } from './btf.js';
@@ -36,35 +37,39 @@ export function internalMapName(objName: string, section: string): string {
   return (objName.slice(0, pfxLen) + section.slice(0, sfxLen)).replace(/[^A-Za-z0-9_.]/g, '_');
 }
 
-export function parseGlobalData(elf: ElfFile, btf: Btf | null, objName: string): MapSchema[] {
-  const out: MapSchema[] = [];
+export function parseGlobalData(elf: ElfFile, btf: Btf | null, objName: string): MapResult[] {
+  const out: MapResult[] = [];
   for (const sec of elf.sections) {
     if (!isGlobalDataSection(sec.name) || sec.size === 0) continue;
     if (sec.type !== SHT.PROGBITS && sec.type !== SHT.NOBITS) continue;
-    const ds = btf?.findByName(sec.name, K.DATASEC);
-    let value: TypeNode = bytesNode(sec.size);
-    let mmapable = false;
-    if (btf && ds) {
-      const node = btf.typeNode(ds.id);
-      value = { ...node, size: sec.size } as TypeNode;
-      mmapable = ds.vars.some((v) => btf.kind(v.typeId) === K.VAR && btf.type(v.typeId).linkage === 'global');
-    }
-    const rodata = sec.name === '.rodata' || sec.name.startsWith('.rodata.');
-    out.push(buildMapSchema({
-      name: sec.name,
-      kernelName: internalMapName(objName, sec.name),
-      section: sec.name,
-      type: BPF_MAP_TYPE.ARRAY,
-      keySize: 4,
-      valueSize: sec.size,
-      maxEntries: 1,
-      mapFlags: (rodata ? F_RDONLY_PROG : 0) | (mmapable ? F_MMAPABLE : 0),
-      pinning: 'none',
-      key: U32_NODE,
-      value,
-      btfKeyTypeId: 0,
-      btfValueTypeId: ds ? ds.id : 0,
-    }));
+    out.push(attempt(sec.name, sec.name, () => globalDataMap(sec, btf, objName)));
   }
   return out;
+}
+
+function globalDataMap(sec: Section, btf: Btf | null, objName: string): MapSchema {
+  const ds = btf?.findByName(sec.name, K.DATASEC);
+  let value: TypeNode = bytesNode(sec.size);
+  let mmapable = false;
+  if (btf && ds) {
+    const node = btf.typeNode(ds.id);
+    value = { ...node, size: sec.size } as TypeNode;
+    mmapable = ds.vars.some((v) => btf.kind(v.typeId) === K.VAR && btf.type(v.typeId).linkage === 'global');
+  }
+  const rodata = sec.name === '.rodata' || sec.name.startsWith('.rodata.');
+  return buildMapSchema({
+    name: sec.name,
+    kernelName: internalMapName(objName, sec.name),
+    section: sec.name,
+    type: BPF_MAP_TYPE.ARRAY,
+    keySize: 4,
+    valueSize: sec.size,
+    maxEntries: 1,
+    mapFlags: (rodata ? F_RDONLY_PROG : 0) | (mmapable ? F_MMAPABLE : 0),
+    pinning: 'none',
+    key: U32_NODE,
+    value,
+    btfKeyTypeId: 0,
+    btfValueTypeId: ds ? ds.id : 0,
+  });
 }

@@ -1,4 +1,5 @@
 export { Btf, loadBtf, isRawBtf } from './btf.js';
+export { loadSplitBtf, defaultBtfBase, VMLINUX_BTF } from './split.js';
 export { loadObject, loadObjectFile, type BpfObject } from './object.js';
 export { Type, type TypeKind, type Member, type EnumEntry, type Param, type VarSecinfo } from './types.js';
 export { BTF_KIND, BTF_INT, KIND_NAMES, MAX_DEPTH, kindName } from './kinds.js';

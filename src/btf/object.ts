@@ -2,11 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
-import { parseElf, type ElfFile } from '../elf/index.js';
-import type { ObjectSchema } from './schema-types.js';
+import { sectionOf, unusable, type MapResult } from './map-result.js';
+import { parseElf, STT, type ElfFile } from '../elf/index.js';
+import type { ObjectSchema, UnusableMap } from './schema-types.js';
 import { Btf } from './btf.js';
 import { fixupDatasecs } from './fixup.js';
 import { parseBtfMaps } from './btf-maps.js';
+import { BTF_KIND as K } from './kinds.js';
 import type { MapSchema } from './schema-types.js';
 import { parseLegacyMaps } from './legacy-maps.js';
 import { libbpfObjectName, parseGlobalData } from './global-data.js';
@@ -28,17 +30,33 @@ export function loadObject(bytes: Uint8Array, name = ''): BpfObject {
   // (libbpf also creates the maps the program defines before its global data maps).
   const sectionIndex = new Map(elf.sections.map((s, i) => [s.name, i] as const));
   const at = (section: string) => sectionIndex.get(section) ?? Number.MAX_SAFE_INTEGER;
-  const byElfOrder = (list: MapSchema[]) => list.map((m, i) => ({ m, i }))
-    .sort((a, b) => at(a.m.section) - at(b.m.section) || a.i - b.i)
-    .map((x) => x.m);
-  const maps = [
-    ...byElfOrder([...parseLegacyMaps(elf, btf), ...(btf ? parseBtfMaps(btf) : [])]),
+  const byElfOrder = (list: MapResult[]) => list.map((r, i) => ({ r, i }))
+    .sort((a, b) => at(sectionOf(a.r)) - at(sectionOf(b.r)) || a.i - b.i)
+    .map((x) => x.r);
+  const results = [
+    ...byElfOrder([...parseLegacyMaps(elf, btf), ...btfMaps(elf, btf, name)]),
     ...parseGlobalData(elf, btf, objName),
   ];
-  if (!btf && elf.section('.maps')) {
-    throw new BpfmapError(ERROR_CODE.MAP_DEF_INVALID, `${name || 'object'}: section '.maps' needs BTF, but the object has no '.BTF' section`);
+  const maps: MapSchema[] = [];
+  const unusable: UnusableMap[] = [];
+  for (const r of results) {
+    if (r.map) maps.push(r.map); else unusable.push(r.unusable);
   }
-  return { elf, btf, schema: { object: name, byteOrder: elf.byteOrder, maps } };
+  const schema: ObjectSchema = { object: name, byteOrder: elf.byteOrder, maps, ...(unusable.length ? { unusable } : {}) };
+  return { elf, btf, schema };
+}
+
+/** `.maps` needs BTF (and its DATASEC): without, every map symbol of the section is reported unusable. */
+function btfMaps(elf: ElfFile, btf: Btf | null, name: string): MapResult[] {
+  const sec = elf.section('.maps');
+  if (btf && (!sec || btf.findByName('.maps', K.DATASEC))) return parseBtfMaps(btf);
+  if (!sec) return [];
+  const reason = btf
+    ? `${name || 'object'}: section '.maps' has no DATASEC '.maps' in the object's BTF`
+    : `${name || 'object'}: section '.maps' needs BTF, but the object has no '.BTF' section`;
+  const syms = elf.symbols.filter((s) => s.shndx === sec.index && s.type !== STT.SECTION && s.type !== STT.FILE && s.name !== '');
+  if (syms.length === 0) return [unusable('.maps', '.maps', ERROR_CODE.MAP_DEF_INVALID, reason)];
+  return syms.map((s) => unusable(s.name, '.maps', ERROR_CODE.MAP_DEF_INVALID, `map '${s.name}': ${reason}`));
 }
 
 export function loadObjectFile(path: string): BpfObject {

@@ -132,6 +132,21 @@ export interface ObjectSchema {
   readonly object: string;
   readonly byteOrder: ByteOrder;
   readonly maps: readonly MapSchema[];
+  /**
+   * Map definitions that could not be turned into a schema, each with its reason; present only when
+   * there is one. The other maps stay usable; only a command naming one of these fails.
+   */
+  readonly unusable?: readonly UnusableMap[];
+}
+
+/** A map the object defines but bpfmap cannot use, and why. */
+export interface UnusableMap {
+  readonly name: string;
+  /** The section that defines it (`.maps`, `maps`, `.data`, ...). */
+  readonly section: string;
+  /** The error code a command naming this map fails with (MAP_DEF_INVALID, BTF_MALFORMED, ...). */
+  readonly code: string;
+  readonly reason: string;
 }
 
 /** The map types whose values the kernel hands out per CPU. */

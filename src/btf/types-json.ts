@@ -106,7 +106,8 @@ function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number):
   const out = new Uint8Array(chunk + SLACK + 6 * strEnd);
   const d = new DataView(out.buffer);
   let p = putLit(d, 0, L_open);
-  for (let id = 1; id < n; id++) {
+  const first = btf.firstId;
+  for (let id = first; id < n; id++) {
     if (p > chunk) { write(out.subarray(0, p)); p = 0; }
     const i = offs[id]! >>> 2;
     const kind = kinds[id]!;
@@ -114,7 +115,7 @@ function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number):
     const vlen = info & 0xffffff;
     const kflag = info >>> 31;
     const st = w[i + 2]!;
-    p = putLit(d, p, id > 1 ? L_id : L_id0);
+    p = putLit(d, p, id > first ? L_id : L_id0);
     p = putUint(d, p, id);
     p = putLit(d, p, KIND_LITS[kind]!);
     let no = w[i]!;
@@ -238,7 +239,7 @@ export type TypeJson = Record<string, unknown>;
 export function typesJson(btf: Btf): { types: TypeJson[] } {
   const types: TypeJson[] = [];
   const anon = (s: string): string => s || '(anon)';
-  for (let id = 1; id <= btf.typeCount; id++) {
+  for (let id = btf.firstId; id <= btf.typeCount; id++) {
     const t = btf.type(id);
     const e: TypeJson = { id, kind: kindName(t.btfKind), name: anon(t.name) };
     switch (t.btfKind) {

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import type { BpfObject } from '../btf/index.js';
 import type { MapSchema } from '../btf/schema-types.js';
 import { PIN_ROOT } from '../btf/map-schema.js';
-import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
+import { BpfmapError, ERROR_CODE, isBpfmapError, type ErrorCode } from '../errors.js';
 import {
   BPF_F, btfLoad, closeFd, mapCreate, mapUpdateElem, objGet, objGetInfoByFd, objPin,
 } from '../syscall/index.js';
@@ -160,6 +160,8 @@ function plan(obj: BpfObject, opts: CreateOptions): { m: MapSchema; maxEntries?:
   if (opts.names && opts.names.length > 0) {
     maps = opts.names.map((n) => {
       const m = all.find((x) => x.name === n);
+      const bad = m ? undefined : obj.schema.unusable?.find((x) => x.name === n);
+      if (bad) throw new BpfmapError(bad.code as ErrorCode, bad.reason);
       if (!m) throw new BpfmapError(ERROR_CODE.MAP_NOT_FOUND, `map '${n}': not in the object; expected one of: ${all.map((x) => x.name).join(', ')}`);
       return m;
     });
@@ -247,6 +249,8 @@ export function createMaps(obj: BpfObject, opts: CreateOptions = {}): CreateResu
   const results: CreateResult[] = [];
   const pinned: string[] = [];
   const dirs = makeDirs(root);
+  // Maps the object defines but bpfmap cannot use are listed as skipped, with the reason.
+  if (!opts.names?.length) for (const u of obj.schema.unusable ?? []) results.push({ name: u.name, pinPath: null, id: 0, status: 'skipped', btf: false, note: u.reason });
   let btf: Btf | undefined;
   try {
     for (const { m, maxEntries } of maps) {

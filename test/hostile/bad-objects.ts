@@ -36,6 +36,11 @@ export interface BadObject {
   /** Creates the input under `dir` and returns its path. */
   make(dir: string): string;
   readonly exit: number;
+  /**
+   * Set when only one map is bad (its value type), not the object: `maps` and `schema` then succeed and
+   * report this map as unusable with the message; a command naming the map fails with it.
+   */
+  readonly badMap?: string;
   /** The message after `bpfmap: `, given the path passed on the command line. */
   message(path: string, base: string): string;
 }
@@ -75,13 +80,13 @@ export const BAD_OBJECTS: readonly BadObject[] = [
     message: (p) => `${p}: is a directory, expected a BPF object file` },
   { name: 'a missing file', make: (dir) => join(dir, 'missing.o'), exit: 3,
     message: (p) => `${p}: no such file` },
-  { name: 'array of 16M elements of a 4 GiB struct', make: file('huge.o', makeHostileObject('huge-array', new Rng(2), 'little')), exit: 5,
+  { name: 'array of 16M elements of a 4 GiB struct', make: file('huge.o', makeHostileObject('huge-array', new Rng(2), 'little')), exit: 5, badMap: 'hostile',
     message: () => 'BTF type 5 (array): size of 16777216 elements overflows u32' },
-  { name: 'shared members doubling at every level', make: file('blowup.o', makeHostileObject('shared-blowup', new Rng(1), 'little')), exit: 5,
+  { name: 'shared members doubling at every level', make: file('blowup.o', makeHostileObject('shared-blowup', new Rng(1), 'little')), exit: 5, badMap: 'hostile',
     message: () => 'BTF type 32: the layout expands to more than 4096 fields (members that share types nest too many times)' },
-  { name: 'anonymous unions sharing a type at every level', make: file('anon.o', makeHostileObject('anon-blowup', new Rng(1), 'little')), exit: 5,
+  { name: 'anonymous unions sharing a type at every level', make: file('anon.o', makeHostileObject('anon-blowup', new Rng(1), 'little')), exit: 5, badMap: 'hostile',
     message: () => 'BTF type 27: the layout expands to more than 4096 fields (members that share types nest too many times)' },
-  { name: 'structs nested 40 deep', make: file('deep.o', makeHostileObject('deep-struct', new Rng(3), 'big')), exit: 5,
+  { name: 'structs nested 40 deep', make: file('deep.o', makeHostileObject('deep-struct', new Rng(3), 'big')), exit: 5, badMap: 'hostile',
     message: () => 'BTF type 69: nesting deeper than 32 (at type 36); a type refers to itself or is nested too deeply' },
   { name: 'typedef -> const -> typedef cycle', make: file('cycle.o', makeHostileObject('cycle', new Rng(1), 'big')), exit: 5,
     message: () => "BTF type 4: reference cycle through 4 (typedef 'loop_a') -> 6 (typedef 'loop_b') -> 5 (const) -> 4" },
