@@ -45,7 +45,7 @@ export type { Source } from './source.js';
 export { reviveSchema } from './schema-revive.js';
 
 export { loadYaml } from './yaml-lazy.js';
-export { parseJson, stringifyJson, compactJson, ndjsonLine, jsonSafe } from './json.js';
+export { parseJson, stringifyJson, compactJson, ndjsonLine, ndjsonTrailer, jsonSafe } from './json.js';
 export {
   compileCodec,
   mapCodecs,
@@ -87,6 +87,7 @@ export {
   writeCalls,
   progressLine,
   watchState,
+  liveMapIds,
 } from './apply/index.js';
 export type {
   ApplyOptions,
@@ -98,4 +99,6 @@ export type {
   Progress,
   WatchOptions,
   WatchHandle,
+  WatchEvent,
+  WatchReason,
 } from './apply/index.js';
