@@ -67,6 +67,15 @@ export function clip(t: string, max = 80): string {
   return t.length <= max ? t : `${t.slice(0, max - 20)}...(${t.length} characters)`;
 }
 
+const refusals = new WeakSet<object>();
+/**
+ * True for an error of parseJson about text that is JSON but would lose data (a member given twice,
+ * a number literal too long): callers that fall back to YAML for text that is not JSON must not.
+ */
+export function isJsonRefusal(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && refusals.has(e);
+}
+
 class ExactParser {
   private i = 0;
   /** Path of the value being read (member names and indexes), for the duplicate-member error. */
@@ -83,6 +92,12 @@ class ExactParser {
 
   private fail(msg: string): never {
     throw new ValueError('', `JSON at offset ${this.i}: ${msg}`);
+  }
+  /** Valid JSON syntax that would lose data: not to be retried as YAML either. */
+  private refuse(msg: string): never {
+    const e = new ValueError('', `JSON at offset ${this.i}: ${msg}`);
+    refusals.add(e);
+    throw e;
   }
   private peekText(): string {
     return this.i >= this.s.length ? 'end of input' : `'${this.s[this.i]}'`;
@@ -124,7 +139,7 @@ class ExactParser {
     if (!m) this.fail(`expected a value, got ${this.peekText()}`);
     const t = m[0];
     if (t.length > MAX_NUMBER_LITERAL) {
-      this.fail(`number literal of ${t.length} characters, longer than any valid one: ${clip(t)}`);
+      this.refuse(`number literal of ${t.length} characters, longer than any valid one: ${clip(t)}`);
     }
     this.i += t.length;
     if (m[1] === undefined && m[2] === undefined && t.length >= 16) {
@@ -189,7 +204,7 @@ class ExactParser {
       if (this.s[this.i] !== ':') this.fail(`expected ':', got ${this.peekText()}`);
       if (Object.prototype.hasOwnProperty.call(out, k)) {
         this.path.push(k);
-        this.fail(`member ${pathText(this.path)} given twice; each member may appear once`);
+        this.refuse(`member ${pathText(this.path)} given twice; each member may appear once`);
       }
       this.i++;
       this.ws();

@@ -179,7 +179,13 @@ export function readStateDocument(doc: unknown, state: DesiredState): void {
     }
     const entries = b.entries ?? [];
     if (!Array.isArray(entries)) throw new ValueError(`${where}.entries`, `expected a list of {key, value}, got ${typeof entries}`);
+    const before = state.maps.size;
     const m = state.map(name, where, Math.max(16, entries.length));
+    // Two names of one map (its object name and its kernel name): one would silently win.
+    if (state.maps.size === before) {
+      const other = Object.keys(maps as object).find((n) => n !== name && (() => { try { return state.map(n, where) === m; } catch { return false; } })());
+      throw new ValueError(where, `names map '${m.map.name}' a second time (as '${other ?? m.map.name}' before); each map may appear once`);
+    }
     if (b.prune !== undefined) {
       if (typeof b.prune !== 'boolean') throw new ValueError(`${where}.prune`, `expected true or false, got ${String(b.prune)}`);
       m.prune = b.prune;
