@@ -181,12 +181,13 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
       } else wait = Math.min(wait, settle - (now - candidateSince));
     }
     if (good && due === null) {
-      if (now >= nextResync) { due = 'resync'; dueAt = now; }
-      else if (ids && opts.mapIds) {
+      // A pin now holding another map (or none) comes first: it is said as such, then re-applied.
+      if (ids && opts.mapIds) {
         let cur: (number | null)[] | null = null;
         try { cur = opts.mapIds(good); } catch { cur = null; }
         if (cur && cur.some((id, i) => id !== ids![i])) { due = cur.some((id) => id === null) ? 'retry' : 'repointed'; dueAt = now; }
       }
+      if (due === null && now >= nextResync) { due = 'resync'; dueAt = now; }
     }
     if (good && due !== null) {
       if (Date.now() >= dueAt) runApply(due);
