@@ -14,7 +14,7 @@
  */
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { ERROR_CODE, isBpfmapError } from '../errors.js';
+import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import { openMap } from '../map/index.js';
 import type { ApplyResult } from './apply.js';
 import type { DesiredState } from './state.js';
@@ -174,7 +174,7 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
       // Stable: this version has not been modified for `settle` ms (its mtime, or since it was seen).
       if (fp !== candidate) { candidate = fp; candidateSince = modifiedAt(fp, now); }
       if (fp === 'missing') {
-        logOnce(`invalid:missing`, { event: 'file invalid', error: new Error(`${path}: no such file; waiting for it`) });
+        logOnce(`invalid:missing`, { event: 'file invalid', error: new BpfmapError(ERROR_CODE.NOT_FOUND, `${path}: no such file; waiting for it`) });
       } else if (now - candidateSince >= settle) {
         const s = readFile();
         if (s) { good = s; goodPrint = fp; due = 'file'; dueAt = now; backoff = 0; }
