@@ -161,6 +161,11 @@ Readers('sync, async and text readers: a matching trailer makes the stream compl
     assert.throws(() => readStateFile(none, OBJ, { prune: true }), (x: Error & { code?: string }) => x.code === 'INPUT_INCOMPLETE' && /pass complete: true/.test(x.message));
     assert.is(readStateFile(none, OBJ, { prune: true, complete: true }).count, 300, 'complete: true is the caller\'s word');
     assert.is(readStateFile(none, OBJ).ndjson.complete, false);
+    // The dump of an empty map is only a trailer: NDJSON by content, complete, and names the map.
+    const empty = join(tmp, 'empty.txt');
+    writeFileSync(empty, '{"trailer":true,"entries":0,"maps":{"t_two":0}}\n');
+    const se = readStateFile(empty, OBJ, { prune: true });
+    assert.equal([se.ndjson.complete, se.maps.get('t_two')?.count, se.maps.get('t_two')?.prune], [true, 0, true]);
     // Records after the last trailer: not complete again.
     writeFileSync(none, `${body}{"trailer":true,"entries":300,"maps":{"t_big":300}}\n${line('t_big', 400)}`);
     assert.throws(() => readStateFile(none, OBJ, { prune: true }), /has records after its last trailer line/);
