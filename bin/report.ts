@@ -18,6 +18,14 @@ export function reportError(e: unknown, verbose: boolean): number {
   return EXIT.INTERNAL;
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, '; ');
+/**
+ * One line, with every control character that came in with the input (ESC, CR, NUL, DEL, C1, bidi
+ * overrides, line separators) escaped: a message can never move the cursor, recolour or rewrite the
+ * terminal, or forge a second line.
+ */
+export function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, '; ').replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
 }

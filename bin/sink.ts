@@ -1,5 +1,11 @@
 /** Writes text to stdout synchronously in ~64 KiB blocks (fast for big outputs, bounded memory). */
 import { writeSync } from 'node:fs';
+import { BpfmapError, ERROR_CODE } from '../src/index.js';
+
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EFBIG: 'file too large', EIO: 'input/output error',
+  EBADF: 'not open for writing', EROFS: 'read-only file system',
+};
 
 const BLOCK = 1 << 16;
 
@@ -34,7 +40,8 @@ export function writeAllSync(buf: Uint8Array): void {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') continue;
       if (code === 'EPIPE') process.exit(0);
-      throw e;
+      // A full disk (or any failed write) is the output's fault, not a bug: a typed error, exit 3.
+      throw new BpfmapError(ERROR_CODE.IO, `stdout: cannot write (${code ?? String(e)}${code && WRITE_ERRORS[code] ? `: ${WRITE_ERRORS[code]}` : ''}); the output is incomplete`);
     }
   }
 }

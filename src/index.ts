@@ -48,7 +48,7 @@ export type { Source } from './source.js';
 export { reviveSchema } from './schema-revive.js';
 
 export { loadYaml } from './yaml-lazy.js';
-export { parseJson, stringifyJson, compactJson, ndjsonLine, jsonSafe } from './json.js';
+export { parseJson, stringifyJson, compactJson, ndjsonLine, ndjsonTrailer, jsonSafe } from './json.js';
 export {
   compileCodec,
   mapCodecs,
@@ -90,6 +90,7 @@ export {
   writeCalls,
   progressLine,
   watchState,
+  liveMapIds,
 } from './apply/index.js';
 export type {
   ApplyOptions,
@@ -101,4 +102,6 @@ export type {
   Progress,
   WatchOptions,
   WatchHandle,
+  WatchEvent,
+  WatchReason,
 } from './apply/index.js';

@@ -1,7 +1,11 @@
 /**
  * Exact JSON: integers outside the safe range parse to bigint (never rounded), bigint writes as a
- * bare integer, Uint8Array as a hex string. Fast path: JSON.parse when the text has no run of 16+
- * digits (the only way to spell an integer beyond 2^53); otherwise a small exact parser.
+ * bare integer, Uint8Array as a hex string, NaN and +-Infinity as the strings "NaN", "Infinity",
+ * "-Infinity" (which float fields read back). A member given twice in one object is refused with
+ * its path (JSON.parse would silently keep the last). Fast path: JSON.parse when the text has no run
+ * of 16+ digits (the only way to spell an integer beyond 2^53), then a count of the member names in
+ * the text (its colons) against the members parsed (a difference means a duplicate, or a colon in a
+ * string: the exact parser then decides and names the duplicate); otherwise a small exact parser.
  */
 import { ValueError } from './errors.js';
 import { toHex } from './bytes.js';
@@ -9,20 +13,73 @@ import { toHex } from './bytes.js';
 const LONG_DIGITS = /\d{16}/;
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const MAX_DEPTH = 512;
+/**
+ * The longest number literal read: longer than any valid integer (a u64 has 20 digits) or float
+ * anyone writes; a longer one is refused, quoted in part, before it is turned into a number.
+ */
+export const MAX_NUMBER_LITERAL = 64;
 
 export function parseJson(text: string): unknown {
   if (!LONG_DIGITS.test(text)) {
+    let v: unknown;
     try {
-      return JSON.parse(text);
+      v = JSON.parse(text);
     } catch (e) {
       // Re-parse with the exact parser for a message with an offset.
+      return new ExactParser(text).parseAll();
     }
+    if (typeof v !== 'object' || v === null || memberNames(text) === countMembers(v as object, 0)) return v;
   }
   return new ExactParser(text).parseAll();
 }
 
+/**
+ * An upper bound of the member names in JSON text: its colons (one per member, plus any inside
+ * strings, which only send the text the exact way).
+ */
+function memberNames(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) n++;
+  return n;
+}
+
+function countMembers(v: object, depth: number): number {
+  if (depth > MAX_DEPTH) return 0;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'object' && x !== null) n += countMembers(x, depth + 1);
+    }
+    return n;
+  }
+  // for-in: no key array per object (JSON.parse objects have no inherited enumerable members).
+  for (const k in v) {
+    n++;
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === 'object' && x !== null) n += countMembers(x, depth + 1);
+  }
+  return n;
+}
+
+/** A number (or any) text for messages: at most about 80 characters, the rest counted. */
+export function clip(t: string, max = 80): string {
+  return t.length <= max ? t : `${t.slice(0, max - 20)}...(${t.length} characters)`;
+}
+
+const refusals = new WeakSet<object>();
+/**
+ * True for an error of parseJson about text that is JSON but would lose data (a member given twice,
+ * a number literal too long): callers that fall back to YAML for text that is not JSON must not.
+ */
+export function isJsonRefusal(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && refusals.has(e);
+}
+
 class ExactParser {
   private i = 0;
+  /** Path of the value being read (member names and indexes), for the duplicate-member error. */
+  private readonly path: (string | number)[] = [];
   constructor(private readonly s: string) {}
 
   parseAll(): unknown {
@@ -35,6 +92,12 @@ class ExactParser {
 
   private fail(msg: string): never {
     throw new ValueError('', `JSON at offset ${this.i}: ${msg}`);
+  }
+  /** Valid JSON syntax that would lose data: not to be retried as YAML either. */
+  private refuse(msg: string): never {
+    const e = new ValueError('', `JSON at offset ${this.i}: ${msg}`);
+    refusals.add(e);
+    throw e;
   }
   private peekText(): string {
     return this.i >= this.s.length ? 'end of input' : `'${this.s[this.i]}'`;
@@ -75,6 +138,9 @@ class ExactParser {
     const m = NUMBER.exec(this.s);
     if (!m) this.fail(`expected a value, got ${this.peekText()}`);
     const t = m[0];
+    if (t.length > MAX_NUMBER_LITERAL) {
+      this.refuse(`number literal of ${t.length} characters, longer than any valid one: ${clip(t)}`);
+    }
     this.i += t.length;
     if (m[1] === undefined && m[2] === undefined && t.length >= 16) {
       const b = BigInt(t);
@@ -114,7 +180,9 @@ class ExactParser {
     if (this.s[this.i] === ']') { this.i++; return out; }
     for (;;) {
       this.ws();
+      this.path.push(out.length);
       out.push(this.value(depth + 1));
+      this.path.pop();
       this.ws();
       const c = this.s[this.i];
       if (c === ',') { this.i++; continue; }
@@ -134,9 +202,15 @@ class ExactParser {
       const k = this.string();
       this.ws();
       if (this.s[this.i] !== ':') this.fail(`expected ':', got ${this.peekText()}`);
+      if (Object.prototype.hasOwnProperty.call(out, k)) {
+        this.path.push(k);
+        this.refuse(`member ${pathText(this.path)} given twice; each member may appear once`);
+      }
       this.i++;
       this.ws();
+      this.path.push(k);
       const v = this.value(depth + 1);
+      this.path.pop();
       // Own data property even for "__proto__" (as JSON.parse does): no prototype change.
       Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
       this.ws();
@@ -148,7 +222,23 @@ class ExactParser {
   }
 }
 
-/** JSON text; bigint as a bare integer, Uint8Array as a hex string, non-finite numbers as null. */
+/** `a.b[3]["odd key"]` */
+function pathText(path: readonly (string | number)[]): string {
+  let s = '';
+  for (const p of path) {
+    if (typeof p === 'number') s += `[${p}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(p)) s += s ? `.${p}` : p;
+    else s += `[${clip(JSON.stringify(p), 60)}]`;
+  }
+  return s || '(top level)';
+}
+
+/** NaN and +-Infinity, which JSON has no literal for, as the strings float fields read back. */
+function nonFinite(v: number): string {
+  return v !== v ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
+}
+
+/** JSON text; bigint as a bare integer, Uint8Array as a hex string, NaN / +-Infinity as "NaN" / "Infinity" / "-Infinity". */
 export function stringifyJson(value: unknown, indent?: number): string {
   if (!indent || indent <= 0) return compactJson(value) ?? 'null';
   return write(value, ' '.repeat(Math.min(indent, 10)), '', 0) ?? 'null';
@@ -170,7 +260,7 @@ function quotedKey(k: string): string {
 /** Compact JSON text of `value`; undefined for values JSON has no text for (undefined, functions). */
 export function compactJson(value: unknown, depth = 0): string | undefined {
   switch (typeof value) {
-    case 'number': return Number.isFinite(value) ? '' + value : 'null';
+    case 'number': return Number.isFinite(value) ? '' + value : nonFinite(value);
     case 'bigint': return value.toString();
     case 'string': return JSON.stringify(value);
     case 'boolean': return value ? 'true' : 'false';
@@ -209,12 +299,21 @@ export function ndjsonLine(mapName: string, key: unknown, value: unknown): strin
   return `{"map":${JSON.stringify(mapName)},"key":${compactJson(key) ?? 'null'},"value":${compactJson(value) ?? 'null'}}\n`;
 }
 
+/**
+ * The trailer line of an NDJSON dump: the entry count, total and per map. `apply` checks it and
+ * takes a stream that ends with it as complete (see src/apply/ndjson.ts).
+ */
+export function ndjsonTrailer(counts: Readonly<Record<string, number>>): string {
+  let total = 0;
+  for (const k of Object.keys(counts)) total += counts[k]!;
+  return `{"trailer":true,"entries":${total},"maps":${compactJson(counts)}}\n`;
+}
 
 function write(v: unknown, step: string, cur: string, depth: number): string | undefined {
   if (depth > MAX_DEPTH) throw new ValueError('', `JSON output nested deeper than ${MAX_DEPTH}`);
   switch (typeof v) {
     case 'string': return JSON.stringify(v);
-    case 'number': return Number.isFinite(v) ? String(v) : 'null';
+    case 'number': return Number.isFinite(v) ? String(v) : nonFinite(v);
     case 'bigint': return v.toString();
     case 'boolean': return v ? 'true' : 'false';
     case 'undefined': case 'function': case 'symbol': return undefined;

@@ -133,7 +133,8 @@ Cli('--watch: re-applies on change, reports a broken file and keeps the last goo
     assert.is(child.exitCode, null, 'still watching');
     writeFileSync(st, yaml([2]));
     await until('recovered', () => count() === 1);
-    assert.match(out, /t_hash: 0 added, 0 changed, 2 deleted, 1 unchanged/);
+    // The log line follows the write: wait for it too (a loaded machine can deliver it later).
+    await until('recovery logged', () => /t_hash: 0 added, 0 changed, 2 deleted, 1 unchanged/.test(out));
   } finally {
     if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
     await new Promise((r) => { if (child.exitCode !== null) r(null); else child.on('exit', r); });

@@ -100,7 +100,8 @@ C('per-CPU statistics: one value to every CPU, --sum, --cpu, and dump --ndjson',
   const one = parseJson(ok(['lookup', FW, STATS, '--pin-root', dir, '--key', '1', '--cpu', '0', '--json'])) as { value: { deny_stats: { bytes: bigint } } };
   assert.is(one.value.deny_stats.bytes, 18446744073709551615n, 'u64 max is exact');
   const lines = ok(['dump', FW, STATS, '--pin-root', dir, '--ndjson', '--sum']).trimEnd().split('\n');
-  assert.is(lines.length, 1024);
+  assert.is(lines.length, 1025, '1024 entries and the trailer');
+  assert.is(lines[1024], '{"trailer":true,"entries":1024,"maps":{"ingress_node_firewall_statistics_map":1024}}');
   assert.match(lines[1]!, /^\{"map":"ingress_node_firewall_statistics_map","key":1,"value":\{"allow_stats":\{"packets":\d+,"bytes":\d+\}/);
 })));
 

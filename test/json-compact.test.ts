@@ -6,7 +6,7 @@ const Compact = suite('compactJson');
 const table: [string, unknown, string][] = [
   ['u64 max stays exact', 18446744073709551615n, '18446744073709551615'],
   ['negative bigint', -9223372036854775808n, '-9223372036854775808'],
-  ['numbers, NaN and Infinity as null', [0, -1, 1.5, NaN, Infinity], '[0,-1,1.5,null,null]'],
+  ['numbers; NaN and +-Infinity as the strings float fields read back', [0, -1, 1.5, NaN, Infinity, -Infinity], '[0,-1,1.5,"NaN","Infinity","-Infinity"]'],
   ['strings with quotes and control characters', 'a"b\\c\n\u0001é', '"a\\"b\\\\c\\n\\u0001é"'],
   ['nested struct with arrays', { prefixLen: 64, ip_data: [10, 0, 0, 1], rules: [{ ruleId: 1, action: 'DROP' }, {}] },
     '{"prefixLen":64,"ip_data":[10,0,0,1],"rules":[{"ruleId":1,"action":"DROP"},{}]}'],

@@ -28,14 +28,14 @@ PJ('invalid JSON names the offset', () => {
   assert.throws(() => parseJson('{"a": 12345678901234567890,}'), /JSON at offset 27: expected a string key, got '}'/);
   assert.throws(() => parseJson('[1 2]'), /JSON at offset 3: expected ',' or '\]', got '2'/);
 });
-PJ('1M NDJSON lines parse in well under a second', () => {
+PJ('1M NDJSON lines parse in about a second of CPU time (duplicate members checked)', () => {
   const line = '{"key":{"prefixLen":56,"ingress_ifindex":6,"ip_data":"10.10.10.0"},"value":{"rules":{"0":{"ruleId":1,"action":2}}}}';
-  const t0 = Date.now();
+  const t0 = process.cpuUsage();
   let n = 0;
   for (let i = 0; i < 1_000_000; i++) n += (parseJson(line) as { key: { prefixLen: number } }).key.prefixLen;
-  const ms = Date.now() - t0;
+  const ms = process.cpuUsage(t0).user / 1000;
   assert.is(n, 56_000_000);
-  assert.ok(ms < 2500, `${ms} ms`);
+  assert.ok(ms < 3000, `${ms} ms`);
 });
 PJ.run();
 
@@ -43,7 +43,8 @@ const SJ = suite('stringifyJson');
 SJ('bigint bare, bytes as hex, indent, undefined skipped', () => {
   assert.is(stringifyJson({ a: 18446744073709551615n, b: new Uint8Array([1, 255]), c: undefined, d: [1, 'x'] }), '{"a":18446744073709551615,"b":"01ff","d":[1,"x"]}');
   assert.is(stringifyJson({ a: [1n] }, 2), '{\n  "a": [\n    1\n  ]\n}');
-  assert.is(stringifyJson(NaN), 'null');
+  assert.is(stringifyJson(NaN), '"NaN"');
+  assert.is(stringifyJson([Infinity, -Infinity], 2), '[\n  "Infinity",\n  "-Infinity"\n]');
 });
 SJ('parseJson(stringifyJson(x)) is exact for 64-bit values', () => {
   const v = { u: 18446744073709551615n, s: -9223372036854775808n, small: 5 };

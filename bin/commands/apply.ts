@@ -1,10 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { loadSource, applyState, planDiff, progressLine, readStateFile, readStateFileAsync, watchState, writeCalls } from '../../src/index.js';
+import { loadSource, applyState, planDiff, progressLine, readStateFile, readStateFileAsync, watchState, writeCalls, liveMapIds, BpfmapError, ERROR_CODE, isBpfmapError } from '../../src/index.js';
 import type { ApplyResult, DesiredState } from '../../src/index.js';
+import { watchLogger } from '../watch-log.js';
 import { print } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
 import { stdoutSink, writeText } from '../sink.js';
-import { reportError } from '../report.js';
 
 interface Args extends GlobalArgs {
   object?: string;
@@ -16,13 +16,23 @@ interface Args extends GlobalArgs {
   'pin-root'?: string;
   force?: boolean;
   'pretty-addresses'?: boolean;
+  complete?: boolean;
+  resync?: number;
+}
+
+/** The library names option fields; the CLI's words for them. */
+function cliWords(e: unknown): unknown {
+  if (isBpfmapError(e) && e.code === ERROR_CODE.INPUT_INCOMPLETE) {
+    return new BpfmapError(e.code, e.message.replace('pass complete: true', 'pass --complete'));
+  }
+  return e;
 }
 
 /** Reads the state, plans every map, applies (unless --dry-run); diff lines of a dry run go to `write`. */
 export function runApply(a: Args, write?: (line: string) => void): ApplyResult {
   const run = prepare(a, write);
   try {
-    return run.apply(readStateFile(a.file!, run.schema, run.readOptions));
+    return run.apply(run.read());
   } finally {
     run.end();
   }
@@ -32,7 +42,9 @@ export function runApply(a: Args, write?: (line: string) => void): ApplyResult {
 export async function runApplyAsync(a: Args, write?: (line: string) => void): Promise<ApplyResult> {
   const run = prepare(a, write);
   try {
-    return run.apply(await readStateFileAsync(a.file!, run.schema, run.readOptions));
+    let state: DesiredState;
+    try { state = await readStateFileAsync(a.file!, run.schema, run.readOptions); } catch (e) { throw cliWords(e); }
+    return run.apply(state);
   } finally {
     run.end();
   }
@@ -43,9 +55,13 @@ function prepare(a: Args, write?: (line: string) => void) {
   if (a.file === undefined) throw new UsageError('give the state file with -f STATE (YAML, JSON or NDJSON; - for stdin)');
   const src = loadSource(a.object);
   const progress = progressLine();
+  const readOptions = { prune: a.prune === true, complete: a.complete === true, onProgress: (b: number) => progress.update('reading state (bytes)', b) };
   return {
     schema: src.schema,
-    readOptions: { prune: a.prune === true, onProgress: (b: number) => progress.update('reading state (bytes)', b) },
+    readOptions,
+    read: (): DesiredState => {
+      try { return readStateFile(a.file!, src.schema, readOptions); } catch (e) { throw cliWords(e); }
+    },
     apply: (state: DesiredState): ApplyResult => applyState(state, {
       pinRoot: a['pin-root'], pin: a.pin, force: a.force === true, dryRun: a['dry-run'] === true,
       onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write, { compact: true, prettyAddresses: a['pretty-addresses'] === true }); },
@@ -83,6 +99,8 @@ export const applyCommand: CommandModule<object, Args> = {
       .option('pin', { type: 'string', describe: 'the pin path of the map, when the state names exactly one map' })
       .option('pin-root', { type: 'string', describe: 'maps are pinned at DIR/<map name>' })
       .option('force', { type: 'boolean', describe: 'apply even when a live map does not match the object' })
+      .option('complete', { type: 'boolean', describe: 'the input is known to be whole: allow --prune of NDJSON that has no trailer line (dump --ndjson writes one)' })
+      .option('resync', { type: 'number', describe: 'with --watch: every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' })
       .option('pretty-addresses', { type: 'boolean', describe: 'with --dry-run: print address-like fields as 10.0.0.1 / fe80::1 in the diff' })
       .example('$0 apply fixtures/firewall.bpfel.o -f rules.yaml --dry-run', 'show what would change')
       .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson && $0 apply fixtures/firewall.bpfel.o -f rules.ndjson', 'dump | apply: no change')
@@ -96,14 +114,16 @@ export const applyCommand: CommandModule<object, Args> = {
       return;
     }
     if (a.file === undefined || a.file === '-') throw new UsageError('--watch needs a state file (-f PATH), not stdin');
+    const resync = a.resync ?? 60;
+    if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync: expected seconds >= 0, got ${String(a.resync)}`);
+    const run = prepare({ ...a, 'dry-run': false }, undefined);
     await new Promise<void>((resolve) => {
       const h = watchState(a.file!, {
-        run: () => {
-          const r = runApply(a, (l) => writeText(`${l}\n`));
-          if (!a.json) writeText(`${new Date().toISOString()} applied ${a.file}\n`);
-          report(r, a.json);
-        },
-        onError: (e) => { process.stderr.write(`${new Date().toISOString()} `); reportError(e, a.verbose === true); },
+        read: run.read,
+        apply: (state) => { try { return run.apply(state); } finally { run.end(); } },
+        mapIds: (state) => liveMapIds(state, { pin: a.pin, pinRoot: a['pin-root'] }),
+        resyncMs: resync * 1000,
+        onEvent: watchLogger(a.file!, a.json === true, a.verbose === true),
       });
       const stop = () => { h.close(); resolve(); };
       process.once('SIGINT', stop);

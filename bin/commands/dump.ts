@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { ndjsonLine } from '../../src/index.js';
-import { print } from '../output.js';
+import { ndjsonLine, ndjsonTrailer } from '../../src/index.js';
+import { streamList } from '../stream-output.js';
 import { withTarget, withDecodeOptions, decodeOptions, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
 import { stdoutSink } from '../sink.js';
@@ -13,21 +13,29 @@ interface Args extends TargetArgs {
   full?: boolean;
 }
 
-export async function runDump(a: Args): Promise<unknown[] | undefined> {
+/**
+ * Streams every entry to stdout in the chosen format and returns how many: memory holds one batch of
+ * the map, and output starts with the first batch. NDJSON ends with a trailer line counting the
+ * entries, so that `apply` can tell a whole dump from one cut off.
+ */
+export async function runDump(a: Args): Promise<number> {
   return withMap(a, (live) => {
     const opts = { ...decodeOptions(a), sum: a.sum, cpu: a.cpu };
     if (a.ndjson) {
-      // Streamed: one line per entry, written in blocks; memory does not grow with the map.
       const sink = stdoutSink();
       const name = live.schema.name;
-      for (const e of live.entries(opts)) sink.write(ndjsonLine(name, e.key, e.value));
+      let n = 0;
+      for (const e of live.entries(opts)) { sink.write(ndjsonLine(name, e.key, e.value)); n++; }
+      sink.write(ndjsonTrailer({ [name]: n }));
       sink.end();
-      return undefined;
+      return n;
     }
-    const out: unknown[] = [];
-    for (const e of live.entries(opts)) out.push({ key: e.key, value: e.value });
-    return out;
+    return streamList(entryObjects(live.entries(opts)), a.json ? 'json' : 'yaml');
   });
+}
+
+function* entryObjects(entries: Iterable<{ key: unknown; value: unknown }>): Generator<unknown> {
+  for (const e of entries) yield { key: e.key, value: e.value };
 }
 
 export const dumpCommand: CommandModule<object, Args> = {
@@ -35,14 +43,13 @@ export const dumpCommand: CommandModule<object, Args> = {
   describe: 'print every entry (streamed in batches); --ndjson output is valid `apply` input',
   builder: (y) =>
     withDecodeOptions(withTarget(y))
-      .option('ndjson', { type: 'boolean', describe: 'one {"map","key","value"} JSON object per line, streamed' })
+      .option('ndjson', { type: 'boolean', describe: 'one {"map","key","value"} JSON object per line, streamed, then a trailer line {"trailer":true,"entries":N,"maps":{...}} that apply checks' })
       .option('sum', { type: 'boolean', describe: 'per-CPU maps: add the CPUs\' values field by field' })
       .option('cpu', { type: 'number', describe: 'per-CPU maps: only this CPU\'s values' })
       .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_statistics_map --sum', 'per-rule counters summed over CPUs')
       .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson', 'save the rules; `bpfmap apply fixtures/firewall.bpfel.o -f rules.ndjson` restores them')
       .example('$0 dump --pin /sys/fs/bpf/my_map --json', "any pinned map, typed by its own BTF") as never,
   handler: async (a) => {
-    const r = await runDump(a);
-    if (r !== undefined) print(r, a.json);
+    await runDump(a);
   },
 };

@@ -57,7 +57,13 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
         const r = spawnSync(prog!, [...args, file], { stdio: 'inherit', shell: false });
         if (r.error) throw new BpfmapError(ERROR_CODE.IO, `editor '${prog}': cannot start (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); set VISUAL or EDITOR`);
         if (r.status !== 0) throw new BpfmapError(ERROR_CODE.IO, `editor '${prog}' exited with ${r.status ?? r.signal}; nothing written`);
-        const edited = readFileSync(file, 'utf8');
+        let edited: string;
+        try {
+          edited = readFileSync(file, 'utf8');
+        } catch (e) {
+          // The editor deleted (or moved away) its file: nothing to write, and not a bug.
+          throw new BpfmapError(ERROR_CODE.IO, `editor '${prog}' removed the file it was editing (${(e as NodeJS.ErrnoException).code ?? String(e)}); nothing written`);
+        }
         const body = stripErrorHeader(edited);
         if (body === stripErrorHeader(original)) return { map: live.schema.name, written: 0, note: 'unchanged; nothing written' };
         try {

@@ -11,5 +11,5 @@ export type { ApplyStats } from './stats.js';
 export { writeCalls } from './stats.js';
 export { progressLine } from './progress.js';
 export type { Progress } from './progress.js';
-export { watchState } from './watch.js';
-export type { WatchOptions, WatchHandle } from './watch.js';
+export { watchState, liveMapIds } from './watch.js';
+export type { WatchEvent, WatchOptions, WatchReason, WatchHandle } from './watch.js';

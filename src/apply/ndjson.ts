@@ -4,16 +4,30 @@
  * decoded objects. Fast path: a line whose key and value are plain structs / arrays / integers is
  * read byte by byte straight into the tables (fast-json.ts); any other line is parsed with the exact
  * JSON parser (64-bit integers never rounded) and encoded by the codec, which also words the errors.
+ *
+ * A stream may end with a trailer line, `{"trailer":true,"entries":N,"maps":{"NAME":N}}` (what
+ * `bpfmap dump --ndjson` writes last): it counts the entry records since the previous trailer (or
+ * the start; concatenated dumps each carry their own), and a count that does not match refuses the
+ * whole stream. A stream whose last record is a trailer is complete (state.ndjson.complete): a
+ * cut-off stream never is, whatever line it was cut after. Every reader path sees the trailer: it is
+ * not a canonical record, so the matcher and the fast reader give it to the exact parser.
  */
 import { fstatSync, read, readSync } from 'node:fs';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
-import { parseJson } from '../json.js';
+import { clip, parseJson } from '../json.js';
+import { utf8Text } from '../utf8.js';
 import type { DesiredState } from './state.js';
 import type { DesiredMap } from './desired-state.js';
 import { readFast, ws, type FastNode } from './fast-json.js';
 import { compileLineMatcher, type LineMatcher } from './line-matcher.js';
 
 const BLOCK = 1 << 20;
+/**
+ * The longest NDJSON line read (bytes). A longer line is refused while still in bytes, before it
+ * grows the buffer further or becomes a string: the biggest value the kernel takes (4 MiB) written
+ * as JSON byte lists fits with room to spare.
+ */
+export const MAX_LINE_BYTES = 32 << 20;
 /** Tables may be sized up front for at most max(file size, this) bytes. */
 const RESERVE_MIN = 64 << 20;
 
@@ -44,14 +58,15 @@ export function readNdjsonFd(fd: number, state: DesiredState, first: Uint8Array 
     total += n;
     have += n;
     if (n === 0) {
-      if (have) parseBlock(buf, 0, have, state, ctx);
+      if (have) { checkTail(have, state, ctx); parseBlock(buf, 0, have, state, ctx); }
       return;
     }
     const end = buf.lastIndexOf(0x0a, have - 1);
-    if (end < 0) continue;
+    if (end < 0) { checkTail(have, state, ctx); continue; }
     parseBlock(buf, 0, end + 1, state, ctx);
     buf.copyWithin(0, end + 1, have);
     have -= end + 1;
+    checkTail(have, state, ctx);
     onProgress?.(total);
   }
 }
@@ -85,6 +100,7 @@ export async function readNdjsonFdAsync(fd: number, state: DesiredState, first: 
       const n = await pending;
       if (n === 0) {
         if (tail.byteLength) {
+          checkTail(tail.byteLength, state, ctx);
           const last = Buffer.from(tail);
           parseBlock(last, 0, last.byteLength, state, ctx);
         }
@@ -100,15 +116,26 @@ export async function readNdjsonFdAsync(fd: number, state: DesiredState, first: 
       cur ^= 1;
       pending = readAsync(fd, bufs[cur]!, HEAD, ASYNC_BLOCK, state.source);
       const nl = data.lastIndexOf(0x0a, stop - 1);
-      if (nl < start) { tail = data.subarray(start, stop); continue; }
+      if (nl < start) { tail = data.subarray(start, stop); checkTail(tail.byteLength, state, ctx); continue; }
       parseBlock(data, start, nl + 1, state, ctx);
       tail = data.subarray(nl + 1, stop);
+      checkTail(tail.byteLength, state, ctx);
       onProgress?.(total);
     }
   } finally {
     // Never leave a read running into a buffer (or on a descriptor the caller is about to close).
     await pending.catch(() => 0);
   }
+}
+
+/** An unfinished line already longer than the limit: refused before reading more of it. */
+function checkTail(bytes: number, state: DesiredState, ctx: BlockContext): void {
+  if (bytes > MAX_LINE_BYTES) throw lineTooLong(state, ctx.line, bytes, true);
+}
+
+function lineTooLong(state: DesiredState, line: number, bytes: number, atLeast: boolean): ValueError {
+  return new ValueError(`${state.source}:${line}`,
+    `line of ${atLeast ? 'more than ' : ''}${bytes} bytes; NDJSON lines are limited to ${MAX_LINE_BYTES} bytes (${MAX_LINE_BYTES >> 20} MiB)`);
 }
 
 function readAsync(fd: number, buf: Buffer, off: number, len: number, source: string): Promise<number> {
@@ -186,20 +213,28 @@ function parseBlock(b: Uint8Array, pos: number, len: number, state: DesiredState
   let line = ctx.line;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let matched = 0;
+  const nd = state.ndjson;
   while (pos < len) {
     const t = ctx.matcher;
     if (t !== null && t.fn !== null) {
       pos = matchRun(t.m, t.fn, b, dv, pos, len, line);
+      if (runLength > 0) nd.complete = false;
       line += runLength;
       matched += runLength;
       if (pos >= len) break;
     }
     let e = b.indexOf(0x0a, pos);
     if (e < 0 || e > len) e = len;
+    if (e - pos > MAX_LINE_BYTES) throw lineTooLong(state, line, e - pos, false);
     if (!fastRecord(b, pos, e, state, line)) {
-      const text = Buffer.from(b.buffer, b.byteOffset + pos, e - pos).toString('utf8');
-      if (text.trim() !== '') { applyRecord(exactLine(text, state, line), state, line); state.lines.exact++; }
+      const text = utf8Text(b, `${state.source}:${line}`, pos, e);
+      if (text.trim() !== '') {
+        nd.complete = false;
+        applyRecord(exactLine(text, state, line), state, line);
+        state.lines.exact++;
+      }
     } else if (hit.m !== null) {
+      nd.complete = false;
       state.lines.fast++;
       const m = hit.m;
       if (!ctx.sized) {
@@ -320,6 +355,52 @@ function fastRecord(b: Uint8Array, s: number, e: number, state: DesiredState, li
   }
 }
 
+/**
+ * The trailer `{"trailer":true,"entries":N,"maps":{"NAME":N}}`: the entry records since the previous
+ * trailer must be exactly these, else the stream is refused (something was cut out or added).
+ */
+function readTrailer(o: Record<string, unknown>, state: DesiredState, where: string): void {
+  const nd = state.ndjson;
+  for (const k of Object.keys(o)) {
+    if (k !== 'trailer' && k !== 'entries' && k !== 'maps') throw new ValueError(`${where}: ${clip(k, 40)}`, 'unknown trailer field; expected trailer, entries, maps');
+  }
+  if (o.trailer !== true) throw new ValueError(`${where}: trailer`, `expected true, got ${clip(String(o.trailer), 40)}`);
+  const count = (v: unknown, at: string): number => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ValueError(`${where}: ${at}`, `expected an entry count (an integer >= 0), got ${clip(typeof v === 'string' ? `'${v}'` : String(v), 40)}`);
+    return v;
+  };
+  const entries = count(o.entries, 'entries');
+  const maps = o.maps ?? {};
+  if (typeof maps !== 'object' || maps === null || Array.isArray(maps)) throw new ValueError(`${where}: maps`, 'expected a mapping of map names to entry counts');
+  // Entries each map got since the previous trailer.
+  const got = new Map<DesiredMap, number>();
+  let total = 0;
+  for (const m of state.maps.values()) {
+    const d = m.count - (nd.base.get(m) ?? 0);
+    if (d) got.set(m, d);
+    total += d;
+  }
+  const named = new Set<DesiredMap>();
+  for (const [name, v] of Object.entries(maps as Record<string, unknown>)) {
+    const n = count(v, `maps.${clip(name, 40)}`);
+    const m = state.map(name, where);
+    const have = got.get(m) ?? 0;
+    if (have !== n) {
+      throw new ValueError(where, `trailer: map '${clip(name, 40)}': expected ${n} entries, got ${have} in the stream; the input is incomplete or was changed, nothing is applied`);
+    }
+    named.add(m);
+  }
+  for (const [m, d] of got) {
+    if (!named.has(m)) throw new ValueError(where, `trailer: ${d} entries of map '${m.map.name}', which the trailer does not list; the input was changed, nothing is applied`);
+  }
+  if (total !== entries) {
+    throw new ValueError(where, `trailer: expected ${entries} entries, got ${total} in the stream; the input is incomplete or was changed, nothing is applied`);
+  }
+  for (const m of state.maps.values()) nd.base.set(m, m.count);
+  nd.trailers++;
+  nd.complete = true;
+}
+
 function exactLine(l: string, state: DesiredState, line: number): unknown {
   try {
     return parseJson(l);
@@ -335,6 +416,7 @@ function applyRecord(rec: unknown, state: DesiredState, line: number): void {
     throw new ValueError(where, `expected an object {"map": ..., "key": ..., "value": ...}, got ${Array.isArray(rec) ? 'a list' : rec === null ? 'null' : typeof rec}`);
   }
   const o = rec as Record<string, unknown>;
+  if (o.trailer !== undefined) { readTrailer(o, state, where); return; }
   const m = state.map(o.map, where);
   let used = false;
   if (o.prune !== undefined) {

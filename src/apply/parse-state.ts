@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { ObjectSchema } from '../btf/schema-types.js';
 import { parseDocument } from '../codec/parse-value.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
+import { utf8Text } from '../utf8.js';
 import { readNdjsonFd, readNdjsonFdAsync } from './ndjson.js';
 import { DesiredState } from './state.js';
 
@@ -17,6 +18,12 @@ export interface ReadStateOptions {
   prune?: boolean;
   /** Name used in messages for stdin. */
   name?: string;
+  /**
+   * The input is known to be whole: an NDJSON stream without a trailer line may then be pruned.
+   * Without it, pruning from NDJSON that does not end with a matching trailer is refused (a stream
+   * cut off at a line boundary looks complete otherwise, and prune would delete the rest).
+   */
+  complete?: boolean;
   onProgress?: (bytes: number) => void;
 }
 
@@ -51,7 +58,8 @@ export function looksNdjson(head: string): boolean {
   if (t[0] !== '{') return false;
   const nl = t.indexOf('\n');
   const first = (nl < 0 ? t : t.slice(0, nl)).trim();
-  if (!first.endsWith('}') || !/^\{\s*"map"\s*:/.test(first)) return false;
+  // A record, or a trailer (the whole dump of an empty map is one trailer line).
+  if (!first.endsWith('}') || !/^\{\s*"(?:map|trailer)"\s*:/.test(first)) return false;
   return nl >= 0 ? true : !/"maps"\s*:/.test(first);
 }
 
@@ -122,13 +130,30 @@ function readDocumentRest(input: StateInput): void {
     if (r === 0) break;
     parts.push(Buffer.from(buf.subarray(0, r)));
   }
-  const text = Buffer.concat(parts).toString('utf8');
+  const text = utf8Text(Buffer.concat(parts), input.source);
+  input.state.document = true;
   if (text.trim() !== '') readStateDocument(parseDocument(text, input.source), input.state); // empty: no maps named
 }
 
 function finishState(state: DesiredState, opts: ReadStateOptions): DesiredState {
   if (opts.prune) for (const m of state.maps.values()) m.prune = true;
+  checkComplete(state, opts);
   return state;
+}
+
+/**
+ * Pruning deletes what the input does not list, so it needs input known to be whole: a YAML/JSON
+ * document, NDJSON ending with a matching trailer, or the caller's word (`complete: true`).
+ */
+export function checkComplete(state: DesiredState, opts: { complete?: boolean }): void {
+  if (state.document || state.ndjson.complete || opts.complete) return;
+  const pruned = [...state.maps.values()].filter((m) => m.prune).map((m) => m.map.name);
+  if (pruned.length === 0) return;
+  const why = state.ndjson.trailers > 0 ? 'has records after its last trailer line' : 'has no trailer line';
+  throw new BpfmapError(ERROR_CODE.INPUT_INCOMPLETE,
+    `${state.source}: NDJSON that ${why} may have been cut off, and prune would delete every entry it does not list ` +
+    `(maps ${pruned.join(', ')}); nothing is applied. End it with {"trailer":true,"entries":N,"maps":{...}} as \`bpfmap dump --ndjson\` does, ` +
+    'or pass complete: true if the input is known to be whole');
 }
 
 /** A parsed YAML/JSON state document into `state`. */
@@ -155,7 +180,13 @@ export function readStateDocument(doc: unknown, state: DesiredState): void {
     }
     const entries = b.entries ?? [];
     if (!Array.isArray(entries)) throw new ValueError(`${where}.entries`, `expected a list of {key, value}, got ${typeof entries}`);
+    const before = state.maps.size;
     const m = state.map(name, where, Math.max(16, entries.length));
+    // Two names of one map (its object name and its kernel name): one would silently win.
+    if (state.maps.size === before) {
+      const other = Object.keys(maps as object).find((n) => n !== name && (() => { try { return state.map(n, where) === m; } catch { return false; } })());
+      throw new ValueError(where, `names map '${m.map.name}' a second time (as '${other ?? m.map.name}' before); each map may appear once`);
+    }
     if (b.prune !== undefined) {
       if (typeof b.prune !== 'boolean') throw new ValueError(`${where}.prune`, `expected true or false, got ${String(b.prune)}`);
       m.prune = b.prune;

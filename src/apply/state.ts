@@ -15,6 +15,14 @@ export class DesiredState {
   private last: { name: string; map: DesiredMap } | null = null;
   /** NDJSON records read by each path: the canonical-line matcher, the fast reader, the exact parser. */
   readonly lines = { matched: 0, fast: 0, exact: 0 };
+  /**
+   * NDJSON input: whether the last record read was a trailer whose counts matched (the stream is
+   * whole), how many trailers were read, and each map's entry count at the last one. Documents
+   * (YAML/JSON) are whole by construction: `document` is true for them.
+   */
+  readonly ndjson = { complete: false, trailers: 0, base: new Map<DesiredMap, number>() };
+  /** True when the state came from a YAML/JSON document (not NDJSON). */
+  document = false;
 
   constructor(schema: ObjectSchema, source: string) {
     this.schema = schema;

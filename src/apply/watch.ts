@@ -1,19 +1,59 @@
 /**
- * Re-runs an apply whenever the state file changes: fs.watch on the file's directory (a Kubernetes
- * ConfigMap volume replaces the file by swapping a symlink, which a watch on the file itself misses)
- * plus polling as a fallback (network filesystems, overlay mounts), debounced, and only when the
- * file's identity (inode, size, mtime) really changed. A failing run is reported and watching goes
- * on: since apply validates everything before the first write, the maps keep the last good state.
+ * Keeps the maps equal to a state file, not only when the file changes:
+ * - the file is applied only when it is complete and stable: it has not changed (inode, size, mtime)
+ *   for `settleMs` and it reads and validates; a file still being written (cut mid-line or
+ *   mid-document) is waited for, never applied, and the maps keep the last good state;
+ * - maps that are missing (not pinned yet, removed) are retried with backoff and applied as soon as
+ *   they appear; the wait is logged once per state, not once per retry;
+ * - every `resyncMs` the live maps are read and re-converged to the last good state (drift from
+ *   other writers, a map recreated empty), and a pin that now holds another map (its id changed,
+ *   checked every poll) triggers a full apply at once.
+ * Changes are seen by fs.watch on the file's directory (a Kubernetes ConfigMap volume swaps a
+ * symlink, which a watch on the file misses) and by polling (network and overlay filesystems).
+ * Every event goes to onEvent, one per event.
  */
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
+import { openMap } from '../map/index.js';
+import type { ApplyResult } from './apply.js';
+import type { DesiredState } from './state.js';
+import { writeCalls } from './stats.js';
+
+export type WatchEvent =
+  /** The state was written: entries added, changed or deleted (after a file change, or the first). */
+  | { event: 'applied'; reason: WatchReason; result: ApplyResult }
+  /** Applied, and the maps already matched: nothing written. */
+  | { event: 'unchanged'; reason: WatchReason; result: ApplyResult }
+  /** A resync (or a re-pointed pin) found the live maps different from the last good state and fixed them. */
+  | { event: 'drift repaired'; reason: WatchReason; result: ApplyResult }
+  /** A map of the state is missing (not pinned yet, removed): retried with backoff. */
+  | { event: 'waiting for map'; error: unknown; retryMs: number }
+  /** The file does not read or validate (once it is stable): the maps keep the last good state. */
+  | { event: 'file invalid'; error: unknown }
+  /** The kernel refused the apply (map full, permission, ...): retried with backoff. */
+  | { event: 'apply failed'; error: unknown; retryMs: number };
+
+/** Why an apply ran: the file changed (or the first run), a resync, a retry, a pin now holding another map. */
+export type WatchReason = 'file' | 'resync' | 'retry' | 'repointed';
 
 export interface WatchOptions {
-  /** Applies the file; throws when it is broken or the kernel refuses. */
-  run: () => void;
-  onError: (e: unknown) => void;
-  debounceMs?: number;
+  /** Reads and validates the state file; throws when it is broken. */
+  read: () => DesiredState;
+  /** Applies a state; throws when a map is missing or the kernel refuses. */
+  apply: (state: DesiredState) => ApplyResult;
+  /** The ids of the live maps the state names (null: missing), to see a pin re-pointed; optional. */
+  mapIds?: (state: DesiredState) => (number | null)[];
+  onEvent: (e: WatchEvent) => void;
+  /** How long the file must stay unchanged before it is read (ms, default 500). */
+  settleMs?: number;
+  /** Poll interval for file changes and map ids (ms, default 1000). */
   pollMs?: number;
+  /** Re-converge the live maps to the last good state this often (ms, default 60000; 0: never). */
+  resyncMs?: number;
+  /** Backoff for missing maps and refused applies: first and longest wait (ms, default 500 and 10000). */
+  retryMinMs?: number;
+  retryMaxMs?: number;
 }
 
 export interface WatchHandle {
@@ -29,46 +69,165 @@ function fingerprint(path: string): string {
   }
 }
 
-/** Runs once now, then on every change; returns a handle whose close() stops watching. */
+/** When the file version `fp` was last modified (ms), or `now` when unknown or in the future. */
+function modifiedAt(fp: string, now: number): number {
+  const t = Number(fp.split(':')[2]);
+  return Number.isFinite(t) ? Math.min(now, t) : now;
+}
+
+/** A missing map or pin: waited for, not an error of the state. */
+function isMissing(e: unknown): boolean {
+  return isBpfmapError(e) && (e.code === ERROR_CODE.MAP_NOT_FOUND || e.code === ERROR_CODE.NOT_FOUND);
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Watches `path` and keeps the maps right (see the file comment); close() stops it. */
 export function watchState(path: string, opts: WatchOptions): WatchHandle {
-  const debounce = opts.debounceMs ?? 200;
-  let seen = fingerprint(path);
-  let timer: NodeJS.Timeout | null = null;
+  const settle = opts.settleMs ?? 500;
+  const pollMs = opts.pollMs ?? 1000;
+  const resyncMs = opts.resyncMs ?? 60_000;
+  const retryMin = opts.retryMinMs ?? 500, retryMax = opts.retryMaxMs ?? 10_000;
   let closed = false;
-  const runSafe = () => {
-    try { opts.run(); } catch (e) { opts.onError(e); }
-  };
-  const check = () => {
-    timer = null;
-    if (closed) return;
-    const now = fingerprint(path);
-    if (now === seen || now === 'missing') return;
-    seen = now;
-    runSafe();
-  };
-  const kick = () => {
+  let timer: NodeJS.Timeout | null = null;
+
+  /** The file version read last (good or bad) and the one seen changing, with since when. */
+  let handled = '';
+  let candidate = '';
+  let candidateSince = 0;
+  /** The last good state, and the file version it was read from. */
+  let good: DesiredState | null = null;
+  let goodPrint = '';
+  /** An apply is due: why, and not before when. */
+  let due: WatchReason | null = null;
+  let dueAt = 0;
+  let backoff = 0;
+  let nextResync = Infinity;
+  /** The live map ids of the last successful apply. */
+  let ids: (number | null)[] | null = null;
+  /** The last waiting / failure / invalid message logged: each state is logged once. */
+  let logged = '';
+
+  const schedule = (ms: number) => {
     if (closed) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(check, debounce);
+    timer = setTimeout(tick, Math.max(0, ms));
   };
-  runSafe();
+
+  const logOnce = (key: string, e: WatchEvent) => {
+    if (logged === key) return;
+    logged = key;
+    opts.onEvent(e);
+  };
+
+  const readFile = (): DesiredState | null => {
+    const fp = fingerprint(path);
+    try {
+      const s = opts.read();
+      // Changed while being read: not stable after all; read again once it settles.
+      if (fingerprint(path) !== fp) { candidate = ''; return null; }
+      handled = fp;
+      return s;
+    } catch (e) {
+      if (fingerprint(path) !== fp) { candidate = ''; return null; }
+      handled = fp;
+      logOnce(`invalid:${fp}:${message(e)}`, { event: 'file invalid', error: e });
+      return null;
+    }
+  };
+
+  const runApply = (reason: WatchReason) => {
+    if (!good) return;
+    // The file unchanged since the good read: read it again, so that variables patch the live
+    // section as it is now; otherwise (now broken or mid-write) the last good state.
+    let state = good;
+    if (reason !== 'file' && fingerprint(path) === goodPrint) {
+      try { state = opts.read(); } catch { state = good; }
+    }
+    try {
+      const result = opts.apply(state);
+      const wrote = writeCalls(result.stats) > 0;
+      const ev = !wrote ? 'unchanged' : reason === 'resync' || reason === 'repointed' ? 'drift repaired' : 'applied';
+      logged = '';
+      opts.onEvent({ event: ev, reason, result } as WatchEvent);
+      due = null;
+      backoff = 0;
+      nextResync = resyncMs > 0 ? Date.now() + resyncMs : Infinity;
+      try { ids = opts.mapIds ? opts.mapIds(state) : null; } catch { ids = null; }
+    } catch (e) {
+      backoff = backoff === 0 ? retryMin : Math.min(retryMax, backoff * 2);
+      due = 'retry';
+      dueAt = Date.now() + backoff;
+      const missing = isMissing(e);
+      logOnce(`${missing ? 'missing' : 'failed'}:${message(e)}`,
+        missing ? { event: 'waiting for map', error: e, retryMs: backoff } : { event: 'apply failed', error: e, retryMs: backoff });
+    }
+  };
+
+  function tick(): void {
+    timer = null;
+    if (closed) return;
+    const now = Date.now();
+    const fp = fingerprint(path);
+    let wait = pollMs;
+    if (fp !== handled) {
+      // Stable: this version has not been modified for `settle` ms (its mtime, or since it was seen).
+      if (fp !== candidate) { candidate = fp; candidateSince = modifiedAt(fp, now); }
+      if (fp === 'missing') {
+        logOnce(`invalid:missing`, { event: 'file invalid', error: new BpfmapError(ERROR_CODE.NOT_FOUND, `${path}: no such file; waiting for it`) });
+      } else if (now - candidateSince >= settle) {
+        const s = readFile();
+        if (s) { good = s; goodPrint = fp; due = 'file'; dueAt = now; backoff = 0; }
+      } else wait = Math.min(wait, settle - (now - candidateSince));
+    }
+    if (good && due === null) {
+      // A pin now holding another map (or none) comes first: it is said as such, then re-applied.
+      if (ids && opts.mapIds) {
+        let cur: (number | null)[] | null = null;
+        try { cur = opts.mapIds(good); } catch { cur = null; }
+        if (cur && cur.some((id, i) => id !== ids![i])) { due = cur.some((id) => id === null) ? 'retry' : 'repointed'; dueAt = now; }
+      }
+      if (due === null && now >= nextResync) { due = 'resync'; dueAt = now; }
+    }
+    if (good && due !== null) {
+      if (Date.now() >= dueAt) runApply(due);
+      if (due !== null) wait = Math.min(wait, Math.max(10, dueAt - Date.now()));
+    }
+    if (good && nextResync !== Infinity) wait = Math.min(wait, Math.max(10, nextResync - Date.now()));
+    schedule(wait);
+  }
+
   let watcher: FSWatcher | null = null;
   try {
     const name = basename(path);
     watcher = watch(dirname(path), { persistent: true }, (_event, file) => {
-      if (file === null || file === name || String(file).startsWith('..')) kick();
+      if (file === null || file === name || String(file).startsWith('..')) schedule(0);
     });
     watcher.on('error', () => { watcher?.close(); watcher = null; });
   } catch {
-    watcher = null; // polling below still works
+    watcher = null; // polling still works
   }
-  const poll = setInterval(kick, opts.pollMs ?? 1000);
+  tick();
   return {
     close() {
       closed = true;
       if (timer) clearTimeout(timer);
-      clearInterval(poll);
       watcher?.close();
     },
   };
+}
+
+/** The ids of the live maps a state names, in its order (null where a map cannot be opened). */
+export function liveMapIds(state: DesiredState, opts: { pin?: string; pinRoot?: string }): (number | null)[] {
+  const out: (number | null)[] = [];
+  for (const d of state.maps.values()) {
+    try {
+      const live = openMap({ map: d.map, byteOrder: state.byteOrder, pin: opts.pin, pinRoot: opts.pinRoot, force: true });
+      out.push(live.info.id);
+      live.close();
+    } catch {
+      out.push(null);
+    }
+  }
+  return out;
 }

@@ -41,6 +41,12 @@ export function parseAddressFor(len: number, s: string): Uint8Array | null {
   return null;
 }
 
+const WELL_FORMED = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
+function isWellFormed(s: string): boolean {
+  if (WELL_FORMED) return WELL_FORMED.call(s);
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+}
+
 function isZero(u8: Uint8Array, off: number, n: number): boolean {
   for (let i = 0; i < n; i++) if (u8[off + i] !== 0) return false;
   return true;
@@ -78,6 +84,8 @@ export function compileArray(node: ArrayNode, compile: (n: TypeNode) => Compiled
 
   function encString(s: string, u8: Uint8Array, off: number): void {
     if (chars) {
+      // A lone surrogate (from a JSON \ud800 escape) would become U+FFFD bytes: refused instead.
+      if (!isWellFormed(s)) throw new Fail(`expected a string of valid Unicode for ${title}, got ${describe(s)} with an unpaired surrogate`);
       const b = utf8.encode(s);
       if (b.byteLength > n) throw new Fail(`expected a string of at most ${n} bytes for ${title}, got ${b.byteLength} bytes (${describe(s)})`, ERROR_CODE.VALUE_RANGE);
       u8.set(b, off);
@@ -115,10 +123,16 @@ export function compileArray(node: ArrayNode, compile: (n: TypeNode) => Compiled
       }
       if (typeof input === 'object' && input !== null && !isBytes(input)) {
         const keys = Object.keys(input);
+        // `{0: A, "00": B}` names element 0 twice: refused like a duplicate key, not last-one-wins.
+        const seen = keys.length > 1 ? new Set<number>() : null;
         for (const k of keys) {
-          if (!INDEX.test(k)) throw new Fail(`expected an index 0..${n - 1}, got '${k}'`).at(`[${JSON.stringify(k)}]`);
+          if (!INDEX.test(k)) throw new Fail(`expected an index 0..${n - 1}, got ${describe(k)}`).at(`[${JSON.stringify(k.length > 40 ? `${k.slice(0, 37)}...` : k)}]`);
           const i = Number(k);
-          if (i >= n) throw new Fail(`index out of range 0..${n - 1} (${title})`, ERROR_CODE.VALUE_RANGE).at(`[${k}]`);
+          if (i >= n) throw new Fail(`index out of range 0..${n - 1} (${title})`, ERROR_CODE.VALUE_RANGE).at(`[${k.length > 40 ? `${k.slice(0, 37)}...` : k}]`);
+          if (seen) {
+            if (seen.has(i)) throw new Fail(`element ${i} given twice (as '${k}' and as another spelling of the same index); each element may appear once`).at(`[${i}]`);
+            seen.add(i);
+          }
           try {
             elem.enc((input as Record<string, unknown>)[k], dv, u8, off + i * es);
           } catch (e) { rethrowAt(e, `[${i}]`); }

@@ -41,8 +41,11 @@ export function describe(input: unknown): string {
   switch (typeof input) {
     case 'number':
     case 'bigint':
-    case 'boolean':
-      return String(input);
+    case 'boolean': {
+      // A number literal of thousands of digits is quoted in part, its length counted.
+      const t = String(input);
+      return t.length > 80 ? `${t.slice(0, 60)}...(${t.length} characters)` : t;
+    }
     case 'string': {
       const s = input.length > 60 ? `${input.slice(0, 57)}...` : input;
       return `'${s}'`;

@@ -25,6 +25,11 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
       else if (typeof input === 'bigint') v = Number(input);
       else if (typeof input === 'string' && FLOAT_TEXT.test(input)) v = Number(input);
       else throw new Fail(`expected a ${label} number, got ${describe(input)}`);
+      // A finite value beyond the type's range would be stored as infinity: refused (NaN and
+      // +-Infinity themselves are fine). A float takes what rounds to at most FLT_MAX.
+      if (Number.isFinite(v) ? size === 4 && !Number.isFinite(Math.fround(v)) : typeof input === 'bigint' || (typeof input === 'string' && !/(Infinity|NaN)\s*$/.test(input))) {
+        throw new Fail(`expected a ${label} within +-${size === 4 ? '3.4028234663852886e38' : '1.7976931348623157e308'} (or NaN, Infinity, -Infinity), got ${describe(input)}`, ERROR_CODE.VALUE_RANGE);
+      }
       if (size === 4) dv.setFloat32(off, v, little);
       else dv.setFloat64(off, v, little);
     },

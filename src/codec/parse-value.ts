@@ -6,7 +6,7 @@
 import { loadYaml } from '../yaml-lazy.js';
 import type { MapSchema } from '../btf/schema-types.js';
 import { ValueError, isValueError } from '../errors.js';
-import { parseJson } from '../json.js';
+import { isJsonRefusal, parseJson } from '../json.js';
 import { fromSeedTemplate, isSeedTemplate } from './seed-template.js';
 
 // yaml is loaded on first use: plain numbers and JSON never need it, and the CLI starts faster.
@@ -79,7 +79,7 @@ export function parseValueText(text: string, what: string): unknown {
   if (t === '') throw new ValueError(what, 'expected a value (YAML or JSON), got nothing');
   if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t);
   if (looksJson(t)) {
-    try { return parseJson(t); } catch { /* not JSON: YAML flow below */ }
+    try { return parseJson(t); } catch (e) { if (isJsonRefusal(e)) throw new ValueError(what, (e as Error).message); /* not JSON: YAML flow below */ }
   }
   return yamlExact(t, what);
 }
@@ -95,7 +95,7 @@ export function parseDocument(text: string, source: string, map?: MapSchema): un
   let parsed = false;
   if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t);
   if (looksJson(t)) {
-    try { doc = parseJson(t); parsed = true; } catch { /* YAML below */ }
+    try { doc = parseJson(t); parsed = true; } catch (e) { if (isJsonRefusal(e)) throw new ValueError(source, (e as Error).message); /* YAML below */ }
   }
   if (!parsed) doc = yamlExact(text, source);
   return isSeedTemplate(doc) ? fromSeedTemplate(doc, map) : doc;

@@ -85,6 +85,8 @@ Dump('every line parses, no key twice, no torn value, no untouched entry lost', 
       let ownSeen = 0;
       const lines = r.stdout.split('\n');
       assert.is(lines.pop(), '', 'output ends with a newline');
+      const trailer = JSON.parse(lines.pop()!) as { trailer: boolean; entries: number };
+      assert.equal([trailer.trailer, trailer.entries], [true, lines.length], 'the trailer counts the lines');
       for (const text of lines) {
         const e = JSON.parse(text) as Line; // throws on a broken line
         assert.is(e.map, SEED_TABLE);

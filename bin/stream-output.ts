@@ -1,0 +1,105 @@
+/**
+ * Streamed list output for `dump`: YAML (default), JSON (--json) and NDJSON, written entry by entry
+ * through the stdout sink, so memory holds one batch of the map, never the whole list, and output
+ * starts with the first batch. YAML and JSON come out as the whole-list printers would write them
+ * (print() in output.ts): a YAML block sequence, a JSON array indented by 2.
+ */
+import { compactJson, loadYaml, stringifyJson } from '../src/index.js';
+import { stdoutSink } from './sink.js';
+
+export type ListFormat = 'yaml' | 'json';
+
+/** Writes `items` as one list document; returns how many were written. */
+export function streamList(items: Iterable<unknown>, format: ListFormat): number {
+  const sink = stdoutSink();
+  let n = 0;
+  for (const x of items) {
+    if (format === 'json') sink.write(`${n === 0 ? '[\n  ' : ',\n  '}${stringifyJson(x, 2).replace(/\n/g, '\n  ')}`);
+    else sink.write(yamlListItem(x));
+    n++;
+  }
+  if (format === 'json') sink.write(n === 0 ? '[]\n' : '\n]\n');
+  else if (n === 0) sink.write('[]\n');
+  sink.end();
+  return n;
+}
+
+/** Compact JSON of a value (NDJSON lines). */
+export const jsonLine = (v: unknown): string => compactJson(v) ?? 'null';
+
+/** One item of a YAML block sequence at the top level: `- key: ...\n  value: ...\n`. */
+export function yamlListItem(x: unknown): string {
+  return `- ${yamlItem(x, 2)}`;
+}
+
+const PLAIN = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;
+const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|~)$/i;
+
+function scalar(v: unknown): string {
+  switch (typeof v) {
+    case 'number':
+      if (Number.isFinite(v)) return Object.is(v, -0) ? '-0' : String(v);
+      return v !== v ? '.nan' : v > 0 ? '.inf' : '-.inf';
+    case 'bigint': return v.toString();
+    case 'boolean': return v ? 'true' : 'false';
+    case 'string': {
+      if (v !== '' && PLAIN.test(v) && !RESERVED.test(v)) return v;
+      // Anything unusual: the yaml package's own choice for the scalar, when it fits on one line.
+      const t = loadYaml().stringify(v, { lineWidth: 0 }).replace(/\n$/, '');
+      return t.includes('\n') ? JSON.stringify(v) : t;
+    }
+  }
+  return 'null';
+}
+
+function isBlock(v: unknown): v is Record<string, unknown> | unknown[] {
+  if (typeof v !== 'object' || v === null) return false;
+  return Array.isArray(v) ? v.length > 0 : Object.keys(v).some((k) => (v as Record<string, unknown>)[k] !== undefined);
+}
+
+function leaf(v: unknown): string {
+  if (Array.isArray(v)) return '[]';
+  if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) return '{}';
+  return scalar(v);
+}
+
+/** A value placed after `- ` at column `ind` (its continuation lines indented by `ind`). */
+function yamlItem(v: unknown, ind: number): string {
+  if (!isBlock(v)) return `${leaf(v)}\n`;
+  if (Array.isArray(v)) {
+    const pad = ' '.repeat(ind);
+    let s = '';
+    for (let i = 0; i < v.length; i++) s += `${i ? pad : ''}- ${yamlItem(v[i], ind + 2)}`;
+    return s;
+  }
+  return pairs(v, ind, true);
+}
+
+function key(k: string): string {
+  if (PLAIN.test(k) && !RESERVED.test(k)) return k;
+  return /^\d+$/.test(k) ? `"${k}"` : scalar(k); // an index key is a string: quoted, as the yaml package does
+}
+
+/** The members of a mapping at column `ind`; the first line unindented when `inline`. */
+function pairs(o: Record<string, unknown>, ind: number, inline: boolean): string {
+  const pad = ' '.repeat(ind);
+  let s = '';
+  let first = true;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (x === undefined) continue;
+    s += first && inline ? '' : pad;
+    first = false;
+    if (!isBlock(x)) s += `${key(k)}: ${leaf(x)}\n`;
+    else if (Array.isArray(x)) s += `${key(k)}:\n${yamlSeq(x, ind + 2)}`;
+    else s += `${key(k)}:\n${pairs(x, ind + 2, false)}`;
+  }
+  return s;
+}
+
+function yamlSeq(a: unknown[], ind: number): string {
+  const pad = ' '.repeat(ind);
+  let s = '';
+  for (const x of a) s += `${pad}- ${yamlItem(x, ind + 2)}`;
+  return s;
+}
