@@ -41,7 +41,7 @@ Live('update, delete, apply, set, lookup, dump, getnext, get, edit and create: e
     [['update', FW_EB, TABLE, '--pin-root', dir, '--key', KEY, '--value', '{rules: [{ruleId: 7, action: 2}]}', '--force']],
     [['delete', FW_EB, TABLE, '--pin-root', dir, '--key', KEY]],
     [['apply', FW_EB, '-f', '-', '--pin-root', dir], state],
-    [['apply', FW_EB, '-f', '-', '--pin-root', dir, '--prune'], state],
+    [['apply', FW_EB, '-f', '-', '--pin-root', dir, '--prune', '--complete'], state],
     [['set', FW_EB, '--pin-root', dir, 'debug_lookup=1']],
     [['lookup', FW_EB, TABLE, '--pin-root', dir, '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.1}']],
     [['lookup', FW_EB, STATS, '--pin-root', dir, '--key', '0', '--sum']],

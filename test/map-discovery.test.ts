@@ -168,7 +168,7 @@ Round('table, statistics and .rodata by pin, and the table by id: the object\'s 
   const stats = bpfmap(['dump', '--pin', join(dir, STATS), '--ndjson']);
   assert.match(stats.stdout, new RegExp(`^\\{"map":"${STATS}","key":0,`));
   const rodata = bpfmap(['dump', '--pin', join(dir, 'firewall_rodata'), '--ndjson']);
-  assert.is(rodata.stdout, '{"map":".rodata","key":0,"value":{"debug_lookup":0}}\n');
+  assert.is(rodata.stdout, '{"map":".rodata","key":0,"value":{"debug_lookup":0}}\n{"trailer":true,"entries":1,"maps":{".rodata":1}}\n');
   for (const lines of [table.stdout, rodata.stdout]) {
     const r = bpfmap(['apply', FW, '-f', '-', '--pin-root', dir, '--json'], { input: lines });
     assert.is(r.code, 0, r.stderr);
