@@ -123,6 +123,12 @@ Bad('usage error exits 2', () => {
   assert.is(r.code, 2);
   assert.match(r.stderr, /^bpfmap: /);
 });
+Bad('apply --watch --dry-run is refused before anything is read (a watcher writes every state)', () => {
+  const r = bpfmap(['apply', FW, '-f', 'examples/rules.yaml', '--watch', '--dry-run']);
+  assert.is(r.code, 2);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /^bpfmap: --watch and --dry-run: expected one of them/);
+});
 Bad('unknown command exits 2', () => {
   const r = bpfmap(['frobnicate']);
   assert.is(r.code, 2);

@@ -114,9 +114,10 @@ export const applyCommand: CommandModule<object, Args> = {
       return;
     }
     if (a.file === undefined || a.file === '-') throw new UsageError('--watch needs a state file (-f PATH), not stdin');
+    if (a['dry-run']) throw new UsageError('--watch and --dry-run: expected one of them (--watch writes every state it applies)');
     const resync = a.resync ?? 60;
     if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync: expected seconds >= 0, got ${String(a.resync)}`);
-    const run = prepare({ ...a, 'dry-run': false }, undefined);
+    const run = prepare(a, undefined);
     await new Promise<void>((resolve) => {
       const h = watchState(a.file!, {
         read: run.read,
