@@ -38,9 +38,9 @@ export const typesCommand: CommandModule<GlobalArgs, Args> = {
     const sink = stdoutSink();
     if (a.json) {
       if (a.name) {
-        const ids = new Set(btf.idsByName(a.name));
-        if (!ids.size) throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${a.object}: no type named '${a.name}'`);
-        const types = typesJson(btf).types.filter((t) => ids.has(t.id as number));
+        const ids = btf.idsByName(a.name);
+        if (!ids.length) throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${a.object}: no type named '${a.name}'`);
+        const { types } = typesJson(btf, ids);
         sink.write(stringifyJson({ types }, 2));
         sink.write('\n');
       } else {

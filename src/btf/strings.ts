@@ -15,7 +15,7 @@ export class StringTable {
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
     if (bytes.byteLength === 0) throw new BtfError('BTF strings: expected a string section starting with NUL, got an empty one');
-    if (bytes[0] !== 0) throw new BtfError(`BTF strings: expected the first byte to be NUL, got 0x${bytes[0]!.toString(16)}`);
+    if (bytes[0] !== 0) throw new BtfError(`BTF strings: expected the first byte to be NUL, got 0x${bytes[0]!.toString(16)} (split BTF, such as a kernel module's, starts without it and needs its base BTF)`);
     if (bytes[bytes.byteLength - 1] !== 0) throw new BtfError('BTF strings: expected the string section to end with NUL');
   }
 

@@ -235,11 +235,15 @@ export function writeTypesJson(btf: Btf, write: (chunk: string) => void): void {
 
 export type TypeJson = Record<string, unknown>;
 
-/** The same entries as objects (enum64 values beyond 2^53 as bigint). */
-export function typesJson(btf: Btf): { types: TypeJson[] } {
+/**
+ * The same entries as objects (enum64 values beyond 2^53 as bigint): every listed type, or only
+ * `ids` (which may name types of a split BTF's base).
+ */
+export function typesJson(btf: Btf, ids?: readonly number[]): { types: TypeJson[] } {
   const types: TypeJson[] = [];
   const anon = (s: string): string => s || '(anon)';
-  for (let id = btf.firstId; id <= btf.typeCount; id++) {
+  const all = ids ?? Array.from({ length: btf.typeCount - btf.firstId + 1 }, (_, i) => btf.firstId + i);
+  for (const id of all) {
     const t = btf.type(id);
     const e: TypeJson = { id, kind: kindName(t.btfKind), name: anon(t.name) };
     switch (t.btfKind) {
