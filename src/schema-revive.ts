@@ -135,10 +135,11 @@ function reviveUnusable(v: unknown, path: string): UnusableMap[] {
   return v.map((u, i) => {
     const o = obj(u, path, `unusable[${i}]`);
     const code = str(o.code, path, `unusable[${i}].code`);
+    if (!(Object.values(ERROR_CODE) as string[]).includes(code)) fail(path, `unusable[${i}].code`, `expected an error code such as ${ERROR_CODE.MAP_DEF_INVALID}, got '${code}'`);
     return {
       name: str(o.name, path, `unusable[${i}].name`),
       section: str(o.section, path, `unusable[${i}].section`),
-      code: (Object.values(ERROR_CODE) as string[]).includes(code) ? code : ERROR_CODE.MAP_DEF_INVALID,
+      code,
       reason: str(o.reason, path, `unusable[${i}].reason`),
     };
   });

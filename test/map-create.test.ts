@@ -58,7 +58,7 @@ Create('names select maps; an unknown name lists the object\'s maps', kernel(() 
   const r = createMaps(firewall, { pinRoot: dir, names: ['ingress_node_firewall_statistics_map'] });
   assert.equal(r.map((x) => x.name), ['ingress_node_firewall_statistics_map']);
   assert.not.ok(existsSync(join(dir, TABLE)));
-  assert.match(err(() => createMaps(firewall, { pinRoot: dir, names: ['nope'] })), /^MAP_NOT_FOUND: map 'nope': not in the object; expected one of: ingress_node_firewall_table_map, /);
+  assert.match(err(() => createMaps(firewall, { pinRoot: dir, names: ['nope'] })), /^MAP_NOT_FOUND: map 'nope' is not in firewall\.bpfel\.o; maps are ingress_node_firewall_table_map, /);
 })));
 Create('coverage: every map of every type is created; global data holds the section\'s initial bytes', kernel(() => withPinDir((dir) => {
   const r = createMaps(coverage, { pinRoot: dir });

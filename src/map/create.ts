@@ -15,7 +15,8 @@ import { dirname, join } from 'node:path';
 import type { BpfObject } from '../btf/index.js';
 import type { MapSchema } from '../btf/schema-types.js';
 import { PIN_ROOT } from '../btf/map-schema.js';
-import { BpfmapError, ERROR_CODE, isBpfmapError, type ErrorCode } from '../errors.js';
+import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
+import { findMap } from '../source.js';
 import {
   BPF_F, btfLoad, closeFd, mapCreate, mapUpdateElem, objGet, objGetInfoByFd, objPin,
 } from '../syscall/index.js';
@@ -158,13 +159,7 @@ function plan(obj: BpfObject, opts: CreateOptions): { m: MapSchema; maxEntries?:
   const all = obj.schema.maps;
   let maps: readonly MapSchema[] = all;
   if (opts.names && opts.names.length > 0) {
-    maps = opts.names.map((n) => {
-      const m = all.find((x) => x.name === n);
-      const bad = m ? undefined : obj.schema.unusable?.find((x) => x.name === n);
-      if (bad) throw new BpfmapError(bad.code as ErrorCode, bad.reason);
-      if (!m) throw new BpfmapError(ERROR_CODE.MAP_NOT_FOUND, `map '${n}': not in the object; expected one of: ${all.map((x) => x.name).join(', ')}`);
-      return m;
-    });
+    maps = opts.names.map((n) => findMap(obj.schema, n));
   }
   const sizes = opts.maxEntries ?? {};
   for (const [name, n] of Object.entries(sizes)) {

@@ -21,6 +21,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MapSchema } from '../btf/schema-types.js';
 import { PIN_ROOT } from '../btf/map-schema.js';
+import { IPROUTE2_GLOBALS } from '../btf/legacy-maps.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import { bpffsHint } from '../syscall/bpffs.js';
 import { closeFd, mapGetFdById, mapGetNextId, objGet, objGetInfoByFd } from '../syscall/index.js';
@@ -31,7 +32,6 @@ import { loaderDef } from './loader-def.js';
 import { isGlobalDataMap, pinName } from './pin-name.js';
 
 /** iproute2's directory for maps pinned by name (PIN_GLOBAL_NS). */
-export const IPROUTE2_GLOBALS = `${PIN_ROOT}/tc/globals`;
 
 export interface Discovered { fd: number; subject: string; pin: string | null }
 
