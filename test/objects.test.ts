@@ -238,30 +238,32 @@ legacy('symbols without sizes: equal slots; with sizes, each its own; overlaps a
 legacy.run();
 
 const perMap = suite('one unusable map');
-perMap('the CLI lists the others, reports it, fails only for commands naming it; types do not depend on it', () => {
-  const o = clang('one-bad', `
+/** Two hash maps, one with an attribute libbpf does not know: the object stays usable. */
+const ONE_BAD = `
 struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, __u32); __type(value, __u32); __uint(max_entries, 4); __uint(colour, 3); } odd SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, __u32); __type(value, __u64); __uint(max_entries, 4); } good SEC(".maps");
-`);
+`;
+const ONE_BAD_REASON = "map 'odd': unknown attr 'colour': expected one of type, key, value, key_size, value_size, max_entries, map_flags, pinning, numa_node, map_extra, values";
+perMap('the CLI lists the others, reports it, fails only for commands naming it; types do not depend on it', () => {
+  const o = clang('one-bad', ONE_BAD);
   if (!o) return;
-  const reason = "map 'odd': unknown attr 'colour': expected one of type, key, value, key_size, value_size, max_entries, map_flags, pinning, numa_node, map_extra, values";
   const maps = bpfmap(['maps', o]);
   assert.is(maps.code, 0, maps.stderr);
   assert.match(maps.stdout, /^good\s+hash\s+__u32 -> __u64/m);
   assert.match(maps.stdout, /^odd\s+unusable/m);
-  assert.ok(maps.stdout.endsWith(`unusable (commands naming these maps fail):\n  ${reason}\n`), maps.stdout);
+  assert.ok(maps.stdout.endsWith(`unusable (commands naming these maps fail):\n  ${ONE_BAD_REASON}\n`), maps.stdout);
   const json = JSON.parse(bpfmap(['maps', o, '--json']).stdout) as { name: string; unusable?: boolean; reason?: string }[];
   assert.equal(json.map((m) => [m.name, m.unusable ?? false]), [['good', false], ['odd', true]]);
-  assert.is(json[1]!.reason, reason);
+  assert.is(json[1]!.reason, ONE_BAD_REASON);
   const schema = JSON.parse(bpfmap(['schema', o, '--json']).stdout) as { maps: { name: string }[]; unusable: unknown[] };
   assert.equal(schema.maps.map((m) => m.name), ['good']);
-  assert.equal(schema.unusable, [{ name: 'odd', section: '.maps', code: 'MAP_DEF_INVALID', reason }]);
+  assert.equal(schema.unusable, [{ name: 'odd', section: '.maps', code: 'MAP_DEF_INVALID', reason: ONE_BAD_REASON }]);
   const saved = join(tmp, 'one-bad.schema.json');
   writeFileSync(saved, bpfmap(['schema', o, '--json']).stdout);
   for (const src of [o, saved]) {
     const bad = bpfmap(['encode', src, 'odd', '--key', '1', '--value', '2']);
     assert.is(bad.code, 5);
-    assert.is(bad.stderr, `bpfmap: ${reason}\n`);
+    assert.is(bad.stderr, `bpfmap: ${ONE_BAD_REASON}\n`);
     const ok = bpfmap(['encode', src, 'good', '--key', '1', '--value', '2']);
     assert.is(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /0200000000000000/);
@@ -284,20 +286,16 @@ SEC("xdp") int p(void *ctx) { return counter; }
     reason: "map 'm1': no-btf.o: section '.maps' needs BTF, but the object has no '.BTF' section" }]);
 });
 perMap('create: the usable maps are created, the unusable one skipped with its reason; naming it fails', kernel(() => withPinDir((dir) => {
-  const o = clang('create-one-bad', `
-struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, __u32); __type(value, __u32); __uint(max_entries, 4); __uint(colour, 3); } odd SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, __u32); __type(value, __u64); __uint(max_entries, 4); } good SEC(".maps");
-`);
+  const o = clang('create-one-bad', ONE_BAD);
   if (!o) return;
-  const reason = "map 'odd': unknown attr 'colour': expected one of type, key, value, key_size, value_size, max_entries, map_flags, pinning, numa_node, map_extra, values";
   const named = bpfmap(['create', o, 'odd', '--pin-root', dir]);
   assert.is(named.code, 5);
-  assert.is(named.stderr, `bpfmap: ${reason}\n`);
+  assert.is(named.stderr, `bpfmap: ${ONE_BAD_REASON}\n`);
   const r = bpfmap(['create', o, '--pin-root', dir, '--json']);
   assert.is(r.code, 0, r.stderr);
   const rows = JSON.parse(r.stdout) as { name: string; status: string; note?: string }[];
   assert.equal(rows.map((x) => [x.name, x.status]), [['odd', 'skipped'], ['good', 'created']]);
-  assert.is(rows[0]!.note, reason);
+  assert.is(rows[0]!.note, ONE_BAD_REASON);
   const info = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show', 'pinned', join(dir, 'good')], { encoding: 'utf8' })) as { type: string; bytes_key: number; bytes_value: number };
   assert.equal([info.type, info.bytes_key, info.bytes_value], ['hash', 4, 8]);
   assert.equal(readdirSync(dir), ['good']);
