@@ -218,6 +218,19 @@ function words(...ws: number[]): Uint8Array {
   for (const x of ws) w.u32(x);
   return w.finish();
 }
+legacy('iproute2 definitions: pinning other than none or PIN_GLOBAL_NS, and inner maps, are refused per map', () => {
+  // struct bpf_elf_map: bpf_map_def (20 bytes), id, pinning, inner_id, inner_idx.
+  const elf = (pinning: number, innerId: number) => words(...def(1, 4, 4, 8), 1, pinning, innerId, 0);
+  const global = loadObject(legacyObject(elf(2, 0), [['g', 0, 36]]), 'x.o').schema;
+  assert.is(global.maps[0]?.pinPath, '/sys/fs/bpf/tc/globals/g');
+  const none = loadObject(legacyObject(elf(0, 0), [['n', 0, 36]]), 'x.o').schema;
+  assert.is(none.maps[0]?.pinPath, null);
+  const objNs = loadObject(legacyObject(elf(1, 0), [['o', 0, 36]]), 'x.o').schema;
+  assert.equal(objNs.maps, []);
+  assert.is(objNs.unusable?.[0]?.reason, "map 'o': pinning: expected 0 (none) or 2 (PIN_GLOBAL_NS, /sys/fs/bpf/tc/globals), got 1 (tc pins it under a per-object or custom directory bpfmap cannot name)");
+  const inner = loadObject(legacyObject(elf(0, 3), [['i', 0, 36]]), 'x.o').schema;
+  assert.is(inner.unusable?.[0]?.reason, "map 'i': inner_id/inner_idx: expected 0 (iproute2 map-in-map is not supported), got 3/0");
+});
 legacy('symbols without sizes: equal slots; with sizes, each its own; overlaps and overruns refused', () => {
   const two = words(...def(1, 4, 8, 2), ...def(2, 4, 4, 3));
   const unsized = loadObject(legacyObject(two, [['a', 0, 0], ['b', 20, 0]]), 'x.o').schema;

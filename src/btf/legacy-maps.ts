@@ -83,6 +83,14 @@ function parseDef(r: Reader, e: Extent, btf: Btf | null): MapSchema {
     // struct bpf_elf_map: after map_flags come id (20), pinning (24), inner_id (28), inner_idx (32).
     const pinning = r.u32(at + 24, `map '${name}' pinning`);
     if (pinning === PIN_GLOBAL_NS) pinPath = `${IPROUTE2_GLOBALS}/${name}`;
+    else if (pinning !== 0) {
+      fail(`map '${name}': pinning: expected 0 (none) or 2 (PIN_GLOBAL_NS, ${IPROUTE2_GLOBALS}), got ${pinning} (tc pins it under a per-object or custom directory bpfmap cannot name)`);
+    }
+    const innerId = r.u32(at + 28, `map '${name}' inner_id`);
+    const innerIdx = r.u32(at + 32, `map '${name}' inner_idx`);
+    if (innerId !== 0 || innerIdx !== 0) {
+      fail(`map '${name}': inner_id/inner_idx: expected 0 (iproute2 map-in-map is not supported), got ${innerId}/${innerIdx}`);
+    }
   } else {
     // Read as the u32 fields every known layout has there (trailing bytes one by one), so that both
     // byte orders name the same field.
