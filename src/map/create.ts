@@ -191,17 +191,20 @@ function makeDirs(dir: string): string[] {
     missing.unshift(d);
     if (dirname(d) === d) break;
   }
+  const made: string[] = [];
   for (const d of missing) {
     try {
       mkdirSync(d);
+      made.push(d);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      undo([], missing.slice(0, missing.indexOf(d)));
+      if (code === 'EEXIST') continue; // made meanwhile by someone else: not ours to remove
+      undo([], made);
       throw new BpfmapError(code === 'EACCES' || code === 'EPERM' ? ERROR_CODE.PERMISSION : ERROR_CODE.IO,
         `pin root '${dir}': cannot create ${d} (${code ?? String(e)})`);
     }
   }
-  return missing;
+  return made;
 }
 
 /** Removes the pins and then the directories this run made; returns what could not be removed. */
