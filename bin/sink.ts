@@ -2,11 +2,6 @@
 import { writeSync } from 'node:fs';
 import { BpfmapError, ERROR_CODE } from '../src/index.js';
 
-const WRITE_ERRORS: Record<string, string> = {
-  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EFBIG: 'file too large', EIO: 'input/output error',
-  EBADF: 'not open for writing', EROFS: 'read-only file system',
-};
-
 const BLOCK = 1 << 16;
 
 export function stdoutSink(): { write: (s: string) => void; end: () => void } {
@@ -41,7 +36,9 @@ export function writeAllSync(buf: Uint8Array): void {
       if (code === 'EAGAIN') continue;
       if (code === 'EPIPE') process.exit(0);
       // A full disk (or any failed write) is the output's fault, not a bug: a typed error, exit 3.
-      throw new BpfmapError(ERROR_CODE.IO, `stdout: cannot write (${code ?? String(e)}${code && WRITE_ERRORS[code] ? `: ${WRITE_ERRORS[code]}` : ''}); the output is incomplete`);
+      // Node's message is libuv's "CODE: description, syscall"; the syscall name is dropped.
+      const why = e instanceof Error ? e.message.replace(/, write$/, '') : String(e);
+      throw new BpfmapError(ERROR_CODE.IO, `stdout: cannot write (${why}); the output is incomplete`);
     }
   }
 }
