@@ -3,6 +3,11 @@
  * through the stdout sink, so memory holds one batch of the map, never the whole list, and output
  * starts with the first batch. YAML and JSON come out as the whole-list printers would write them
  * (print() in output.ts): a YAML block sequence, a JSON array indented by 2.
+ *
+ * Fast path: the YAML items are written here instead of by the yaml package because it is 9x faster
+ * per entry (`npm run bench yaml-writer`, 2026-12-05: 9.8 us against 92 us for a firewall rule entry,
+ * so 1M entries take ~10 s instead of ~90 s). Scalars that need quoting still go to the yaml package;
+ * test/stream-output.test.ts checks that both print the same text.
  */
 import { compactJson, loadYaml, stringifyJson } from '../src/index.js';
 import { stdoutSink } from './sink.js';
