@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -139,3 +139,76 @@ Cli('update/delete/lookup of a key without a prefix, with a contradicting one or
   assert.equal(trieKeys(pin), before);
 })));
 Cli.run();
+
+/**
+ * An editor (a node script) that replaces the key of the entry with `newKey` in its first round,
+ * logs the first line it sees each round, and in a later round puts back the text it first saw
+ * (which cancels the edit).
+ */
+function editor(tmp: string, newKey: string): { env: Record<string, string>; log: string } {
+  const ed = join(tmp, 'ed.mjs');
+  const log = join(tmp, 'log');
+  const first = join(tmp, 'first.yaml');
+  writeFileSync(ed, `import { readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+const f = process.argv[2];
+const t = readFileSync(f, 'utf8');
+appendFileSync(${JSON.stringify(log)}, t.split('\\n')[0] + '\\n');
+if (!existsSync(${JSON.stringify(first)})) {
+  writeFileSync(${JSON.stringify(first)}, t);
+  writeFileSync(f, t.replace(/^key:[\\s\\S]*?(?=^value:)/m, ${JSON.stringify(`key: ${newKey}\n`)}));
+} else writeFileSync(f, readFileSync(${JSON.stringify(first)}, 'utf8'));
+`);
+  return { env: { VISUAL: '', EDITOR: `${process.execPath} ${ed}` }, log };
+}
+
+const Edit = suite('edit of an LPM entry whose key changed (kernel)');
+const A = '38000000' + '06000000' + '0a0a0a00' + '00'.repeat(12); // 10.10.10.0/24 on ifindex 6
+const B = '38000000' + '06000000' + '0a0a0b00' + '00'.repeat(12); // 10.10.11.0/24
+const KEY_A = '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}';
+function withTrie(fn: (dir: string, tmp: string) => void) {
+  return kernel(() => withPinDir((dir) => {
+    assert.is(bpfmap(['create', FW, TABLE, '--pin-root', dir]).code, 0);
+    assert.is(bpfmap(['update', FW, TABLE, '--pin-root', dir, '--key', KEY_A, '--value', '{rules: [{ruleId: 1, action: 2}]}']).code, 0);
+    const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-lpm-edit-'));
+    try { fn(dir, tmp); } finally { rmSync(tmp, { recursive: true, force: true }); }
+  }));
+}
+/** Rule 0's ruleId per stored key (hex), read by bpftool. */
+function ruleIds(pin: string): Record<string, number> {
+  const raw = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', pin], { encoding: 'utf8' })) as { key: string[]; value: string[] }[];
+  const hex = (a: string[]) => a.map((x) => x.replace(/^0x/, '').padStart(2, '0')).join('');
+  return Object.fromEntries(raw.map((e) => [hex(e.key), parseInt(e.value[0]!, 16)]));
+}
+Edit('another prefix: the entry moves (new written, old deleted) and a line says so', withTrie((dir, tmp) => {
+  const { env } = editor(tmp, '{ingress_ifindex: 6, ip_data: 10.10.11.0/24}');
+  const r = bpfmap(['edit', FW, TABLE, '--pin-root', dir, '--key', KEY_A], { env });
+  assert.equal([r.code, r.stdout], [0, '']);
+  assert.is(r.stderr, 'bpfmap: the key changed: moved the entry from {"prefixLen":56,"ingress_ifindex":6,"ip_data":"10.10.10.0/24"} ' +
+    'to {"prefixLen":56,"ingress_ifindex":6,"ip_data":"10.10.11.0/24"} (the old entry is deleted)\n');
+  assert.equal(ruleIds(join(dir, TABLE)), { [B]: 1 });
+}));
+Edit('--json reports the move', withTrie((dir, tmp) => {
+  const { env } = editor(tmp, '{ingress_ifindex: 6, ip_data: 10.10.11.0/24}');
+  const r = bpfmap(['edit', FW, TABLE, '--pin-root', dir, '--key', KEY_A, '--json'], { env });
+  assert.equal([r.code, r.stderr], [0, '']);
+  const out = JSON.parse(r.stdout) as { written: number; deleted: number; moved: { from: string; to: string } };
+  assert.equal([out.written, out.deleted, out.moved.to], [1, 1, '{"prefixLen":56,"ingress_ifindex":6,"ip_data":"10.10.11.0/24"}']);
+}));
+Edit('only host bits changed: the same entry, rewritten in place, no move', withTrie((dir, tmp) => {
+  const { env } = editor(tmp, '{ingress_ifindex: 6, ip_data: 10.10.10.7/24}');
+  const r = bpfmap(['edit', FW, TABLE, '--pin-root', dir, '--key', KEY_A], { env });
+  assert.equal([r.code, r.stderr], [0, '']);
+  assert.equal(ruleIds(join(dir, TABLE)), { ['38000000' + '06000000' + '0a0a0a07' + '00'.repeat(12)]: 1 });
+}));
+Edit('onto a prefix that has an entry: refused in the editor, nothing changed', withTrie((dir, tmp) => {
+  assert.is(bpfmap(['update', FW, TABLE, '--pin-root', dir, '--key', '{ingress_ifindex: 6, ip_data: 10.10.11.0/24}', '--value', '{rules: [{ruleId: 7, action: 1}]}']).code, 0);
+  const { env, log } = editor(tmp, '{ingress_ifindex: 6, ip_data: 10.10.11.0/24}');
+  const r = bpfmap(['edit', FW, TABLE, '--pin-root', dir, '--key', KEY_A], { env });
+  assert.equal([r.code, r.stderr], [0, 'bpfmap: unchanged; nothing written\n']);
+  const seen = readFileSync(log, 'utf8').trimEnd().split('\n');
+  assert.is(seen.length, 2);
+  assert.is(seen[1], '# ERROR: entry.yaml: key: {"prefixLen":56,"ingress_ifindex":6,"ip_data":"10.10.11.0/24"} already has an entry; moving ' +
+    '{"prefixLen":56,"ingress_ifindex":6,"ip_data":"10.10.10.0/24"} onto it would replace that entry: edit that entry instead, or delete it first');
+  assert.equal(ruleIds(join(dir, TABLE)), { [A]: 1, [B]: 7 });
+}));
+Edit.run();
