@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseValueText, parseDocument, isBpfmapError, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import { parseValueText, parseDocument, isBpfmapError, BpfmapError, ERROR_CODE, stringifyJson } from '../../src/index.js';
 import type { LiveMap } from '../../src/index.js';
 import { toYaml, print } from '../output.js';
 import { withTarget, UsageError, type TargetArgs } from '../options.js';
@@ -49,7 +49,7 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
     const dir = mkdtempSync(join(tmpdir(), 'bpfmap-edit-'));
     const file = join(dir, 'entry.yaml');
     try {
-      const original = currentDocument(live, key).text;
+      const { text: original, existed } = currentDocument(live, key);
       let text = original;
       for (let round = 0; round < MAX_ROUNDS; round++) {
         writeFileSync(file, text, { mode: 0o600 });
@@ -65,6 +65,7 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
           throw new BpfmapError(ERROR_CODE.IO, `editor '${prog}' removed the file it was editing (${(e as NodeJS.ErrnoException).code ?? String(e)}); nothing written`);
         }
         const body = stripErrorHeader(edited);
+        let movedTo: { from: string; to: string };
         if (body === stripErrorHeader(original)) return { map: live.schema.name, written: 0, note: 'unchanged; nothing written' };
         try {
           const doc = parseDocument(body, 'entry.yaml', live.schema) as Record<string, unknown> | null;
@@ -73,20 +74,57 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
           }
           const k = Object.hasOwn(doc, 'key') ? doc.key : key;
           // Encode both completely before the one write.
-          live.encodeKey(k);
+          const kb = live.encodeKey(k);
           live.encodeValue(doc.value);
-          live.update(k, doc.value, { flags: a.flags ?? 'any' });
-          return { map: live.schema.name, written: 1 };
+          const moved = lpmMove(live, key, kb, existed);
+          if (!moved) {
+            live.update(k, doc.value, { flags: a.flags ?? 'any' });
+            return { map: live.schema.name, written: 1 };
+          }
+          try {
+            live.update(k, doc.value, { flags: 'noexist' });
+          } catch (e) {
+            if (!isBpfmapError(e) || e.code !== ERROR_CODE.KEY_EXISTS) throw e;
+            throw new BpfmapError(ERROR_CODE.KEY_EXISTS, `entry.yaml: key: ${moved.to} already has an entry; moving ${moved.from} onto it would ` +
+              'replace that entry: edit that entry instead, or delete it first');
+          }
+          movedTo = moved;
         } catch (e) {
           if (!isBpfmapError(e)) throw e;
           text = `# ERROR: ${e.message.replace(/\n/g, ' ')}\n# fix it and save again, or restore the text unchanged to cancel\n${body}`;
+          continue;
         }
+        // The new prefix was written first (a failed write leaves the old entry in place); the old
+        // one goes now, and a failure here is not an input error to re-edit.
+        try {
+          live.delete(key);
+        } catch (e) {
+          if (!isBpfmapError(e)) throw e;
+          throw new BpfmapError(e.code, `${e.message}; the entry was written under ${movedTo.to}, and the one under ${movedTo.from} is still there`);
+        }
+        return { map: live.schema.name, written: 1, deleted: 1, moved: movedTo,
+          note: `the key changed: moved the entry from ${movedTo.from} to ${movedTo.to} (the old entry is deleted)` };
       }
       throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `gave up after ${MAX_ROUNDS} invalid edits; nothing written`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+}
+
+/**
+ * An LPM trie entry whose key was edited to another prefix is moved, never left behind as a second
+ * entry: returns the two keys (as text) when that is the case, null when the key names the same
+ * entry (the same prefix; host bits alone do not make another entry) or there was no entry yet.
+ * The new entry is written with `noexist`: a move onto a prefix that already has an entry is
+ * refused, as it would replace that entry too.
+ */
+function lpmMove(live: LiveMap, key: unknown, newKey: Uint8Array | null, existed: boolean): { from: string; to: string } | null {
+  if (live.schema.type !== 'lpm_trie' || !existed || newKey === null) return null;
+  const oldKey = live.encodeKey(key)!;
+  if (live.sameEntry(oldKey, newKey)) return null;
+  const text = (b: Uint8Array) => stringifyJson(live.decodeKey(b, { prettyAddresses: true }));
+  return { from: text(oldKey), to: text(newKey) };
 }
 
 function stripErrorHeader(text: string): string {

@@ -131,7 +131,10 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
   };
   const run = (input: unknown, out: Uint8Array, offset: number, path: string): void => {
     try {
-      c.enc(prepare ? prepare(input) : input, viewOf(out), out, offset);
+      if (!prepare) { c.enc(input, viewOf(out), out, offset); return; }
+      const p = prepare(input);
+      c.enc(p.input, viewOf(out), out, offset);
+      if (p.missing) throw p.missing; // after the fields, so that a wrong field is named first
     } catch (e) {
       if (e instanceof Fail) throw e.toValueError(path);
       throw e;

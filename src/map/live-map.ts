@@ -2,7 +2,7 @@
  * A live map: an fd, the kernel's info, the schema it was checked against, raw byte operations and
  * typed operations through the codec. close() releases the fd; every other method needs it open.
  */
-import type { ByteOrder } from '../bytes.js';
+import { equalBytes, type ByteOrder } from '../bytes.js';
 import type { MapSchema } from '../btf/schema-types.js';
 import { mapCodecs } from '../codec/index.js';
 import type { Codec, DecodeOptions } from '../codec/index.js';
@@ -16,7 +16,7 @@ import type { MapInfo } from '../syscall/index.js';
 import { bloomContains } from './bloom.js';
 import { frozenError } from './frozen.js';
 import { describeInner, fdValue, FD_MAP_TYPES, withInnerFd } from './inner.js';
-import { lpmLongestMatch, lpmPrefixLen } from './lpm.js';
+import { lpmIdentity, lpmLongestMatch, lpmPrefixLen } from './lpm.js';
 import { joinPerCpu, sumPerCpu } from './per-cpu.js';
 
 export type UpdateFlag = 'any' | 'noexist' | 'exist';
@@ -163,6 +163,16 @@ export class LiveMap {
   decodeKey(bytes: Uint8Array, opts?: DecodeOptions): unknown {
     const c = this.getCodecs().key;
     return c === null ? null : c.decode(bytes, 0, opts);
+  }
+
+  /**
+   * Whether two encoded keys name the same entry: equal bytes, or for an LPM trie the same prefix
+   * (bits past the prefix length do not count, as in the kernel).
+   */
+  sameEntry(a: Uint8Array, b: Uint8Array): boolean {
+    if (a.byteLength !== b.byteLength) return false;
+    const [x, y] = this.info.typeName === 'lpm_trie' && a.byteLength >= 4 ? [lpmIdentity(a), lpmIdentity(b)] : [a, b];
+    return equalBytes(x, 0, y, 0, x.byteLength);
   }
 
   /** Encodes one value, or for per-CPU maps one value or a list with one per CPU. */
