@@ -4,7 +4,8 @@
  */
 import type { MapSchema, TypeNode } from '../btf/schema-types.js';
 import { flattenFields } from './record-codec.js';
-import { addressKinds, isCharArray } from './array-codec.js';
+import { isCharArray } from './array-codec.js';
+import { addressShape } from './address-field.js';
 import { typeName } from './type-name.js';
 
 function zeroScalar(t: TypeNode): string {
@@ -51,7 +52,7 @@ function emit(t: TypeNode, key: string, pad: string, offset: number, note: strin
       emit(el, '0', `${pad}  `, offset, '', out);
       return;
     }
-    const addr = addressKinds(t);
+    const addr = addressShape(t)?.kinds;
     out.push(`${pad}${key}: []  # ${head}: a list of up to ${t.length}${addr ? `, or ${addr}` : ''}`);
     return;
   }
