@@ -5,37 +5,12 @@
 // of /32 and shorter as IPv6), that it encodes back to the same bytes, and the refusals.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadObjectFile, findMap, mapCodecs, toHex, fromHex } from '../src/index.js';
 import { ROOT } from './helpers/cli.js';
+import { addressOracle } from './helpers/address-oracle.js';
 
-let out = '';
-let skip = '';
-try {
-  execFileSync('gcc', ['--version'], { stdio: 'ignore' });
-} catch {
-  skip = 'gcc is not installed';
-}
-if (!skip) {
-  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-addr-oracle-'));
-  try {
-    const exe = join(dir, 'addresses');
-    execFileSync('gcc', ['-O1', '-Wall', '-Werror', '-I', join(ROOT, 'fixtures/src'), join(ROOT, 'test/oracle/addresses.c'), '-o', exe]);
-    out = execFileSync(exe, { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-const gcc = new Map<string, string>();
-const sizes = new Map<string, number>();
-for (const line of out.split('\n')) {
-  const p = line.split(' ');
-  if (p[0] === 'bytes') gcc.set(p[1]!, p[2]!);
-  if (p[0] === 'size') sizes.set(p.slice(1, -1).join(' '), Number(p.at(-1)));
-}
+const { skip, bytes: gcc, sizes } = addressOracle();
 
 const objects = {
   little: loadObjectFile(join(ROOT, 'fixtures/addresses.bpfel.o')),
