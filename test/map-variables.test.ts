@@ -65,8 +65,8 @@ Set('a frozen .rodata is refused with the constants advice, and unchanged', kern
     mapFreeze(m.fd);
     const before = rawDump(p);
     assert.is(err(() => setVariables(m, { rodata_limit: 6n })),
-      "PERMISSION: map '.rodata': is frozen (read-only after load); .rodata variables are constants: rebuild or reload the program to change them");
-    assert.match(err(() => m.updateRaw(new Uint8Array(4), new Uint8Array(16))), /^PERMISSION: map '.rodata': is frozen/);
+      "MAP_FROZEN: map '.rodata': is frozen (read-only after load); .rodata variables are constants: rebuild or reload the program to change them");
+    assert.match(err(() => m.updateRaw(new Uint8Array(4), new Uint8Array(16))), /^MAP_FROZEN: map '.rodata': is frozen/);
     assert.is(rawDump(p), before);
   } finally { m.close(); }
 })));

@@ -136,6 +136,29 @@ B.run();
 const Sum = suite('sumPerCpu');
 Sum('adds integer fields field by field and keeps the shape', () => {
   assert.equal(sumPerCpu([{ a: 1, b: [1n, 2n] }, { a: 2, b: [3n, 4n] }], null), { a: 3, b: [4n, 6n] });
-  assert.equal(sumPerCpu([0xffffffffffffffffn, 1n], u64), 0n);
+  assert.equal(sumPerCpu([0xffffffffffffffffn, 1n], u64), 0x10000000000000000n);
+});
+// One rule for every integer: exact sums, no wrap, whether the field is at the top or inside an
+// anonymous union (before: the top-level __u64 wrapped to 0, the one in the union did not).
+const anonStats: TypeNode = { kind: 'struct', name: 'anon_stats', size: 16, fields: [
+  { name: 'top', offset: 0, type: u64 },
+  { name: '', offset: 8, type: { kind: 'union', name: '', size: 8, fields: [{ name: 'in_union', offset: 0, type: u64 }, { name: 'lo', offset: 0, type: u32 }] } }] };
+Sum('a __u64 at the top and one inside an anonymous union both sum exactly past 2^64', () => {
+  const max = 0xffffffffffffffffn;
+  assert.equal(sumPerCpu([{ top: max, in_union: max }, { top: 2n, in_union: 2n }, { top: max, in_union: max }], anonStats),
+    { top: 2n * max + 2n, in_union: 2n * max + 2n });
 });
 Sum.run();
+
+const SumK = suite('--sum on a per-CPU map (kernel)');
+SumK('per-CPU values that overflow 64 bits in sum: both fields exact', kernel(() => withPinDir((dir) => {
+  const s = schema('percpu_array', BPF_MAP_TYPE.PERCPU_ARRAY, u32, anonStats, 1);
+  const m = openMap({ map: s, pin: pinned(dir, s) });
+  const n = possibleCpus();
+  const max = 0xffffffffffffffffn;
+  try {
+    m.update(0, { top: max, in_union: max });
+    assert.equal(m.lookup(0, { sum: true }), { top: max * BigInt(n), in_union: max * BigInt(n) });
+  } finally { m.close(); }
+})));
+SumK.run();

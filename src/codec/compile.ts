@@ -12,6 +12,7 @@ import { compileBytes, compileFloat, compilePointer } from './misc-codec.js';
 import { compileArray } from './array-codec.js';
 import { compileRecord } from './record-codec.js';
 import { lpmPreparer, lpmPrettifier } from './lpm.js';
+import { withAddress } from './address-field.js';
 import { F_COMPACT, F_PRETTY, type Codec, type Compiled, type DecodeOptions } from './types.js';
 import { isBytes } from './is-bytes.js';
 
@@ -36,6 +37,7 @@ export function compileNode(node: TypeNode, order: ByteOrder, depth = 0): Compil
     case 'union': c = compileRecord(node, order, sub); break;
     default: throw new Fail(`unknown type kind '${(node as { kind: string }).kind}'`, ERROR_CODE.SCHEMA_INVALID);
   }
+  c = withAddress(node, c);
   cache.set(node, c);
   return c;
 }

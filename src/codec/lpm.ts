@@ -14,8 +14,8 @@
 import type { StructNode, TypeNode } from '../btf/schema-types.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe, keySeg } from './fail.js';
-import { addressKinds, parseAddressFor } from './array-codec.js';
-import { parseIPv4, formatIPv4, formatIPv6 } from './address.js';
+import { addressShape, isIPv4In16, parseAddressFor } from './address-field.js';
+import { formatIPv4, formatIPv6 } from './address.js';
 import { flattenFields } from './record-codec.js';
 import { isBytes } from './is-bytes.js';
 
@@ -44,13 +44,11 @@ function lpmLayout(node: TypeNode): { prefixName: string; addrs: AddrField[]; da
   const addrs: AddrField[] = [];
   for (const e of flattenFields(node as StructNode)) {
     if (e.field.bitSize !== undefined || e.offset < 4) continue;
-    const t = e.field.type;
-    const kinds = addressKinds(t);
-    if (kinds && t.kind === 'array') {
-      const len = t.length;
-      addrs.push({ name: e.name, offset: e.offset, len, kinds, parse: (s) => parseAddressFor(len, s) });
-    } else if (t.kind === 'int' && t.byteOrder === 'big' && t.size === 4) {
-      addrs.push({ name: e.name, offset: e.offset, len: 4, kinds: 'an IPv4 address', parse: (s) => parseIPv4(s.trim()) });
+    // Only fields that print as addresses (not a plain __u32 such as an ifindex).
+    const shape = addressShape(e.field.type);
+    if (shape?.pretty) {
+      const len = shape.bytes;
+      addrs.push({ name: e.name, offset: e.offset, len, kinds: shape.kinds, parse: (s) => parseAddressFor(len, s) });
     }
   }
   return { prefixName: first.name, addrs, dataBits: (node.size - 4) * 8 };
@@ -185,9 +183,9 @@ function missingPrefix(prefixName: string, addrs: readonly AddrField[], dataBits
 
 /**
  * Pretty LPM keys: with `prettyAddresses`, each address field is printed as CIDR text with the
- * length the prefix gives it (`198.18.0.0/24`; no `/len` for a full-length prefix), and a 16-byte
- * field is printed as IPv6 whenever the prefix reaches past its first 32 bits (`2001:db8::/64`, which
- * would otherwise read as an IPv4 address with zero padding). Encode accepts the result: the explicit
+ * length the prefix gives it (`198.18.0.0/24`; no `/len` for a full-length prefix); a 16-byte field
+ * follows isIPv4In16 (IPv6 when the prefix reaches past its first 32 bits, as `2001:db8::/64`, or
+ * starts in an IPv6 range, as `2001:db8::/32`). Encode accepts the result: the explicit
  * prefix length wins and the `/len` is stripped. Null when the key has no such layout.
  */
 export function lpmPrettifier(node: TypeNode): ((decoded: unknown, bytes: Uint8Array, offset: number) => unknown) | null {
@@ -206,8 +204,7 @@ export function lpmPrettifier(node: TypeNode): ((decoded: unknown, bytes: Uint8A
       let bits = Math.max(0, prefix - (a.offset - 4) * 8);
       let text: string;
       let full: number;
-      const tailZero = a.len === 16 && bytes.subarray(at + 4, at + 16).every((b) => b === 0);
-      if (a.len === 4 || (tailZero && bits <= 32)) {
+      if (a.len === 4 || isIPv4In16(bytes, at, bits)) {
         text = formatIPv4(bytes, at);
         full = 32;
       } else {

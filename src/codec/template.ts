@@ -6,7 +6,8 @@
  */
 import type { MapSchema, TypeNode } from '../btf/schema-types.js';
 import { flattenFields } from './record-codec.js';
-import { addressKinds, isCharArray } from './array-codec.js';
+import { isCharArray } from './array-codec.js';
+import { addressShape } from './address-field.js';
 import { typeName } from './type-name.js';
 import { lpmPrefixField } from './lpm.js';
 
@@ -37,7 +38,8 @@ function emit(t: TypeNode, key: string, pad: string, offset: number, note: strin
     const unionNote = t.kind === 'union'
       ? `; name exactly one of ${flattenFields(t).map((e) => e.name).join(', ')}` : '';
     if (entries.length === 0) { out.push(`${pad}${key}: {}  # ${typeName(t)}${where}`); return; }
-    out.push(`${pad}${key}:  # ${typeName(t)}${where}${unionNote}`);
+    const addr = addressShape(t)?.kinds;
+    out.push(`${pad}${key}:  # ${typeName(t)}${where}${unionNote}${addr ? `; or ${addr} in place of the object` : ''}`);
     for (const e of entries) {
       const f = e.field;
       const bits = f.bitSize !== undefined ? ` : ${f.bitSize} (bitfield at bit ${f.bitOffset ?? 0})` : '';
@@ -54,11 +56,13 @@ function emit(t: TypeNode, key: string, pad: string, offset: number, note: strin
       emit(el, '0', `${pad}  `, offset, '', out);
       return;
     }
-    const addr = addressKinds(t);
+    const addr = addressShape(t)?.kinds;
     out.push(`${pad}${key}: []  # ${head}: a list of up to ${t.length}${addr ? `, or ${addr}` : ''}`);
     return;
   }
-  const be = t.kind === 'int' && t.byteOrder === 'big' ? ' network byte order' + (t.size === 4 ? ', or an IPv4 address' : '') : '';
+  const shape = addressShape(t);
+  const intAddr = shape?.pretty ? shape.kinds : '';
+  const be = (t.kind === 'int' && t.byteOrder === 'big' ? ' network byte order' : '') + (intAddr ? `, or ${intAddr}` : '');
   out.push(`${pad}${key}: ${zeroScalar(t)}  # ${typeName(t)}${enumNote(t)}${where}${be}`);
 }
 
