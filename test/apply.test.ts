@@ -187,22 +187,4 @@ Types('array: every index exists; prune zeroes unlisted non-zero elements; an in
     /^VALUE_INVALID: entries\[1\]: key: expected an index 0..3 of map '.*apply_arr', got 9/);
   assert.is(dump(p), before);
 })));
-Types('a map type the kernel cannot batch (devmap_hash): additions and prune go one by one, every entry checked with bpftool', kernel(() => withPinDir((dir) => {
-  const dev = schema('apply_dev', 'devmap_hash', BPF_MAP_TYPE.DEVMAP_HASH, u32, u32, 64);
-  const p = create(dir, dev);
-  const o = obj(dev);
-  const pairs = () => (JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', p], { encoding: 'utf8' })) as { key: string[]; value: string[] }[])
-    .map((e) => [parseInt(e.key[0]!, 16) + 256 * parseInt(e.key[1]!, 16), parseInt(e.value[0]!, 16)]).sort((a, b) => a[0]! - b[0]!);
-  const keys = Array.from({ length: 40 }, (_, i) => 100 + i * 7);
-  // ifindex 1 (lo) is the one interface every machine has.
-  const r = apply(o, { maps: { apply_dev: { entries: keys.map((k) => ({ key: k, value: 1 })) } } }, { pinRoot: dir });
-  assert.equal([r.maps[0]!.added, r.stats.entriesWritten, r.stats.updateElem], [40, 40, 40]);
-  assert.equal(pairs(), keys.map((k) => [k, 1]));
-  const same = apply(o, { maps: { apply_dev: { entries: keys.map((k) => ({ key: k, value: 1 })) } } }, { pinRoot: dir });
-  assert.equal([same.maps[0]!.unchanged, writeCalls(same.stats)], [40, 0]);
-  const kept = keys.filter((_, i) => i % 3 === 0);
-  const pr = apply(o, { maps: { apply_dev: { prune: true, entries: kept.map((k) => ({ key: k, value: 1 })) } } }, { pinRoot: dir });
-  assert.equal([pr.maps[0]!.deleted, pr.stats.entriesDeleted, pr.stats.deleteElem], [keys.length - kept.length, keys.length - kept.length, keys.length - kept.length]);
-  assert.equal(pairs(), kept.map((k) => [k, 1]));
-})));
 Types.run();
