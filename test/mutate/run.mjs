@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 
 const FILES = {
-  elf: ['elf', 'fuzz-regressions', 'schema'],
+  elf: ['elf-fields', 'elf', 'schema'],
   btf: ['btf', 'schema', 'objects', 'map-compare', 'fuzz-regressions', 'split-btf'],
   codec: ['codec', 'enum-names', 'codec-values', 'codec-limits', 'codec-lpm-pretty', 'codec-oracle', 'values-hostile', 'apply-state', 'line-matcher', 'json'],
 };
