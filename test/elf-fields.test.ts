@@ -124,6 +124,35 @@ Built('extended numbering: e_shnum 0 takes the count from section 0 sh_size, e_s
   const f = parseElf(bytes, 'x.o');
   assert.equal(f.sections.map((s) => s.name), ['', '.shstrtab', '.bss', '.data', '.symtab', '.strtab']);
 });
+Built('extended numbering, each field on its own', () => {
+  const count = patch((v, { shoff, le }) => { v.setUint16(60, 0, le); v.setBigUint64(shoff + 32, 6n, le); });
+  assert.is(parseElf(count, 'x.o').sections.length, 6);
+  const strndx = patch((v, { shoff, le }) => { v.setUint16(62, 0xffff, le); v.setUint32(shoff + 40, 1, le); });
+  assert.is(parseElf(strndx, 'x.o').sections[3]!.name, '.data');
+});
+Built('a NOBITS section larger than the file is no out-of-bounds read: its data are zeros', () => {
+  const bytes = patch((v, { shoff, le }) => v.setBigUint64(shoff + 2 * 64 + 32, 1n << 20n, le));
+  const f = parseElf(bytes, 'x.o');
+  const bss = f.data(f.section('.bss')!);
+  assert.equal([bss.byteLength, bss.every((b) => b === 0)], [1 << 20, true]);
+});
+Built('a NULL section with any offset and size is not read', () => {
+  const bytes = patch((v, { shoff, le }) => { v.setBigUint64(shoff + 24, 1n << 40n, le); v.setBigUint64(shoff + 32, 1n << 40n, le); });
+  assert.is(parseElf(bytes, 'x.o').sections[0]!.type, SHT.NULL);
+});
+Built('an empty section name string table: every section is nameless', () => {
+  const bytes = patch((v, { shoff, le }) => {
+    for (let i = 0; i < 6; i++) v.setUint32(shoff + i * 64, 0, le);
+    v.setBigUint64(shoff + 64 + 32, 0n, le);
+  });
+  assert.equal(parseElf(bytes, 'x.o').sections.map((s) => s.name), ['', '', '', '', '', '']);
+});
+Built('two sections of one name: section() gives the first', () => {
+  const bytes = patch((v, { shoff, le }) => v.setUint32(shoff + 2 * 64, v.getUint32(shoff + 3 * 64, le), le)); // .bss renamed .data
+  const f = parseElf(bytes, 'x.o');
+  assert.equal(f.sections.filter((s) => s.name === '.data').map((s) => s.index), [2, 3]);
+  assert.is(f.section('.data')!.index, 2);
+});
 Built('no section table (e_shoff 0): no sections, no symbols', () => {
   const f = parseElf(patch((v, { le }) => v.setBigUint64(40, 0n, le)), 'x.o');
   assert.equal([f.sections.length, f.symbols.length], [0, 0]);
