@@ -163,6 +163,39 @@ Update('while another process holds the lock: update/delete with --lock-timeout 
   }
 }));
 
+Update('apply against a loop of updates to one of its keys: updates that arrive while the apply holds the lock exit 6 naming its pid, the rest land before or after it', withLockMap(async (pin, schema, tmp) => {
+  const M = 300_000;
+  const file0 = join(tmp, 'zero.ndjson'), file1 = join(tmp, 'one.ndjson');
+  writeFileSync(file0, state(0, M, 0));
+  writeFileSync(file1, state(0, M, 1));
+  const pre = bpfmap(['apply', schema, '--pin', pin, '-f', file0]);
+  assert.is(pre.code, 0, pre.stderr);
+  // Every value changes: the apply reads and writes M entries while it holds the lock.
+  const ap = start(['apply', schema, '--pin', pin, '-f', file1]);
+  let ended = false;
+  const apDone = ap.done.then((r) => { ended = true; return r; });
+  const results: { code: number; err: string }[] = [];
+  while (!ended) {
+    const u = await new Promise<{ code: number; err: string }>((resolve) => {
+      const c = spawn(process.execPath, [BIN, 'update', schema, 't_lock', '--pin', pin, '--key', '7', '--value', '{a: 2, b: 0}', '--lock-timeout', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      c.stderr!.on('data', (d) => { err += d; });
+      c.on('close', (code) => resolve({ code: code ?? -1, err }));
+    });
+    results.push(u);
+  }
+  const r = await apDone;
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, `t_lock: 0 added, ${M} changed`);
+  const refused = results.filter((x) => x.code === 6);
+  assert.ok(results.every((x) => x.code === 0 || x.code === 6), results.map((x) => `${x.code} ${x.err}`).join('\n'));
+  assert.ok(refused.length > 0, `expected updates during the apply to be refused; ${results.length} updates all exited 0`);
+  for (const x of refused) assert.match(x.err, `locked by pid ${ap.pid}`);
+  const m = contents(pin);
+  m.delete(7);
+  assert.ok(isState(new Map([...m, [7, 1]]), 0, M, 1), 'every other entry holds the apply\'s value');
+}));
+
 Update.run();
 
 const Edit = suite('edit is compare-and-swap (kernel, CLI)');
