@@ -138,12 +138,10 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
 
   const runApply = (reason: WatchReason) => {
     if (!good) return;
-    // The file unchanged since the good read: read it again, so that variables patch the live
-    // section as it is now; otherwise (now broken or mid-write) the last good state.
-    let state = good;
-    if (reason !== 'file' && fingerprint(path) === goodPrint) {
-      try { state = opts.read(); } catch { state = good; }
-    }
+    // The last good state, never the file read again: a retry or resync may come while the file is
+    // being rewritten, and only a version that has settled is read. Applying does not change a
+    // state (variables are planned on a copy), so the live section is patched as it is now.
+    const state = good;
     try {
       const result = opts.apply(state);
       const wrote = writeCalls(result.stats) > 0;
