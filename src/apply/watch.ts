@@ -15,7 +15,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
-import { openMap } from '../map/index.js';
+import { liveMapId } from '../map/index.js';
 import type { ApplyResult } from './apply.js';
 import type { DesiredState } from './state.js';
 import { writeCalls } from './stats.js';
@@ -215,17 +215,12 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
   };
 }
 
-/** The ids of the live maps a state names, in its order (null where a map cannot be opened). */
+/**
+ * The ids of the live maps a state names, in its order (null where there is none); cheap to poll:
+ * a map found by default discovery is looked for where it was found last (map/live-id.ts).
+ */
 export function liveMapIds(state: DesiredState, opts: { pin?: string; pinRoot?: string }): (number | null)[] {
   const out: (number | null)[] = [];
-  for (const d of state.maps.values()) {
-    try {
-      const live = openMap({ map: d.map, byteOrder: state.byteOrder, pin: opts.pin, pinRoot: opts.pinRoot, force: true });
-      out.push(live.info.id);
-      live.close();
-    } catch {
-      out.push(null);
-    }
-  }
+  for (const d of state.maps.values()) out.push(liveMapId({ map: d.map, pin: opts.pin, pinRoot: opts.pinRoot }));
   return out;
 }
