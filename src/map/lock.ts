@@ -9,7 +9,7 @@
  * Re-entrant within one process: locking a map this process already holds counts up.
  */
 import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { flockTryExclusive } from '../syscall/index.js';
 
@@ -100,6 +100,22 @@ function unlockOne(id: number, dir: string): void {
 }
 
 /**
+ * mkdir -p, parents first. Not mkdirSync's `recursive`: on Node 20 it spins forever where mkdir
+ * keeps failing with ENOENT (a path under /proc).
+ */
+function ensureDir(dir: string, depth: number): void {
+  try {
+    mkdirSync(dir, { mode: 0o755 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || depth >= 32 || dirname(dir) === dir) throw e;
+    ensureDir(dirname(dir), depth + 1);
+    try { mkdirSync(dir, { mode: 0o755 }); } catch (e2) { if ((e2 as NodeJS.ErrnoException).code !== 'EEXIST') throw e2; }
+  }
+}
+
+/**
  * Locks the maps with these ids (ascending, duplicates once), waiting up to lockTimeoutMs for other
  * holders; throws LOCKED naming the holder's pid. `subjects` names each id in messages.
  */
@@ -111,7 +127,7 @@ export function lockMaps(ids: readonly number[], opts: LockOptions = {}, subject
   }
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    ensureDir(dir, 0);
   } catch (e) {
     throw new BpfmapError(ERROR_CODE.IO, `lock directory ${dir}: cannot create it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
