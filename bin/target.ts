@@ -1,7 +1,7 @@
 /** Resolves OBJ / MAP / --pin / --pin-root / --id into an open live map. */
-import { loadSource, findMap, openMap } from '../src/index.js';
+import { loadSource, findMap, openMap, withMapLock } from '../src/index.js';
 import type { LiveMap } from '../src/index.js';
-import { UsageError, type TargetArgs } from './options.js';
+import { UsageError, lockOptions, type LockArgs, type TargetArgs } from './options.js';
 
 function openTarget(a: TargetArgs): LiveMap {
   if (a.object === undefined) {
@@ -28,4 +28,10 @@ export async function withMap<T>(a: TargetArgs, fn: (live: LiveMap) => T | Promi
   } finally {
     live.close();
   }
+}
+
+/** withMap, holding the map's lock (see --lock-timeout) for the whole of fn: a read-modify-write. */
+export async function withLockedMap<T>(a: TargetArgs & LockArgs, fn: (live: LiveMap) => T): Promise<T> {
+  const opts = lockOptions(a);
+  return withMap(a, (live) => withMapLock(live.info.id, live.subject, opts, () => fn(live)));
 }

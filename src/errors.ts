@@ -27,6 +27,10 @@ export const ERROR_CODE = {
   IO: 'IO',
   INPUT_INCOMPLETE: 'INPUT_INCOMPLETE',
   INTERNAL: 'INTERNAL',
+  /** Another process holds the map's lock (see map/lock.ts) past the timeout. */
+  LOCKED: 'LOCKED',
+  /** Compare-and-swap: the entry changed between the read and the write; nothing was written. */
+  CONFLICT: 'CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
@@ -65,6 +69,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   IO: EXIT.NOT_FOUND,
   INPUT_INCOMPLETE: EXIT.INVALID,
   INTERNAL: EXIT.INTERNAL,
+  LOCKED: EXIT.KERNEL,
+  CONFLICT: EXIT.KERNEL,
 };
 
 export function exitCodeFor(code: string): number {

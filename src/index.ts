@@ -105,3 +105,6 @@ export type {
   WatchEvent,
   WatchReason,
 } from './apply/index.js';
+
+export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './map/index.js';
+export type { LockOptions, MapLock } from './map/index.js';

@@ -168,6 +168,19 @@ export class DesiredMap {
     this.indexed = null;
   }
 
+  /**
+   * A copy to plan on: planning adds the live entry of a global-data map (variables patch it) to the
+   * map it plans, so the parsed state is planned through a copy and can be applied again later
+   * (apply --watch re-applies its last good state) with the live value of that time.
+   */
+  copy(): DesiredMap {
+    const c = new DesiredMap(this.map, this.byteOrder, this.source, this.count + 1);
+    for (let i = 0; i < this.count; i++) c.addRaw(this.keys.at(i), this.values.at(i), this.origins.get(i));
+    c.prune = this.prune;
+    c.variables.push(...this.variables);
+    return c;
+  }
+
   originText(i: number): string {
     const o = this.origins.get(i);
     if (o === 0) return `${this.map.name} variables`;

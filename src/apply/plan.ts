@@ -30,9 +30,11 @@ export interface MapPlan {
   kept: number;
 }
 
-export function planMap(desired: DesiredMap, target: LiveTarget, stats: ApplyStats): MapPlan {
-  const arrayLike = ARRAY_TYPES.has(desired.map.type);
-  if (desired.variables.length > 0) applyVariables(desired, target, stats);
+export function planMap(parsed: DesiredMap, target: LiveTarget, stats: ApplyStats): MapPlan {
+  const arrayLike = ARRAY_TYPES.has(parsed.map.type);
+  // Variables patch the live entry, which is added to the map planned: a copy (one entry), not the parsed state.
+  let desired = parsed;
+  if (parsed.variables.length > 0) { desired = parsed.copy(); applyVariables(desired, target, stats); }
   const n = desired.count;
   const plan: MapPlan = {
     desired, target, arrayLike,
