@@ -117,7 +117,7 @@ const refusals: [string, string, 'key' | 'value', unknown, string][] = [
   ['a bad IPv4 into __int128', 'addr_hash', 'key', { wide: '300.1.1.1' },
     "key.wide: expected u128 0..340282366920938463463374607431768211455 or an IPv4/IPv6 address, got '300.1.1.1'"],
   ['a CIDR outside an LPM key', 'addr_hash', 'key', { be32x4: 'fe80::/64' },
-    "key.be32x4: expected an IPv4/IPv6 address or a list of at most 4 __be32, got 'fe80::/64' (a /prefix length is only allowed in an LPM trie key that leaves its prefix length out)"],
+    "key.be32x4: expected an IPv4/IPv6 address or a list of at most 4 __be32, got 'fe80::/64' (a /prefix length is only allowed in the address field of an LPM trie key)"],
   ['an IPv6 VIP into the IPv4 member', 'vip_map', 'key', { vip: '2001:db8::1' },
     "key.vip: expected u32 0..4294967295 or an IPv4 address, got '2001:db8::1' (an IPv6 address needs 16 bytes; this field has 4)"],
   ['not a MAC as a whole key', 'mac_table', 'key', '02:00:5e:10:00',

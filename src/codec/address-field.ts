@@ -113,7 +113,7 @@ function refusal(node: TypeNode, shape: AddressShape, s: string): Fail {
       ? `${shape.kinds} or a list of at most ${(node as ArrayNode).length} ${typeName((node as ArrayNode).element)}`
       : `${shape.kinds} or ${typeName(node)}`;
   const t = s.trim();
-  const slash = t.includes('/') ? ' (a /prefix length is only allowed in an LPM trie key that leaves its prefix length out)' : '';
+  const slash = t.includes('/') ? ' (a /prefix length is only allowed in the address field of an LPM trie key)' : '';
   const v6 = shape.bytes === 4 && parseIPv6(t) ? ` (an IPv6 address needs 16 bytes; this field has ${shape.bytes})` : '';
   const wrong = shape.bytes === 6 && (parseIPv4(t) ?? parseIPv6(t)) ? ' (an IP address does not fit a 6-byte MAC field)' : '';
   const mac = shape.bytes !== 6 && parseMac(t) ? ` (a MAC address does not fit a ${shape.bytes}-byte IP field)` : '';
