@@ -3,9 +3,8 @@
  * still invalid or any map cannot be opened), then execute the plans with rollback on failure.
  */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
-import { openMap } from '../map/index.js';
-import type { LiveMap } from '../map/index.js';
-import { lockMaps, type LockOptions, type MapLock } from '../map/lock.js';
+import { lockMaps, openMap } from '../map/index.js';
+import type { LiveMap, LockOptions, MapLock } from '../map/index.js';
 import { executePlans } from './execute.js';
 import { planMap, summarize, type MapPlan, type PlanSummary } from './plan.js';
 import type { LiveTarget } from './read-map.js';

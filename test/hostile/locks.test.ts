@@ -8,12 +8,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MapSchema, TypeNode } from '../../src/btf/schema-types.js';
 import { stringifyJson } from '../../src/json.js';
-import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
+import { BPF_MAP_TYPE, closeFd, mapCreate, objGetInfoByFd, objPin } from '../../src/syscall/index.js';
 import { openMap, getVariables, setVariables, lockMaps, DEFAULT_LOCK_DIR } from '../../src/map/index.js';
 import type { LiveMap } from '../../src/map/index.js';
 import { BIN, COV, bpfmap } from '../helpers/cli.js';
@@ -87,6 +87,9 @@ function start(args: string[], env: Record<string, string> = {}): Proc {
 
 const N = 150_000;
 
+/** Writes text to the process's stdin; resolves once the pipe has taken all of it. */
+const feed = (p: Proc, text: string) => new Promise<void>((resolve) => { p.stdin.write(text, () => resolve()); });
+
 /**
  * Two applies of NDJSON from stdin, each --prune: A = keys [0, N) a=1, B = keys [N/2, N/2 + N) a=2.
  * Both read their whole input first, then the test ends both inputs at the same moment: both plan
@@ -96,10 +99,10 @@ const N = 150_000;
 async function racingApplies(schema: string, pin: string, lockTimeout: string[]) {
   const a = start(['apply', schema, '--pin', pin, '--prune', '-f', '-', ...lockTimeout]);
   const b = start(['apply', schema, '--pin', pin, '--prune', '-f', '-', ...lockTimeout]);
-  // Everything but the end of input, then time to parse it.
-  a.stdin.write(state(0, N, 1));
-  b.stdin.write(state(N / 2, N, 2));
-  await sleep(2500);
+  // Everything but the end of input: written once both have read all but the pipe's last 64 KiB,
+  // then time to parse that.
+  await Promise.all([feed(a, state(0, N, 1)), feed(b, state(N / 2, N, 2))]);
+  await sleep(1000);
   a.stdin.end();
   b.stdin.end();
   return { a, b, ra: await a.done, rb: await b.done };
@@ -125,12 +128,53 @@ Apply('--lock-timeout 0: one exits 6 naming the other\'s pid and writes nothing;
   const codes = [ra.code, rb.code].sort();
   assert.equal(codes, [0, 6], `exit codes ${ra.code} / ${rb.code}\nA: ${ra.err}\nB: ${rb.err}`);
   const [won, lost, winnerPid] = ra.code === 0 ? [ra, rb, a.pid] : [rb, ra, b.pid];
+  assert.ok(won.code === 0 && lost.code === 6);
   assert.match(lost.err, `locked by pid ${winnerPid}`);
   assert.match(lost.err, /gave up after 0 s/);
   assert.is(lost.out, '');
   const m = contents(pin);
   assert.ok(ra.code === 0 ? isState(m, 0, N, 1) : isState(m, N / 2, N, 2), `expected the winner's state, got ${m.size} entries\n${won.out}`);
 }));
+
+Apply('several maps are locked in ascending id order, whatever order the state names them in (no deadlock between two multi-map applies)', kernel(() => withPinDir(async (dir) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-locks-'));
+  try {
+    const second: MapSchema = { ...MAP, name: 't_lock2', kernelName: 't_lock2' };
+    const schema = join(tmp, 'schema.json');
+    writeFileSync(schema, stringifyJson({ object: 'test.o', byteOrder: 'little', maps: [MAP, second] }));
+    const ids: number[] = [];
+    for (const m of [MAP, second]) {
+      const fd = mapCreate({ mapType: m.typeId, keySize: 4, valueSize: 16, maxEntries: MAX, mapFlags: 0, name: m.kernelName });
+      try { objPin(fd, join(dir, m.name)); ids.push(objGetInfoByFd(fd).id); } finally { closeFd(fd); }
+    }
+    const [low, high] = [...ids].sort((x, y) => x - y) as [number, number];
+    const byId = ids[0] === low ? [MAP.name, second.name] : [second.name, MAP.name];
+    // The state names the higher id first; this test holds the higher id's lock.
+    const st = join(tmp, 'state.ndjson');
+    writeFileSync(st, `{"map":"${byId[1]}","key":1,"value":{"a":1,"b":0}}\n{"map":"${byId[0]}","key":1,"value":{"a":1,"b":0}}\n`);
+    const lock = lockMaps([high]);
+    let released = false;
+    try {
+      const ap = start(['apply', schema, '--pin-root', dir, '-f', st, '--lock-timeout', '20']);
+      const lowFile = join(DEFAULT_LOCK_DIR, `${low}.lock`);
+      let holder = '';
+      for (let t = 0; t < 10_000 && holder === ''; t += 50) {
+        await sleep(50);
+        try { holder = readFileSync(lowFile, 'utf8').trim(); } catch { /* not yet */ }
+      }
+      // Waiting for the higher id, it already holds the lower one: the order is by id, not by the state.
+      assert.is(holder, String(ap.pid), `the apply holds the lower id while it waits for the higher${holder ? '' : `: ${(await Promise.race([ap.done, sleep(10).then(() => null)]))?.err ?? 'still running'}`}`);
+      lock.release();
+      released = true;
+      const r = await ap.done;
+      assert.is(r.code, 0, r.err);
+    } finally {
+      if (!released) lock.release();
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+})));
 
 Apply.run();
 
@@ -237,7 +281,6 @@ if (!hasScript) process.stderr.write('SKIP edit on a terminal: script(1) (util-l
   const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, EDITOR: editor }, stdio: ['pipe', 'pipe', 'pipe'] });
   assert.match(r.stdout, /exit=0/, r.stdout + r.stderr);
   assert.match(r.stdout, /reopening the editor with the current entry/);
-  const { readFileSync } = await import('node:fs');
   const second = readFileSync(seen, 'utf8');
   assert.match(second, /# CHANGED by another writer/);
   assert.match(second, /a: 2/);
