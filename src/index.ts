@@ -105,3 +105,6 @@ export type {
   WatchEvent,
   WatchReason,
 } from './apply/index.js';
+
+export { listMaps, countEntries, bpffsMounts, mapPins, mapUsers } from './inventory/index.js';
+export type { LoadedMap, ListMapsOptions, EntryCount, CountMethod, ProgramRef } from './inventory/index.js';
