@@ -48,3 +48,22 @@ export function withDecodeOptions<T>(y: Argv<T>): Argv<T & { 'pretty-addresses'?
 export function decodeOptions(a: { 'pretty-addresses'?: boolean; full?: boolean }): { prettyAddresses: boolean; compact: boolean } {
   return { prettyAddresses: a['pretty-addresses'] === true, compact: a.full !== true };
 }
+
+export interface PerCpuArgs {
+  sum?: boolean;
+  /** A string on the command line, checked by perCpuOptions so that `--cpu abc` is named in the error. */
+  cpu?: string | number;
+}
+
+/** --sum / --cpu checked against the map: both at once, --cpu on a map that is not per-CPU, or a CPU
+ * that is not possible are usage errors (exit 2). */
+export function perCpuOptions(a: PerCpuArgs, live: { readonly perCpu: boolean; readonly subject: string; readonly info: { readonly typeName: string } },
+  possible: () => number): { sum?: boolean; cpu?: number } {
+  if (a.cpu === undefined) return { sum: a.sum };
+  if (a.sum) throw new UsageError('give either --cpu or --sum, not both');
+  if (!live.perCpu) throw new UsageError(`--cpu: ${live.subject} is not a per-CPU map (it is ${live.info.typeName}); --cpu and --sum are for per-CPU maps`);
+  const n = possible();
+  const s = String(a.cpu);
+  if (!/^\d+$/.test(s) || Number(s) >= n) throw new UsageError(`--cpu: expected a possible CPU 0..${n - 1}, got ${s}`);
+  return { cpu: Number(s) };
+}

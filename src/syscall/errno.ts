@@ -117,5 +117,7 @@ export function syscallError(command: BpfCmdName | string, errno: number, ctx: E
   const words = WORDS[name] ?? 'failed';
   let msg = `${subject}: ${words} (${name})`;
   if (advice) msg += `: ${advice}`;
-  return new SyscallError(code, msg, errno, name, command);
+  const e = new SyscallError(code, msg, errno, name, command);
+  // The pin path, for machine-readable error reports (`path` of the --json error object).
+  return ctx.path !== undefined ? Object.assign(e, { path: ctx.path }) : e;
 }
