@@ -2,7 +2,7 @@
  * Resolves OBJ / MAP / --pin / --pin-root / --id / --name, and bpftool's handles as positionals
  * (`pinned PATH`, `id N`, `name NAME` in place of OBJ MAP), into an open live map.
  */
-import { loadSource, findMap, openMap } from '../src/index.js';
+import { loadSource, findMap, openMap, ensureDefaultBpffs } from '../src/index.js';
 import type { LiveMap } from '../src/index.js';
 import { UsageError, type TargetArgs } from './options.js';
 
@@ -33,9 +33,19 @@ export function resolveHandles(a: TargetArgs): TargetArgs {
   return out;
 }
 
+/**
+ * Mounts bpffs at /sys/fs/bpf when the command is about to pin or open a pin there (no paths: the
+ * default pins) and it is missing, running as root, as bpftool does; says so on stderr.
+ */
+export function ensureBpffs(paths: readonly (string | undefined)[]): void {
+  const dir = ensureDefaultBpffs(paths);
+  if (dir !== null) process.stderr.write(`bpfmap: bpffs was not mounted at ${dir}; mounted it (mount -t bpf bpf ${dir})\n`);
+}
+
 function openTarget(args: TargetArgs): LiveMap {
   const a = resolveHandles(args);
   const id = a.id as number | undefined;
+  if (id === undefined && a.name === undefined) ensureBpffs([a.pin, a['pin-root']]);
   if (a.object === undefined) {
     if (a.pin === undefined && id === undefined && a.name === undefined) {
       throw new UsageError('name an object and a map (bpfmap CMD OBJ MAP), or a live map with --pin PATH, --id N or --name NAME (or bpftool\'s: pinned PATH, id N, name NAME)');

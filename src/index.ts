@@ -108,3 +108,4 @@ export type {
 
 export { listMaps, countEntries, bpffsMounts, mapPins, mapUsers } from './inventory/index.js';
 export type { LoadedMap, ListMapsOptions, EntryCount, CountMethod, ProgramRef } from './inventory/index.js';
+export { ensureDefaultBpffs } from './syscall/bpffs.js';

@@ -2,8 +2,10 @@
  * Whether a pin path lies on a bpf filesystem: for the advice when OBJ_GET fails because bpffs is not
  * mounted there (a plain directory, or a tmpfs, at /sys/fs/bpf).
  */
-import { statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { bpfErrno, libcMount } from './binding.js';
+import { syscallError } from './errno.js';
 
 const BPF_FS_MAGIC = 0xcafe4a11;
 
@@ -28,4 +30,32 @@ export function bpffsHint(path: string): string | null {
   const fs = nearestFs(path);
   if (!fs || fs.bpf) return null;
   return `'${path}': no pinned object: ${fs.dir} is not on a bpf filesystem; is bpffs mounted? (mount -t bpf bpf /sys/fs/bpf)`;
+}
+
+/** Where libbpf, bpftool and bpfmap pin by default. */
+export const BPFFS_DEFAULT = '/sys/fs/bpf';
+
+/** Whether `dir` itself is on a bpf filesystem (false when it does not exist). */
+export function isBpffs(dir: string): boolean {
+  try { return statfsSync(dir).type === BPF_FS_MAGIC; } catch { return false; }
+}
+
+/**
+ * Mounts bpffs at /sys/fs/bpf when `paths` (pin paths or pin roots about to be used; none: the
+ * default pins) lie under it, it is not mounted, the directory exists and the process runs as root,
+ * as bpftool does. Returns the directory mounted, or null when nothing was done. Fails only when the
+ * mount itself fails.
+ */
+export function ensureDefaultBpffs(paths: readonly (string | undefined)[] = []): string | null {
+  const used = paths.filter((p): p is string => p !== undefined);
+  const under = used.length === 0 || used.some((p) => {
+    const r = resolve(p);
+    return r === BPFFS_DEFAULT || r.startsWith(`${BPFFS_DEFAULT}/`);
+  });
+  if (!under || process.platform !== 'linux' || process.getuid?.() !== 0) return null;
+  if (isBpffs(BPFFS_DEFAULT) || !existsSync(BPFFS_DEFAULT)) return null; // mounted, or no directory to mount on
+  if (libcMount('bpf', BPFFS_DEFAULT, 'bpf') < 0) {
+    throw syscallError('mount', bpfErrno(), { subject: `mount -t bpf bpf ${BPFFS_DEFAULT}`, path: BPFFS_DEFAULT });
+  }
+  return BPFFS_DEFAULT;
 }

@@ -26,3 +26,4 @@ export { progTestRun } from './prog-test-run.js';
 export type { ProgTestRunResult } from './prog-test-run.js';
 export { possibleCpus, parseCpuList, perCpuStride, perCpuValueSize, POSSIBLE_CPUS_PATH } from './cpus.js';
 export { ElemHandle } from './elem-handle.js';
+export { ensureDefaultBpffs, isBpffs, BPFFS_DEFAULT } from './bpffs.js';
