@@ -170,7 +170,7 @@ C('table, --json, aliases ls and show, filters, and --id abc is a usage error', 
     assert.equal(JSON.parse(bpfmap(['list', '--id', String(id), '--json']).stdout).length, 1);
     const bad = bpfmap(['list', '--id', 'abc']);
     assert.is(bad.code, 2);
-    assert.match(bad.stderr, /^bpfmap: --id: expected a map id \(an integer 0\.\.4294967295\), got NaN/);
+    assert.match(bad.stderr, /^bpfmap: --id: expected a map id \(an integer 0\.\.4294967295\), got abc/);
   } finally {
     closeFd(fd);
   }

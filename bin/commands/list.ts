@@ -2,21 +2,20 @@ import type { CommandModule } from 'yargs';
 import { listMaps } from '../../src/index.js';
 import type { LoadedMap } from '../../src/index.js';
 import { print, table } from '../output.js';
-import { UsageError, type GlobalArgs } from '../options.js';
+import type { GlobalArgs } from '../options.js';
+import { parseMapId } from '../target.js';
 
 interface Args extends GlobalArgs {
   name?: string;
   type?: string;
   'pin-dir'?: string;
-  id?: number;
+  id?: string | number;
   count?: boolean;
 }
 
 export function runList(a: Args): LoadedMap[] {
-  if (a.id !== undefined && (!Number.isInteger(a.id) || a.id < 0 || a.id > 0xffffffff)) {
-    throw new UsageError(`--id: expected a map id (an integer 0..4294967295), got ${String(a.id)}`);
-  }
-  return listMaps({ name: a.name, type: a.type, pinDir: a['pin-dir'], id: a.id, count: a.count !== false });
+  const id = a.id === undefined ? undefined : parseMapId(a.id, '--id');
+  return listMaps({ name: a.name, type: a.type, pinDir: a['pin-dir'], id, count: a.count !== false });
 }
 
 function fillText(m: LoadedMap): string {
@@ -45,7 +44,7 @@ export const listCommand: CommandModule<GlobalArgs, Args> = {
       .option('name', { type: 'string', describe: 'only maps whose kernel name starts with this (the kernel keeps 15 characters)' })
       .option('type', { type: 'string', describe: 'only maps of this type (hash, lpm_trie, percpu_array, ...)' })
       .option('pin-dir', { type: 'string', describe: 'only maps pinned under this bpffs directory' })
-      .option('id', { type: 'number', describe: 'only the map with this id' })
+      .option('id', { type: 'string', describe: 'only the map with this id' })
       .option('count', { type: 'boolean', default: true, describe: 'count the entries in use (--no-count skips it: one batch read or key walk per map)' })
       .example('$0 list', 'a table of every loaded map')
       .example('$0 list --type lpm_trie --json', 'the LPM tries, as JSON')
