@@ -45,7 +45,7 @@ ls /sys/fs/bpf/fresh`);
   assert.match(r.stdout, `fs=bpf_fs\n${TABLE}\n`);
 }));
 
-M('the default pins (no flags) and --pin under /sys/fs/bpf mount it; --pin elsewhere and --id do not', kernel(() => {
+M('the default pins (no flags) and --pin under /sys/fs/bpf mount it; --pin elsewhere, --id, a tmpfs there and offline commands do not', kernel(() => {
   if (skipWithoutTools()) return;
   // (whether it then finds a map depends on what else is loaded on the host: loaded maps are not per namespace)
   const def = withoutBpffs(`$BPFMAP dump ${FW} ${TABLE} > /dev/null || true; echo "fs=$(stat -f -c %T /sys/fs/bpf)"`);
@@ -57,6 +57,11 @@ M('the default pins (no flags) and --pin under /sys/fs/bpf mount it; --pin elsew
   const elsewhere = withoutBpffs(`$BPFMAP dump --pin /tmp/not-bpffs-here || echo "exit=$?"; $BPFMAP dump --id 4294967295 || echo "exit=$?"; echo "fs=$(stat -f -c %T /sys/fs/bpf)"`);
   assert.not.match(elsewhere.stderr, 'mounted it');
   assert.match(elsewhere.stdout, 'exit=3\nexit=3\nfs=sysfs\n');
+  // a file system mounted there on purpose (not bpffs) is left alone
+  const tmpfs = withoutBpffs(`mount -t tmpfs none /sys/fs/bpf; $BPFMAP dump --pin /sys/fs/bpf/x || echo "exit=$?"; echo "fs=$(stat -f -c %T /sys/fs/bpf)"`);
+  assert.not.match(tmpfs.stderr, 'mounted it');
+  assert.match(tmpfs.stderr, 'is not on a bpf filesystem');
+  assert.is(tmpfs.stdout, 'exit=3\nfs=tmpfs\n');
   // offline commands never mount
   const offline = withoutBpffs(`$BPFMAP maps ${FW} > /dev/null; echo "fs=$(stat -f -c %T /sys/fs/bpf)"`);
   assert.is(offline.stderr, '');

@@ -2,7 +2,7 @@
  * Whether a pin path lies on a bpf filesystem: for the advice when OBJ_GET fails because bpffs is not
  * mounted there (a plain directory, or a tmpfs, at /sys/fs/bpf).
  */
-import { existsSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { bpfErrno, libcMount } from './binding.js';
 import { syscallError } from './errno.js';
@@ -35,6 +35,13 @@ export function bpffsHint(path: string): string | null {
 /** Where libbpf, bpftool and bpfmap pin by default. */
 export const BPFFS_DEFAULT = '/sys/fs/bpf';
 
+const SYSFS_MAGIC = 0x62656572;
+
+/** Whether `dir` is on sysfs: /sys/fs/bpf with no file system mounted on it. */
+function onSysfs(dir: string): boolean {
+  try { return statfsSync(dir).type === SYSFS_MAGIC; } catch { return false; }
+}
+
 /** Whether `dir` itself is on a bpf filesystem (false when it does not exist). */
 export function isBpffs(dir: string): boolean {
   try { return statfsSync(dir).type === BPF_FS_MAGIC; } catch { return false; }
@@ -42,7 +49,7 @@ export function isBpffs(dir: string): boolean {
 
 /**
  * Mounts bpffs at /sys/fs/bpf when `paths` (pin paths or pin roots about to be used; none: the
- * default pins) lie under it, it is not mounted, the directory exists and the process runs as root,
+ * default pins) lie under it, nothing is mounted there (the bare sysfs directory) and the process runs as root,
  * as bpftool does. Returns the directory mounted, or null when nothing was done. Fails only when the
  * mount itself fails.
  */
@@ -53,7 +60,9 @@ export function ensureDefaultBpffs(paths: readonly (string | undefined)[] = []):
     return r === BPFFS_DEFAULT || r.startsWith(`${BPFFS_DEFAULT}/`);
   });
   if (!under || process.platform !== 'linux' || process.getuid?.() !== 0) return null;
-  if (isBpffs(BPFFS_DEFAULT) || !existsSync(BPFFS_DEFAULT)) return null; // mounted, or no directory to mount on
+  // Only where nothing is mounted (the directory sysfs provides for it): a tmpfs or another file system
+  // put there on purpose is left alone, and the not-found error says it is not bpffs.
+  if (!onSysfs(BPFFS_DEFAULT)) return null;
   if (libcMount('bpf', BPFFS_DEFAULT, 'bpf') < 0) {
     throw syscallError('mount', bpfErrno(), { subject: `mount -t bpf bpf ${BPFFS_DEFAULT}`, path: BPFFS_DEFAULT });
   }
