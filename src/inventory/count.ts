@@ -3,7 +3,8 @@
  * MAP_LOOKUP_BATCH (the values are read and dropped; the chunk is sized so that they take at most
  * 4 MiB), or, where the map type has no batch lookup, by walking the keys with GET_NEXT_KEY (keys
  * only). Arrays of fds (prog_array, array_of_maps) count their filled slots. Maps without keys
- * (ring buffers, perf event arrays, queues, stacks, bloom filters, local storage) are not counted.
+ * (ring buffers, perf event arrays, queues, stacks, bloom filters, local storage) are not counted,
+ * nor is a map the kernel refuses to walk (the count is then null, never an error).
  */
 import type { MapInfo } from '../syscall/index.js';
 import { mapGetNextKey, mapLookupBatch, mapLookupElem, perCpuValueSize } from '../syscall/index.js';
@@ -15,7 +16,7 @@ const SLOTS: ReadonlySet<string> = new Set(['prog_array', 'array_of_maps']);
 const NO_BATCH: ReadonlySet<string> = new Set(['hash_of_maps', 'prog_array', 'array_of_maps']);
 const NOT_COUNTED: ReadonlySet<string> = new Set(['ringbuf', 'user_ringbuf', 'perf_event_array', 'queue', 'stack',
   'bloom_filter', 'struct_ops', 'sk_storage', 'inode_storage', 'task_storage', 'cgrp_storage', 'arena',
-  'cgroup_array', 'stack_trace', 'cgroup_storage', 'percpu_cgroup_storage']);
+  'cgroup_array']);
 
 const BATCH_BYTES = 4 << 20;
 
@@ -34,7 +35,8 @@ export function countEntries(fd: number, info: MapInfo): EntryCount {
   if (NOT_COUNTED.has(type) || info.keySize === 0) return { entries: null, method: null };
   const subject = `map id ${info.id}`;
   if (!NO_BATCH.has(type)) {
-    const n = countBatch(fd, info, subject);
+    let n: number | null;
+    try { n = countBatch(fd, info, subject); } catch { return { entries: null, method: null }; }
     if (n !== null) return { entries: n, method: 'batch' };
   }
   try {
