@@ -67,3 +67,24 @@ export function perCpuOptions(a: PerCpuArgs, live: { readonly perCpu: boolean; r
   if (!/^\d+$/.test(s) || Number(s) >= n) throw new UsageError(`--cpu: expected a possible CPU 0..${n - 1}, got ${s}`);
   return { cpu: Number(s) };
 }
+
+export interface LockArgs {
+  'lock-timeout'?: number;
+}
+
+/** --lock-timeout for commands that write: how long to wait for another writer of the same map. */
+export function withLock<T>(y: Argv<T>): Argv<T & LockArgs> {
+  return y.option('lock-timeout', { type: 'number', describe: 'seconds to wait while another bpfmap writes the same map (default 5); then exit 6 naming its pid' }) as unknown as Argv<T & LockArgs>;
+}
+
+/** The library's lock options from --lock-timeout (and BPFMAP_LOCK_DIR: where the lock files live). */
+export function lockOptions(a: LockArgs): { lockTimeoutMs?: number; lockDir?: string } {
+  const out: { lockTimeoutMs?: number; lockDir?: string } = {};
+  const dir = process.env.BPFMAP_LOCK_DIR;
+  if (dir) out.lockDir = dir;
+  const s = a['lock-timeout'];
+  if (s === undefined) return out;
+  if (!Number.isFinite(s) || s < 0) throw new UsageError(`--lock-timeout: expected seconds >= 0, got ${String(s)}`);
+  out.lockTimeoutMs = s * 1000;
+  return out;
+}

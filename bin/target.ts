@@ -2,9 +2,9 @@
  * Resolves OBJ / MAP / --pin / --pin-root / --id / --name, and bpftool's handles as positionals
  * (`pinned PATH`, `id N`, `name NAME` in place of OBJ MAP), into an open live map.
  */
-import { loadSource, findMap, openMap, ensureDefaultBpffs } from '../src/index.js';
+import { loadSource, findMap, openMap, withMapLock, ensureDefaultBpffs } from '../src/index.js';
 import type { LiveMap } from '../src/index.js';
-import { UsageError, type TargetArgs } from './options.js';
+import { UsageError, lockOptions, type LockArgs, type TargetArgs } from './options.js';
 
 const HANDLES: Readonly<Record<string, 'pin' | 'id' | 'name'>> = { pinned: 'pin', id: 'id', name: 'name' };
 const FLAG = { pin: '--pin', id: '--id', name: '--name' } as const;
@@ -70,4 +70,10 @@ export async function withMap<T>(a: TargetArgs, fn: (live: LiveMap) => T | Promi
   } finally {
     live.close();
   }
+}
+
+/** withMap, holding the map's lock (see --lock-timeout) for the whole of fn: a read-modify-write. */
+export async function withLockedMap<T>(a: TargetArgs & LockArgs, fn: (live: LiveMap) => T): Promise<T> {
+  const opts = lockOptions(a);
+  return withMap(a, (live) => withMapLock(live.info.id, live.subject, opts, () => fn(live)));
 }

@@ -21,11 +21,16 @@ export const ERROR_CODE = {
   PERMISSION: 'PERMISSION',
   NOT_SUPPORTED: 'NOT_SUPPORTED',
   MAP_FULL: 'MAP_FULL',
+  MAP_FROZEN: 'MAP_FROZEN',
   SYSCALL: 'SYSCALL',
   USAGE: 'USAGE',
   IO: 'IO',
   INPUT_INCOMPLETE: 'INPUT_INCOMPLETE',
   INTERNAL: 'INTERNAL',
+  /** Another process holds the map's lock (see map/lock.ts) past the timeout. */
+  LOCKED: 'LOCKED',
+  /** Compare-and-swap: the entry changed between the read and the write; nothing was written. */
+  CONFLICT: 'CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
@@ -58,11 +63,14 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   PERMISSION: EXIT.PERMISSION,
   NOT_SUPPORTED: EXIT.KERNEL,
   MAP_FULL: EXIT.KERNEL,
+  MAP_FROZEN: EXIT.KERNEL,
   SYSCALL: EXIT.KERNEL,
   USAGE: EXIT.USAGE,
   IO: EXIT.NOT_FOUND,
   INPUT_INCOMPLETE: EXIT.INVALID,
   INTERNAL: EXIT.INTERNAL,
+  LOCKED: EXIT.KERNEL,
+  CONFLICT: EXIT.KERNEL,
 };
 
 export function exitCodeFor(code: string): number {

@@ -9,6 +9,7 @@ import { stringifyJson } from '../src/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { BIN } from './helpers/cli.js';
+import { skip, toolsMissing } from './helpers/skip.js';
 
 /** The built CLI (BPFMAP_CLI points the tests at another build of it). */
 const cli = BIN;
@@ -142,3 +143,49 @@ Cli('--watch: re-applies on change, reports a broken file and keeps the last goo
   assert.is(child.exitCode, 0, 'SIGTERM ends watching cleanly');
 }))));
 Cli.run();
+
+const Fallback = suite('bpfmap apply: one by one when the kernel refuses batch writes (kernel, CLI, seccomp)');
+/** test/oracle/no-batch.c built into tmp: runs a program with MAP_UPDATE_BATCH / MAP_DELETE_BATCH failing with an errno. */
+function noBatch(tmp: string): string | null {
+  const missing = toolsMissing(['gcc']);
+  if (missing) { skip(`${missing} not installed (builds test/oracle/no-batch.c)`); return null; }
+  const exe = join(tmp, 'no-batch');
+  execFileSync('gcc', ['-O1', '-Wall', '-Werror', new URL('oracle/no-batch.c', import.meta.url).pathname, '-o', exe]);
+  return exe;
+}
+const le = (hex: string[]): bigint => hex.reduceRight((n, x) => (n << 8n) | BigInt(parseInt(x, 16)), 0n);
+/** [key, a, b] of every entry bpftool sees in a t_hash / t_lpm map, sorted. */
+function contents(p: string): string[] {
+  return (JSON.parse(bpftoolDump(p)) as { key: string[]; value: string[] }[])
+    .map((e) => `${e.key.map((x) => parseInt(x, 16)).join('.')} a=${le(e.value.slice(0, 4))} b=${le(e.value.slice(8, 16))}`).sort();
+}
+for (const [errno, name, s] of [[524, 'ENOTSUPP', TYPES[0]!], [22, 'EINVAL', TYPES[6]!]] as const) {
+  Fallback(`${s.type}, batches refused with ${name}: additions (noexist), changes (exist) and prune deletes all go one by one; every entry checked with bpftool`, kernel(() => withPinDir((dir) => withTmp((tmp) => {
+    const exe = noBatch(tmp);
+    if (!exe) return;
+    const p = create(dir, s);
+    const schemaPath = join(tmp, 'schema.json');
+    writeFileSync(schemaPath, stringifyJson({ object: 'test.o', byteOrder: 'little', maps: [s] }));
+    const key = (i: number) => (s.type === 'lpm_trie' ? { ip: `10.${i}.0.0/16` } : i);
+    const keyText = (i: number) => (s.type === 'lpm_trie' ? `16.0.0.0.10.${i}.0.0` : `${i}.0.0.0`);
+    const applyWith = (entries: { key: unknown; value: unknown }[], prune: boolean) => {
+      const state = join(tmp, 'state.json');
+      writeFileSync(state, stringifyJson({ maps: { [s.name]: { prune, entries } } }));
+      const r = spawnSync(exe, [String(errno), process.execPath, cli, 'apply', schemaPath, '-f', state, '--pin-root', dir, '--json'], { encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+      assert.is(r.stderr, '');
+      return JSON.parse(r.stdout) as { maps: { added: number; changed: number; deleted: number; unchanged: number }[]; stats: Record<string, number> };
+    };
+    const ids = Array.from({ length: 40 }, (_, i) => i + 1);
+    const add = applyWith(ids.map((i) => ({ key: key(i), value: { a: i, b: 18446744073709551615n } })), false);
+    assert.equal([add.maps[0]!.added, add.stats.updateBatch, add.stats.updateElem, add.stats.entriesWritten], [40, 1, 40, 40], 'one refused batch, then 40 single updates');
+    assert.equal(contents(p), ids.map((i) => `${keyText(i)} a=${i} b=18446744073709551615`).sort());
+    // Keys 1..10 change, 11..30 stay, 31..40 are pruned.
+    const next = ids.slice(0, 30).map((i) => ({ key: key(i), value: { a: i <= 10 ? i + 1000 : i, b: 18446744073709551615n } }));
+    const chg = applyWith(next, true);
+    assert.equal([chg.maps[0]!.changed, chg.maps[0]!.deleted, chg.maps[0]!.unchanged], [10, 10, 20]);
+    assert.equal([chg.stats.updateElem, chg.stats.entriesWritten, chg.stats.deleteBatch, chg.stats.deleteElem, chg.stats.entriesDeleted], [10, 10, 1, 10, 10]);
+    assert.equal(contents(p), ids.slice(0, 30).map((i) => `${keyText(i)} a=${i <= 10 ? i + 1000 : i} b=18446744073709551615`).sort());
+  }))));
+}
+Fallback.run();

@@ -85,6 +85,8 @@ C('update flags: noexist on an existing key is refused and changes nothing', ker
   assert.equal(bpftoolDump(join(dir, TABLE)), before);
   const ex = bpfmap(['update', FW, TABLE, '--pin-root', dir, '--key', '{ingress_ifindex: 9, ip_data: 10.0.0.0/8}', '--value', '{}', '--flags', 'exist']);
   assert.is(ex.code, 3);
+  assert.is(ex.stdout, '');
+  assert.match(ex.stderr, /^bpfmap: map '.*ingress_node_firewall_table_map': no such entry \(ENOENT\): the key is not in the map and flags exist only replaces; use flags any to create it\n$/);
   assert.equal(bpftoolDump(join(dir, TABLE)), before);
 })));
 
@@ -123,6 +125,8 @@ C('mismatch: a map with other sizes at the pin is refused, --force overrides', k
   assert.is(r.stderr.trimEnd().split('\n').length, 1);
   const c = bpfmap(['create', FW, TABLE, '--pin-root', dir]);
   assert.is(c.code, 5, 'create refuses an incompatible pin');
+  assert.is(c.stdout, '');
+  assert.match(c.stderr, /^bpfmap: map '.*ingress_node_firewall_table_map': does not match 'ingress_node_firewall_table_map' of the object: value size: expected 1200, got 12; max entries: expected 1024, got 16 \(use --force to go ahead anyway\); nothing was pinned\n$/);
 })));
 
 C('missing pin: exit 3 with the bpffs hint', kernel(() => withPinDir((dir) => {

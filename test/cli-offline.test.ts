@@ -129,9 +129,11 @@ Bad('apply --watch --dry-run is refused before anything is read (a watcher write
   assert.is(r.stdout, '');
   assert.match(r.stderr, /^bpfmap: --watch and --dry-run: expected one of them/);
 });
-Bad('unknown command exits 2', () => {
+Bad('unknown command exits 2, names the command on stderr and prints nothing on stdout', () => {
   const r = bpfmap(['frobnicate']);
   assert.is(r.code, 2);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /^bpfmap: unknown argument: frobnicate\nrun 'bpfmap --help' for usage\n$/i);
 });
 Bad.run();
 

@@ -158,3 +158,29 @@ Bad('encodeInto leaves the target zeroed when the value is refused', () => {
   assert.is(out[27], 0xee);
 });
 Bad.run();
+
+// ---------------------------------------------------------------------------------------------
+const Dirty = suite('encodeInto: a buffer that already holds data');
+// Every byte the value does not set (padding, fields left out, other bits of a bitfield's word, array
+// slots not named) comes out zero, and nothing outside the value's bytes is touched.
+const DIRTY_TABLE: [string, Codec, unknown, string][] = [
+  ['padded: a and port only; padding and the other fields zero', P, { a: 0xab, port: 8080 }, `ab${'00'.repeat(15)}1f90${'00'.repeat(62)}`],
+  ['padded: empty object', P, {}, '00'.repeat(80)],
+  ['bitfield x only: y, z, w and the rest zero', B, { x: 5 }, `05${'00'.repeat(15)}`],
+  ['bitfield y only: x zero in the same byte', B, { y: 1 }, `08${'00'.repeat(15)}`],
+  ['anonymous union member omitted', A, { kind: 4 }, `04000000${'00'.repeat(20)}`],
+  ['union: half.lo only, half.hi zero', U, { half: { lo: 1 } }, '01000000'],
+  ['firewall value: one rule of 100, one field of it', fw.value, { rules: { 3: { ruleId: 7 } } }, `${'00'.repeat(36)}07000000${'00'.repeat(1160)}`],
+  ['LPM key from a CIDR: the address bytes after the prefix zero', fw.key, { ingress_ifindex: 6, ip_data: '10.0.0.0/8' }, `28000000060000000a${'00'.repeat(15)}`],
+];
+for (const [name, c, value, hex] of DIRTY_TABLE) {
+  Dirty(name, () => {
+    assert.is(toHex(c.encode(value)), hex, 'encode');
+    const out = new Uint8Array(c.size + 7).fill(0xee);
+    c.encodeInto(value, out, 3);
+    assert.is(toHex(out.subarray(3, 3 + c.size)), hex, 'encodeInto over 0xee bytes');
+    assert.is(toHex(out.subarray(0, 3)), 'eeeeee', 'bytes before the value untouched');
+    assert.is(toHex(out.subarray(3 + c.size)), 'ee'.repeat(4), 'bytes after the value untouched');
+  });
+}
+Dirty.run();

@@ -161,7 +161,8 @@ F('rules match by protocol, port, range, ICMP type and code, slot order, longest
   const cases: [string, Uint8Array, number, number | undefined][] = [
     ['tcp 80, range start', tcpSyn(SRC, DST, 80), XDP_DROP, 10],
     ['tcp 85, first match wins over slot 3', tcpSyn(SRC, DST, 85), XDP_DROP, 10],
-    ['tcp 90, range end', tcpSyn(SRC, DST, 90), XDP_DROP, 10],
+    ['tcp 89, last port of 80..90 (end excluded)', tcpSyn(SRC, DST, 89), XDP_DROP, 10],
+    ['tcp 90, the range end is excluded', tcpSyn(SRC, DST, 90), XDP_PASS, undefined],
     ['tcp 79, below range', tcpSyn(SRC, DST, 79), XDP_PASS, undefined],
     ['tcp 91, above range', tcpSyn(SRC, DST, 91), XDP_PASS, undefined],
     ['udp 53, exact port', udp(SRC, DST, 53), XDP_DROP, 12],

@@ -74,7 +74,7 @@ function runCases(ns: PrivateBpffs, cases: Case[], expected: Map<number, Counts>
 
 const U = suite('bpfmap update -> XDP verdicts');
 
-U('rules written with bpfmap decide 30 packet/rule combinations, and dump --sum counts each rule\'s packets', withPrivateBpffs((ns) => {
+U('rules written with bpfmap decide 35 packet/rule combinations, and dump --sum counts each rule\'s packets', withPrivateBpffs((ns) => {
   // IPv4 198.18.0.0/24 on ifindex 1: ranges, an exact port, ICMP type and code, first match wins, slot 57.
   update(ns, '{ingress_ifindex: 1, ip_data: 198.18.0.0/24}', `{rules: {
     0: {ruleId: 10, protocol: 6, dstPortStart: 80, dstPortEnd: 90, action: 1},
@@ -117,14 +117,17 @@ U('rules written with bpfmap decide 30 packet/rule combinations, and dump --sum 
   runCases(ns, [
     ['tcp 80, range start', tcpSyn(SRC, DST, 80), XDP_DROP, 10],
     ['tcp 85, slot 0 wins over slot 1', tcpSyn(SRC, DST, 85), XDP_DROP, 10],
-    ['tcp 90, range end', tcpSyn(SRC, DST, 90), XDP_DROP, 10],
+    ['tcp 89, last port of 80..90 (end excluded)', tcpSyn(SRC, DST, 89), XDP_DROP, 10],
+    ['tcp 90, the range end is excluded', tcpSyn(SRC, DST, 90), XDP_PASS, undefined],
     ['tcp 79, below the range', tcpSyn(SRC, DST, 79), XDP_PASS, undefined],
     ['tcp 91, above the range', tcpSyn(SRC, DST, 91), XDP_PASS, undefined],
     ['udp 53, exact port', udp(SRC, DST, 53), XDP_DROP, 12],
     ['udp 54, next to the exact port', udp(SRC, DST, 54), XDP_PASS, undefined],
     ['udp 5000, slot 57 range start', udp(SRC, DST, 5000), XDP_DROP, 57],
-    ['udp 5100, slot 57 range end', udp(SRC, DST, 5100), XDP_DROP, 57],
+    ['udp 5099, last port of slot 57', udp(SRC, DST, 5099), XDP_DROP, 57],
+    ['udp 5100, slot 57 end excluded: slot 58 passes', udp(SRC, DST, 5100), XDP_PASS, 58],
     ['udp 5101, past slot 57: slot 58 passes', udp(SRC, DST, 5101), XDP_PASS, 58],
+    ['udp 6000, slot 58 end excluded', udp(SRC, DST, 6000), XDP_PASS, undefined],
     ['udp 6001, outside every range', udp(SRC, DST, 6001), XDP_PASS, undefined],
     ['icmp echo request', icmpEcho(SRC, DST), XDP_DROP, 13],
     ['icmp echo request with code 1', icmpEcho(SRC, DST, { code: 1 }), XDP_PASS, undefined],
@@ -141,6 +144,8 @@ U('rules written with bpfmap decide 30 packet/rule combinations, and dump --sum 
     ['tcp v6 443', tcpSyn(SRC6, DST6, 443), XDP_PASS, 41],
     ['tcp v6 22, slot 99', tcpSyn(SRC6, DST6, 22), XDP_DROP, 43],
     ['udp v6 1500, in the range', udp(SRC6, DST6, 1500), XDP_DROP, 42],
+    ['udp v6 1999, last port of 1000..2000', udp(SRC6, DST6, 1999), XDP_DROP, 42],
+    ['udp v6 2000, the range end is excluded', udp(SRC6, DST6, 2000), XDP_PASS, undefined],
     ['udp v6 2001, above the range', udp(SRC6, DST6, 2001), XDP_PASS, undefined],
     ['/128 ::9 (any, pass) wins over /64: icmpv6 echo', icmpEcho('2001:db8::9', DST6), XDP_PASS, 44],
     ['/128 ::9 wins over /64: udp 1500', udp('2001:db8::9', DST6, 1500), XDP_PASS, 44],

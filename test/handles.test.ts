@@ -2,7 +2,7 @@
  * bpftool's handles as positionals (`pinned PATH`, `id N`, `name NAME`) are the same map as --pin,
  * --id and --name; a name several loaded maps share is refused with the candidates.
  */
-import { suite } from 'uvu';
+import { suite } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';

@@ -2,7 +2,7 @@
  * listMaps and `bpfmap list`: maps the test creates and fills with a known number of entries, pinned
  * in its own bpffs directory, used by a tiny program it loads; compared with bpftool where they overlap.
  */
-import { suite } from 'uvu';
+import { suite, skip, toolsMissing } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,7 +16,6 @@ import {
 import { os } from '../src/syscall/native-endian.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { bpfmap, FW, TABLE } from './helpers/cli.js';
-import { toolsMissing } from './helpers/private-bpffs.js';
 
 const le = os.little;
 const u32 = (n: number): Uint8Array => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, le); return b; };
@@ -63,7 +62,7 @@ L('a hash filled with 37 of 100 entries: count, fill, pin, the program using it,
     assert.ok(m.memlock !== null && m.memlock > 0);
     assert.is(m.btf, null);
     if (bpftoolMissing) {
-      process.stderr.write('SKIP bpftool comparison: bpftool not installed\n');
+      skip(`${bpftoolMissing} not installed: the comparison with bpftool map show`);
     } else {
       const b = bpftool('map', 'show', 'id', String(id)) as Record<string, unknown>;
       assert.equal([m.id, m.name, m.type, m.keySize, m.valueSize, m.maxEntries, m.memlock],

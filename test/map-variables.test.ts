@@ -6,6 +6,8 @@ import { loadObjectFile } from '../src/btf/index.js';
 import { createMaps, getVariables, openMap, setVariables } from '../src/map/index.js';
 import { mapFreeze } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { toHex } from '../src/bytes.js';
+import type { StructNode } from '../src/btf/schema-types.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const coverage = loadObjectFile(join(root, 'fixtures/coverage.bpfel.o'));
@@ -46,6 +48,25 @@ Set('patches only the named variables; bpftool sees the new values', kernel(() =
     assert.is(Object.assign({}, ...dump[0]!.formatted.value['.data']).data_counter, 9);
   } finally { m.close(); }
 })));
+Set('a struct variable set with some fields: the others and its padding become zero, the neighbour keeps its bytes', kernel(() => withPinDir((dir) => {
+  const m = open(dir, '.data');
+  try {
+    const key = new Uint8Array(4);
+    const flow = (schemaOf('.data').value as StructNode).fields.find((x) => x.name === 'data_flow')!;
+    const dirty = m.lookupRaw(key).fill(0xa5);
+    m.updateRaw(key, dirty);
+    setVariables(m, { data_flow: { family: 10, proto: 17 } });
+    const raw = m.lookupRaw(key);
+    const expected = dirty.slice();
+    expected.fill(0, flow.offset, flow.offset + flow.type.size);
+    expected[flow.offset] = 10;
+    expected[flow.offset + 1] = 17;
+    assert.is(toHex(raw), toHex(expected), 'only data_flow changed; its padding, union and ports are zero');
+    assert.equal(getVariables(m, ['data_flow']), { data_flow: { family: 10, proto: 17, v6: new Array(16).fill(0), sport: 0, dport: 0 } });
+    const dump = JSON.parse(rawDump(join(dir, 'coverage_data'))) as { formatted: { value: { '.data': Record<string, unknown>[] } } }[];
+    assert.is(Object.assign({}, ...dump[0]!.formatted.value['.data']).data_counter, 0xa5a5a5a5, 'bpftool: the neighbour variable kept its bytes');
+  } finally { m.close(); }
+})));
 Set('an unknown variable or a bad value writes nothing', kernel(() => withPinDir((dir) => {
   const m = open(dir, '.data.config');
   const p = join(dir, '_data_config');
@@ -65,8 +86,8 @@ Set('a frozen .rodata is refused with the constants advice, and unchanged', kern
     mapFreeze(m.fd);
     const before = rawDump(p);
     assert.is(err(() => setVariables(m, { rodata_limit: 6n })),
-      "PERMISSION: map '.rodata': is frozen (read-only after load); .rodata variables are constants: rebuild or reload the program to change them");
-    assert.match(err(() => m.updateRaw(new Uint8Array(4), new Uint8Array(16))), /^PERMISSION: map '.rodata': is frozen/);
+      "MAP_FROZEN: map '.rodata': is frozen (read-only after load); .rodata variables are constants: rebuild or reload the program to change them");
+    assert.match(err(() => m.updateRaw(new Uint8Array(4), new Uint8Array(16))), /^MAP_FROZEN: map '.rodata': is frozen/);
     assert.is(rawDump(p), before);
   } finally { m.close(); }
 })));

@@ -131,11 +131,77 @@ B('a key missing from a batch delete stops it there: KEY_NOT_FOUND with done, no
     assert.equal([...m.entries()], [{ key: 3, value: 3n }]);
   } finally { m.close(); }
 })));
+/** bpftool's entries of a map with a u32 key, as [key, value] with the value read as a little-endian integer, by key. */
+const bpftoolPairs = (p: string): [number, bigint][] => (bpftoolDump(p) as { key: string[]; value: string[] }[])
+  .map((e): [number, bigint] => [Number(le(e.key)), le(e.value)]).sort((a, b) => a[0] - b[0]);
+const le = (hex: string[]): bigint => hex.reduceRight((n, x) => (n << 8n) | BigInt(parseInt(x, 16)), 0n);
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+B('flags noexist go one by one: every new entry written, an existing key refused with KEY_EXISTS and the entries before it kept', kernel(() => withPinDir((dir) => {
+  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 100);
+  const p = pinned(dir, s);
+  const m = openMap({ map: s, pin: p });
+  try {
+    m.updateBatch([1, 2], [100n, 200n]);
+    assert.is(m.updateBatch(range(3, 40), range(3, 40).map((k) => BigInt(k) * 3n), { flags: 'noexist' }), 40);
+    assert.equal(bpftoolPairs(p), [[1, 100n], [2, 200n], ...range(3, 40).map((k): [number, bigint] => [k, BigInt(k) * 3n])]);
+    const before = bpftoolPairs(p);
+    assert.match(code(() => m.updateBatch([60, 61, 2, 62], [6n, 6n, 6n, 6n], { flags: 'noexist' })), /^KEY_EXISTS: /);
+    assert.equal(bpftoolPairs(p), [...before, [60, 6n], [61, 6n]].sort((a, b) => (a[0] as number) - (b[0] as number)), 'key 2 kept 200, 62 not written');
+  } finally { m.close(); }
+})));
+B('flags exist go one by one: every existing entry replaced, a missing key refused with KEY_NOT_FOUND', kernel(() => withPinDir((dir) => {
+  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 100);
+  const p = pinned(dir, s);
+  const m = openMap({ map: s, pin: p });
+  try {
+    m.updateBatch(range(0, 30), range(0, 30).map(() => 1n));
+    assert.is(m.updateBatch(range(0, 30), range(0, 30).map((k) => BigInt(k) + 1000n), { flags: 'exist' }), 30);
+    assert.equal(bpftoolPairs(p), range(0, 30).map((k): [number, bigint] => [k, BigInt(k) + 1000n]));
+    assert.match(code(() => m.updateBatch([5, 77], [9n, 9n], { flags: 'exist' })), /^KEY_NOT_FOUND: /);
+    assert.equal(bpftoolPairs(p)[5], [5, 9n], 'the entry before the missing key went in');
+    assert.is(bpftoolPairs(p).length, 30, 'the missing key was not created');
+  } finally { m.close(); }
+})));
+B('a map type the kernel cannot batch (devmap_hash) goes one by one: every entry written and deleted', kernel(() => withPinDir((dir) => {
+  const s = schema('devmap_hash', BPF_MAP_TYPE.DEVMAP_HASH, u32, u32, 64);
+  const p = pinned(dir, s);
+  const m = openMap({ map: s, pin: p });
+  try {
+    // ifindex 1 (lo) is the one interface every machine has.
+    assert.is(m.updateBatch(range(10, 25), range(10, 25).map(() => 1)), 25);
+    assert.equal(bpftoolPairs(p), range(10, 25).map((k): [number, bigint] => [k, 1n]));
+    assert.is(m.deleteBatch(range(10, 24)), 24);
+    assert.equal(bpftoolPairs(p), [[34, 1n]]);
+  } finally { m.close(); }
+})));
 B.run();
 
 const Sum = suite('sumPerCpu');
 Sum('adds integer fields field by field and keeps the shape', () => {
   assert.equal(sumPerCpu([{ a: 1, b: [1n, 2n] }, { a: 2, b: [3n, 4n] }], null), { a: 3, b: [4n, 6n] });
-  assert.equal(sumPerCpu([0xffffffffffffffffn, 1n], u64), 0n);
+  assert.equal(sumPerCpu([0xffffffffffffffffn, 1n], u64), 0x10000000000000000n);
+});
+// One rule for every integer: exact sums, no wrap, whether the field is at the top or inside an
+// anonymous union (before: the top-level __u64 wrapped to 0, the one in the union did not).
+const anonStats: TypeNode = { kind: 'struct', name: 'anon_stats', size: 16, fields: [
+  { name: 'top', offset: 0, type: u64 },
+  { name: '', offset: 8, type: { kind: 'union', name: '', size: 8, fields: [{ name: 'in_union', offset: 0, type: u64 }, { name: 'lo', offset: 0, type: u32 }] } }] };
+Sum('a __u64 at the top and one inside an anonymous union both sum exactly past 2^64', () => {
+  const max = 0xffffffffffffffffn;
+  assert.equal(sumPerCpu([{ top: max, in_union: max }, { top: 2n, in_union: 2n }, { top: max, in_union: max }], anonStats),
+    { top: 2n * max + 2n, in_union: 2n * max + 2n });
 });
 Sum.run();
+
+const SumK = suite('--sum on a per-CPU map (kernel)');
+SumK('per-CPU values that overflow 64 bits in sum: both fields exact', kernel(() => withPinDir((dir) => {
+  const s = schema('percpu_array', BPF_MAP_TYPE.PERCPU_ARRAY, u32, anonStats, 1);
+  const m = openMap({ map: s, pin: pinned(dir, s) });
+  const n = possibleCpus();
+  const max = 0xffffffffffffffffn;
+  try {
+    m.update(0, { top: max, in_union: max });
+    assert.equal(m.lookup(0, { sum: true }), { top: max * BigInt(n), in_union: max * BigInt(n) });
+  } finally { m.close(); }
+})));
+SumK.run();

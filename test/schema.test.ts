@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { skip, suite, toolsMissing } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBtf, loadObject, loadObjectFile, seedFormat, formatTypesC, libbpfObjectName, internalMapName, BTF_KIND } from '../src/btf/index.js';
 import type { MapSchema, TypeNode } from '../src/btf/index.js';
-import { requireKernel } from './helpers/kernel.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
 import { findMap } from '../src/source.js';
 
@@ -175,9 +174,7 @@ fix('DATASEC sizes come from ELF sections and VAR offsets from symbols, sorted',
   assert.ok(checked >= 10, `checked ${checked}`);
 });
 fix('bpftool parses the fixed-up BTF and sees the same sizes', () => {
-  let hasBpftool = true;
-  try { execFileSync('bpftool', ['version'], { stdio: 'ignore' }); } catch { hasBpftool = false; }
-  if (!hasBpftool) { if (requireKernel) assert.unreachable('bpftool missing'); return; }
+  if (toolsMissing(['bpftool'])) return skip('bpftool not installed');
   const dir = mkdtempSync(join(tmpdir(), 'bpfmap-btf-'));
   try {
     const obj = loadObjectFile(fx('firewall.bpfeb.o'));
@@ -194,11 +191,7 @@ fix.run();
 
 const errs = suite('loadObject errors');
 function clangObject(src: string): Uint8Array | null {
-  try { execFileSync('clang', ['--version'], { stdio: 'ignore' }); } catch {
-    if (requireKernel) throw new Error('clang is required (BPFMAP_REQUIRE_KERNEL=1)');
-    process.stderr.write('SKIP: clang not installed\n');
-    return null;
-  }
+  if (toolsMissing(['clang'])) { skip('clang not installed'); return null; }
   const dir = mkdtempSync(join(tmpdir(), 'bpfmap-clang-'));
   try {
     writeFileSync(join(dir, 'x.c'), src);
@@ -327,11 +320,7 @@ const deb = suite('loadObject: Debian objects');
 deb('every libxdp1 / xdp-tests object yields a schema', () => {
   const dir = fx('debian/objects');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.o')) : [];
-  if (files.length === 0) {
-    if (requireKernel) assert.unreachable('run fixtures/debian/fetch.sh');
-    process.stderr.write('SKIP Debian objects: run fixtures/debian/fetch.sh\n');
-    return;
-  }
+  if (files.length === 0) return skip('fixtures/debian/objects is empty: run fixtures/debian/fetch.sh');
   let maps = 0;
   for (const f of files) maps += loadObjectFile(join(dir, f)).schema.maps.length;
   assert.ok(maps > 10, `maps: ${maps}`);

@@ -4,7 +4,6 @@
  * the running kernel's vmlinux BTF (this machine's kernel has no modules) and on top of a small
  * big-endian base.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +14,7 @@ import { loadBtf, loadSplitBtf, defaultBtfBase, formatTypesC, BTF_KIND } from '.
 import type { Btf } from '../src/btf/index.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
 import { bpfmap } from './helpers/cli.js';
-import { requireKernel } from './helpers/kernel.js';
+import { skip, suite } from './helpers/skip.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-split-'));
@@ -58,10 +57,6 @@ function splitOn(base: Btf, order: ByteOrder): Uint8Array {
 
 function haveBpftool(): boolean {
   try { execFileSync('bpftool', ['version'], { stdio: 'ignore' }); return true; } catch { return false; }
-}
-function skip(why: string): void {
-  if (requireKernel) assert.unreachable(`${why} (BPFMAP_REQUIRE_KERNEL=1)`);
-  process.stderr.write(`SKIP split BTF: ${why}\n`);
 }
 
 /** Our --json and bpftool's, parsed, for SPLIT on BASE. */

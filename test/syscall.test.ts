@@ -9,6 +9,7 @@ import {
   mapUpdateElem, objGet, objGetInfoByFd, objPin, parseCpuList, perCpuStride, sysBpfNumber, syscallError,
 } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { exitCodeFor } from '../src/errors.js';
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const codeOf = (fn: () => unknown): string => {
@@ -40,6 +41,8 @@ const table: [string, number, string, RegExp][] = [
   ['MAP_LOOKUP_BATCH', 524, 'NOT_SUPPORTED', /\(ENOTSUPP\)/],
   ['MAP_LOOKUP_BATCH', 95, 'NOT_SUPPORTED', /\(EOPNOTSUPP\)/],
   ['MAP_CREATE', 22, 'SYSCALL', /invalid argument \(EINVAL\)/],
+  ['MAP_LOOKUP_ELEM', 2, 'KEY_NOT_FOUND', /\(ENOENT\): the key is not in the map$/],
+  ['MAP_LOOKUP_AND_DELETE_ELEM', 2, 'KEY_NOT_FOUND', /\(ENOENT\): the key is not in the map$/],
 ];
 for (const [cmd, errno, code, msg] of table) {
   Errno(`${cmd} errno ${errno} -> ${code}`, () => {
@@ -52,6 +55,16 @@ for (const [cmd, errno, code, msg] of table) {
     assert.match(e.message, msg);
   });
 }
+Errno('keyless lookups (queue/stack peek and pop) say empty; a frozen map is MAP_FROZEN with the kernel-refused exit code', () => {
+  for (const cmd of ['MAP_LOOKUP_ELEM', 'MAP_LOOKUP_AND_DELETE_ELEM']) {
+    assert.is(syscallError(cmd, 2, { subject: "map '/q'", keyless: true }).message, "map '/q': no such entry (ENOENT): the queue or stack is empty");
+  }
+  const f = syscallError('MAP_UPDATE_ELEM', 1, { subject: "map '/h'", frozen: true });
+  assert.is(f.code, 'MAP_FROZEN');
+  assert.is(exitCodeFor(f.code), 6);
+  assert.is(f.message, "map '/h': is frozen (EPERM): user space can only read it (it was frozen with MAP_FREEZE, as loaders freeze .rodata)");
+  assert.is(syscallError('MAP_UPDATE_ELEM', 1, { subject: "map '/h'" }).code, 'PERMISSION');
+});
 Errno('524 is named ENOTSUPP', () => assert.is(errnoName(524), 'ENOTSUPP'));
 Errno.run();
 

@@ -2,7 +2,7 @@
  * Usage errors are exit 2 with a message naming the flag; under --json every error is one JSON object
  * on stderr ({code, message, path where there is one}) with the same exit code as without it.
  */
-import { suite } from 'uvu';
+import { suite } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { createMaps, loadObjectFile, possibleCpus } from '../src/index.js';

@@ -67,7 +67,10 @@ random(`fixture maps (${maps.length} in both byte orders): exact bytes or a Valu
       for (const part of ['key', 'value'] as const) {
         const codec = codecs[part];
         if (codec.size === 0) continue;
-        const value = codec.decode(new Uint8Array(codec.size).map(() => rng.int(256)));
+        const raw = new Uint8Array(codec.size).map(() => rng.int(256));
+        // An LPM key's prefix length is a valid one (a longer one is refused as by the kernel).
+        if (part === 'key' && map.type === 'lpm_trie') new DataView(raw.buffer).setUint32(0, rng.int((codec.size - 4) * 8 + 1), order === 'little');
+        const value = codec.decode(raw);
         const points: { path: string; set: (x: unknown) => void }[] = [];
         paths(value, part, points);
         let input: unknown = value;

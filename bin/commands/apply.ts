@@ -3,11 +3,11 @@ import { loadSource, applyState, planDiff, progressLine, readStateFile, readStat
 import type { ApplyResult, DesiredState } from '../../src/index.js';
 import { watchLogger } from '../watch-log.js';
 import { print } from '../output.js';
-import { UsageError, type GlobalArgs } from '../options.js';
+import { UsageError, withLock, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
 import { ensureBpffs } from '../target.js';
 import { stdoutSink, writeText } from '../sink.js';
 
-interface Args extends GlobalArgs {
+interface Args extends GlobalArgs, LockArgs {
   object?: string;
   file?: string;
   prune?: boolean;
@@ -56,6 +56,7 @@ function prepare(a: Args, write?: (line: string) => void) {
   if (a.file === undefined) throw new UsageError('give the state file with -f STATE (YAML, JSON or NDJSON; - for stdin)');
   const src = loadSource(a.object);
   ensureBpffs([a.pin, a['pin-root']]);
+  const locks = lockOptions(a);
   const progress = progressLine();
   const readOptions = { prune: a.prune === true, complete: a.complete === true, onProgress: (b: number) => progress.update('reading state (bytes)', b) };
   return {
@@ -65,7 +66,7 @@ function prepare(a: Args, write?: (line: string) => void) {
       try { return readStateFile(a.file!, src.schema, readOptions); } catch (e) { throw cliWords(e); }
     },
     apply: (state: DesiredState): ApplyResult => applyState(state, {
-      pinRoot: a['pin-root'], pin: a.pin, force: a.force === true, dryRun: a['dry-run'] === true,
+      pinRoot: a['pin-root'], pin: a.pin, force: a.force === true, dryRun: a['dry-run'] === true, ...locks,
       onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write, { compact: true, prettyAddresses: a['pretty-addresses'] === true }); },
       onProgress: (done, total) => progress.update('applying (entries)', done, total),
     }),
@@ -93,7 +94,7 @@ export const applyCommand: CommandModule<object, Args> = {
   command: 'apply [object]',
   describe: 'make maps match a desired state (YAML, JSON or NDJSON): plan, prune, batch writes, all-or-nothing with rollback',
   builder: (y) =>
-    y.positional('object', { type: 'string', describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' })
+    withLock(y).positional('object', { type: 'string', describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' })
       .option('file', { alias: 'f', type: 'string', describe: 'the state: {maps: {NAME: {prune, entries: [{key, value}], variables}}} as YAML/JSON, or NDJSON {"map","key","value"} lines (bpfmap dump --ndjson); - for stdin' })
       .option('prune', { type: 'boolean', describe: 'delete entries the state does not list (every map; or `prune: true` per map in the file)' })
       .option('dry-run', { type: 'boolean', describe: 'print the plan and the entries as a diff (+ added, ~ changed, - deleted); write nothing' })

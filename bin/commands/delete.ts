@@ -1,16 +1,16 @@
 import type { CommandModule } from 'yargs';
 import { parseValueText } from '../../src/index.js';
 import { print } from '../output.js';
-import { withTarget, type TargetArgs } from '../options.js';
-import { withMap } from '../target.js';
+import { withTarget, withLock, type LockArgs, type TargetArgs } from '../options.js';
+import { withLockedMap } from '../target.js';
 
-interface Args extends TargetArgs {
+interface Args extends TargetArgs, LockArgs {
   key: string;
 }
 
 export async function runDelete(a: Args): Promise<Record<string, unknown>> {
   const key = parseValueText(a.key, 'key');
-  return withMap(a, (live) => {
+  return withLockedMap(a, (live) => {
     live.delete(key);
     return { map: live.schema.name, deleted: 1 };
   });
@@ -20,7 +20,7 @@ export const deleteCommand: CommandModule<object, Args> = {
   command: 'delete [object] [map]',
   describe: 'delete one entry by key (LPM tries: exact prefix only)',
   builder: (y) =>
-    withTarget(y)
+    withLock(withTarget(y))
       .option('key', { type: 'string', demandOption: 'give the key with --key', describe: 'the key as YAML flow or JSON' })
       .example("$0 delete fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'", 'remove the rules for a CIDR') as never,
   handler: async (a) => {

@@ -3,13 +3,13 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseValueText, parseDocument, isBpfmapError, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import { parseValueText, parseDocument, isBpfmapError, BpfmapError, ERROR_CODE, stringifyJson, withMapLock } from '../../src/index.js';
 import type { LiveMap } from '../../src/index.js';
 import { toYaml, print } from '../output.js';
-import { withTarget, UsageError, type TargetArgs } from '../options.js';
+import { withTarget, withLock, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
 
-interface Args extends TargetArgs {
+interface Args extends TargetArgs, LockArgs {
   key?: string;
   flags?: 'any' | 'noexist' | 'exist';
 }
@@ -45,11 +45,16 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
   const key = parseValueText(a.key, 'key');
   // Loaded here, not with the module: node:child_process costs every other command ~2 ms of start-up.
   const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  const locks = lockOptions(a);
   return withMap(a, (live) => {
     const dir = mkdtempSync(join(tmpdir(), 'bpfmap-edit-'));
     const file = join(dir, 'entry.yaml');
     try {
-      const original = currentDocument(live, key).text;
+      // The entry as the editor shows it: the write is a compare-and-swap against it.
+      const first = currentDocument(live, key);
+      let shown = first.text;
+      let existed = first.existed;
+      let original = shown;
       let text = original;
       for (let round = 0; round < MAX_ROUNDS; round++) {
         writeFileSync(file, text, { mode: 0o600 });
@@ -65,6 +70,7 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
           throw new BpfmapError(ERROR_CODE.IO, `editor '${prog}' removed the file it was editing (${(e as NodeJS.ErrnoException).code ?? String(e)}); nothing written`);
         }
         const body = stripErrorHeader(edited);
+        let fatal: BpfmapError | null = null;
         if (body === stripErrorHeader(original)) return { map: live.schema.name, written: 0, note: 'unchanged; nothing written' };
         try {
           const doc = parseDocument(body, 'entry.yaml', live.schema) as Record<string, unknown> | null;
@@ -73,12 +79,53 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
           }
           const k = Object.hasOwn(doc, 'key') ? doc.key : key;
           // Encode both completely before the one write.
-          live.encodeKey(k);
+          const kb = live.encodeKey(k);
           live.encodeValue(doc.value);
-          live.update(k, doc.value, { flags: a.flags ?? 'any' });
-          return { map: live.schema.name, written: 1 };
+          const moved = lpmMove(live, key, kb, existed);
+          // Under the map's lock: read the entry again; write only if it is still what was shown.
+          const fresh = withMapLock(live.info.id, live.subject, locks, () => {
+            const now = currentDocument(live, key);
+            if (now.text !== shown) return now;
+            if (!moved) {
+              live.update(k, doc.value, { flags: a.flags ?? 'any' });
+              return null;
+            }
+            try {
+              live.update(k, doc.value, { flags: 'noexist' });
+            } catch (e) {
+              if (!isBpfmapError(e) || e.code !== ERROR_CODE.KEY_EXISTS) throw e;
+              throw new BpfmapError(ERROR_CODE.KEY_EXISTS, `entry.yaml: key: ${moved.to} already has an entry; moving ${moved.from} onto it would ` +
+                'replace that entry: edit that entry instead, or delete it first');
+            }
+            // The new prefix was written first (a failed write leaves the old entry in place); the old
+            // one goes now, and a failure here is not an input error to re-edit.
+            try {
+              live.delete(key);
+            } catch (e) {
+              if (!isBpfmapError(e)) throw e;
+              fatal = new BpfmapError(e.code, `${e.message}; the entry was written under ${moved.to}, and the one under ${moved.from} is still there`);
+              throw fatal;
+            }
+            return null;
+          });
+          if (fresh === null) {
+            if (!moved) return { map: live.schema.name, written: 1 };
+            return { map: live.schema.name, written: 1, deleted: 1, moved,
+              note: `the key changed: moved the entry from ${moved.from} to ${moved.to} (the old entry is deleted)` };
+          }
+          const changes = changedLines(shown, fresh.text);
+          if (process.stdin.isTTY !== true) {
+            throw new BpfmapError(ERROR_CODE.CONFLICT, `${live.subject}: the entry changed while it was being edited; nothing written. Changed:\n${changes}\nrun bpfmap edit again`);
+          }
+          process.stderr.write(`bpfmap: ${live.subject}: the entry changed while it was being edited; nothing written. Changed:\n${changes}\nreopening the editor with the current entry\n`);
+          shown = fresh.text;
+          existed = fresh.existed;
+          original = `# CHANGED by another writer while you edited (nothing was written):\n${changes.replace(/^/gm, '#')}\n` +
+            `# your edit, not written:\n${body.replace(/^/gm, '#   ')}\n${fresh.text}`;
+          text = original;
         } catch (e) {
-          if (!isBpfmapError(e)) throw e;
+          // A changed entry (non-interactive), another writer's lock or a half-done move ends the edit; the rest is the input's fault.
+          if (!isBpfmapError(e) || e === fatal || e.code === ERROR_CODE.CONFLICT || e.code === ERROR_CODE.LOCKED) throw e;
           text = `# ERROR: ${e.message.replace(/\n/g, ' ')}\n# fix it and save again, or restore the text unchanged to cancel\n${body}`;
         }
       }
@@ -89,6 +136,31 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
   });
 }
 
+/**
+ * An LPM trie entry whose key was edited to another prefix is moved, never left behind as a second
+ * entry: returns the two keys (as text) when that is the case, null when the key names the same
+ * entry (the same prefix; host bits alone do not make another entry) or there was no entry yet.
+ * The new entry is written with `noexist`: a move onto a prefix that already has an entry is
+ * refused, as it would replace that entry too.
+ */
+function lpmMove(live: LiveMap, key: unknown, newKey: Uint8Array | null, existed: boolean): { from: string; to: string } | null {
+  if (live.schema.type !== 'lpm_trie' || !existed || newKey === null) return null;
+  const oldKey = live.encodeKey(key)!;
+  if (live.sameEntry(oldKey, newKey)) return null;
+  const text = (b: Uint8Array) => stringifyJson(live.decodeKey(b, { prettyAddresses: true }));
+  return { from: text(oldKey), to: text(newKey) };
+}
+
+/** The lines of the entry document that differ: `- old` and `+ new`. */
+function changedLines(before: string, after: string): string {
+  const a = before.split('\n').filter((l) => !l.startsWith('#') && l !== '');
+  const b = after.split('\n').filter((l) => !l.startsWith('#') && l !== '');
+  const out: string[] = [];
+  for (const l of a) if (!b.includes(l)) out.push(`  - ${l}`);
+  for (const l of b) if (!a.includes(l)) out.push(`  + ${l}`);
+  return out.length > 0 ? out.join('\n') : '  (the entry was written again with the same value)';
+}
+
 function stripErrorHeader(text: string): string {
   return text.replace(/^(# ERROR: .*\n# fix it and save again.*\n)+/, '');
 }
@@ -97,7 +169,7 @@ export const editCommand: CommandModule<object, Args> = {
   command: 'edit [object] [map]',
   describe: 'edit one entry in $VISUAL/$EDITOR as YAML; invalid input re-opens the editor with the error on top, nothing is written unless valid',
   builder: (y) =>
-    withTarget(y)
+    withLock(withTarget(y))
       .option('key', { type: 'string', describe: 'the key of the entry (YAML flow or JSON)' })
       .option('flags', { choices: ['any', 'noexist', 'exist'] as const, default: 'any' as const, describe: 'update flags for the write' })
       .example("EDITOR=nano $0 edit fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'", 'edit the rules of one CIDR') as never,

@@ -1,11 +1,11 @@
 import type { CommandModule } from 'yargs';
 import { setVariables, parseValueText } from '../../src/index.js';
 import { print } from '../output.js';
-import { withTarget, UsageError, type TargetArgs } from '../options.js';
+import { withTarget, withLock, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
 import { globalMaps, splitVar } from './globals.js';
 
-interface Args extends TargetArgs {
+interface Args extends TargetArgs, LockArgs {
   object: string;
   assignments: string[];
 }
@@ -17,12 +17,13 @@ export async function runSet(a: Args): Promise<Record<string, string[]>> {
     if (eq <= 0) throw new UsageError(`'${s}': expected VAR=VALUE`);
     return { ...splitVar(s.slice(0, eq)), value: parseValueText(s.slice(eq + 1), s.slice(0, eq)) };
   });
+  const locks = lockOptions(a);
   const groups = globalMaps(a.object, a.map, parsed);
   const done: Record<string, string[]> = {};
   for (const [map, names] of groups) {
     const values: Record<string, unknown> = {};
     for (const n of names) values[n] = parsed.find((p) => p.name === n && (p.section === undefined || p.section === map))!.value;
-    await withMap({ ...a, map }, (live) => setVariables(live, values));
+    await withMap({ ...a, map }, (live) => setVariables(live, values, locks));
     done[map] = names;
   }
   return done;
@@ -32,7 +33,7 @@ export const setCommand: CommandModule<object, Args> = {
   command: 'set <object> <assignments...>',
   describe: 'change global variables of a loaded program by name (read, patch, write the one entry)',
   builder: (y) =>
-    withTarget(y)
+    withLock(withTarget(y))
       .positional('assignments', { type: 'string', array: true, describe: 'VAR=VALUE, VALUE as YAML/JSON (e.g. enabled=1 limits={max: 10})' })
       .example('$0 set fixtures/coverage.bpfel.o --pin-root /sys/fs/bpf/cov counter=5 config_mode=2', 'two variables') as never,
   handler: async (a) => {

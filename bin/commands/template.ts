@@ -23,8 +23,11 @@ export const templateCommand: CommandModule<GlobalArgs, Args> = {
       // The same skeleton as data: every field present, all zero (comments need YAML).
       const c = mapCodecs(map, src.schema.byteOrder);
       const zero = (size: number) => new Uint8Array(size);
-      print({ key: map.keySize ? c.key.decode(zero(c.key.size), 0, { compact: false }) : null,
-        value: map.valueSize ? c.value.decode(zero(c.value.size), 0, { compact: false }) : null }, true);
+      const key = map.keySize ? c.key.decode(zero(c.key.size), 0, { compact: false }) : null;
+      // An LPM key's prefix length is left out: a 0 kept would contradict the CIDR filled in.
+      const first = map.type === 'lpm_trie' && map.key?.kind === 'struct' ? map.key.fields[0] : undefined;
+      if (first && first.offset === 0 && typeof key === 'object' && key !== null) delete (key as Record<string, unknown>)[first.name];
+      print({ key, value: map.valueSize ? c.value.decode(zero(c.value.size), 0, { compact: false }) : null }, true);
       return;
     }
     print(templateYaml(map), false);

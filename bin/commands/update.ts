@@ -1,10 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { print } from '../output.js';
-import { withTarget, UsageError, type TargetArgs } from '../options.js';
-import { withMap } from '../target.js';
+import { withTarget, withLock, UsageError, type LockArgs, type TargetArgs } from '../options.js';
+import { withLockedMap } from '../target.js';
 import { readEntryInput } from './codec-args.js';
 
-interface Args extends TargetArgs {
+interface Args extends TargetArgs, LockArgs {
   key?: string;
   value?: string;
   file?: string;
@@ -12,7 +12,7 @@ interface Args extends TargetArgs {
 }
 
 export async function runUpdate(a: Args): Promise<Record<string, unknown>> {
-  return withMap(a, (live) => {
+  return withLockedMap(a, (live) => {
     const input = readEntryInput(a, live.schema);
     if (!input.hasValue) throw new UsageError('give the value with --value or -f FILE');
     if (!input.hasKey && live.schema.keySize > 0 && live.schema.type !== 'array') {
@@ -28,7 +28,7 @@ export const updateCommand: CommandModule<object, Args> = {
   command: 'update [object] [map]',
   describe: 'write one entry (typed key and value); the value is checked completely before anything reaches the kernel',
   builder: (y) =>
-    withTarget(y)
+    withLock(withTarget(y))
       .option('key', { type: 'string', describe: 'the key as YAML flow or JSON' })
       .option('value', { type: 'string', describe: 'the value as YAML flow or JSON; per-CPU maps: one value for every CPU, or a list with one per CPU; map-in-map: a pin path or id:N' })
       .option('file', { alias: 'f', type: 'string', describe: 'YAML/JSON document {key: ..., value: ...}; - for stdin' })

@@ -5,13 +5,15 @@
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { openMap } from '../map/index.js';
 import type { LiveMap } from '../map/index.js';
+import { lockMaps, type LockOptions, type MapLock } from '../map/lock.js';
 import { executePlans } from './execute.js';
 import { planMap, summarize, type MapPlan, type PlanSummary } from './plan.js';
 import type { LiveTarget } from './read-map.js';
 import type { DesiredState } from './state.js';
 import { newStats, type ApplyStats } from './stats.js';
 
-export interface ApplyOptions {
+/** lockDir / lockTimeoutMs: the per-map lock held from planning to the last write (not for a dry run). */
+export interface ApplyOptions extends LockOptions {
   /** Maps are pinned at DIR/<map name>. */
   pinRoot?: string;
   /** The pin path of the one map a single-map state names. */
@@ -43,17 +45,21 @@ export function applyState(state: DesiredState, opts: ApplyOptions = {}): ApplyR
   if (opts.pin !== undefined && opts.pinRoot !== undefined) throw new BpfmapError(ERROR_CODE.USAGE, 'give either --pin or --pin-root, not both');
   const stats = newStats();
   const opened: LiveMap[] = [];
+  let lock: MapLock | null = null;
   try {
     const plans: MapPlan[] = [];
     for (const d of state.maps.values()) {
-      const live = openMap({ map: d.map, byteOrder: state.byteOrder, pin: opts.pin, pinRoot: opts.pinRoot, force: opts.force === true });
-      opened.push(live);
-      plans.push(planMap(d, target(live), stats));
+      opened.push(openMap({ map: d.map, byteOrder: state.byteOrder, pin: opts.pin, pinRoot: opts.pinRoot, force: opts.force === true }));
     }
+    // Another writer of these maps goes first or after, never in between: the plan is made and
+    // written under the lock (ids ascending, so two multi-map applies cannot deadlock).
+    if (!opts.dryRun) lock = lockMaps(opened.map((m) => m.info.id), opts, new Map(opened.map((m) => [m.info.id, m.subject])));
+    for (const [i, d] of [...state.maps.values()].entries()) plans.push(planMap(d, target(opened[i]!), stats));
     opts.onPlan?.(plans);
     if (!opts.dryRun) executePlans(plans, stats, { onProgress: opts.onProgress });
     return { dryRun: opts.dryRun === true, maps: plans.map(summarize), stats };
   } finally {
+    lock?.release();
     for (const m of opened) m.close();
   }
 }

@@ -12,6 +12,8 @@ import { BpfmapError, ERROR_CODE, ValueError, isBpfmapError, isValueError } from
 import { possibleCpus, perCpuStride } from '../syscall/cpus.js';
 import { ByteTable, IntList } from './byte-table.js';
 import { KeyIndex } from './key-index.js';
+import { lpmIdentity } from '../map/lpm.js';
+import { stringifyJson } from '../json.js';
 import { compileFast, type FastNode } from './fast-json.js';
 
 /** Map types apply can write: entries with a key, values that read back as written. */
@@ -81,17 +83,47 @@ export class DesiredMap {
 
   /**
    * The index of the desired keys, built once all entries are in (sized for them: no rehashing);
-   * a key given twice is refused here, naming both places.
+   * a key given twice is refused here, naming both places. LPM trie keys are indexed by their
+   * identity (bits past the prefix length cleared, as the kernel compares them): two keys naming
+   * one prefix are a duplicate, and a live key finds the desired one whatever its host bits.
    */
   get index(): KeyIndex {
     if (this.indexed) return this.indexed;
-    const ix = new KeyIndex(this.keys, this.keys.count);
-    const d = ix.addAll(this.keys.count);
+    const n = this.keys.count;
+    let table = this.keys;
+    if (this.lpm) {
+      table = new ByteTable(this.keys.recordSize, n);
+      for (let i = 0; i < n; i++) lpmIdentity(this.keys.at(i), table.bytes, table.append());
+    }
+    const ix = new KeyIndex(table, n);
+    const d = ix.addAll(n);
+    if (d && this.lpm) {
+      const show = (i: number) => stringifyJson(this.key.decode(this.keys.at(i), 0, { prettyAddresses: true }));
+      throw new ValueError(`${this.source}: ${this.originText(d.at)}`,
+        `key: ${show(d.at)} names the same prefix as ${show(d.dup)} of ${this.originText(d.dup)} (bits past the prefix length do not count: ` +
+        'the kernel holds one entry for both); each prefix may appear once');
+    }
     if (d) {
       throw new ValueError(`${this.source}: ${this.originText(d.at)}`, `key: duplicates the key of ${this.originText(d.dup)}; each key may appear once`);
     }
     this.indexed = ix;
     return ix;
+  }
+
+  /** The desired entry whose key is the one at bytes[off] (for LPM tries: names its prefix), or -1. */
+  find(bytes: Uint8Array, off: number): number {
+    const ix = this.index;
+    if (!this.lpm) return ix.find(bytes, off);
+    const ks = this.keys.recordSize;
+    this.probe ??= new Uint8Array(ks);
+    lpmIdentity(bytes.subarray(off, off + ks), this.probe);
+    return ix.find(this.probe, 0);
+  }
+  private probe: Uint8Array | null = null;
+
+  /** LPM trie: keys are compared by prefix (see index). */
+  private get lpm(): boolean {
+    return this.map.type === 'lpm_trie';
   }
 
   /** The NDJSON fast reader's plan for this map's key and value, or null (general path only). */
@@ -134,6 +166,19 @@ export class DesiredMap {
     this.values.push(value);
     this.origins.push(origin);
     this.indexed = null;
+  }
+
+  /**
+   * A copy to plan on: planning adds the live entry of a global-data map (variables patch it) to the
+   * map it plans, so the parsed state is planned through a copy and can be applied again later
+   * (apply --watch re-applies its last good state) with the live value of that time.
+   */
+  copy(): DesiredMap {
+    const c = new DesiredMap(this.map, this.byteOrder, this.source, this.count + 1);
+    for (let i = 0; i < this.count; i++) c.addRaw(this.keys.at(i), this.values.at(i), this.origins.get(i));
+    c.prune = this.prune;
+    c.variables.push(...this.variables);
+    return c;
   }
 
   originText(i: number): string {

@@ -30,9 +30,11 @@ export interface MapPlan {
   kept: number;
 }
 
-export function planMap(desired: DesiredMap, target: LiveTarget, stats: ApplyStats): MapPlan {
-  const arrayLike = ARRAY_TYPES.has(desired.map.type);
-  if (desired.variables.length > 0) applyVariables(desired, target, stats);
+export function planMap(parsed: DesiredMap, target: LiveTarget, stats: ApplyStats): MapPlan {
+  const arrayLike = ARRAY_TYPES.has(parsed.map.type);
+  // Variables patch the live entry, which is added to the map planned: a copy (one entry), not the parsed state.
+  let desired = parsed;
+  if (parsed.variables.length > 0) { desired = parsed.copy(); applyVariables(desired, target, stats); }
   const n = desired.count;
   const plan: MapPlan = {
     desired, target, arrayLike,
@@ -44,10 +46,10 @@ export function planMap(desired: DesiredMap, target: LiveTarget, stats: ApplySta
   const matched = new Uint8Array(n);
   const ks = target.keySize, vs = target.rawValueSize;
   const dv = desired.values;
-  const index = desired.index;
+  desired.index; // duplicates are refused before the map is read
   readMap(target, stats, (keys, values, count) => {
     for (let j = 0; j < count; j++) {
-      const i = n === 0 ? -1 : index.find(keys, j * ks);
+      const i = n === 0 ? -1 : desired.find(keys, j * ks);
       if (i >= 0) {
         matched[i] = 1;
         if (equalBytes(dv.bytes, i * vs, values, j * vs, vs)) plan.unchanged++;
@@ -76,7 +78,7 @@ function isZero(b: Uint8Array, off: number, n: number): boolean {
 /** Global-data variables patch the value of key 0: the desired one, or else the live one. */
 function applyVariables(desired: DesiredMap, target: LiveTarget, stats: ApplyStats): void {
   const key0 = new Uint8Array(target.keySize);
-  let i = desired.index.find(key0, 0);
+  let i = desired.find(key0, 0);
   if (i < 0) {
     stats.lookupElem++;
     const cur = mapLookupElem(target.fd, key0, target.rawValueSize, 0, target.subject);

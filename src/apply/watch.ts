@@ -15,7 +15,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
-import { openMap } from '../map/index.js';
+import { liveMapId } from '../map/index.js';
 import type { ApplyResult } from './apply.js';
 import type { DesiredState } from './state.js';
 import { writeCalls } from './stats.js';
@@ -138,12 +138,10 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
 
   const runApply = (reason: WatchReason) => {
     if (!good) return;
-    // The file unchanged since the good read: read it again, so that variables patch the live
-    // section as it is now; otherwise (now broken or mid-write) the last good state.
-    let state = good;
-    if (reason !== 'file' && fingerprint(path) === goodPrint) {
-      try { state = opts.read(); } catch { state = good; }
-    }
+    // The last good state, never the file read again: a retry or resync may come while the file is
+    // being rewritten, and only a version that has settled is read. Applying does not change a
+    // state (variables are planned on a copy), so the live section is patched as it is now.
+    const state = good;
     try {
       const result = opts.apply(state);
       const wrote = writeCalls(result.stats) > 0;
@@ -217,17 +215,12 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
   };
 }
 
-/** The ids of the live maps a state names, in its order (null where a map cannot be opened). */
+/**
+ * The ids of the live maps a state names, in its order (null where there is none); cheap to poll:
+ * a map found by default discovery is looked for where it was found last (map/live-id.ts).
+ */
 export function liveMapIds(state: DesiredState, opts: { pin?: string; pinRoot?: string }): (number | null)[] {
   const out: (number | null)[] = [];
-  for (const d of state.maps.values()) {
-    try {
-      const live = openMap({ map: d.map, byteOrder: state.byteOrder, pin: opts.pin, pinRoot: opts.pinRoot, force: true });
-      out.push(live.info.id);
-      live.close();
-    } catch {
-      out.push(null);
-    }
-  }
+  for (const d of state.maps.values()) out.push(liveMapId({ map: d.map, pin: opts.pin, pinRoot: opts.pinRoot }));
   return out;
 }

@@ -70,8 +70,11 @@ export function formatIPv4(b: Uint8Array, off: number): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
 
-/** RFC 5952 text: lower case, longest run (>= 2) of zero groups as `::`. */
+/** RFC 5952 text: lower case, longest run (>= 2) of zero groups as `::`; IPv4-mapped as `::ffff:a.b.c.d`. */
 export function formatIPv6(b: Uint8Array, off: number): string {
+  let mapped = b[off + 10] === 0xff && b[off + 11] === 0xff;
+  for (let i = 0; mapped && i < 10; i++) if (b[off + i] !== 0) mapped = false;
+  if (mapped) return `::ffff:${formatIPv4(b, off + 12)}`;
   const w: number[] = [];
   for (let i = 0; i < 8; i++) w.push((b[off + i * 2]! << 8) | b[off + i * 2 + 1]!);
   let best = -1, bestLen = 0;

@@ -1,14 +1,14 @@
 /**
- * Arrays: a list (shorter leaves the rest zero), an index map `{5: ...}`, a string for char arrays,
- * an address string for u8[4] / u8[16] / u8[6]. Decode: list; string for char text; index map of
- * non-zero struct elements with `compact`; address strings with `prettyAddresses`.
+ * Arrays: a list (shorter leaves the rest zero), an index map `{5: ...}`, a string for char arrays
+ * (address strings for address arrays: address-field.ts). Decode: list; string for char text; index
+ * map of non-zero struct elements with `compact`.
  */
 import type { ArrayNode, TypeNode } from '../btf/schema-types.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe, rethrowAt } from './fail.js';
-import { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } from './address.js';
+import { addressShape } from './address-field.js';
 import { typeName } from './type-name.js';
-import { F_COMPACT, F_PRETTY, type Compiled } from './types.js';
+import { F_COMPACT, type Compiled } from './types.js';
 import { isBytes } from './is-bytes.js';
 
 const INDEX = /^\d+$/;
@@ -23,22 +23,6 @@ export function isCharArray(n: TypeNode): boolean {
 function isByteArray(n: TypeNode): boolean {
   return n.kind === 'array' && n.element.kind === 'int' && n.element.size === 1 &&
     n.element.encoding !== 'bool' && !isCharArray(n);
-}
-
-/** Which address kinds a byte array of this length takes. */
-export function addressKinds(n: TypeNode): string {
-  if (!isByteArray(n)) return '';
-  const len = (n as ArrayNode).length;
-  return len === 4 ? 'an IPv4 address' : len === 16 ? 'an IPv4/IPv6 address' : len === 6 ? 'a MAC address' : '';
-}
-
-/** Address string -> bytes for a byte array of `len`; null when not an address of a fitting kind. */
-export function parseAddressFor(len: number, s: string): Uint8Array | null {
-  const t = s.trim();
-  if (len === 4) return parseIPv4(t);
-  if (len === 16) return parseIPv4(t) ?? parseIPv6(t);
-  if (len === 6) return parseMac(t);
-  return null;
 }
 
 const WELL_FORMED = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
@@ -76,7 +60,7 @@ export function compileArray(node: ArrayNode, compile: (n: TypeNode) => Compiled
   if (n * es > size) throw new Fail(`${typeName(node)}: ${n} elements of ${es} bytes do not fit in ${size} bytes`, ERROR_CODE.SCHEMA_INVALID);
   const chars = isCharArray(node);
   const bytes = isByteArray(node);
-  const addr = addressKinds(node);
+  const addr = addressShape(node)?.kinds ?? '';
   const structs = node.element.kind === 'struct' || node.element.kind === 'union';
   const title = typeName(node);
   const expected = `a list of at most ${n} ${typeName(node.element)}` +
@@ -89,15 +73,6 @@ export function compileArray(node: ArrayNode, compile: (n: TypeNode) => Compiled
       const b = utf8.encode(s);
       if (b.byteLength > n) throw new Fail(`expected a string of at most ${n} bytes for ${title}, got ${b.byteLength} bytes (${describe(s)})`, ERROR_CODE.VALUE_RANGE);
       u8.set(b, off);
-      return;
-    }
-    if (addr) {
-      const a = parseAddressFor(n, s);
-      if (!a) {
-        const cidr = s.includes('/') ? ' (a /prefix length is only allowed in an LPM trie key that leaves its prefix length out)' : '';
-        throw new Fail(`expected ${addr} or a list of at most ${n} ${typeName(node.element)}, got ${describe(s)}${cidr}`);
-      }
-      u8.set(a, off);
       return;
     }
     throw new Fail(`expected ${expected}, got ${describe(s)}`);
@@ -145,10 +120,6 @@ export function compileArray(node: ArrayNode, compile: (n: TypeNode) => Compiled
       if (chars) {
         const s = charText(u8, off, n);
         if (s !== null) return s;
-      } else if (addr && (flags & F_PRETTY) !== 0) {
-        if (n === 4) return formatIPv4(u8, off);
-        if (n === 6) return formatMac(u8, off);
-        return isZero(u8, off + 4, 12) ? formatIPv4(u8, off) : formatIPv6(u8, off);
       }
       if (bytes && es === 1 && node.element.kind === 'int' && !node.element.signed) {
         const a = new Array<number>(n);

@@ -12,6 +12,7 @@ import { compileBytes, compileFloat, compilePointer } from './misc-codec.js';
 import { compileArray } from './array-codec.js';
 import { compileRecord } from './record-codec.js';
 import { lpmPreparer, lpmPrettifier } from './lpm.js';
+import { withAddress } from './address-field.js';
 import { F_COMPACT, F_PRETTY, type Codec, type Compiled, type DecodeOptions } from './types.js';
 import { isBytes } from './is-bytes.js';
 
@@ -36,6 +37,7 @@ export function compileNode(node: TypeNode, order: ByteOrder, depth = 0): Compil
     case 'union': c = compileRecord(node, order, sub); break;
     default: throw new Fail(`unknown type kind '${(node as { kind: string }).kind}'`, ERROR_CODE.SCHEMA_INVALID);
   }
+  c = withAddress(node, c);
   cache.set(node, c);
   return c;
 }
@@ -131,7 +133,10 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
   };
   const run = (input: unknown, out: Uint8Array, offset: number, path: string): void => {
     try {
-      c.enc(prepare ? prepare(input) : input, viewOf(out), out, offset);
+      if (!prepare) { c.enc(input, viewOf(out), out, offset); return; }
+      const p = prepare(input);
+      c.enc(p.input, viewOf(out), out, offset);
+      if (p.missing) throw p.missing; // after the fields, so that a wrong field is named first
     } catch (e) {
       if (e instanceof Fail) throw e.toValueError(path);
       throw e;

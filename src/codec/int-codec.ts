@@ -5,12 +5,11 @@
 import type { ByteOrder } from '../bytes.js';
 import type { IntNode } from '../btf/schema-types.js';
 import { ERROR_CODE } from '../errors.js';
-import { Fail, describe } from './fail.js';
+import { Fail } from './fail.js';
 import { checkBigInt, checkSmallInt, intLabel, intRange, type IntRange } from './integer.js';
-import { formatIPv4, parseIPv4 } from './address.js';
 import { readWord, writeWord } from './words.js';
 import { inlineInt } from './inline-int.js';
-import { F_PRETTY, type Compiled } from './types.js';
+import type { Compiled } from './types.js';
 
 function isBool(n: IntNode): boolean {
   return n.encoding === 'bool';
@@ -34,7 +33,6 @@ export function compileInt(node: IntNode, order: ByteOrder): Compiled {
   const signed = node.signed;
   const bool = isBool(node);
   const r = intRange(bits, signed, bool ? `bool (true, false) or ${intLabel(bits, signed)}` : intLabel(bits, signed));
-  const be32 = node.byteOrder === 'big' && size === 4 && bits === 32;
 
   if (bits === size * 8 && (size === 1 || size === 2 || size === 4)) {
     const min = Number(r.min), max = Number(r.max);
@@ -56,17 +54,10 @@ export function compileInt(node: IntNode, order: ByteOrder): Compiled {
     return {
       size,
       usesView: true,
-      enc(input, dv, u8, off) {
-        if (be32 && typeof input === 'string' && input.includes('.')) {
-          const a = parseIPv4(input.trim());
-          if (!a) throw new Fail(`expected ${r.text} or an IPv4 address, got ${describe(input)}`);
-          u8.set(a, off);
-          return;
-        }
+      enc(input, dv, _u8, off) {
         set.call(dv, off, checkSmallInt(bool ? boolIn(input) : input, min, max, r), little);
       },
-      dec(dv, u8, off, flags) {
-        if (be32 && (flags & F_PRETTY) !== 0) return formatIPv4(u8, off);
+      dec(dv, _u8, off) {
         const v = get.call(dv, off, little) as number;
         return bool && (v === 0 || v === 1) ? v === 1 : v;
       },

@@ -1,11 +1,15 @@
 /**
  * `bpfmap template`: a YAML skeleton of a map's key and value with every field set to zero, each
- * commented with its C type, offset and size. The skeleton encodes (to zeros) as it is.
+ * commented with its C type, offset and size. The skeleton encodes (to zeros) as it is, except an
+ * LPM trie key: its prefix length line is a comment (a `prefixLen: 0` left in would contradict the
+ * CIDR filled in below it), so the key is refused until its address or prefix length is filled in.
  */
 import type { MapSchema, TypeNode } from '../btf/schema-types.js';
 import { flattenFields } from './record-codec.js';
-import { addressKinds, isCharArray } from './array-codec.js';
+import { isCharArray } from './array-codec.js';
+import { addressShape } from './address-field.js';
 import { typeName } from './type-name.js';
+import { lpmPrefixField } from './lpm.js';
 
 function zeroScalar(t: TypeNode): string {
   switch (t.kind) {
@@ -34,7 +38,8 @@ function emit(t: TypeNode, key: string, pad: string, offset: number, note: strin
     const unionNote = t.kind === 'union'
       ? `; name exactly one of ${flattenFields(t).map((e) => e.name).join(', ')}` : '';
     if (entries.length === 0) { out.push(`${pad}${key}: {}  # ${typeName(t)}${where}`); return; }
-    out.push(`${pad}${key}:  # ${typeName(t)}${where}${unionNote}`);
+    const addr = addressShape(t)?.kinds;
+    out.push(`${pad}${key}:  # ${typeName(t)}${where}${unionNote}${addr ? `; or ${addr} in place of the object` : ''}`);
     for (const e of entries) {
       const f = e.field;
       const bits = f.bitSize !== undefined ? ` : ${f.bitSize} (bitfield at bit ${f.bitOffset ?? 0})` : '';
@@ -51,20 +56,28 @@ function emit(t: TypeNode, key: string, pad: string, offset: number, note: strin
       emit(el, '0', `${pad}  `, offset, '', out);
       return;
     }
-    const addr = addressKinds(t);
+    const addr = addressShape(t)?.kinds;
     out.push(`${pad}${key}: []  # ${head}: a list of up to ${t.length}${addr ? `, or ${addr}` : ''}`);
     return;
   }
-  const be = t.kind === 'int' && t.byteOrder === 'big' ? ' network byte order' + (t.size === 4 ? ', or an IPv4 address' : '') : '';
+  const shape = addressShape(t);
+  const intAddr = shape?.pretty ? shape.kinds : '';
+  const be = (t.kind === 'int' && t.byteOrder === 'big' ? ' network byte order' : '') + (intAddr ? `, or ${intAddr}` : '');
   out.push(`${pad}${key}: ${zeroScalar(t)}  # ${typeName(t)}${enumNote(t)}${where}${be}`);
 }
 
-function section(name: 'key' | 'value', t: TypeNode | null, size: number, out: string[]): void {
+function section(name: 'key' | 'value', t: TypeNode | null, size: number, out: string[], lpm = false): void {
   if (t === null) {
     if (size > 0) out.push(`${name}: '${'00'.repeat(size)}'  # ${size} opaque bytes (hex)`);
     return;
   }
+  const at = out.length;
   emit(t, name, '', 0, '', out);
+  const prefix = lpm ? lpmPrefixField(t) : null;
+  // The prefix length is the key's first field: its line follows the key's own line.
+  if (prefix !== null && out[at + 1]?.startsWith(`  ${prefix}: `)) {
+    out[at + 1] = `  # ${out[at + 1]!.slice(2)}; set it only when no address below is CIDR (bits after ${prefix} that must match, 0..${(size - 4) * 8})`;
+  }
 }
 
 export function templateYaml(map: MapSchema): string {
@@ -72,8 +85,10 @@ export function templateYaml(map: MapSchema): string {
     `# map ${map.name} (${map.type}): key ${map.keySize} bytes, value ${map.valueSize} bytes`,
     '# every field is zero; a field left out is zero too',
   ];
-  if (map.type === 'lpm_trie') out.push('# LPM trie: leave the prefix length out and write the address as CIDR (10.0.0.0/8) to have it computed');
-  section('key', map.key, map.keySize, out);
+  if (map.type === 'lpm_trie') {
+    out.push('# LPM trie: write the address as CIDR (10.0.0.0/8) and the prefix length is computed, or set the prefix length; a key with neither is refused');
+  }
+  section('key', map.key, map.keySize, out, map.type === 'lpm_trie');
   section('value', map.value, map.valueSize, out);
   return `${out.join('\n')}\n`;
 }

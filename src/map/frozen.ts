@@ -6,5 +6,5 @@ export function frozenError(mapName: string, cause?: unknown): BpfmapError {
   const advice = ro
     ? `${mapName.slice(mapName.indexOf('.rodata'))} variables are constants: rebuild or reload the program to change them`
     : 'the map was frozen (MAP_FREEZE): user space can only read it';
-  return new BpfmapError(ERROR_CODE.PERMISSION, `map '${mapName}': is frozen (read-only after load); ${advice}`, { cause });
+  return new BpfmapError(ERROR_CODE.MAP_FROZEN, `map '${mapName}': is frozen (read-only after load); ${advice}`, { cause });
 }

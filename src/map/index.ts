@@ -14,3 +14,6 @@ export { getVariables, setVariables } from './variables.js';
 export type { InnerRef } from './inner.js';
 export { lpmPrefixLen } from './lpm.js';
 export { pinName, isGlobalDataMap } from './pin-name.js';
+export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './lock.js';
+export type { LockOptions, MapLock } from './lock.js';
+export { liveMapId } from './live-id.js';

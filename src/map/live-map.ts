@@ -2,11 +2,11 @@
  * A live map: an fd, the kernel's info, the schema it was checked against, raw byte operations and
  * typed operations through the codec. close() releases the fd; every other method needs it open.
  */
-import type { ByteOrder } from '../bytes.js';
+import { equalBytes, type ByteOrder } from '../bytes.js';
 import type { MapSchema } from '../btf/schema-types.js';
 import { mapCodecs } from '../codec/index.js';
 import type { Codec, DecodeOptions } from '../codec/index.js';
-import { BpfmapError, ERROR_CODE } from '../errors.js';
+import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { stringifyJson } from '../json.js';
 import {
   BPF_F, BPF_UPDATE, closeFd, mapDeleteElem, mapGetNextKey, mapLookupAndDeleteElem, mapLookupBatch, mapLookupElem,
@@ -16,7 +16,7 @@ import type { MapInfo } from '../syscall/index.js';
 import { bloomContains } from './bloom.js';
 import { frozenError } from './frozen.js';
 import { describeInner, fdValue, FD_MAP_TYPES, withInnerFd } from './inner.js';
-import { lpmLongestMatch, lpmPrefixLen } from './lpm.js';
+import { lpmIdentity, lpmLongestMatch, lpmPrefixLen } from './lpm.js';
 import { joinPerCpu, sumPerCpu } from './per-cpu.js';
 
 export type UpdateFlag = 'any' | 'noexist' | 'exist';
@@ -24,6 +24,10 @@ export type UpdateFlag = 'any' | 'noexist' | 'exist';
 const FLAG: Record<UpdateFlag, number> = { any: BPF_UPDATE.ANY, noexist: BPF_UPDATE.NOEXIST, exist: BPF_UPDATE.EXIST };
 const NO_CRUD: ReadonlySet<string> = new Set(['ringbuf', 'user_ringbuf', 'perf_event_array']);
 const NULL_KEY: ReadonlySet<string> = new Set(['queue', 'stack', 'bloom_filter']);
+/** Map types whose key is a u32 index 0..max_entries-1 (the kernel reads it in host order). */
+const INDEXED: ReadonlySet<string> = new Set(['array', 'percpu_array', 'prog_array', 'perf_event_array', 'cgroup_array',
+  'array_of_maps', 'devmap', 'cpumap', 'xskmap', 'sockmap', 'reuseport_sockarray']);
+const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 // LPM tries do batch lookup/update/delete through the kernel's generic batch ops (not lookup-and-delete).
 const NO_BATCH: ReadonlySet<string> = new Set(['queue', 'stack', 'bloom_filter', 'array_of_maps',
   'hash_of_maps', 'prog_array']);
@@ -127,7 +131,9 @@ export class LiveMap {
       mapUpdateElem(this.fd, this.rawKey(key), value, FLAG[flags], this.subject);
     } catch (e) {
       // .rodata of a loaded program: RDONLY_PROG and frozen by the loader, so user space gets EPERM.
-      if ((e as { code?: string }).code === ERROR_CODE.PERMISSION && (this.info.mapFlags & BPF_F.RDONLY_PROG) !== 0) {
+      const code = (e as { code?: string }).code;
+      if ((code === ERROR_CODE.PERMISSION && (this.info.mapFlags & BPF_F.RDONLY_PROG) !== 0) ||
+          (code === ERROR_CODE.MAP_FROZEN && this.schema.name.includes('.rodata'))) {
         throw frozenError(this.schema.name, e);
       }
       throw e;
@@ -157,12 +163,32 @@ export class LiveMap {
 
   encodeKey(key: unknown): Uint8Array | null {
     const c = this.getCodecs().key;
-    return c === null ? null : c.encode(key, 'key');
+    if (c === null) return null;
+    const k = c.encode(key, 'key');
+    // An index past the array is a value error before the kernel (which answers E2BIG or ENOENT).
+    const max = this.info.maxEntries;
+    if (k.byteLength === 4 && INDEXED.has(this.info.typeName)) {
+      const i = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, HOST_LITTLE);
+      if (i >= max) {
+        throw new ValueError('key', `expected an index 0..${max - 1} (the map's max_entries is ${max}), got ${i}`, ERROR_CODE.VALUE_RANGE);
+      }
+    }
+    return k;
   }
 
   decodeKey(bytes: Uint8Array, opts?: DecodeOptions): unknown {
     const c = this.getCodecs().key;
     return c === null ? null : c.decode(bytes, 0, opts);
+  }
+
+  /**
+   * Whether two encoded keys name the same entry: equal bytes, or for an LPM trie the same prefix
+   * (bits past the prefix length do not count, as in the kernel).
+   */
+  sameEntry(a: Uint8Array, b: Uint8Array): boolean {
+    if (a.byteLength !== b.byteLength) return false;
+    const [x, y] = this.info.typeName === 'lpm_trie' && a.byteLength >= 4 ? [lpmIdentity(a), lpmIdentity(b)] : [a, b];
+    return equalBytes(x, 0, y, 0, x.byteLength);
   }
 
   /** Encodes one value, or for per-CPU maps one value or a list with one per CPU. */

@@ -45,6 +45,25 @@ export function lpmLongestMatch(fd: number, query: Uint8Array, subject: string):
   }
 }
 
+/**
+ * The identity of an LPM key: a copy (into `out` at `outOff` when given) with every data bit past its
+ * prefix length cleared. The kernel stores a key's bytes as given but compares only the prefix's
+ * bits, so `10.20.1.1/16` and `10.20.0.0/16` are one entry: their identities are equal. A prefix
+ * length beyond the data counts as all of it.
+ */
+export function lpmIdentity(key: Uint8Array, out: Uint8Array = new Uint8Array(key.byteLength), outOff = 0): Uint8Array {
+  out.set(key, outOff);
+  const view = out.subarray(outOff, outOff + key.byteLength);
+  const bits = (key.byteLength - 4) * 8;
+  const len = Math.min(lpmPrefixLen(key), bits);
+  if (len < bits) {
+    const byte = 4 + (len >>> 3);
+    if (len & 7) view[byte]! &= (0xff00 >>> (len & 7)) & 0xff;
+    view.fill(0, byte + ((len & 7) ? 1 : 0));
+  }
+  return out;
+}
+
 /** Clears data bit `b` (most significant first) of an LPM key. */
 function clearBit(key: Uint8Array, b: number): void {
   key[4 + (b >>> 3)]! &= ~(0x80 >>> (b & 7));

@@ -15,31 +15,26 @@ export function joinPerCpu(values: readonly Uint8Array[], valueSize: number, nCp
   return buf;
 }
 
-/** Adds decoded per-CPU values field by field: integers (number or bigint) are summed, the rest taken from CPU 0. */
-export function sumPerCpu(values: readonly unknown[], node: TypeNode | null): unknown {
+/**
+ * Adds decoded per-CPU values field by field: every integer (number or bigint, in anonymous members
+ * too) is summed exactly, without wrapping at the field's width: the total of a __u64 counter over
+ * the CPUs may exceed 2^64 - 1 and is printed as it is. Floats are added too; the rest (enums, bools,
+ * strings) is taken from CPU 0. `node` is not needed: the decoded shape says which values are integers.
+ */
+export function sumPerCpu(values: readonly unknown[], _node?: TypeNode | null): unknown {
   if (values.length === 0) return undefined;
-  return values.reduce((a, b) => add(a, b, node, 0));
+  return values.reduce((a, b) => add(a, b, 0));
 }
 
-function add(a: unknown, b: unknown, node: TypeNode | null, depth: number): unknown {
+function add(a: unknown, b: unknown, depth: number): unknown {
   if (depth > 32) return a;
-  if (typeof a === 'bigint' && typeof b === 'bigint') {
-    const s = a + b;
-    // Wrap like the kernel's counters would for unsigned 64-bit fields.
-    return node && node.kind === 'int' && !node.signed ? BigInt.asUintN(node.size * 8, s) : s;
-  }
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a + b;
+  // Integers up to 32 bits decode as numbers: their sum over any number of CPUs stays below 2^53.
   if (typeof a === 'number' && typeof b === 'number') return a + b;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    const el = node && node.kind === 'array' ? node.element : null;
-    return a.map((x, i) => add(x, b[i], el, depth + 1));
-  }
+  if (Array.isArray(a) && Array.isArray(b)) return a.map((x, i) => add(x, b[i], depth + 1));
   if (a && b && typeof a === 'object' && typeof b === 'object' && !(a instanceof Uint8Array)) {
     const out: Record<string, unknown> = {};
-    const fields = node && (node.kind === 'struct' || node.kind === 'union') ? node.fields : [];
-    for (const [k, v] of Object.entries(a)) {
-      const f = fields.find((x) => x.name === k);
-      out[k] = add(v, (b as Record<string, unknown>)[k], f ? f.type : null, depth + 1);
-    }
+    for (const [k, v] of Object.entries(a)) out[k] = add(v, (b as Record<string, unknown>)[k], depth + 1);
     return out;
   }
   return a;

@@ -2,7 +2,7 @@
  * Whether a pin path lies on a bpf filesystem: for the advice when OBJ_GET fails because bpffs is not
  * mounted there (a plain directory, or a tmpfs, at /sys/fs/bpf).
  */
-import { statfsSync } from 'node:fs';
+import { statSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { bpfErrno, libcMount } from './binding.js';
 import { syscallError } from './errno.js';
@@ -67,4 +67,25 @@ export function ensureDefaultBpffs(paths: readonly (string | undefined)[] = []):
     throw syscallError('mount', bpfErrno(), { subject: `mount -t bpf bpf ${BPFFS_DEFAULT}`, path: BPFFS_DEFAULT });
   }
   return BPFFS_DEFAULT;
+}
+
+/**
+ * A message for a pin path that exists but is no BPF object (OBJ_GET answers EACCES for those, as
+ * it does for a missing capability): a directory, a FIFO, a socket, a device, or a regular file that
+ * is not on bpffs. Null when the path is missing or may be a pin (a file on bpffs).
+ */
+export function notBpfObjectHint(path: string): string | null {
+  let what: string;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) what = 'a directory';
+    else if (st.isFIFO()) what = 'a FIFO';
+    else if (st.isSocket()) what = 'a socket';
+    else if (st.isCharacterDevice() || st.isBlockDevice()) what = 'a device';
+    else if (st.isFile() && statfsSync(path).type !== BPF_FS_MAGIC) what = 'a regular file, not on a bpf filesystem';
+    else return null;
+  } catch {
+    return null;
+  }
+  return `'${path}': not a BPF object (${what}); expected the path of a pinned map in bpffs`;
 }

@@ -63,14 +63,24 @@ export interface ErrorContext {
   subject?: string;
   /** The path for OBJ_GET / OBJ_PIN. */
   path?: string;
+  /** The map fd of an element command (fail() reads its fdinfo to tell a frozen map from a missing capability). */
+  fd?: number;
+  /** The element command had no key: a queue or stack peek / pop. */
+  keyless?: boolean;
+  /** The map is frozen (set by fail() from the fd's fdinfo after EPERM on a write). */
+  frozen?: boolean;
 }
 
+const FROZEN_ADVICE = 'user space can only read it (it was frozen with MAP_FREEZE, as loaders freeze .rodata)';
+
 /** Code and advice for an errno from a command (exported for tests and for callers that re-map). */
-export function classifyErrno(command: BpfCmdName | string, errno: number, path?: string): { code: ErrorCode; advice: string } {
+export function classifyErrno(command: BpfCmdName | string, errno: number, path?: string,
+  ctx: Pick<ErrorContext, 'keyless' | 'frozen'> = {}): { code: ErrorCode; advice: string } {
   const name = errnoName(errno);
   switch (name) {
     case 'EPERM':
     case 'EACCES':
+      if (ctx.frozen) return { code: ERROR_CODE.MAP_FROZEN, advice: FROZEN_ADVICE };
       return { code: ERROR_CODE.PERMISSION, advice: PERMISSION_ADVICE };
     case 'ENOENT':
       if (command === 'OBJ_GET') {
@@ -82,10 +92,13 @@ export function classifyErrno(command: BpfCmdName | string, errno: number, path?
       if (command === 'MAP_UPDATE_ELEM') {
         return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the key is not in the map and flags exist only replaces; use flags any to create it' };
       }
-      if (command === 'MAP_LOOKUP_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the key is not in the map (a queue or stack: it is empty)' };
+      if (ctx.keyless && (command === 'MAP_LOOKUP_ELEM' || command === 'MAP_LOOKUP_AND_DELETE_ELEM')) {
+        return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the queue or stack is empty' };
+      }
+      if (command === 'MAP_LOOKUP_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the key is not in the map' };
       if (command === 'MAP_DELETE_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the key is not in the map' };
       if (command === 'MAP_DELETE_BATCH') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'a key is not in the map (the keys before it were deleted)' };
-      if (command === 'MAP_LOOKUP_AND_DELETE_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the map is empty or the key is not in it' };
+      if (command === 'MAP_LOOKUP_AND_DELETE_ELEM') return { code: ERROR_CODE.KEY_NOT_FOUND, advice: 'the key is not in the map' };
       if (ELEM_CMDS.has(command)) return { code: ERROR_CODE.KEY_NOT_FOUND, advice: '' };
       if (command === 'OBJ_PIN') return { code: ERROR_CODE.NOT_FOUND, advice: `the directory of ${path ?? '?'} does not exist` };
       return { code: ERROR_CODE.SYSCALL, advice: '' };
@@ -112,9 +125,9 @@ export function classifyErrno(command: BpfCmdName | string, errno: number, path?
 /** The SyscallError for a failed command: `map '/sys/fs/bpf/x': permission denied (EPERM): run as root ...`. */
 export function syscallError(command: BpfCmdName | string, errno: number, ctx: ErrorContext = {}): SyscallError {
   const name = errnoName(errno);
-  const { code, advice } = classifyErrno(command, errno, ctx.path);
+  const { code, advice } = classifyErrno(command, errno, ctx.path, ctx);
   const subject = ctx.subject ?? (ctx.path !== undefined ? `'${ctx.path}'` : `bpf(${command})`);
-  const words = WORDS[name] ?? 'failed';
+  const words = ctx.frozen && code === ERROR_CODE.MAP_FROZEN ? 'is frozen' : WORDS[name] ?? 'failed';
   let msg = `${subject}: ${words} (${name})`;
   if (advice) msg += `: ${advice}`;
   const e = new SyscallError(code, msg, errno, name, command);

@@ -27,3 +27,4 @@ export type { ProgTestRunResult } from './prog-test-run.js';
 export { possibleCpus, parseCpuList, perCpuStride, perCpuValueSize, POSSIBLE_CPUS_PATH } from './cpus.js';
 export { ElemHandle } from './elem-handle.js';
 export { ensureDefaultBpffs, isBpffs, BPFFS_DEFAULT } from './bpffs.js';
+export { flockTryExclusive, flockUnlock } from './flock.js';

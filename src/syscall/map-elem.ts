@@ -39,7 +39,7 @@ export function mapLookupElem(fd: number, key: Uint8Array | null, valueSize: num
   const k = key === null ? 0 : putSmall(keyBuf, key);
   const v = valBuf.ensure(valueSize);
   setElem(fd, k, v, flags);
-  if (bpf(BPF_CMD.MAP_LOOKUP_ELEM, attr) < 0) fail('MAP_LOOKUP_ELEM', subjectOf(fd, subject));
+  if (bpf(BPF_CMD.MAP_LOOKUP_ELEM, attr) < 0) fail('MAP_LOOKUP_ELEM', subjectOf(fd, subject, key === null));
   return valBuf.bytes.slice(0, valueSize);
 }
 
@@ -50,7 +50,7 @@ export function mapLookupElemInto(fd: number, key: Uint8Array | null, out: Uint8
   const k = key === null ? 0 : putSmall(keyBuf, key);
   const v = n <= valBuf.bytes.byteLength ? valBuf.addr : valBuf.ensure(n);
   setElem(fd, k, v, flags);
-  if (bpf(BPF_CMD.MAP_LOOKUP_ELEM, attr) < 0) fail('MAP_LOOKUP_ELEM', subjectOf(fd, subject));
+  if (bpf(BPF_CMD.MAP_LOOKUP_ELEM, attr) < 0) fail('MAP_LOOKUP_ELEM', subjectOf(fd, subject, key === null));
   const src = valBuf.bytes;
   if (n <= 32) for (let i = 0; i < n; i++) out[i] = src[i]!;
   else out.set(src.subarray(0, n));
@@ -106,7 +106,7 @@ export function mapLookupAndDeleteElem(fd: number, key: Uint8Array | null, value
   const v = valBuf.ensure(valueSize);
   setElem(fd, k, v, flags);
   if (bpf(BPF_CMD.MAP_LOOKUP_AND_DELETE_ELEM, attr) < 0) {
-    fail('MAP_LOOKUP_AND_DELETE_ELEM', subjectOf(fd, subject));
+    fail('MAP_LOOKUP_AND_DELETE_ELEM', subjectOf(fd, subject, key === null));
   }
   return valBuf.bytes.slice(0, valueSize);
 }

@@ -7,7 +7,7 @@ import { ERRNO, errnoName } from './errno.js';
 import { ERROR_CODE, SyscallError } from '../errors.js';
 import { BPF_CMD } from './constants.js';
 import { fail } from './fail.js';
-import { bpffsHint } from './bpffs.js';
+import { bpffsHint, notBpfObjectHint } from './bpffs.js';
 
 function cPath(path: string): Uint8Array {
   const enc = new TextEncoder().encode(path);
@@ -25,6 +25,8 @@ export function objGet(path: string, fileFlags = 0): number {
     const errno = bpfErrno();
     const hint = errno === ERRNO.ENOENT || errno === ERRNO.EINVAL ? bpffsHint(path) : null;
     if (hint) throw Object.assign(new SyscallError(ERROR_CODE.NOT_FOUND, hint, errno, errnoName(errno), 'OBJ_GET'), { path });
+    const other = errno === ERRNO.EACCES || errno === ERRNO.EPERM ? notBpfObjectHint(path) : null;
+    if (other) throw Object.assign(new SyscallError(ERROR_CODE.NOT_FOUND, other, errno, errnoName(errno), 'OBJ_GET'), { path });
     fail('OBJ_GET', { path, subject: `'${path}'` });
   }
   return fd;

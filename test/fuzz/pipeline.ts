@@ -58,7 +58,8 @@ function exerciseMap(map: MapSchema, order: 'little' | 'big'): number {
   for (const part of ['key', 'value'] as const) {
     const codec = codecs[part];
     const given = doc && typeof doc === 'object' ? doc[part] : undefined;
-    if (given !== undefined) {
+    // An LPM key template must be filled in (it states no prefix): refused, not a bug.
+    if (given !== undefined && !(part === 'key' && map.type === 'lpm_trie')) {
       const bytes = codec.encode(given, part);
       if (bytes.byteLength !== codec.size) throw new PipelineBug(`map '${map.name}' ${part}: encoded ${bytes.byteLength} bytes, expected ${codec.size}`);
       if (!allZero(bytes)) throw new PipelineBug(`map '${map.name}' ${part}: the zero template does not encode to zeros`);

@@ -6,6 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { noteTest, requireKernel, skip } from './skip.js';
+
+export { requireKernel };
 
 export const BPFFS = '/sys/fs/bpf';
 
@@ -30,18 +33,16 @@ function isBpffs(path: string): boolean {
   }
 }
 
-export const requireKernel = process.env.BPFMAP_REQUIRE_KERNEL === '1';
-
 /**
- * Wraps a kernel test body: runs it when the kernel is usable; otherwise skips loudly, or throws when
- * BPFMAP_REQUIRE_KERNEL=1 (CI), so that a CI run can never pass by skipping.
+ * Wraps a kernel test body: runs it when the kernel is usable; otherwise a counted skip (see
+ * ./skip.ts), or a failure when BPFMAP_REQUIRE_KERNEL=1 (CI), so that a CI run can never pass by skipping.
  */
-export function kernel<T>(fn: () => Promise<T> | T): () => Promise<T | undefined> {
-  return async () => {
+export function kernel<T>(fn: () => Promise<T> | T): (ctx?: unknown) => Promise<T | undefined> {
+  return async (ctx?: unknown) => {
+    noteTest(ctx);
     const k = kernelAvailable();
     if (!k.ok) {
-      if (requireKernel) throw new Error(`kernel test required (BPFMAP_REQUIRE_KERNEL=1) but unavailable: ${k.reason}`);
-      process.stderr.write(`SKIP kernel test: ${k.reason}\n`);
+      skip(`kernel test: ${k.reason}`);
       return undefined;
     }
     return await fn();

@@ -7,11 +7,12 @@
  * Commands run inside it through nsenter, in the repository root, so the bpfmap CLI finds the pins at
  * their default paths with no flags, exactly as a user types it.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kernel, requireKernel } from './kernel.js';
+import { kernel } from './kernel.js';
+import { skip, toolsMissing } from './skip.js';
 import { BIN } from './cli.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -127,14 +128,6 @@ export class PrivateBpffs {
   }
 }
 
-/** The first of the tools that is not installed, if any. */
-export function toolsMissing(tools: readonly string[] = ['bpftool', 'unshare', 'nsenter']): string | undefined {
-  for (const tool of tools) {
-    try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }); } catch { return tool; }
-  }
-  return undefined;
-}
-
 export interface PrivateBpffsOptions {
   /** BPF object to load (pinned at PROG) before the body runs. */
   load?: string;
@@ -148,13 +141,12 @@ export interface PrivateBpffsOptions {
  * Wraps a test body: a fresh private bpffs (with `load` loaded), stopped afterwards even on failure.
  * Skips without root, bpffs or tools, and fails instead under BPFMAP_REQUIRE_KERNEL=1.
  */
-export function withPrivateBpffs(body: (ns: PrivateBpffs) => void | Promise<void>, opts: PrivateBpffsOptions = {}): () => Promise<void> {
-  return async () => {
+export function withPrivateBpffs(body: (ns: PrivateBpffs) => void | Promise<void>, opts: PrivateBpffsOptions = {}): (ctx?: unknown) => Promise<void> {
+  return async (ctx?: unknown) => {
     await kernel(async () => {
       const missing = toolsMissing(['bpftool', 'unshare', 'nsenter', ...(opts.tools ?? [])]);
       if (missing) {
-        if (requireKernel) throw new Error(`${missing} is required (BPFMAP_REQUIRE_KERNEL=1) but not installed`);
-        process.stderr.write(`SKIP private bpffs test: ${missing} not installed\n`);
+        skip(`private bpffs test: ${missing} not installed`);
         return;
       }
       if (opts.cli && !existsSync(BPFMAP_BIN)) throw new Error(`${BPFMAP_BIN} is missing: build first (npx tsc -p tsconfig.json)`);
@@ -165,6 +157,6 @@ export function withPrivateBpffs(body: (ns: PrivateBpffs) => void | Promise<void
       } finally {
         ns.stop();
       }
-    })();
+    })(ctx);
   };
 }

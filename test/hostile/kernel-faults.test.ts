@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -138,7 +138,7 @@ const cases: Case[] = [
       return { argv: node(['lookup', '--pin', p, '--key', '"09000000"']), watch: [p] };
     },
     code: 3,
-    stderr: "bpfmap: map 'DIR/h': no such entry (ENOENT): the key is not in the map (a queue or stack: it is empty)",
+    stderr: "bpfmap: map 'DIR/h': no such entry (ENOENT): the key is not in the map",
   },
   {
     name: 'pop of an empty queue',
@@ -147,7 +147,77 @@ const cases: Case[] = [
       return { argv: node(['pop', '--pin', q]), watch: [q] };
     },
     code: 3,
-    stderr: "bpfmap: map 'DIR/q': no such entry (ENOENT): the map is empty or the key is not in it",
+    stderr: "bpfmap: map 'DIR/q': no such entry (ENOENT): the queue or stack is empty",
+  },
+  {
+    name: 'peek of an empty stack',
+    setup: (dir) => {
+      const q = create(dir, 'st', ['type', 'stack', 'key', '0', 'value', '4', 'entries', '2', 'name', 'st']);
+      return { argv: node(['peek', '--pin', q]), watch: [q] };
+    },
+    code: 3,
+    stderr: "bpfmap: map 'DIR/st': no such entry (ENOENT): the queue or stack is empty",
+  },
+  {
+    name: 'array index past max_entries: a value error before the kernel',
+    setup: (dir) => {
+      const a = create(dir, 'a', ['type', 'array', 'key', '4', 'value', '8', 'entries', '4', 'name', 'a']);
+      return { argv: node(['update', '--pin', a, '--key', '4', '--value', '"0101010101010101"']), watch: [a] };
+    },
+    code: 5,
+    stderr: "bpfmap: key: expected an index 0..3 (the map's max_entries is 4), got 4",
+  },
+  {
+    name: 'array index past max_entries in a lookup',
+    setup: (dir) => {
+      const a = create(dir, 'a', ['type', 'percpu_array', 'key', '4', 'value', '8', 'entries', '2', 'name', 'a']);
+      return { argv: node(['lookup', '--pin', a, '--key', '2']), watch: [a] };
+    },
+    code: 5,
+    stderr: "bpfmap: key: expected an index 0..1 (the map's max_entries is 2), got 2",
+  },
+  {
+    name: 'write to a frozen map: frozen, kernel-refused exit code',
+    setup: (dir) => {
+      const p = fullHash(dir);
+      bpftool(['map', 'freeze', 'pinned', p]);
+      return { argv: node(['update', '--pin', p, '--key', '"01000000"', '--value', '"0707070707070707"']), watch: [p] };
+    },
+    code: 6,
+    stderr: "bpfmap: map 'DIR/h': is frozen (EPERM): user space can only read it (it was frozen with MAP_FREEZE, as loaders freeze .rodata)",
+  },
+  {
+    name: 'delete from a frozen map',
+    setup: (dir) => {
+      const p = fullHash(dir);
+      bpftool(['map', 'freeze', 'pinned', p]);
+      return { argv: node(['delete', '--pin', p, '--key', '"01000000"']), watch: [p] };
+    },
+    code: 6,
+    stderr: "bpfmap: map 'DIR/h': is frozen (EPERM): user space can only read it (it was frozen with MAP_FREEZE, as loaders freeze .rodata)",
+  },
+  ...(['regular file', 'FIFO', 'directory'] as const).map((kind): Case => ({
+    name: `--pin at a ${kind}: not a BPF object`,
+    setup: () => {
+      const t = mkdtempSync(join(tmpdir(), 'bpfmap-notbpf-'));
+      temps.push(t);
+      const p = join(t, 'x');
+      if (kind === 'regular file') writeFileSync(p, 'x');
+      else if (kind === 'FIFO') execFileSync('mkfifo', [p]);
+      else mkdirSync(p);
+      return { argv: node(['dump', '--pin', p]), watch: [] };
+    },
+    code: 3,
+    stderr: `bpfmap: 'TMP/x': not a BPF object (${kind === 'regular file' ? 'a regular file, not on a bpf filesystem' : kind === 'FIFO' ? 'a FIFO' : 'a directory'}); expected the path of a pinned map in bpffs`,
+  })),
+  {
+    name: '--pin at a directory in bpffs: not a BPF object',
+    setup: (dir) => {
+      mkdirSync(join(dir, 'sub'));
+      return { argv: node(['dump', '--pin', join(dir, 'sub')]), watch: [] };
+    },
+    code: 3,
+    stderr: "bpfmap: 'DIR/sub': not a BPF object (a directory); expected the path of a pinned map in bpffs",
   },
   {
     name: 'map of another type at the pin: every difference listed',
@@ -246,7 +316,7 @@ for (const c of cases) {
       const { argv, watch } = c.setup(dir);
       const before = watch.map(snapshot);
       const r = run(argv);
-      assert.is(r.stderr, `${c.stderr.replaceAll('DIR', dir)}\n`);
+      assert.is(r.stderr, `${c.stderr.replaceAll('DIR', dir).replaceAll('TMP', temps[0] ?? 'TMP')}\n`);
       assert.is(r.code, c.code);
       assert.is(r.stdout, '');
       assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import type { MapSchema, TypeNode } from '../../src/btf/schema-types.js';
 import { stringifyJson } from '../../src/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
-import { openMap } from '../../src/map/index.js';
-import { BIN } from '../helpers/cli.js';
+import { openMap, getVariables, setVariables } from '../../src/map/index.js';
+import { BIN, COV, bpfmap } from '../helpers/cli.js';
 import { kernel, withPinDir } from '../helpers/kernel.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
@@ -180,4 +180,38 @@ W('a file rewritten line by line, or stopping mid-line, is waited for: --prune n
     rmSync(tmp, { recursive: true, force: true });
   }
 })));
+W('a resync while the file is half-written applies the last good state, patching the live section as it is now: another writer\'s variables are kept', kernel(() => withPinDir(async (dir) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-watch-'));
+  const made = bpfmap(['create', COV, '--pin-root', dir]);
+  assert.is(made.code, 0, made.stderr);
+  const st = join(tmp, 'state.yaml');
+  writeFileSync(st, 'maps:\n  .data.config:\n    variables: {config_mode: 5}\n');
+  const live = openMap({ pin: join(dir, '_data_config'), force: true });
+  const vars = () => getVariables(live, ['config_mode', 'config_offset']);
+  const w = new Watcher(['apply', COV, '-f', st, '--pin-root', dir, '--watch', '--json', '--resync', '1']);
+  try {
+    await w.until('first apply', () => w.count('applied') === 1);
+    assert.equal(vars(), { config_mode: 5, config_offset: -5 });
+    // Another writer: config_mode drifts (the state names it), config_offset changes (the state does not).
+    setVariables(live, { config_mode: 6, config_offset: 42 });
+    // The state file is being rewritten and stops half-way.
+    const mark = w.events.length;
+    writeFileSync(st, 'maps:\n  .data.config:\n    variables: {config_mo');
+    await w.until('drift repaired from the last good state', () => w.events.slice(mark).some((e) => e.event === 'drift repaired' && e.reason === 'resync'));
+    assert.ok(w.events.slice(mark).some((e) => e.event === 'file invalid'), 'the half file was refused');
+    assert.equal(vars(), { config_mode: 5, config_offset: 42 });
+    // Resyncs go on applying it, each on the section as it is then.
+    setVariables(live, { config_offset: 43 });
+    const again = w.events.length;
+    setVariables(live, { config_mode: 8 });
+    await w.until('repaired again', () => w.events.slice(again).some((e) => e.event === 'drift repaired'));
+    assert.equal(vars(), { config_mode: 5, config_offset: 43 });
+    assert.is(w.err, '', 'nothing on stderr');
+  } finally {
+    await w.stop();
+    live.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+})));
+
 W.run();

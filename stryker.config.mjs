@@ -1,0 +1,22 @@
+// StrykerJS for `npm run mutate` (scripts/mutate.mjs): BPFMAP_MUTATE names the folder of src/ to
+// mutate; test/mutate/run.mjs runs that folder's offline test files for every mutant.
+const folder = process.env.BPFMAP_MUTATE ?? 'elf';
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'command',
+  commandRunner: { command: 'node test/mutate/run.mjs' },
+  mutate: [`src/${folder}/**/*.ts`],
+  coverageAnalysis: 'off',
+  concurrency: Number(process.env.BPFMAP_MUTATE_CONCURRENCY ?? 1),
+  timeoutMS: 60000,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${folder}.html` },
+  jsonReporter: { fileName: `reports/mutation/${folder}.json` },
+  ignorePatterns: ['dist', 'bench', 'deploy', 'reports', 'fixtures/debian', '.git'],
+  // Stryker rewrites the tsconfig's project references through TypeScript's JS API, which the native
+  // TypeScript 7 compiler does not have; nothing here needs it (tsx runs the tests), so point it at no file.
+  tsconfigFile: 'no-tsconfig-to-rewrite.json',
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
