@@ -48,7 +48,7 @@ export function fastParse(argv: string[], commands: readonly CommandModule[]): {
   const verb = argv[0];
   if (!verb || verb.startsWith('-')) return null;
   if (argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '--')) return null;
-  const cmd = commands.find((c) => String(c.command).split(/\s+/)[0] === verb);
+  const cmd = commands.find((c) => String(c.command).split(/\s+/)[0] === verb || (Array.isArray(c.aliases) && c.aliases.includes(verb)));
   if (!cmd) return null;
   let rec: Recorded;
   try {

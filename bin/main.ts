@@ -28,13 +28,14 @@ async function loadYargs(): Promise<typeof import('yargs').default> {
 
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
+  const json = argv.includes('--json');
   const fast = fastParse(argv, commands as CommandModule[]);
   if (fast) {
     try {
       await fast.cmd.handler(fast.args as never);
       return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
     } catch (e) {
-      return reportError(e, verbose);
+      return reportError(e, verbose, json);
     }
   }
   const yargs = await loadYargs();
@@ -64,6 +65,6 @@ export async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (e) {
-    return reportError(e, verbose);
+    return reportError(e, verbose, json);
   }
 }

@@ -15,18 +15,21 @@ export interface TargetArgs extends GlobalArgs {
   map?: string;
   pin?: string;
   'pin-root'?: string;
-  id?: number;
+  /** A string on the command line (checked by target.ts, so `--id abc` is named in the error). */
+  id?: number | string;
+  name?: string;
   force?: boolean;
 }
 
 /** OBJ and MAP positionals are optional for kernel commands: `--pin PATH` alone works on the map's own BTF. */
 export function withTarget<T>(y: Argv<T>): Argv<T & TargetArgs> {
   return y
-    .positional('object', { type: 'string', describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' })
+    .positional('object', { type: 'string', describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file; or bpftool\'s handle word: pinned, id, name (then MAP is the path, id or name)' })
     .positional('map', { type: 'string', describe: 'map name as in the object (e.g. .bss for global data)' })
-    .option('pin', { type: 'string', describe: 'open the map pinned at this bpffs path' })
+    .option('pin', { type: 'string', describe: 'open the map pinned at this bpffs path (also: bpfmap CMD pinned PATH)' })
     .option('pin-root', { type: 'string', describe: 'maps are pinned at DIR/<map name> (as `bpfmap create --pin-root DIR` makes them)' })
-    .option('id', { type: 'number', describe: 'open the loaded map with this id' })
+    .option('id', { type: 'string', describe: 'open the loaded map with this id (also: bpfmap CMD id N)' })
+    .option('name', { type: 'string', describe: 'open the one loaded map with this kernel name, 15 characters kept (also: bpfmap CMD name NAME); several are refused, listing them' })
     .option('force', { type: 'boolean', describe: 'operate even when the live map does not match the object' }) as unknown as Argv<T & TargetArgs>;
 }
 
@@ -44,6 +47,25 @@ export function withDecodeOptions<T>(y: Argv<T>): Argv<T & { 'pretty-addresses'?
 
 export function decodeOptions(a: { 'pretty-addresses'?: boolean; full?: boolean }): { prettyAddresses: boolean; compact: boolean } {
   return { prettyAddresses: a['pretty-addresses'] === true, compact: a.full !== true };
+}
+
+export interface PerCpuArgs {
+  sum?: boolean;
+  /** A string on the command line, checked by perCpuOptions so that `--cpu abc` is named in the error. */
+  cpu?: string | number;
+}
+
+/** --sum / --cpu checked against the map: both at once, --cpu on a map that is not per-CPU, or a CPU
+ * that is not possible are usage errors (exit 2). */
+export function perCpuOptions(a: PerCpuArgs, live: { readonly perCpu: boolean; readonly subject: string; readonly info: { readonly typeName: string } },
+  possible: () => number): { sum?: boolean; cpu?: number } {
+  if (a.cpu === undefined) return { sum: a.sum };
+  if (a.sum) throw new UsageError('give either --cpu or --sum, not both');
+  if (!live.perCpu) throw new UsageError(`--cpu: ${live.subject} is not a per-CPU map (it is ${live.info.typeName}); --cpu and --sum are for per-CPU maps`);
+  const n = possible();
+  const s = String(a.cpu);
+  if (!/^\d+$/.test(s) || Number(s) >= n) throw new UsageError(`--cpu: expected a possible CPU 0..${n - 1}, got ${s}`);
+  return { cpu: Number(s) };
 }
 
 export interface LockArgs {

@@ -1,8 +1,28 @@
-/** The one place errors become `bpfmap: <message>` on stderr and an exit code. */
-import { isBpfmapError, exitCodeFor, EXIT } from '../src/index.js';
+/**
+ * The one place errors become `bpfmap: <message>` on stderr and an exit code; under --json, one JSON
+ * object `{"code","message","path"}` on one line of stderr instead (`path` where the error has one:
+ * the value's field, the file), with the same exit code.
+ */
+import { isBpfmapError, exitCodeFor, EXIT, stringifyJson } from '../src/index.js';
 import { UsageError } from './options.js';
 
-export function reportError(e: unknown, verbose: boolean): number {
+/** The error as the JSON object printed under --json. */
+export function errorJson(e: unknown): { code: string; message: string; path?: string; errno?: string } {
+  const x = e as { code?: unknown; message?: unknown; path?: unknown; errnoName?: unknown };
+  const code = isBpfmapError(e) ? e.code : (x as { name?: string })?.name === 'UsageError' ? 'USAGE' : 'INTERNAL';
+  const out: { code: string; message: string; path?: string; errno?: string } = { code, message: String(x?.message ?? e) };
+  if (typeof x?.path === 'string' && x.path !== '') out.path = x.path;
+  if (typeof x?.errnoName === 'string' && x.errnoName !== '') out.errno = x.errnoName;
+  return out;
+}
+
+export function reportError(e: unknown, verbose: boolean, json = false): number {
+  if (json) {
+    const o = errorJson(e);
+    process.stderr.write(`${stringifyJson(o)}\n`);
+    if (verbose && (e as Error)?.stack) process.stderr.write(`${(e as Error).stack}\n`);
+    return o.code === 'USAGE' ? EXIT.USAGE : o.code === 'INTERNAL' && !isBpfmapError(e) ? EXIT.INTERNAL : exitCodeFor(o.code);
+  }
   if (isBpfmapError(e)) {
     process.stderr.write(`bpfmap: ${oneLine(e.message)}\n`);
     if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);

@@ -1,14 +1,56 @@
-/** Resolves OBJ / MAP / --pin / --pin-root / --id into an open live map. */
-import { loadSource, findMap, openMap, withMapLock } from '../src/index.js';
+/**
+ * Resolves OBJ / MAP / --pin / --pin-root / --id / --name, and bpftool's handles as positionals
+ * (`pinned PATH`, `id N`, `name NAME` in place of OBJ MAP), into an open live map.
+ */
+import { loadSource, findMap, openMap, withMapLock, ensureDefaultBpffs } from '../src/index.js';
 import type { LiveMap } from '../src/index.js';
 import { UsageError, lockOptions, type LockArgs, type TargetArgs } from './options.js';
 
-function openTarget(a: TargetArgs): LiveMap {
+const HANDLES: Readonly<Record<string, 'pin' | 'id' | 'name'>> = { pinned: 'pin', id: 'id', name: 'name' };
+const FLAG = { pin: '--pin', id: '--id', name: '--name' } as const;
+
+/** A map id from the command line: a decimal integer 0..4294967295, else a usage error naming `what`. */
+export function parseMapId(v: unknown, what: string): number {
+  const s = String(v);
+  if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) throw new UsageError(`${what}: expected a map id (an integer 0..4294967295), got ${s}`);
+  return Number(s);
+}
+
+/** `pinned PATH` / `id N` / `name NAME` in the OBJ MAP positionals become --pin / --id / --name. */
+export function resolveHandles(a: TargetArgs): TargetArgs {
+  const h = a.object === undefined ? undefined : HANDLES[a.object];
+  const out: TargetArgs = { ...a };
+  if (h !== undefined) {
+    if (a.map === undefined) throw new UsageError(`${a.object}: name the map after it (${a.object} ${h === 'pin' ? 'PATH' : h === 'id' ? 'N' : 'NAME'})`);
+    if (a[h] !== undefined) throw new UsageError(`give the map once: '${a.object} ${a.map}' or ${FLAG[h]}, not both`);
+    out.object = undefined;
+    out.map = undefined;
+    if (h === 'pin') out.pin = a.map; else if (h === 'id') out.id = parseMapId(a.map, `id ${a.map}`); else out.name = a.map;
+  }
+  if (out.id !== undefined) out.id = parseMapId(out.id, h === 'id' ? `id ${a.map}` : '--id');
+  const given = (['pin', 'id', 'name'] as const).filter((k) => out[k] !== undefined);
+  if (given.length > 1) throw new UsageError(`give one of ${given.map((k) => FLAG[k]).join(', ')}, not several`);
+  return out;
+}
+
+/**
+ * Mounts bpffs at /sys/fs/bpf when the command is about to pin or open a pin there (no paths: the
+ * default pins) and it is missing, running as root, as bpftool does; says so on stderr.
+ */
+export function ensureBpffs(paths: readonly (string | undefined)[]): void {
+  const dir = ensureDefaultBpffs(paths);
+  if (dir !== null) process.stderr.write(`bpfmap: bpffs was not mounted at ${dir}; mounted it (mount -t bpf bpf ${dir})\n`);
+}
+
+function openTarget(args: TargetArgs): LiveMap {
+  const a = resolveHandles(args);
+  const id = a.id as number | undefined;
+  if (id === undefined && a.name === undefined) ensureBpffs([a.pin, a['pin-root']]);
   if (a.object === undefined) {
-    if (a.pin === undefined && a.id === undefined) {
-      throw new UsageError('name an object and a map (bpfmap CMD OBJ MAP), or a map with --pin PATH or --id N');
+    if (a.pin === undefined && id === undefined && a.name === undefined) {
+      throw new UsageError('name an object and a map (bpfmap CMD OBJ MAP), or a live map with --pin PATH, --id N or --name NAME (or bpftool\'s: pinned PATH, id N, name NAME)');
     }
-    return openMap({ pin: a.pin, id: a.id, force: a.force === true });
+    return openMap({ pin: a.pin, id, name: a.name, force: a.force === true });
   }
   const src = loadSource(a.object);
   if (a.map === undefined) {
@@ -17,7 +59,7 @@ function openTarget(a: TargetArgs): LiveMap {
   }
   const map = findMap(src.schema, a.map);
   if (a.pin !== undefined && a['pin-root'] !== undefined) throw new UsageError('give either --pin or --pin-root, not both');
-  return openMap({ map, byteOrder: src.schema.byteOrder, pin: a.pin, pinRoot: a['pin-root'], id: a.id, force: a.force === true });
+  return openMap({ map, byteOrder: src.schema.byteOrder, pin: a.pin, pinRoot: a['pin-root'], id, name: a.name, force: a.force === true });
 }
 
 /** Runs fn with the map open and closes it afterwards, also on errors. */

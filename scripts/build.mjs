@@ -13,9 +13,11 @@ const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.m
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
 rmSync(`${root}/dist/cli`, { recursive: true, force: true });
 // The CLI is CommonJS: it starts without Node's ES module loader, and bin/start.cjs (dist/cli/bpfmap.js)
-// runs it from a V8 code cache. yaml and yargs are pre-bundled files of their own, loaded only when
-// YAML is read or printed, or help / an error / an unusual command line needs yargs. koffi stays
-// external: it is loaded at run time from node_modules, only by commands that touch the kernel.
+// runs it from a V8 code cache. yargs is a pre-bundled file of its own, loaded only when help, an
+// error or an unusual command line needs it (so the package does not install yargs as well). yaml and
+// koffi stay external: loaded at run time from node_modules (the library needs yaml installed anyway,
+// and one copy is shipped, not two), yaml only when YAML is read or printed, koffi only by commands
+// that touch the kernel.
 const cjs = {
   absWorkingDir: root,
   bundle: true,
@@ -27,11 +29,13 @@ const cjs = {
   banner: { js: "const __bpfmap_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 };
-await build({ ...cjs, entryPoints: ['node_modules/yaml/dist/index.js'], outfile: 'dist/cli/yaml.cjs' });
 await build({ ...cjs, entryPoints: ['node_modules/yargs/index.mjs'], outfile: 'dist/cli/yargs.cjs' });
-const modules = { __BPFMAP_YAML_MODULE__: '"./yaml.cjs"', __BPFMAP_YARGS_MODULE__: '"./yargs.cjs"' };
-await build({ ...cjs, entryPoints: ['dist/bin/bpfmap.js'], outfile: 'dist/cli/main.cjs', external: ['koffi', 'yargs'], define: { ...cjs.define, ...modules } });
-await build({ ...cjs, entryPoints: ['dist/bin/demo.js'], outfile: 'dist/cli/demo.js', define: { ...cjs.define, ...modules } });
+const modules = { __BPFMAP_YARGS_MODULE__: '"./yargs.cjs"' };
+await build({ ...cjs, entryPoints: ['dist/bin/bpfmap.js'], outfile: 'dist/cli/main.cjs', external: ['koffi', 'yargs', 'yaml'], define: { ...cjs.define, ...modules } });
+await build({ ...cjs, entryPoints: ['dist/bin/demo.js'], outfile: 'dist/cli/demo.js', external: ['koffi', 'yargs', 'yaml'], define: { ...cjs.define, ...modules } });
+// The library as one CommonJS file, for require('bpfmap'); its types are dist/cjs/index.d.cts.
+await build({ ...cjs, entryPoints: ['dist/src/index.js'], outfile: 'dist/cjs/index.cjs', external: ['koffi', 'yaml'] });
+writeFileSync(`${root}/dist/cjs/index.d.cts`, "export * from '../src/index.js';\n");
 writeFileSync(`${root}/dist/cli/package.json`, '{ "type": "commonjs" }\n');
 copyFileSync(`${root}/bin/start.cjs`, `${root}/dist/cli/bpfmap.js`);
 chmodSync(`${root}/dist/cli/bpfmap.js`, 0o755);

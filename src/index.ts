@@ -106,5 +106,8 @@ export type {
   WatchReason,
 } from './apply/index.js';
 
+export { listMaps, countEntries, bpffsMounts, mapPins, mapUsers } from './inventory/index.js';
+export type { LoadedMap, ListMapsOptions, EntryCount, CountMethod, ProgramRef } from './inventory/index.js';
+export { ensureDefaultBpffs } from './syscall/bpffs.js';
 export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './map/index.js';
 export type { LockOptions, MapLock } from './map/index.js';

@@ -1,7 +1,7 @@
 /**
  * The yaml package, loaded on first use: plain numbers and JSON input never need it, and a command
- * that prints JSON starts without it. The CLI bundle points this at a single pre-bundled file
- * (dist/cli/yaml.cjs, see scripts/build.mjs) that loads much faster than the package's ~80 modules.
+ * that prints JSON starts without it. The CLI bundle could point this at a pre-bundled copy
+ * (__BPFMAP_YAML_MODULE__); it uses the installed package, so that the package ships yaml once.
  */
 import { createRequire } from 'node:module';
 

@@ -4,6 +4,7 @@ import type { ApplyResult, DesiredState } from '../../src/index.js';
 import { watchLogger } from '../watch-log.js';
 import { print } from '../output.js';
 import { UsageError, withLock, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { ensureBpffs } from '../target.js';
 import { stdoutSink, writeText } from '../sink.js';
 
 interface Args extends GlobalArgs, LockArgs {
@@ -54,6 +55,7 @@ function prepare(a: Args, write?: (line: string) => void) {
   if (a.object === undefined) throw new UsageError('name the BPF object (or saved schema) the maps come from: bpfmap apply OBJ -f STATE');
   if (a.file === undefined) throw new UsageError('give the state file with -f STATE (YAML, JSON or NDJSON; - for stdin)');
   const src = loadSource(a.object);
+  ensureBpffs([a.pin, a['pin-root']]);
   const locks = lockOptions(a);
   const progress = progressLine();
   const readOptions = { prune: a.prune === true, complete: a.complete === true, onProgress: (b: number) => progress.update('reading state (bytes)', b) };

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { loadSource, createMaps, DEFAULT_PIN_ROOT, BpfmapError, ERROR_CODE, isBpfmapError } from '../../src/index.js';
+import { ensureBpffs } from '../target.js';
 import type { CreateResult } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
@@ -29,6 +30,7 @@ export function runCreate(a: Args): CreateResult[] {
   const src = loadSource(a.object);
   if (!src.object) throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${a.object}: create needs a BPF object file (for its BTF), not a ${src.kind}`);
   const maxEntries = parseMaxEntries(a['max-entries']);
+  ensureBpffs([a['pin-root']]);
   try {
     return createMaps(src.object, { names: a.maps, pinRoot: a['pin-root'], ...(maxEntries ? { maxEntries } : {}) });
   } catch (e) {

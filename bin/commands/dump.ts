@@ -1,14 +1,14 @@
 import type { CommandModule } from 'yargs';
-import { ndjsonLine, ndjsonTrailer } from '../../src/index.js';
+import { ndjsonLine, ndjsonTrailer, possibleCpus } from '../../src/index.js';
 import { streamList } from '../stream-output.js';
-import { withTarget, withDecodeOptions, decodeOptions, type TargetArgs } from '../options.js';
+import { withTarget, withDecodeOptions, decodeOptions, perCpuOptions, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
 import { stdoutSink } from '../sink.js';
 
 interface Args extends TargetArgs {
   ndjson?: boolean;
   sum?: boolean;
-  cpu?: number;
+  cpu?: string | number;
   'pretty-addresses'?: boolean;
   full?: boolean;
 }
@@ -20,7 +20,7 @@ interface Args extends TargetArgs {
  */
 export async function runDump(a: Args): Promise<number> {
   return withMap(a, (live) => {
-    const opts = { ...decodeOptions(a), sum: a.sum, cpu: a.cpu };
+    const opts = { ...decodeOptions(a), ...perCpuOptions(a, live, possibleCpus) };
     if (a.ndjson) {
       const sink = stdoutSink();
       const name = live.schema.name;
@@ -45,7 +45,7 @@ export const dumpCommand: CommandModule<object, Args> = {
     withDecodeOptions(withTarget(y))
       .option('ndjson', { type: 'boolean', describe: 'one {"map","key","value"} JSON object per line, streamed, then a trailer line {"trailer":true,"entries":N,"maps":{...}} that apply checks' })
       .option('sum', { type: 'boolean', describe: 'per-CPU maps: add the CPUs\' values field by field' })
-      .option('cpu', { type: 'number', describe: 'per-CPU maps: only this CPU\'s values' })
+      .option('cpu', { type: 'string', describe: 'per-CPU maps: only this CPU\'s values' })
       .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_statistics_map --sum', 'per-rule counters summed over CPUs')
       .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson', 'save the rules; `bpfmap apply fixtures/firewall.bpfel.o -f rules.ndjson` restores them')
       .example('$0 dump --pin /sys/fs/bpf/my_map --json', "any pinned map, typed by its own BTF") as never,

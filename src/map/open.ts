@@ -13,6 +13,7 @@ import { os } from '../syscall/native-endian.js';
 import { assertHostByteOrder } from './byte-order.js';
 import { compareInfo, compareTypes } from './compare.js';
 import { discover } from './discover.js';
+import { openByName } from './by-name.js';
 import { kernelTypes } from './kernel-btf.js';
 import { LiveMap } from './live-map.js';
 import { pinName } from './pin-name.js';
@@ -25,6 +26,8 @@ export interface OpenMapOptions {
   pin?: string;
   pinRoot?: string;
   id?: number;
+  /** The loaded map with this kernel name (15 characters kept); refused when several have it. */
+  name?: string;
   /** Skip the compatibility check. */
   force?: boolean;
 }
@@ -38,8 +41,17 @@ function locate(o: OpenMapOptions): Found {
     const p = join(o.pinRoot, pinName(o.map));
     return { fd: objGet(p), subject: `map '${p}'`, pin: p };
   }
-  if (o.id !== undefined) return { fd: mapGetFdById(o.id), subject: `map id ${o.id}`, pin: null };
-  if (!o.map) throw new BpfmapError(ERROR_CODE.USAGE, 'openMap: give a pin path, a pin root with a map schema, an id, or a map schema');
+  if (o.id !== undefined) {
+    if (!Number.isInteger(o.id) || o.id < 0 || o.id > 0xffffffff) {
+      throw new BpfmapError(ERROR_CODE.USAGE, `id: expected a map id (an integer 0..4294967295), got ${String(o.id)}`);
+    }
+    return { fd: mapGetFdById(o.id), subject: `map id ${o.id}`, pin: null };
+  }
+  if (o.name !== undefined) {
+    const f = openByName(o.name);
+    return { fd: f.fd, subject: f.subject, pin: null };
+  }
+  if (!o.map) throw new BpfmapError(ERROR_CODE.USAGE, 'openMap: give a pin path, a pin root with a map schema, an id, a name, or a map schema');
   return discover(o.map);
 }
 

@@ -100,3 +100,14 @@ export class Scratch {
     return a;
   }
 }
+
+let mountFn: ((source: string, target: string, fstype: string, flags: number, data: null) => number) | undefined;
+
+/** mount(2) from libc; returns 0, or -1 with the errno in `bpfErrno()`. */
+export function libcMount(source: string, target: string, fstype: string): number {
+  if (koffi === undefined) load();
+  mountFn ??= koffi!.load(null).func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)') as NonNullable<typeof mountFn>;
+  const r = mountFn!(source, target, fstype, 0, null);
+  if (r < 0) lastErrno = koffi!.errno();
+  return r;
+}

@@ -3,7 +3,9 @@
  * mounted there (a plain directory, or a tmpfs, at /sys/fs/bpf).
  */
 import { statSync, statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { bpfErrno, libcMount } from './binding.js';
+import { syscallError } from './errno.js';
 
 const BPF_FS_MAGIC = 0xcafe4a11;
 
@@ -28,6 +30,43 @@ export function bpffsHint(path: string): string | null {
   const fs = nearestFs(path);
   if (!fs || fs.bpf) return null;
   return `'${path}': no pinned object: ${fs.dir} is not on a bpf filesystem; is bpffs mounted? (mount -t bpf bpf /sys/fs/bpf)`;
+}
+
+/** Where libbpf, bpftool and bpfmap pin by default. */
+export const BPFFS_DEFAULT = '/sys/fs/bpf';
+
+const SYSFS_MAGIC = 0x62656572;
+
+/** Whether `dir` is on sysfs: /sys/fs/bpf with no file system mounted on it. */
+function onSysfs(dir: string): boolean {
+  try { return statfsSync(dir).type === SYSFS_MAGIC; } catch { return false; }
+}
+
+/** Whether `dir` itself is on a bpf filesystem (false when it does not exist). */
+export function isBpffs(dir: string): boolean {
+  try { return statfsSync(dir).type === BPF_FS_MAGIC; } catch { return false; }
+}
+
+/**
+ * Mounts bpffs at /sys/fs/bpf when `paths` (pin paths or pin roots about to be used; none: the
+ * default pins) lie under it, nothing is mounted there (the bare sysfs directory) and the process runs as root,
+ * as bpftool does. Returns the directory mounted, or null when nothing was done. Fails only when the
+ * mount itself fails.
+ */
+export function ensureDefaultBpffs(paths: readonly (string | undefined)[] = []): string | null {
+  const used = paths.filter((p): p is string => p !== undefined);
+  const under = used.length === 0 || used.some((p) => {
+    const r = resolve(p);
+    return r === BPFFS_DEFAULT || r.startsWith(`${BPFFS_DEFAULT}/`);
+  });
+  if (!under || process.platform !== 'linux' || process.getuid?.() !== 0) return null;
+  // Only where nothing is mounted (the directory sysfs provides for it): a tmpfs or another file system
+  // put there on purpose is left alone, and the not-found error says it is not bpffs.
+  if (!onSysfs(BPFFS_DEFAULT)) return null;
+  if (libcMount('bpf', BPFFS_DEFAULT, 'bpf') < 0) {
+    throw syscallError('mount', bpfErrno(), { subject: `mount -t bpf bpf ${BPFFS_DEFAULT}`, path: BPFFS_DEFAULT });
+  }
+  return BPFFS_DEFAULT;
 }
 
 /**

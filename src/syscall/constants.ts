@@ -10,6 +10,7 @@ export const BPF_CMD = {
   OBJ_PIN: 6,
   OBJ_GET: 7,
   PROG_TEST_RUN: 10,
+  PROG_GET_NEXT_ID: 11,
   MAP_GET_NEXT_ID: 12,
   PROG_GET_FD_BY_ID: 13,
   MAP_GET_FD_BY_ID: 14,
@@ -73,3 +74,16 @@ export const BPF_PROG_TYPE = {
 
 /** sizeof(struct bpf_btf_info). */
 export const BPF_BTF_INFO_SIZE = 32;
+
+/** BPF_PROG_TYPE_* names in the UAPI order (index = number), lower case as bpftool prints them. */
+const PROG_TYPE_NAMES = [
+  'unspec', 'socket_filter', 'kprobe', 'sched_cls', 'sched_act', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb',
+  'cgroup_sock', 'lwt_in', 'lwt_out', 'lwt_xmit', 'sock_ops', 'sk_skb', 'cgroup_device', 'sk_msg', 'raw_tracepoint',
+  'cgroup_sock_addr', 'lwt_seg6local', 'lirc_mode2', 'sk_reuseport', 'flow_dissector', 'cgroup_sysctl',
+  'raw_tracepoint_writable', 'cgroup_sockopt', 'tracing', 'struct_ops', 'ext', 'lsm', 'sk_lookup', 'syscall', 'netfilter',
+] as const;
+
+/** Lower-case name of a BPF_PROG_TYPE_* number (`xdp`); `type N` for one this table does not know. */
+export function progTypeName(type: number): string {
+  return PROG_TYPE_NAMES[type] ?? `type ${type}`;
+}

@@ -130,5 +130,7 @@ export function syscallError(command: BpfCmdName | string, errno: number, ctx: E
   const words = ctx.frozen && code === ERROR_CODE.MAP_FROZEN ? 'is frozen' : WORDS[name] ?? 'failed';
   let msg = `${subject}: ${words} (${name})`;
   if (advice) msg += `: ${advice}`;
-  return new SyscallError(code, msg, errno, name, command);
+  const e = new SyscallError(code, msg, errno, name, command);
+  // The pin path, for machine-readable error reports (`path` of the --json error object).
+  return ctx.path !== undefined ? Object.assign(e, { path: ctx.path }) : e;
 }

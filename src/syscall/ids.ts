@@ -1,5 +1,5 @@
 /**
- * Ids of loaded objects: MAP_GET_NEXT_ID, MAP_GET_FD_BY_ID, BTF_GET_FD_BY_ID, PROG_GET_FD_BY_ID.
+ * Ids of loaded objects: MAP_GET_NEXT_ID, PROG_GET_NEXT_ID, MAP_GET_FD_BY_ID, BTF_GET_FD_BY_ID, PROG_GET_FD_BY_ID.
  * attr: start_id / map_id / btf_id / prog_id u32 @0, next_id u32 @4, open_flags u32 @8.
  */
 import { Attr } from './attr.js';
@@ -14,6 +14,16 @@ export function mapGetNextId(startId: number): number | null {
   if (bpf(BPF_CMD.MAP_GET_NEXT_ID, attr) < 0) {
     if (bpfErrno() === ERRNO.ENOENT) return null;
     fail('MAP_GET_NEXT_ID', { subject: `map id after ${startId}` });
+  }
+  return attr.getU32(4);
+}
+
+/** The id of the next loaded program after `startId` (0 for the first); null when there is none. */
+export function progGetNextId(startId: number): number | null {
+  const attr = new Attr(12).u32(0, startId);
+  if (bpf(BPF_CMD.PROG_GET_NEXT_ID, attr) < 0) {
+    if (bpfErrno() === ERRNO.ENOENT) return null;
+    fail('PROG_GET_NEXT_ID', { subject: `program id after ${startId}` });
   }
   return attr.getU32(4);
 }

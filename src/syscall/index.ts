@@ -3,7 +3,7 @@
  * koffi is loaded on the first call, never at import.
  */
 export { SYS_BPF, sysBpfNumber } from './arch.js';
-export { BPF_CMD, BPF_MAP_TYPE, BPF_PROG_TYPE, BPF_UPDATE, BPF_F, BPF_OBJ_NAME_LEN, mapTypeName } from './constants.js';
+export { BPF_CMD, BPF_MAP_TYPE, BPF_PROG_TYPE, BPF_UPDATE, BPF_F, BPF_OBJ_NAME_LEN, mapTypeName, progTypeName } from './constants.js';
 export type { BpfCmdName } from './constants.js';
 export { ERRNO, errnoName, classifyErrno, syscallError } from './errno.js';
 export type { ErrorContext } from './errno.js';
@@ -14,8 +14,8 @@ export type { MapCreateAttr } from './map-create.js';
 export {
   mapLookupElem, mapLookupElemInto, mapUpdateElem, mapDeleteElem, mapGetNextKey, mapLookupAndDeleteElem, mapFreeze,
 } from './map-elem.js';
-export { mapGetNextId, mapGetFdById, btfGetFdById, progGetFdById } from './ids.js';
-export { objGetInfoByFd, btfGetInfoByFd, progGetInfoByFd } from './info.js';
+export { mapGetNextId, progGetNextId, mapGetFdById, btfGetFdById, progGetFdById } from './ids.js';
+export { objGetInfoByFd, btfGetInfoByFd, progGetInfoByFd, progMapIds } from './info.js';
 export type { MapInfo, ProgInfo } from './info.js';
 export { progLoad } from './prog-load.js';
 export type { ProgLoadAttr } from './prog-load.js';
@@ -26,4 +26,5 @@ export { progTestRun } from './prog-test-run.js';
 export type { ProgTestRunResult } from './prog-test-run.js';
 export { possibleCpus, parseCpuList, perCpuStride, perCpuValueSize, POSSIBLE_CPUS_PATH } from './cpus.js';
 export { ElemHandle } from './elem-handle.js';
+export { ensureDefaultBpffs, isBpffs, BPFFS_DEFAULT } from './bpffs.js';
 export { flockTryExclusive, flockUnlock } from './flock.js';

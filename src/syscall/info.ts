@@ -3,7 +3,7 @@
  * struct bpf_map_info: type @0, id @4, key_size @8, value_size @12, max_entries @16, map_flags @20,
  * name[16] @24, ifindex @40, btf_vmlinux_value_type_id @44, netns_dev u64 @48, netns_ino u64 @56,
  * btf_id @64, btf_key_type_id @68, btf_value_type_id @72, pad, map_extra u64 @80.
- * struct bpf_prog_info: type @0, id @4, tag[8] @8, ..., name[16] @64.
+ * struct bpf_prog_info: type @0, id @4, tag[8] @8, ..., nr_map_ids @52, map_ids u64 @56, name[16] @64.
  * struct bpf_btf_info: btf u64 @0, btf_size u32 @8, id u32 @12, name u64 @16, name_len @24, kernel_btf @28.
  */
 import { Attr } from './attr.js';
@@ -101,4 +101,21 @@ export interface ProgInfo {
 export function progGetInfoByFd(fd: number, subject?: string): ProgInfo {
   const v = getInfo(fd, BPF_PROG_INFO_SIZE, subject ?? `program fd ${fd}`);
   return { type: v.getUint32(0, isLE), id: v.getUint32(4, isLE), name: cName(infoBuf.bytes, 64, 16) };
+}
+
+/** Ids of the maps the program behind `fd` uses (two calls: how many, then the ids). */
+export function progMapIds(fd: number, subject?: string): number[] {
+  const what = subject ?? `program fd ${fd}`;
+  const n = getInfo(fd, BPF_PROG_INFO_SIZE, what).getUint32(52, isLE);
+  if (n === 0) return [];
+  const ids = new Scratch();
+  const addr = ids.ensure(n * 4);
+  getInfo(fd, BPF_PROG_INFO_SIZE, what, (v) => {
+    v.setUint32(52, n, isLE);
+    v.setBigUint64(56, BigInt(addr), isLE);
+  });
+  const view = new DataView(ids.bytes.buffer, 0, n * 4);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(view.getUint32(i * 4, isLE));
+  return out;
 }

@@ -24,9 +24,9 @@ export function objGet(path: string, fileFlags = 0): number {
   if (fd < 0) {
     const errno = bpfErrno();
     const hint = errno === ERRNO.ENOENT || errno === ERRNO.EINVAL ? bpffsHint(path) : null;
-    if (hint) throw new SyscallError(ERROR_CODE.NOT_FOUND, hint, errno, errnoName(errno), 'OBJ_GET');
+    if (hint) throw Object.assign(new SyscallError(ERROR_CODE.NOT_FOUND, hint, errno, errnoName(errno), 'OBJ_GET'), { path });
     const other = errno === ERRNO.EACCES || errno === ERRNO.EPERM ? notBpfObjectHint(path) : null;
-    if (other) throw new SyscallError(ERROR_CODE.NOT_FOUND, other, errno, errnoName(errno), 'OBJ_GET');
+    if (other) throw Object.assign(new SyscallError(ERROR_CODE.NOT_FOUND, other, errno, errnoName(errno), 'OBJ_GET'), { path });
     fail('OBJ_GET', { path, subject: `'${path}'` });
   }
   return fd;

@@ -191,7 +191,9 @@ Exit('dump onto a full disk: /dev/full and a small tmpfs give exit 3 and a messa
   for (const fmt of [['--ndjson'], ['--json'], []]) {
     const r = execNode(['dump', schema, 't_big', '--pin-root', dir, ...fmt], '/dev/full');
     assert.is(r.code, 3, r.stderr);
-    assert.is(r.stderr, 'bpfmap: stdout: cannot write (ENOSPC: no space left on device); the output is incomplete\n');
+    const msg = 'stdout: cannot write (ENOSPC: no space left on device); the output is incomplete';
+    // under --json the error is a JSON object on stderr, with the same exit code
+    assert.is(r.stderr, fmt[0] === '--json' ? `${JSON.stringify({ code: 'IO', message: msg })}\n` : `bpfmap: ${msg}\n`);
   }
   const mnt = join(tmp, 'small');
   mkdirSync(mnt);

@@ -1,0 +1,57 @@
+import type { CommandModule } from 'yargs';
+import { listMaps } from '../../src/index.js';
+import type { LoadedMap } from '../../src/index.js';
+import { print, table } from '../output.js';
+import type { GlobalArgs } from '../options.js';
+import { parseMapId } from '../target.js';
+
+interface Args extends GlobalArgs {
+  name?: string;
+  type?: string;
+  'pin-dir'?: string;
+  id?: string | number;
+  count?: boolean;
+}
+
+export function runList(a: Args): LoadedMap[] {
+  const id = a.id === undefined ? undefined : parseMapId(a.id, '--id');
+  return listMaps({ name: a.name, type: a.type, pinDir: a['pin-dir'], id, count: a.count !== false });
+}
+
+function fillText(m: LoadedMap): string {
+  return m.fill === null ? '-' : `${(Math.floor(m.fill * 1000) / 10).toFixed(1)}%`; // never 100% before it is full
+}
+
+function sideText(size: number, type: string | null | undefined): string {
+  return type ? `${size} ${type}` : String(size);
+}
+
+function row(m: LoadedMap): string[] {
+  return [
+    String(m.id), m.name || '-', m.type, sideText(m.keySize, m.btf?.key), sideText(m.valueSize, m.btf?.value),
+    String(m.maxEntries), m.entries === null ? '-' : String(m.entries), fillText(m),
+    m.memlock === null ? '-' : `${m.memlock}B`, m.pins.join(',') || '-',
+    m.programs.map((p) => `${p.id}:${p.type}:${p.name}`).join(',') || '-',
+  ];
+}
+
+export const listCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'list',
+  aliases: ['ls', 'show'],
+  describe: 'every map loaded on the host: sizes, entries in use and fill, memory, BTF types, pins, programs using it',
+  builder: (y) =>
+    y
+      .option('name', { type: 'string', describe: 'only maps whose kernel name starts with this (the kernel keeps 15 characters)' })
+      .option('type', { type: 'string', describe: 'only maps of this type (hash, lpm_trie, percpu_array, ...)' })
+      .option('pin-dir', { type: 'string', describe: 'only maps pinned under this bpffs directory' })
+      .option('id', { type: 'string', describe: 'only the map with this id' })
+      .option('count', { type: 'boolean', default: true, describe: 'count the entries in use (--no-count skips it: one batch read or key walk per map)' })
+      .example('$0 list', 'a table of every loaded map')
+      .example('$0 list --type lpm_trie --json', 'the LPM tries, as JSON')
+      .example('$0 ls --pin-dir /sys/fs/bpf', 'the maps pinned under /sys/fs/bpf') as never,
+  handler: (a) => {
+    const maps = runList(a);
+    if (a.json) { print(maps, true); return; }
+    print(table(['ID', 'NAME', 'TYPE', 'KEY', 'VALUE', 'MAX', 'ENTRIES', 'FILL', 'MEMLOCK', 'PINS', 'PROGRAMS'], maps.map(row)), false);
+  },
+};

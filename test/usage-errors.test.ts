@@ -1,0 +1,72 @@
+/**
+ * Usage errors are exit 2 with a message naming the flag; under --json every error is one JSON object
+ * on stderr ({code, message, path where there is one}) with the same exit code as without it.
+ */
+import { suite } from './helpers/skip.js';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { createMaps, loadObjectFile, possibleCpus } from '../src/index.js';
+import { kernel, withPinDir } from './helpers/kernel.js';
+import { bpfmap, FW, TABLE, STATS } from './helpers/cli.js';
+
+const HELP = "run 'bpfmap --help' for usage\n";
+
+function usage(args: string[], message: string): void {
+  const r = bpfmap(args);
+  assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  assert.is(r.stderr, `bpfmap: ${message}\n${HELP}`, args.join(' '));
+  assert.is(r.stdout, '');
+  const j = bpfmap([...args, '--json']);
+  assert.is(j.code, 2, `${args.join(' ')} --json`);
+  assert.equal(JSON.parse(j.stderr), { code: 'USAGE', message });
+  assert.is(j.stderr.split('\n').length, 2, 'one line');
+}
+
+const U = suite('usage errors (live maps)');
+
+U('missing --key, --id abc, --cpu with --sum, --cpu on a map that is not per-CPU, --cpu out of range', kernel(() => withPinDir((dir) => {
+  createMaps(loadObjectFile(FW), { pinRoot: dir, names: [TABLE, STATS] });
+  const t = ['--pin-root', dir];
+  const n = possibleCpus();
+  usage(['lookup', FW, TABLE, ...t], 'give the key with --key');
+  usage(['update', FW, TABLE, ...t, '--value', '{}'], 'give the key with --key or in -f FILE');
+  usage(['lookup', '--id', 'abc', '--key', '1'], '--id: expected a map id (an integer 0..4294967295), got abc');
+  usage(['dump', FW, STATS, ...t, '--cpu', '0', '--sum'], 'give either --cpu or --sum, not both');
+  usage(['lookup', FW, STATS, ...t, '--key', '1', '--cpu', '0', '--sum'], 'give either --cpu or --sum, not both');
+  usage(['dump', FW, TABLE, ...t, '--cpu', '0'],
+    `--cpu: map '${join(dir, TABLE)}' is not a per-CPU map (it is lpm_trie); --cpu and --sum are for per-CPU maps`);
+  usage(['dump', FW, STATS, ...t, '--cpu', String(n)], `--cpu: expected a possible CPU 0..${n - 1}, got ${n}`);
+  usage(['lookup', FW, STATS, ...t, '--key', '1', '--cpu', 'abc'], `--cpu: expected a possible CPU 0..${n - 1}, got abc`);
+  // the accepted forms still work
+  assert.is(bpfmap(['lookup', FW, STATS, ...t, '--key', '1', '--cpu', String(n - 1)]).code, 0);
+  assert.is(bpfmap(['dump', FW, STATS, ...t, '--cpu', '0', '--json']).code, 0);
+  // a pin path that is not there: exit 3, and its path in the JSON error
+  const gone = join(dir, 'gone');
+  const r = bpfmap(['dump', '--pin', gone, '--json']);
+  assert.is(r.code, 3);
+  const e = JSON.parse(r.stderr) as { code: string; message: string; path: string };
+  assert.equal([e.code, e.path], ['NOT_FOUND', gone]);
+  assert.is(bpfmap(['dump', '--pin', gone]).stderr, `bpfmap: ${e.message}\n`);
+})));
+U.run();
+
+const J = suite('--json errors (offline)');
+
+J('a value error carries its field path; unknown command and missing argument are USAGE; same exit codes', () => {
+  const args = ['encode', FW, TABLE, '--key', '{nope: 1}'];
+  const plain = bpfmap(args);
+  const j = bpfmap([...args, '--json']);
+  assert.is(plain.code, 5);
+  assert.is(j.code, 5);
+  const e = JSON.parse(j.stderr) as { code: string; message: string; path: string };
+  assert.is(e.code, 'VALUE_INVALID');
+  assert.is(e.path, 'key.nope');
+  assert.is(plain.stderr, `bpfmap: ${e.message}\n`);
+  const unknown = bpfmap(['bogus', '--json']);
+  assert.is(unknown.code, 2);
+  assert.equal(JSON.parse(unknown.stderr), { code: 'USAGE', message: 'Unknown argument: bogus' });
+  const missing = bpfmap(['maps', FW, 'extra', '--json']);
+  assert.is(missing.code, 2);
+  assert.is((JSON.parse(missing.stderr) as { code: string }).code, 'USAGE');
+});
+J.run();
