@@ -26,6 +26,10 @@ export const ERROR_CODE = {
   IO: 'IO',
   INPUT_INCOMPLETE: 'INPUT_INCOMPLETE',
   INTERNAL: 'INTERNAL',
+  /** Another process is writing the map (its apply journal is open). */
+  BUSY: 'BUSY',
+  /** A rollback or recovery that left some keys as they are (changed by another writer) or failed part-way. */
+  ROLLBACK_PARTIAL: 'ROLLBACK_PARTIAL',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
@@ -39,6 +43,7 @@ export const EXIT = {
   PERMISSION: 4,
   INVALID: 5,
   KERNEL: 6,
+  ROLLBACK_PARTIAL: 7,
 } as const;
 
 const EXIT_BY_CODE: Record<ErrorCode, number> = {
@@ -63,6 +68,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   IO: EXIT.NOT_FOUND,
   INPUT_INCOMPLETE: EXIT.INVALID,
   INTERNAL: EXIT.INTERNAL,
+  BUSY: EXIT.KERNEL,
+  ROLLBACK_PARTIAL: EXIT.ROLLBACK_PARTIAL,
 };
 
 export function exitCodeFor(code: string): number {

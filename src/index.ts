@@ -105,3 +105,7 @@ export type {
   WatchEvent,
   WatchReason,
 } from './apply/index.js';
+
+/** Apply journals: crash recovery of unfinished applies. */
+export { recoverAll, recoverJournal, recoverBeforeWrite, recoverText, DEFAULT_JOURNAL_DIR, journalPath } from './apply/index.js';
+export type { RecoverReport, RecoverOutcome } from './apply/index.js';

@@ -7,7 +7,8 @@ import { openMap } from '../map/index.js';
 import type { LiveMap } from '../map/index.js';
 import { executePlans } from './execute.js';
 import { planMap, summarize, type MapPlan, type PlanSummary } from './plan.js';
-import type { LiveTarget } from './read-map.js';
+import { liveTarget } from './read-map.js';
+import { recoverBeforeWrite, type RecoverReport } from './recover.js';
 import type { DesiredState } from './state.js';
 import { newStats, type ApplyStats } from './stats.js';
 
@@ -23,17 +24,20 @@ export interface ApplyOptions {
   /** Called with the plans before they are executed (e.g. to print a diff). */
   onPlan?: (plans: readonly MapPlan[]) => void;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Journal directory: the maps' changes are recorded there before the first write, and a journal
+   * an unfinished apply left for a map is rolled back before it is planned (journal.ts, recover.ts).
+   * Without it, no journal.
+   */
+  journalDir?: string;
+  /** Told of each unfinished journal rolled back before planning. */
+  onRecover?: (r: RecoverReport) => void;
 }
 
 export interface ApplyResult {
   dryRun: boolean;
   maps: PlanSummary[];
   stats: ApplyStats;
-}
-
-function target(live: LiveMap): LiveTarget {
-  return { fd: live.fd, subject: live.subject, keySize: live.info.keySize, valueSize: live.info.valueSize,
-    rawValueSize: live.rawValueSize, perCpu: live.perCpu, batches: (onCall) => live.batches(undefined, onCall) };
 }
 
 export function applyState(state: DesiredState, opts: ApplyOptions = {}): ApplyResult {
@@ -48,10 +52,14 @@ export function applyState(state: DesiredState, opts: ApplyOptions = {}): ApplyR
     for (const d of state.maps.values()) {
       const live = openMap({ map: d.map, byteOrder: state.byteOrder, pin: opts.pin, pinRoot: opts.pinRoot, force: opts.force === true });
       opened.push(live);
-      plans.push(planMap(d, target(live), stats));
+      if (opts.journalDir !== undefined && !opts.dryRun) {
+        const r = recoverBeforeWrite(opts.journalDir, live);
+        if (r) opts.onRecover?.(r);
+      }
+      plans.push(planMap(d, liveTarget(live), stats));
     }
     opts.onPlan?.(plans);
-    if (!opts.dryRun) executePlans(plans, stats, { onProgress: opts.onProgress });
+    if (!opts.dryRun) executePlans(plans, stats, { onProgress: opts.onProgress, journalDir: opts.journalDir });
     return { dryRun: opts.dryRun === true, maps: plans.map(summarize), stats };
   } finally {
     for (const m of opened) m.close();
