@@ -81,7 +81,7 @@ function prepare(a: Args, write?: (line: string) => void) {
       pinRoot: a['pin-root'], pin: a.pin, force: a.force === true, dryRun: a['dry-run'] === true,
       onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write, { compact: true, prettyAddresses: a['pretty-addresses'] === true }); },
       onProgress: (done, total) => progress.update('applying (entries)', done, total),
-      journalDir: a.journal ?? DEFAULT_JOURNAL_DIR,
+      journalDir: a.journal === 'off' ? undefined : a.journal ?? DEFAULT_JOURNAL_DIR,
       onRecover: (r) => { process.stderr.write(`bpfmap: ${oneLine(recoverText(r))}\n`); },
     }),
     end: () => progress.end(),
@@ -119,7 +119,7 @@ export const applyCommand: CommandModule<object, Args> = {
       .option('complete', { type: 'boolean', describe: 'the input is known to be whole: allow --prune of NDJSON that has no trailer line (dump --ndjson writes one)' })
       .option('resync', { type: 'number', describe: 'with --watch: every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' })
       .option('pretty-addresses', { type: 'boolean', describe: 'with --dry-run: print address-like fields as 10.0.0.1 / fe80::1 in the diff' })
-      .option('journal', { type: 'string', describe: `directory of the crash journal written before the first write (default ${DEFAULT_JOURNAL_DIR}); an unfinished one found there is rolled back first` })
+      .option('journal', { type: 'string', describe: `directory of the crash journal written before the first write (default ${DEFAULT_JOURNAL_DIR}); an unfinished one found there is rolled back first; off: no journal, no crash recovery` })
       .example('$0 apply fixtures/firewall.bpfel.o -f rules.yaml --dry-run', 'show what would change')
       .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson && $0 apply fixtures/firewall.bpfel.o -f rules.ndjson', 'dump | apply: no change')
       .example('$0 apply fixtures/firewall.bpfel.o -f /etc/bpfmap/state.yaml --prune --watch', 'node agent: keep the maps equal to a mounted ConfigMap') as never,
