@@ -1,5 +1,6 @@
 /** Resolves OBJ / MAP / --pin / --pin-root / --id into an open live map. */
-import { loadSource, findMap, openMap } from '../src/index.js';
+import { loadSource, findMap, openMap, recoverBeforeWrite, recoverText, DEFAULT_JOURNAL_DIR } from '../src/index.js';
+import { oneLine } from './report.js';
 import type { LiveMap } from '../src/index.js';
 import { UsageError, type TargetArgs } from './options.js';
 
@@ -28,4 +29,16 @@ export async function withMap<T>(a: TargetArgs, fn: (live: LiveMap) => T | Promi
   } finally {
     live.close();
   }
+}
+
+/**
+ * withMap for commands that write the map: an unfinished apply journal for it (in the default
+ * journal directory) is rolled back first, said on stderr.
+ */
+export async function withWritableMap<T>(a: TargetArgs, fn: (live: LiveMap) => T | Promise<T>): Promise<T> {
+  return withMap(a, (live) => {
+    const r = recoverBeforeWrite(DEFAULT_JOURNAL_DIR, live);
+    if (r) process.stderr.write(`bpfmap: ${oneLine(recoverText(r))}\n`);
+    return fn(live);
+  });
 }

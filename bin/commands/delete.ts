@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { parseValueText } from '../../src/index.js';
 import { print } from '../output.js';
 import { withTarget, type TargetArgs } from '../options.js';
-import { withMap } from '../target.js';
+import { withWritableMap } from '../target.js';
 
 interface Args extends TargetArgs {
   key: string;
@@ -10,7 +10,7 @@ interface Args extends TargetArgs {
 
 export async function runDelete(a: Args): Promise<Record<string, unknown>> {
   const key = parseValueText(a.key, 'key');
-  return withMap(a, (live) => {
+  return withWritableMap(a, (live) => {
     live.delete(key);
     return { map: live.schema.name, deleted: 1 };
   });

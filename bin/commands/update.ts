@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { print } from '../output.js';
 import { withTarget, UsageError, type TargetArgs } from '../options.js';
-import { withMap } from '../target.js';
+import { withWritableMap } from '../target.js';
 import { readEntryInput } from './codec-args.js';
 
 interface Args extends TargetArgs {
@@ -12,7 +12,7 @@ interface Args extends TargetArgs {
 }
 
 export async function runUpdate(a: Args): Promise<Record<string, unknown>> {
-  return withMap(a, (live) => {
+  return withWritableMap(a, (live) => {
     const input = readEntryInput(a, live.schema);
     if (!input.hasValue) throw new UsageError('give the value with --value or -f FILE');
     if (!input.hasKey && live.schema.keySize > 0 && live.schema.type !== 'array') {

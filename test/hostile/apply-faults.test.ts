@@ -307,6 +307,26 @@ Crash('SIGKILL at 10 random times (seed 14): after the next command the map is O
   console.log(`  SIGKILL points: ${seen.join(', ')}`);
 }));
 
+Crash('default journal directory (/run/bpfmap): after SIGKILL, the next update of the map rolls it back first', withMap((c) => {
+  if (skipNoStrace('SIGKILL at bpf() calls')) return;
+  const argv = cli(['apply', c.schema, '-f', c.files.new, '--pin-root', c.dir, '--prune']);
+  const first = writes(bpfCalls(cli(applyNew(c))))[0]!.at;
+  reset(c);
+  const r = inject(first, 'SIGKILL', argv);
+  assert.is(r.code, 137, r.stderr);
+  const id = openMap({ pin: c.pin, force: true });
+  const journal = `/run/bpfmap/map-${id.info.id}.journal`;
+  id.close();
+  try {
+    assert.ok(existsSync(journal), `${journal} is left behind`);
+    const u = run(cli(['update', c.schema, MAP, '--pin-root', c.dir, '--key', String(N * 4), '--value', `{a: ${N * 4}, b: 9}`]));
+    assert.is(u.code, 0, u.stderr);
+    assert.match(u.stderr, RECOVERED);
+    assert.is(contents(c.pin, N * 4), 'OLD');
+    assert.not.ok(existsSync(journal), 'the journal is removed');
+  } finally { rmSync(journal, { force: true }); }
+}));
+
 Crash('a key another writer changed after the crash is left alone and named; recover exits 7', withMap((c) => {
   if (skipNoStrace('SIGKILL at bpf() calls')) return;
   const batches = writes(bpfCalls(cli(applyNew(c))));
