@@ -11,11 +11,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MapSchema, ObjectSchema, TypeNode } from '../../src/btf/schema-types.js';
 import { applyState } from '../../src/apply/apply.js';
+import { readJournal, writeJournal } from '../../src/apply/journal.js';
 import { readStateFile } from '../../src/apply/parse-state.js';
 import { stringifyJson } from '../../src/json.js';
 import { openMap } from '../../src/map/index.js';
@@ -75,6 +76,11 @@ function cli(args: string[]): string[] { return [process.execPath, BIN, ...args]
 function run(argv: string[], input?: string): Run {
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, encoding: 'utf8', input, maxBuffer: 1 << 26, timeout: 60_000 });
   return { code: r.status ?? (r.signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGHUP: 1 } as Record<string, number>)[r.signal] ?? 0) : -1), stdout: r.stdout, stderr: r.stderr };
+}
+/** The map's kernel id. */
+function openMapId(c: Ctx): number {
+  const m = openMap({ pin: c.pin, force: true });
+  try { return m.info.id; } finally { m.close(); }
 }
 /** The journal files left in the journal directory. */
 const journals = (c: Ctx) => (existsSync(c.jdir) ? readdirSync(c.jdir) : []);
@@ -358,25 +364,78 @@ Crash.run();
 
 const InProcess = suite('apply rollback (in-process): a key another writer changed meanwhile is left alone and named');
 
-InProcess('map full part-way; another writer changed key 5 after apply wrote it: ROLLBACK_PARTIAL, the rest is OLD', withMap((c) => {
+InProcess('map full part-way; another writer changed a key after apply wrote it: ROLLBACK_PARTIAL naming it, the rest is OLD', withMap((c) => {
   const other = typed(c);
-  let calls = 0;
+  let calls = 0, changed = -1;
   try {
     const state = readStateFile(c.files.over, SCHEMA, { prune: false, complete: true });
     assert.throws(() => applyState(state, {
       pinRoot: c.dir, journalDir: c.jdir,
-      onProgress: () => { if (calls++ === 0) other.update(5, { a: 5, b: 7 }); },
+      onProgress: () => {
+        if (calls++ !== 0) return;
+        // After the first write batch: a key it changed (b = 2; changes go in the map's own order).
+        for (let k = 0; k < N && changed < 0; k++) if ((other.lookup(k) as { b: bigint }).b === 2n) changed = k;
+        other.update(changed, { a: changed, b: 7 });
+      },
     }), (e: { code?: string; message?: string; rolledBack?: boolean }) => {
       assert.is(e.code, 'ROLLBACK_PARTIAL');
       assert.is(e.rolledBack, false);
-      assert.match(e.message!, /: map is full \(E2BIG\): .*; rollback partial: \d+ entries restored; 1 entry another writer changed meanwhile left as they are \(map 't_faults' key 5\)$/);
+      assert.match(e.message!, new RegExp(`: map is full \\(E2BIG\\): .*; rollback partial: \\d+ entries restored; 1 entry another writer changed meanwhile left as they are \\(map 't_faults' key ${changed}\\)$`));
       return true;
     });
-    assert.equal(other.lookup(5), { a: 5, b: 7n });
-    other.update(5, { a: 5, b: 1 });
+    assert.ok(changed >= 0);
+    assert.equal(other.lookup(changed), { a: changed, b: 7n });
+    other.update(changed, { a: changed, b: 1 });
   } finally { other.close(); }
   assert.is(contents(c.pin), 'OLD');
   assert.equal(journals(c), [], 'the journal is removed after the rollback');
 }));
 
 InProcess.run();
+
+const Format = suite('journal file: a torn journal is never taken for complete');
+
+Format('cut at every length before its end: unreadable as a journal (null: discarded); whole: every entry back', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-journal-'));
+  try {
+    const ks = 4, vs = 8;
+    const fill = (seed: number, size: number) => (s: number, n: number, out: Uint8Array) => { for (let i = 0; i < n * size; i++) out[i] = (seed + s * size + i) & 255; };
+    const j = writeJournal(dir, { mapId: 77, mapName: 'm', keySize: ks, valueSize: vs, arrayLike: false,
+      added: { count: 2, keys: fill(1, ks), new: fill(2, vs) },
+      changed: { count: 1, keys: fill(3, ks), old: fill(4, vs), new: fill(5, vs) },
+      deleted: { count: 3, keys: fill(6, ks), old: fill(7, vs) } });
+    const whole = readFileSync(j.path);
+    const r = readJournal(j.path)!;
+    assert.equal([r.version, r.mapId, r.mapName, r.added.count, r.changed.count, r.deleted.count, r.pid], [1, 77, 'm', 2, 1, 3, process.pid]);
+    assert.equal([...r.changed.old], [4, 5, 6, 7, 8, 9, 10, 11]);
+    assert.equal([...r.deleted.keys.subarray(8, 12)], [14, 15, 16, 17]);
+    for (let n = 0; n < whole.byteLength; n++) {
+      writeFileSync(j.path, whole.subarray(0, n));
+      assert.is(readJournal(j.path), null, `cut at ${n} of ${whole.byteLength}`);
+    }
+    // The body complete but the commit record zero-filled (a file extended before its data landed).
+    const zeroed = Buffer.from(whole); zeroed.fill(0, whole.byteLength - 16);
+    writeFileSync(j.path, zeroed);
+    assert.is(readJournal(j.path), null);
+    const other = Buffer.from(whole); other.writeUInt32LE(2, 8);
+    writeFileSync(j.path, other);
+    assert.throws(() => readJournal(j.path), /version 2, expected 1; check the map and remove the file by hand/);
+    j.remove();
+    assert.not.ok(existsSync(j.path));
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+Format('recover discards a torn journal and leaves the map alone (kernel, CLI)', withMap((c) => {
+  const j = writeJournal(c.jdir, { mapId: openMapId(c), mapName: MAP, keySize: 4, valueSize: 16, arrayLike: false,
+    added: { count: 1, keys: (_s, _n, o) => o.set([1, 0, 0, 0]), new: (_s, _n, o) => o.fill(0) },
+    changed: { count: 0, keys: () => {} }, deleted: { count: 0, keys: () => {} } });
+  const whole = readFileSync(j.path);
+  writeFileSync(j.path, whole.subarray(0, whole.byteLength - 3));
+  const r = run(cli(['recover', '--journal', c.jdir]));
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^journal '.*map-\d+\.journal': unfinished journal cut off before any write: nothing to roll back; removed\n$/);
+  assert.is(contents(c.pin), 'OLD');
+  assert.equal(journals(c), []);
+}));
+
+Format.run();
