@@ -6,7 +6,9 @@
  *  3. a C MAP_UPDATE_BATCH loop over pre-encoded bytes (bench/c/batch-update.c, built with gcc here);
  *  4. a 100,000-entry state applied again with 1% of the values changed: how many entries are written.
  * Needs root, bpffs, bpftool, gcc and a built dist/ (npx tsc -p tsconfig.json).
- * Usage: node --import tsx bench/apply.ts [ENTRIES] [RUNS]   (RUNS paired runs of 1 and 2, default 7)
+ *  5. the crash journal's cost: the same apply with the journal (on tmpfs, /run) and with `--journal off`.
+ * Usage: node --import tsx bench/apply.ts [ENTRIES] [RUNS] [journal]   (RUNS paired runs of 1 and 2,
+ * default 7; `journal`: only part 5, RUNS pairs)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync, readFileSync } from 'node:fs';
@@ -82,7 +84,10 @@ function count(p: string): number {
   return (JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', p], { encoding: 'utf8', maxBuffer: 1 << 30 })) as unknown[]).length;
 }
 
+const ONLY_JOURNAL = process.argv[4] === 'journal';
+
 try {
+ bench: {
   // A schema with the seed's hash map, max entries raised.
   const schemaDoc = parseJson(execFileSync('node', [cli, 'schema', obj, '--json'], { encoding: 'utf8' })) as { maps: { name: string; maxEntries: number }[] };
   for (const m of schemaDoc.maps) if (m.name === MAP) m.maxEntries = Math.max(1_100_000, Math.ceil(N * 1.1));
@@ -92,6 +97,11 @@ try {
 
   const ndjson = join(tmp, 'state.ndjson');
   writeNdjson(ndjson, N);
+
+  if (ONLY_JOURNAL) {
+    journalCost(schemaPath, ndjson, max);
+    break bench;
+  }
 
   // Pre-encoded inputs for bpftool and C, from the same entries.
   const map = findMap(loadSource(obj).schema, MAP);
@@ -174,7 +184,37 @@ try {
   const third = timed('node', [cli, 'apply', schemaPath, '-f', s2, '--pin-root', dir4, '--json']);
   const r3 = parseJson(third.out) as { stats: Record<string, number> };
   console.log(`same state again: entries written ${r3.stats.entriesWritten}, write calls ${r3.stats.updateBatch + r3.stats.updateElem}, ${third.s.toFixed(2)} s`);
+ }
 } finally {
   removePinDir(pins);
   rmSync(tmp, { recursive: true, force: true });
+}
+
+/**
+ * 5. The journal's cost: RUNS pairs of the same apply into a new empty map, with the journal (the
+ * default directory, /run/bpfmap on tmpfs: written and synced before the first write, removed after)
+ * and with `--journal off`; medians and the median of the per-pair ratios.
+ */
+function journalCost(schemaPath: string, ndjson: string, max: number): void {
+  const dir = join(pins, 'journal');
+  const runs: { on: number; off: number }[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const one = (journal: string) => {
+      const slab = slabKb();
+      const p = createMap(dir, max);
+      const t = timed('node', [cli, 'apply', schemaPath, '-f', ndjson, '--pin-root', dir, '--journal', journal]).s;
+      rmSync(p);
+      settle(slab);
+      return t;
+    };
+    // Alternate which goes first, so that neither always runs on a warmer machine.
+    if (r % 2 === 0) { const on = one('/run/bpfmap'); runs.push({ on, off: one('off') }); }
+    else { const off = one('off'); runs.push({ on: one('/run/bpfmap'), off }); }
+  }
+  const mid = (v: number[]) => v.slice().sort((x, y) => x - y)[(v.length - 1) >> 1]!;
+  const on = mid(runs.map((x) => x.on)), off = mid(runs.map((x) => x.off));
+  const ratio = mid(runs.map((x) => x.on / x.off));
+  console.log(`journal cost, ${N} entries added (${RUNS} pairs): with journal (/run/bpfmap) ${runs.map((x) => x.on.toFixed(2)).join(' ')} s; --journal off ${runs.map((x) => x.off.toFixed(2)).join(' ')} s`);
+  console.log(`medians: with ${on.toFixed(2)} s, without ${off.toFixed(2)} s; cost (median of pair ratios) ${((ratio - 1) * 100).toFixed(1)}%; target <= 15% ${ratio <= 1.15 ? 'met' : 'MISSED'}`);
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
 }

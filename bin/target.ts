@@ -2,7 +2,8 @@
  * Resolves OBJ / MAP / --pin / --pin-root / --id / --name, and bpftool's handles as positionals
  * (`pinned PATH`, `id N`, `name NAME` in place of OBJ MAP), into an open live map.
  */
-import { loadSource, findMap, openMap, withMapLock, ensureDefaultBpffs } from '../src/index.js';
+import { loadSource, findMap, openMap, withMapLock, ensureDefaultBpffs, recoverBeforeWrite, recoverText, DEFAULT_JOURNAL_DIR } from '../src/index.js';
+import { oneLine } from './report.js';
 import type { LiveMap } from '../src/index.js';
 import { UsageError, lockOptions, type LockArgs, type TargetArgs } from './options.js';
 
@@ -72,8 +73,28 @@ export async function withMap<T>(a: TargetArgs, fn: (live: LiveMap) => T | Promi
   }
 }
 
-/** withMap, holding the map's lock (see --lock-timeout) for the whole of fn: a read-modify-write. */
+/** An unfinished apply journal for the map (in the default journal directory) is rolled back first, said on stderr. */
+function recoverFirst(live: LiveMap): void {
+  const r = recoverBeforeWrite(DEFAULT_JOURNAL_DIR, live);
+  if (r) process.stderr.write(`bpfmap: ${oneLine(recoverText(r))}\n`);
+}
+
+/** withMap for commands that write the map: an unfinished apply journal for it is rolled back first. */
+export async function withWritableMap<T>(a: TargetArgs, fn: (live: LiveMap) => T | Promise<T>): Promise<T> {
+  return withMap(a, (live) => {
+    recoverFirst(live);
+    return fn(live);
+  });
+}
+
+/**
+ * withWritableMap, holding the map's lock (see --lock-timeout) for the whole of fn, recovery
+ * included: a read-modify-write.
+ */
 export async function withLockedMap<T>(a: TargetArgs & LockArgs, fn: (live: LiveMap) => T): Promise<T> {
   const opts = lockOptions(a);
-  return withMap(a, (live) => withMapLock(live.info.id, live.subject, opts, () => fn(live)));
+  return withMap(a, (live) => withMapLock(live.info.id, live.subject, opts, () => {
+    recoverFirst(live);
+    return fn(live);
+  }));
 }

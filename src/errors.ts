@@ -31,6 +31,10 @@ export const ERROR_CODE = {
   LOCKED: 'LOCKED',
   /** Compare-and-swap: the entry changed between the read and the write; nothing was written. */
   CONFLICT: 'CONFLICT',
+  /** Another process is writing the map (its apply journal is open). */
+  BUSY: 'BUSY',
+  /** A rollback or recovery that left some keys as they are (changed by another writer) or failed part-way. */
+  ROLLBACK_PARTIAL: 'ROLLBACK_PARTIAL',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
@@ -44,6 +48,7 @@ export const EXIT = {
   PERMISSION: 4,
   INVALID: 5,
   KERNEL: 6,
+  ROLLBACK_PARTIAL: 7,
 } as const;
 
 const EXIT_BY_CODE: Record<ErrorCode, number> = {
@@ -71,6 +76,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   INTERNAL: EXIT.INTERNAL,
   LOCKED: EXIT.KERNEL,
   CONFLICT: EXIT.KERNEL,
+  BUSY: EXIT.KERNEL,
+  ROLLBACK_PARTIAL: EXIT.ROLLBACK_PARTIAL,
 };
 
 export function exitCodeFor(code: string): number {

@@ -111,3 +111,6 @@ export type { LoadedMap, ListMapsOptions, EntryCount, CountMethod, ProgramRef } 
 export { ensureDefaultBpffs } from './syscall/bpffs.js';
 export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './map/index.js';
 export type { LockOptions, MapLock } from './map/index.js';
+/** Apply journals: crash recovery of unfinished applies. */
+export { recoverAll, recoverJournal, recoverBeforeWrite, recoverText, DEFAULT_JOURNAL_DIR, journalPath } from './apply/index.js';
+export type { RecoverReport, RecoverOutcome } from './apply/index.js';

@@ -1,11 +1,13 @@
 import type { CommandModule } from 'yargs';
-import { loadSource, applyState, planDiff, progressLine, readStateFile, readStateFileAsync, watchState, writeCalls, liveMapIds, BpfmapError, ERROR_CODE, isBpfmapError } from '../../src/index.js';
+import { loadSource, applyState, recoverText, DEFAULT_JOURNAL_DIR, planDiff, progressLine, readStateFile, readStateFileAsync, watchState, writeCalls, liveMapIds, BpfmapError, ERROR_CODE, isBpfmapError } from '../../src/index.js';
 import type { ApplyResult, DesiredState } from '../../src/index.js';
 import { watchLogger } from '../watch-log.js';
 import { print } from '../output.js';
 import { UsageError, withLock, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
 import { ensureBpffs } from '../target.js';
 import { stdoutSink, writeText } from '../sink.js';
+import { oneLine } from '../report.js';
+import { signalExitCode, trapSignals, type SignalTrap } from '../signals.js';
 
 interface Args extends GlobalArgs, LockArgs {
   object?: string;
@@ -19,6 +21,7 @@ interface Args extends GlobalArgs, LockArgs {
   'pretty-addresses'?: boolean;
   complete?: boolean;
   resync?: number;
+  journal?: string;
 }
 
 /** The library names option fields; the CLI's words for them. */
@@ -39,14 +42,26 @@ export function runApply(a: Args, write?: (line: string) => void): ApplyResult {
   }
 }
 
-/** The same, reading an NDJSON state a block ahead on libuv's thread pool (a one-shot apply). */
-export async function runApplyAsync(a: Args, write?: (line: string) => void): Promise<ApplyResult> {
+/**
+ * The same, reading an NDJSON state a block ahead on libuv's thread pool (a one-shot apply). With a
+ * signal trap: a signal while the state is read ends the process at once (nothing written yet); the
+ * plan and the writes are synchronous, so a signal during them is taken in after the apply ended.
+ */
+export async function runApplyAsync(a: Args, write?: (line: string) => void, trap?: SignalTrap): Promise<ApplyResult> {
+  let reading = true;
+  trap?.onSignal((sig) => {
+    if (!reading) return;
+    process.stderr.write(`bpfmap: ${sig}: stopped while reading the state, before writing anything: the maps are unchanged\n`);
+    process.exit(signalExitCode(sig));
+  });
   const run = prepare(a, write);
   try {
     let state: DesiredState;
     try { state = await readStateFileAsync(a.file!, run.schema, run.readOptions); } catch (e) { throw cliWords(e); }
+    reading = false;
     return run.apply(state);
   } finally {
+    reading = false;
     run.end();
   }
 }
@@ -69,6 +84,8 @@ function prepare(a: Args, write?: (line: string) => void) {
       pinRoot: a['pin-root'], pin: a.pin, force: a.force === true, dryRun: a['dry-run'] === true, ...locks,
       onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write, { compact: true, prettyAddresses: a['pretty-addresses'] === true }); },
       onProgress: (done, total) => progress.update('applying (entries)', done, total),
+      journalDir: a.journal === 'off' ? undefined : a.journal ?? DEFAULT_JOURNAL_DIR,
+      onRecover: (r) => { process.stderr.write(`bpfmap: ${oneLine(recoverText(r))}\n`); },
     }),
     end: () => progress.end(),
   };
@@ -105,33 +122,65 @@ export const applyCommand: CommandModule<object, Args> = {
       .option('complete', { type: 'boolean', describe: 'the input is known to be whole: allow --prune of NDJSON that has no trailer line (dump --ndjson writes one)' })
       .option('resync', { type: 'number', describe: 'with --watch: every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' })
       .option('pretty-addresses', { type: 'boolean', describe: 'with --dry-run: print address-like fields as 10.0.0.1 / fe80::1 in the diff' })
+      .option('journal', { type: 'string', describe: `directory of the crash journal written before the first write (default ${DEFAULT_JOURNAL_DIR}); an unfinished one found there is rolled back first; off: no journal, no crash recovery` })
       .example('$0 apply fixtures/firewall.bpfel.o -f rules.yaml --dry-run', 'show what would change')
       .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson && $0 apply fixtures/firewall.bpfel.o -f rules.ndjson', 'dump | apply: no change')
       .example('$0 apply fixtures/firewall.bpfel.o -f /etc/bpfmap/state.yaml --prune --watch', 'node agent: keep the maps equal to a mounted ConfigMap') as never,
   handler: async (a) => {
-    if (!a.watch) {
-      const sink = stdoutSink();
-      const r = await runApplyAsync(a, (l) => sink.write(`${l}\n`));
-      sink.end();
-      report(r, a.json);
-      return;
+    // Caught from the start, before the first apply (see bin/signals.ts).
+    const trap = trapSignals();
+    try {
+      if (!a.watch) await applyOnce(a, trap);
+      else await applyWatch(a, trap);
+    } finally {
+      trap.dispose();
     }
-    if (a.file === undefined || a.file === '-') throw new UsageError('--watch needs a state file (-f PATH), not stdin');
-    if (a['dry-run']) throw new UsageError('--watch and --dry-run: expected one of them (--watch writes every state it applies)');
-    const resync = a.resync ?? 60;
-    if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync: expected seconds >= 0, got ${String(a.resync)}`);
-    const run = prepare(a, undefined);
-    await new Promise<void>((resolve) => {
-      const h = watchState(a.file!, {
-        read: run.read,
-        apply: (state) => { try { return run.apply(state); } finally { run.end(); } },
-        mapIds: (state) => liveMapIds(state, { pin: a.pin, pinRoot: a['pin-root'] }),
-        resyncMs: resync * 1000,
-        onEvent: watchLogger(a.file!, a.json === true, a.verbose === true),
-      });
-      const stop = () => { h.close(); resolve(); };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
   },
 };
+
+async function applyOnce(a: Args, trap: SignalTrap): Promise<void> {
+  const sink = stdoutSink();
+  let r: ApplyResult;
+  try {
+    r = await runApplyAsync(a, (l) => sink.write(`${l}\n`), trap);
+  } catch (e) {
+    // A signal during a failed apply: the error says how its rollback went; its code is the exit code.
+    await trap.settle();
+    throw e;
+  }
+  sink.end();
+  report(r, a.json);
+  const sig = await trap.settle();
+  if (sig) {
+    process.stderr.write(`bpfmap: ${sig}: received while applying; the apply completed first: the maps hold the new state\n`);
+    process.exitCode = signalExitCode(sig);
+  }
+}
+
+async function applyWatch(a: Args, trap: SignalTrap): Promise<void> {
+  if (a.file === undefined || a.file === '-') throw new UsageError('--watch needs a state file (-f PATH), not stdin');
+  if (a['dry-run']) throw new UsageError('--watch and --dry-run: expected one of them (--watch writes every state it applies)');
+  const resync = a.resync ?? 60;
+  if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync: expected seconds >= 0, got ${String(a.resync)}`);
+  const run = prepare(a, undefined);
+  await new Promise<void>((resolve) => {
+    let stopped = false;
+    const stop = (sig: string) => {
+      if (stopped) return;
+      stopped = true;
+      h.close();
+      process.stderr.write(`bpfmap: ${sig}: stopped; no apply was cut short (each completed or rolled back): the maps hold the last applied state\n`);
+      resolve();
+    };
+    // Signals during the first apply (inside watchState, synchronous) are taken in after it.
+    const h = watchState(a.file!, {
+      read: run.read,
+      apply: (state) => { try { return run.apply(state); } finally { run.end(); } },
+      mapIds: (state) => liveMapIds(state, { pin: a.pin, pinRoot: a['pin-root'] }),
+      resyncMs: resync * 1000,
+      onEvent: watchLogger(a.file!, a.json === true, a.verbose === true),
+    });
+    trap.onSignal(stop);
+    if (trap.received) stop(trap.received);
+  });
+}

@@ -7,7 +7,7 @@ import { parseValueText, parseDocument, isBpfmapError, BpfmapError, ERROR_CODE, 
 import type { LiveMap } from '../../src/index.js';
 import { toYaml, print } from '../output.js';
 import { withTarget, withLock, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
-import { withMap } from '../target.js';
+import { withWritableMap } from '../target.js';
 
 interface Args extends TargetArgs, LockArgs {
   key?: string;
@@ -46,7 +46,7 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
   // Loaded here, not with the module: node:child_process costs every other command ~2 ms of start-up.
   const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const locks = lockOptions(a);
-  return withMap(a, (live) => {
+  return withWritableMap(a, (live) => {
     const dir = mkdtempSync(join(tmpdir(), 'bpfmap-edit-'));
     const file = join(dir, 'entry.yaml');
     try {

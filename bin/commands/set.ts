@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { setVariables, parseValueText } from '../../src/index.js';
 import { print } from '../output.js';
 import { withTarget, withLock, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
-import { withMap } from '../target.js';
+import { withWritableMap } from '../target.js';
 import { globalMaps, splitVar } from './globals.js';
 
 interface Args extends TargetArgs, LockArgs {
@@ -23,7 +23,7 @@ export async function runSet(a: Args): Promise<Record<string, string[]>> {
   for (const [map, names] of groups) {
     const values: Record<string, unknown> = {};
     for (const n of names) values[n] = parsed.find((p) => p.name === n && (p.section === undefined || p.section === map))!.value;
-    await withMap({ ...a, map }, (live) => setVariables(live, values, locks));
+    await withWritableMap({ ...a, map }, (live) => setVariables(live, values, locks));
     done[map] = names;
   }
   return done;

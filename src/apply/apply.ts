@@ -7,7 +7,8 @@ import { lockMaps, openMap } from '../map/index.js';
 import type { LiveMap, LockOptions, MapLock } from '../map/index.js';
 import { executePlans } from './execute.js';
 import { planMap, summarize, type MapPlan, type PlanSummary } from './plan.js';
-import type { LiveTarget } from './read-map.js';
+import { liveTarget } from './read-map.js';
+import { recoverBeforeWrite, type RecoverReport } from './recover.js';
 import type { DesiredState } from './state.js';
 import { newStats, type ApplyStats } from './stats.js';
 
@@ -24,17 +25,20 @@ export interface ApplyOptions extends LockOptions {
   /** Called with the plans before they are executed (e.g. to print a diff). */
   onPlan?: (plans: readonly MapPlan[]) => void;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Journal directory: the maps' changes are recorded there before the first write, and a journal
+   * an unfinished apply left for a map is rolled back before it is planned (journal.ts, recover.ts).
+   * Without it, no journal.
+   */
+  journalDir?: string;
+  /** Told of each unfinished journal rolled back before planning. */
+  onRecover?: (r: RecoverReport) => void;
 }
 
 export interface ApplyResult {
   dryRun: boolean;
   maps: PlanSummary[];
   stats: ApplyStats;
-}
-
-function target(live: LiveMap): LiveTarget {
-  return { fd: live.fd, subject: live.subject, keySize: live.info.keySize, valueSize: live.info.valueSize,
-    rawValueSize: live.rawValueSize, perCpu: live.perCpu, batches: (onCall) => live.batches(undefined, onCall) };
 }
 
 export function applyState(state: DesiredState, opts: ApplyOptions = {}): ApplyResult {
@@ -53,9 +57,16 @@ export function applyState(state: DesiredState, opts: ApplyOptions = {}): ApplyR
     // Another writer of these maps goes first or after, never in between: the plan is made and
     // written under the lock (ids ascending, so two multi-map applies cannot deadlock).
     if (!opts.dryRun) lock = lockMaps(opened.map((m) => m.info.id), opts, new Map(opened.map((m) => [m.info.id, m.subject])));
-    for (const [i, d] of [...state.maps.values()].entries()) plans.push(planMap(d, target(opened[i]!), stats));
+    // An unfinished journal of an earlier apply of these maps is rolled back first (under the lock).
+    if (opts.journalDir !== undefined && !opts.dryRun) {
+      for (const live of opened) {
+        const r = recoverBeforeWrite(opts.journalDir, live);
+        if (r) opts.onRecover?.(r);
+      }
+    }
+    for (const [i, d] of [...state.maps.values()].entries()) plans.push(planMap(d, liveTarget(opened[i]!), stats));
     opts.onPlan?.(plans);
-    if (!opts.dryRun) executePlans(plans, stats, { onProgress: opts.onProgress });
+    if (!opts.dryRun) executePlans(plans, stats, { onProgress: opts.onProgress, journalDir: opts.journalDir });
     return { dryRun: opts.dryRun === true, maps: plans.map(summarize), stats };
   } finally {
     lock?.release();

@@ -13,3 +13,6 @@ export { progressLine } from './progress.js';
 export type { Progress } from './progress.js';
 export { watchState, liveMapIds } from './watch.js';
 export type { WatchEvent, WatchOptions, WatchReason, WatchHandle } from './watch.js';
+export { recoverAll, recoverJournal, recoverBeforeWrite, recoverText } from './recover.js';
+export type { RecoverReport, RecoverOutcome } from './recover.js';
+export { DEFAULT_JOURNAL_DIR, journalPath } from './journal.js';

@@ -3,13 +3,15 @@
  * by key where the kernel has no batch lookup for the map type). Per-CPU values come back with their
  * padding zeroed, so they compare by bytes.
  */
-import type { ReadCall } from '../map/live-map.js';
+import type { LiveMap, ReadCall } from '../map/live-map.js';
 import { perCpuStride } from '../syscall/index.js';
 import type { ApplyStats } from './stats.js';
 
 export interface LiveTarget {
   readonly fd: number;
   readonly subject: string;
+  /** The kernel's id of the map (names its journal). */
+  readonly mapId?: number;
   readonly keySize: number;
   readonly valueSize: number;
   /** The kernel value buffer size (per-CPU: stride * possible CPUs). */
@@ -17,6 +19,12 @@ export interface LiveTarget {
   readonly perCpu: boolean;
   /** The map's entries in batches (LiveMap.batches), telling `onCall` of each bpf() call; views valid until the next batch. */
   readonly batches: (onCall: (call: ReadCall) => void) => Iterable<{ count: number; keys: Uint8Array; values: Uint8Array }>;
+}
+
+/** The apply's view of an open live map. */
+export function liveTarget(live: LiveMap): LiveTarget {
+  return { fd: live.fd, subject: live.subject, mapId: live.info.id, keySize: live.info.keySize, valueSize: live.info.valueSize,
+    rawValueSize: live.rawValueSize, perCpu: live.perCpu, batches: (onCall) => live.batches(undefined, onCall) };
 }
 
 /** Calls `each(keys, values, count)` per batch; the views are valid only during the call. */

@@ -1,0 +1,121 @@
+/**
+ * Recovery: an apply journal left behind (the process was killed or crashed mid-write) is rolled
+ * back, each key only while the map still holds what that apply wrote there (undo.ts); keys another
+ * writer changed meanwhile are left alone and reported. The journal is removed afterwards. A journal
+ * cut off while it was being written is discarded (nothing was written under it); one whose apply
+ * is still running is left alone.
+ */
+import { BpfmapError, ERROR_CODE } from '../errors.js';
+import { stringifyJson } from '../json.js';
+import { openMap } from '../map/index.js';
+import type { LiveMap } from '../map/index.js';
+import { Writer, undoMap, type RollbackResult } from './execute.js';
+import { journalPath, listJournals, readJournal, removeJournal, writerAlive, type JournalFile } from './journal.js';
+import { liveTarget, type LiveTarget } from './read-map.js';
+import { newStats } from './stats.js';
+import type { UndoSet } from './undo.js';
+import { existsSync } from 'node:fs';
+
+export type RecoverOutcome = 'rolled back' | 'rollback partial' | 'discarded' | 'map gone' | 'in use';
+
+export interface RecoverReport {
+  journal: string;
+  mapId: number | null;
+  map: string | null;
+  outcome: RecoverOutcome;
+  /** Entries put back as they were before the unfinished apply. */
+  restored: number;
+  /** `map 'NAME' key K` of keys another writer changed since: left as they are. */
+  conflicts: string[];
+  problems: string[];
+  /** The pid of the apply that wrote the journal. */
+  pid: number | null;
+}
+
+function sets(j: JournalFile): UndoSet[] {
+  const vs = j.valueSize;
+  return [
+    { count: j.added.count, keys: j.added.keys, old: null, new: j.added.new },
+    { count: j.changed.count, keys: j.changed.keys, old: j.changed.old, new: j.changed.new },
+    { count: j.deleted.count, keys: j.deleted.keys, old: j.deleted.old, new: j.arrayLike ? new Uint8Array(j.deleted.count * vs) : null },
+  ];
+}
+
+function keyNamer(live: LiveMap | null): (k: Uint8Array) => string {
+  return (k) => {
+    if (live) { try { return stringifyJson(live.decodeKey(k)); } catch { /* no usable key type: hex */ } }
+    return `0x${Array.from(k, (x) => x.toString(16).padStart(2, '0')).join('')}`;
+  };
+}
+
+/** Rolls back one journal against the map it names (open, or opened here by id). */
+export function recoverJournal(path: string, open?: { target: LiveTarget; live: LiveMap }): RecoverReport {
+  const j = readJournal(path);
+  const base = { journal: path, restored: 0, conflicts: [] as string[], problems: [] as string[] };
+  if (j === null) {
+    removeJournal(path);
+    return { ...base, mapId: null, map: null, outcome: 'discarded', pid: null };
+  }
+  const info = { mapId: j.mapId, map: j.mapName, pid: j.pid };
+  if (writerAlive(j)) return { ...base, ...info, outcome: 'in use' };
+  let live: LiveMap | null = open?.live ?? null;
+  let opened = false;
+  if (!live) {
+    try { live = openMap({ id: j.mapId, force: true }); opened = true; } catch (e) {
+      if ((e as { code?: string }).code !== ERROR_CODE.MAP_NOT_FOUND && (e as { code?: string }).code !== ERROR_CODE.NOT_FOUND) throw e;
+      removeJournal(path);
+      return { ...base, ...info, outcome: 'map gone' };
+    }
+  }
+  try {
+    const t = open?.target ?? liveTarget(live);
+    if (t.keySize !== j.keySize || t.rawValueSize !== j.valueSize) {
+      throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE, `journal '${path}': map id ${j.mapId} has key/value sizes ${t.keySize}/${t.rawValueSize}, the journal ${j.keySize}/${j.valueSize}; check the map and remove the file by hand`);
+    }
+    const r: RollbackResult = { restored: 0, conflicts: [], problems: [] };
+    undoMap(t, `map '${j.mapName}'`, sets(j), new Writer(newStats(), () => {}), newStats(), keyNamer(live), r);
+    removeJournal(path);
+    const outcome: RecoverOutcome = r.conflicts.length === 0 && r.problems.length === 0 ? 'rolled back' : 'rollback partial';
+    return { ...base, ...info, ...r, outcome };
+  } finally {
+    if (opened) live.close();
+  }
+}
+
+/**
+ * Before writing a map: rolls back the journal an unfinished apply left for it, if any. Refuses
+ * (BUSY) while the apply that wrote it is still running.
+ */
+export function recoverBeforeWrite(dir: string, live: LiveMap): RecoverReport | null {
+  const path = journalPath(dir, live.info.id);
+  if (!existsSync(path)) return null;
+  const r = recoverJournal(path, { target: liveTarget(live), live });
+  if (r.outcome === 'in use') {
+    throw new BpfmapError(ERROR_CODE.BUSY, `${live.subject}: an apply (pid ${r.pid}) is writing it (journal '${path}'); wait for it to end`);
+  }
+  return r;
+}
+
+/** Rolls back every journal in dir (those of running applies are left alone). */
+export function recoverAll(dir: string): RecoverReport[] {
+  return listJournals(dir).map((p) => recoverJournal(p));
+}
+
+/** One line for people: what recovering a journal did. */
+export function recoverText(r: RecoverReport): string {
+  const what = r.map !== null ? `map '${r.map}' (id ${r.mapId})` : `journal '${r.journal}'`;
+  const n = `${r.restored} entr${r.restored === 1 ? 'y' : 'ies'}`;
+  switch (r.outcome) {
+    case 'discarded': return `${what}: unfinished journal cut off before any write: nothing to roll back; removed`;
+    case 'map gone': return `${what}: the map no longer exists: nothing to roll back; journal removed`;
+    case 'in use': return `${what}: the apply that wrote the journal (pid ${r.pid}) is still running: left alone`;
+    case 'rolled back': return `${what}: rolled back an unfinished apply (pid ${r.pid}): ${n} restored, the map is as before it`;
+    default: {
+      const c = r.conflicts;
+      const parts = [`${what}: rollback partial of an unfinished apply (pid ${r.pid}): ${n} restored`];
+      if (c.length > 0) parts.push(`${c.length} entr${c.length === 1 ? 'y' : 'ies'} another writer changed meanwhile left as they are (${c.slice(0, 5).join(', ')}${c.length > 5 ? ` and ${c.length - 5} more` : ''})`);
+      if (r.problems.length > 0) parts.push(`the kernel refused part of it (${r.problems.join('; ')})`);
+      return parts.join('; ');
+    }
+  }
+}
