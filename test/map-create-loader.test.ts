@@ -3,12 +3,12 @@
  * arrays get the sizes the kernel wants (types dropped), max_entries 0 gets libbpf's default or needs a
  * size, --max-entries overrides, and a failure leaves nothing this run pinned. bpftool reads the result.
  */
-import { suite } from 'uvu';
+import { suite, skip, toolsMissing } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bpfmap, ROOT, FW, TABLE } from './helpers/cli.js';
+import { bpfmap, BIN, ROOT, FW, TABLE } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { createMaps, loadObjectFile } from '../src/index.js';
 import { possibleCpus } from '../src/syscall/index.js';
@@ -113,3 +113,16 @@ C('all or nothing: the kernel refuses the last map; every pin and directory this
 })));
 
 C.run();
+
+C('SIGTERM in the middle of create (at its 4th bpf() call): create runs to its end, every map pinned, exit 143 saying so', kernel(() => withPinDir((dir) => {
+  const missing = toolsMissing(['strace']);
+  if (missing) return skip(`${missing} not installed`);
+  const root = join(dir, 'sig');
+  const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=bpf', '-e', 'inject=bpf:signal=SIGTERM:when=4',
+    process.execPath, BIN, 'create', FW, '--pin-root', root], { encoding: 'utf8' });
+  assert.is(r.status, 143, r.stderr);
+  assert.match(r.stderr, /^bpfmap: SIGTERM: received while creating; create ran to its end first \(all of its maps, or none\)$/m);
+  const all = (JSON.parse(bpfmap(['maps', FW, '--json']).stdout) as { name: string; pinPath: string | null }[]).map((m) => m.name);
+  assert.ok(all.length >= 3, 'the firewall has several maps');
+  for (const name of all) assert.ok(existsSync(join(root, name)), `${name} pinned (a signal that ends create part-way leaves only some)`);
+})));

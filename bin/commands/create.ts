@@ -4,6 +4,7 @@ import { ensureBpffs } from '../target.js';
 import type { CreateResult } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
+import { signalExitCode, trapSignals } from '../signals.js';
 
 interface Args extends GlobalArgs {
   object: string;
@@ -56,8 +57,21 @@ export const createCommand: CommandModule<GlobalArgs, Args> = {
       .example('$0 create fixtures/firewall.bpfel.o --pin-root /sys/fs/bpf/fw', 'pre-provision the firewall maps under a private root')
       .example('$0 create fixtures/firewall.bpfel.o ingress_node_firewall_table_map', 'one map, at /sys/fs/bpf/<name> for libbpf to reuse')
       .example('$0 create fixtures/loader-maps.bpfel.o rb_typed sized_at_load --pin-root /sys/fs/bpf/lm --max-entries sized_at_load=1024', 'a map the object leaves to its loader to size') as never,
-  handler: (a) => {
-    const r = runCreate(a);
+  handler: async (a) => {
+    // Creating and pinning is synchronous: with the stop signals caught, a signal that comes
+    // meanwhile is taken in only after the maps are all made (or, on an error, all removed again).
+    const trap = trapSignals();
+    let r: CreateResult[];
+    try {
+      r = runCreate(a);
+    } finally {
+      const sig = await trap.settle();
+      trap.dispose();
+      if (sig !== null) {
+        process.stderr.write(`bpfmap: ${sig}: received while creating; create ran to its end first (all of its maps, or none)\n`);
+        process.exitCode = signalExitCode(sig);
+      }
+    }
     if (a.json) print(r, true);
     else print(table(['NAME', 'STATUS', 'ID', 'BTF', 'PIN', 'NOTE'], r.map((x) => [x.name, x.status, String(x.id), x.btf ? 'yes' : 'no', x.pinPath ?? '-', x.note ?? ''])), false);
   },
