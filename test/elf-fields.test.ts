@@ -185,6 +185,31 @@ const BAD: [string, Uint8Array, string][] = [
 for (const [name, bytes, msg] of BAD) Built(`refused: ${name}`, () => { assert.is(refusal(bytes), msg); });
 Built('a nameless in-memory object is called "object" in messages', () => {
   assert.throws(() => parseElf(new Uint8Array(0)), /^object: empty file/);
+  assert.throws(() => parseElf(patch((v, { le }) => v.setUint16(62, 9, le))), /^object: e_shstrndx: expected a section index below 6, got 9$/);
+});
+Built('a section header table cut short, and section 0 outside the file under extended numbering', () => {
+  const o = object();
+  const v = new DataView(o.bytes.buffer, o.bytes.byteOffset, o.bytes.byteLength);
+  const cut = o.bytes.slice(0, o.shoff + 64);
+  assert.is(refusal(cut), `ELF_MALFORMED: x.o: section header table (6 entries) at offset ${o.shoff} (+384) is outside the ${o.shoff + 64}-byte input`);
+  v.setUint16(60, 0, o.le);
+  v.setBigUint64(40, BigInt(o.bytes.byteLength), o.le);
+  assert.is(refusal(o.bytes), `ELF_MALFORMED: x.o: section 0 header at offset ${o.bytes.byteLength} (+64) is outside the ${o.bytes.byteLength}-byte input`);
+});
+Built('every machine and file type is named in the refusal', () => {
+  const machines: [number, string][] = [[3, 'x86 (i386)'], [40, 'ARM'], [62, 'x86-64'], [183, 'AArch64'], [243, 'RISC-V'], [8, 'MIPS'], [21, 'PowerPC64'], [22, 's390'], [2, 'SPARC'], [258, 'LoongArch']];
+  for (const [m, name] of machines) {
+    assert.is(refusal(patch((v, { le }) => v.setUint16(18, m, le))), `ELF_MALFORMED: x.o: ELF64 relocatable for ${name} (e_machine ${m}), expected an ELF64 relocatable BPF object (e_machine 247 or 0)`);
+  }
+  const types: [number, string][] = [[0, 'no file type'], [2, 'executable'], [3, 'shared object'], [4, 'core dump']];
+  for (const [t, name] of types) {
+    assert.is(refusal(patch((v, { le }) => { v.setUint16(18, 62, le); v.setUint16(16, t, le); })), `ELF_MALFORMED: x.o: ELF64 ${name} for x86-64 (e_machine 62), expected an ELF64 relocatable BPF object (e_machine 247 or 0)`);
+    assert.is(refusal(patch((v, { le }) => v.setUint16(16, t, le))), `ELF_MALFORMED: x.o: ELF64 BPF ${name} (e_type ${t}), expected an ELF64 relocatable BPF object (e_machine 247 or 0)`);
+  }
+});
+Built('no section table: e_shentsize is not checked (0 is fine)', () => {
+  const f = parseElf(patch((v, { le }) => { v.setBigUint64(40, 0n, le); v.setUint16(58, 0, le); }), 'x.o');
+  assert.is(f.sections.length, 0);
 });
 Built.run();
 
