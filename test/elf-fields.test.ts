@@ -238,6 +238,23 @@ Built('a section table starting inside the file but cut short is refused as a ta
 Built('non-printable bytes at the start of a non-ELF file are shown as dots', () => {
   assert.is(refusal(Uint8Array.of(0x7f, 0x41, 0xff, 0x42)), 'ELF_MALFORMED: x.o: not an ELF file (starts with ".A.B"), expected an ELF64 relocatable BPF object (e_machine 247 or 0)');
 });
+Built('a section or symbol name that runs to the end of the file without a NUL is refused naming it', () => {
+  const sec = patch((v, { shoff, le }) => {
+    const n = v.byteLength;
+    v.setUint8(n - 1, 0x41); v.setUint8(n - 2, 0x41); // the low bytes of the last section header's (big-endian) sh_entsize
+    v.setBigUint64(shoff + 64 + 24, BigInt(n - 2), le); // .shstrtab: the last 2 bytes
+    v.setBigUint64(shoff + 64 + 32, 2n, le);
+    for (let i = 0; i < 6; i++) v.setUint32(shoff + i * 64, i === 3 ? 1 : 0, le);
+  }, 'big');
+  const got = refusal(sec); assert.match(got, /^ELF_MALFORMED: x\.o: section \d+ name at offset \d+ is not NUL-terminated/);
+  const sym = patch((v, { shoff, le }) => {
+    const n = v.byteLength;
+    v.setUint8(n - 1, 0x41); v.setUint8(n - 2, 0x41);
+    v.setBigUint64(shoff + 5 * 64 + 24, BigInt(n - 2), le); // .strtab: the last 2 bytes
+    v.setBigUint64(shoff + 5 * 64 + 32, 2n, le);
+  }, 'big');
+  assert.match(refusal(sym), /^ELF_MALFORMED: x\.o: symbol 1 name at offset \d+ is not NUL-terminated/);
+});
 Built('no section table: e_shentsize is not checked (0 is fine)', () => {
   const f = parseElf(patch((v, { le }) => { v.setBigUint64(40, 0n, le); v.setUint16(58, 0, le); }), 'x.o');
   assert.is(f.sections.length, 0);
