@@ -185,6 +185,79 @@ const BAD: [string, Uint8Array, string][] = [
 for (const [name, bytes, msg] of BAD) Built(`refused: ${name}`, () => { assert.is(refusal(bytes), msg); });
 Built('a nameless in-memory object is called "object" in messages', () => {
   assert.throws(() => parseElf(new Uint8Array(0)), /^object: empty file/);
+  assert.throws(() => parseElf(patch((v, { le }) => v.setUint16(62, 9, le))), /^object: e_shstrndx: expected a section index below 6, got 9$/);
+});
+Built('a section header table cut short, and section 0 outside the file under extended numbering', () => {
+  const o = object();
+  const v = new DataView(o.bytes.buffer, o.bytes.byteOffset, o.bytes.byteLength);
+  const cut = o.bytes.slice(0, o.shoff + 64);
+  assert.is(refusal(cut), `ELF_MALFORMED: x.o: section header table (6 entries) at offset ${o.shoff} (+384) is outside the ${o.shoff + 64}-byte input`);
+  v.setUint16(60, 0, o.le);
+  v.setBigUint64(40, BigInt(o.bytes.byteLength), o.le);
+  assert.is(refusal(o.bytes), `ELF_MALFORMED: x.o: section 0 header at offset ${o.bytes.byteLength} (+64) is outside the ${o.bytes.byteLength}-byte input`);
+});
+Built('every machine and file type is named in the refusal', () => {
+  const machines: [number, string][] = [[3, 'x86 (i386)'], [40, 'ARM'], [62, 'x86-64'], [183, 'AArch64'], [243, 'RISC-V'], [8, 'MIPS'], [21, 'PowerPC64'], [22, 's390'], [2, 'SPARC'], [258, 'LoongArch']];
+  for (const [m, name] of machines) {
+    assert.is(refusal(patch((v, { le }) => v.setUint16(18, m, le))), `ELF_MALFORMED: x.o: ELF64 relocatable for ${name} (e_machine ${m}), expected an ELF64 relocatable BPF object (e_machine 247 or 0)`);
+  }
+  const types: [number, string][] = [[0, 'no file type'], [2, 'executable'], [3, 'shared object'], [4, 'core dump']];
+  for (const [t, name] of types) {
+    assert.is(refusal(patch((v, { le }) => { v.setUint16(18, 62, le); v.setUint16(16, t, le); })), `ELF_MALFORMED: x.o: ELF64 ${name} for x86-64 (e_machine 62), expected an ELF64 relocatable BPF object (e_machine 247 or 0)`);
+    assert.is(refusal(patch((v, { le }) => v.setUint16(16, t, le))), `ELF_MALFORMED: x.o: ELF64 BPF ${name} (e_type ${t}), expected an ELF64 relocatable BPF object (e_machine 247 or 0)`);
+  }
+});
+Built('string tables that do not start with a NUL, or are empty, are read by their offsets only', () => {
+  // Section names: an empty table whose offset points at data; a name offset past an empty table.
+  const at = patch((v, { shoff, le }) => {
+    for (let i = 0; i < 6; i++) v.setUint32(shoff + i * 64, 0, le);
+    v.setBigUint64(shoff + 64 + 24, v.getBigUint64(shoff + 3 * 64 + 24, le), le); // .shstrtab at .data's bytes 1..8
+    v.setBigUint64(shoff + 64 + 32, 0n, le);
+  });
+  assert.equal(parseElf(at, 'x.o').sections.map((s) => s.name), ['', '', '', '', '', '']);
+  const past = patch((v, { shoff, le }) => { v.setUint32(shoff + 3 * 64, 5, le); v.setBigUint64(shoff + 64 + 32, 0n, le); });
+  assert.is(refusal(past), 'ELF_MALFORMED: x.o: section 1 sh_name: expected an offset below 0, got 1');
+  // Symbol names: st_name 0 is '' even when the table's first byte is no NUL, and with an empty table.
+  const noNul = patch((v, { shoff, le }) => {
+    const strOff = shoff + 5 * 64;
+    v.setBigUint64(strOff + 24, v.getBigUint64(strOff + 24, le) + 1n, le); // the table starts at "counter"
+    v.setBigUint64(strOff + 32, v.getBigUint64(strOff + 32, le) - 1n, le);
+    v.setUint32(Number(v.getBigUint64(shoff + 4 * 64 + 24, le)) + 24, 0, le); // symbol 1: st_name 0
+  });
+  assert.equal(parseElf(noNul, 'x.o').symbols.map((x) => x.name), ['', '']);
+  const empty = patch((v, { shoff, le }) => {
+    v.setBigUint64(shoff + 5 * 64 + 32, 0n, le);
+    v.setUint32(Number(v.getBigUint64(shoff + 4 * 64 + 24, le)) + 24, 0, le);
+  });
+  assert.equal(parseElf(empty, 'x.o').symbols.map((x) => x.name), ['', '']);
+});
+Built('a section table starting inside the file but cut short is refused as a table, not as section 0', () => {
+  const o = object();
+  assert.is(refusal(o.bytes.slice(0, o.shoff + 10)), `ELF_MALFORMED: x.o: section header table (6 entries) at offset ${o.shoff} (+384) is outside the ${o.shoff + 10}-byte input`);
+});
+Built('non-printable bytes at the start of a non-ELF file are shown as dots', () => {
+  assert.is(refusal(Uint8Array.of(0x7f, 0x41, 0xff, 0x42)), 'ELF_MALFORMED: x.o: not an ELF file (starts with ".A.B"), expected an ELF64 relocatable BPF object (e_machine 247 or 0)');
+});
+Built('a section or symbol name that runs to the end of the file without a NUL is refused naming it', () => {
+  const sec = patch((v, { shoff, le }) => {
+    const n = v.byteLength;
+    v.setUint8(n - 1, 0x41); v.setUint8(n - 2, 0x41); // the low bytes of the last section header's (big-endian) sh_entsize
+    v.setBigUint64(shoff + 64 + 24, BigInt(n - 2), le); // .shstrtab: the last 2 bytes
+    v.setBigUint64(shoff + 64 + 32, 2n, le);
+    for (let i = 0; i < 6; i++) v.setUint32(shoff + i * 64, i === 3 ? 1 : 0, le);
+  }, 'big');
+  const got = refusal(sec); assert.match(got, /^ELF_MALFORMED: x\.o: section \d+ name at offset \d+ is not NUL-terminated/);
+  const sym = patch((v, { shoff, le }) => {
+    const n = v.byteLength;
+    v.setUint8(n - 1, 0x41); v.setUint8(n - 2, 0x41);
+    v.setBigUint64(shoff + 5 * 64 + 24, BigInt(n - 2), le); // .strtab: the last 2 bytes
+    v.setBigUint64(shoff + 5 * 64 + 32, 2n, le);
+  }, 'big');
+  assert.match(refusal(sym), /^ELF_MALFORMED: x\.o: symbol 1 name at offset \d+ is not NUL-terminated/);
+});
+Built('no section table: e_shentsize is not checked (0 is fine)', () => {
+  const f = parseElf(patch((v, { le }) => { v.setBigUint64(40, 0n, le); v.setUint16(58, 0, le); }), 'x.o');
+  assert.is(f.sections.length, 0);
 });
 Built.run();
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// node test/mutate/recheck.mjs FOLDER: re-runs only the mutants that survived the last `npm run mutate
+// -- FOLDER` (reports/mutation/FOLDER.json) against the current tests, one at a time: each is written
+// into its source file, test/mutate/run.mjs runs, and the file is restored (also on Ctrl-C). Prints
+// every mutant still alive and the updated score. Much faster than a whole run after adding tests.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const folder = process.argv[2] ?? 'elf';
+const report = JSON.parse(readFileSync(`reports/mutation/${folder}.json`, 'utf8'));
+const offsetOf = (src, { line, column }) => {
+  let at = 0;
+  for (let l = 1; l < line; l++) at = src.indexOf('\n', at) + 1;
+  return at + column - 1;
+};
+let killed = 0, total = 0, still = [];
+let restore = null;
+process.on('SIGINT', () => { if (restore) restore(); process.exit(130); });
+for (const [file, { mutants }] of Object.entries(report.files)) {
+  const src = readFileSync(file, 'utf8');
+  for (const m of mutants) {
+    if (m.status === 'CompileError' || m.status === 'Ignored') continue;
+    total++;
+    if (m.status !== 'Survived' && m.status !== 'NoCoverage') { killed++; continue; }
+    const a = offsetOf(src, m.location.start), b = offsetOf(src, m.location.end);
+    restore = () => writeFileSync(file, src);
+    writeFileSync(file, src.slice(0, a) + m.replacement + src.slice(b));
+    const r = spawnSync('nice', ['-n', '15', process.execPath, 'test/mutate/run.mjs'], { env: { ...process.env, BPFMAP_MUTATE: folder }, stdio: 'ignore' });
+    restore();
+    restore = null;
+    if (r.status !== 0) { killed++; process.stdout.write(`killed   ${file}:${m.location.start.line} ${m.mutatorName}: ${m.replacement.split('\n')[0].slice(0, 80)}\n`); }
+    else { still.push(m); process.stdout.write(`survived ${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName}: ${m.replacement.split('\n')[0].slice(0, 80)}\n`); }
+  }
+}
+process.stdout.write(`\n${folder}: ${killed} of ${total} mutants killed (${(100 * killed / total).toFixed(1)}%), ${still.length} survived\n`);
