@@ -2,11 +2,11 @@
 // written by `bpfmap update` from address strings hold the bytes a C program gets from inet_pton /
 // ether_aton (read back with bpftool); `dump --pretty-addresses --ndjson` prints one address per
 // field, and applying that dump to fresh maps gives byte-identical entries.
-import { suite } from 'uvu';
+import { suite, skip as skipTest } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { kernel, requireKernel, withPinDir } from './helpers/kernel.js';
+import { kernel, withPinDir } from './helpers/kernel.js';
 import { ROOT, bpfmap } from './helpers/cli.js';
 import { addressOracle } from './helpers/address-oracle.js';
 
@@ -40,11 +40,7 @@ function raw(pin: string): string[] {
 
 const L = suite('addresses in the kernel');
 L('update from address strings -> gcc bytes; pretty dump -> apply -> the same bytes', kernel(async () => {
-  if (skip) {
-    if (requireKernel) throw new Error(`${skip} (BPFMAP_REQUIRE_KERNEL=1)`);
-    process.stderr.write(`SKIP: ${skip}\n`);
-    return;
-  }
+  if (skip) return skipTest(skip);
   await withPinDir(async (dir) => {
     const a = join(dir, 'a');
     const b = join(dir, 'b');

@@ -8,7 +8,7 @@
  * the message and the map's whole contents: exactly OLD or exactly NEW.
  * BPFMAP_FAULTS_N sets N (default 50,000; e.g. 1000000 outside CI).
  */
-import { suite } from 'uvu';
+import { suite, skip } from '../helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { stringifyJson } from '../../src/json.js';
 import { openMap } from '../../src/map/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
 import { BIN, ROOT, type Run } from '../helpers/cli.js';
-import { kernel, withPinDir, requireKernel } from '../helpers/kernel.js';
+import { kernel, withPinDir } from '../helpers/kernel.js';
 
 const N = Number(process.env.BPFMAP_FAULTS_N ?? 50_000);
 const Q = N / 4;
@@ -137,8 +137,7 @@ function withMap(fn: (c: Ctx) => Promise<void> | void) {
 
 function skipNoStrace(t: string): boolean {
   if (strace) return false;
-  if (requireKernel) throw new Error(`${t}: strace is not installed (apt-get install strace)`);
-  console.log(`  SKIP ${t}: strace is not installed`);
+  skip(`${t}: strace is not installed (apt-get install strace)`);
   return true;
 }
 

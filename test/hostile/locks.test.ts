@@ -5,7 +5,7 @@
  * compare-and-swap: an entry another writer changed meanwhile is not overwritten (exit 6, the change
  * shown). The lock holder in some cases is this test process itself (lockMaps from the library).
  */
-import { suite } from 'uvu';
+import { suite, skip } from '../helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -266,8 +266,8 @@ Edit('another writer changes the entry while the editor is open: nothing written
 
 // script(1) gives the edit a terminal; without it this case is a counted skip.
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
-if (!hasScript) process.stderr.write('SKIP edit on a terminal: script(1) (util-linux) not found\n');
-(hasScript ? Edit : Edit.skip)('on a terminal the editor reopens with the fresh entry and the change on top; saving it then writes', withLockMap(async (pin, schema, tmp) => {
+Edit('on a terminal the editor reopens with the fresh entry and the change on top; saving it then writes', withLockMap(async (pin, schema, tmp) => {
+  if (!hasScript) return skip('script(1) (util-linux) is not installed');
   assert.is(bpfmap(['update', schema, 't_lock', '--pin', pin, '--key', '5', '--value', '{a: 1, b: 10}']).code, 0);
   const editor = join(tmp, 'editor.sh');
   const round = join(tmp, 'round');
