@@ -108,3 +108,15 @@ export type {
 
 export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './map/index.js';
 export type { LockOptions, MapLock } from './map/index.js';
+
+export {
+  planExporter,
+  parseExporterConfig,
+  exporterConfig,
+  scrape,
+  scrapeText,
+  serveMetrics,
+  render as renderMetrics,
+  negotiate as negotiateMetricsFormat,
+} from './exporter/index.js';
+export type { ExporterPlan, ExporterConfig, ScrapeOptions, ScrapeResult, ServeOptions, MetricFamily, ExpositionFormat } from './exporter/index.js';
