@@ -9,6 +9,7 @@ import {
   parseExporterConfig, planExporter, type MetricFamily,
 } from '../src/exporter/index.js';
 import { loadObjectFile } from '../src/index.js';
+import { ByteSink, sumU64 } from '../src/exporter/fast-samples.js';
 import { ROOT, FW, FW_EB, STATS, TABLE } from './helpers/cli.js';
 
 const E = suite('escapeLabelValue');
@@ -161,4 +162,38 @@ P('the firewall example: counters renamed, help text, rule id label, unknown fie
   assert.throws(() => planExporter(schema, parseExporterConfig('maps: {nope: {}}')), (e: Error) => /maps\.nope: no such map/.test(e.message));
 });
 
-E.run(); H.run(); N.run(); V.run(); F.run(); A.run(); C.run(); P.run();
+const B = suite('ByteSink and sumU64');
+B('values and text across many 256 KiB chunks equal the string rendering', () => {
+  const sink = new ByteSink();
+  let want = '';
+  const name = Buffer.from('x_total{');
+  for (let i = 0; i < 60000; i++) {
+    const v: number | bigint = i % 3 === 0 ? BigInt(i) * 1000000000000n : i % 3 === 1 ? i / 7 : i;
+    const label = i % 5 === 0 ? `ü"\n${i}` : `${i}`;
+    sink.reserve(name.length + 8);
+    sink.bytes(name);
+    sink.text(`k="${escapeLabelValue(label)}"`);
+    sink.reserve(2);
+    sink.byte(125); sink.byte(32);
+    sink.value(v);
+    sink.reserve(1);
+    sink.byte(10);
+    want += `x_total{k="${escapeLabelValue(label)}"} ${formatValue(v)}\n`;
+  }
+  const chunks = sink.chunks();
+  assert.ok(chunks.length > 4, `several chunks (${chunks.length})`);
+  assert.is(Buffer.concat(chunks).toString('utf8'), want);
+});
+B('sumU64 is exact below 2^52 and answers null (bigint path) at and above it', () => {
+  const dv = new DataView(new ArrayBuffer(32));
+  const put = (a: bigint, b: bigint, little: boolean) => { dv.setBigUint64(0, a, little); dv.setBigUint64(16, b, little); };
+  const TABLE: [bigint, bigint, number | null][] = [
+    [0n, 0n, 0], [1n, 2n, 3], [4294967295n, 1n, 4294967296], [(1n << 52n) - 1n, (1n << 52n) - 1n, Number((1n << 53n) - 2n)],
+    [1n << 52n, 0n, null], [0n, 1n << 52n, null], [18446744073709551615n, 1n, null],
+  ];
+  for (const little of [true, false]) {
+    for (const [a, b, want] of TABLE) { put(a, b, little); assert.is(sumU64(dv, 0, 16, 2, little), want, `${a} + ${b} (${little ? 'le' : 'be'})`); }
+  }
+});
+
+E.run(); H.run(); B.run(); N.run(); V.run(); F.run(); A.run(); C.run(); P.run();

@@ -25,6 +25,8 @@ export interface Leaf {
   readonly labels: string;
   /** 64-bit integers read as bigint (summed exactly); the rest as number. */
   readonly wide: boolean;
+  /** Whole unsigned 64-bit integers: their byte order (for the fast sum, fast-samples.ts); else undefined. */
+  readonly u64Little?: boolean;
   readonly read: LeafReader;
 }
 
@@ -43,7 +45,10 @@ function walk(node: TypeNode, off: number, path: string[], labels: string, order
     case 'int':
     case 'float': {
       const r = reader(node, order);
-      if (r) out.push({ path, id: path.join('.'), offset: off, labels, wide: node.kind === 'int' && node.size === 8 && (node.bits ?? 64) > 53, read: r });
+      if (!r) return;
+      const u64 = node.kind === 'int' && node.size === 8 && !node.signed && (node.bits ?? 64) === 64;
+      const little = node.kind === 'int' && node.byteOrder === 'big' ? false : order === 'little';
+      out.push({ path, id: path.join('.'), offset: off, labels, wide: node.kind === 'int' && node.size === 8 && (node.bits ?? 64) > 53, read: r, ...(u64 ? { u64Little: little } : {}) });
       return;
     }
     case 'struct':

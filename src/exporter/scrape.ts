@@ -7,7 +7,8 @@
 import { compactJson } from '../json.js';
 import { openMap, type LiveMap } from '../map/index.js';
 import type { ExporterPlan, MapPlan } from './plan.js';
-import { escapeLabelValue, formatValue, labelName, render, sampleName, type ExpositionFormat, type MetricFamily } from './text-format.js';
+import { ByteSink, sumU64 } from './fast-samples.js';
+import { escapeLabelValue, formatValue, labelName, render, renderParts, sampleName, type ExpositionFormat, type MetricFamily } from './text-format.js';
 
 export interface ScrapeOptions {
   /** Maps are pinned at DIR/<map name> (as `createMaps` makes them); default: discovery. */
@@ -33,63 +34,110 @@ const DECODE = { prettyAddresses: true, compact: false };
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** `name="value"` pairs of a decoded key, flattened by field path. */
+/** `name="value"` pairs of a decoded key, flattened by field path ('' when none is a label). */
 function keyPairs(key: unknown, only: ReadonlyMap<string, string> | null): string {
   const pairs: string[] = [];
-  const add = (path: string, v: unknown) => {
-    const name = only === null ? labelName(path.replace(/\./g, '_')) : only.get(path);
-    if (name === undefined) return;
-    const text = typeof v === 'string' ? v : typeof v === 'object' && v !== null ? (compactJson(v) ?? '') : String(v);
-    pairs.push(`${name}="${escapeLabelValue(text)}"`);
-  };
-  const walk = (v: unknown, path: string, depth: number) => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && depth < 32) {
-      for (const [k, x] of Object.entries(v)) walk(x, path === '' ? k : `${path}.${k}`, depth + 1);
-    } else {
-      add(path === '' ? 'key' : path, v);
-    }
-  };
-  if (key !== null && key !== undefined) walk(key, '', 0);
+  if (key !== null && key !== undefined) walkKey(key, '', 0, only, pairs);
   return pairs.join(',');
 }
 
-function join(...parts: string[]): string {
-  let s = '';
-  for (const p of parts) if (p !== '') s += s === '' ? p : `,${p}`;
-  return s === '' ? '' : `{${s}}`;
+function walkKey(v: unknown, path: string, depth: number, only: ReadonlyMap<string, string> | null, pairs: string[]): void {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && depth < 32) {
+    for (const [k, x] of Object.entries(v)) walkKey(x, path === '' ? k : `${path}.${k}`, depth + 1, only, pairs);
+    return;
+  }
+  const p = path === '' ? 'key' : path;
+  const name = only === null ? labelName(p.replace(/\./g, '_')) : only.get(p);
+  if (name === undefined) return;
+  const text = typeof v === 'string' ? v : typeof v === 'object' && v !== null ? (compactJson(v) ?? '') : String(v);
+  pairs.push(`${name}="${escapeLabelValue(text)}"`);
+}
+
+const ASCII = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+const LF = 10, SP = 32, OPEN = 123, CLOSE = 125, COMMA = 44;
+
+/**
+ * A scalar integer key of at most 4 bytes in the object's byte order (array indices, rule ids): its
+ * label written straight from the bytes (`key="3"`), without decoding the key. null otherwise.
+ */
+function intKeyLabel(p: MapPlan, order: 'little' | 'big'): ((dv: DataView, off: number) => number) | null {
+  const k = p.map.key;
+  if (k === null || k.kind !== 'int' || k.byteOrder === 'big' || k.bits !== undefined || k.encoding !== undefined) return null;
+  const little = order === 'little';
+  switch (k.size) {
+    case 1: return k.signed ? (dv, o) => dv.getInt8(o) : (dv, o) => dv.getUint8(o);
+    case 2: return k.signed ? (dv, o) => dv.getInt16(o, little) : (dv, o) => dv.getUint16(o, little);
+    case 4: return k.signed ? (dv, o) => dv.getInt32(o, little) : (dv, o) => dv.getUint32(o, little);
+    default: return null;
+  }
 }
 
 interface MapCounts { entries: number; dropped: number }
 
-async function scrapeMap(p: MapPlan, live: LiveMap, out: string[][], batchSize: number): Promise<MapCounts> {
+async function scrapeMap(p: MapPlan, live: LiveMap, order: 'little' | 'big', sinks: ByteSink[], batchSize: number): Promise<MapCounts> {
   const ks = live.info.keySize, vs = live.rawValueSize;
   const nCpus = live.nCpus;
   const stride = live.perCpu ? vs / nCpus : 0;
   const sum = live.perCpu && !p.perCpuLabel;
-  const names = p.metrics.map((m) => sampleName(m.family, m.type));
+  const rows = live.perCpu && !sum ? nCpus : 1;
+  const names = p.metrics.map((m) => ASCII(sampleName(m.family, m.type)));
+  const leafLabels = p.metrics.map((m) => m.leaves.map((l) => (l.labels === '' ? null : ASCII(l.labels))));
+  const cpuLabels = Array.from({ length: rows }, (_, c) => ASCII(`cpu="${c}"`));
+  const intKey = intKeyLabel(p, order);
+  const intKeyName = intKey === null ? null : p.keyLabels === null ? 'key' : p.keyLabels.get('key') ?? null;
+  const intKeyPrefix = intKeyName === null ? null : ASCII(`${intKeyName}="`);
   let entries = 0, series = 0, dropped = 0;
   for (const b of live.batches(batchSize)) {
     const dv = new DataView(b.values.buffer, b.values.byteOffset, b.values.byteLength);
+    const kdv = new DataView(b.keys.buffer, b.keys.byteOffset, b.keys.byteLength);
     const u8 = b.values;
     for (let i = 0; i < b.count; i++) {
       entries++;
-      const kl = keyPairs(live.decodeKey(b.keys.subarray(i * ks, (i + 1) * ks), DECODE), p.keyLabels);
+      let kl = '';
+      let kn = 0;
+      if (intKey === null) kl = keyPairs(live.decodeKey(b.keys.subarray(i * ks, (i + 1) * ks), DECODE), p.keyLabels);
+      else kn = intKey(kdv, i * ks);
+      const hasKey = intKey === null ? kl !== '' : intKeyPrefix !== null;
       const base = i * vs;
       for (let m = 0; m < p.metrics.length; m++) {
-        const lines = out[m]!;
-        for (const leaf of p.metrics[m]!.leaves) {
-          if (!live.perCpu || sum) {
+        const sink = sinks[m]!;
+        const leaves = p.metrics[m]!.leaves;
+        for (let j = 0; j < leaves.length; j++) {
+          const leaf = leaves[j]!;
+          const ll = leafLabels[m]![j]!;
+          for (let c = 0; c < rows; c++) {
             if (series >= p.maxSeries) { dropped++; continue; }
             series++;
-            let v = leaf.read(dv, u8, base + leaf.offset);
-            for (let c = 1; c < nCpus && sum; c++) v = (v as number) + (leaf.read(dv, u8, base + c * stride + leaf.offset) as number);
-            lines.push(`${names[m]}${join(kl, leaf.labels)} ${formatValue(v)}`);
-          } else {
-            for (let c = 0; c < nCpus; c++) {
-              if (series >= p.maxSeries) { dropped++; continue; }
-              series++;
-              lines.push(`${names[m]}${join(kl, leaf.labels, `cpu="${c}"`)} ${formatValue(leaf.read(dv, u8, base + c * stride + leaf.offset))}`);
+            // Everything but the key's text and a non-integer value, which check for room themselves.
+            sink.reserve(names[m]!.length + (ll === null ? 0 : ll.length) + (intKeyPrefix === null ? 0 : intKeyPrefix.length) + 64);
+            sink.bytes(names[m]!);
+            const cpu = rows > 1 || (live.perCpu && !sum);
+            if (hasKey || ll !== null || cpu) {
+              sink.byte(OPEN);
+              let first = true;
+              if (hasKey) {
+                if (intKey === null) { sink.text(kl); sink.reserve((ll === null ? 0 : ll.length) + 64); }
+                else { sink.bytes(intKeyPrefix!); if (kn < 0) { sink.byte(45); sink.uint(-kn); } else sink.uint(kn); sink.byte(34); }
+                first = false;
+              }
+              if (ll !== null) { if (!first) sink.byte(COMMA); sink.bytes(ll); first = false; }
+              if (cpu) { if (!first) sink.byte(COMMA); sink.bytes(cpuLabels[c]!); }
+              sink.byte(CLOSE);
             }
+            sink.byte(SP);
+            const off = base + c * stride + leaf.offset;
+            if (!sum) sink.value(leaf.read(dv, u8, off));
+            else {
+              const fast = leaf.u64Little !== undefined ? sumU64(dv, off, stride, nCpus, leaf.u64Little) : null;
+              if (fast !== null) { sink.reserve(16); sink.uint(fast); }
+              else {
+                let v = leaf.read(dv, u8, off);
+                for (let k = 1; k < nCpus; k++) v = (v as number) + (leaf.read(dv, u8, off + k * stride) as number);
+                sink.value(v);
+              }
+            }
+            sink.reserve(1);
+            sink.byte(LF);
           }
         }
       }
@@ -107,13 +155,13 @@ export async function scrape(plan: ExporterPlan, opts: ScrapeOptions = {}): Prom
   };
   const errors: ScrapeError[] = [];
   for (const p of plan.maps) {
-    const out = p.metrics.map(() => [] as string[]);
+    const sinks = p.metrics.map(() => new ByteSink());
     const ml = `{map="${escapeLabelValue(p.label)}"}`;
     let live: LiveMap | undefined;
     let counts: MapCounts;
     try {
       live = openMap({ map: p.map, byteOrder: plan.byteOrder, pinRoot: opts.pinRoot, force: opts.force === true });
-      counts = await scrapeMap(p, live, out, opts.batchSize ?? 8192);
+      counts = await scrapeMap(p, live, plan.byteOrder, sinks, opts.batchSize ?? 8192);
     } catch (e) {
       errors.push({ map: p.label, message: (e as Error).message });
       meta.up.push(`bpfmap_map_up${ml} 0`);
@@ -121,7 +169,7 @@ export async function scrape(plan: ExporterPlan, opts: ScrapeOptions = {}): Prom
     } finally {
       live?.close();
     }
-    p.metrics.forEach((m, i) => families.push({ name: m.family, type: m.type, help: m.help, samples: out[i]! }));
+    p.metrics.forEach((m, i) => families.push({ name: m.family, type: m.type, help: m.help, samples: [], body: sinks[i]!.chunks() }));
     const max = live!.info.maxEntries;
     meta.up.push(`bpfmap_map_up${ml} 1`);
     meta.entries.push(`bpfmap_map_entries${ml} ${counts.entries}`);
@@ -142,4 +190,9 @@ export async function scrape(plan: ExporterPlan, opts: ScrapeOptions = {}): Prom
 /** A scrape rendered in the given format. */
 export async function scrapeText(plan: ExporterPlan, format: ExpositionFormat, opts: ScrapeOptions = {}): Promise<string> {
   return render((await scrape(plan, opts)).families, format);
+}
+
+/** A scrape rendered as UTF-8 chunks, as the server sends them one after another. */
+export async function scrapeParts(plan: ExporterPlan, format: ExpositionFormat, opts: ScrapeOptions = {}): Promise<Uint8Array[]> {
+  return renderParts((await scrape(plan, opts)).families, format);
 }

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { ExporterPlan } from './plan.js';
 import { scrape, type ScrapeError, type ScrapeOptions } from './scrape.js';
-import { CONTENT_TYPE, negotiate, render } from './text-format.js';
+import { CONTENT_TYPE, negotiate, renderParts } from './text-format.js';
 
 export interface ServeOptions extends ScrapeOptions {
   host: string;
@@ -27,9 +27,12 @@ export function serveMetrics(plan: ExporterPlan, opts: ServeOptions): Promise<Se
     const format = negotiate(req.headers.accept);
     scrape(plan, opts).then((r) => {
       for (const e of r.errors) opts.onError?.(e);
-      const body = render(r.families, format);
-      res.writeHead(200, { 'content-type': CONTENT_TYPE[format], 'content-length': Buffer.byteLength(body) });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      const parts = renderParts(r.families, format);
+      let length = 0;
+      for (const p of parts) length += p.length;
+      res.writeHead(200, { 'content-type': CONTENT_TYPE[format], 'content-length': length });
+      if (req.method !== 'HEAD') for (const p of parts) res.write(p);
+      res.end();
     }, (e: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`scrape failed: ${(e as Error).message}\n`);
     });

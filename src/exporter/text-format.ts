@@ -20,6 +20,8 @@ export interface MetricFamily {
   readonly help: string;
   /** Sample lines without the newline, e.g. `x_total{map="m"} 3`. */
   readonly samples: string[];
+  /** More sample lines as UTF-8 chunks, each line ending in a newline (written by fast-samples.ts). */
+  readonly body?: readonly Uint8Array[];
 }
 
 /** OpenMetrics when the Accept header names application/openmetrics-text, else the Prometheus format. */
@@ -88,16 +90,31 @@ export function familyName(name: string, type: MetricType): string {
  * without `_total` and ends with `# EOF`.
  */
 export function render(families: readonly MetricFamily[], format: ExpositionFormat): string {
-  const parts: string[] = [];
+  return renderBytes(families, format).toString('utf8');
+}
+
+/** render() as UTF-8 bytes. */
+export function renderBytes(families: readonly MetricFamily[], format: ExpositionFormat): Buffer {
+  return Buffer.concat(renderParts(families, format));
+}
+
+/** render() as a list of UTF-8 chunks to send one after another: the families' byte bodies as they are, not copied. */
+export function renderParts(families: readonly MetricFamily[], format: ExpositionFormat): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let text = '';
+  const flush = () => { if (text !== '') { parts.push(Buffer.from(text, 'utf8')); text = ''; } };
   for (const f of families) {
-    if (f.samples.length === 0) continue;
+    const body = f.body !== undefined && f.body.length > 0 ? f.body : undefined;
+    if (f.samples.length === 0 && body === undefined) continue;
     const om = format === 'openmetrics';
     const name = om ? f.name : sampleName(f.name, f.type);
     const type = !om && f.type === 'unknown' ? 'untyped' : f.type;
-    if (f.help !== '') parts.push(`# HELP ${name} ${escapeHelp(f.help, format)}`);
-    parts.push(`# TYPE ${name} ${type}`);
-    parts.push(f.samples.join('\n'));
+    if (f.help !== '') text += `# HELP ${name} ${escapeHelp(f.help, format)}\n`;
+    text += `# TYPE ${name} ${type}\n`;
+    for (const s of f.samples) text += `${s}\n`;
+    if (body !== undefined) { flush(); parts.push(...body); }
   }
-  if (format === 'openmetrics') parts.push('# EOF');
-  return parts.length === 0 ? '' : `${parts.join('\n')}\n`;
+  if (format === 'openmetrics') text += '# EOF\n';
+  flush();
+  return parts;
 }
