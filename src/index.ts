@@ -114,3 +114,15 @@ export type { LockOptions, MapLock } from './map/index.js';
 /** Apply journals: crash recovery of unfinished applies. */
 export { recoverAll, recoverJournal, recoverBeforeWrite, recoverText, DEFAULT_JOURNAL_DIR, journalPath } from './apply/index.js';
 export type { RecoverReport, RecoverOutcome } from './apply/index.js';
+
+export {
+  planExporter,
+  parseExporterConfig,
+  exporterConfig,
+  scrape,
+  scrapeText,
+  serveMetrics,
+  render as renderMetrics,
+  negotiate as negotiateMetricsFormat,
+} from './exporter/index.js';
+export type { ExporterPlan, ExporterConfig, ScrapeOptions, ScrapeResult, ServeOptions, MetricFamily, ExpositionFormat } from './exporter/index.js';

@@ -18,6 +18,7 @@ import { setCommand } from './set.js';
 import { editCommand } from './edit.js';
 import { listCommand } from './list.js';
 import { recoverCommand } from './recover.js';
+import { exporterCommand } from './exporter.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -42,4 +43,5 @@ export const commands: CommandModule<any, any>[] = [
   applyCommand,
   listCommand,
   recoverCommand,
+  exporterCommand,
 ];

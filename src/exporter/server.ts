@@ -1,0 +1,44 @@
+/**
+ * The HTTP side: GET /metrics runs a scrape (its own, see scrape.ts) and answers in the format the
+ * Accept header asks for. Other paths get 404; a scrape that fails as a whole gets 500 with the message.
+ */
+import { createServer, type Server } from 'node:http';
+import type { ExporterPlan } from './plan.js';
+import { scrape, type ScrapeError, type ScrapeOptions } from './scrape.js';
+import { CONTENT_TYPE, negotiate, renderParts } from './text-format.js';
+
+export interface ServeOptions extends ScrapeOptions {
+  host: string;
+  port: number;
+  /** Hears of every map that could not be read in a scrape. */
+  onError?: (e: ScrapeError) => void;
+}
+
+/** Starts serving; resolves once listening. close() the server to stop. */
+export function serveMetrics(plan: ExporterPlan, opts: ServeOptions): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { allow: 'GET, HEAD' }).end(); return; }
+    if (path !== '/metrics') {
+      res.writeHead(path === '/' ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(path === '/' ? 'bpfmap exporter: metrics at /metrics\n' : 'not found: metrics are at /metrics\n');
+      return;
+    }
+    const format = negotiate(req.headers.accept);
+    scrape(plan, opts).then((r) => {
+      for (const e of r.errors) opts.onError?.(e);
+      const parts = renderParts(r.families, format);
+      let length = 0;
+      for (const p of parts) length += p.length;
+      res.writeHead(200, { 'content-type': CONTENT_TYPE[format], 'content-length': length });
+      if (req.method !== 'HEAD') for (const p of parts) res.write(p);
+      res.end();
+    }, (e: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`scrape failed: ${(e as Error).message}\n`);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve(server); });
+  });
+}
