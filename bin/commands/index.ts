@@ -16,6 +16,7 @@ import { createCommand } from './create.js';
 import { getCommand } from './get.js';
 import { setCommand } from './set.js';
 import { editCommand } from './edit.js';
+import { diffCommand } from './diff.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -38,4 +39,5 @@ export const commands: CommandModule<any, any>[] = [
   editCommand,
   createCommand,
   applyCommand,
+  diffCommand,
 ];
