@@ -109,5 +109,5 @@ export type {
 export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './map/index.js';
 export type { LockOptions, MapLock } from './map/index.js';
 
-export { diffMaps, diffObjects, sameBytes, liveSchemas } from './migrate/index.js';
-export type { MapDiff, ObjectDiff, Change, ChangeKind, MapVerdict, DiffOptions } from './migrate/index.js';
+export { diffMaps, diffObjects, sameBytes, liveSchemas, migrateMaps, commitMigration, rollbackMigration } from './migrate/index.js';
+export type { MapDiff, ObjectDiff, Change, ChangeKind, MapVerdict, DiffOptions, MigrateOptions, MapMigration, EntryLoss, SwapResult } from './migrate/index.js';
