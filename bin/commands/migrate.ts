@@ -32,7 +32,8 @@ export function readDefaults(path: string): Record<string, Record<string, bigint
     doc = loadYaml().parse(readFileSync(path, 'utf8'), { intAsBigInt: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new BpfmapError(code ? ERROR_CODE.IO : ERROR_CODE.VALUE_INVALID, `--defaults ${path}: ${code ?? (e as Error).message}`);
+    const io = typeof code === 'string' && /^E[A-Z]+$/.test(code); // errno; YAML errors have codes too
+    throw new BpfmapError(io ? ERROR_CODE.IO : ERROR_CODE.VALUE_INVALID, `--defaults ${path}: ${io ? code : (e as Error).message}`);
   }
   const bad = (what: string) => new BpfmapError(ERROR_CODE.VALUE_INVALID, `--defaults ${path}: ${what}`);
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw bad("expected a mapping of map names to { 'field.path': integer }");
