@@ -81,6 +81,7 @@ function text(r: MapMigration[] | SwapResult[]): string {
     for (const f of x.dropped) out += `  dropped    ${f}\n`;
     for (const f of x.converted) out += `  converted  ${f}\n`;
     for (const l of x.losses) out += `  LOSS       key ${l.key}${l.cpu !== undefined ? ` cpu ${l.cpu}` : ''}: ${l.path}: ${l.reason}\n`;
+    if (x.lossCount > x.losses.length) out += `  LOSS       ... and ${x.lossCount - x.losses.length} more\n`;
   }
   return out;
 }

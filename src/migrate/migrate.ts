@@ -6,8 +6,10 @@
  * 1. create the map with NEW's definition and BTF (createMaps, pinned in a private directory of the
  *    pin root),
  * 2. copy every entry (per-CPU maps per CPU, keys as they are: LPM prefixes kept) through the
- *    field-by-field converter (convert.ts); a loss stops everything before any swap, unless allowLossy,
- * 3. read every entry back and compare it with what was written,
+ *    field-by-field converter (convert.ts), batch by batch (nothing held in memory but one batch); a
+ *    first pass converts without writing, and a loss stops everything before any map is created,
+ *    unless allowLossy,
+ * 3. convert once more and compare every entry with what the new map returns,
  * 4. swap: the old map is pinned again as `<name>_old`, then the new pin is renamed onto `<name>`
  *    (rename replaces the target in one step: the name never points to nothing or a half-filled map).
  *
@@ -65,7 +67,9 @@ export interface MapMigration {
   readonly added: readonly string[];
   readonly dropped: readonly string[];
   readonly converted: readonly string[];
+  /** The first 1000 losses; `lossCount` counts them all. */
   readonly losses: readonly EntryLoss[];
+  readonly lossCount: number;
   /** Kernel ids of the map before and after (equal when unchanged). */
   readonly oldId: number;
   readonly newId: number;
@@ -131,49 +135,67 @@ function planAll(oldObj: BpfObject, newObj: BpfObject, root: string, opts: Migra
   return plans;
 }
 
-interface Converted { keys: Uint8Array[]; values: Uint8Array[]; skipped: number; losses: EntryLoss[] }
+/** Losses kept per map (the count is exact; the list stops here). */
+const MAX_LOSSES_KEPT = 1000;
 
-/** Every entry of the old map in the new layout (per CPU for per-CPU maps); losses with their key. */
-function convertAll(src: LiveMap, p: Plan, opts: MigrateOptions): Converted {
+interface Scan { entries: number; skipped: number; lossCount: number; losses: EntryLoss[] }
+
+/**
+ * The old map's entries in the new layout, batch by batch: keys packed at the key size, values at the
+ * new map's raw value size (per CPU for per-CPU maps). Losses (with their key) go to `scan`.
+ */
+function* converted(src: LiveMap, p: Plan, opts: MigrateOptions, scan: Scan): Generator<{ count: number; keys: Uint8Array; values: Uint8Array }> {
   const used = new Set<string>();
   const defaults = defaultsOf(opts, p.cur.name);
   const conv: Converter = compileConverter(p.old.value!, p.cur.value!, { rename: opts.rename ?? {}, defaults, byteOrder: src.byteOrder }, 'value', used);
   for (const k of defaults.keys()) {
     if (!used.has(k)) throw new BpfmapError(ERROR_CODE.USAGE, `defaults: ${p.cur.name}: '${k}' is not a field the new layout adds`);
   }
-  const cpus = src.nCpus;
+  const cpus = src.nCpus, ks = src.info.keySize;
   const oStride = src.perCpu ? perCpuStride(p.old.valueSize) : p.old.valueSize;
   const nStride = src.perCpu ? perCpuStride(p.cur.valueSize) : p.cur.valueSize;
+  const oSize = oStride * cpus, nSize = nStride * cpus;
   const isArray = p.cur.type === 'array' || p.cur.type === 'percpu_array';
-  const out: Converted = { keys: [], values: [], skipped: 0, losses: [] };
-  for (const { key, value } of src.entriesRaw()) {
-    const k = key.slice();
-    const v = new Uint8Array(nStride * cpus);
-    const at: { cpu?: number; losses: Loss[] }[] = [];
-    for (let c = 0; c < cpus; c++) {
-      const l: Loss[] = [];
-      conv(value, c * oStride, v, c * nStride, 'value', l);
-      if (l.length) at.push(src.perCpu ? { cpu: c, losses: l } : { losses: l });
+  const little = src.byteOrder === 'little';
+  const lost: Loss[] = [];
+  for (const b of src.batches()) {
+    const keys = new Uint8Array(b.count * ks), values = new Uint8Array(b.count * nSize);
+    let n = 0;
+    for (let i = 0; i < b.count; i++) {
+      const key = b.keys.subarray(i * ks, (i + 1) * ks), so = i * oSize;
+      if (isArray && new DataView(key.buffer, key.byteOffset, 4).getUint32(0, little) >= p.cur.maxEntries) {
+        let inUse = false;
+        for (let j = so; j < so + oSize; j++) if (b.values[j] !== 0) { inUse = true; break; }
+        if (inUse) addLoss(scan, { key: toHex(key), path: 'key', reason: `index past the new max_entries ${p.cur.maxEntries}, dropped` });
+        scan.skipped++;
+        continue;
+      }
+      for (let c = 0; c < cpus; c++) {
+        lost.length = 0;
+        conv(b.values, so + c * oStride, values, n * nSize + c * nStride, 'value', lost);
+        for (const l of lost) addLoss(scan, { key: toHex(key), ...l, ...(src.perCpu ? { cpu: c } : {}) });
+      }
+      keys.set(key, n * ks);
+      n++;
     }
-    if (isArray && p.cur.maxEntries < p.old.maxEntries && new DataView(k.buffer, k.byteOffset, 4).getUint32(0, src.byteOrder === 'little') >= p.cur.maxEntries) {
-      let used = false;
-      for (let i = 0; i < value.length; i++) if (value[i] !== 0) { used = true; break; }
-      if (used) out.losses.push({ key: toHex(k), path: 'key', reason: `index past the new max_entries ${p.cur.maxEntries}, dropped` });
-      out.skipped++;
-      continue;
-    }
-    for (const a of at) for (const l of a.losses) out.losses.push({ key: toHex(k), ...l, ...(a.cpu !== undefined ? { cpu: a.cpu } : {}) });
-    out.keys.push(k);
-    out.values.push(v);
+    scan.entries += n;
+    if (n > 0) yield { count: n, keys, values };
   }
-  return out;
 }
 
-function lossError(name: string, losses: readonly EntryLoss[]): BpfmapError {
+function addLoss(scan: Scan, l: EntryLoss): void {
+  scan.lossCount++;
+  if (scan.losses.length < MAX_LOSSES_KEPT) scan.losses.push(l);
+}
+
+const newScan = (): Scan => ({ entries: 0, skipped: 0, lossCount: 0, losses: [] });
+
+function lossError(name: string, scan: Scan): BpfmapError {
+  const losses = scan.losses;
   const shown = losses.slice(0, MAX_LOSSES_SHOWN).map((l) => `key ${l.key}${l.cpu !== undefined ? ` cpu ${l.cpu}` : ''}: ${l.path}: ${l.reason}`);
   return new BpfmapError(ERROR_CODE.VALUE_RANGE,
-    `map '${name}': ${losses.length} value${losses.length === 1 ? '' : 's'} would not fit the new layout: ${shown.join('; ')}` +
-    `${losses.length > MAX_LOSSES_SHOWN ? `; and ${losses.length - MAX_LOSSES_SHOWN} more` : ''}; nothing was changed (allowLossy: true writes them clamped, zero or dropped)`);
+    `map '${name}': ${scan.lossCount} value${scan.lossCount === 1 ? '' : 's'} would not fit the new layout: ${shown.join('; ')}` +
+    `${scan.lossCount > MAX_LOSSES_SHOWN ? `; and ${scan.lossCount - MAX_LOSSES_SHOWN} more` : ''}; nothing was changed (allowLossy: true writes them clamped, zero or dropped)`);
 }
 
 /** Whether two per-CPU (or plain) value buffers hold the same value bytes (padding ignored). */
@@ -184,19 +206,30 @@ function sameValue(a: Uint8Array, b: Uint8Array, size: number, stride: number, c
   return true;
 }
 
-/** Creates the new map, fills and checks it; returns its private pin (in `tmp`) and id. */
-function build(newObj: BpfObject, p: Plan, conv: Converted, tmp: string): { pin: string; id: number } {
+/**
+ * Creates the new map, fills it from the old one (converting again: what the old map holds now), then
+ * converts once more and compares every entry with what the new map returns. Returns its private pin
+ * (in `tmp`) and id. Losses that appeared since the scan stop it unless allowLossy.
+ */
+function build(newObj: BpfObject, src: LiveMap, p: Plan, opts: MigrateOptions, tmp: string): { pin: string; id: number; scan: Scan } {
   const made = createMaps(newObj, { names: [p.cur.name], pinRoot: tmp });
   const pin = made[0]!.pinPath!;
+  const scan = newScan();
   try {
     const dst = openMap({ map: p.cur, pin, byteOrder: newObj.schema.byteOrder });
     try {
-      for (let i = 0; i < conv.keys.length; i++) dst.updateRaw(conv.keys[i]!, conv.values[i]!, 'any');
+      for (const b of converted(src, p, opts, scan)) dst.updateBatchRaw(b.keys, b.values, b.count);
+      if (scan.lossCount > 0 && !opts.allowLossy) throw lossError(p.pin, scan);
+      const ks = dst.info.keySize, vs = dst.rawValueSize;
       const stride = dst.perCpu ? perCpuStride(p.cur.valueSize) : p.cur.valueSize;
-      for (let i = 0; i < conv.keys.length; i++) {
-        const back = dst.lookupRaw(conv.keys[i]!);
-        if (!sameValue(back, conv.values[i]!, p.cur.valueSize, stride, dst.nCpus)) {
-          throw new BpfmapError(ERROR_CODE.INTERNAL, `map '${p.cur.name}': key ${toHex(conv.keys[i]!)}: read back from the new map differs from what was written; nothing was swapped`);
+      for (const b of converted(src, p, { ...opts }, newScan())) {
+        for (let i = 0; i < b.count; i++) {
+          const key = b.keys.subarray(i * ks, (i + 1) * ks);
+          const back = dst.lookupRaw(key);
+          if (!sameValue(back, b.values.subarray(i * vs, (i + 1) * vs), p.cur.valueSize, stride, dst.nCpus)) {
+            throw new BpfmapError(ERROR_CODE.CONFLICT,
+              `map '${p.cur.name}': key ${toHex(key)}: the new map's value differs from the old one's, converted (written meanwhile?); nothing was swapped`);
+          }
         }
       }
     } finally {
@@ -206,7 +239,7 @@ function build(newObj: BpfObject, p: Plan, conv: Converted, tmp: string): { pin:
     try { unlinkSync(pin); } catch { /* reported by the caller's cleanup */ }
     throw e;
   }
-  return { pin, id: made[0]!.id };
+  return { pin, id: made[0]!.id, scan };
 }
 
 /** Moves the live maps of OLD under `pinRoot` to NEW's layouts; see the file comment. */
@@ -216,36 +249,36 @@ export function migrateMaps(oldObj: BpfObject, newObj: BpfObject, opts: MigrateO
   assertHostByteOrder(oldObj.schema.byteOrder, oldObj.schema.object || 'old object');
   const plans = planAll(oldObj, newObj, root, opts);
   const results: MapMigration[] = [];
-  const work: { p: Plan; src: LiveMap; conv: Converted }[] = [];
+  const work: { p: Plan; src: LiveMap; scan: Scan }[] = [];
   try {
     for (const p of plans) {
       if (p.verdict !== 'migratable') {
         let id = 0;
         if (p.verdict !== 'not-pinned') { const m = openMap({ map: p.cur, pin: p.pin, force: true }); id = m.info.id; m.close(); }
-        results.push({ name: p.cur.name, pinPath: p.pin, verdict: p.verdict, status: 'unchanged', entries: 0, added: [], dropped: [], converted: [], losses: [], oldId: id, newId: id });
+        results.push({ name: p.cur.name, pinPath: p.pin, verdict: p.verdict, status: 'unchanged', entries: 0, added: [], dropped: [], converted: [], losses: [], lossCount: 0, oldId: id, newId: id });
         continue;
       }
       const src = openMap({ map: p.old, pin: p.pin, byteOrder: oldObj.schema.byteOrder });
-      work.push({ p, src, conv: { keys: [], values: [], skipped: 0, losses: [] } });
-      const w = work[work.length - 1]!;
+      const w = { p, src, scan: newScan() };
+      work.push(w);
       if (!p.old.value || !p.cur.value) {
         throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED, `map '${p.cur.name}': a map without a value layout is not migrated`);
       }
-      w.conv = convertAll(src, p, opts);
-      if (w.conv.losses.length > 0 && !opts.allowLossy && !opts.dryRun) throw lossError(p.pin, w.conv.losses);
+      // A first pass that only converts: a loss stops everything before any map is created.
+      for (const _ of converted(src, p, opts, w.scan)) { /* counted in scan */ }
+      if (w.scan.lossCount > 0 && !opts.allowLossy && !opts.dryRun) throw lossError(p.pin, w.scan);
     }
-    for (const w of work) {
-      results.push({
-        name: w.p.cur.name, pinPath: w.p.pin, verdict: w.p.verdict, status: opts.dryRun ? 'planned' : 'migrated',
-        entries: w.conv.keys.length, ...summary(w.p.changes), losses: w.conv.losses, oldId: w.src.info.id, newId: w.src.info.id,
-      });
-    }
+    const result = (w: (typeof work)[number], scan: Scan, newId: number): MapMigration => ({
+      name: w.p.cur.name, pinPath: w.p.pin, verdict: w.p.verdict, status: opts.dryRun ? 'planned' : 'migrated',
+      entries: scan.entries, ...summary(w.p.changes), losses: scan.losses, lossCount: scan.lossCount, oldId: w.src.info.id, newId,
+    });
+    for (const w of work) results.push(result(w, w.scan, w.src.info.id));
     if (opts.dryRun || work.length === 0) return order(results, plans);
     // Build every new map first (nothing swapped until all are full and checked), then swap them all.
     const tmp = join(root, `${TMP_PREFIX}${process.pid}`);
-    const built: { w: (typeof work)[number]; pin: string; id: number }[] = [];
+    const built: { w: (typeof work)[number]; pin: string; id: number; scan: Scan }[] = [];
     try {
-      for (const w of work) built.push({ w, ...build(newObj, w.p, w.conv, tmp) });
+      for (const w of work) built.push({ w, ...build(newObj, w.src, w.p, opts, tmp) });
     } catch (e) {
       for (const b of built) try { unlinkSync(b.pin); } catch { /* gone */ }
       try { rmdirSync(tmp); } catch { /* not made, or not empty: reported below */ }
@@ -255,7 +288,7 @@ export function migrateMaps(oldObj: BpfObject, newObj: BpfObject, opts: MigrateO
       objPin(b.w.src.fd, b.w.p.pin + OLD_SUFFIX);
       renameSync(b.pin, b.w.p.pin);
       const i = results.findIndex((r) => r.name === b.w.p.cur.name);
-      results[i] = { ...results[i]!, newId: b.id };
+      results[i] = result(b.w, b.scan, b.id);
     }
     try { rmdirSync(tmp); } catch { /* left for rollback to remove */ }
     return order(results, plans);
