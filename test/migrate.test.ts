@@ -141,6 +141,16 @@ M('defaults fill the added fields; an unknown default is refused', kernel(() => 
     assert.equal([v.rules[0]!.ruleId, v.rules[0]!.priority, v.rules[127]!.priority], [1, 7, 7]);
   } finally { m.close(); }
 })));
+M('an incompatible new version is refused before anything changes; migrating to the layout the pins hold does nothing', kernel(() => withPinDir((dir) => {
+  createMaps(v1, { pinRoot: dir });
+  const seed = loadObjectFile(join(ROOT, 'fixtures/firewall-seed.bpfel.o'));
+  assert.match(err(() => migrateMaps(v1, seed, { pinRoot: dir })), /^MAP_INCOMPATIBLE: map 'ingress_node_firewall_table_map': cannot be migrated: map type: was lpm_trie, becomes hash; nothing was changed/);
+  assert.equal(readdirSync(dir).filter((n) => n.endsWith('_old') || n.startsWith('bpfmap_migrate_')), []);
+  // v2 -> v1 while the pins hold v1: already the new layout
+  const r = migrateMaps(v2, v1, { pinRoot: dir });
+  assert.equal(r.map((x) => [x.verdict, x.status]), [['already-new', 'unchanged'], ['already-new', 'unchanged'], ['identical', 'unchanged'], ['identical', 'unchanged']]);
+  assert.equal(readdirSync(dir).filter((n) => n.endsWith('_old')), []);
+})));
 M.run();
 
 const C = suite('bpfmap migrate');
