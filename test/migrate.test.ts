@@ -146,6 +146,7 @@ M('an incompatible new version is refused before anything changes; migrating to 
   const seed = loadObjectFile(join(ROOT, 'fixtures/firewall-seed.bpfel.o'));
   assert.match(err(() => migrateMaps(v1, seed, { pinRoot: dir })), /^MAP_INCOMPATIBLE: map 'ingress_node_firewall_table_map': cannot be migrated: map type: was lpm_trie, becomes hash; nothing was changed/);
   assert.equal(readdirSync(dir).filter((n) => n.endsWith('_old') || n.startsWith('bpfmap_migrate_')), []);
+  assert.match(err(() => migrateMaps(v1, v2, { pinRoot: dir, rename: { [TABLE]: 'rules' } })), /^USAGE: rename: 'ingress_node_firewall_table_map=rules' names a map: migrate renames fields only/);
   // v2 -> v1 while the pins hold v1: already the new layout
   const r = migrateMaps(v2, v1, { pinRoot: dir });
   assert.equal(r.map((x) => [x.verdict, x.status]), [['already-new', 'unchanged'], ['already-new', 'unchanged'], ['identical', 'unchanged'], ['identical', 'unchanged']]);

@@ -93,7 +93,7 @@ export const migrateCommand: CommandModule<GlobalArgs, Args> = {
     y
       .positional('objects', { type: 'string', array: true, demandOption: true, describe: 'OLD NEW objects (NEW alone with --commit / --rollback)' })
       .option('pin-root', { type: 'string', describe: `where the maps are pinned (default ${DEFAULT_PIN_ROOT})` })
-      .option('rename', { type: 'string', array: true, nargs: 1, describe: 'OLD=NEW: a field or map renamed in the new version' })
+      .option('rename', { type: 'string', array: true, nargs: 1, describe: 'OLD=NEW: a field renamed in the new version (fields only: pins keep their names)' })
       .option('defaults', { type: 'string', describe: "YAML/JSON file of values for fields NEW adds: { MAP: { 'rules[].priority': 5 } } (default 0)" })
       .option('allow-lossy', { type: 'boolean', describe: 'go ahead when values do not fit (clamped, 0 or dropped); each loss is listed' })
       .option('dry-run', { type: 'boolean', describe: 'print the plan (entries, fields added, dropped, converted, losses); change nothing' })

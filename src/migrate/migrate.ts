@@ -106,6 +106,11 @@ function planAll(oldObj: BpfObject, newObj: BpfObject, root: string, opts: Migra
   for (const name of Object.keys(opts.defaults ?? {})) {
     if (!newObj.schema.maps.some((m) => m.name === name)) throw new BpfmapError(ERROR_CODE.USAGE, `defaults: '${name}' is not a map of the new object`);
   }
+  for (const [from, to] of Object.entries(rename)) {
+    if (oldObj.schema.maps.some((m) => m.name === from) || newObj.schema.maps.some((m) => m.name === to)) {
+      throw new BpfmapError(ERROR_CODE.USAGE, `rename: '${from}=${to}' names a map: migrate renames fields only (a map's pin keeps its name); nothing was changed`);
+    }
+  }
   const live = liveSchemas(newObj.schema.maps, root);
   const plans: Plan[] = [];
   for (const cur of newObj.schema.maps) {
