@@ -55,7 +55,7 @@ const MAX_DEPTH = 32;
 /** Map types whose entries cannot be read and written back by user space. */
 const NO_COPY: ReadonlySet<string> = new Set(['ringbuf', 'user_ringbuf', 'perf_event_array', 'prog_array', 'array_of_maps',
   'hash_of_maps', 'stack_trace', 'cgroup_array', 'devmap', 'devmap_hash', 'cpumap', 'xskmap', 'sockmap', 'sockhash',
-  'struct_ops', 'arena', 'cgroup_storage', 'percpu_cgroup_storage', 'sk_storage', 'inode_storage', 'task_storage', 'cgrp_storage']);
+  'struct_ops', 'arena', 'queue', 'stack', 'bloom_filter', 'cgroup_storage', 'percpu_cgroup_storage', 'sk_storage', 'inode_storage', 'task_storage', 'cgrp_storage']);
 
 function typeLabel(t: TypeNode): string {
   switch (t.kind) {
