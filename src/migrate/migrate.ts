@@ -289,9 +289,16 @@ export function migrateMaps(oldObj: BpfObject, newObj: BpfObject, opts: MigrateO
       try { rmdirSync(tmp); } catch { /* not made, or not empty: reported below */ }
       throw e;
     }
+    const swapped: string[] = [];
     for (const b of built) {
-      objPin(b.w.src.fd, b.w.p.pin + OLD_SUFFIX);
-      renameSync(b.pin, b.w.p.pin);
+      try {
+        objPin(b.w.src.fd, b.w.p.pin + OLD_SUFFIX);
+        renameSync(b.pin, b.w.p.pin);
+      } catch (e) {
+        const msg = `swapping '${b.w.p.pin}' failed (${(e as Error).message}); ${swapped.length > 0 ? `already swapped: ${swapped.join(', ')}` : 'nothing was swapped'}; run with rollback to put every _old pin back`;
+        throw new BpfmapError(isBpfmapError(e) ? e.code : ERROR_CODE.IO, msg, { cause: e });
+      }
+      swapped.push(b.w.p.pin);
       const i = results.findIndex((r) => r.name === b.w.p.cur.name);
       results[i] = result(b.w, b.scan, b.id);
     }
@@ -336,9 +343,7 @@ export function rollbackMigration(obj: BpfObject, opts: { pinRoot?: string } = {
     try {
       for (const f of readdirSync(dir)) unlinkSync(join(dir, f));
       rmdirSync(dir);
-    } catch (e) {
-      if (!isBpfmapError(e)) continue;
-    }
+    } catch { /* in use by a running migration, or gone: left for the next rollback */ }
   }
   return out;
 }
