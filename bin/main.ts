@@ -13,6 +13,7 @@ const EPILOG = `Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found (key, m
 4 permission, 5 invalid input (object, BTF, value, schema/map mismatch, input not known to be complete),
 6 the kernel refused or does not support the operation, another bpfmap holds the map's lock (--lock-timeout), or the entry changed meanwhile (edit, set),
 7 rollback partial (keys another writer changed were left alone),
+10/11 diff: some map must be migrated / is incompatible,
 129/130/143 apply stopped by SIGHUP/SIGINT/SIGTERM (the message says whether it completed first).`;
 
 declare const __BPFMAP_YARGS_MODULE__: string | undefined;

@@ -126,3 +126,6 @@ export {
   negotiate as negotiateMetricsFormat,
 } from './exporter/index.js';
 export type { ExporterPlan, ExporterConfig, ScrapeOptions, ScrapeResult, ServeOptions, MetricFamily, ExpositionFormat } from './exporter/index.js';
+
+export { diffMaps, diffObjects, sameBytes, liveSchemas, migrateMaps, commitMigration, rollbackMigration } from './migrate/index.js';
+export type { MapDiff, ObjectDiff, Change, ChangeKind, MapVerdict, DiffOptions, MigrateOptions, MapMigration, EntryLoss, SwapResult } from './migrate/index.js';

@@ -35,7 +35,7 @@ function withCopy(fn: (dir: string) => void): void {
 const O = suite('committed objects');
 
 O('every fixtures/src/*.bpf.c has a committed bpfel and bpfeb object', () => {
-  assert.equal(sources, ['addresses.bpf.c', 'coverage.bpf.c', 'firewall-seed.bpf.c', 'firewall.bpf.c', 'legacy-sized.bpf.c', 'loader-maps.bpf.c', 'map-idioms.bpf.c']);
+  assert.equal(sources, ['addresses.bpf.c', 'coverage.bpf.c', 'firewall-seed.bpf.c', 'firewall-v2.bpf.c', 'firewall.bpf.c', 'legacy-sized.bpf.c', 'loader-maps.bpf.c', 'map-idioms.bpf.c']);
   for (const o of objects) assert.ok(existsSync(join(fixtures, o)), `fixtures/${o} is missing`);
 });
 
@@ -159,6 +159,18 @@ T('firewall: key, rule, rules value and statistics structs have the exact sizes'
     assert.is(types.get(named(types, 'STRUCT', 'rulesVal_st')!.members![0]!.type_id)!.nr_elems, 100, `${object}: 100 rules`);
     const debug = named(types, 'VAR', 'debug_lookup');
     assert.ok(debug && named(types, 'DATASEC', '.rodata')!.vars!.some((v) => v.type_id === debug.id), `${object}: debug_lookup in .rodata`);
+  }
+}));
+
+T('firewall-v2: the rule gains a priority and moves action, 128 rules, statistics gain events', needs(['bpftool'], () => {
+  for (const object of ['firewall-v2.bpfel.o', 'firewall-v2.bpfeb.o']) {
+    const types = btf(object);
+    const sizes: [string, number][] = [['lpm_ip_key_st', 24], ['ruleType_st', 14], ['rulesVal_st', 1792], ['ruleStatistics_st', 40]];
+    for (const [name, size] of sizes) assert.is(named(types, 'STRUCT', name)?.size, size, `${object}: ${name}`);
+    const rule = named(types, 'STRUCT', 'ruleType_st')!;
+    assert.equal(rule.members!.map((m) => [m.name, m.bits_offset]), [['ruleId', 0], ['action', 32], ['protocol', 40], ['dstPortStart', 48], ['dstPortEnd', 64], ['icmpType', 80], ['icmpCode', 88], ['priority', 96]], `${object}: packed rule`);
+    assert.is(types.get(named(types, 'STRUCT', 'rulesVal_st')!.members![0]!.type_id)!.nr_elems, 128, `${object}: 128 rules`);
+    assert.equal(named(types, 'STRUCT', 'ruleStatistics_st')!.members!.map((m) => [m.name, m.bits_offset]), [['allow_stats', 0], ['deny_stats', 128], ['events', 256]], `${object}: statistics`);
   }
 }));
 

@@ -82,4 +82,16 @@ Create('same sizes, different BTF layout: refused with the type differences list
   assert.match(msg, /^MAP_INCOMPATIBLE: .*value: expected struct bits, got int __u64/);
   assert.not.match(msg, /size:/);
 })));
+Create('same sizes, two fields swapped in the object: the pin is not reused, the moved fields named', kernel(() => withPinDir((dir) => {
+  const STATS = 'ingress_node_firewall_statistics_map';
+  createMaps(firewall, { pinRoot: dir, names: [STATS] });
+  const stats = firewall.schema.maps.find((m) => m.name === STATS)!;
+  const v = stats.value as import('../src/btf/schema-types.js').StructNode;
+  const [allow, deny] = v.fields;
+  // deny_stats first, then allow_stats: the same 32 bytes, each half meaning the other thing
+  const swapped = { ...stats, value: { ...v, fields: [{ ...deny!, offset: 0 }, { ...allow!, offset: 16 }] } };
+  const obj = { ...firewall, schema: { ...firewall.schema, maps: [swapped] } } as typeof firewall;
+  const msg = err(() => createMaps(obj, { pinRoot: dir, names: [STATS] }));
+  assert.match(msg, /^MAP_INCOMPATIBLE: map '.*ingress_node_firewall_statistics_map': holds another layout than 'ingress_node_firewall_statistics_map' of the object, with the same sizes: value\.deny_stats moved \(offset 16 -> offset 0\), value\.allow_stats moved \(offset 0 -> offset 16\); not reused/);
+})));
 Create.run();

@@ -19,6 +19,8 @@ import { editCommand } from './edit.js';
 import { listCommand } from './list.js';
 import { recoverCommand } from './recover.js';
 import { exporterCommand } from './exporter.js';
+import { diffCommand } from './diff.js';
+import { migrateCommand } from './migrate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -44,4 +46,6 @@ export const commands: CommandModule<any, any>[] = [
   listCommand,
   recoverCommand,
   exporterCommand,
+  diffCommand,
+  migrateCommand,
 ];

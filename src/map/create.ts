@@ -23,6 +23,9 @@ import {
 import type { MapCreateAttr } from '../syscall/index.js';
 import { assertHostByteOrder } from './byte-order.js';
 import { check } from './open.js';
+import { kernelTypes } from './kernel-btf.js';
+import { diffTypes, sameBytes } from '../migrate/diff.js';
+import type { Change } from '../migrate/diff.js';
 import { loaderDef, needsSize, NO_BTF_TYPES } from './loader-def.js';
 import { isGlobalDataMap, pinName } from './pin-name.js';
 
@@ -147,11 +150,30 @@ function reuse(m: MapSchema, pinPath: string, maxEntries?: number): { id: number
   }
   try {
     const info = objGetInfoByFd(fd, `map '${pinPath}'`);
+    if (info.btfId !== 0 && info.type === m.typeId) assertSameLayout(m, kernelTypes(info), pinPath);
     check(m, info, `map '${pinPath}'`, maxEntries);
     return { id: info.id, btf: info.btfId !== 0 };
   } finally {
     closeFd(fd);
   }
+}
+
+/**
+ * The pinned map's key and value (from its BTF) against the object's, field by field by name, as
+ * `bpfmap diff` compares them: a map of the same sizes whose fields are swapped or renamed holds
+ * another layout and is not reused.
+ */
+function assertSameLayout(m: MapSchema, t: ReturnType<typeof kernelTypes>, pinPath: string): void {
+  if (!t) return;
+  const changes: Change[] = [];
+  for (const [what, want, got] of [['key', m.key, t.key], ['value', m.value, t.value]] as const) {
+    if (want && got && want.size === got.size && !sameBytes(got, want)) diffTypes(got, want, what, changes);
+  }
+  if (changes.length === 0) return;
+  throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE,
+    `map '${pinPath}': holds another layout than '${m.name}' of the object, with the same sizes: ` +
+    `${changes.map((c) => `${c.path} ${c.change}${c.from !== undefined && c.to !== undefined ? ` (${c.from} -> ${c.to})` : ''}`).join(', ')}; ` +
+    'not reused (bpfmap diff lists the changes, bpfmap migrate moves the entries to the new layout)');
 }
 
 /** The maps to create, each with the size the caller gave; every missing or bad size is refused up front. */

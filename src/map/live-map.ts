@@ -351,6 +351,21 @@ export class LiveMap {
     return ks.length;
   }
 
+  /** Writes `count` raw entries packed at key size and raw value size: one MAP_UPDATE_BATCH where supported, else one by one. */
+  updateBatchRaw(keys: Uint8Array, values: Uint8Array, count: number): number {
+    this.crud('update');
+    const ks = this.info.keySize, vs = this.rawValueSize;
+    if (!NO_BATCH.has(this.info.typeName) && !this.fdMap && count > 0) {
+      try {
+        return mapUpdateBatch(this.fd, keys.subarray(0, count * ks), values.subarray(0, count * vs), count, FLAG.any, this.subject);
+      } catch (e) {
+        if (!batchRefused(e, count)) throw e;
+      }
+    }
+    for (let i = 0; i < count; i++) this.updateRaw(keys.subarray(i * ks, (i + 1) * ks), values.subarray(i * vs, (i + 1) * vs));
+    return count;
+  }
+
   /** Deletes many keys: MAP_DELETE_BATCH when supported, else one by one. */
   deleteBatch(keys: readonly unknown[]): number {
     const ks = keys.map((k) => this.encodeKey(k)!);

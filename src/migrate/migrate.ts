@@ -1,0 +1,349 @@
+/**
+ * migrateMaps: moves the entries of the maps pinned by one version of an object into maps of the next
+ * version's layout, then swaps the pins. For each map of NEW that `diffMaps` finds migratable against
+ * OLD (and whose pin still holds OLD's layout):
+ *
+ * 1. create the map with NEW's definition and BTF (createMaps, pinned in a private directory of the
+ *    pin root),
+ * 2. copy every entry (per-CPU maps per CPU, keys as they are: LPM prefixes kept) through the
+ *    field-by-field converter (convert.ts), batch by batch (nothing held in memory but one batch); a
+ *    first pass converts without writing, and a loss stops everything before any map is created,
+ *    unless allowLossy,
+ * 3. convert once more and compare every entry with what the new map returns,
+ * 4. swap: the old map is pinned again as `<name>_old`, then the new pin is renamed onto `<name>`
+ *    (rename replaces the target in one step: the name never points to nothing or a half-filled map).
+ *
+ * `commitMigration` removes the `_old` pins; `rollbackMigration` renames each `_old` back onto its name
+ * (the same map ids under the same names as before; what the new maps gained meanwhile is dropped).
+ * Not crash-safe yet: a kill between steps 4's two calls leaves both pins valid but `_old` in place;
+ * a kill before leaves the private directory behind (removed by the next run's rollback).
+ */
+import { existsSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BpfObject } from '../btf/index.js';
+import type { MapSchema } from '../btf/schema-types.js';
+import { toHex } from '../bytes.js';
+import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
+import { assertHostByteOrder } from '../map/byte-order.js';
+import { createMaps, DEFAULT_PIN_ROOT } from '../map/create.js';
+import { LiveMap } from '../map/live-map.js';
+import { openMap } from '../map/open.js';
+import { pinName } from '../map/pin-name.js';
+import { objPin } from '../syscall/index.js';
+import { perCpuStride } from '../syscall/cpus.js';
+import type { Change, MapVerdict } from './diff.js';
+import { diffMaps } from './diff.js';
+import { compileConverter } from './convert.js';
+import type { Converter, Loss } from './convert.js';
+import { liveSchemas } from './live.js';
+
+export interface MigrateOptions {
+  /** Where the maps are pinned (`<pinRoot>/<pin name>`); default /sys/fs/bpf. */
+  pinRoot?: string;
+  /** `old=new` field and map names. */
+  rename?: Readonly<Record<string, string>>;
+  /** Per map name: values for fields only the new layout has, by path (`rules[].priority`). */
+  defaults?: Readonly<Record<string, Readonly<Record<string, bigint>>>>;
+  /** Go ahead when values do not fit (each loss is reported). */
+  allowLossy?: boolean;
+  /** Only plan: read and convert every entry, write nothing. */
+  dryRun?: boolean;
+}
+
+export interface EntryLoss extends Loss {
+  /** The entry's key, hex (as `bpfmap dump --hex` prints it). */
+  readonly key: string;
+  /** Per-CPU maps: the CPU. */
+  readonly cpu?: number;
+}
+
+export interface MapMigration {
+  readonly name: string;
+  readonly pinPath: string;
+  readonly verdict: MapVerdict | 'already-new' | 'not-pinned';
+  /** migrated; planned (dry run); unchanged (identical, compatible, already the new layout, not pinned). */
+  readonly status: 'migrated' | 'planned' | 'unchanged';
+  readonly entries: number;
+  readonly added: readonly string[];
+  readonly dropped: readonly string[];
+  readonly converted: readonly string[];
+  /** The first 1000 losses; `lossCount` counts them all. */
+  readonly losses: readonly EntryLoss[];
+  readonly lossCount: number;
+  /** Kernel ids of the map before and after (equal when unchanged). */
+  readonly oldId: number;
+  readonly newId: number;
+}
+
+export const OLD_SUFFIX = '_old';
+const TMP_PREFIX = 'bpfmap_migrate_';
+const MAX_LOSSES_SHOWN = 5;
+
+interface Plan {
+  cur: MapSchema;
+  old: MapSchema;
+  pin: string;
+  changes: readonly Change[];
+  verdict: MapVerdict | 'already-new' | 'not-pinned';
+}
+
+function summary(changes: readonly Change[]): { added: string[]; dropped: string[]; converted: string[] } {
+  return {
+    added: changes.filter((c) => c.change === 'added').map((c) => c.path),
+    dropped: changes.filter((c) => c.change === 'removed').map((c) => c.path),
+    converted: changes.filter((c) => !['added', 'removed', 'type-name'].includes(c.change)).map((c) => `${c.path} ${c.change}${c.from !== undefined && c.to !== undefined ? ` ${c.from} -> ${c.to}` : ''}`),
+  };
+}
+
+function defaultsOf(opts: MigrateOptions, name: string): Map<string, bigint> {
+  const d = opts.defaults?.[name] ?? {};
+  return new Map(Object.entries(d).map(([k, v]) => [k.replace(/^value\./, ''), v]));
+}
+
+/** Per map of NEW: what its pin holds and what changes. */
+function planAll(oldObj: BpfObject, newObj: BpfObject, root: string, opts: MigrateOptions): Plan[] {
+  const rename = opts.rename ?? {};
+  for (const name of Object.keys(opts.defaults ?? {})) {
+    if (!newObj.schema.maps.some((m) => m.name === name)) throw new BpfmapError(ERROR_CODE.USAGE, `defaults: '${name}' is not a map of the new object`);
+  }
+  for (const [from, to] of Object.entries(rename)) {
+    if (oldObj.schema.maps.some((m) => m.name === from) || newObj.schema.maps.some((m) => m.name === to)) {
+      throw new BpfmapError(ERROR_CODE.USAGE, `rename: '${from}=${to}' names a map: migrate renames fields only (a map's pin keeps its name); nothing was changed`);
+    }
+  }
+  const live = liveSchemas(newObj.schema.maps, root);
+  const plans: Plan[] = [];
+  for (const cur of newObj.schema.maps) {
+    const pin = join(root, pinName(cur));
+    const from = Object.entries(rename).find(([, to]) => to === cur.name)?.[0] ?? cur.name;
+    const old = oldObj.schema.maps.find((m) => m.name === from);
+    const l = live.find((m) => m.name === cur.name);
+    if (!old || !l) { plans.push({ cur, old: old ?? cur, pin, changes: [], verdict: 'not-pinned' }); continue; }
+    const d = diffMaps(old, cur, { rename });
+    if (d.verdict === 'incompatible') {
+      throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE, `map '${cur.name}': cannot be migrated: ${d.reason}; nothing was changed`);
+    }
+    if (d.verdict === 'migratable') {
+      const fromLive = diffMaps(l, cur, { rename });
+      if (fromLive.verdict === 'identical' || fromLive.verdict === 'compatible') { plans.push({ cur, old, pin, changes: [], verdict: 'already-new' }); continue; }
+      const asOld = diffMaps(l, old);
+      if (asOld.verdict !== 'identical' && asOld.verdict !== 'compatible') {
+        throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE,
+          `map '${pin}': holds neither the old nor the new layout of '${cur.name}' (against the old: ${asOld.changes.map((c) => `${c.path} ${c.change}`).join(', ')}); nothing was changed`);
+      }
+      if (existsSync(pin + OLD_SUFFIX)) {
+        throw new BpfmapError(ERROR_CODE.USAGE, `map '${pin}': ${pin}${OLD_SUFFIX} exists: a migration is waiting for commit or rollback; nothing was changed`);
+      }
+    }
+    plans.push({ cur, old, pin, changes: d.changes, verdict: d.verdict });
+  }
+  return plans;
+}
+
+/** Losses kept per map (the count is exact; the list stops here). */
+const MAX_LOSSES_KEPT = 1000;
+
+interface Scan { entries: number; skipped: number; lossCount: number; losses: EntryLoss[] }
+
+/**
+ * The old map's entries in the new layout, batch by batch: keys packed at the key size, values at the
+ * new map's raw value size (per CPU for per-CPU maps). Losses (with their key) go to `scan`.
+ */
+function* converted(src: LiveMap, p: Plan, opts: MigrateOptions, scan: Scan): Generator<{ count: number; keys: Uint8Array; values: Uint8Array }> {
+  const used = new Set<string>();
+  const defaults = defaultsOf(opts, p.cur.name);
+  const conv: Converter = compileConverter(p.old.value!, p.cur.value!, { rename: opts.rename ?? {}, defaults, byteOrder: src.byteOrder }, 'value', used);
+  for (const k of defaults.keys()) {
+    if (!used.has(k)) throw new BpfmapError(ERROR_CODE.USAGE, `defaults: ${p.cur.name}: '${k}' is not a field the new layout adds`);
+  }
+  const cpus = src.nCpus, ks = src.info.keySize;
+  const oStride = src.perCpu ? perCpuStride(p.old.valueSize) : p.old.valueSize;
+  const nStride = src.perCpu ? perCpuStride(p.cur.valueSize) : p.cur.valueSize;
+  const oSize = oStride * cpus, nSize = nStride * cpus;
+  const isArray = p.cur.type === 'array' || p.cur.type === 'percpu_array';
+  const little = src.byteOrder === 'little';
+  const lost: Loss[] = [];
+  for (const b of src.batches()) {
+    const keys = new Uint8Array(b.count * ks), values = new Uint8Array(b.count * nSize);
+    let n = 0;
+    for (let i = 0; i < b.count; i++) {
+      const key = b.keys.subarray(i * ks, (i + 1) * ks), so = i * oSize;
+      if (isArray && new DataView(key.buffer, key.byteOffset, 4).getUint32(0, little) >= p.cur.maxEntries) {
+        let inUse = false;
+        for (let j = so; j < so + oSize; j++) if (b.values[j] !== 0) { inUse = true; break; }
+        if (inUse) addLoss(scan, { key: toHex(key), path: 'key', reason: `index past the new max_entries ${p.cur.maxEntries}, dropped` });
+        scan.skipped++;
+        continue;
+      }
+      for (let c = 0; c < cpus; c++) {
+        lost.length = 0;
+        conv(b.values, so + c * oStride, values, n * nSize + c * nStride, 'value', lost);
+        for (const l of lost) addLoss(scan, { key: toHex(key), ...l, ...(src.perCpu ? { cpu: c } : {}) });
+      }
+      keys.set(key, n * ks);
+      n++;
+    }
+    scan.entries += n;
+    if (n > 0) yield { count: n, keys, values };
+  }
+}
+
+function addLoss(scan: Scan, l: EntryLoss): void {
+  scan.lossCount++;
+  if (scan.losses.length < MAX_LOSSES_KEPT) scan.losses.push(l);
+}
+
+const newScan = (): Scan => ({ entries: 0, skipped: 0, lossCount: 0, losses: [] });
+
+function lossError(name: string, scan: Scan): BpfmapError {
+  const losses = scan.losses;
+  const shown = losses.slice(0, MAX_LOSSES_SHOWN).map((l) => `key ${l.key}${l.cpu !== undefined ? ` cpu ${l.cpu}` : ''}: ${l.path}: ${l.reason}`);
+  return new BpfmapError(ERROR_CODE.VALUE_RANGE,
+    `map '${name}': ${scan.lossCount} value${scan.lossCount === 1 ? '' : 's'} would not fit the new layout: ${shown.join('; ')}` +
+    `${scan.lossCount > MAX_LOSSES_SHOWN ? `; and ${scan.lossCount - MAX_LOSSES_SHOWN} more` : ''}; nothing was changed (allowLossy: true writes them clamped, zero or dropped)`);
+}
+
+/** Whether two per-CPU (or plain) value buffers hold the same value bytes (padding ignored). */
+function sameValue(a: Uint8Array, b: Uint8Array, size: number, stride: number, cpus: number): boolean {
+  for (let c = 0; c < cpus; c++) {
+    for (let i = 0; i < size; i++) if (a[c * stride + i] !== b[c * stride + i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Creates the new map, fills it from the old one (converting again: what the old map holds now), then
+ * converts once more and compares every entry with what the new map returns. Returns its private pin
+ * (in `tmp`) and id. Losses that appeared since the scan stop it unless allowLossy.
+ */
+function build(newObj: BpfObject, src: LiveMap, p: Plan, opts: MigrateOptions, tmp: string): { pin: string; id: number; scan: Scan } {
+  const made = createMaps(newObj, { names: [p.cur.name], pinRoot: tmp });
+  const pin = made[0]!.pinPath!;
+  const scan = newScan();
+  try {
+    const dst = openMap({ map: p.cur, pin, byteOrder: newObj.schema.byteOrder });
+    try {
+      for (const b of converted(src, p, opts, scan)) dst.updateBatchRaw(b.keys, b.values, b.count);
+      if (scan.lossCount > 0 && !opts.allowLossy) throw lossError(p.pin, scan);
+      const ks = dst.info.keySize, vs = dst.rawValueSize;
+      const stride = dst.perCpu ? perCpuStride(p.cur.valueSize) : p.cur.valueSize;
+      for (const b of converted(src, p, { ...opts }, newScan())) {
+        for (let i = 0; i < b.count; i++) {
+          const key = b.keys.subarray(i * ks, (i + 1) * ks);
+          const back = dst.lookupRaw(key);
+          if (!sameValue(back, b.values.subarray(i * vs, (i + 1) * vs), p.cur.valueSize, stride, dst.nCpus)) {
+            throw new BpfmapError(ERROR_CODE.CONFLICT,
+              `map '${p.cur.name}': key ${toHex(key)}: the new map's value differs from the old one's, converted (written meanwhile?); nothing was swapped`);
+          }
+        }
+      }
+    } finally {
+      dst.close();
+    }
+  } catch (e) {
+    try { unlinkSync(pin); } catch { /* reported by the caller's cleanup */ }
+    throw e;
+  }
+  return { pin, id: made[0]!.id, scan };
+}
+
+/** Moves the live maps of OLD under `pinRoot` to NEW's layouts; see the file comment. */
+export function migrateMaps(oldObj: BpfObject, newObj: BpfObject, opts: MigrateOptions = {}): MapMigration[] {
+  const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
+  assertHostByteOrder(newObj.schema.byteOrder, newObj.schema.object || 'new object');
+  assertHostByteOrder(oldObj.schema.byteOrder, oldObj.schema.object || 'old object');
+  const plans = planAll(oldObj, newObj, root, opts);
+  const results: MapMigration[] = [];
+  const work: { p: Plan; src: LiveMap; scan: Scan }[] = [];
+  try {
+    for (const p of plans) {
+      if (p.verdict !== 'migratable') {
+        let id = 0;
+        if (p.verdict !== 'not-pinned') { const m = openMap({ map: p.cur, pin: p.pin, force: true }); id = m.info.id; m.close(); }
+        results.push({ name: p.cur.name, pinPath: p.pin, verdict: p.verdict, status: 'unchanged', entries: 0, added: [], dropped: [], converted: [], losses: [], lossCount: 0, oldId: id, newId: id });
+        continue;
+      }
+      const src = openMap({ map: p.old, pin: p.pin, byteOrder: oldObj.schema.byteOrder });
+      const w = { p, src, scan: newScan() };
+      work.push(w);
+      if (!p.old.value || !p.cur.value) {
+        throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED, `map '${p.cur.name}': a map without a value layout is not migrated`);
+      }
+      // A first pass that only converts: a loss stops everything before any map is created.
+      for (const _ of converted(src, p, opts, w.scan)) { /* counted in scan */ }
+      if (w.scan.lossCount > 0 && !opts.allowLossy && !opts.dryRun) throw lossError(p.pin, w.scan);
+    }
+    const result = (w: (typeof work)[number], scan: Scan, newId: number): MapMigration => ({
+      name: w.p.cur.name, pinPath: w.p.pin, verdict: w.p.verdict, status: opts.dryRun ? 'planned' : 'migrated',
+      entries: scan.entries, ...summary(w.p.changes), losses: scan.losses, lossCount: scan.lossCount, oldId: w.src.info.id, newId,
+    });
+    for (const w of work) results.push(result(w, w.scan, w.src.info.id));
+    if (opts.dryRun || work.length === 0) return order(results, plans);
+    // Build every new map first (nothing swapped until all are full and checked), then swap them all.
+    const tmp = join(root, `${TMP_PREFIX}${process.pid}`);
+    const built: { w: (typeof work)[number]; pin: string; id: number; scan: Scan }[] = [];
+    try {
+      for (const w of work) built.push({ w, ...build(newObj, w.src, w.p, opts, tmp) });
+    } catch (e) {
+      for (const b of built) try { unlinkSync(b.pin); } catch { /* gone */ }
+      try { rmdirSync(tmp); } catch { /* not made, or not empty: reported below */ }
+      throw e;
+    }
+    const swapped: string[] = [];
+    for (const b of built) {
+      try {
+        objPin(b.w.src.fd, b.w.p.pin + OLD_SUFFIX);
+        renameSync(b.pin, b.w.p.pin);
+      } catch (e) {
+        const msg = `swapping '${b.w.p.pin}' failed (${(e as Error).message}); ${swapped.length > 0 ? `already swapped: ${swapped.join(', ')}` : 'nothing was swapped'}; run with rollback to put every _old pin back`;
+        throw new BpfmapError(isBpfmapError(e) ? e.code : ERROR_CODE.IO, msg, { cause: e });
+      }
+      swapped.push(b.w.p.pin);
+      const i = results.findIndex((r) => r.name === b.w.p.cur.name);
+      results[i] = result(b.w, b.scan, b.id);
+    }
+    try { rmdirSync(tmp); } catch { /* left for rollback to remove */ }
+    return order(results, plans);
+  } finally {
+    for (const w of work) w.src.close();
+  }
+}
+
+function order(results: MapMigration[], plans: readonly Plan[]): MapMigration[] {
+  return plans.map((p) => results.find((r) => r.name === p.cur.name)!);
+}
+
+export interface SwapResult { readonly name: string; readonly pinPath: string; readonly done: boolean }
+
+function pinsOf(obj: BpfObject, root: string): { name: string; pin: string }[] {
+  return obj.schema.maps.map((m) => ({ name: m.name, pin: join(root, pinName(m)) }));
+}
+
+/** Removes the `_old` pins a migration left (the old maps go away once nothing else holds them). */
+export function commitMigration(obj: BpfObject, opts: { pinRoot?: string } = {}): SwapResult[] {
+  const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
+  return pinsOf(obj, root).map(({ name, pin }) => {
+    if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
+    unlinkSync(pin + OLD_SUFFIX);
+    return { name, pinPath: pin, done: true };
+  });
+}
+
+/** Puts every `_old` pin back onto its name (the new map's pin is replaced); removes leftover private directories. */
+export function rollbackMigration(obj: BpfObject, opts: { pinRoot?: string } = {}): SwapResult[] {
+  const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
+  const out = pinsOf(obj, root).map(({ name, pin }) => {
+    if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
+    renameSync(pin + OLD_SUFFIX, pin);
+    return { name, pinPath: pin, done: true };
+  });
+  for (const d of readdirSync(root)) {
+    if (!d.startsWith(TMP_PREFIX)) continue;
+    const dir = join(root, d);
+    try {
+      for (const f of readdirSync(dir)) unlinkSync(join(dir, f));
+      rmdirSync(dir);
+    } catch { /* in use by a running migration, or gone: left for the next rollback */ }
+  }
+  return out;
+}
