@@ -17,6 +17,7 @@ import { getCommand } from './get.js';
 import { setCommand } from './set.js';
 import { editCommand } from './edit.js';
 import { listCommand } from './list.js';
+import { completionCommand, completeCommand } from './completion.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -40,4 +41,6 @@ export const commands: CommandModule<any, any>[] = [
   createCommand,
   applyCommand,
   listCommand,
+  completionCommand,
+  completeCommand,
 ];
