@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
-import { COV, bpfmap } from './helpers/cli.js';
+import { COV, FW, bpfmap } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { suite } from './helpers/skip.js';
 
@@ -70,5 +70,34 @@ T('types a map without BTF from an object and from a saved schema', kernel(() =>
   }
 })));
 
+const L = suite('maps, schema, template of a live map');
+
+L('typed from the kernel BTF as the object types it; bytes without BTF', kernel(() => withPinDir((dir) => {
+  const STATS = 'ingress_node_firewall_statistics_map';
+  let r = bpfmap(['create', FW, STATS, '--pin-root', dir]);
+  assert.is(r.code, 0, r.stderr);
+  const pin = join(dir, STATS);
+  r = bpfmap(['schema', 'pinned', pin, '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const live = JSON.parse(r.stdout) as { maps: { name: string; key: unknown; value: unknown }[] };
+  const obj = JSON.parse(bpfmap(['schema', FW, '--map', STATS, '--json']).stdout) as typeof live;
+  assert.is(live.maps.length, 1);
+  assert.is(live.maps[0]!.name, STATS);
+  assert.equal(live.maps[0]!.key, obj.maps[0]!.key);
+  assert.equal(live.maps[0]!.value, obj.maps[0]!.value);
+  r = bpfmap(['template', 'pinned', pin]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, bpfmap(['template', FW, STATS]).stdout);
+  r = bpfmap(['maps', 'pinned', pin]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /ingress_node_firewall_statistics_map\s+percpu_array\s+__u32 -> struct ruleStatistics_st\s+4\/32\s+1024/);
+  const raw = join(dir, 'raw');
+  rawMap(raw, 8, 4);
+  r = bpfmap(['maps', 'pinned', raw]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /bytes\[8\] -> bytes\[4\]/);
+})));
+
 R.run();
 T.run();
+L.run();
