@@ -22,7 +22,7 @@ declare const __BPFMAP_YARGS_MODULE__: string | undefined;
  * yargs, only for help, errors and unusual command lines. The CLI bundle requires a pre-bundled
  * CommonJS copy (dist/cli/yargs.cjs, see scripts/build.mjs); the unbundled build imports the package.
  */
-async function loadYargs(): Promise<typeof import('yargs').default> {
+export async function loadYargs(): Promise<typeof import('yargs').default> {
   if (typeof __BPFMAP_YARGS_MODULE__ === 'string') {
     return (createRequire(import.meta.url)(__BPFMAP_YARGS_MODULE__) as { default: typeof import('yargs').default }).default;
   }

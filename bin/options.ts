@@ -19,6 +19,9 @@ export interface TargetArgs extends GlobalArgs {
   id?: number | string;
   name?: string;
   force?: boolean;
+  types?: string;
+  'key-type'?: string;
+  'value-type'?: string;
 }
 
 /** OBJ and MAP positionals are optional for kernel commands: `--pin PATH` alone works on the map's own BTF. */
@@ -30,7 +33,10 @@ export function withTarget<T>(y: Argv<T>): Argv<T & TargetArgs> {
     .option('pin-root', { type: 'string', describe: 'maps are pinned at DIR/<map name> (as `bpfmap create --pin-root DIR` makes them)' })
     .option('id', { type: 'string', describe: 'open the loaded map with this id (also: bpfmap CMD id N)' })
     .option('name', { type: 'string', describe: 'open the one loaded map with this kernel name, 15 characters kept (also: bpfmap CMD name NAME); several are refused, listing them' })
-    .option('force', { type: 'boolean', describe: 'operate even when the live map does not match the object' }) as unknown as Argv<T & TargetArgs>;
+    .option('force', { type: 'boolean', describe: 'operate even when the live map does not match the object' })
+    .option('types', { type: 'string', describe: 'a live map without an object: the object or saved schema that has the types of --key-type / --value-type' })
+    .option('key-type', { type: 'string', describe: 'a live map without an object: type its keys with this type of --types FILE (for maps without BTF)' })
+    .option('value-type', { type: 'string', describe: 'a live map without an object: type its values with this type of --types FILE' }) as unknown as Argv<T & TargetArgs>;
 }
 
 export interface ValueArgs {

@@ -6,6 +6,7 @@ import { loadSource, findMap, openMap, withMapLock, ensureDefaultBpffs, recoverB
 import { oneLine } from './report.js';
 import type { LiveMap } from '../src/index.js';
 import { UsageError, lockOptions, type LockArgs, type TargetArgs } from './options.js';
+import { openTyped } from './type-override.js';
 
 const HANDLES: Readonly<Record<string, 'pin' | 'id' | 'name'>> = { pinned: 'pin', id: 'id', name: 'name' };
 const FLAG = { pin: '--pin', id: '--id', name: '--name' } as const;
@@ -51,7 +52,10 @@ function openTarget(args: TargetArgs): LiveMap {
     if (a.pin === undefined && id === undefined && a.name === undefined) {
       throw new UsageError('name an object and a map (bpfmap CMD OBJ MAP), or a live map with --pin PATH, --id N or --name NAME (or bpftool\'s: pinned PATH, id N, name NAME)');
     }
-    return openMap({ pin: a.pin, id, name: a.name, force: a.force === true });
+    return openTyped({ ...a, id });
+  }
+  if (a['key-type'] !== undefined || a['value-type'] !== undefined || a.types !== undefined) {
+    throw new UsageError('--types, --key-type and --value-type type a live map named without an object (--pin, --id, --name)');
   }
   const src = loadSource(a.object);
   if (a.map === undefined) {

@@ -124,7 +124,7 @@ const BAD: [string, unknown, string, string][] = [
   ['A', { ip4: 1, ip6: [1] }, 'VALUE_INVALID', "value.ip6: 'ip6' and 'ip4' are members of the same union; name exactly one"],
   ['A', { sport: 70000 }, 'VALUE_RANGE', "value.sport: expected u16 0..65535, got 70000"],
   ['O', 'abcd', 'VALUE_INVALID', "key: expected a hex string of 4 bytes, got 2 bytes ('abcd')"],
-  ['O', 12, 'VALUE_INVALID', "key: expected a hex string of 4 bytes, got 12; quote hex digits ('\"00000000\"') so YAML/JSON keep them as text"],
+  ['O', 12, 'VALUE_INVALID', "key: expected a hex string of 4 bytes, got 12; write all 8 hex digits (00000000)"],
   ['fw.key', { __proto__x: 1, ['__proto__']: 1 }, 'VALUE_INVALID', "key.__proto__x: unknown field '__proto__x'; fields are prefixLen, ingress_ifindex, ip_data"],
   ['fw.key', JSON.parse('{"__proto__": {"polluted": 1}}'), 'VALUE_INVALID', "key.__proto__: unknown field '__proto__'; fields are prefixLen, ingress_ifindex, ip_data"],
 ];

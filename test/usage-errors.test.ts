@@ -65,7 +65,7 @@ J('a value error carries its field path; unknown command and missing argument ar
   const unknown = bpfmap(['bogus', '--json']);
   assert.is(unknown.code, 2);
   assert.equal(JSON.parse(unknown.stderr), { code: 'USAGE', message: 'Unknown argument: bogus' });
-  const missing = bpfmap(['maps', FW, 'extra', '--json']);
+  const missing = bpfmap(['maps', FW, 'ingress_node_firewall_table_map', 'extra', '--json']);
   assert.is(missing.code, 2);
   assert.is((JSON.parse(missing.stderr) as { code: string }).code, 'USAGE');
 });

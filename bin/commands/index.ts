@@ -21,6 +21,7 @@ import { recoverCommand } from './recover.js';
 import { exporterCommand } from './exporter.js';
 import { diffCommand } from './diff.js';
 import { migrateCommand } from './migrate.js';
+import { completionCommand, completeCommand } from './completion.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -48,4 +49,6 @@ export const commands: CommandModule<any, any>[] = [
   exporterCommand,
   diffCommand,
   migrateCommand,
+  completionCommand,
+  completeCommand,
 ];

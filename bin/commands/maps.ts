@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { loadSource } from '../../src/index.js';
+import { schemaOf } from '../live-schema.js';
 import type { ObjectSchema } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { mapRow } from '../describe.js';
@@ -7,10 +7,12 @@ import type { GlobalArgs } from '../options.js';
 
 interface Args extends GlobalArgs {
   object: string;
+  map?: string;
 }
 
 export function runMaps(a: Args) {
-  return mapRows(loadSource(a.object).schema);
+  const src = schemaOf(a.object, a.map);
+  return mapRows(src.map ? { ...src.schema, maps: [src.map], unusable: [] } : src.schema);
 }
 
 /** One row per map, then one per map the object defines but bpfmap cannot use (with its reason). */
@@ -33,12 +35,14 @@ function mapRows(schema: ObjectSchema) {
 }
 
 export const mapsCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'maps <object>',
+  command: 'maps <object> [map]',
   describe: 'list the maps of an object: type, key -> value types, sizes, max entries, flags, pin path',
   builder: (y) =>
     y
-      .positional('object', { type: 'string', demandOption: true, describe: 'BPF object file' })
+      .positional('object', { type: 'string', demandOption: true, describe: "BPF object file; or bpftool's handle word (pinned, id, name) for a live map" })
+      .positional('map', { type: 'string', describe: "only this map; after a handle word: the live map's path, id or name" })
       .example('$0 maps fixtures/firewall.bpfel.o', 'a table for people')
+      .example('$0 maps pinned /sys/fs/bpf/ingress_node_firewall_table_map', 'a live map, typed by its own BTF (also: id N, name NAME)')
       .example('$0 maps fixtures/coverage.bpfel.o --json', 'the same as JSON') as never,
   handler: (a) => {
     const rows = runMaps(a);

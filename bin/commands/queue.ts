@@ -43,7 +43,7 @@ export const pushCommand: CommandModule<object, Args> = {
   builder: (y) =>
     withTarget(y)
       .option('value', valueOpt)
-      .example("$0 push fixtures/coverage.bpfel.o queue --pin-root /sys/fs/bpf/demo --value '{saddr: 198.18.0.1, sport: 80}'", 'enqueue a flow key') as never,
+      .example("$0 push fixtures/coverage.bpfel.o queue --pin-root /sys/fs/bpf/demo --value '{family: 2, proto: 6, v4: 198.18.0.1, sport: 80}'", 'enqueue a flow key') as never,
   handler: async (a) => {
     const r = await runPush(a);
     if (a.json) print(r, true);

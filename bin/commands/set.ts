@@ -35,7 +35,7 @@ export const setCommand: CommandModule<object, Args> = {
   builder: (y) =>
     withLock(withTarget(y))
       .positional('assignments', { type: 'string', array: true, describe: 'VAR=VALUE, VALUE as YAML/JSON (e.g. enabled=1 limits={max: 10})' })
-      .example('$0 set fixtures/coverage.bpfel.o --pin-root /sys/fs/bpf/cov counter=5 config_mode=2', 'two variables') as never,
+      .example('$0 set fixtures/coverage.bpfel.o --pin-root /sys/fs/bpf/cov data_counter=5 config_mode=2', 'two variables') as never,
   handler: async (a) => {
     const r = await runSet(a);
     if (a.json) print({ set: r }, true);

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { loadSource, findMap, templateYaml, mapCodecs } from '../../src/index.js';
+import { templateYaml, mapCodecs } from '../../src/index.js';
+import { schemaOf } from '../live-schema.js';
 import { print } from '../output.js';
 import type { GlobalArgs } from '../options.js';
 
@@ -15,10 +16,11 @@ export const templateCommand: CommandModule<GlobalArgs, Args> = {
     y
       .positional('object', { type: 'string', demandOption: true })
       .positional('map', { type: 'string', demandOption: true })
-      .example('$0 template fixtures/firewall.bpfel.o ingress_node_firewall_table_map > rule.yaml', 'then edit rule.yaml and run update -f rule.yaml') as never,
+      .example('$0 template fixtures/firewall.bpfel.o ingress_node_firewall_table_map > rule.yaml', 'then edit rule.yaml and run update -f rule.yaml')
+      .example('$0 template pinned /sys/fs/bpf/ingress_node_firewall_table_map', 'a live map, typed by its own BTF (also: id N, name NAME)') as never,
   handler: (a) => {
-    const src = loadSource(a.object);
-    const map = findMap(src.schema, a.map);
+    const src = schemaOf(a.object, a.map);
+    const map = src.map!;
     if (a.json) {
       // The same skeleton as data: every field present, all zero (comments need YAML).
       const c = mapCodecs(map, src.schema.byteOrder);

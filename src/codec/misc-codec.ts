@@ -64,10 +64,15 @@ export function compileBytes(size: number, expected = `a hex string of ${size} b
       let b: Uint8Array | null = null;
       if (isBytes(input)) b = input;
       else if (typeof input === 'string') b = fromHex(input);
+      // Hex digits that YAML or JSON read as a number (`1000000000000000`): exactly 2 * size digits
+      // can only have been written as those digits.
+      else if ((typeof input === 'number' && Number.isSafeInteger(input) && input >= 0) || (typeof input === 'bigint' && input >= 0n)) {
+        if (String(input).length === 2 * size) b = fromHex(String(input));
+      }
       if (!b || b.byteLength !== size) {
         const got = b ? `${b.byteLength} bytes (${describe(input)})` : describe(input);
-        // `--key 0a000001` reaches here as a YAML number: say how to keep hex digits text.
-        const hint = typeof input === 'number' || typeof input === 'bigint' ? `; quote hex digits ('"${'00'.repeat(size)}"') so YAML/JSON keep them as text` : '';
+        // `--key 1` reaches here as a number: say how to write bytes.
+        const hint = typeof input === 'number' || typeof input === 'bigint' ? `; write all ${2 * size} hex digits (${'00'.repeat(size)})` : '';
         throw new Fail(`expected ${expected}, got ${got}${hint}`);
       }
       u8.set(b, off);

@@ -78,6 +78,9 @@ export function parseValueText(text: string, what: string): unknown {
   const t = text.trim();
   if (t === '') throw new ValueError(what, 'expected a value (YAML or JSON), got nothing');
   if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t);
+  // Digits with a leading zero stay text: hex bytes of a map without BTF (`0100000000000000`) keep
+  // their zeros, and integer fields read the same decimal text as YAML would have.
+  if (/^0[0-9]+$/.test(t)) return t;
   if (looksJson(t)) {
     try { return parseJson(t); } catch (e) { if (isJsonRefusal(e)) throw new ValueError(what, (e as Error).message); /* not JSON: YAML flow below */ }
   }
@@ -94,6 +97,9 @@ export function parseDocument(text: string, source: string, map?: MapSchema): un
   let doc: unknown;
   let parsed = false;
   if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t);
+  // Digits with a leading zero stay text: hex bytes of a map without BTF (`0100000000000000`) keep
+  // their zeros, and integer fields read the same decimal text as YAML would have.
+  if (/^0[0-9]+$/.test(t)) return t;
   if (looksJson(t)) {
     try { doc = parseJson(t); parsed = true; } catch (e) { if (isJsonRefusal(e)) throw new ValueError(source, (e as Error).message); /* YAML below */ }
   }

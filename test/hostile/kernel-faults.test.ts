@@ -266,13 +266,13 @@ const cases: Case[] = [
     stderr: "bpfmap: key: expected a hex string of 4 bytes, got 2 bytes ('0100')",
   },
   {
-    name: 'hex digits that YAML reads as a number',
+    name: 'a number that is not the key size in hex digits (01000000 is the bytes: test/untyped-maps.test.ts)',
     setup: (dir) => {
       const p = fullHash(dir);
-      return { argv: node(['delete', '--pin', p, '--key', '01000000']), watch: [p] };
+      return { argv: node(['delete', '--pin', p, '--key', '1000000']), watch: [p] };
     },
     code: 5,
-    stderr: `bpfmap: key: expected a hex string of 4 bytes, got 1000000; quote hex digits ('"00000000"') so YAML/JSON keep them as text`,
+    stderr: `bpfmap: key: expected a hex string of 4 bytes, got 1000000; write all 8 hex digits (00000000)`,
   },
   {
     name: '--id of a map that does not exist',
