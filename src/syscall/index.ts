@@ -27,3 +27,7 @@ export type { ProgTestRunResult } from './prog-test-run.js';
 export { possibleCpus, parseCpuList, perCpuStride, perCpuValueSize, POSSIBLE_CPUS_PATH } from './cpus.js';
 export { ElemHandle } from './elem-handle.js';
 export { flockTryExclusive, flockUnlock } from './flock.js';
+export { memoryView } from './binding.js';
+export { mmap, munmap, PROT_READ, PROT_WRITE } from './mmap.js';
+export { Epoll } from './epoll.js';
+export { perfEventOpenBpfOutput, ioctl, PERF_EVENT_IOC_ENABLE, PERF_RECORD, PERF_MMAP } from './perf-event.js';

@@ -1,0 +1,5 @@
+/** Events: typed records streamed from ring buffers and perf event arrays. */
+export { readEvents, EventStream, onlineCpus } from './read-events.js';
+export type { ReadEventsOptions, EventRecord, LostReport, EventItem } from './read-events.js';
+export { compileFilters } from './filter.js';
+export type { EventFilter } from './filter.js';
