@@ -109,5 +109,5 @@ export type {
 export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './map/index.js';
 export type { LockOptions, MapLock } from './map/index.js';
 
-export { readEvents, EventStream } from './events/index.js';
+export { readEvents, EventStream, onlineCpus } from './events/index.js';
 export type { ReadEventsOptions, EventRecord, LostReport, EventItem } from './events/index.js';

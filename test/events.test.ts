@@ -12,7 +12,7 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { skip, toolsMissing } from './helpers/skip.js';
 import { icmpEcho } from './helpers/packets.js';
 import { BIN, ROOT } from './helpers/cli.js';
-import { findMap, loadSource, openMap, readEvents, type EventItem, type EventRecord, type LiveMap } from '../src/index.js';
+import { findMap, loadSource, openMap, readEvents, onlineCpus, type EventItem, type EventRecord, type LiveMap } from '../src/index.js';
 
 const OBJECT = join(ROOT, 'fixtures/events.bpfel.o');
 const SRC = '198.18.0.2';
@@ -21,6 +21,8 @@ const PING = icmpEcho(SRC, '198.18.0.1');
 interface Loaded {
   dir: string;
   prog: string;
+  /** The packet file the program runs on. */
+  pkt: string;
   /** Runs the program `repeat` times on PING (blocking: the rings keep what it writes). */
   run(repeat: number): void;
   open(map: string): LiveMap;
@@ -43,6 +45,7 @@ function withEvents(body: (l: Loaded) => Promise<void>): (ctx?: unknown) => Prom
           await body({
             dir,
             prog,
+            pkt,
             run: (repeat) => { execFileSync('bpftool', ['prog', 'run', 'pinned', prog, 'data_in', pkt, 'repeat', String(repeat)]); },
             open: (name) => openMap({ map: findMap(src.schema, name), byteOrder: src.schema.byteOrder, pin: join(dir, 'maps', name) }),
           });
@@ -91,4 +94,86 @@ R('1000 runs give 1000 records in order, equal to what the program wrote; discar
   }
 }));
 
+R('a waiting reader is woken by epoll: records written while it waits arrive long before its timeout', withEvents(async (l) => {
+  const live = l.open('rb_events');
+  try {
+    const t0 = Date.now();
+    const done = collect(readEvents(live, { type: eventType('event'), count: 50, timeoutMs: 10_000 }));
+    await new Promise((r) => setTimeout(r, 100));
+    await new Promise<void>((resolve, reject) => {
+      const c = spawn('bpftool', ['prog', 'run', 'pinned', l.prog, 'data_in', l.pkt, 'repeat', '50'], { stdio: 'ignore' });
+      c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bpftool exit ${code}`))));
+    });
+    const items = await done;
+    assert.is(items.length, 50, 'count stops the stream');
+    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+    assert.equal((items[49] as EventRecord).value, expected(49, 'EVENT_RINGBUF'));
+  } finally {
+    live.close();
+  }
+}));
+
 R.run();
+
+const P = suite('readEvents: perf event array');
+
+P('200 runs give 200 records with their CPU, the struct decoded and the 20 appended packet bytes as the tail', withEvents(async (l) => {
+  const live = l.open('perf_events');
+  try {
+    const stream = readEvents(live, { type: eventType('event'), timeoutMs: 1500 });
+    l.run(200);
+    const items = await collect(stream);
+    assert.is(items.length, 200);
+    const cpus = new Set(onlineCpus());
+    items.forEach((x, i) => {
+      const r = x as EventRecord;
+      assert.is(r.kind, 'record');
+      assert.ok(cpus.has(r.cpu!), `cpu ${r.cpu}`);
+      assert.is(r.size, 52, '32-byte struct + 20 packet bytes (4 + 52 is a multiple of 8: no padding)');
+      assert.equal(r.value, expected(i, 'EVENT_PERF'), `record ${i}`);
+      assert.is(r.tail, Buffer.from(PING.subarray(0, 20)).toString('hex'));
+    });
+    assert.is(stream.lost, 0);
+  } finally {
+    live.close();
+  }
+}));
+
+P('tailType decodes the bytes past the type', withEvents(async (l) => {
+  const live = l.open('perf_events');
+  try {
+    const stream = readEvents(live, { type: eventType('event'), tailType: eventType('pkt_head'), count: 1, timeoutMs: 1500 });
+    l.run(1);
+    const [r] = (await collect(stream)) as EventRecord[];
+    assert.equal(r!.tail, { eth: { h_dest: [...PING.subarray(0, 6)], h_source: [...PING.subarray(6, 12)], h_proto: 0x0800 }, ip_start: [...PING.subarray(14, 20)] });
+    assert.is(r!.rest, undefined);
+  } finally {
+    live.close();
+  }
+}));
+
+P('a stalled consumer loses records: PERF_RECORD_LOST is reported, and received + lost = sent', withEvents(async (l) => {
+  const live = l.open('perf_events');
+  try {
+    const stream = readEvents(live, { type: eventType('event'), perfPages: 1, timeoutMs: 2000 });
+    l.run(1000); // nobody reads: a 4 KiB ring holds 64 samples of 64 bytes
+    const it = stream[Symbol.asyncIterator]();
+    const items: EventItem[] = [];
+    const first = await it.next();
+    items.push(first.value as EventItem);
+    // The kernel writes the LOST record at its next output into the ring, once there is room.
+    l.run(1);
+    for (let n = await it.next(); !n.done; n = await it.next()) items.push(n.value);
+    const records = items.filter((x): x is EventRecord => x.kind === 'record');
+    const lost = items.filter((x) => x.kind === 'lost').reduce((s, x) => s + (x.kind === 'lost' ? x.lost : 0), 0);
+    assert.ok(lost > 0, 'some were lost');
+    assert.is(lost, stream.lost);
+    assert.is(records.length + lost, 1001);
+    assert.ok(records.length < 100, `${records.length} records fit`);
+    assert.equal((records.at(-1)!.value as { seq: bigint }).seq, 1000n, 'the record after the loss arrives');
+  } finally {
+    live.close();
+  }
+}));
+
+P.run();
