@@ -23,8 +23,8 @@ interface Loaded {
   prog: string;
   /** The packet file the program runs on. */
   pkt: string;
-  /** Runs the program `repeat` times on PING (blocking: the rings keep what it writes). */
-  run(repeat: number): void;
+  /** Runs the program `repeat` times on PING (blocking: the rings keep what it writes), on CPU 0 when `cpu0`. */
+  run(repeat: number, cpu0?: boolean): void;
   open(map: string): LiveMap;
 }
 
@@ -46,7 +46,11 @@ function withEvents(body: (l: Loaded) => Promise<void>): (ctx?: unknown) => Prom
             dir,
             prog,
             pkt,
-            run: (repeat) => { execFileSync('bpftool', ['prog', 'run', 'pinned', prog, 'data_in', pkt, 'repeat', String(repeat)]); },
+            run: (repeat, cpu0) => {
+              const args = ['prog', 'run', 'pinned', prog, 'data_in', pkt, 'repeat', String(repeat)];
+              if (cpu0) execFileSync('taskset', ['-c', '0', 'bpftool', ...args]);
+              else execFileSync('bpftool', args);
+            },
             open: (name) => openMap({ map: findMap(src.schema, name), byteOrder: src.schema.byteOrder, pin: join(dir, 'maps', name) }),
           });
         } finally {
@@ -153,16 +157,19 @@ P('tailType decodes the bytes past the type', withEvents(async (l) => {
 }));
 
 P('a stalled consumer loses records: PERF_RECORD_LOST is reported, and received + lost = sent', withEvents(async (l) => {
+  const missing = toolsMissing(['taskset']);
+  if (missing) return skip(`${missing} not installed`);
   const live = l.open('perf_events');
   try {
     const stream = readEvents(live, { type: eventType('event'), perfPages: 1, timeoutMs: 2000 });
-    l.run(1000); // nobody reads: a 4 KiB ring holds 64 samples of 64 bytes
+    // On one CPU: the kernel writes the LOST record into the ring that overflowed, at that CPU's next output.
+    l.run(1000, true); // nobody reads: a 4 KiB ring holds 64 samples of 64 bytes
     const it = stream[Symbol.asyncIterator]();
     const items: EventItem[] = [];
     const first = await it.next();
     items.push(first.value as EventItem);
     // The kernel writes the LOST record at its next output into the ring, once there is room.
-    l.run(1);
+    l.run(1, true);
     for (let n = await it.next(); !n.done; n = await it.next()) items.push(n.value);
     const records = items.filter((x): x is EventRecord => x.kind === 'record');
     const lost = items.filter((x) => x.kind === 'lost').reduce((s, x) => s + (x.kind === 'lost' ? x.lost : 0), 0);
