@@ -4,7 +4,7 @@
 // test's own bpffs directory (the fixture pins nothing by name) and removed with it.
 import { suite } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { skip, toolsMissing } from './helpers/skip.js';
 import { icmpEcho } from './helpers/packets.js';
 import { BIN, ROOT } from './helpers/cli.js';
-import { findMap, loadSource, openMap, readEvents, onlineCpus, type EventItem, type EventRecord, type LiveMap } from '../src/index.js';
+import { findMap, loadSource, loadYaml, parseJson, openMap, readEvents, onlineCpus, type EventItem, type EventRecord, type LiveMap } from '../src/index.js';
 
 const OBJECT = join(ROOT, 'fixtures/events.bpfel.o');
 const SRC = '198.18.0.2';
@@ -184,3 +184,104 @@ P('a stalled consumer loses records: PERF_RECORD_LOST is reported, and received 
 }));
 
 P.run();
+
+// ---------------------------------------------------------------------------------------------
+// The CLI (the built binary)
+
+function cli(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI started in the background; resolves with its output when it exits. */
+function cliAsync(args: string[]): { child: ReturnType<typeof spawn>; done: Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }>; stdout: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { err += d; });
+  const done = new Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('close', (status, signal) => resolve({ status, signal, stdout: out, stderr: err }));
+  });
+  return { child, done, stdout: () => out };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** expected() as parseJson reads the CLI's output back (integers below 2^53 as numbers), addresses as text when pretty. */
+function printed(seq: number, kind: string, pretty: boolean): Record<string, unknown> {
+  const e = expected(seq, kind);
+  return { ...e, seq, pkt_len: PING.length, saddr: pretty ? SRC : e.saddr };
+}
+
+const C = suite('bpfmap events (CLI)');
+
+C('--json prints one NDJSON line per record, equal field by field to what the program wrote', withEvents(async (l) => {
+  l.run(20);
+  const r = cli(['events', OBJECT, 'rb_events', '--pin', join(l.dir, 'maps/rb_events'), '--type', 'event', '--json', '--count', '20']);
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n').map((x) => parseJson(x) as Record<string, unknown>);
+  assert.is(lines.length, 20);
+  lines.forEach((x, i) => {
+    assert.is(x.map, 'rb_events');
+    assert.is(x.size, 32);
+    assert.ok(typeof x.time === 'string');
+    assert.equal(x.value, printed(i, 'EVENT_RINGBUF', false), `line ${i}`);
+  });
+  assert.match(r.stderr, /events: 20 records, 0 lost/);
+}));
+
+C('readable output (YAML) carries the same records, addresses as text; --filter picks by field', withEvents(async (l) => {
+  l.run(10);
+  const r = cli(['events', OBJECT, 'rb_events', '--pin', join(l.dir, 'maps/rb_events'), '--type', 'event', '--timeout', '0.5']);
+  assert.is(r.status, 0, r.stderr);
+  const docs = loadYaml().parse(r.stdout, { intAsBigInt: true }) as { value: Record<string, unknown> }[];
+  assert.is(docs.length, 10);
+  docs.forEach((d, i) => {
+    const want = printed(i, 'EVENT_RINGBUF', true);
+    for (const [k, v] of Object.entries(want)) assert.is(String(d.value[k]), String(v), `record ${i} ${k}`);
+  });
+  l.run(10);
+  const f = cli(['events', OBJECT, 'rb_events', '--pin', join(l.dir, 'maps/rb_events'), '--type', 'event', '--json', '--filter', 'low=0x0e', '--filter', 'kind=EVENT_RINGBUF', '--timeout', '0.5']);
+  assert.is(f.status, 0, f.stderr);
+  const lines = f.stdout.trimEnd().split('\n');
+  assert.is(lines.length, 1, f.stdout);
+  assert.equal((parseJson(lines[0]!) as { value: unknown }).value, printed(14, 'EVENT_RINGBUF', false));
+}));
+
+C('perf event array: records with their CPU and the packet bytes as tail (hex, or decoded with --tail-type)', withEvents(async (l) => {
+  const bg = cliAsync(['events', OBJECT, 'perf_events', '--pin', join(l.dir, 'maps/perf_events'), '--type', 'event', '--tail-type', 'pkt_head', '--json', '--count', '3', '--timeout', '20']);
+  // The slots point at the CLI's perf events only once it has set them up: run until it has 3 records.
+  for (let i = 0; i < 100 && bg.child.exitCode === null; i++) { l.run(1); await sleep(100); }
+  const r = await bg.done;
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n').map((x) => parseJson(x) as { cpu: number; value: { seq: number }; tail: unknown });
+  assert.is(lines.length, 3);
+  const first = Number(lines[0]!.value.seq);
+  lines.forEach((x, i) => {
+    assert.ok(onlineCpus().includes(x.cpu), `cpu ${x.cpu}`);
+    assert.equal(x.value, printed(first + i, 'EVENT_PERF', false));
+    assert.equal(x.tail, { eth: { h_dest: [...PING.subarray(0, 6)], h_source: [...PING.subarray(6, 12)], h_proto: 0x0800 }, ip_start: [...PING.subarray(14, 20)] });
+  });
+}));
+
+C('SIGTERM and SIGINT stop a waiting reader cleanly: exit 0, everything received printed, the summary on stderr', withEvents(async (l) => {
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    const bg = cliAsync(['events', OBJECT, 'rb_events', '--pin', join(l.dir, 'maps/rb_events'), '--type', 'event', '--json']);
+    await sleep(300);
+    l.run(5);
+    for (let i = 0; i < 50 && bg.stdout().split('\n').length < 6; i++) await sleep(100);
+    bg.child.kill(sig);
+    const r = await bg.done;
+    assert.is(r.status, 0, `${sig}: ${r.stderr}`);
+    assert.is(r.stdout.trimEnd().split('\n').length, 5, sig);
+    assert.match(r.stderr, /events: 5 records, 0 lost/, sig);
+  }
+}));
+
+C('errors: a map that is not a ring, an unknown --type', withEvents(async (l) => {
+  const bss = cli(['events', OBJECT, 'rb_events', '--pin', join(l.dir, 'maps/rb_events'), '--type', 'no_such_struct']);
+  assert.is(bss.status, 3, bss.stderr);
+  assert.match(bss.stderr, /--type no_such_struct: no type of that name/);
+}));
+
+C.run();

@@ -39,3 +39,6 @@ export const commands: CommandModule<any, any>[] = [
   createCommand,
   applyCommand,
 ];
+
+import { eventsCommand } from './events.js';
+commands.push(eventsCommand);

@@ -36,6 +36,8 @@ export interface ReadEventsOptions {
   cpus?: readonly number[];
   /** Aborting stops the stream after what was received is delivered. */
   signal?: AbortSignal;
+  /** Called each time everything received has been delivered and the stream is about to wait (flush output here). */
+  onWait?: () => void;
 }
 
 export interface EventRecord {
@@ -101,6 +103,7 @@ export class EventStream implements AsyncIterable<EventItem> {
   private closed = false;
   private time = '';
   private readonly sink: RawSink;
+  private readonly onWait: (() => void) | undefined;
 
   constructor(live: LiveMap, opts: ReadEventsOptions = {}) {
     const type = live.info.typeName;
@@ -112,6 +115,7 @@ export class EventStream implements AsyncIterable<EventItem> {
     this.decode = opts.decode ?? {};
     this.filter = opts.filter && opts.filter.length > 0 ? compileFilters(opts.filter) : null;
     this.count = opts.count ?? Infinity;
+    this.onWait = opts.onWait;
     this.deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
     const page = pageSize();
     if (type === 'ringbuf') {
@@ -171,8 +175,9 @@ export class EventStream implements AsyncIterable<EventItem> {
         tail = toHex(t);
       }
     }
-    const r: { -readonly [K in keyof EventRecord]: EventRecord[K] } = { kind: 'record', map: this.map, time: this.time, size: len, value };
-    if (cpu >= 0) r.cpu = cpu;
+    const r: { -readonly [K in keyof EventRecord]: EventRecord[K] } = cpu >= 0
+      ? { kind: 'record', map: this.map, cpu, time: this.time, size: len, value }
+      : { kind: 'record', map: this.map, time: this.time, size: len, value };
     if (tail !== undefined) r.tail = tail;
     if (rest !== undefined) r.rest = rest;
     this.queue.push(r);
@@ -207,6 +212,7 @@ export class EventStream implements AsyncIterable<EventItem> {
         if (this.records >= this.count || this.stopped) return;
         const left = this.deadline - Date.now();
         if (left <= 0) return;
+        this.onWait?.();
         await this.epoll.wait(Math.min(left, WAIT_SLICE_MS));
       }
     } finally {
