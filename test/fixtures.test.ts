@@ -35,7 +35,7 @@ function withCopy(fn: (dir: string) => void): void {
 const O = suite('committed objects');
 
 O('every fixtures/src/*.bpf.c has a committed bpfel and bpfeb object', () => {
-  assert.equal(sources, ['addresses.bpf.c', 'coverage.bpf.c', 'firewall-seed.bpf.c', 'firewall.bpf.c', 'legacy-sized.bpf.c', 'loader-maps.bpf.c', 'map-idioms.bpf.c']);
+  assert.equal(sources, ['addresses.bpf.c', 'coverage.bpf.c', 'events.bpf.c', 'firewall-seed.bpf.c', 'firewall.bpf.c', 'legacy-sized.bpf.c', 'loader-maps.bpf.c', 'map-idioms.bpf.c']);
   for (const o of objects) assert.ok(existsSync(join(fixtures, o)), `fixtures/${o} is missing`);
 });
 
@@ -179,6 +179,21 @@ T('firewall and its seed variant define the maps the seed describes', needs(['bp
     for (const o of [object, object.replace('bpfel', 'bpfeb')]) {
       assert.equal(Object.fromEntries(mapDefs(btf(o))), expected, o);
     }
+  }
+}));
+
+T('events: a ring buffer, a perf event array, the 32-byte record struct and the 20-byte packet head', needs(['bpftool'], () => {
+  for (const object of ['events.bpfel.o', 'events.bpfeb.o']) {
+    const types = btf(object);
+    assert.equal(Object.fromEntries(mapDefs(types)), {
+      rb_events: { type: 27, max_entries: 65536 },
+      perf_events: { type: 4, key_size: 4, value_size: 4 },
+    }, object);
+    const ev = named(types, 'STRUCT', 'event')!;
+    assert.is(ev.size, 32, `${object}: struct event`);
+    assert.equal(ev.members!.map((m) => [m.name, m.bits_offset]), [['seq', 0], ['magic', 64], ['kind', 96], ['saddr', 128], ['proto', 160], ['low', 176], ['pkt_len', 192]], `${object}: no padding`);
+    assert.is(named(types, 'STRUCT', 'pkt_head')?.size, 20, `${object}: struct pkt_head`);
+    assert.equal(named(types, 'ENUM', 'event_kind')?.values, [{ name: 'EVENT_RINGBUF', val: 1 }, { name: 'EVENT_PERF', val: 2 }], `${object}: enum event_kind`);
   }
 }));
 
