@@ -111,3 +111,5 @@ export type { LockOptions, MapLock } from './map/index.js';
 
 export { readEvents, EventStream, onlineCpus } from './events/index.js';
 export type { ReadEventsOptions, EventRecord, LostReport, EventItem } from './events/index.js';
+export { pushEvents } from './events/index.js';
+export type { PushEventsOptions } from './events/index.js';

@@ -12,7 +12,7 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { skip, toolsMissing } from './helpers/skip.js';
 import { icmpEcho } from './helpers/packets.js';
 import { BIN, ROOT } from './helpers/cli.js';
-import { findMap, loadSource, loadYaml, parseJson, openMap, readEvents, onlineCpus, type EventItem, type EventRecord, type LiveMap } from '../src/index.js';
+import { findMap, loadSource, loadYaml, parseJson, openMap, pushEvents, readEvents, onlineCpus, type EventItem, type EventRecord, type LiveMap } from '../src/index.js';
 
 const OBJECT = join(ROOT, 'fixtures/events.bpfel.o');
 const SRC = '198.18.0.2';
@@ -21,6 +21,8 @@ const PING = icmpEcho(SRC, '198.18.0.1');
 interface Loaded {
   dir: string;
   prog: string;
+  /** Runs drain_user once (it forwards what was pushed to user_rb into rb_events). */
+  drain(): void;
   /** The packet file the program runs on. */
   pkt: string;
   /** Runs the program `repeat` times on PING (blocking: the rings keep what it writes), on CPU 0 when `cpu0`. */
@@ -36,9 +38,9 @@ function withEvents(body: (l: Loaded) => Promise<void>): (ctx?: unknown) => Prom
       if (missing) { skip(`${missing} not installed`); return; }
       await withPinDir(async (dir) => {
         const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-events-'));
-        const prog = join(dir, 'prog');
+        const prog = join(dir, 'progs/emit_events');
         try {
-          execFileSync('bpftool', ['prog', 'load', OBJECT, prog, 'pinmaps', join(dir, 'maps')]);
+          execFileSync('bpftool', ['prog', 'loadall', OBJECT, join(dir, 'progs'), 'pinmaps', join(dir, 'maps')]);
           const pkt = join(tmp, 'pkt.bin');
           writeFileSync(pkt, PING);
           const src = loadSource(OBJECT);
@@ -51,6 +53,7 @@ function withEvents(body: (l: Loaded) => Promise<void>): (ctx?: unknown) => Prom
               if (cpu0) execFileSync('taskset', ['-c', '0', 'bpftool', ...args]);
               else execFileSync('bpftool', args);
             },
+            drain: () => { execFileSync('bpftool', ['prog', 'run', 'pinned', join(dir, 'progs/drain_user'), 'data_in', pkt]); },
             open: (name) => openMap({ map: findMap(src.schema, name), byteOrder: src.schema.byteOrder, pin: join(dir, 'maps', name) }),
           });
         } finally {
@@ -184,6 +187,40 @@ P('a stalled consumer loses records: PERF_RECORD_LOST is reported, and received 
 }));
 
 P.run();
+
+const U = suite('pushEvents: user ring buffer');
+
+U('typed values pushed to user_rb come back from rb_events through the program, field by field', withEvents(async (l) => {
+  const user = l.open('user_rb');
+  const rb = l.open('rb_events');
+  try {
+    const values = [0, 1, 2].map((i) => ({ ...expected(1000 + i, 'EVENT_PERF'), saddr: '198.18.0.9', proto: 0x86dd }));
+    assert.is(pushEvents(user, values, { type: eventType('event') }), 3);
+    l.drain();
+    const items = await collect(readEvents(rb, { type: eventType('event'), count: 3, timeoutMs: 2000 }));
+    assert.equal(items.map((x) => (x as EventRecord).value), values.map((v) => ({ ...v, saddr: [198, 18, 0, 9] })));
+  } finally {
+    user.close();
+    rb.close();
+  }
+}));
+
+U('more than the free space is refused whole (MAP_FULL): nothing is written', withEvents(async (l) => {
+  const user = l.open('user_rb');
+  const rb = l.open('rb_events');
+  try {
+    const values = Array.from({ length: 500 }, (_, i) => expected(i, 'EVENT_PERF')); // 500 x 40 bytes > 16 KiB
+    assert.throws(() => pushEvents(user, values, { type: eventType('event') }), (e: Error & { code?: string }) => e.code === 'MAP_FULL' && /nothing was written/.test(e.message));
+    l.drain();
+    assert.is((await collect(readEvents(rb, { type: eventType('event'), timeoutMs: 300 }))).length, 0);
+    assert.is(pushEvents(user, values.slice(0, 400), { type: eventType('event') }), 400, '400 x 40 bytes fit');
+  } finally {
+    user.close();
+    rb.close();
+  }
+}));
+
+U.run();
 
 // ---------------------------------------------------------------------------------------------
 // The CLI (the built binary)

@@ -188,6 +188,7 @@ T('events: a ring buffer, a perf event array, the 32-byte record struct and the 
     assert.equal(Object.fromEntries(mapDefs(types)), {
       rb_events: { type: 27, max_entries: 65536 },
       perf_events: { type: 4, key_size: 4, value_size: 4 },
+      user_rb: { type: 31, max_entries: 16384 },
     }, object);
     const ev = named(types, 'STRUCT', 'event')!;
     assert.is(ev.size, 32, `${object}: struct event`);
