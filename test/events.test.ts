@@ -322,3 +322,26 @@ C('errors: a map that is not a ring, an unknown --type', withEvents(async (l) =>
 }));
 
 C.run();
+
+const CP = suite('bpfmap push (CLI, user ring buffer)');
+
+CP('a list of typed values is pushed as records and comes back through the program; too many is MAP_FULL (exit 6, as for a full map) with nothing written', withEvents(async (l) => {
+  const r = cli(['push', OBJECT, 'user_rb', '--pin-root', join(l.dir, 'maps'), '--type', 'event', '--json',
+    '--value', "[{seq: 7, magic: 1, kind: EVENT_RINGBUF, saddr: 198.18.0.7, proto: 1, low: 7, pkt_len: 99}, {seq: 18446744073709551615, kind: EVENT_PERF}]"]);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(parseJson(r.stdout), { map: 'user_rb', pushed: 2 });
+  l.drain();
+  const e = cli(['events', OBJECT, 'rb_events', '--pin-root', join(l.dir, 'maps'), '--type', 'event', '--json', '--count', '2']);
+  assert.is(e.status, 0, e.stderr);
+  const got = e.stdout.trimEnd().split('\n').map((x) => (parseJson(x) as { value: unknown }).value);
+  assert.equal(got, [
+    { seq: 7, magic: 1, kind: 'EVENT_RINGBUF', saddr: [198, 18, 0, 7], proto: 1, low: 7, pkt_len: 99 },
+    { seq: 18446744073709551615n, magic: 0, kind: 'EVENT_PERF', saddr: [0, 0, 0, 0], proto: 0, low: 0, pkt_len: 0 },
+  ]);
+  const many = `[${Array.from({ length: 500 }, (_, i) => `{seq: ${i}}`).join(',')}]`;
+  const full = cli(['push', OBJECT, 'user_rb', '--pin-root', join(l.dir, 'maps'), '--type', 'event', '--value', many]);
+  assert.is(full.status, 6, full.stderr);
+  assert.match(full.stderr, /nothing was written/);
+}));
+
+CP.run();
