@@ -152,7 +152,7 @@ const T = suite('BTF of the fixtures (bpftool)');
 T('firewall: key, rule, rules value and statistics structs have the exact sizes', needs(['bpftool'], () => {
   for (const object of ['firewall.bpfel.o', 'firewall.bpfeb.o']) {
     const types = btf(object);
-    const sizes: [string, number][] = [['lpm_ip_key_st', 24], ['ruleType_st', 12], ['rulesVal_st', 1200], ['ruleStatistics_st', 32], ['allow_stats_st', 16], ['deny_stats_st', 16]];
+    const sizes: [string, number][] = [['lpm_ip_key_st', 24], ['ruleType_st', 12], ['rulesVal_st', 1200], ['ruleStatistics_st', 32], ['allow_stats_st', 16], ['deny_stats_st', 16], ['event_hdr_st', 8]];
     for (const [name, size] of sizes) assert.is(named(types, 'STRUCT', name)?.size, size, `${object}: ${name}`);
     const rule = named(types, 'STRUCT', 'ruleType_st')!;
     assert.equal(rule.members!.map((m) => [m.name, m.bits_offset]), [['ruleId', 0], ['protocol', 32], ['dstPortStart', 40], ['dstPortEnd', 56], ['icmpType', 72], ['icmpCode', 80], ['action', 88]], `${object}: packed rule`);
