@@ -61,7 +61,9 @@ export async function runEvents(a: Args): Promise<EventsSummary> {
         signal: ac.signal,
         onWait: () => sink.end(),
       });
-      for await (const x of stream) sink.write(a.json ? `${jsonLine(shown(x))}\n` : yamlListItem(shown(x)));
+      for await (const batch of stream.batches()) {
+        for (const x of batch) sink.write(a.json ? `${jsonLine(shown(x))}\n` : yamlListItem(shown(x)));
+      }
       sink.end();
       return { records: stream.records, lost: stream.lost };
     } finally {

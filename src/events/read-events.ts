@@ -196,17 +196,19 @@ export class EventStream implements AsyncIterable<EventItem> {
     this.stopped = true;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<EventItem> {
+  /**
+   * The same items as the iterator, in the arrays they were drained in (up to DRAIN_BATCH): one await
+   * per batch instead of one per record, for consumers that keep up with a busy ring (the CLI).
+   */
+  async *batches(): AsyncGenerator<EventItem[]> {
     try {
       for (;;) {
         if (this.queue.length === 0 && this.records < this.count) this.fill();
         if (this.queue.length > 0) {
           const q = this.queue;
           this.queue = [];
-          for (const item of q) {
-            if (item.kind === 'record') this.records++;
-            yield item;
-          }
+          for (const item of q) if (item.kind === 'record') this.records++;
+          yield q;
           continue;
         }
         if (this.records >= this.count || this.stopped) return;
@@ -218,6 +220,10 @@ export class EventStream implements AsyncIterable<EventItem> {
     } finally {
       this.close();
     }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<EventItem> {
+    for await (const batch of this.batches()) yield* batch;
   }
 
   /** Unmaps the rings and closes the fds it opened (the map itself stays open: the caller's). */
