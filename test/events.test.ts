@@ -120,6 +120,23 @@ R('a waiting reader is woken by epoll: records written while it waits arrive lon
   }
 }));
 
+R('count with a filter consumes no record past the one it stops at; an aborted signal delivers what is there and ends', withEvents(async (l) => {
+  const live = l.open('rb_events');
+  try {
+    l.run(10);
+    const first = await collect(readEvents(live, { type: eventType('event'), filter: ['low=3'], count: 1, timeoutMs: 5000 }));
+    assert.equal(first.map((x) => (x as EventRecord).value), [expected(3, 'EVENT_RINGBUF')]);
+    const ac = new AbortController();
+    ac.abort();
+    const t0 = Date.now();
+    const rest = await collect(readEvents(live, { type: eventType('event'), signal: ac.signal }));
+    assert.equal(rest.map((x) => ((x as EventRecord).value as { seq: bigint }).seq), [4n, 5n, 6n, 7n, 8n, 9n]);
+    assert.ok(Date.now() - t0 < 1000, 'no wait once aborted');
+  } finally {
+    live.close();
+  }
+}));
+
 R.run();
 
 const P = suite('readEvents: perf event array');

@@ -99,6 +99,8 @@ export class EventStream implements AsyncIterable<EventItem> {
   private readonly count: number;
   private readonly deadline: number;
   private queue: EventItem[] = [];
+  /** Records (not lost reports) in `queue`. */
+  private queuedRecords = 0;
   private stopped = false;
   private closed = false;
   private time = '';
@@ -149,7 +151,7 @@ export class EventStream implements AsyncIterable<EventItem> {
   }
 
   private onRecord(bytes: Uint8Array, off: number, len: number, cpu: number): void {
-    if (this.records + this.queue.length >= this.count) return;
+    if (this.records + this.queuedRecords >= this.count) return;
     const c = this.codec;
     let value: unknown;
     let tail: unknown;
@@ -181,6 +183,7 @@ export class EventStream implements AsyncIterable<EventItem> {
     if (tail !== undefined) r.tail = tail;
     if (rest !== undefined) r.rest = rest;
     this.queue.push(r);
+    this.queuedRecords++;
   }
 
   /** Moves what is in the rings into the queue; returns how many items are queued. */
@@ -207,7 +210,8 @@ export class EventStream implements AsyncIterable<EventItem> {
         if (this.queue.length > 0) {
           const q = this.queue;
           this.queue = [];
-          for (const item of q) if (item.kind === 'record') this.records++;
+          this.records += this.queuedRecords;
+          this.queuedRecords = 0;
           yield q;
           continue;
         }
@@ -226,10 +230,15 @@ export class EventStream implements AsyncIterable<EventItem> {
     for await (const batch of this.batches()) yield* batch;
   }
 
-  /** Unmaps the rings and closes the fds it opened (the map itself stays open: the caller's). */
+  /**
+   * Unmaps the rings and closes the fds it opened (the map itself stays open: the caller's). Iterating
+   * to the end does it; call it for a stream that is never iterated (its perf events stay in the map
+   * until then).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopped = true;
     this.reader.close();
     this.epoll.close();
   }
