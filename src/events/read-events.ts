@@ -21,7 +21,7 @@ export interface ReadEventsOptions {
   type?: TypeNode | null;
   /** Type of the bytes past `type` (e.g. a header); without it they are hex. */
   tailType?: TypeNode | null;
-  /** Byte order of the types (the object's). Default: little. */
+  /** Byte order of the types (the object's). Default: the map's. */
   byteOrder?: ByteOrder;
   /** Stop after this many records (that passed the filters). */
   count?: number;
@@ -110,7 +110,7 @@ export class EventStream implements AsyncIterable<EventItem> {
   constructor(live: LiveMap, opts: ReadEventsOptions = {}) {
     const type = live.info.typeName;
     this.map = live.schema.name;
-    const order = opts.byteOrder ?? 'little';
+    const order = opts.byteOrder ?? live.byteOrder;
     const node = opts.type ?? live.schema.value ?? null;
     this.codec = node ? compileCodec(node, { byteOrder: order, size: node.size, root: 'value' }) : null;
     this.tailCodec = opts.tailType ? compileCodec(opts.tailType, { byteOrder: order, size: opts.tailType.size, root: 'value' }) : null;

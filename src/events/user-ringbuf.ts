@@ -89,7 +89,7 @@ export class UserRingbufWriter {
 export interface PushEventsOptions {
   /** Type of each record; default: the map's own value type (a user ring buffer cannot declare one). */
   type?: TypeNode | null;
-  /** Byte order of the type (the object's). Default: little. */
+  /** Byte order of the type (the object's). Default: the map's. */
   byteOrder?: ByteOrder;
 }
 
@@ -103,7 +103,7 @@ export function pushEvents(live: LiveMap, values: readonly unknown[], opts: Push
   }
   const node = opts.type ?? live.schema.value ?? null;
   if (node === null) throw new BpfmapError(ERROR_CODE.USAGE, `${live.subject}: a user ring buffer declares no value type: give type`);
-  const codec = compileCodec(node, { byteOrder: opts.byteOrder ?? 'little', size: node.size, root: 'value' });
+  const codec = compileCodec(node, { byteOrder: opts.byteOrder ?? live.byteOrder, size: node.size, root: 'value' });
   const records = values.map((v, i) => codec.encode(v, values.length === 1 ? 'value' : `value[${i}]`));
   const w = new UserRingbufWriter(live.fd, live.info.maxEntries, pageSize(), live.subject);
   try {
