@@ -35,7 +35,7 @@ function withCopy(fn: (dir: string) => void): void {
 const O = suite('committed objects');
 
 O('every fixtures/src/*.bpf.c has a committed bpfel and bpfeb object', () => {
-  assert.equal(sources, ['addresses.bpf.c', 'coverage.bpf.c', 'firewall-seed.bpf.c', 'firewall-v2.bpf.c', 'firewall.bpf.c', 'legacy-sized.bpf.c', 'loader-maps.bpf.c', 'map-idioms.bpf.c']);
+  assert.equal(sources, ['addresses.bpf.c', 'coverage.bpf.c', 'events.bpf.c', 'firewall-seed.bpf.c', 'firewall-v2.bpf.c', 'firewall.bpf.c', 'legacy-sized.bpf.c', 'loader-maps.bpf.c', 'map-idioms.bpf.c']);
   for (const o of objects) assert.ok(existsSync(join(fixtures, o)), `fixtures/${o} is missing`);
 });
 
@@ -152,7 +152,7 @@ const T = suite('BTF of the fixtures (bpftool)');
 T('firewall: key, rule, rules value and statistics structs have the exact sizes', needs(['bpftool'], () => {
   for (const object of ['firewall.bpfel.o', 'firewall.bpfeb.o']) {
     const types = btf(object);
-    const sizes: [string, number][] = [['lpm_ip_key_st', 24], ['ruleType_st', 12], ['rulesVal_st', 1200], ['ruleStatistics_st', 32], ['allow_stats_st', 16], ['deny_stats_st', 16]];
+    const sizes: [string, number][] = [['lpm_ip_key_st', 24], ['ruleType_st', 12], ['rulesVal_st', 1200], ['ruleStatistics_st', 32], ['allow_stats_st', 16], ['deny_stats_st', 16], ['event_hdr_st', 8]];
     for (const [name, size] of sizes) assert.is(named(types, 'STRUCT', name)?.size, size, `${object}: ${name}`);
     const rule = named(types, 'STRUCT', 'ruleType_st')!;
     assert.equal(rule.members!.map((m) => [m.name, m.bits_offset]), [['ruleId', 0], ['protocol', 32], ['dstPortStart', 40], ['dstPortEnd', 56], ['icmpType', 72], ['icmpCode', 80], ['action', 88]], `${object}: packed rule`);
@@ -191,6 +191,22 @@ T('firewall and its seed variant define the maps the seed describes', needs(['bp
     for (const o of [object, object.replace('bpfel', 'bpfeb')]) {
       assert.equal(Object.fromEntries(mapDefs(btf(o))), expected, o);
     }
+  }
+}));
+
+T('events: a ring buffer, a perf event array, the 32-byte record struct and the 20-byte packet head', needs(['bpftool'], () => {
+  for (const object of ['events.bpfel.o', 'events.bpfeb.o']) {
+    const types = btf(object);
+    assert.equal(Object.fromEntries(mapDefs(types)), {
+      rb_events: { type: 27, max_entries: 65536 },
+      perf_events: { type: 4, key_size: 4, value_size: 4 },
+      user_rb: { type: 31, max_entries: 16384 },
+    }, object);
+    const ev = named(types, 'STRUCT', 'event')!;
+    assert.is(ev.size, 32, `${object}: struct event`);
+    assert.equal(ev.members!.map((m) => [m.name, m.bits_offset]), [['seq', 0], ['magic', 64], ['kind', 96], ['saddr', 128], ['proto', 160], ['low', 176], ['pkt_len', 192]], `${object}: no padding`);
+    assert.is(named(types, 'STRUCT', 'pkt_head')?.size, 20, `${object}: struct pkt_head`);
+    assert.equal(named(types, 'ENUM', 'event_kind')?.values, [{ name: 'EVENT_RINGBUF', val: 1 }, { name: 'EVENT_PERF', val: 2 }], `${object}: enum event_kind`);
   }
 }));
 

@@ -52,3 +52,6 @@ export const commands: CommandModule<any, any>[] = [
   completionCommand,
   completeCommand,
 ];
+
+import { eventsCommand } from './events.js';
+commands.push(eventsCommand);

@@ -1,12 +1,13 @@
 /** push, pop and peek: queues, stacks and bloom filters (maps without keys). */
 import type { CommandModule } from 'yargs';
-import { parseValueText } from '../../src/index.js';
+import { parseValueText, loadSource, pushEvents, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import { print } from '../output.js';
 import { withTarget, withDecodeOptions, decodeOptions, UsageError, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
 
 interface Args extends TargetArgs {
   value?: string;
+  type?: string;
   'pretty-addresses'?: boolean;
   full?: boolean;
 }
@@ -15,9 +16,25 @@ export async function runPush(a: Args): Promise<Record<string, unknown>> {
   if (a.value === undefined) throw new UsageError('give the value with --value');
   const value = parseValueText(a.value, 'value');
   return withMap(a, (live) => {
+    if (live.info.typeName === 'user_ringbuf') return pushUserRingbuf(a, live, value);
     live.push(value);
     return { map: live.schema.name, pushed: 1 };
   });
+}
+
+/** A user ring buffer: the value (or a list of them, when the type is not an array) as records of --type. */
+function pushUserRingbuf(a: Args, live: Parameters<Parameters<typeof withMap>[1]>[0], value: unknown): Record<string, unknown> {
+  const src = a.object === undefined ? undefined : loadSource(a.object);
+  let type = live.schema.value;
+  if (a.type !== undefined) {
+    if (!src?.btf) throw new UsageError(`--type ${a.type}: needs a BPF object (or raw BTF) as the first argument`);
+    const t = src.btf.findByName(a.type);
+    if (!t) throw new BpfmapError(ERROR_CODE.NOT_FOUND, `--type ${a.type}: no type of that name in ${src.path}`);
+    type = src.btf.typeNode(t.id);
+  }
+  if (!type) throw new UsageError('a user ring buffer declares no value type: give --type NAME (a struct of the object)');
+  const values = Array.isArray(value) && type.kind !== 'array' ? value : [value];
+  return { map: live.schema.name, pushed: pushEvents(live, values, { type, byteOrder: src?.schema.byteOrder }) };
 }
 
 export async function runPop(a: Args): Promise<Record<string, unknown>> {
@@ -39,10 +56,12 @@ const valueOpt = { type: 'string', describe: 'the value as YAML flow or JSON' } 
 
 export const pushCommand: CommandModule<object, Args> = {
   command: 'push [object] [map]',
-  describe: 'queue/stack: add a value; bloom filter: add a member',
+  describe: 'queue/stack: add a value; bloom filter: add a member; user ring buffer: write records',
   builder: (y) =>
     withTarget(y)
       .option('value', valueOpt)
+      .option('type', { type: 'string', describe: 'user ring buffer: the struct of the object each record is (a list as --value pushes several, all or nothing)' })
+      .example("$0 push fixtures/events.bpfel.o user_rb --pin-root /sys/fs/bpf/ev/maps --type event --value '[{seq: 1, kind: EVENT_PERF}, {seq: 2}]'", 'two records to a user ring buffer')
       .example("$0 push fixtures/coverage.bpfel.o queue --pin-root /sys/fs/bpf/demo --value '{family: 2, proto: 6, v4: 198.18.0.1, sport: 80}'", 'enqueue a flow key') as never,
   handler: async (a) => {
     const r = await runPush(a);

@@ -15,6 +15,7 @@ interface Koffi {
   errno(): number;
   errno(value: number): number;
   address(value: unknown): bigint;
+  view(ptr: number, len: number): ArrayBuffer;
 }
 
 let koffi: Koffi | undefined;
@@ -44,6 +45,15 @@ export function libcFunction(decl: string): { call: (...args: unknown[]) => unkn
   if (libc === undefined) load();
   const fn = libc!.func(decl);
   return { call: fn, errno: () => koffi!.errno() };
+}
+
+/**
+ * An ArrayBuffer over `len` bytes of native memory at `addr` (an mmap'ed ring), without copying.
+ * The caller must drop every view before unmapping the memory: a view of unmapped memory crashes.
+ */
+export function memoryView(addr: number, len: number): ArrayBuffer {
+  if (koffi === undefined) load();
+  return koffi!.view(addr, len);
 }
 
 /** Something with a stable address and a size: an Attr. */

@@ -28,3 +28,7 @@ export { possibleCpus, parseCpuList, perCpuStride, perCpuValueSize, POSSIBLE_CPU
 export { ElemHandle } from './elem-handle.js';
 export { ensureDefaultBpffs, isBpffs, BPFFS_DEFAULT } from './bpffs.js';
 export { flockTryExclusive, flockUnlock } from './flock.js';
+export { memoryView } from './binding.js';
+export { mmap, munmap, PROT_READ, PROT_WRITE } from './mmap.js';
+export { Epoll } from './epoll.js';
+export { perfEventOpenBpfOutput, ioctl, PERF_EVENT_IOC_ENABLE, PERF_RECORD, PERF_MMAP } from './perf-event.js';

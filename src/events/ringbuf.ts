@@ -1,0 +1,85 @@
+/**
+ * Consumer of a BPF_MAP_TYPE_RINGBUF. The map fd is mmap'ed twice: at offset 0 one page read-write
+ * (consumer_pos, a u64 at its start), at offset page_size one page + 2 × size read-only (producer_pos,
+ * then the data mapped twice in a row, so a record never wraps). Each record: u32 len with
+ * BUSY_BIT (1 << 31: reserved, not committed yet: stop) and DISCARD_BIT (1 << 30: skip), u32 page
+ * offset, then the payload; the next record starts at round_up(len + 8, 8).
+ *
+ * Memory ordering. The mapped memory is seen through koffi.view as an ArrayBuffer (not shared), and
+ * V8 performs Atomics on any integer typed array with sequentially consistent instructions:
+ * - producer_pos is read with Atomics.load (acquire: the headers below it are read after it),
+ * - each record header with Atomics.load (acquire: pairs with the kernel's smp_store_release of the
+ *   committed length, so the payload read after it is complete),
+ * - consumer_pos is written with Atomics.store (release: the payload has been decoded and copied out
+ *   before the kernel may reuse the space), after the records it frees have been handed on.
+ * On x86-64 these are plain moves (TSO); on arm64 they are ldar / stlr.
+ */
+import { memoryView, mmap, munmap, PROT_READ, PROT_WRITE } from '../syscall/index.js';
+import type { RawSink, RingReader } from './ring.js';
+
+const BUSY_BIT = 0x80000000;
+const DISCARD_BIT = 0x40000000;
+const HDR = 8;
+
+export class RingbufReader implements RingReader {
+  readonly fds: readonly number[];
+  private consAddr = 0;
+  private prodAddr = 0;
+  private readonly prodLen: number;
+  private cons: BigUint64Array;
+  private prod: BigUint64Array;
+  private hdr: Uint32Array;
+  private data: Uint8Array;
+  private readonly mask: number;
+
+  /** `size` is the map's max_entries (a power-of-two multiple of the page size). */
+  constructor(mapFd: number, private readonly size: number, private readonly page: number, subject: string) {
+    this.fds = [mapFd];
+    this.mask = size - 1;
+    this.prodLen = page + 2 * size;
+    this.consAddr = mmap(page, PROT_READ | PROT_WRITE, mapFd, 0, `${subject}: consumer page`);
+    try {
+      this.prodAddr = mmap(this.prodLen, PROT_READ, mapFd, page, `${subject}: data pages`);
+    } catch (e) {
+      munmap(this.consAddr, page);
+      throw e;
+    }
+    this.cons = new BigUint64Array(memoryView(this.consAddr, page), 0, 1);
+    const prodBuf = memoryView(this.prodAddr, this.prodLen);
+    this.prod = new BigUint64Array(prodBuf, 0, 1);
+    this.hdr = new Uint32Array(prodBuf);
+    this.data = new Uint8Array(prodBuf);
+  }
+
+  drain(sink: RawSink, max: number): number {
+    let cons = Number(this.cons[0]!); // only we write it
+    const prod = Number(Atomics.load(this.prod, 0));
+    let n = 0;
+    while (cons < prod && n < max) {
+      const at = this.page + (cons & this.mask);
+      const len = Atomics.load(this.hdr, at >>> 2);
+      if (len & BUSY_BIT) break;
+      const size = len & ~(BUSY_BIT | DISCARD_BIT) >>> 0;
+      if ((len & DISCARD_BIT) === 0) {
+        sink.record(this.data, at + HDR, size, -1);
+        n++;
+      }
+      cons += (size + HDR + 7) & ~7;
+      Atomics.store(this.cons, 0, BigInt(cons));
+    }
+    return n;
+  }
+
+  close(): void {
+    if (this.consAddr === 0) return;
+    // Drop the views before the memory goes away.
+    this.cons = new BigUint64Array(1);
+    this.prod = new BigUint64Array(1);
+    this.hdr = new Uint32Array(0);
+    this.data = new Uint8Array(0);
+    munmap(this.prodAddr, this.prodLen);
+    munmap(this.consAddr, this.page);
+    this.consAddr = 0;
+    this.prodAddr = 0;
+  }
+}
