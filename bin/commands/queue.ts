@@ -8,6 +8,7 @@ import { withMap } from '../target.js';
 interface Args extends TargetArgs {
   value?: string;
   'pretty-addresses'?: boolean;
+  numeric?: boolean;
   full?: boolean;
 }
 
