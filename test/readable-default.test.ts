@@ -7,7 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kernel, requireKernel, withPinDir } from './helpers/kernel.js';
+import { kernel, withPinDir } from './helpers/kernel.js';
+import { skip } from './helpers/skip.js';
 import { FW, STATS, TABLE, bpfmap } from './helpers/cli.js';
 import { parseJson, possibleCpus, stringifyJson } from '../src/index.js';
 
@@ -41,12 +42,8 @@ function skipReason(): string {
 const R = suite('readable by default');
 
 R('dump prints CIDR keys and CPU labels; ndjson, JSON and YAML dumps apply to fresh maps byte-exact; --numeric prints numbers', kernel(async () => {
-  const skip = skipReason();
-  if (skip) {
-    if (requireKernel) throw new Error(`${skip} (BPFMAP_REQUIRE_KERNEL=1)`);
-    process.stderr.write(`SKIP: ${skip}\n`);
-    return;
-  }
+  const why = skipReason();
+  if (why) { skip(why); return; }
   await withPinDir(async (dir) => {
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((x) => join(dir, x));
     for (const p of [a, b, c, d]) ok(['create', FW, '--pin-root', p]);
