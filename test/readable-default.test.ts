@@ -124,4 +124,25 @@ R('the edit buffer shows the readable form', kernel(async () => {
   });
 }));
 
+R('apply --dry-run names the fields that change, old -> new, readable; --numeric gives numbers', kernel(async () => {
+  const why = skipReason();
+  if (why) { skip(why); return; }
+  await withPinDir(async (dir) => {
+    ok(['create', FW, '--pin-root', dir]);
+    ok(['update', FW, TABLE, '--pin-root', dir, '--key', '{ingress_ifindex: 1, ip_data: 10.0.0.0/8}', '--value', '{rules: {0: {ruleId: 1, action: 1}, 3: {ruleId: 4, action: 1}}}']);
+    const state = '{"map":"ingress_node_firewall_table_map","key":{"ingress_ifindex":1,"ip_data":"10.0.0.0/8"},"value":{"rules":{"0":{"ruleId":1,"action":1},"3":{"ruleId":4,"action":2},"5":{"ruleId":6}}}}\n' +
+      '{"map":"ingress_node_firewall_statistics_map","key":1,"value":{"cpu0":{"allow_stats":{"packets":3}},"cpu1":{}}}\n';
+    const before = raw(join(dir, TABLE));
+    const dry = ok(['apply', FW, '-f', '-', '--pin-root', dir, '--dry-run'], state).split('\n');
+    assert.equal(dry.slice(0, 2), [
+      '~ ingress_node_firewall_table_map {"prefixLen":40,"ingress_ifindex":1,"ip_data":"10.0.0.0/8"}: rules[3].action: 1 -> 2; rules[5].ruleId: 0 -> 6',
+      '~ ingress_node_firewall_statistics_map 1: cpu0.allow_stats.packets: 0 -> 3',
+    ]);
+    const numeric = ok(['apply', FW, '-f', '-', '--pin-root', dir, '--dry-run', '--numeric'], state).split('\n');
+    assert.match(numeric[0]!, /^~ ingress_node_firewall_table_map \{"prefixLen":40,"ingress_ifindex":1,"ip_data":\[10,0,0,0,.*\]\}: rules\[3\]\.action: 1 -> 2; rules\[5\]\.ruleId: 0 -> 6$/);
+    assert.is(numeric[1], '~ ingress_node_firewall_statistics_map 1: [0].allow_stats.packets: 0 -> 3');
+    assert.equal(raw(join(dir, TABLE)), before, 'a dry run writes nothing');
+  });
+}));
+
 R.run();
