@@ -111,3 +111,6 @@ export type { LoadedMap, ListMapsOptions, EntryCount, CountMethod, ProgramRef } 
 export { ensureDefaultBpffs } from './syscall/bpffs.js';
 export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './map/index.js';
 export type { LockOptions, MapLock } from './map/index.js';
+/** Partial updates: change some fields of one entry by read-modify-write (`rules[3].action`). */
+export { updateFields, parseFieldPath } from './map/index.js';
+export type { FieldAssignment } from './map/index.js';
