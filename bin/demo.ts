@@ -66,11 +66,11 @@ function main(): number {
       '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.2/32}',
       '--value', '{rules: {57: {ruleId: 2, protocol: 6, dstPortStart: 8000, dstPortEnd: 8080, action: 1}}}']);
     ok &&= step('Which rules apply to 10.10.10.7? (longest-prefix match: the /24)', ['lookup', obj, TABLE, '--pin-root', pinRoot,
-      '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.7}', '--pretty-addresses']);
-    ok &&= step('Every entry, one JSON object per line (valid input for bpfmap apply)', ['dump', obj, TABLE, '--pin-root', pinRoot, '--ndjson', '--pretty-addresses']);
+      '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.7}']);
+    ok &&= step('Every entry, one JSON object per line (valid input for bpfmap apply)', ['dump', obj, TABLE, '--pin-root', pinRoot, '--ndjson']);
     ok &&= step('Per-CPU statistics of rule 1, summed over CPUs', ['lookup', obj, STATS, '--pin-root', pinRoot, '--key', '1', '--sum']);
     ok &&= step("No object needed for a map with BTF: the kernel's copy of its types", ['lookup', '--pin', join(pinRoot, TABLE),
-      '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}', '--exact', '--pretty-addresses']);
+      '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}', '--exact']);
   } finally {
     rmSync(pinRoot, { recursive: true, force: true });
     process.stdout.write(`\n# Removed the demo's pins (${pinRoot}${existsSync(pinRoot) ? ': NOT removed' : ''}).\n`);

@@ -45,14 +45,24 @@ export interface ValueArgs {
   file?: string;
 }
 
-export function withDecodeOptions<T>(y: Argv<T>): Argv<T & { 'pretty-addresses'?: boolean; full?: boolean }> {
-  return y
-    .option('pretty-addresses', { type: 'boolean', describe: 'print address-like fields as 10.0.0.1 / fe80::1 / aa:bb:.. instead of numbers' })
-    .option('full', { type: 'boolean', describe: 'print every array element, also the all-zero ones (default: struct arrays show only non-zero slots, by index)' }) as unknown as Argv<T & { 'pretty-addresses'?: boolean; full?: boolean }>;
+export interface DecodeArgs {
+  numeric?: boolean;
+  /** Kept so that older command lines still run: readable addresses are the default now. */
+  'pretty-addresses'?: boolean;
+  full?: boolean;
 }
 
-export function decodeOptions(a: { 'pretty-addresses'?: boolean; full?: boolean }): { prettyAddresses: boolean; compact: boolean } {
-  return { prettyAddresses: a['pretty-addresses'] === true, compact: a.full !== true };
+export function withDecodeOptions<T>(y: Argv<T>): Argv<T & DecodeArgs> {
+  return y
+    .option('numeric', { type: 'boolean', describe: 'print plain numbers for scripts: addresses as bytes/integers, LPM keys without CIDR, per-CPU values as a list (default: 10.0.0.0/24, fe80::1, aa:bb:.., {cpu0: .., cpu1: ..})' })
+    .option('pretty-addresses', { type: 'boolean', hidden: true, describe: 'the default now; see --numeric' })
+    .option('full', { type: 'boolean', describe: 'print every array element, also the all-zero ones (default: struct arrays show only non-zero slots, by index)' }) as unknown as Argv<T & DecodeArgs>;
+}
+
+/** Readable by default (addresses as text, per-CPU values labelled by CPU); --numeric for plain numbers. */
+export function decodeOptions(a: DecodeArgs): { prettyAddresses: boolean; labelCpus: boolean; compact: boolean } {
+  const readable = a.numeric !== true;
+  return { prettyAddresses: readable, labelCpus: readable, compact: a.full !== true };
 }
 
 export interface PerCpuArgs {

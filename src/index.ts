@@ -134,3 +134,6 @@ export { readEvents, EventStream, onlineCpus } from './events/index.js';
 export type { ReadEventsOptions, EventRecord, LostReport, EventItem } from './events/index.js';
 export { pushEvents } from './events/index.js';
 export type { PushEventsOptions } from './events/index.js';
+/** Partial updates: change some fields of one entry by read-modify-write (`rules[3].action`). */
+export { updateFields, parseFieldPath } from './map/index.js';
+export type { FieldAssignment } from './map/index.js';

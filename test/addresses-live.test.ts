@@ -1,6 +1,6 @@
 // Addresses in the real kernel: maps of fixtures/addresses.bpfel.o created by `bpfmap create`, entries
 // written by `bpfmap update` from address strings hold the bytes a C program gets from inet_pton /
-// ether_aton (read back with bpftool); `dump --pretty-addresses --ndjson` prints one address per
+// ether_aton (read back with bpftool); `dump --ndjson` (readable by default) prints one address per
 // field, and applying that dump to fresh maps gives byte-identical entries.
 import { suite, skip as skipTest } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
@@ -59,7 +59,7 @@ L('update from address strings -> gcc bytes; pretty dump -> apply -> the same by
     }
     let dump = '';
     for (const map of MAPS) {
-      const d = bpfmap(['dump', OBJ, map, '--pin-root', a, '--pretty-addresses', '--ndjson']);
+      const d = bpfmap(['dump', OBJ, map, '--pin-root', a, '--ndjson']);
       assert.is(d.code, 0, d.stderr);
       dump += d.stdout;
     }

@@ -19,6 +19,7 @@ interface Args extends GlobalArgs, LockArgs {
   'pin-root'?: string;
   force?: boolean;
   'pretty-addresses'?: boolean;
+  numeric?: boolean;
   complete?: boolean;
   resync?: number;
   journal?: string;
@@ -82,7 +83,7 @@ function prepare(a: Args, write?: (line: string) => void) {
     },
     apply: (state: DesiredState): ApplyResult => applyState(state, {
       pinRoot: a['pin-root'], pin: a.pin, force: a.force === true, dryRun: a['dry-run'] === true, ...locks,
-      onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write, { compact: true, prettyAddresses: a['pretty-addresses'] === true }); },
+      onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write, { compact: true, prettyAddresses: a.numeric !== true }); },
       onProgress: (done, total) => progress.update('applying (entries)', done, total),
       journalDir: a.journal === 'off' ? undefined : a.journal ?? DEFAULT_JOURNAL_DIR,
       onRecover: (r) => { process.stderr.write(`bpfmap: ${oneLine(recoverText(r))}\n`); },
@@ -121,7 +122,8 @@ export const applyCommand: CommandModule<object, Args> = {
       .option('force', { type: 'boolean', describe: 'apply even when a live map does not match the object' })
       .option('complete', { type: 'boolean', describe: 'the input is known to be whole: allow --prune of NDJSON that has no trailer line (dump --ndjson writes one)' })
       .option('resync', { type: 'number', describe: 'with --watch: every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' })
-      .option('pretty-addresses', { type: 'boolean', describe: 'with --dry-run: print address-like fields as 10.0.0.1 / fe80::1 in the diff' })
+      .option('numeric', { type: 'boolean', describe: 'with --dry-run: plain numbers in the diff (default: addresses as 10.0.0.1 / fe80::1)' })
+      .option('pretty-addresses', { type: 'boolean', hidden: true, describe: 'the default now; see --numeric' })
       .option('journal', { type: 'string', describe: `directory of the crash journal written before the first write (default ${DEFAULT_JOURNAL_DIR}); an unfinished one found there is rolled back first; off: no journal, no crash recovery` })
       .example('$0 apply fixtures/firewall.bpfel.o -f rules.yaml --dry-run', 'show what would change')
       .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson && $0 apply fixtures/firewall.bpfel.o -f rules.ndjson', 'dump | apply: no change')

@@ -9,6 +9,7 @@ interface Args extends GlobalArgs {
   key?: string;
   value?: string;
   'pretty-addresses'?: boolean;
+  numeric?: boolean;
   full?: boolean;
 }
 
@@ -43,6 +44,6 @@ export const decodeCommand: CommandModule<GlobalArgs, Args> = {
         .option('value', { type: 'string', describe: 'value bytes as hex' }),
     )
       .example('$0 decode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key 38000000060000000a0a0a00000000000000000000000000', 'a firewall key')
-      .example('$0 decode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key 38000000060000000a0a0a00000000000000000000000000 --pretty-addresses --json', 'addresses as strings, JSON') as never,
+      .example('$0 decode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key 38000000060000000a0a0a00000000000000000000000000 --json', 'addresses as strings, JSON (--numeric: plain numbers)') as never,
   handler: (a) => print(runDecode(a), a.json),
 };

@@ -22,17 +22,20 @@ export function editorCommand(env: NodeJS.ProcessEnv = process.env): string[] {
   return e.split(/\s+/).filter(Boolean);
 }
 
+/** The buffer shows what `dump` prints: addresses as text, LPM keys as CIDR, per-CPU values by CPU. */
+const READABLE = { compact: true, prettyAddresses: true, labelCpus: true } as const;
+
 function currentDocument(live: LiveMap, key: unknown): { text: string; existed: boolean } {
   const k = live.encodeKey(key);
-  const shownKey = k === null ? null : live.decodeKey(k, { compact: true });
+  const shownKey = k === null ? null : live.decodeKey(k, READABLE);
   let value: unknown;
   let existed = true;
   try {
-    value = live.lookup(key, { compact: true, exact: true });
+    value = live.lookup(key, { ...READABLE, exact: true });
   } catch (e) {
     if (!isBpfmapError(e) || e.code !== ERROR_CODE.KEY_NOT_FOUND) throw e;
     existed = false;
-    value = live.decodeValue(new Uint8Array(live.rawValueSize), { compact: true });
+    value = live.decodeValue(new Uint8Array(live.rawValueSize), READABLE);
   }
   const head = existed
     ? `# ${live.schema.name}: the current entry. Save to write it; leave it unchanged to cancel.\n`

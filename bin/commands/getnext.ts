@@ -7,6 +7,7 @@ import { withMap } from '../target.js';
 interface Args extends TargetArgs {
   key?: string;
   'pretty-addresses'?: boolean;
+  numeric?: boolean;
   full?: boolean;
 }
 

@@ -10,6 +10,7 @@ interface Args extends TargetArgs {
   sum?: boolean;
   cpu?: string | number;
   'pretty-addresses'?: boolean;
+  numeric?: boolean;
   full?: boolean;
 }
 

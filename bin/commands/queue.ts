@@ -9,6 +9,7 @@ interface Args extends TargetArgs {
   value?: string;
   type?: string;
   'pretty-addresses'?: boolean;
+  numeric?: boolean;
   full?: boolean;
 }
 

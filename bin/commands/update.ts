@@ -3,15 +3,37 @@ import { print } from '../output.js';
 import { withTarget, withLock, UsageError, type LockArgs, type TargetArgs } from '../options.js';
 import { withLockedMap } from '../target.js';
 import { readEntryInput } from './codec-args.js';
+import { parseFieldPath, parseValueText, updateFields, type FieldAssignment } from '../../src/index.js';
 
 interface Args extends TargetArgs, LockArgs {
   key?: string;
   value?: string;
   file?: string;
   flags?: 'any' | 'noexist' | 'exist';
+  set?: string[];
+}
+
+/** `--set PATH=VALUE`: the field path and its value (YAML flow or JSON), parsed before the map is opened. */
+function fieldAssignments(list: readonly string[]): FieldAssignment[] {
+  return list.map((s) => {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set '${s}': expected FIELD=VALUE, e.g. 'rules[3].action=2'`);
+    const path = s.slice(0, eq).trim();
+    return { path: parseFieldPath(path), value: parseValueText(s.slice(eq + 1), `value.${path}`) };
+  });
 }
 
 export async function runUpdate(a: Args): Promise<Record<string, unknown>> {
+  if (a.set !== undefined && a.set.length > 0) {
+    if (a.value !== undefined || a.file !== undefined) throw new UsageError('give either --set FIELD=VALUE or the whole value (--value, -f), not both');
+    if (a.key === undefined) throw new UsageError('give the key of the entry to change with --key');
+    const sets = fieldAssignments(a.set);
+    const keyText = a.key;
+    return withLockedMap(a, (live) => {
+      const r = updateFields(live, parseValueText(keyText, 'key'), sets);
+      return { map: live.schema.name, updated: 1, fields: a.set!.length, rounds: r.rounds };
+    });
+  }
   return withLockedMap(a, (live) => {
     const input = readEntryInput(a, live.schema);
     if (!input.hasValue) throw new UsageError('give the value with --value or -f FILE');
@@ -32,8 +54,10 @@ export const updateCommand: CommandModule<object, Args> = {
       .option('key', { type: 'string', describe: 'the key as YAML flow or JSON' })
       .option('value', { type: 'string', describe: 'the value as YAML flow or JSON; per-CPU maps: one value for every CPU, or a list with one per CPU; map-in-map: a pin path or id:N' })
       .option('file', { alias: 'f', type: 'string', describe: 'YAML/JSON document {key: ..., value: ...}; - for stdin' })
+      .option('set', { type: 'string', array: true, describe: "change only these fields of the existing entry, FIELD=VALUE (repeatable): read, patch, write back if unchanged meanwhile, under the map's lock" })
       .option('flags', { choices: ['any', 'noexist', 'exist'] as const, default: 'any' as const, describe: 'any: create or replace; noexist: create only; exist: replace only' })
       .example("$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}' --value '{rules: {0: {ruleId: 1, protocol: 1, icmpType: 8, action: 1}}}'", 'deny ICMP echo from 10.10.10.0/24 on ifindex 6')
+      .example("$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}' --set 'rules[0].action=2'", 'change one field of an existing entry')
       .example('$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map -f rule.yaml --flags noexist', 'from a file (see bpfmap template), only if new') as never,
   handler: async (a) => {
     const r = await runUpdate(a);

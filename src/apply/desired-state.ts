@@ -13,6 +13,7 @@ import { possibleCpus, perCpuStride } from '../syscall/cpus.js';
 import { ByteTable, IntList } from './byte-table.js';
 import { KeyIndex } from './key-index.js';
 import { lpmIdentity } from '../map/lpm.js';
+import { cpuLabel, perCpuList } from '../map/per-cpu.js';
 import { stringifyJson } from '../json.js';
 import { compileFast, type FastNode } from './fast-json.js';
 
@@ -191,13 +192,13 @@ export class DesiredMap {
     const out = this.values.bytes;
     if (!this.map.perCpu) { this.value.encodeInto(value, out, vo, 'value'); return; }
     const stride = perCpuStride(this.map.valueSize);
-    const perCpuList = Array.isArray(value) && this.map.value?.kind !== 'array';
-    if (perCpuList && (value as unknown[]).length !== this.nCpus) {
-      throw new ValueError('value', `expected one value or a list of ${this.nCpus} (one per possible CPU), got a list of ${(value as unknown[]).length}`);
+    const list = perCpuList(value, this.nCpus, this.map.value?.kind === 'array', 'value');
+    if (list !== null && list.length !== this.nCpus) {
+      throw new ValueError('value', `expected one value or a list of ${this.nCpus} (one per possible CPU), got a list of ${list.length}`);
     }
     for (let c = 0; c < this.nCpus; c++) {
-      const v = perCpuList ? (value as unknown[])[c] : value;
-      this.value.encodeInto(v, out, vo + c * stride, perCpuList ? `value[${c}]` : 'value');
+      const v = list !== null ? list[c] : value;
+      this.value.encodeInto(v, out, vo + c * stride, list === null ? 'value' : Array.isArray(value) ? `value[${c}]` : `value.${cpuLabel(c)}`);
     }
   }
 

@@ -9,6 +9,7 @@ import { ERROR_CODE } from '../errors.js';
 import { Fail, describe, keySeg, rethrowAt } from './fail.js';
 import { compileBitfield } from './bitfield.js';
 import { typeName } from './type-name.js';
+import { takesIfname, withIfname } from './ifname.js';
 import { inlineInt, type InlineInt } from './inline-int.js';
 import type { Compiled } from './types.js';
 import { isBytes } from './is-bytes.js';
@@ -106,7 +107,8 @@ export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, co
     if (byName.has(e.name)) throw new Fail(`${title}: duplicate member name '${e.name}'`, ERROR_CODE.SCHEMA_INVALID);
     const f = e.field;
     const bitfield = f.bitSize !== undefined && !(f.bitSize === f.type.size * 8 && !f.bitOffset);
-    const c = bitfield ? compileBitfield(f.type, f.bitOffset ?? 0, f.bitSize!, order) : compile(f.type);
+    const c0 = bitfield ? compileBitfield(f.type, f.bitOffset ?? 0, f.bitSize!, order) : compile(f.type);
+    const c = takesIfname(e.name, f.type) ? withIfname(c0) : c0;
     if (e.offset < 0 || e.offset + c.size > node.size) {
       throw new Fail(`${title}: member '${e.name}' at offset ${e.offset} (+${c.size}) is outside its ${node.size} bytes`, ERROR_CODE.SCHEMA_INVALID);
     }

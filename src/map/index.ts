@@ -17,3 +17,5 @@ export { pinName, isGlobalDataMap } from './pin-name.js';
 export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './lock.js';
 export type { LockOptions, MapLock } from './lock.js';
 export { liveMapId } from './live-id.js';
+export { updateFields, parseFieldPath } from './set-fields.js';
+export type { FieldAssignment } from './set-fields.js';

@@ -17,7 +17,7 @@ import { bloomContains } from './bloom.js';
 import { frozenError } from './frozen.js';
 import { describeInner, fdValue, FD_MAP_TYPES, withInnerFd } from './inner.js';
 import { lpmIdentity, lpmLongestMatch, lpmPrefixLen } from './lpm.js';
-import { joinPerCpu, sumPerCpu } from './per-cpu.js';
+import { cpuLabel, joinPerCpu, labelPerCpu, perCpuList, sumPerCpu } from './per-cpu.js';
 
 export type UpdateFlag = 'any' | 'noexist' | 'exist';
 
@@ -39,6 +39,8 @@ export interface LookupOptions extends DecodeOptions {
   cpu?: number;
   /** LPM tries: only an entry stored under exactly this prefix (the kernel's lookup is longest-prefix). */
   exact?: boolean;
+  /** Per-CPU maps: the values as an object labelled by CPU (`{cpu0: …, cpu1: …}`) instead of a list. */
+  labelCpus?: boolean;
 }
 
 /** An LPM trie lookup: the value, the stored key that matched, and whether it is the query's own prefix. */
@@ -196,8 +198,9 @@ export class LiveMap {
     const c = this.getCodecs().value;
     if (!this.perCpu) return c.encode(value, 'value');
     const n = possibleCpus();
-    const list = Array.isArray(value) && value.length === n && this.schema.value?.kind !== 'array'
-      ? value.map((v, i) => c.encode(v, `value[${i}]`)) : [c.encode(value, 'value')];
+    const given = perCpuList(value, n, this.schema.value?.kind === 'array', `${this.subject}: value`);
+    const list = given !== null && given.length === n
+      ? given.map((v, i) => c.encode(v, Array.isArray(value) ? `value[${i}]` : `value.${cpuLabel(i)}`)) : [c.encode(value, 'value')];
     return joinPerCpu(list, this.info.valueSize, n, `${this.subject}: value`);
   }
 
@@ -228,7 +231,7 @@ export class LiveMap {
     return (buf, off) => {
       const values: unknown[] = new Array(n);
       for (let i = 0; i < n; i++) values[i] = c.decode(buf, off + i * stride, opts);
-      return node !== undefined ? sumPerCpu(values, node) : values;
+      return node !== undefined ? sumPerCpu(values, node) : opts.labelCpus ? labelPerCpu(values) : values;
     };
   }
 

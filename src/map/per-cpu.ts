@@ -1,5 +1,5 @@
 /** Per-CPU values: join for writing (at the 8-byte stride), sum integer fields. */
-import { BpfmapError, ERROR_CODE } from '../errors.js';
+import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import type { TypeNode } from '../btf/schema-types.js';
 import { perCpuStride } from '../syscall/index.js';
 
@@ -38,4 +38,41 @@ function add(a: unknown, b: unknown, depth: number): unknown {
     return out;
   }
   return a;
+}
+
+/** The label of CPU `i` in a per-CPU value printed by CPU (`{cpu0: …, cpu1: …}`). */
+export function cpuLabel(i: number): string {
+  return `cpu${i}`;
+}
+
+/** One value per CPU as an object labelled by CPU, in CPU order. */
+export function labelPerCpu(values: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < values.length; i++) out[cpuLabel(i)] = values[i];
+  return out;
+}
+
+/**
+ * A per-CPU value as given: a list of one value per CPU, or an object labelled by CPU (every key
+ * `cpu0`..`cpuN-1`, each once, as `labelPerCpu` prints it) -> the list; anything else -> null (one
+ * value for every CPU). A labelled object must name every possible CPU.
+ */
+export function perCpuList(value: unknown, nCpus: number, valueIsArray: boolean, where: string): unknown[] | null {
+  if (Array.isArray(value)) return valueIsArray ? null : value;
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return null;
+  const keys = Object.keys(value);
+  if (keys.length === 0 || !keys.every((k) => /^cpu\d+$/.test(k))) return null;
+  const rec = value as Record<string, unknown>;
+  const out: unknown[] = [];
+  for (let i = 0; i < nCpus; i++) {
+    if (!Object.hasOwn(rec, cpuLabel(i))) {
+      throw new ValueError(where, `expected a value for each of ${cpuLabel(0)}..${cpuLabel(nCpus - 1)}, ${cpuLabel(i)} is missing`);
+    }
+    out.push(rec[cpuLabel(i)]);
+  }
+  if (keys.length !== nCpus) {
+    const extra = keys.find((k) => Number(k.slice(3)) >= nCpus || k !== cpuLabel(Number(k.slice(3))))!;
+    throw new ValueError(`${where}.${extra}`, `expected ${cpuLabel(0)}..${cpuLabel(nCpus - 1)} (the possible CPUs)`);
+  }
+  return out;
 }
