@@ -62,7 +62,7 @@ export const pushCommand: CommandModule<object, Args> = {
     withTarget(y)
       .option('value', valueOpt)
       .option('type', { type: 'string', describe: 'user ring buffer: the struct of the object each record is (a list as --value pushes several, all or nothing)' })
-      .example("$0 push fixtures/events.bpfel.o user_rb --pin-root /sys/fs/bpf/ev/maps --type event --value '[{seq: 1, kind: EVENT_PERF}, {seq: 2}]'", 'two records to a user ring buffer')
+      .example("$0 push fixtures/events.bpfel.o user_rb --pin-root /sys/fs/bpf/demo --type event --value '[{seq: 1, kind: EVENT_PERF}, {seq: 2}]'", 'two records to a user ring buffer')
       .example("$0 push fixtures/coverage.bpfel.o queue --pin-root /sys/fs/bpf/demo --value '{family: 2, proto: 6, v4: 198.18.0.1, sport: 80}'", 'enqueue a flow key') as never,
   handler: async (a) => {
     const r = await runPush(a);
