@@ -14,41 +14,16 @@
  *   before the kernel may reuse the space), after the records it frees have been handed on.
  * On x86-64 these are plain moves (TSO); on arm64 they are ldar / stlr.
  */
-import { memoryView, mmap, munmap, PROT_READ, PROT_WRITE } from '../syscall/index.js';
+import { BUSY_BIT, DISCARD_BIT, HDR, RingMapping } from './ring-mapping.js';
 import type { RawSink, RingReader } from './ring.js';
 
-const BUSY_BIT = 0x80000000;
-const DISCARD_BIT = 0x40000000;
-const HDR = 8;
-
-export class RingbufReader implements RingReader {
+export class RingbufReader extends RingMapping implements RingReader {
   readonly fds: readonly number[];
-  private consAddr = 0;
-  private prodAddr = 0;
-  private readonly prodLen: number;
-  private cons: BigUint64Array;
-  private prod: BigUint64Array;
-  private hdr: Uint32Array;
-  private data: Uint8Array;
-  private readonly mask: number;
 
   /** `size` is the map's max_entries (a power-of-two multiple of the page size). */
-  constructor(mapFd: number, private readonly size: number, private readonly page: number, subject: string) {
+  constructor(mapFd: number, size: number, page: number, subject: string) {
+    super(mapFd, size, page, subject, 'consumer');
     this.fds = [mapFd];
-    this.mask = size - 1;
-    this.prodLen = page + 2 * size;
-    this.consAddr = mmap(page, PROT_READ | PROT_WRITE, mapFd, 0, `${subject}: consumer page`);
-    try {
-      this.prodAddr = mmap(this.prodLen, PROT_READ, mapFd, page, `${subject}: data pages`);
-    } catch (e) {
-      munmap(this.consAddr, page);
-      throw e;
-    }
-    this.cons = new BigUint64Array(memoryView(this.consAddr, page), 0, 1);
-    const prodBuf = memoryView(this.prodAddr, this.prodLen);
-    this.prod = new BigUint64Array(prodBuf, 0, 1);
-    this.hdr = new Uint32Array(prodBuf);
-    this.data = new Uint8Array(prodBuf);
   }
 
   drain(sink: RawSink, max: number): number {
@@ -68,18 +43,5 @@ export class RingbufReader implements RingReader {
       Atomics.store(this.cons, 0, BigInt(cons));
     }
     return n;
-  }
-
-  close(): void {
-    if (this.consAddr === 0) return;
-    // Drop the views before the memory goes away.
-    this.cons = new BigUint64Array(1);
-    this.prod = new BigUint64Array(1);
-    this.hdr = new Uint32Array(0);
-    this.data = new Uint8Array(0);
-    munmap(this.prodAddr, this.prodLen);
-    munmap(this.consAddr, this.page);
-    this.consAddr = 0;
-    this.prodAddr = 0;
   }
 }

@@ -13,36 +13,11 @@ import type { TypeNode } from '../btf/schema-types.js';
 import { compileCodec } from '../codec/index.js';
 import type { LiveMap } from '../map/index.js';
 import { pageSize } from '../map/loader-def.js';
-import { memoryView, mmap, munmap, PROT_READ, PROT_WRITE } from '../syscall/index.js';
+import { BUSY_BIT, HDR, RingMapping } from './ring-mapping.js';
 
-const BUSY_BIT = 0x80000000;
-const HDR = 8;
-
-export class UserRingbufWriter {
-  private consAddr = 0;
-  private prodAddr = 0;
-  private readonly prodLen: number;
-  private cons: BigUint64Array;
-  private prod: BigUint64Array;
-  private hdr: Uint32Array;
-  private data: Uint8Array;
-  private readonly mask: number;
-
-  constructor(mapFd: number, private readonly size: number, private readonly page: number, private readonly subject: string) {
-    this.mask = size - 1;
-    this.prodLen = page + 2 * size;
-    this.consAddr = mmap(page, PROT_READ, mapFd, 0, `${subject}: consumer page`);
-    try {
-      this.prodAddr = mmap(this.prodLen, PROT_READ | PROT_WRITE, mapFd, page, `${subject}: producer and data pages`);
-    } catch (e) {
-      munmap(this.consAddr, page);
-      throw e;
-    }
-    this.cons = new BigUint64Array(memoryView(this.consAddr, page), 0, 1);
-    const buf = memoryView(this.prodAddr, this.prodLen);
-    this.prod = new BigUint64Array(buf, 0, 1);
-    this.hdr = new Uint32Array(buf);
-    this.data = new Uint8Array(buf);
+export class UserRingbufWriter extends RingMapping {
+  constructor(mapFd: number, size: number, page: number, private readonly subject: string) {
+    super(mapFd, size, page, subject, 'producer');
   }
 
   /** Bytes a record of `len` takes in the ring. */
@@ -71,18 +46,6 @@ export class UserRingbufWriter {
     this.data.set(record, at + HDR);
     Atomics.exchange(this.hdr, at >>> 2, record.length);
     return true;
-  }
-
-  close(): void {
-    if (this.consAddr === 0) return;
-    this.cons = new BigUint64Array(1);
-    this.prod = new BigUint64Array(1);
-    this.hdr = new Uint32Array(0);
-    this.data = new Uint8Array(0);
-    munmap(this.prodAddr, this.prodLen);
-    munmap(this.consAddr, this.page);
-    this.consAddr = 0;
-    this.prodAddr = 0;
   }
 }
 
