@@ -37,19 +37,19 @@ complete -c bpfmap -f -a '(bpfmap __complete (commandline -opc)[2..-1] (commandl
 `,
 };
 
-interface CompletionArgs extends GlobalArgs { shell: string }
+interface CompletionArgs extends GlobalArgs { flavour: string }
 
 export const completionCommand: CommandModule<GlobalArgs, CompletionArgs> = {
-  command: 'completion <shell>',
+  command: 'completion <flavour>',
   describe: 'print a shell completion script (bash, zsh, fish): commands, options, map names, bpffs pins, fields after --set',
   builder: (y) =>
     y
-      .positional('shell', { type: 'string', demandOption: true, describe: 'bash, zsh or fish' })
+      .positional('flavour', { type: 'string', demandOption: true, describe: 'bash, zsh or fish' })
       .example('source <($0 completion bash)', 'complete bpfmap in this bash')
       .example('$0 completion zsh > _bpfmap', 'for zsh: put _bpfmap in a directory of $fpath') as never,
   handler: (a) => {
-    const s = SCRIPTS[a.shell];
-    if (s === undefined) throw new UsageError(`completion: expected bash, zsh or fish, got '${a.shell}'`);
+    const s = SCRIPTS[a.flavour];
+    if (s === undefined) throw new UsageError(`completion: expected bash, zsh or fish, got '${a.flavour}'`);
     process.stdout.write(s);
   },
 };
