@@ -164,11 +164,11 @@ Types('LPM trie: keys as CIDRs; exact keys compared; prune deletes exactly; re-a
   const p = create(dir, lpm);
   const o = obj(lpm);
   const doc = (extra: object[]) => ({ maps: { apply_lpm: { prune: true, entries: [{ key: { ip: '10.0.0.0/8' }, value: 1 }, { key: { ip: '10.1.0.0/16' }, value: 2 }, ...extra] } } });
-  apply(o, doc([{ key: { ip: '192.168.1.1' }, value: 3 }]), { pinRoot: dir });
+  apply(o, doc([{ key: { ip: '192.168.1.1/32' }, value: 3 }]), { pinRoot: dir });
   const keys = (JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', p], { encoding: 'utf8' })) as { key: string[] }[])
     .map((e) => e.key.map((x) => parseInt(x, 16)).join('.')).sort();
   assert.equal(keys, ['16.0.0.0.10.1.0.0', '32.0.0.0.192.168.1.1', '8.0.0.0.10.0.0.0']);
-  const same = apply(o, doc([{ key: { ip: '192.168.1.1' }, value: 3 }]), { pinRoot: dir });
+  const same = apply(o, doc([{ key: { ip: '192.168.1.1/32' }, value: 3 }]), { pinRoot: dir });
   assert.equal([same.maps[0]!.unchanged, writeCalls(same.stats)], [3, 0]);
   const pruned = apply(o, doc([]), { pinRoot: dir });
   assert.equal([pruned.maps[0]!.deleted, pruned.maps[0]!.unchanged], [1, 2]);

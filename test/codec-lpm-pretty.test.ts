@@ -10,9 +10,9 @@ const { key } = mapCodecs(table, obj.schema.byteOrder);
 const P = suite('pretty LPM keys');
 const cases: [string, Record<string, unknown>, string][] = [
   ['IPv4 /24 prints as CIDR', { ingress_ifindex: 2, ip_data: '198.18.0.0/24' }, '198.18.0.0/24'],
-  ['IPv4 /32 prints without a length', { ingress_ifindex: 2, ip_data: '198.18.0.9' }, '198.18.0.9'],
+  ['IPv4 /32 prints without a length', { ingress_ifindex: 2, ip_data: '198.18.0.9/32' }, '198.18.0.9'],
   ['IPv6 /64 whose tail is zero is still IPv6', { ingress_ifindex: 2, ip_data: '2001:db8::/64' }, '2001:db8::/64'],
-  ['IPv6 /128', { ingress_ifindex: 2, ip_data: 'fe80::1' }, 'fe80::1'],
+  ['IPv6 /128', { ingress_ifindex: 2, ip_data: 'fe80::1/128' }, 'fe80::1'],
   ['IPv4 /0', { ingress_ifindex: 2, ip_data: '0.0.0.0/0' }, '0.0.0.0/0'],
   // The bytes of an IPv6 prefix of /32 or shorter are those of an IPv4 address with a zero tail:
   // a prefix starting in an IPv6 range (2000::/3, fc00::/7, fe80::/10, ff00::/8) prints as IPv6.

@@ -122,7 +122,7 @@ Arr.run();
 const Lpm = suite('mapCodecs: LPM trie keys');
 const LPM_TABLE: [unknown, string][] = [
   [{ ingress_ifindex: 6, ip_data: '10.10.10.0/24' }, '38000000060000000a0a0a00' + '00'.repeat(12)],
-  [{ ingress_ifindex: 6, ip_data: '10.10.10.2' }, '40000000060000000a0a0a02' + '00'.repeat(12)],
+  [{ ingress_ifindex: 6, ip_data: '10.10.10.2/32' }, '40000000060000000a0a0a02' + '00'.repeat(12)],
   [{ ingress_ifindex: 1, ip_data: '2001:db8::/32' }, '4000000001000000' + '20010db8' + '00'.repeat(12)],
   [{ prefixLen: 40, ingress_ifindex: 2, ip_data: '10.0.0.0/8' }, '28000000020000000a000000' + '00'.repeat(12)],
   [{ prefixLen: 33, ip_data: '10.0.0.0' }, '21000000000000000a000000' + '00'.repeat(12)],

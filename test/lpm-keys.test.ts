@@ -1,6 +1,7 @@
 /**
- * LPM trie keys never silently become /0: a key states its prefix (CIDR or an explicit prefix
- * length) or is refused; an explicit length that contradicts the CIDR or exceeds the key is refused
+ * LPM trie keys never silently become /0, nor a host or a network by guess: a key states its prefix
+ * (CIDR or an explicit prefix length) or is refused, and a bare address with neither is refused (a
+ * lookup query, which asks about one host, takes it at full length); an explicit length that contradicts the CIDR or exceeds the key is refused
  * before the kernel; the template primes no `prefixLen: 0`; on real tries, through the CLI.
  */
 import { suite } from 'uvu';
@@ -25,6 +26,8 @@ const MISSING = 'key.prefixLen: the prefix length is not given: write ip_data as
   'counting the 32 bits of the fields before ip_data) or set prefixLen (prefixLen: 56); a key with neither would be /0 and match every address';
 const CONTRA = "key.prefixLen: 40 contradicts ip_data '10.0.0.0/24', which means prefixLen 56 (32 bits before ip_data + 24); " +
   'give the prefix once: leave prefixLen out, or write ip_data without /len';
+const BARE = "key.ip_data: expected ip_data with a /prefix length or prefixLen set, got '10.0.0.9' with neither; " +
+  'write 10.0.0.9/32 for this one host (prefixLen 64, counting the 32 bits of the fields before ip_data), a network as address/len, or set prefixLen';
 const ABOVE = 'key.prefixLen: expected a prefix length 0..160 (the bits after prefixLen in this 24-byte key), got 161';
 
 const Refuse = suite('LPM key input: a key that does not state its prefix, or states it wrongly, is refused');
@@ -35,6 +38,9 @@ const refusals: [string, typeof fw, unknown, string][] = [
   ['no field before the address: nothing counted', v4, { addr: [10, 0, 0, 0] },
     'VALUE_INVALID: key.prefixlen: the prefix length is not given: write addr as CIDR (addr: 10.0.0.0/24 makes prefixlen 24) ' +
     'or set prefixlen (prefixlen: 24); a key with neither would be /0 and match every address'],
+  ['a bare address with no prefix length: host or network is not guessed', fw, { ingress_ifindex: 1, ip_data: '10.0.0.9' }, `VALUE_INVALID: ${BARE}`],
+  ['a bare address in a key with no field before it', v4, { addr: '10.0.0.9' },
+    "VALUE_INVALID: key.addr: expected addr with a /prefix length or prefixlen set, got '10.0.0.9' with neither; write 10.0.0.9/32 for this one host (prefixlen 32), a network as address/len, or set prefixlen"],
   ['explicit prefix length contradicting the CIDR', fw, { prefixLen: 40, ip_data: '10.0.0.0/24' }, `VALUE_INVALID: ${CONTRA}`],
   ['explicit 0 (a template line) under a CIDR', fw, { prefixLen: 0, ingress_ifindex: 1, ip_data: '10.0.0.0/24' },
     "VALUE_INVALID: key.prefixLen: 0 contradicts ip_data '10.0.0.0/24', which means prefixLen 56 (32 bits before ip_data + 24); give the prefix once: leave prefixLen out, or write ip_data without /len"],
@@ -56,7 +62,7 @@ const accepted: [string, typeof fw, unknown, string][] = [
   ['CIDR: computed, the 32-bit ifindex counted', fw, { ingress_ifindex: 1, ip_data: '10.0.0.0/24' }, hex24],
   ['explicit prefix length with a byte list', fw, { prefixLen: 56, ingress_ifindex: 1, ip_data: [10, 0, 0, 0] }, hex24],
   ['explicit prefix length agreeing with the CIDR', fw, { prefixLen: 56, ingress_ifindex: 1, ip_data: '10.0.0.0/24' }, hex24],
-  ['a bare address without a prefix length is a host prefix', fw, { ingress_ifindex: 1, ip_data: '10.0.0.9' }, '40000000' + '01000000' + '0a000009' + '00'.repeat(12)],
+  ['/32 states a host prefix', fw, { ingress_ifindex: 1, ip_data: '10.0.0.9/32' }, '40000000' + '01000000' + '0a000009' + '00'.repeat(12)],
   ['a bare address next to an explicit length is its bytes', fw, { prefixLen: 40, ingress_ifindex: 1, ip_data: '10.0.0.9' }, '28000000' + '01000000' + '0a000009' + '00'.repeat(12)],
   ['host bits are kept as given', fw, { ingress_ifindex: 1, ip_data: '10.20.1.1/16' }, '30000000' + '01000000' + '0a140101' + '00'.repeat(12)],
   ['an explicit /0 is a /0', fw, { prefixLen: 0, ingress_ifindex: 1 }, '00000000' + '01000000' + '00'.repeat(16)],
@@ -127,12 +133,19 @@ Cli('update/delete/lookup of a key without a prefix, with a contradicting one or
     [['update', '--key', '{prefixLen: 161, ingress_ifindex: 1}', '--value', '{}'], ABOVE],
     [['delete', '--key', '{ingress_ifindex: 1, ip_data: [10,0,0,0]}'], MISSING],
     [['lookup', '--key', '{ingress_ifindex: 1}'], MISSING],
+    [['update', '--key', '{ingress_ifindex: 1, ip_data: 10.0.0.9}', '--value', '{rules: [{ruleId: 1, action: 1}]}'], BARE],
+    [['delete', '--key', '{ingress_ifindex: 1, ip_data: 10.0.0.9}'], BARE],
   ];
   for (const [[verb, ...rest], msg] of cases) {
     const r = bpfmap([verb!, FW, TABLE, '--pin-root', dir, ...rest]);
     assert.equal([r.code, r.stderr, r.stdout], [5, `bpfmap: ${msg}\n`, ''], `${verb} ${rest.join(' ')}`);
   }
   assert.equal(trieKeys(pin), before, 'nothing reached the trie');
+  // A lookup asks about one host: a bare address is that host, matched by the covering /24.
+  const q = bpfmap(['lookup', FW, TABLE, '--pin-root', dir, '--json', '--key', '{ingress_ifindex: 1, ip_data: 10.0.0.9}']);
+  assert.is(q.code, 0, q.stderr);
+  const got = JSON.parse(q.stdout) as { key: { prefixLen: number }; match: string; matchedKey: { prefixLen: number } };
+  assert.equal([got.key.prefixLen, got.match, got.matchedKey.prefixLen], [64, 'prefix', 56]);
   // Both ways of writing the prefix name the same entry: an explicit one replaces it.
   const same = bpfmap(['update', FW, TABLE, '--pin-root', dir, '--key', '{prefixLen: 56, ingress_ifindex: 1, ip_data: [10,0,0,0]}', '--value', '{rules: [{ruleId: 2, action: 1}]}']);
   assert.is(same.code, 0, same.stderr);

@@ -32,7 +32,7 @@ const RULES: [string, string][] = [
   ['{ingress_ifindex: 2, ip_data: 10.0.0.0/8}', '{rules: [{ruleId: 1, protocol: 6, dstPortStart: 80, dstPortEnd: 80, action: 1}]}'],
   ['{ingress_ifindex: 3, ip_data: 198.18.7.0/24}', '{rules: {3: {ruleId: 4, protocol: 17, dstPortStart: 53, dstPortEnd: 53, action: 2}}}'],
   ['{ingress_ifindex: 3, ip_data: 2001:db8:1::/48}', '{rules: [{ruleId: 9, protocol: 58, icmpType: 128, action: 1}]}'],
-  ['{ingress_ifindex: 4, ip_data: 192.0.2.1}', '{rules: [{ruleId: 2, action: 2}]}'],
+  ['{ingress_ifindex: 4, ip_data: 192.0.2.1/32}', '{rules: [{ruleId: 2, action: 2}]}'],
 ];
 
 function skipReason(): string {

@@ -19,7 +19,7 @@ export async function runLookup(a: Args): Promise<Record<string, unknown>> {
     if (a.key === undefined && live.info.keySize > 0) throw new UsageError('give the key with --key');
     const key = a.key === undefined ? undefined : parseValueText(a.key, 'key');
     const opts = { ...decodeOptions(a), ...perCpuOptions(a, live, possibleCpus), exact: a.exact };
-    const k = live.encodeKey(key);
+    const k = live.encodeQueryKey(key);
     const asked = k === null ? null : live.decodeKey(k, opts);
     if (live.schema.type === 'lpm_trie') {
       // The kernel matches the longest covering prefix: say which stored prefix answered.

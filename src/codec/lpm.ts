@@ -3,7 +3,8 @@
  * it. A key must state its prefix, never fall back to /0 (a rule that matches every address):
  * - an address with `/len` in an address field (`10.10.10.0/24`): the prefix length is computed
  *   from the bits of the fields before the address plus `len` (a 32-bit ifindex then /24 is 56);
- * - a bare address (`10.10.10.2`) with the prefix length left out: the full length (a host route);
+ * - a bare address (`10.10.10.2`) with the prefix length left out is refused: it could mean one host
+ *   or the network it starts, and a guess would program the wrong rule silently (`/32` says host);
  * - an explicit prefix length: any `/len` given too must agree with it, and it may not exceed the
  *   bits after the prefix length field. A bare address next to an explicit prefix length is just
  *   its bytes.
@@ -133,6 +134,7 @@ export function lpmPreparer(node: TypeNode): ((input: unknown) => LpmPrepared) |
       // The last address given decides (fields before it are whole); none: the key states no prefix.
       const last = texts[texts.length - 1];
       if (!last) return { input, missing: missingPrefix(prefixName, addrs, dataBits).at(prefixSeg) };
+      if (!last.slash) throw bareAddress(prefixName, last).at(keySeg(last.field.name));
       p = last.before + last.len;
       (out ??= { ...obj })[prefixName] = p;
     } else {
@@ -157,6 +159,25 @@ export function lpmPreparer(node: TypeNode): ((input: unknown) => LpmPrepared) |
   };
 }
 
+/**
+ * A lookup query on an LPM trie: "which stored prefix covers this address" asks about one host, so a
+ * bare address with no prefix length stated is taken at its full length (`10.0.0.9` as `10.0.0.9/32`).
+ * Only reads use this; writes refuse a bare address (see the header). Other input is returned as is.
+ */
+export function lpmHostQuery(node: TypeNode | null, input: unknown): unknown {
+  const layout = node ? lpmLayout(node) : null;
+  if (!layout || typeof input !== 'object' || input === null || Array.isArray(input) || isBytes(input)) return input;
+  const obj = input as Record<string, unknown>;
+  if (Object.hasOwn(obj, layout.prefixName)) return input;
+  let last: AddrField | null = null;
+  for (const a of layout.addrs) if (typeof obj[a.name] === 'string') last = a;
+  if (!last) return input;
+  const text = (obj[last.name] as string).trim();
+  if (text.includes('/')) return input;
+  const bytes = last.parse(text);
+  return bytes ? { ...obj, [last.name]: `${text}/${bytes.byteLength * 8}` } : input;
+}
+
 /** An explicit prefix length as a number when it is a u32 integer (number, bigint, decimal or 0x text), else null. */
 function prefixNumber(v: unknown): number | null {
   let n: number;
@@ -165,6 +186,15 @@ function prefixNumber(v: unknown): number | null {
   else if (typeof v === 'string' && /^\s*(\d+|0[xX][0-9a-fA-F]+)\s*$/.test(v)) n = Number(v.trim());
   else return null;
   return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? n : null;
+}
+
+/** The refusal of a bare address as the only statement of the prefix: host or network is not guessed. */
+function bareAddress(prefixName: string, a: AddrText): Fail {
+  const host = `${a.text.trim()}/${a.full}`;
+  const before = a.before > 0 ? `, counting the ${a.before} bits of the fields before ${a.field.name}` : '';
+  return new Fail(`expected ${a.field.name} with a /prefix length or ${prefixName} set, got ${describe(a.text)} with neither; ` +
+    `write ${host} for this one host (${prefixName} ${a.before + a.full}${before}), a network as address/len, ` +
+    `or set ${prefixName}`);
 }
 
 /** The refusal of a key that states no prefix: both ways to write it, with this key's numbers. */

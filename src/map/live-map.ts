@@ -4,7 +4,7 @@
  */
 import { equalBytes, type ByteOrder } from '../bytes.js';
 import type { MapSchema } from '../btf/schema-types.js';
-import { mapCodecs } from '../codec/index.js';
+import { lpmHostQuery, mapCodecs } from '../codec/index.js';
 import type { Codec, DecodeOptions } from '../codec/index.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { stringifyJson } from '../json.js';
@@ -163,6 +163,14 @@ export class LiveMap {
     return this.codecs;
   }
 
+  /**
+   * A key to look up by: as encodeKey, except that on an LPM trie a bare address with no prefix
+   * length asks about that one host (writes refuse it: host or network is not guessed).
+   */
+  encodeQueryKey(key: unknown): Uint8Array | null {
+    return this.encodeKey(this.info.typeName === 'lpm_trie' ? lpmHostQuery(this.schema.key, key) : key);
+  }
+
   encodeKey(key: unknown): Uint8Array | null {
     const c = this.getCodecs().key;
     if (c === null) return null;
@@ -242,7 +250,7 @@ export class LiveMap {
    */
   lookup(key: unknown, opts: LookupOptions = {}): unknown {
     if (opts.exact && this.info.typeName === 'lpm_trie') return this.lookupLpm(key, opts).value;
-    return this.decodeValue(this.lookupRaw(this.encodeKey(key)), opts);
+    return this.decodeValue(this.lookupRaw(this.encodeQueryKey(key)), opts);
   }
 
   /**
@@ -254,7 +262,7 @@ export class LiveMap {
     if (this.info.typeName !== 'lpm_trie') {
       throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED, `${this.subject}: lookupLpm: expected an lpm_trie, got ${this.info.typeName}`);
     }
-    const k = this.encodeKey(key)!;
+    const k = this.encodeQueryKey(key)!;
     const raw = this.lookupRaw(k); // KEY_NOT_FOUND when no prefix covers the key
     const match = lpmLongestMatch(this.fd, k, this.subject);
     const want = lpmPrefixLen(k);
