@@ -31,20 +31,46 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_DEPTH = 8;
 const enc = new TextEncoder();
 
-/** Decimal of a non-negative safe integer at b[p]. */
+/** '00' .. '99' as byte pairs. */
+const DIGITS2 = new Uint8Array(200);
+for (let i = 0; i < 100; i++) { DIGITS2[2 * i] = 48 + Math.floor(i / 10); DIGITS2[2 * i + 1] = 48 + (i % 10); }
+
+/** Decimal of a non-negative safe integer at b[p]: digits counted first, then written two at a time from the end. */
 function wnum(b: Uint8Array, p: number, v: number): number {
   if (v < 10) { b[p] = 48 + v; return p + 1; }
-  let n = 2;
-  for (let t = v; t >= 100; t = Math.floor(t / 10)) n++;
+  const n = v < 100 ? 2 : v < 1e3 ? 3 : v < 1e4 ? 4 : v < 1e5 ? 5 : v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : v < 1e10 ? 10 : digits(v);
   const end = p + n;
   let i = end;
-  while (v >= 10) {
-    const q = Math.floor(v / 10);
-    b[--i] = 48 + (v - q * 10);
-    v = q;
+  if (v < 4294967296) {
+    while (v >= 100) {
+      const q = (v / 100) >>> 0;
+      const r = (v - q * 100) << 1;
+      b[--i] = DIGITS2[r + 1]!;
+      b[--i] = DIGITS2[r]!;
+      v = q;
+    }
+  } else {
+    while (v >= 100) {
+      const q = Math.floor(v / 100);
+      const r = (v - q * 100) << 1;
+      b[--i] = DIGITS2[r + 1]!;
+      b[--i] = DIGITS2[r]!;
+      v = q;
+    }
   }
-  b[--i] = 48 + v;
+  if (v >= 10) {
+    b[--i] = DIGITS2[(v << 1) + 1]!;
+    b[--i] = DIGITS2[v << 1]!;
+  } else {
+    b[--i] = 48 + v;
+  }
   return end;
+}
+
+function digits(v: number): number {
+  let n = 10;
+  for (let t = Math.floor(v / 1e10); t >= 1; t = Math.floor(t / 10)) n++;
+  return n;
 }
 
 /** Decimal of a safe integer (either sign). */
@@ -243,12 +269,12 @@ export type RecordLineWriter = (out: NdjsonBuffer, time: Uint8Array, u8: Uint8Ar
 
 export function compileRecordLine(o: RecordLineOptions): RecordLineWriter {
   const v = o.value, t = o.tail;
-  const head = `p = H.w(b, p, H.mapKey); `;
+  const mapKey = enc.encode(`{"map":${JSON.stringify(o.map)}`);
   const src = `return function writeLine(out, time, u8, off, len, cpu) {
     out.ensure(H.fixed + 2 * len);
     const b = out.buf;
     let p = out.pos;
-    ${head}
+    ${constBytes(mapKey)}
     if (cpu >= 0) { ${constText(',"cpu":')} p = H.wnum(b, p, cpu); }
     ${constText(',"time":"')}
     for (let i = 0; i < 24; i++) b[p + i] = time[i];
@@ -273,10 +299,7 @@ export function compileRecordLine(o: RecordLineOptions): RecordLineWriter {
     b[p++] = 125; b[p++] = 10;
     out.pos = p;
   };`;
-  const mapKey = enc.encode(`{"map":${JSON.stringify(o.map)}`);
   const H = {
-    mapKey,
-    w: (b: Uint8Array, p: number, k: Uint8Array) => { b.set(k, p); return p + k.length; },
     wnum,
     whex,
     value: v?.write,
