@@ -1,5 +1,5 @@
 /*
- * A paced producer for bench/events-noloss.ts: runs a pinned program with BPF_PROG_TEST_RUN at RATE
+ * A paced producer for bench/noloss.ts: runs a pinned program with BPF_PROG_TEST_RUN at RATE
  * runs per second for SECONDS, on a 1 ms clock (each tick runs what the schedule asks for so far,
  * so a late tick catches up), and prints `RUNS SECONDS` on stdout.
  *

@@ -9,8 +9,8 @@
  * array reports its losses (PERF_RECORD_LOST), and the CLI prints them. Both must be 0. Prints the
  * load average. BENCH_RING_KIB sets the ring buffer's size (default 4096; see below). Needs root, bpftool, gcc, libbpf-dev and a built dist/ (npm run build).
  *
- *   npm run bench events-noloss
- *   BENCH_RATE=400000 BENCH_SECONDS=5 node --import tsx bench/events-noloss.ts
+ *   npm run bench noloss
+ *   BENCH_RATE=400000 BENCH_SECONDS=5 node --import tsx bench/noloss.ts
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
