@@ -3,8 +3,8 @@ import type { CommandModule } from 'yargs';
 import { loadSource, readEvents, BpfmapError, ERROR_CODE, type EventItem, type TypeNode, type Source } from '../../src/index.js';
 import { withTarget, withDecodeOptions, UsageError, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
-import { stdoutSink } from '../sink.js';
-import { jsonLine, yamlListItem } from '../stream-output.js';
+import { stdoutSink, writeAllSync } from '../sink.js';
+import { yamlListItem } from '../stream-output.js';
 
 interface Args extends TargetArgs {
   type?: string;
@@ -61,8 +61,13 @@ export async function runEvents(a: Args): Promise<EventsSummary> {
         signal: ac.signal,
         onWait: () => sink.end(),
       });
-      for await (const batch of stream.batches()) {
-        for (const x of batch) sink.write(a.json ? `${jsonLine(shown(x))}\n` : yamlListItem(shown(x)));
+      if (a.json) {
+        // Whole chunks of NDJSON lines, written as they come (the fast path when the types allow).
+        for await (const chunk of stream.ndjson()) writeAllSync(chunk);
+      } else {
+        for await (const batch of stream.batches()) {
+          for (const x of batch) sink.write(yamlListItem(shown(x)));
+        }
       }
       sink.end();
       return { records: stream.records, lost: stream.lost };

@@ -15,6 +15,8 @@ import { RingbufReader } from './ringbuf.js';
 import { PerfReader } from './perf.js';
 import type { RawSink, RingReader } from './ring.js';
 import { compileFilters, type EventFilter } from './filter.js';
+import { compactJson } from '../json.js';
+import { compileRecordLine, compileValueWriter, NdjsonBuffer, type RecordLineWriter } from './fast-ndjson.js';
 
 export interface ReadEventsOptions {
   /** Type of each record; default: the map's own value type. Without either, the record is hex. */
@@ -106,6 +108,8 @@ export class EventStream implements AsyncIterable<EventItem> {
   private time = '';
   private readonly sink: RawSink;
   private readonly onWait: (() => void) | undefined;
+  /** The fast NDJSON line writer (fast-ndjson.ts), or null when the types or a filter rule it out. */
+  private readonly line: RecordLineWriter | null;
 
   constructor(live: LiveMap, opts: ReadEventsOptions = {}) {
     const type = live.info.typeName;
@@ -118,6 +122,7 @@ export class EventStream implements AsyncIterable<EventItem> {
     this.filter = opts.filter && opts.filter.length > 0 ? compileFilters(opts.filter) : null;
     this.count = opts.count ?? Infinity;
     this.onWait = opts.onWait;
+    this.line = fastLine(this.map, node, opts.tailType ?? null, order, this.decode, this.filter !== null);
     this.deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
     const page = pageSize();
     if (type === 'ringbuf') {
@@ -226,6 +231,60 @@ export class EventStream implements AsyncIterable<EventItem> {
     }
   }
 
+  /**
+   * The items as NDJSON (what `bpfmap events --json` prints: each item without its `kind`), in chunks
+   * of whole lines. A chunk is valid until the next iteration (its buffer is reused). `fast: false`
+   * forces the plain path (decode, then compactJson) that the fast one must equal byte for byte.
+   */
+  async *ndjson(opts: { fast?: boolean } = {}): AsyncGenerator<Uint8Array> {
+    const line = opts.fast === false ? null : this.line;
+    if (line === null) {
+      const out = new NdjsonBuffer(1 << 16);
+      for await (const batch of this.batches()) {
+        out.pos = 0;
+        for (const x of batch) out.text(`${compactJson(shown(x))}\n`);
+        yield out.buf.subarray(0, out.pos);
+      }
+      return;
+    }
+    const out = new NdjsonBuffer(FAST_CHUNK + (1 << 16));
+    const time = new Uint8Array(24);
+    const sink: RawSink = {
+      record: (bytes, off, len, cpu) => {
+        if (this.records >= this.count) return;
+        line(out, time, bytes, off, len, cpu);
+        this.records++;
+      },
+      lost: (n, cpu) => {
+        this.lost += n;
+        out.text(`${compactJson({ map: this.map, cpu, time: this.time, lost: n })}\n`);
+      },
+    };
+    try {
+      for (;;) {
+        let more = false;
+        if (this.records < this.count) {
+          this.time = new Date().toISOString();
+          for (let i = 0; i < 24; i++) time[i] = this.time.charCodeAt(i);
+          const max = Math.min(FAST_BATCH, this.count - this.records);
+          more = this.reader.drain(sink, max) === max;
+        }
+        if (out.pos >= FAST_CHUNK || (out.pos > 0 && !more)) {
+          yield out.buf.subarray(0, out.pos);
+          out.pos = 0;
+        }
+        if (more) continue;
+        if (this.records >= this.count || this.stopped) return;
+        const left = this.deadline - Date.now();
+        if (left <= 0) return;
+        this.onWait?.();
+        await this.epoll.wait(Math.min(left, WAIT_SLICE_MS));
+      }
+    } finally {
+      this.close();
+    }
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<EventItem> {
     for await (const batch of this.batches()) yield* batch;
   }
@@ -242,6 +301,25 @@ export class EventStream implements AsyncIterable<EventItem> {
     this.reader.close();
     this.epoll.close();
   }
+}
+
+/** Bytes of NDJSON gathered before a chunk is handed out, and records per drain, on the fast path. */
+const FAST_CHUNK = 1 << 18;
+const FAST_BATCH = 16384;
+
+/** What is printed for an item: the item without its `kind`. */
+function shown(x: EventItem): Record<string, unknown> {
+  const { kind: _kind, ...rest } = x;
+  return rest;
+}
+
+function fastLine(map: string, node: TypeNode | null, tail: TypeNode | null, order: ByteOrder, decode: DecodeOptions, filtered: boolean): RecordLineWriter | null {
+  if (filtered || ('' + map).length > 256) return null;
+  const value = node ? compileValueWriter(node, order, decode) : null;
+  if (node && !value) return null;
+  const tailWriter = tail ? compileValueWriter(tail, order, decode) : null;
+  if (tail && !tailWriter) return null;
+  return compileRecordLine({ map, value, tail: tailWriter });
 }
 
 /** Opens the rings of a ringbuf or perf event array map; iterate the result for decoded records. */

@@ -72,6 +72,20 @@ function intKeyLabel(p: MapPlan, order: 'little' | 'big'): ((dv: DataView, off: 
   }
 }
 
+const utf8 = new TextEncoder();
+
+/** `name="N"` for an integer key at out[0]; returns its length. */
+function intLabel(out: Uint8Array, prefix: Uint8Array, v: number): number {
+  out.set(prefix);
+  let p = prefix.length;
+  if (v < 0) { out[p++] = 45; v = -v; }
+  const start = p;
+  do { const q = Math.floor(v / 10); out[p++] = 48 + (v - q * 10); v = q; } while (v > 0);
+  out.subarray(start, p).reverse();
+  out[p++] = 34;
+  return p;
+}
+
 interface MapCounts { entries: number; dropped: number }
 
 async function scrapeMap(p: MapPlan, live: LiveMap, order: 'little' | 'big', sinks: ByteSink[], batchSize: number): Promise<MapCounts> {
@@ -87,41 +101,46 @@ async function scrapeMap(p: MapPlan, live: LiveMap, order: 'little' | 'big', sin
   const intKeyName = intKey === null ? null : p.keyLabels === null ? 'key' : p.keyLabels.get('key') ?? null;
   const intKeyPrefix = intKeyName === null ? null : ASCII(`${intKeyName}="`);
   let entries = 0, series = 0, dropped = 0;
+  const cpuLabel = live.perCpu && !sum;
+  // The key's label text of the current entry, as bytes: built once per entry, copied into each sample.
+  let keyBuf = new Uint8Array(256 + (intKeyPrefix?.length ?? 0));
   for (const b of live.batches(batchSize)) {
     const dv = new DataView(b.values.buffer, b.values.byteOffset, b.values.byteLength);
     const kdv = new DataView(b.keys.buffer, b.keys.byteOffset, b.keys.byteLength);
     const u8 = b.values;
     for (let i = 0; i < b.count; i++) {
       entries++;
-      let kl = '';
-      let kn = 0;
-      if (intKey === null) kl = keyPairs(live.decodeKey(b.keys.subarray(i * ks, (i + 1) * ks), DECODE), p.keyLabels);
-      else kn = intKey(kdv, i * ks);
-      const hasKey = intKey === null ? kl !== '' : intKeyPrefix !== null;
+      let klen = 0;
+      if (intKey === null) {
+        const kl = keyPairs(live.decodeKey(b.keys.subarray(i * ks, (i + 1) * ks), DECODE), p.keyLabels);
+        if (kl !== '') {
+          if (kl.length * 3 > keyBuf.length) keyBuf = new Uint8Array(kl.length * 3);
+          klen = utf8.encodeInto(kl, keyBuf).written;
+        }
+      } else if (intKeyPrefix !== null) {
+        klen = intLabel(keyBuf, intKeyPrefix, intKey(kdv, i * ks));
+      }
       const base = i * vs;
       for (let m = 0; m < p.metrics.length; m++) {
         const sink = sinks[m]!;
         const leaves = p.metrics[m]!.leaves;
+        const name = names[m]!;
         for (let j = 0; j < leaves.length; j++) {
           const leaf = leaves[j]!;
           const ll = leafLabels[m]![j]!;
+          const room = name.length + (ll === null ? 0 : ll.length) + klen + 64;
           for (let c = 0; c < rows; c++) {
             if (series >= p.maxSeries) { dropped++; continue; }
             series++;
-            // Everything but the key's text and a non-integer value, which check for room themselves.
-            sink.reserve(names[m]!.length + (ll === null ? 0 : ll.length) + (intKeyPrefix === null ? 0 : intKeyPrefix.length) + 64);
-            sink.bytes(names[m]!);
-            const cpu = rows > 1 || (live.perCpu && !sum);
-            if (hasKey || ll !== null || cpu) {
+            // Everything but a non-integer value, which checks for room itself.
+            sink.reserve(room);
+            sink.bytes(name);
+            if (klen > 0 || ll !== null || cpuLabel) {
               sink.byte(OPEN);
               let first = true;
-              if (hasKey) {
-                if (intKey === null) { sink.text(kl); sink.reserve((ll === null ? 0 : ll.length) + 64); }
-                else { sink.bytes(intKeyPrefix!); if (kn < 0) { sink.byte(45); sink.uint(-kn); } else sink.uint(kn); sink.byte(34); }
-                first = false;
-              }
+              if (klen > 0) { sink.bytesN(keyBuf, klen); first = false; }
               if (ll !== null) { if (!first) sink.byte(COMMA); sink.bytes(ll); first = false; }
-              if (cpu) { if (!first) sink.byte(COMMA); sink.bytes(cpuLabels[c]!); }
+              if (cpuLabel) { if (!first) sink.byte(COMMA); sink.bytes(cpuLabels[c]!); }
               sink.byte(CLOSE);
             }
             sink.byte(SP);
