@@ -8,6 +8,18 @@ import { Fail, describe } from './fail.js';
 const DEC = /^[+-]?\d+$/;
 const HEX = /^([+-]?)0[xX]([0-9a-fA-F]+)$/;
 
+/**
+ * Why an integer text with a leading zero (`0123`) is refused, or null when it has none or means the
+ * same either way (`007`): C reads it as octal (83), YAML 1.2 and JSON-minded users as decimal (123).
+ */
+export function leadingZero(text: string): string | null {
+  const m = /^([+-]?)0+([0-9]+)$/.exec(text.trim());
+  if (!m || BigInt(m[2]!) < 8n) return null;
+  const [, sign, digits] = m;
+  const octal = /^[0-7]+$/.test(digits!) ? `, or 0x${BigInt('0o' + digits).toString(16)} for the octal (C's 0${digits})` : '';
+  return `${text.trim()} has a leading zero (C would read octal, YAML decimal): write ${sign === '-' ? '-' : ''}${digits} for the decimal${octal}`;
+}
+
 /** `u16`, `s32`, ... (the kernel's __u16 / __s32 naming). */
 export function intLabel(bits: number, signed: boolean): string {
   return `${signed ? 's' : 'u'}${bits}`;
@@ -47,7 +59,11 @@ function toBigInt(input: unknown, expected: string): bigint {
       break;
     case 'string': {
       const s = input.trim();
-      if (DEC.test(s)) return BigInt(s);
+      if (DEC.test(s)) {
+        const why = leadingZero(s);
+        if (why) throw new Fail(`expected ${expected}, got ${describe(input)}: ${why}`);
+        return BigInt(s);
+      }
       const m = HEX.exec(s);
       if (m) {
         const v = BigInt(`0x${m[2]}`);

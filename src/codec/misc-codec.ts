@@ -30,6 +30,10 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
       if (Number.isFinite(v) ? size === 4 && !Number.isFinite(Math.fround(v)) : typeof input === 'bigint' || (typeof input === 'string' && !/(Infinity|NaN)\s*$/.test(input))) {
         throw new Fail(`expected a ${label} within +-${size === 4 ? '3.4028234663852886e38' : '1.7976931348623157e308'} (or NaN, Infinity, -Infinity), got ${describe(input)}`, ERROR_CODE.VALUE_RANGE);
       }
+      // A non-zero value too small for the type would be stored as zero: refused, not flushed.
+      if (v !== 0 && Number.isFinite(v) && (size === 4 ? Math.fround(v) : v) === 0) {
+        throw new Fail(`expected a ${label} of magnitude at least ${size === 4 ? '1.401298464324817e-45' : '5e-324'} (or 0), got ${describe(input)}: it would be stored as 0`, ERROR_CODE.VALUE_RANGE);
+      }
       if (size === 4) dv.setFloat32(off, v, little);
       else dv.setFloat64(off, v, little);
     },

@@ -8,6 +8,7 @@ import type { MapSchema } from '../btf/schema-types.js';
 import { ValueError, isValueError } from '../errors.js';
 import { isJsonRefusal, parseJson } from '../json.js';
 import { fromSeedTemplate, isSeedTemplate } from './seed-template.js';
+import { leadingZero } from './integer.js';
 
 // yaml is loaded on first use: plain numbers and JSON never need it, and the CLI starts faster.
 type YamlOptions = import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions;
@@ -61,11 +62,47 @@ function yamlExact(text: string, what: string): unknown {
       if (warning.code === 'TAG_RESOLVE_FAILED') fail(`${warning.message.split('\n')[0]} (tags are not supported: write plain maps, lists and scalars)`);
       fail(warning);
     }
+    checkScalarsAndKeys(doc);
     return smallIntsToNumbers(doc.toJS({ maxAliasCount: 100 }));
   } catch (e) {
     if (isValueError(e)) throw e;
     return fail(e);
   }
+}
+
+/**
+ * What the yaml package lets through and JSON refuses: a mapping whose keys differ as YAML scalars but
+ * become one JavaScript key (`1` and `"1"`, `1` and `1.0`): the last one would silently win. And an
+ * integer with a leading zero (`0123`), which C reads as octal: neither reading is guessed.
+ */
+function checkScalarsAndKeys(doc: YamlDocument): void {
+  const y = loadYaml();
+  const keyText = (k: unknown): string => (y.isScalar(k) ? String(k.value) : String(k));
+  y.visit(doc, {
+    Map(_, node) {
+      const seen = new Map<string, unknown>();
+      for (const pair of node.items) {
+        const t = keyText(pair.key);
+        if (seen.has(t)) {
+          const as = (k: unknown): string => {
+            if (!y.isScalar(k)) return t;
+            const src = k.source ?? t;
+            return k.type === 'QUOTE_DOUBLE' || k.type === 'QUOTE_SINGLE' ? JSON.stringify(src) : src;
+          };
+          const [a, b] = [as(seen.get(t)), as(pair.key)];
+          throw new Error(`the key ${t} is given twice (as ${a} and as ${b}); give it once`);
+        }
+        seen.set(t, pair.key);
+      }
+    },
+    Scalar(_, node) {
+      const src = node.source;
+      if ((typeof node.value === 'bigint' || typeof node.value === 'number') && typeof src === 'string') {
+        const why = leadingZero(src);
+        if (why) throw new Error(why);
+      }
+    },
+  });
 }
 
 function looksJson(t: string): boolean {
