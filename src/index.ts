@@ -139,6 +139,6 @@ export { updateFields, parseFieldPath } from './map/index.js';
 export type { FieldAssignment } from './map/index.js';
 /** The object-first entry point: `(await BpfObject.open(path)).map(name).open({ pinRoot })`, typed by `bpfmap gen ts`. */
 export { BpfObject, ObjectMap } from './map/bpf-object.js';
-export type { MapTypes, ObjectMaps, TypedMap, MapOpenOptions } from './map/bpf-object.js';
+export type { MapTypes, ObjectMaps, MapTable, TypedMap, MapOpenOptions } from './map/bpf-object.js';
 export { generateTypeScript } from './gen/typescript.js';
 export type { GenTsOptions } from './gen/typescript.js';

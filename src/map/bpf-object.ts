@@ -35,8 +35,11 @@ export interface MapTypes {
   update: unknown;
 }
 
-/** Map names to their types. */
+/** Map names to their types (the default: any name, untyped). */
 export type ObjectMaps = Record<string, MapTypes>;
+
+/** A table of map names to their types: an interface like the generated `Maps`, or ObjectMaps. */
+export type MapTable<M> = { [K in keyof M]: MapTypes };
 
 /** Options that change the decoded shape (address text, index maps, CPU labels): the result is then `unknown`. */
 type Reshaping = { prettyAddresses: true } | { compact: true } | { labelCpus: true };
@@ -89,7 +92,7 @@ export class ObjectMap<T extends MapTypes = MapTypes> {
 }
 
 /** A BPF object file and its maps. */
-export class BpfObject<M extends ObjectMaps = ObjectMaps> implements ObjectFile {
+export class BpfObject<M extends MapTable<M> = ObjectMaps> implements ObjectFile {
   readonly schema: ObjectSchema;
   readonly btf: Btf | null;
   readonly elf: ElfFile;
@@ -101,12 +104,12 @@ export class BpfObject<M extends ObjectMaps = ObjectMaps> implements ObjectFile 
   }
 
   /** Reads and parses an object file. */
-  static async open<M extends ObjectMaps = ObjectMaps>(path: string): Promise<BpfObject<M>> {
+  static async open<M extends MapTable<M> = ObjectMaps>(path: string): Promise<BpfObject<M>> {
     return new BpfObject<M>(loadObjectFile(path));
   }
 
   /** Parses an object from memory; `name` is its file name (messages, libbpf's global data names). */
-  static load<M extends ObjectMaps = ObjectMaps>(bytes: Uint8Array, name = ''): BpfObject<M> {
+  static load<M extends MapTable<M> = ObjectMaps>(bytes: Uint8Array, name = ''): BpfObject<M> {
     return new BpfObject<M>(loadObject(bytes, name));
   }
 
