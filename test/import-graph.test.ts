@@ -88,7 +88,7 @@ K('maps, schema, encode, decode and types run when koffi cannot be resolved', ()
     for (const args of [['maps', fw], ['schema', fw, '--json'], ['types', fw, 'ruleType_st'],
       ['encode', fw, TABLE, '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'],
       ['decode', fw, TABLE, '--key', '38000000060000000a0a0a00000000000000000000000000'],
-      ['template', fw, TABLE]]) {
+      ['template', fw, TABLE], ['gen', 'ts', fw]]) {
       const r = run(args);
       assert.is(r.stderr, '', `${args[0]}: ${r.stderr}`);
       assert.is(r.status, 0, args[0]);
