@@ -41,7 +41,7 @@ export { PERCPU_MAP_TYPES } from './btf/schema-types.js';
 export { loadObject, loadObjectFile, loadBtf, isRawBtf, formatTypesC, typesJson, writeTypesJson, writeTypesJsonBytes, seedFormat } from './btf/index.js';
 export { loadSplitBtf, defaultBtfBase } from './btf/index.js';
 export { readInputFile } from './source.js';
-export type { Btf, BpfObject } from './btf/index.js';
+export type { Btf, BpfObject as ObjectFile } from './btf/index.js';
 
 export { loadSource, loadSourceBytes, findMap } from './source.js';
 export type { Source } from './source.js';
@@ -137,3 +137,8 @@ export type { PushEventsOptions } from './events/index.js';
 /** Partial updates: change some fields of one entry by read-modify-write (`rules[3].action`). */
 export { updateFields, parseFieldPath } from './map/index.js';
 export type { FieldAssignment } from './map/index.js';
+/** The object-first entry point: `(await BpfObject.open(path)).map(name).open({ pinRoot })`, typed by `bpfmap gen ts`. */
+export { BpfObject, ObjectMap } from './map/bpf-object.js';
+export type { MapTypes, ObjectMaps, MapTable, TypedMap, MapOpenOptions } from './map/bpf-object.js';
+export { generateTypeScript } from './gen/typescript.js';
+export type { GenTsOptions } from './gen/typescript.js';

@@ -13,7 +13,7 @@ import { skip, suite, toolsMissing } from './helpers/skip.js';
 
 interface Example { command: string; text: string; description: string }
 
-const OFFLINE = new Set(['maps', 'schema', 'types', 'template', 'encode', 'decode', 'completion']);
+const OFFLINE = new Set(['maps', 'schema', 'types', 'template', 'encode', 'decode', 'completion', 'gen']);
 /** Examples that are not run, with why. */
 const NO_RUN: Record<string, string> = {
   '--watch': 'runs until stopped',

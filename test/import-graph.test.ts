@@ -50,9 +50,9 @@ function reach(g: Map<string, string[]>, start: string): Set<string> {
 }
 
 const G = suite('import graph');
-G('elf, btf and codec never reach src/syscall or koffi', () => {
+G('elf, btf, codec and gen never reach src/syscall or koffi', () => {
   const g = graph();
-  const offline = [...g.keys()].filter((f) => /\/src\/(elf|btf|codec)\//.test(f) || f.endsWith('/src/json.ts'));
+  const offline = [...g.keys()].filter((f) => /\/src\/(elf|btf|codec|gen)\//.test(f) || f.endsWith('/src/json.ts'));
   assert.ok(offline.length > 20, 'found the offline modules');
   for (const f of offline) {
     for (const r of reach(g, f)) {
@@ -88,7 +88,7 @@ K('maps, schema, encode, decode and types run when koffi cannot be resolved', ()
     for (const args of [['maps', fw], ['schema', fw, '--json'], ['types', fw, 'ruleType_st'],
       ['encode', fw, TABLE, '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'],
       ['decode', fw, TABLE, '--key', '38000000060000000a0a0a00000000000000000000000000'],
-      ['template', fw, TABLE]]) {
+      ['template', fw, TABLE], ['gen', 'ts', fw]]) {
       const r = run(args);
       assert.is(r.stderr, '', `${args[0]}: ${r.stderr}`);
       assert.is(r.status, 0, args[0]);

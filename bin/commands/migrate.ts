@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import {
   loadSource, loadYaml, migrateMaps, commitMigration, rollbackMigration, DEFAULT_PIN_ROOT, BpfmapError, ERROR_CODE,
 } from '../../src/index.js';
-import type { BpfObject, MapMigration, SwapResult } from '../../src/index.js';
+import type { ObjectFile, MapMigration, SwapResult } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
 import { parseRename } from './diff.js';
@@ -19,7 +19,7 @@ interface Args extends GlobalArgs {
   rollback?: boolean;
 }
 
-function objectOf(path: string): BpfObject {
+function objectOf(path: string): ObjectFile {
   const src = loadSource(path);
   if (!src.object) throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${path}: migrate needs a BPF object file (for its BTF), not a ${src.kind}`);
   return src.object;
