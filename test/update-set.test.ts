@@ -56,6 +56,26 @@ S('changes only the named fields; bad path, missing entry and --value together a
   assert.is(both.code, 2, both.stderr);
 })));
 
+S('a struct or index map given to --set changes only what it names; a list for an array of structs is refused', kernel(() => withPinDir((dir) => {
+  ok(['create', FW, '--pin-root', dir]);
+  ok(['update', FW, TABLE, '--pin-root', dir, '--key', KEY, '--value', '{rules: {0: {ruleId: 1, protocol: 6, dstPortStart: 22, action: 2}}}']);
+  // An index map for the array: rule 0 stays, rule 1 is added.
+  ok(['update', FW, TABLE, '--pin-root', dir, '--key', KEY, '--set', 'rules={1: {ruleId: 2, protocol: 17, dstPortStart: 53, action: 1}}']);
+  // An object for one element: only action changes, ruleId, protocol and port stay.
+  ok(['update', FW, TABLE, '--pin-root', dir, '--key', KEY, '--set', 'rules[0]={action: 1}']);
+  const r = rules(dir) as unknown as Record<string, Record<string, number>>;
+  assert.equal([r['0']!.ruleId, r['0']!.protocol, r['0']!.dstPortStart, r['0']!.action], [1, 6, 22, 1]);
+  assert.equal([r['1']!.ruleId, r['1']!.dstPortStart, r['1']!.action], [2, 53, 1]);
+  const before = rules(dir);
+  const list = bpfmap(['update', FW, TABLE, '--pin-root', dir, '--key', KEY, '--set', 'rules=[{ruleId: 9, action: 1}]']);
+  assert.equal([list.code, list.stderr], [5, 'bpfmap: value.rules: expected an index map of the elements to change ({3: {...}}), got a list: ' +
+    'a list would set all 100 elements, zeroing those it leaves out (write the whole entry with --value for that)\n']);
+  const unknown = bpfmap(['update', FW, TABLE, '--pin-root', dir, '--key', KEY, '--set', 'rules[0]={nope: 1}']);
+  assert.is(unknown.code, 5);
+  assert.match(unknown.stderr, /value\.rules\[0\]\.nope: unknown field; fields are ruleId, /);
+  assert.equal(rules(dir), before, 'the refused --set wrote nothing');
+})));
+
 S('a writer holding the map lock is waited for and its change kept; parallel --set processes keep each other\'s fields', kernel(() => withPinDir((dir) => withLockDir(async (env, lockDir) => {
   ok(['create', FW, '--pin-root', dir]);
   ok(['update', FW, TABLE, '--pin-root', dir, '--key', KEY, '--value', '{rules: {0: {ruleId: 1, action: 1}}}']);

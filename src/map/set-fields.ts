@@ -47,9 +47,41 @@ function pathText(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+
+/**
+ * The value a field gets: a struct given as an object, or an array given as an index map
+ * (`{3: {action: 2}}`), changes only the members and elements it names, as the option promises; a
+ * list for an array of structs is refused (it would zero every element it does not list); other
+ * values (numbers, strings, byte lists) replace the field.
+ */
+function merge(old: unknown, given: unknown, at: readonly (string | number)[]): unknown {
+  const where = `value${typeof at[0] === 'number' ? '' : '.'}${pathText(at)}`;
+  if (isRecord(given) && isRecord(old)) {
+    for (const [k, v] of Object.entries(given)) {
+      if (!Object.hasOwn(old, k)) throw new ValueError(`${where}.${k}`, `unknown field; fields are ${Object.keys(old).join(', ')}`);
+      old[k] = merge(old[k], v, [...at, k]);
+    }
+    return old;
+  }
+  if (isRecord(given) && Array.isArray(old)) {
+    for (const [k, v] of Object.entries(given)) {
+      if (!/^\d+$/.test(k) || Number(k) >= old.length) throw new ValueError(`${where}[${k}]`, `expected an index 0..${old.length - 1}`);
+      old[Number(k)] = merge(old[Number(k)], v, [...at, Number(k)]);
+    }
+    return old;
+  }
+  if (Array.isArray(given) && Array.isArray(old) && old.some((e) => isRecord(e) || Array.isArray(e))) {
+    throw new ValueError(where, `expected an index map of the elements to change ({3: {...}}), got a list: a list would set all ${old.length} ` +
+      'elements, zeroing those it leaves out (write the whole entry with --value for that)');
+  }
+  return given;
+}
+
 /** Sets `value` at `path` inside the decoded value `root`; every step must exist. `at` is the path so far. */
 function assign(root: unknown, path: readonly (string | number)[], value: unknown, at: readonly (string | number)[] = []): unknown {
-  if (path.length === 0) return value;
+  if (path.length === 0) return merge(root, value, at);
   const [head, ...rest] = path;
   const here = [...at, head!];
   const where = `value${typeof here[0] === 'number' ? '' : '.'}${pathText(here)}`;
