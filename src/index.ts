@@ -137,3 +137,5 @@ export type { PushEventsOptions } from './events/index.js';
 /** Partial updates: change some fields of one entry by read-modify-write (`rules[3].action`). */
 export { updateFields, parseFieldPath } from './map/index.js';
 export type { FieldAssignment } from './map/index.js';
+/** Interface indexes by declaration: fields that take interface names besides those named `*ifindex`. */
+export { markIfindexFields, markObjectIfindexFields } from './codec/index.js';

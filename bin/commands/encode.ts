@@ -2,7 +2,8 @@ import type { CommandModule } from 'yargs';
 import { loadSource, findMap, mapCodecs, toHex } from '../../src/index.js';
 import { print } from '../output.js';
 import { writeText } from '../sink.js';
-import { UsageError, type GlobalArgs } from '../options.js';
+import { UsageError, withIfindexFields, type GlobalArgs } from '../options.js';
+import { ifindexFields } from '../target.js';
 import { readEntryInput } from './codec-args.js';
 
 interface Args extends GlobalArgs {
@@ -11,11 +12,12 @@ interface Args extends GlobalArgs {
   key?: string;
   value?: string;
   file?: string;
+  'ifindex-field'?: string[];
 }
 
 export function runEncode(a: Args): { key?: string; value?: string } {
   const src = loadSource(a.object);
-  const map = findMap(src.schema, a.map);
+  const map = ifindexFields(findMap(src.schema, a.map), a['ifindex-field']);
   const input = readEntryInput(a, map);
   if (!input.hasKey && !input.hasValue) throw new UsageError('give --key, --value or -f FILE');
   const codecs = mapCodecs(map, src.schema.byteOrder);
@@ -30,7 +32,7 @@ export const encodeCommand: CommandModule<GlobalArgs, Args> = {
   command: 'encode <object> <map>',
   describe: "turn a typed key and/or value into the exact bytes the program sees (lowercase hex)",
   builder: (y) =>
-    y
+    withIfindexFields(y)
       .positional('object', { type: 'string', demandOption: true })
       .positional('map', { type: 'string', demandOption: true })
       .option('key', { type: 'string', describe: 'key as YAML flow or JSON' })

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { print } from '../output.js';
-import { withTarget, withLock, UsageError, type LockArgs, type TargetArgs } from '../options.js';
+import { withTarget, withIfindexFields, withLock, UsageError, type LockArgs, type TargetArgs } from '../options.js';
 import { withLockedMap } from '../target.js';
 import { readEntryInput } from './codec-args.js';
 import { parseFieldPath, parseValueText, updateFields, type FieldAssignment } from '../../src/index.js';
@@ -50,7 +50,7 @@ export const updateCommand: CommandModule<object, Args> = {
   command: 'update [object] [map]',
   describe: 'write one entry (typed key and value); the value is checked completely before anything reaches the kernel',
   builder: (y) =>
-    withLock(withTarget(y))
+    withLock(withIfindexFields(withTarget(y)))
       .option('key', { type: 'string', describe: 'the key as YAML flow or JSON' })
       .option('value', { type: 'string', describe: 'the value as YAML flow or JSON; per-CPU maps: one value for every CPU, or a list with one per CPU; map-in-map: a pin path or id:N' })
       .option('file', { alias: 'f', type: 'string', describe: 'YAML/JSON document {key: ..., value: ...}; - for stdin' })

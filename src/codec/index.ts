@@ -7,3 +7,4 @@ export { parseValueText, parseDocument } from './parse-value.js';
 export { fromSeedTemplate, isSeedTemplate, type SeedValues } from './seed-template.js';
 export { templateYaml } from './template.js';
 export { typeName } from './type-name.js';
+export { markIfindexFields, markObjectIfindexFields } from './ifindex-fields.js';
