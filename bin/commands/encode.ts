@@ -39,7 +39,8 @@ export const encodeCommand: CommandModule<GlobalArgs, Args> = {
       .option('value', { type: 'string', describe: 'value as YAML flow or JSON' })
       .option('file', { alias: 'f', type: 'string', describe: "YAML/JSON document {key: ..., value: ...} (or the seed tool's template); - for stdin" })
       .example("$0 encode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'", 'an LPM key from a CIDR')
-      .example("$0 encode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --value '{rules: {0: {ruleId: 1, protocol: 1, icmpType: 8, action: 2}}}'", 'a 1200-byte rule set with slot 0 filled') as never,
+      .example("$0 encode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --value '{rules: {0: {ruleId: 1, protocol: 1, icmpType: 8, action: 2}}}'", 'a 1200-byte rule set with slot 0 filled')
+      .example("$0 encode fixtures/addresses.bpfel.o dev_redirect --key '{dev: lo, queue: 0}' --ifindex-field key.dev", 'an interface name in a field declared an interface index') as never,
   handler: (a) => {
     const r = runEncode(a);
     if (a.json) print(r, true);

@@ -58,7 +58,8 @@ export const updateCommand: CommandModule<object, Args> = {
       .option('flags', { choices: ['any', 'noexist', 'exist'] as const, default: 'any' as const, describe: 'any: create or replace; noexist: create only; exist: replace only' })
       .example("$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}' --value '{rules: {0: {ruleId: 1, protocol: 1, icmpType: 8, action: 1}}}'", 'deny ICMP echo from 10.10.10.0/24 on ifindex 6')
       .example("$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}' --set 'rules[0].action=2'", 'change one field of an existing entry')
-      .example('$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map -f rule.yaml --flags noexist', 'from a file (see bpfmap template), only if new') as never,
+      .example('$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map -f rule.yaml --flags noexist', 'from a file (see bpfmap template), only if new')
+      .example("$0 update fixtures/addresses.bpfel.o dev_redirect --pin-root /sys/fs/bpf/addr --key '{dev: lo, queue: 0}' --value '{out_dev: lo, weight: 1}' --ifindex-field key.dev --ifindex-field value.out_dev", 'fields not named *ifindex that hold interface indexes, given by interface name') as never,
   handler: async (a) => {
     const r = await runUpdate(a);
     if (a.json) print(r, true);
