@@ -133,5 +133,27 @@ C('apply: a state file\'s ifindexFields and apply --ifindex-field MAP:PATH', ker
   }
 })));
 
+C('set: a global variable (or a field of one) declared an interface index takes a name', kernel(() => withPinDir((dir) => {
+  const COV = join(ROOT, 'fixtures/coverage.bpfel.o');
+  const at = ['--pin-root', dir];
+  assert.is(bpfmap(['create', COV, ...at]).code, 0);
+  const without = bpfmap(['set', COV, ...at, 'data_counter=lo']);
+  assert.is(without.code, 5);
+  assert.match(without.stderr, /data_counter: expected u32/);
+  const r = bpfmap(['set', COV, ...at, 'data_counter=lo', 'config_mode=4', '--ifindex-field', 'data_counter']);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(parseJson(bpfmap(['get', COV, ...at, 'data_counter', 'config_mode', '--json']).stdout),
+    { '.data': { data_counter: 1 }, '.data.config': { config_mode: 4 } });
+  const unknownIf = bpfmap(['set', COV, ...at, 'data_counter=nosuchif0', '--ifindex-field', 'data_counter']);
+  assert.is(unknownIf.code, 5);
+  assert.match(unknownIf.stderr, /data_counter: .*'nosuchif0': no such interface/);
+  const notSet = bpfmap(['set', COV, ...at, 'data_counter=1', '--ifindex-field', 'config_mode']);
+  assert.is(notSet.code, 2);
+  assert.match(notSet.stderr, /--ifindex-field config_mode: 'config_mode' is not a variable being set/);
+  const badField = bpfmap(['set', COV, ...at, 'data_flow={family: 2}', '--ifindex-field', 'data_flow.nope']);
+  assert.is(badField.code, 2);
+  assert.match(badField.stderr, /ifindex field 'value\.data_flow\.nope': no field 'nope'/);
+})));
+
 L.run();
 C.run();
