@@ -2,9 +2,10 @@
 // a private bpffs; in a network namespace the test creates, it is attached to one veth through
 // rtnetlink (`ip link set ... xdpgeneric`: no bpf link) and to a second veth through a bpf link
 // (LINK_CREATE); a tiny sched_cls program using the firewall's rule table goes on the second veth's
-// tcx ingress, and a tiny cgroup_skb program using it on a cgroup the test makes. `list --json` run in
-// that namespace must name each interface, mode, attach type and cgroup, as bpftool (net show, link
-// show) does; run outside it, the interfaces are not named. Namespaces, cgroup and pins are removed.
+// tcx ingress, a tiny cgroup_skb program using it on a cgroup the test makes, and a tiny
+// raw_tracepoint program using it on sys_enter. `list --json` run in that namespace must name each
+// interface, mode, attach type, cgroup and tracepoint, as bpftool (net show, link show) does; run
+// outside it, the interfaces are not named. Namespaces, cgroup and pins are removed.
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ T('xdp without and with a link, tcx ingress, cgroup egress: named as bpftool nam
     for (const d of [devC, devD]) ns.check('ip', ['link', 'set', d, 'up'], netA);
     ns.check('ip', ['link', 'set', 'dev', pair.a.dev, 'xdpgeneric', 'pinned', PROG], netA);
     const made = JSON.parse(ns.check(process.execPath, ['--import', 'tsx', 'test/helpers/attach-links.ts', devC, cgroup], netA)) as
-      { ifindex: number; xdp: number; tcx: number; cgroup: number; tcxProg: number; cgroupProg: number };
+      { ifindex: number; xdp: number; tcx: number; cgroup: number; rawTp: number; tcxProg: number; cgroupProg: number; rawTpProg: number };
     const fwId = (JSON.parse(ns.bpftool('-j', 'prog', 'show', 'pinned', PROG)) as { id: number }).id;
     const ifA = pair.ifindex(pair.a);
     const tableId = (JSON.parse(ns.bpftool('-j', 'map', 'show', 'pinned', '/sys/fs/bpf/ingress_node_firewall_table_map')) as { id: number }).id;
@@ -66,6 +67,7 @@ T('xdp without and with a link, tcx ingress, cgroup egress: named as bpftool nam
       { kind: 'xdp', link: made.xdp, attachType: 'xdp', ifindex: made.ifindex, ifname: devC, mode: 'driver' },
     ]);
     assert.equal(attachOf(maps, made.tcxProg), [{ kind: 'tcx', link: made.tcx, attachType: 'tcx_ingress', ifindex: made.ifindex, ifname: devC }]);
+    assert.equal(attachOf(maps, made.rawTpProg), [{ kind: 'raw_tracepoint', link: made.rawTp, target: 'sys_enter' }]);
     const cg = attachOf(maps, made.cgroupProg);
     assert.equal(cg.map((a) => [a.kind, a.link, a.attachType, a.cgroup]), [['cgroup', made.cgroup, 'cgroup_inet_egress', cgroup]]);
 
@@ -83,6 +85,8 @@ T('xdp without and with a link, tcx ingress, cgroup egress: named as bpftool nam
     assert.is(c.prog_id, made.tcxProg);
     assert.equal([g.type, g.prog_id, g.attach_type?.replace(/^(cgroup_inet_)?/, 'cgroup_inet_')], ['cgroup', made.cgroupProg, 'cgroup_inet_egress']);
     assert.is(BigInt(g.cgroup_id!), BigInt(cg[0]!.cgroupId!));
+    const r = byId.get(made.rawTp) as { type?: string; prog_id?: number; tp_name?: string } | undefined;
+    assert.equal([r?.type, r?.prog_id, r?.tp_name], ['raw_tracepoint', made.rawTpProg, 'sys_enter']);
 
     // Outside the namespace: the links are listed, their interfaces are not named; no rtnetlink XDP.
     const outside = listIn(ns, [], tableId);

@@ -4,8 +4,12 @@
 //   xdp_link  the pinned firewall program (/sys/fs/bpf/fw_prog) on DEV, through LINK_CREATE
 //   tcx_link  a tiny sched_cls program using the firewall's rule table, on DEV's tcx ingress
 //   cg_link   a tiny cgroup_skb program using the same map, on CGROUP_DIR's inet egress
-// Prints {"ifindex": N, "xdp": L1, "tcx": L2, "cgroup": L3, "tcxProg": P2, "cgroupProg": P3} (link and program ids).
+//   rtp_link  a tiny raw_tracepoint program using the same map, on the sys_enter tracepoint
+//             (RAW_TRACEPOINT_OPEN, cmd 17: name u64 @0, prog_fd u32 @8)
+// Prints {"ifindex", "xdp", "tcx", "cgroup", "rawTp", "tcxProg", "cgroupProg", "rawTpProg"} (link and program ids).
 import { openSync, closeSync } from 'node:fs';
+import { Attr } from '../../src/syscall/attr.js';
+import { addressOf, bpf } from '../../src/syscall/binding.js';
 import {
   BPF_ATTACH_TYPE, closeFd, linkCreate, linkGetInfoByFd, netInterfaces, objGet, objPin, progGetInfoByFd, progLoad,
 } from '../../src/syscall/index.js';
@@ -16,6 +20,8 @@ if (!dev || !cgroupDir) throw new Error('usage: attach-links.ts DEV CGROUP_DIR')
 
 const BPF_PROG_TYPE_SCHED_CLS = 3;
 const BPF_PROG_TYPE_CGROUP_SKB = 8;
+const BPF_PROG_TYPE_RAW_TRACEPOINT = 17;
+const BPF_RAW_TRACEPOINT_OPEN = 17;
 
 /** r1 = map (BPF_PSEUDO_MAP_FD); r0 = ret; exit. The verifier records the map as used. */
 function usesMap(mapFd: number, ret: number): Uint8Array {
@@ -48,4 +54,10 @@ const cgroupProg = progGetInfoByFd(cgProgFd).id;
 const cg = openSync(cgroupDir, 'r');
 const cgroup = pin(linkCreate(cgProgFd, cg, BPF_ATTACH_TYPE.CGROUP_INET_EGRESS), 'cg_link');
 closeSync(cg);
-process.stdout.write(`${JSON.stringify({ ifindex, xdp, tcx, cgroup, tcxProg, cgroupProg })}\n`);
+const rawTpProgFd = progLoad({ progType: BPF_PROG_TYPE_RAW_TRACEPOINT, insns: usesMap(table, 0), name: 'rtp_user' });
+const rawTpProg = progGetInfoByFd(rawTpProgFd).id;
+const tpName = new TextEncoder().encode('sys_enter\0');
+const rtpFd = bpf(BPF_RAW_TRACEPOINT_OPEN, new Attr(16).u64(0, addressOf(tpName)).u32(8, rawTpProgFd));
+if (rtpFd < 0) throw new Error('RAW_TRACEPOINT_OPEN sys_enter failed');
+const rawTp = pin(rtpFd, 'rtp_link');
+process.stdout.write(`${JSON.stringify({ ifindex, xdp, tcx, cgroup, rawTp, tcxProg, cgroupProg, rawTpProg })}\n`);
