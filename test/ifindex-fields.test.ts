@@ -67,7 +67,7 @@ C('encode: a name with the option, the same bytes as the index; refused without 
   assert.match(notInt.stderr, /ifindex field 'key\.in6': expected an integer field, got struct in6_addr/);
 });
 
-C('update, lookup, dump, delete on a live map; also through a pinned handle', kernel(() => withPinDir((dir) => {
+C('update, lookup, dump, edit, delete on a live map; also through a pinned handle', kernel(() => withPinDir((dir) => {
   const create = bpfmap(['create', OBJ, '--pin-root', dir]);
   assert.is(create.code, 0, create.stderr);
   const at = ['--pin-root', dir];
@@ -86,6 +86,17 @@ C('update, lookup, dump, delete on a live map; also through a pinned handle', ke
   const unknownIf = bpfmap(['update', OBJ, MAP, ...at, '--key', '{dev: nosuchif0, queue: 2}', '--value', '{out_dev: 1}', ...DEV]);
   assert.is(unknownIf.code, 5);
   assert.match(unknownIf.stderr, /key\.dev: .*'nosuchif0': no such interface/);
+  // edit: the buffer (numbers) changed to a name by the editor, written back.
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-ifx-'));
+  try {
+    const editor = join(tmp, 'editor.sh');
+    writeFileSync(editor, "#!/bin/sh\nsed -i 's/out_dev: 1/out_dev: lo/; s/weight: 7/weight: 8/' \"$1\"\n", { mode: 0o755 });
+    const ed = bpfmap(['edit', OBJ, MAP, ...at, '--key', '{dev: lo, queue: 2}', ...DEV, ...OUT], { env: { EDITOR: editor } });
+    assert.is(ed.code, 0, ed.stderr);
+    assert.equal(parseJson(bpfmap(['dump', OBJ, MAP, ...at, '--json']).stdout), [{ key: { dev: 1, queue: 2 }, value: { out_dev: 1, weight: 8 } }]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
   const del = bpfmap(['delete', OBJ, MAP, ...at, '--key', '{dev: lo, queue: 2}', ...DEV]);
   assert.is(del.code, 0, del.stderr);
   assert.equal(parseJson(bpfmap(['dump', OBJ, MAP, ...at, '--json']).stdout), []);

@@ -6,7 +6,8 @@
  * confirms that the program is attached there (rtnetlink for XDP, PROG_QUERY for tcx / netkit);
  * otherwise its name is null (the device is in another namespace). Cgroups are named by their path
  * under the cgroup2 mount (the directory whose inode number is the cgroup id). Tracing links name
- * their target function when it is in vmlinux's BTF.
+ * their target function when it is in vmlinux's BTF (read only when there is such a link: about
+ * half a second).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
