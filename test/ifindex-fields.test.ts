@@ -34,6 +34,16 @@ L('a declared field takes interface names in both byte orders; the original sche
   }
 });
 
+L('a path through an array applies to every element (rules.ruleId and rules[].ruleId alike)', () => {
+  const src = loadSource(join(ROOT, 'fixtures/firewall.bpfel.o'));
+  const map = findMap(src.schema, 'ingress_node_firewall_table_map');
+  for (const path of ['value.rules.ruleId', 'value.rules[].ruleId']) {
+    const c = mapCodecs(markIfindexFields(map, [path]), src.schema.byteOrder).value;
+    assert.equal(c.encode({ rules: { 0: { ruleId: 'lo' }, 99: { ruleId: 'lo', action: 1 } } }),
+      c.encode({ rules: { 0: { ruleId: 1 }, 99: { ruleId: 1, action: 1 } } }), path);
+  }
+});
+
 L('unknown paths and fields that are not integers are refused, naming them', () => {
   const map = findMap(loadSource(OBJ).schema, MAP);
   const cases: [string, RegExp][] = [
