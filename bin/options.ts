@@ -22,6 +22,8 @@ export interface TargetArgs extends GlobalArgs {
   types?: string;
   'key-type'?: string;
   'value-type'?: string;
+  /** --ifindex-field PATH (repeatable): fields that take interface names besides those named *ifindex. */
+  'ifindex-field'?: string[];
 }
 
 /** OBJ and MAP positionals are optional for kernel commands: `--pin PATH` alone works on the map's own BTF. */
@@ -37,6 +39,14 @@ export function withTarget<T>(y: Argv<T>): Argv<T & TargetArgs> {
     .option('types', { type: 'string', describe: 'a live map without an object: the object or saved schema that has the types of --key-type / --value-type' })
     .option('key-type', { type: 'string', describe: 'a live map without an object: type its keys with this type of --types FILE (for maps without BTF)' })
     .option('value-type', { type: 'string', describe: 'a live map without an object: type its values with this type of --types FILE' }) as unknown as Argv<T & TargetArgs>;
+}
+
+/** --ifindex-field PATH, repeatable: declare key/value fields interface indexes (they take interface names). */
+export function withIfindexFields<T>(y: Argv<T>): Argv<T & { 'ifindex-field'?: string[] }> {
+  return y.option('ifindex-field', {
+    type: 'string', array: true, requiresArg: true,
+    describe: 'this integer field holds an interface index and also takes an interface name, as fields named *ifindex do (key.dev, value.rules.out_dev; repeatable)',
+  }) as unknown as Argv<T & { 'ifindex-field'?: string[] }>;
 }
 
 export interface ValueArgs {

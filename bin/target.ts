@@ -2,9 +2,9 @@
  * Resolves OBJ / MAP / --pin / --pin-root / --id / --name, and bpftool's handles as positionals
  * (`pinned PATH`, `id N`, `name NAME` in place of OBJ MAP), into an open live map.
  */
-import { loadSource, findMap, openMap, withMapLock, ensureDefaultBpffs, recoverBeforeWrite, recoverText, DEFAULT_JOURNAL_DIR } from '../src/index.js';
+import { loadSource, findMap, markIfindexFields, openMap, withMapLock, ensureDefaultBpffs, recoverBeforeWrite, recoverText, DEFAULT_JOURNAL_DIR } from '../src/index.js';
 import { oneLine } from './report.js';
-import type { LiveMap } from '../src/index.js';
+import type { LiveMap, MapSchema } from '../src/index.js';
 import { UsageError, lockOptions, type LockArgs, type TargetArgs } from './options.js';
 import { openTyped } from './type-override.js';
 
@@ -44,6 +44,11 @@ export function ensureBpffs(paths: readonly (string | undefined)[]): void {
   if (dir !== null) process.stderr.write(`bpfmap: bpffs was not mounted at ${dir}; mounted it (mount -t bpf bpf ${dir})\n`);
 }
 
+/** The map with the --ifindex-field paths declared interface indexes (unchanged without any). */
+export function ifindexFields(map: MapSchema, paths: readonly string[] | undefined): MapSchema {
+  return paths && paths.length > 0 ? markIfindexFields(map, paths) : map;
+}
+
 function openTarget(args: TargetArgs): LiveMap {
   const a = resolveHandles(args);
   const id = a.id as number | undefined;
@@ -62,7 +67,7 @@ function openTarget(args: TargetArgs): LiveMap {
     const names = src.schema.maps.map((m) => m.name);
     throw new UsageError(`name a map of ${a.object}: ${names.join(', ') || '(it has none)'}`);
   }
-  const map = findMap(src.schema, a.map);
+  const map = ifindexFields(findMap(src.schema, a.map), a['ifindex-field']);
   if (a.pin !== undefined && a['pin-root'] !== undefined) throw new UsageError('give either --pin or --pin-root, not both');
   return openMap({ map, byteOrder: src.schema.byteOrder, pin: a.pin, pinRoot: a['pin-root'], id, name: a.name, force: a.force === true });
 }

@@ -3,7 +3,7 @@
  * a tool that loaded none) with types of an object or a saved schema. The type's size must be the
  * map's key / value size.
  */
-import { BpfmapError, ERROR_CODE, loadSource, openMap } from '../src/index.js';
+import { BpfmapError, ERROR_CODE, loadSource, markIfindexFields, openMap } from '../src/index.js';
 import type { LiveMap, MapSchema, TypeNode } from '../src/index.js';
 import { UsageError } from './options.js';
 
@@ -41,22 +41,33 @@ export function findType(file: string, name: string, size: number, what: 'key' |
 }
 
 /** Opens the live map, then again typed by the given types when --key-type / --value-type are given. */
-export function openTyped(a: TypeOverrideArgs & { pin?: string; id?: number; name?: string; force?: boolean }): LiveMap {
+export function openTyped(a: TypeOverrideArgs & { pin?: string; id?: number; name?: string; force?: boolean; 'ifindex-field'?: string[] }): LiveMap {
   const raw = openMap({ pin: a.pin, id: a.id, name: a.name, force: a.force === true });
+  const marks = a['ifindex-field'] ?? [];
   if (a['key-type'] === undefined && a['value-type'] === undefined) {
     if (a.types !== undefined) { raw.close(); throw new UsageError('--types: name the types with --key-type NAME and/or --value-type NAME'); }
-    return raw;
+    if (marks.length === 0) return raw;
   }
   let schema: MapSchema;
   let id: number;
   try {
+    if (a['key-type'] === undefined && a['value-type'] === undefined) {
+      // The kernel's types, with the declared interface-index fields.
+      schema = markIfindexFields(raw.schema, marks);
+      id = raw.info.id;
+      return reopen(schema, id, a.force);
+    }
     if (a.types === undefined) throw new UsageError('--key-type / --value-type: give the file that has the types with --types FILE (an object or a saved schema)');
     const key = a['key-type'] === undefined ? raw.schema.key : findType(a.types, a['key-type'], raw.info.keySize, 'key');
     const value = a['value-type'] === undefined ? raw.schema.value : findType(a.types, a['value-type'], raw.info.valueSize, 'value');
-    schema = { ...raw.schema, key, value };
+    schema = markIfindexFields({ ...raw.schema, key, value }, marks);
     id = raw.info.id;
   } finally {
     raw.close();
   }
-  return openMap({ map: schema, id, force: a.force === true });
+  return reopen(schema, id, a.force);
+}
+
+function reopen(schema: MapSchema, id: number, force: boolean | undefined): LiveMap {
+  return openMap({ map: schema, id, force: force === true });
 }

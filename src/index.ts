@@ -107,7 +107,7 @@ export type {
 } from './apply/index.js';
 
 export { listMaps, countEntries, bpffsMounts, mapPins, mapUsers } from './inventory/index.js';
-export type { LoadedMap, ListMapsOptions, EntryCount, CountMethod, ProgramRef } from './inventory/index.js';
+export type { LoadedMap, ListMapsOptions, EntryCount, CountMethod, ProgramRef, AttachPoint } from './inventory/index.js';
 export { ensureDefaultBpffs } from './syscall/bpffs.js';
 export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './map/index.js';
 export type { LockOptions, MapLock } from './map/index.js';
@@ -142,3 +142,5 @@ export { BpfObject, ObjectMap } from './map/bpf-object.js';
 export type { MapTypes, ObjectMaps, MapTable, TypedMap, MapOpenOptions } from './map/bpf-object.js';
 export { generateTypeScript } from './gen/typescript.js';
 export type { GenTsOptions } from './gen/typescript.js';
+/** Interface indexes by declaration: fields that take interface names besides those named `*ifindex`. */
+export { markIfindexFields, markObjectIfindexFields } from './codec/index.js';

@@ -31,6 +31,7 @@ const BEFORE: [RegExp, string][] = [
   // The events fixture loaded with its maps in the demo directory, and 10 ring buffer records sent.
   [/^\$0 events fixtures\/events.bpfel.o rb_events/, 'bpftool prog load fixtures/events.bpfel.o /sys/fs/bpf/demo/ev_prog pinmaps /sys/fs/bpf/demo && head -c 70 /dev/zero > pkt.bin && bpftool prog run pinned /sys/fs/bpf/demo/ev_prog data_in pkt.bin repeat 10'],
   [/^\$0 migrate fixtures\/firewall.bpfel.o fixtures\/firewall-v2.bpfel.o --pin-root \/sys\/fs\/bpf\/fw --dry-run/, 'bpfmap create fixtures/firewall.bpfel.o --pin-root /sys/fs/bpf/fw'],
+  [/^\$0 update fixtures\/addresses.bpfel.o dev_redirect/, 'bpfmap create fixtures/addresses.bpfel.o --pin-root /sys/fs/bpf/addr'],
   [/-f rules.yaml --dry-run/, "printf 'maps:\\n  ingress_node_firewall_table_map:\\n    entries: []\\n' > rules.yaml"],
 ];
 /** The maps the live examples name, made in the private bpffs. */

@@ -58,7 +58,7 @@ L('a hash filled with 37 of 100 entries: count, fill, pin, the program using it,
     assert.equal([m.name, m.type, m.keySize, m.valueSize, m.maxEntries], ['inv_hash', 'hash', 4, 8, 100]);
     assert.equal([m.entries, m.fill, m.countedBy], [37, 0.37, 'batch']);
     assert.equal(m.pins, [path]);
-    assert.equal(m.programs, [{ id: progId, name: 'inv_user', type: 'xdp' }]);
+    assert.equal(m.programs, [{ id: progId, name: 'inv_user', type: 'xdp', attach: [] }]);
     assert.ok(m.memlock !== null && m.memlock > 0);
     assert.is(m.btf, null);
     if (bpftoolMissing) {

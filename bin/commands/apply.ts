@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { loadSource, applyState, recoverText, DEFAULT_JOURNAL_DIR, planDiff, progressLine, readStateFile, readStateFileAsync, watchState, writeCalls, liveMapIds, BpfmapError, ERROR_CODE, isBpfmapError } from '../../src/index.js';
-import type { ApplyResult, DesiredState } from '../../src/index.js';
+import { loadSource, findMap, markObjectIfindexFields, applyState, recoverText, DEFAULT_JOURNAL_DIR, planDiff, progressLine, readStateFile, readStateFileAsync, watchState, writeCalls, liveMapIds, BpfmapError, ERROR_CODE, isBpfmapError } from '../../src/index.js';
+import type { ApplyResult, DesiredState, ObjectSchema } from '../../src/index.js';
 import { watchLogger } from '../watch-log.js';
 import { print } from '../output.js';
 import { UsageError, withLock, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
@@ -23,6 +23,7 @@ interface Args extends GlobalArgs, LockArgs {
   complete?: boolean;
   resync?: number;
   journal?: string;
+  'ifindex-field'?: string[];
 }
 
 /** The library names option fields; the CLI's words for them. */
@@ -67,10 +68,22 @@ export async function runApplyAsync(a: Args, write?: (line: string) => void, tra
   }
 }
 
+/** --ifindex-field MAP:PATH (repeatable): the object's schema with those fields declared interface indexes. */
+function withIfindexFieldsOf(schema: ObjectSchema, given: readonly string[] | undefined): ObjectSchema {
+  let out = schema;
+  for (const g of given ?? []) {
+    const colon = g.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--ifindex-field ${g}: expected MAP:PATH for apply (ingress_node_firewall_table_map:key.dev), as the state may name several maps`);
+    out = markObjectIfindexFields(out, findMap(out, g.slice(0, colon)), [g.slice(colon + 1)]);
+  }
+  return out;
+}
+
 function prepare(a: Args, write?: (line: string) => void) {
   if (a.object === undefined) throw new UsageError('name the BPF object (or saved schema) the maps come from: bpfmap apply OBJ -f STATE');
   if (a.file === undefined) throw new UsageError('give the state file with -f STATE (YAML, JSON or NDJSON; - for stdin)');
-  const src = loadSource(a.object);
+  const loaded = loadSource(a.object);
+  const src = { schema: withIfindexFieldsOf(loaded.schema, a['ifindex-field']) };
   ensureBpffs([a.pin, a['pin-root']]);
   const locks = lockOptions(a);
   const progress = progressLine();
@@ -124,6 +137,7 @@ export const applyCommand: CommandModule<object, Args> = {
       .option('resync', { type: 'number', describe: 'with --watch: every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' })
       .option('numeric', { type: 'boolean', describe: 'with --dry-run: plain numbers in the diff (default: addresses as 10.0.0.1 / fe80::1)' })
       .option('pretty-addresses', { type: 'boolean', hidden: true, describe: 'the default now; see --numeric' })
+      .option('ifindex-field', { type: 'string', array: true, requiresArg: true, describe: 'MAP:PATH: this integer field of MAP holds an interface index and also takes an interface name (repeatable; a state document can say ifindexFields: {MAP: [PATH]})' })
       .option('journal', { type: 'string', describe: `directory of the crash journal written before the first write (default ${DEFAULT_JOURNAL_DIR}); an unfinished one found there is rolled back first; off: no journal, no crash recovery` })
       .example('$0 apply fixtures/firewall.bpfel.o -f rules.yaml --dry-run', 'show what would change')
       .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson && $0 apply fixtures/firewall.bpfel.o -f rules.ndjson', 'dump | apply: no change')

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { parseValueText } from '../../src/index.js';
 import { print } from '../output.js';
-import { withTarget, withLock, type LockArgs, type TargetArgs } from '../options.js';
+import { withTarget, withIfindexFields, withLock, type LockArgs, type TargetArgs } from '../options.js';
 import { withLockedMap } from '../target.js';
 
 interface Args extends TargetArgs, LockArgs {
@@ -20,7 +20,7 @@ export const deleteCommand: CommandModule<object, Args> = {
   command: 'delete [object] [map]',
   describe: 'delete one entry by key (LPM tries: exact prefix only)',
   builder: (y) =>
-    withLock(withTarget(y))
+    withLock(withIfindexFields(withTarget(y)))
       .option('key', { type: 'string', demandOption: 'give the key with --key', describe: 'the key as YAML flow or JSON' })
       .example("$0 delete fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'", 'remove the rules for a CIDR') as never,
   handler: async (a) => {

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { ndjsonLine, ndjsonTrailer, possibleCpus } from '../../src/index.js';
 import { streamList } from '../stream-output.js';
-import { withTarget, withDecodeOptions, decodeOptions, perCpuOptions, type TargetArgs } from '../options.js';
+import { withTarget, withIfindexFields, withDecodeOptions, decodeOptions, perCpuOptions, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
 import { stdoutSink } from '../sink.js';
 
@@ -43,7 +43,7 @@ export const dumpCommand: CommandModule<object, Args> = {
   command: 'dump [object] [map]',
   describe: 'print every entry (streamed in batches); --ndjson output is valid `apply` input',
   builder: (y) =>
-    withDecodeOptions(withTarget(y))
+    withDecodeOptions(withIfindexFields(withTarget(y)))
       .option('ndjson', { type: 'boolean', describe: 'one {"map","key","value"} JSON object per line, streamed, then a trailer line {"trailer":true,"entries":N,"maps":{...}} that apply checks' })
       .option('sum', { type: 'boolean', describe: 'per-CPU maps: add the CPUs\' values field by field' })
       .option('cpu', { type: 'string', describe: 'per-CPU maps: only this CPU\'s values' })

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseValueText, parseDocument, isBpfmapError, BpfmapError, ERROR_CODE, stringifyJson, withMapLock } from '../../src/index.js';
 import type { LiveMap } from '../../src/index.js';
 import { toYaml, print } from '../output.js';
-import { withTarget, withLock, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
+import { withTarget, withIfindexFields, withLock, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
 import { withWritableMap } from '../target.js';
 
 interface Args extends TargetArgs, LockArgs {
@@ -172,7 +172,7 @@ export const editCommand: CommandModule<object, Args> = {
   command: 'edit [object] [map]',
   describe: 'edit one entry in $VISUAL/$EDITOR as YAML; invalid input re-opens the editor with the error on top, nothing is written unless valid',
   builder: (y) =>
-    withLock(withTarget(y))
+    withLock(withIfindexFields(withTarget(y)))
       .option('key', { type: 'string', describe: 'the key of the entry (YAML flow or JSON)' })
       .option('flags', { choices: ['any', 'noexist', 'exist'] as const, default: 'any' as const, describe: 'update flags for the write' })
       .example("EDITOR=nano $0 edit fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'", 'edit the rules of one CIDR') as never,

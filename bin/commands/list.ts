@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { listMaps } from '../../src/index.js';
-import type { LoadedMap } from '../../src/index.js';
+import type { AttachPoint, LoadedMap } from '../../src/index.js';
 import { print, table } from '../output.js';
 import type { GlobalArgs } from '../options.js';
 import { parseMapId } from '../target.js';
@@ -26,19 +26,42 @@ function sideText(size: number, type: string | null | undefined): string {
   return type ? `${size} ${type}` : String(size);
 }
 
+function ifText(a: AttachPoint): string {
+  return a.ifname ? `${a.ifname}(${a.ifindex})` : `ifindex ${a.ifindex} (not in this netns)`;
+}
+
+/** `xdp veth0(3) generic, link 7`, `cgroup_inet_egress /sys/fs/cgroup/x, link 9`, `xdp lo(1) generic, not via a link`. */
+export function attachText(a: AttachPoint): string {
+  let what: string;
+  switch (a.kind) {
+    case 'xdp': what = `xdp ${ifText(a)}${a.mode ? ` ${a.mode}` : ''}`; break;
+    case 'tcx':
+    case 'netkit': what = `${a.attachType} ${ifText(a)}`; break;
+    case 'cgroup': what = `${a.attachType} ${a.cgroup ?? `cgroup id ${a.cgroupId}`}`; break;
+    case 'tracing': what = `${a.attachType} ${a.target ?? `btf ${a.targetObjId} type ${a.targetBtfId}`}`; break;
+    default: what = [a.kind, a.attachType, a.target].filter(Boolean).join(' ');
+  }
+  return `${what}, ${a.link === null ? 'not via a link' : `link ${a.link}`}`;
+}
+
+function programText(p: LoadedMap['programs'][number]): string {
+  const at = p.attach.length ? ` [${p.attach.map(attachText).join('; ')}]` : '';
+  return `${p.id}:${p.type}:${p.name}${at}`;
+}
+
 function row(m: LoadedMap): string[] {
   return [
     String(m.id), m.name || '-', m.type, sideText(m.keySize, m.btf?.key), sideText(m.valueSize, m.btf?.value),
     String(m.maxEntries), m.entries === null ? '-' : String(m.entries), fillText(m),
     m.memlock === null ? '-' : `${m.memlock}B`, m.pins.join(',') || '-',
-    m.programs.map((p) => `${p.id}:${p.type}:${p.name}`).join(',') || '-',
+    m.programs.map(programText).join(', ') || '-',
   ];
 }
 
 export const listCommand: CommandModule<GlobalArgs, Args> = {
   command: 'list',
   aliases: ['ls', 'show'],
-  describe: 'every map loaded on the host: sizes, entries in use and fill, memory, BTF types, pins, programs using it',
+  describe: 'every map loaded on the host: sizes, entries in use and fill, memory, BTF types, pins, programs using it and where they are attached',
   builder: (y) =>
     y
       .option('name', { type: 'string', describe: 'only maps whose kernel name starts with this (the kernel keeps 15 characters)' })

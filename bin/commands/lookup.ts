@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { parseValueText, possibleCpus } from '../../src/index.js';
 import { print } from '../output.js';
-import { withTarget, withDecodeOptions, decodeOptions, perCpuOptions, UsageError, type TargetArgs } from '../options.js';
+import { withTarget, withIfindexFields, withDecodeOptions, decodeOptions, perCpuOptions, UsageError, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
 
 interface Args extends TargetArgs {
@@ -34,7 +34,7 @@ export const lookupCommand: CommandModule<object, Args> = {
   command: 'lookup [object] [map]',
   describe: 'read one entry by key (LPM tries: longest-prefix match, or --exact)',
   builder: (y) =>
-    withDecodeOptions(withTarget(y))
+    withDecodeOptions(withIfindexFields(withTarget(y)))
       .option('key', { type: 'string', describe: 'the key as YAML flow or JSON; a number for integer keys' })
       .option('exact', { type: 'boolean', describe: 'LPM trie: only an exact match, not a covering shorter prefix' })
       .option('sum', { type: 'boolean', describe: 'per-CPU maps: add the CPUs\' values field by field' })

@@ -1,13 +1,18 @@
 import type { CommandModule } from 'yargs';
-import { setVariables, parseValueText } from '../../src/index.js';
+import { setVariables, parseValueText, loadSource, findMap } from '../../src/index.js';
 import { print } from '../output.js';
-import { withTarget, withLock, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
+import { withTarget, withLock, withIfindexFields, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
 import { withWritableMap } from '../target.js';
 import { globalMaps, splitVar } from './globals.js';
 
 interface Args extends TargetArgs, LockArgs {
   object: string;
   assignments: string[];
+}
+
+function hasVariable(object: string, map: string, name: string): boolean {
+  const v = findMap(loadSource(object).schema, map).value;
+  return v?.kind === 'struct' && v.fields.some((f) => f.name === name);
 }
 
 /** `VAR=VALUE ...`: every value is parsed and encoded before anything is written. */
@@ -19,11 +24,20 @@ export async function runSet(a: Args): Promise<Record<string, string[]>> {
   });
   const locks = lockOptions(a);
   const groups = globalMaps(a.object, a.map, parsed);
+  // --ifindex-field VAR[.FIELD...]: the variable (or a field of it) takes interface names; each path
+  // goes to the global-data map that has the variable.
+  const marks = new Map<string, string[]>();
+  for (const path of a['ifindex-field'] ?? []) {
+    const v = path.split('.')[0]!.replace(/\[\]$/, '');
+    const holder = [...groups.keys()].find((m) => groups.get(m)!.includes(v) || (groups.get(m)!.length === 0 && hasVariable(a.object, m, v)));
+    if (holder === undefined) throw new UsageError(`--ifindex-field ${path}: '${v}' is not a variable being set (${[...groups.values()].flat().join(', ')})`);
+    marks.set(holder, [...(marks.get(holder) ?? []), `value.${path}`]);
+  }
   const done: Record<string, string[]> = {};
   for (const [map, names] of groups) {
     const values: Record<string, unknown> = {};
     for (const n of names) values[n] = parsed.find((p) => p.name === n && (p.section === undefined || p.section === map))!.value;
-    await withWritableMap({ ...a, map }, (live) => setVariables(live, values, locks));
+    await withWritableMap({ ...a, map, 'ifindex-field': marks.get(map) ?? [] }, (live) => setVariables(live, values, locks));
     done[map] = names;
   }
   return done;
@@ -33,7 +47,7 @@ export const setCommand: CommandModule<object, Args> = {
   command: 'set <object> <assignments...>',
   describe: 'change global variables of a loaded program by name (read, patch, write the one entry)',
   builder: (y) =>
-    withLock(withTarget(y))
+    withLock(withIfindexFields(withTarget(y)))
       .positional('assignments', { type: 'string', array: true, describe: 'VAR=VALUE, VALUE as YAML/JSON (e.g. enabled=1 limits={max: 10})' })
       .example('$0 set fixtures/coverage.bpfel.o --pin-root /sys/fs/bpf/cov data_counter=5 config_mode=2', 'two variables') as never,
   handler: async (a) => {

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { print } from '../output.js';
-import { withTarget, withLock, UsageError, type LockArgs, type TargetArgs } from '../options.js';
+import { withTarget, withIfindexFields, withLock, UsageError, type LockArgs, type TargetArgs } from '../options.js';
 import { withLockedMap } from '../target.js';
 import { readEntryInput } from './codec-args.js';
 import { parseFieldPath, parseValueText, updateFields, type FieldAssignment } from '../../src/index.js';
@@ -50,7 +50,7 @@ export const updateCommand: CommandModule<object, Args> = {
   command: 'update [object] [map]',
   describe: 'write one entry (typed key and value); the value is checked completely before anything reaches the kernel',
   builder: (y) =>
-    withLock(withTarget(y))
+    withLock(withIfindexFields(withTarget(y)))
       .option('key', { type: 'string', describe: 'the key as YAML flow or JSON' })
       .option('value', { type: 'string', describe: 'the value as YAML flow or JSON; per-CPU maps: one value for every CPU, or a list with one per CPU; map-in-map: a pin path or id:N' })
       .option('file', { alias: 'f', type: 'string', describe: 'YAML/JSON document {key: ..., value: ...}; - for stdin' })
@@ -58,7 +58,8 @@ export const updateCommand: CommandModule<object, Args> = {
       .option('flags', { choices: ['any', 'noexist', 'exist'] as const, default: 'any' as const, describe: 'any: create or replace; noexist: create only; exist: replace only' })
       .example("$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}' --value '{rules: {0: {ruleId: 1, protocol: 1, icmpType: 8, action: 1}}}'", 'deny ICMP echo from 10.10.10.0/24 on ifindex 6')
       .example("$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}' --set 'rules[0].action=2'", 'change one field of an existing entry')
-      .example('$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map -f rule.yaml --flags noexist', 'from a file (see bpfmap template), only if new') as never,
+      .example('$0 update fixtures/firewall.bpfel.o ingress_node_firewall_table_map -f rule.yaml --flags noexist', 'from a file (see bpfmap template), only if new')
+      .example("$0 update fixtures/addresses.bpfel.o dev_redirect --pin-root /sys/fs/bpf/addr --key '{dev: lo, queue: 0}' --value '{out_dev: lo, weight: 1}' --ifindex-field key.dev --ifindex-field value.out_dev", 'fields not named *ifindex that hold interface indexes, given by interface name') as never,
   handler: async (a) => {
     const r = await runUpdate(a);
     if (a.json) print(r, true);

@@ -1,6 +1,6 @@
 /**
  * Reads a state file (YAML, JSON or NDJSON, detected by content) into an encoded DesiredState.
- * Documents: `{maps: {<name>: {prune?, entries?: [{key, value}], variables?: {...}}}}`.
+ * Documents: `{ifindexFields?: {<name>: [key.dev, ...]}, maps: {<name>: {prune?, entries?: [{key, value}], variables?: {...}}}}`.
  * NDJSON: one `{"map", "key", "value"}` per line (what `bpfmap dump --ndjson` prints), streamed.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -163,7 +163,15 @@ export function readStateDocument(doc: unknown, state: DesiredState): void {
     throw new ValueError(src, `expected a mapping with 'maps', got ${Array.isArray(doc) ? 'a list' : typeof doc}`);
   }
   for (const k of Object.keys(doc)) {
-    if (k !== 'maps') throw new ValueError(`${src}: ${k}`, `unknown top-level field; expected 'maps'`);
+    if (k !== 'maps' && k !== 'ifindexFields') throw new ValueError(`${src}: ${k}`, `unknown top-level field; expected 'maps' or 'ifindexFields'`);
+  }
+  // Fields declared interface indexes, before any entry is encoded.
+  const decl = (doc as { ifindexFields?: unknown }).ifindexFields;
+  if (decl !== undefined) {
+    if (typeof decl !== 'object' || decl === null || Array.isArray(decl)) {
+      throw new ValueError(`${src}: ifindexFields`, `expected a mapping of map names to lists of field paths ({MAP: [key.dev]}), got ${Array.isArray(decl) ? 'a list' : decl === null ? 'nothing' : typeof decl}`);
+    }
+    for (const [name, paths] of Object.entries(decl as Record<string, unknown>)) state.declareIfindexFields(name, paths, `${src}: ifindexFields.${name}`);
   }
   const maps = (doc as { maps?: unknown }).maps;
   if (typeof maps !== 'object' || maps === null || Array.isArray(maps)) {

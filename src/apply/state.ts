@@ -3,10 +3,12 @@ import type { ByteOrder } from '../bytes.js';
 import type { ObjectSchema } from '../btf/schema-types.js';
 import { ValueError } from '../errors.js';
 import { findMap } from '../source.js';
+import { markObjectIfindexFields } from '../codec/ifindex-fields.js';
 import { rewhere, DesiredMap } from './desired-state.js';
 
 export class DesiredState {
-  readonly schema: ObjectSchema;
+  /** The object's schema; declareIfindexFields replaces a map of it before its entries are read. */
+  schema: ObjectSchema;
   readonly byteOrder: ByteOrder;
   /** The state file as named in messages. */
   readonly source: string;
@@ -47,6 +49,26 @@ export class DesiredState {
     }
     this.last = { name, map: m };
     return m;
+  }
+
+  /**
+   * Declares fields of map `name` interface indexes (`ifindexFields: {MAP: [key.dev, ...]}` in a state
+   * document): they then take interface names. Before any entry of that map is read.
+   */
+  declareIfindexFields(name: string, paths: unknown, where: string): void {
+    if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) {
+      throw new ValueError(where, `expected a list of field paths (key.dev, value.rules.out_dev), got ${Array.isArray(paths) ? 'a list with a non-string' : paths === null ? 'nothing' : typeof paths}`);
+    }
+    const map = (() => {
+      try { return findMap(this.schema, name); } catch (e) { throw rewhere(e, where); }
+    })();
+    if (this.maps.has(map.name)) throw new ValueError(where, `map '${map.name}' already has entries; declare its ifindex fields first`);
+    try {
+      this.schema = markObjectIfindexFields(this.schema, map, paths as string[]);
+    } catch (e) {
+      throw new ValueError(where, e instanceof Error ? e.message : String(e));
+    }
+    this.last = null;
   }
 
   /** Total entries over all maps. */

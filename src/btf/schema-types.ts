@@ -67,6 +67,8 @@ export interface Field {
   /** Bitfields only: width in bits. */
   readonly bitSize?: number;
   readonly type: TypeNode;
+  /** Declared an interface index (ifindexFields): takes interface names like a field named `*ifindex`. */
+  readonly ifindex?: boolean;
 }
 
 export interface StructNode extends NodeBase {

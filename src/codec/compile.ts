@@ -13,6 +13,7 @@ import { compileArray } from './array-codec.js';
 import { compileRecord } from './record-codec.js';
 import { lpmPreparer, lpmPrettifier } from './lpm.js';
 import { withAddress } from './address-field.js';
+import { withIfname } from './ifname.js';
 import { F_COMPACT, F_PRETTY, type Codec, type Compiled, type DecodeOptions } from './types.js';
 import { isBytes } from './is-bytes.js';
 
@@ -80,12 +81,14 @@ export interface CodecOptions {
   size: number;
   root: 'key' | 'value';
   lpmKey?: boolean;
+  /** The whole key/value is an interface index (a global variable declared one): it takes interface names. */
+  ifname?: boolean;
 }
 
 const codecs = new WeakMap<TypeNode, Map<string, Codec>>();
 
 export function compileCodec(node: TypeNode | null, opts: CodecOptions): Codec {
-  const k = `${opts.byteOrder}:${opts.size}:${opts.root}:${opts.lpmKey === true}`;
+  const k = `${opts.byteOrder}:${opts.size}:${opts.root}:${opts.lpmKey === true}:${opts.ifname === true}`;
   if (node) {
     const hit = codecs.get(node)?.get(k);
     if (hit) return hit;
@@ -114,6 +117,7 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
   let c: Compiled;
   try {
     c = node ? compileNode(node, opts.byteOrder) : compileBytes(size);
+    if (opts.ifname && node?.kind === 'int') c = withIfname(c);
   } catch (e) {
     if (e instanceof Fail) throw new BpfmapError(e.code, `${root}: ${e.msg}`);
     throw e;

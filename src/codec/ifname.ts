@@ -1,21 +1,23 @@
 /**
  * Interface names for interface indexes: an integer field whose name ends in `ifindex`
- * (`ingress_ifindex`, `ifindex`) also takes the name of a network interface (`lo`, `eth0`), resolved
- * on the host that encodes, in the network namespace the process runs in, from
- * `/sys/class/net/<name>/ifindex`. Numbers and decimal / 0x strings stay numbers; output stays numeric
+ * (`ingress_ifindex`, `ifindex`), or one declared an interface index (ifindex-fields.ts), also takes
+ * the name of a network interface (`lo`, `eth0`), resolved on the host that encodes, in the network
+ * namespace the process runs in, from `/sys/class/net/<name>/ifindex`. Numbers and decimal / 0x strings stay numbers; output stays numeric
  * (an index prints as the same number on every host, a name would not).
  */
 import { readFileSync } from 'node:fs';
-import type { IntNode } from '../btf/schema-types.js';
 import { Fail, describe } from './fail.js';
 import type { Compiled } from './types.js';
 
 /** Linux interface names: 1..15 bytes, no '/', no whitespace, not `.` or `..`. */
 const IFNAME = /^[^\s/:]{1,15}$/;
 
-/** Whether a record member of this name and type takes interface names. */
-export function takesIfname(name: string, type: { kind: string }): type is IntNode {
-  return /ifindex$/i.test(name) && type.kind === 'int';
+/**
+ * Whether a record member takes interface names: an int whose name ends in `ifindex`, or one declared
+ * an interface index (`ifindex: true`, see ifindex-fields.ts).
+ */
+export function takesIfname(f: { name: string; type: { kind: string }; ifindex?: boolean }): boolean {
+  return (f.ifindex === true || /ifindex$/i.test(f.name)) && f.type.kind === 'int';
 }
 
 /** The index of interface `name` in this process's network namespace, or null when there is none. */

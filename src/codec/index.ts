@@ -8,3 +8,4 @@ export { fromSeedTemplate, isSeedTemplate, type SeedValues } from './seed-templa
 export { templateYaml } from './template.js';
 export { typeName } from './type-name.js';
 export { lpmHostQuery } from './lpm.js';
+export { markIfindexFields, markObjectIfindexFields } from './ifindex-fields.js';

@@ -108,7 +108,7 @@ export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, co
     const f = e.field;
     const bitfield = f.bitSize !== undefined && !(f.bitSize === f.type.size * 8 && !f.bitOffset);
     const c0 = bitfield ? compileBitfield(f.type, f.bitOffset ?? 0, f.bitSize!, order) : compile(f.type);
-    const c = takesIfname(e.name, f.type) ? withIfname(c0) : c0;
+    const c = takesIfname({ name: e.name, type: f.type, ifindex: f.ifindex }) ? withIfname(c0) : c0;
     if (e.offset < 0 || e.offset + c.size > node.size) {
       throw new Fail(`${title}: member '${e.name}' at offset ${e.offset} (+${c.size}) is outside its ${node.size} bytes`, ERROR_CODE.SCHEMA_INVALID);
     }

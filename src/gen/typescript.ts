@@ -166,7 +166,7 @@ class Emitter {
       // An LPM key's address fields (those that print as addresses, after the prefix length) take CIDR (lpm.ts).
       const cidr = lpm && !bitfield && e.offset >= 4 && addressShape(f.type)?.pretty === true;
       let i = bitfield ? bitfieldIn(f.type) : this.in(f.type, depth + 1, cidr);
-      if (takesIfname(e.name, f.type)) i = `${i} | string`;
+      if (takesIfname({ name: e.name, type: f.type, ifindex: (f as { ifindex?: boolean }).ifindex })) i = `${i} | string`;
       if (e.shown) outLines.push(`${comment}  ${prop(e.name)}: ${o};`);
       inLines.push(`${comment}  ${prop(e.name)}?: ${i};`);
     }

@@ -6,3 +6,5 @@ export type { EntryCount, CountMethod } from './count.js';
 export { bpffsMounts, mapPins, fdKind } from './pins.js';
 export { mapUsers } from './programs.js';
 export type { ProgramRef } from './programs.js';
+export { attachPoints } from './attach.js';
+export type { AttachPoint } from './attach.js';

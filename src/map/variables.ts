@@ -5,6 +5,7 @@
  */
 import type { Field, MapSchema } from '../btf/schema-types.js';
 import { compileCodec } from '../codec/index.js';
+import { takesIfname } from '../codec/ifname.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
 import { stringifyJson } from '../json.js';
@@ -30,7 +31,7 @@ function field(fields: readonly Field[], name: string, map: MapSchema): Field {
 }
 
 function codecOf(live: LiveMap, f: Field) {
-  return compileCodec(f.type, { byteOrder: live.byteOrder, size: f.type.size, root: 'value' });
+  return compileCodec(f.type, { byteOrder: live.byteOrder, size: f.type.size, root: 'value', ifname: takesIfname(f) });
 }
 
 /** The named variables (all when `names` is omitted), decoded. */

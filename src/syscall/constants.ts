@@ -15,6 +15,7 @@ export const BPF_CMD = {
   PROG_GET_FD_BY_ID: 13,
   MAP_GET_FD_BY_ID: 14,
   OBJ_GET_INFO_BY_FD: 15,
+  PROG_QUERY: 16,
   BTF_LOAD: 18,
   BTF_GET_FD_BY_ID: 19,
   MAP_LOOKUP_AND_DELETE_ELEM: 21,
@@ -23,6 +24,9 @@ export const BPF_CMD = {
   MAP_LOOKUP_AND_DELETE_BATCH: 25,
   MAP_UPDATE_BATCH: 26,
   MAP_DELETE_BATCH: 27,
+  LINK_CREATE: 28,
+  LINK_GET_FD_BY_ID: 30,
+  LINK_GET_NEXT_ID: 31,
 } as const;
 
 export type BpfCmdName = keyof typeof BPF_CMD;

@@ -32,3 +32,7 @@ export { memoryView } from './binding.js';
 export { mmap, munmap, PROT_READ, PROT_WRITE } from './mmap.js';
 export { Epoll } from './epoll.js';
 export { perfEventOpenBpfOutput, ioctl, PERF_EVENT_IOC_ENABLE, PERF_RECORD, PERF_MMAP } from './perf-event.js';
+export { linkGetNextId, linkGetFdById, linkGetInfoByFd, linkCreate, progQuery, attachTypeNumber, linkTypeName, attachTypeName, BPF_LINK_TYPE, BPF_ATTACH_TYPE } from './link.js';
+export type { LinkInfo, LinkDetail } from './link.js';
+export { netInterfaces } from './netlink.js';
+export type { NetInterfaces, XdpAttachment } from './netlink.js';
