@@ -8,7 +8,7 @@ import type { MapPinning, MapSchema } from './schema-types.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND as K, kindName } from './kinds.js';
 import { attempt, unusable, type MapResult } from './map-result.js';
-import { BPF_MAP_TYPE, KEYLESS_MAP_TYPES, NO_KV_MAP_TYPES } from './map-constants.js';
+import { BPF_MAP_TYPE, KEYLESS_MAP_TYPES, NO_KV_MAP_TYPES } from '../uapi/map-constants.js';
 import { buildMapSchema, bytesNode, U32_NODE } from './map-schema.js';
 
 const INT_ATTRS = new Set(['type', 'key_size', 'value_size', 'max_entries', 'map_flags', 'pinning', 'numa_node', 'map_extra']);

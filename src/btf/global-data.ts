@@ -12,7 +12,7 @@ import { SHT } from '../elf/index.js';
 import type { MapSchema, TypeNode } from './schema-types.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND as K } from './kinds.js';
-import { BPF_MAP_TYPE } from './map-constants.js';
+import { BPF_MAP_TYPE } from '../uapi/map-constants.js';
 import { buildMapSchema, bytesNode, KERNEL_NAME_LEN, U32_NODE } from './map-schema.js';
 
 const F_RDONLY_PROG = 1 << 7;

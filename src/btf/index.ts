@@ -3,7 +3,7 @@ export { loadSplitBtf, defaultBtfBase, VMLINUX_BTF } from './split.js';
 export { loadObject, loadObjectFile, type BpfObject } from './object.js';
 export { Type, type TypeKind, type Member, type EnumEntry, type Param, type VarSecinfo } from './types.js';
 export { BTF_KIND, BTF_INT, KIND_NAMES, MAX_DEPTH, kindName } from './kinds.js';
-export { BPF_MAP_TYPE, BPF_MAP_FLAGS, mapTypeName, mapFlagNames } from './map-constants.js';
+export { BPF_MAP_TYPE, BPF_MAP_FLAGS, mapTypeName, mapFlagNames } from '../uapi/map-constants.js';
 export { writeTypesJson, writeTypesJsonBytes, typesJson, type TypeJson } from './types-json.js';
 export { formatTypesC } from './format-c.js';
 export { seedFormat } from './seed-format.js';

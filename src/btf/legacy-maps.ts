@@ -18,7 +18,7 @@ import type { MapSchema } from './schema-types.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND as K } from './kinds.js';
 import { buildMapSchema, bytesNode } from './map-schema.js';
-import { KEYLESS_MAP_TYPES, NO_KV_MAP_TYPES } from './map-constants.js';
+import { KEYLESS_MAP_TYPES, NO_KV_MAP_TYPES } from '../uapi/map-constants.js';
 import { attempt, unusable, type MapResult } from './map-result.js';
 
 /** sizeof(struct bpf_map_def): the five u32 fields every legacy layout starts with. */

@@ -6,7 +6,7 @@
 import type {
   ArrayNode, EnumNode, Field, IntNode, MapSchema, StructNode, TypeNode, UnionNode,
 } from '../../src/btf/schema-types.js';
-import { BPF_MAP_TYPE } from '../../src/btf/map-constants.js';
+import { BPF_MAP_TYPE } from '../../src/uapi/map-constants.js';
 
 export const int = (name: string, size: number, signed: boolean, extra: Partial<IntNode> = {}): IntNode =>
   ({ kind: 'int', name, size, signed, ...extra });
