@@ -12,7 +12,7 @@ import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'n
 import { join } from 'node:path';
 import { loadObjectFile, BTF_KIND } from '../src/btf/index.js';
 import { openMap } from '../src/map/index.js';
-import { ndjsonLine } from '../src/json.js';
+import { ndjsonLine } from '../src/text/json.js';
 import { BPF_MAP_TYPE, btfLoad, closeFd, mapCreate, mapUpdateBatch, objPin } from '../src/syscall/index.js';
 
 const N = Number(process.env.BENCH_ENTRIES ?? 1_000_000);

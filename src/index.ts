@@ -47,8 +47,8 @@ export { loadSource, loadSourceBytes, findMap } from './source.js';
 export type { Source } from './source.js';
 export { reviveSchema } from './schema-revive.js';
 
-export { loadYaml } from './yaml-lazy.js';
-export { parseJson, stringifyJson, compactJson, ndjsonLine, ndjsonTrailer, jsonSafe } from './json.js';
+export { loadYaml } from './text/yaml-lazy.js';
+export { parseJson, stringifyJson, compactJson, ndjsonLine, ndjsonTrailer, jsonSafe } from './text/json.js';
 export {
   compileCodec,
   mapCodecs,

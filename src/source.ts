@@ -9,7 +9,7 @@ import { loadObject, loadBtf, isRawBtf } from './btf/index.js';
 import { isElf } from './elf/index.js';
 import type { Btf, BpfObject } from './btf/index.js';
 import type { MapSchema, ObjectSchema } from './btf/schema-types.js';
-import { parseJson } from './json.js';
+import { parseJson } from './text/json.js';
 import { reviveSchema } from './schema-revive.js';
 
 export interface Source {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
-import { stringifyJson } from '../src/json.js';
+import { stringifyJson } from '../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { BIN } from './helpers/cli.js';

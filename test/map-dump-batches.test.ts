@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
 import { openMap } from '../src/map/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
-import { stringifyJson } from '../src/json.js';
+import { stringifyJson } from '../src/text/json.js';
 import { toHex } from '../src/bytes.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { bpfmap } from './helpers/cli.js';

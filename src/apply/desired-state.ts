@@ -14,7 +14,7 @@ import { ByteTable, IntList } from './byte-table.js';
 import { KeyIndex } from './key-index.js';
 import { lpmIdentity } from '../map/lpm.js';
 import { cpuLabel, perCpuList } from '../map/per-cpu.js';
-import { stringifyJson } from '../json.js';
+import { stringifyJson } from '../text/json.js';
 import { compileFast, type FastNode } from './fast-json.js';
 
 /** Map types apply can write: entries with a key, values that read back as written. */

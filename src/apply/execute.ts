@@ -11,7 +11,7 @@ import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import { BPF_UPDATE, mapDeleteBatch, mapDeleteElem, mapUpdateBatch, mapUpdateElem } from '../syscall/index.js';
 import type { ByteTable, IntList } from './byte-table.js';
 import { mapCodecs } from '../codec/map-codecs.js';
-import { stringifyJson } from '../json.js';
+import { stringifyJson } from '../text/json.js';
 import { writeJournal, type Journal, type JournalContent } from './journal.js';
 import { planUndo, type UndoSet } from './undo.js';
 import type { MapPlan } from './plan.js';

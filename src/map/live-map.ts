@@ -7,7 +7,7 @@ import type { MapSchema } from '../btf/schema-types.js';
 import { mapCodecs } from '../codec/index.js';
 import type { Codec, DecodeOptions } from '../codec/index.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
-import { stringifyJson } from '../json.js';
+import { stringifyJson } from '../text/json.js';
 import {
   BPF_F, BPF_UPDATE, closeFd, mapDeleteElem, mapGetNextKey, mapLookupAndDeleteElem, mapLookupBatch, mapLookupElem,
   mapUpdateElem, perCpuStride, perCpuValueSize, possibleCpus, mapUpdateBatch, mapDeleteBatch,

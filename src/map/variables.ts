@@ -7,7 +7,7 @@ import type { Field, MapSchema } from '../btf/schema-types.js';
 import { compileCodec } from '../codec/index.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
-import { stringifyJson } from '../json.js';
+import { stringifyJson } from '../text/json.js';
 import { frozenError } from './frozen.js';
 import type { LiveMap } from './live-map.js';
 import { withMapLock, type LockOptions } from './lock.js';

@@ -18,7 +18,7 @@ import type { MapSchema, ObjectSchema, TypeNode } from '../../src/btf/schema-typ
 import { applyState } from '../../src/apply/apply.js';
 import { readJournal, writeJournal } from '../../src/apply/journal.js';
 import { readStateFile } from '../../src/apply/parse-state.js';
-import { stringifyJson } from '../../src/json.js';
+import { stringifyJson } from '../../src/text/json.js';
 import { openMap } from '../../src/map/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
 import { BIN, ROOT, type Run } from '../helpers/cli.js';

@@ -15,7 +15,7 @@ import type { MapSchema, ObjectSchema, TypeNode } from '../../src/btf/schema-typ
 import { readStateFile, readStateFileAsync } from '../../src/apply/parse-state.js';
 import { parseLines } from '../../src/apply/ndjson.js';
 import { DesiredState } from '../../src/apply/state.js';
-import { stringifyJson } from '../../src/json.js';
+import { stringifyJson } from '../../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
 import { bpfmap, BIN } from '../helpers/cli.js';
 import { kernel, withPinDir } from '../helpers/kernel.js';

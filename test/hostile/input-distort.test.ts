@@ -13,7 +13,7 @@ import type { MapSchema, ObjectSchema, TypeNode } from '../../src/btf/schema-typ
 import { mapCodecs } from '../../src/codec/map-codecs.js';
 import { readStateFile, readStateFileAsync } from '../../src/apply/parse-state.js';
 import { MAX_LINE_BYTES } from '../../src/apply/ndjson.js';
-import { parseJson, stringifyJson } from '../../src/json.js';
+import { parseJson, stringifyJson } from '../../src/text/json.js';
 import { bpfmap } from '../helpers/cli.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };

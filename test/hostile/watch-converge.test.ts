@@ -12,7 +12,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MapSchema, TypeNode } from '../../src/btf/schema-types.js';
-import { stringifyJson } from '../../src/json.js';
+import { stringifyJson } from '../../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
 import { openMap, getVariables, setVariables } from '../../src/map/index.js';
 import { BIN, COV, bpfmap } from '../helpers/cli.js';
