@@ -35,8 +35,8 @@ export type {
   ObjectSchema,
   UnusableMap,
   MapPinning,
-} from './btf/schema-types.js';
-export { PERCPU_MAP_TYPES } from './btf/schema-types.js';
+} from './schema/types.js';
+export { PERCPU_MAP_TYPES } from './schema/types.js';
 
 export { loadObject, loadObjectFile, loadBtf, isRawBtf, formatTypesC, typesJson, writeTypesJson, writeTypesJsonBytes, seedFormat } from './btf/index.js';
 export { loadSplitBtf, defaultBtfBase } from './btf/index.js';
@@ -45,7 +45,7 @@ export type { Btf, BpfObject } from './btf/index.js';
 
 export { loadSource, loadSourceBytes, findMap } from './source.js';
 export type { Source } from './source.js';
-export { reviveSchema } from './schema-revive.js';
+export { reviveSchema } from './schema/revive.js';
 
 export { loadYaml } from './text/yaml-lazy.js';
 export { parseJson, stringifyJson, compactJson, ndjsonLine, ndjsonTrailer, jsonSafe } from './text/json.js';

@@ -8,9 +8,9 @@ import { BpfmapError, ERROR_CODE, type ErrorCode } from './errors.js';
 import { loadObject, loadBtf, isRawBtf } from './btf/index.js';
 import { isElf } from './elf/index.js';
 import type { Btf, BpfObject } from './btf/index.js';
-import type { MapSchema, ObjectSchema } from './btf/schema-types.js';
+import type { MapSchema, ObjectSchema } from './schema/types.js';
 import { parseJson } from './text/json.js';
-import { reviveSchema } from './schema-revive.js';
+import { reviveSchema } from './schema/revive.js';
 
 export interface Source {
   /** The file as given. */

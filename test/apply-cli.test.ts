@@ -4,7 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
+import type { MapSchema, TypeNode } from '../src/schema/types.js';
 import { stringifyJson } from '../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileCodec, mapCodecs, parseDocument, templateYaml, type Codec } from '../src/codec/index.js';
 import { toHex, fromHex } from '../src/bytes.js';
-import type { TypeNode, MapSchema, Field } from '../src/btf/schema-types.js';
+import type { TypeNode, MapSchema, Field } from '../src/schema/types.js';
 import { loadObjectFile } from '../src/btf/object.js';
 import { arr, char, f, firewallMap, seedMap, statsMap, struct, u8, u32, be32, mapOf, enm } from './oracle/schemas.js';
 import { bitsLE, padded, unionU, withAnon } from './oracle/cov-schema.js';

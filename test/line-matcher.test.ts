@@ -3,7 +3,7 @@
 // path NDJSON input takes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MapSchema, ObjectSchema, TypeNode } from '../src/btf/schema-types.js';
+import type { MapSchema, ObjectSchema, TypeNode } from '../src/schema/types.js';
 import { mapCodecs } from '../src/codec/map-codecs.js';
 import { toHex } from '../src/bytes.js';
 import { DesiredState, readStateFile } from '../src/apply/index.js';

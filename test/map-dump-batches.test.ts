@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
+import type { MapSchema, TypeNode } from '../src/schema/types.js';
 import { openMap } from '../src/map/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { stringifyJson } from '../src/text/json.js';

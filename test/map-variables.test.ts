@@ -7,7 +7,7 @@ import { createMaps, getVariables, openMap, setVariables } from '../src/map/inde
 import { mapFreeze } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { toHex } from '../src/bytes.js';
-import type { StructNode } from '../src/btf/schema-types.js';
+import type { StructNode } from '../src/schema/types.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const coverage = loadObjectFile(join(root, 'fixtures/coverage.bpfel.o'));

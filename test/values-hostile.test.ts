@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { loadObject } from '../src/btf/index.js';
 import { mapCodecs, parseDocument, parseValueText } from '../src/codec/index.js';
-import type { MapSchema } from '../src/btf/schema-types.js';
+import type { MapSchema } from '../src/schema/types.js';
 import { isBpfmapError } from '../src/errors.js';
 import { Rng } from './fuzz/prng.js';
 

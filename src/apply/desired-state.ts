@@ -4,7 +4,7 @@
  * variables as byte patches. Everything is validated here, before any map is touched.
  */
 import type { ByteOrder } from '../bytes.js';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { compileCodec } from '../codec/compile.js';
 import { mapCodecs } from '../codec/map-codecs.js';
 import type { Codec } from '../codec/types.js';

@@ -1,6 +1,6 @@
 /** The desired state of every map a state file names, encoded (see DesiredMap). */
 import type { ByteOrder } from '../bytes.js';
-import type { ObjectSchema } from '../btf/schema-types.js';
+import type { ObjectSchema } from '../schema/types.js';
 import { ValueError } from '../errors.js';
 import { findMap } from '../source.js';
 import { rewhere, DesiredMap } from './desired-state.js';

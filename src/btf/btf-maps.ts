@@ -4,7 +4,7 @@
  * `__array(values, struct inner)` is an array of pointers to the inner map's definition.
  */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
-import type { MapPinning, MapSchema } from './schema-types.js';
+import type { MapPinning, MapSchema } from '../schema/types.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND as K, kindName } from './kinds.js';
 import { attempt, unusable, type MapResult } from './map-result.js';

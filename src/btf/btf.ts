@@ -4,14 +4,14 @@
  */
 import { BtfError } from '../errors.js';
 import type { ByteOrder } from '../bytes.js';
-import type { TypeNode } from './schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import { btfByteOrder, parseHeader, type BtfHeader } from './header.js';
 import { StringTable } from './strings.js';
 import { parseRawTypes, sampleBtf, type RawTypes } from './raw-types.js';
 import { validateReferences } from './validate.js';
 import { Type } from './types.js';
 import { BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
-import { TypeNodeBuilder } from './type-node.js';
+import { TypeNodeBuilder } from '../schema/from-btf.js';
 
 let primed = false;
 /** Blob size (bytes) above which decoding is primed first. */

@@ -9,7 +9,7 @@
 import type { ElfFile, Section } from '../elf/index.js';
 import { attempt, type MapResult } from './map-result.js';
 import { SHT } from '../elf/index.js';
-import type { MapSchema, TypeNode } from './schema-types.js';
+import type { MapSchema, TypeNode } from '../schema/types.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND as K } from './kinds.js';
 import { BPF_MAP_TYPE } from '../uapi/map-constants.js';

@@ -9,5 +9,5 @@ export { formatTypesC } from './format-c.js';
 export { seedFormat } from './seed-format.js';
 export { libbpfObjectName, internalMapName } from './global-data.js';
 export { parseHeader, type BtfHeader } from './header.js';
-export type * from './schema-types.js';
-export { PERCPU_MAP_TYPES } from './schema-types.js';
+export type * from '../schema/types.js';
+export { PERCPU_MAP_TYPES } from '../schema/types.js';

@@ -14,7 +14,7 @@
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { Reader } from '../bytes.js';
 import { STT, type ElfFile, type ElfSymbol } from '../elf/index.js';
-import type { MapSchema } from './schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND as K } from './kinds.js';
 import { buildMapSchema, bytesNode } from './map-schema.js';

@@ -4,7 +4,7 @@
  * ones are numbers.
  */
 import { loadYaml } from '../text/yaml-lazy.js';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { ValueError, isValueError } from '../errors.js';
 import { isJsonRefusal, parseJson } from '../text/json.js';
 import { fromSeedTemplate, isSeedTemplate } from './seed-template.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { toHex, type ByteOrder } from '../bytes.js';
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import { compileCodec, type Codec, type DecodeOptions } from '../codec/index.js';
 import type { LiveMap } from '../map/index.js';
 import { pageSize } from '../map/loader-def.js';

@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BpfObject } from '../btf/index.js';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { PIN_ROOT } from '../btf/map-schema.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import { findMap } from '../source.js';

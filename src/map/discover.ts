@@ -19,7 +19,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { PIN_ROOT } from '../btf/map-schema.js';
 import { IPROUTE2_GLOBALS } from '../btf/legacy-maps.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';

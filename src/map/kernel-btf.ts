@@ -1,5 +1,5 @@
 /** The key and value types of a live map, decoded from the kernel's copy of its BTF. */
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import { loadBtf } from '../btf/index.js';
 import type { Btf } from '../btf/index.js';
 import { BTF_KIND as K } from '../btf/kinds.js';

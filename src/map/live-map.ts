@@ -3,7 +3,7 @@
  * typed operations through the codec. close() releases the fd; every other method needs it open.
  */
 import { equalBytes, type ByteOrder } from '../bytes.js';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { mapCodecs } from '../codec/index.js';
 import type { Codec, DecodeOptions } from '../codec/index.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';

@@ -1,6 +1,6 @@
 /** Per-CPU values: join for writing (at the 8-byte stride), sum integer fields. */
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import { perCpuStride } from '../syscall/index.js';
 
 /** The kernel buffer for one value per CPU (a single value is written to every CPU); padding zero. */

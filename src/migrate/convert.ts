@@ -8,7 +8,7 @@
  * type's range (written clamped to it), an enum value the new enum lacks (written as 0), an array
  * element past the new length that is not all zero (dropped).
  */
-import type { Field, TypeNode } from '../btf/schema-types.js';
+import type { Field, TypeNode } from '../schema/types.js';
 import type { ByteOrder } from '../bytes.js';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { oldFieldFor, sameBytes } from './diff.js';

@@ -14,7 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../../src/btf/schema-types.js';
+import type { MapSchema, ObjectSchema, TypeNode } from '../../src/schema/types.js';
 import { applyState } from '../../src/apply/apply.js';
 import { readJournal, writeJournal } from '../../src/apply/journal.js';
 import { readStateFile } from '../../src/apply/parse-state.js';

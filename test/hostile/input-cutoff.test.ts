@@ -11,7 +11,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../../src/btf/schema-types.js';
+import type { MapSchema, ObjectSchema, TypeNode } from '../../src/schema/types.js';
 import { readStateFile, readStateFileAsync } from '../../src/apply/parse-state.js';
 import { parseLines } from '../../src/apply/ndjson.js';
 import { DesiredState } from '../../src/apply/state.js';

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../../src/btf/schema-types.js';
+import type { MapSchema, TypeNode } from '../../src/schema/types.js';
 import { stringifyJson } from '../../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objGetInfoByFd, objPin } from '../../src/syscall/index.js';
 import { openMap, getVariables, setVariables, lockMaps, DEFAULT_LOCK_DIR } from '../../src/map/index.js';

@@ -11,7 +11,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../../src/btf/schema-types.js';
+import type { MapSchema, TypeNode } from '../../src/schema/types.js';
 import { stringifyJson } from '../../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
 import { openMap, getVariables, setVariables } from '../../src/map/index.js';

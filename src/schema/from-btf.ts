@@ -5,9 +5,9 @@
  * offsets, INT bit offset / nr_bits) become Field.bitOffset / bitSize.
  */
 import { BtfError } from '../errors.js';
-import type { Field, TypeNode } from './schema-types.js';
-import { BTF_INT, BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
-import type { Btf } from './btf.js';
+import type { Field, TypeNode } from './types.js';
+import { BTF_INT, BTF_KIND as K, MAX_DEPTH, kindName } from '../btf/kinds.js';
+import type { Btf } from '../btf/btf.js';
 
 const BIG_ENDIAN_TYPEDEFS = new Set(['__be16', '__be32', '__be64']);
 
