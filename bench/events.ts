@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compactJson, findMap, loadSource, openMap, readEvents } from '../src/index.js';
+import { compactJson, findMap, loadSource, openMap, readEvents, typeNode } from '../src/index.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const root = new URL('..', import.meta.url).pathname;
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const live = openMap({ map: findMap(src.schema, 'rb_events'), byteOrder: src.schema.byteOrder, pin: join(pins, 'maps/rb_events') });
   const producer = spawn('bpftool', ['prog', 'run', 'pinned', join(pins, 'prog'), 'data_in', pkt, 'repeat', '100000000'], { stdio: 'ignore' });
   try {
-    const stream = readEvents(live, { type: btf.typeNode(btf.findByName('event')!.id), timeoutMs: SECONDS * 1000 });
+    const stream = readEvents(live, { type: typeNode(btf, btf.findByName('event')!.id), timeoutMs: SECONDS * 1000 });
     let n = 0, bytes = 0;
     let t0 = 0n;
     let c0 = process.cpuUsage();

@@ -46,6 +46,8 @@ export type { Btf, BpfObject } from './btf/index.js';
 export { loadSource, loadSourceBytes, findMap } from './source.js';
 export type { Source } from './source.js';
 export { reviveSchema } from './schema/revive.js';
+/** A BTF type as a schema node (what a map's key or value looks like). */
+export { typeNode } from './schema/from-btf.js';
 
 export { loadYaml } from './text/yaml-lazy.js';
 export { parseJson, stringifyJson, compactJson, ndjsonLine, ndjsonTrailer, jsonSafe } from './text/json.js';

@@ -5,7 +5,7 @@
 import { BtfError, ERROR_CODE } from '../errors.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
-import { memberBits } from '../schema/from-btf.js';
+import { memberBits } from './member-bits.js';
 
 function tagged(btf: Btf, id: number): string {
   const k = btf.kind(id);
