@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkd
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJson, stringifyJson } from '../src/text/json.js';
-import { loadSource, findMap } from '../src/source.js';
+import { loadSource, findMap } from '../src/object/source.js';
 import { mapCodecs } from '../src/codec/map-codecs.js';
 import { removePinDir } from '../test/helpers/kernel.js';
 

@@ -40,11 +40,11 @@ export { PERCPU_MAP_TYPES } from './schema/types.js';
 
 export { loadObject, loadObjectFile, loadBtf, isRawBtf, formatTypesC, typesJson, writeTypesJson, writeTypesJsonBytes, seedFormat } from './btf/index.js';
 export { loadSplitBtf, defaultBtfBase } from './btf/index.js';
-export { readInputFile } from './source.js';
+export { readInputFile } from './object/source.js';
 export type { Btf, BpfObject } from './btf/index.js';
 
-export { loadSource, loadSourceBytes, findMap } from './source.js';
-export type { Source } from './source.js';
+export { loadSource, loadSourceBytes, findMap } from './object/source.js';
+export type { Source } from './object/source.js';
 export { reviveSchema } from './schema/revive.js';
 /** A BTF type as a schema node (what a map's key or value looks like). */
 export { typeNode } from './schema/from-btf.js';

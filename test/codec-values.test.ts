@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { compileCodec, mapCodecs, parseDocument, templateYaml, type Codec } from '../src/codec/index.js';
 import { toHex, fromHex } from '../src/bytes.js';
 import type { TypeNode, MapSchema, Field } from '../src/schema/types.js';
-import { loadObjectFile } from '../src/btf/object.js';
+import { loadObjectFile } from '../src/object/object.js';
 import { arr, char, f, firewallMap, seedMap, statsMap, struct, u8, u32, be32, mapOf, enm } from './oracle/schemas.js';
 import { bitsLE, padded, unionU, withAnon } from './oracle/cov-schema.js';
 import { SEED_TEMPLATE, SEED_KEY_HEX, SEED_VALUE_HEX } from './oracle/seed-template.js';

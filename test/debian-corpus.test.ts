@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBtf, writeTypesJson } from '../src/btf/index.js';
 import type { MapSchema, ObjectSchema } from '../src/btf/index.js';
-import { loadSource } from '../src/source.js';
+import { loadSource } from '../src/object/source.js';
 import { isBpfmapError } from '../src/errors.js';
 import { skip, suite } from './helpers/skip.js';
 import { bpfmap } from './helpers/cli.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadObject, loadObjectFile } from '../src/btf/index.js';
 import type { MapSchema, ObjectSchema } from '../src/btf/index.js';
-import { findMap } from '../src/source.js';
+import { findMap } from '../src/object/source.js';
 import { Writer } from '../src/bytes.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
 import { buildElf } from './fuzz/synth.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadBtf, loadObject, loadObjectFile, seedFormat, formatTypesC, libbpfObjectName, internalMapName, BTF_KIND } from '../src/btf/index.js';
 import type { MapSchema, TypeNode } from '../src/btf/index.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
-import { findMap } from '../src/source.js';
+import { findMap } from '../src/object/source.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const fx = (n: string): string => join(root, 'fixtures', n);

@@ -2,7 +2,7 @@
 import type { ByteOrder } from '../bytes.js';
 import type { ObjectSchema } from '../schema/types.js';
 import { ValueError } from '../errors.js';
-import { findMap } from '../source.js';
+import { findMap } from '../object/source.js';
 import { rewhere, DesiredMap } from './desired-state.js';
 
 export class DesiredState {

@@ -7,7 +7,7 @@
  */
 import { BtfError } from '../errors.js';
 import type { Btf } from './btf.js';
-import type { BpfObject } from './object.js';
+import type { BpfObject } from '../object/object.js';
 import { BTF_INT, BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
 
 type Json = Record<string, unknown>;

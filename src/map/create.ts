@@ -14,9 +14,9 @@ import { existsSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BpfObject } from '../btf/index.js';
 import type { MapSchema } from '../schema/types.js';
-import { PIN_ROOT } from '../btf/map-schema.js';
+import { PIN_ROOT } from '../object/map-schema.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
-import { findMap } from '../source.js';
+import { findMap } from '../object/source.js';
 import {
   BPF_F, btfLoad, closeFd, mapCreate, mapUpdateElem, objGet, objGetInfoByFd, objPin,
 } from '../syscall/index.js';

@@ -5,8 +5,8 @@
  */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import type { MapPinning, MapSchema } from '../schema/types.js';
-import type { Btf } from './btf.js';
-import { BTF_KIND as K, kindName } from './kinds.js';
+import type { Btf } from '../btf/btf.js';
+import { BTF_KIND as K, kindName } from '../btf/kinds.js';
 import { attempt, unusable, type MapResult } from './map-result.js';
 import { BPF_MAP_TYPE, KEYLESS_MAP_TYPES, NO_KV_MAP_TYPES } from '../uapi/map-constants.js';
 import { buildMapSchema, bytesNode, U32_NODE } from './map-schema.js';
