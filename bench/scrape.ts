@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/btf/index.js';
+import { loadObjectFile } from '../src/object/index.js';
 import type { MapSchema, ObjectSchema } from '../src/schema/types.js';
 import { planExporter, scrapeParts } from '../src/exporter/index.js';
 import { BPF_MAP_TYPE, btfLoad, closeFd, mapCreate, mapUpdateBatch, objPin, perCpuStride, possibleCpus } from '../src/syscall/index.js';

@@ -38,10 +38,13 @@ export type {
 } from './schema/types.js';
 export { PERCPU_MAP_TYPES } from './schema/types.js';
 
-export { loadObject, loadObjectFile, loadBtf, isRawBtf, formatTypesC, typesJson, writeTypesJson, writeTypesJsonBytes, seedFormat } from './btf/index.js';
+export { loadObject, loadObjectFile } from './object/index.js';
+export { loadBtf, isRawBtf } from './btf/index.js';
+export { formatTypesC, typesJson, writeTypesJson, writeTypesJsonBytes, seedFormat } from './format/index.js';
 export { loadSplitBtf, defaultBtfBase } from './btf/index.js';
 export { readInputFile } from './object/source.js';
-export type { Btf, BpfObject } from './btf/index.js';
+export type { Btf } from './btf/index.js';
+export type { BpfObject } from './object/index.js';
 
 export { loadSource, loadSourceBytes, findMap } from './object/source.js';
 export type { Source } from './object/source.js';

@@ -271,7 +271,7 @@ find.run();
 const sampleSuite = suite('sampleBtf');
 sampleSuite('the warm-up sample is valid BTF with a record of every known kind, and writes as typesJson builds', async () => {
   const { sampleBtf } = await import('../src/btf/raw-types.js');
-  const { writeTypesJson, typesJson } = await import('../src/btf/index.js');
+  const { writeTypesJson, typesJson } = await import('../src/format/index.js');
   const btf = loadBtf(sampleBtf());
   const kinds = new Set(Array.from({ length: btf.typeCount }, (_, i) => btf.kind(i + 1)));
   assert.equal([...kinds].sort((a, b) => a - b), Object.values(KIND).sort((a, b) => a - b));
@@ -286,7 +286,7 @@ sampleSuite.run();
 
 const names = suite('types --json names');
 names('names needing JSON escapes are escaped wherever they fall in a 4-byte word; others are copied as they are', async () => {
-  const { writeTypesJson, writeTypesJsonBytes } = await import('../src/btf/index.js');
+  const { writeTypesJson, writeTypesJsonBytes } = await import('../src/format/index.js');
   const odd = ['q"uote', '\\back', 'tab\there', 'ctl\u0001x', '"', '\u001f', 'ü-utf8', 'plain_name', 'a', 'abcd', 'abcdefg"', 'x\u007fdel'];
   const b = new BtfBuilder();
   const u8 = b.int('u8', 1);
@@ -320,7 +320,8 @@ const robust = suite('robustness');
 robust('mutated BTF never escapes as anything but a BpfmapError', async () => {
   const { readFileSync } = await import('node:fs');
   const { parseElf } = await import('../src/elf/index.js');
-  const { writeTypesJsonBytes, formatTypesC, loadObject } = await import('../src/btf/index.js');
+  const { writeTypesJsonBytes, formatTypesC } = await import('../src/format/index.js');
+  const { loadObject } = await import('../src/object/index.js');
   const files = ['firewall.bpfel.o', 'coverage.bpfeb.o'].map((f) => readFileSync(new URL(`../fixtures/${f}`, import.meta.url)));
   let seed = 12345;
   const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };

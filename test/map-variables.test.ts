@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/btf/index.js';
+import { loadObjectFile } from '../src/object/index.js';
 import { createMaps, getVariables, openMap, setVariables } from '../src/map/index.js';
 import { mapFreeze } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';

@@ -4,8 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBtf, loadObject, loadObjectFile, seedFormat, formatTypesC, libbpfObjectName, internalMapName, BTF_KIND } from '../src/btf/index.js';
-import type { MapSchema, TypeNode } from '../src/btf/index.js';
+import { loadBtf, BTF_KIND } from '../src/btf/index.js';
+import { loadObject, loadObjectFile, libbpfObjectName, internalMapName } from '../src/object/index.js';
+import { seedFormat, formatTypesC } from '../src/format/index.js';
+import type { MapSchema, TypeNode } from '../src/schema/index.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
 import { findMap } from '../src/object/source.js';
 

@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BpfObject } from '../btf/index.js';
+import type { BpfObject } from '../object/index.js';
 import type { MapSchema } from '../schema/types.js';
 import { PIN_ROOT } from '../object/map-schema.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';

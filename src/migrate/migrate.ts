@@ -20,7 +20,7 @@
  */
 import { existsSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BpfObject } from '../btf/index.js';
+import type { BpfObject } from '../object/index.js';
 import type { MapSchema } from '../schema/types.js';
 import { toHex } from '../bytes.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';

@@ -6,7 +6,7 @@
  */
 import { loadSourceBytes } from '../../src/object/source.js';
 import { mapCodecs, parseDocument, templateYaml } from '../../src/codec/index.js';
-import { formatTypesC, typesJson } from '../../src/btf/index.js';
+import { formatTypesC, typesJson } from '../../src/format/index.js';
 import type { MapSchema } from '../../src/schema/types.js';
 import { stringifyJson } from '../../src/text/json.js';
 import { isBpfmapError } from '../../src/errors.js';
