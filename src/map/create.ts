@@ -24,8 +24,8 @@ import type { MapCreateAttr } from '../syscall/index.js';
 import { assertHostByteOrder } from './byte-order.js';
 import { check } from './open.js';
 import { kernelTypes } from './kernel-btf.js';
-import { diffTypes, sameBytes } from '../migrate/diff.js';
-import type { Change } from '../migrate/diff.js';
+import { diffTypes, sameBytes } from '../schema/diff.js';
+import type { Change } from '../schema/diff.js';
 import { loaderDef, needsSize, NO_BTF_TYPES } from './loader-def.js';
 import { isGlobalDataMap, pinName } from './pin-name.js';
 

@@ -11,7 +11,7 @@
 import type { Field, TypeNode } from '../schema/types.js';
 import type { ByteOrder } from '../bytes.js';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
-import { oldFieldFor, sameBytes } from './diff.js';
+import { oldFieldFor, sameBytes } from '../schema/diff.js';
 
 export interface Loss {
   /** `value.rules[120]`, `value.count`. */
