@@ -121,6 +121,11 @@ L('btf imports nothing of schema, object or format; syscall knows no BTF', () =>
   for (const t of ['schema', 'object', 'format']) assert.not.ok(edges.get('btf')?.has(t), `btf -> ${t} (${edges.get('btf')?.get(t)})`);
   for (const t of ['btf', 'schema', 'object', 'format', 'codec', 'elf']) assert.not.ok(edges.get('syscall')?.has(t), `syscall -> ${t} (${edges.get('syscall')?.get(t)})`);
 });
+L('apply reads and writes only through src/map: it imports nothing of src/syscall', () => {
+  const edges = folderEdges();
+  assert.ok(edges.get('apply')?.has('map'), 'apply imports src/map');
+  assert.not.ok(edges.get('apply')?.has('syscall'), `apply -> syscall (${edges.get('apply')?.get('syscall')})`);
+});
 L.run();
 
 const G = suite('import graph');

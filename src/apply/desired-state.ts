@@ -9,7 +9,7 @@ import { compileCodec } from '../codec/compile.js';
 import { mapCodecs } from '../codec/map-codecs.js';
 import type { Codec } from '../codec/types.js';
 import { BpfmapError, ERROR_CODE, ValueError, isBpfmapError, isValueError } from '../errors.js';
-import { possibleCpus, perCpuStride } from '../syscall/cpus.js';
+import { possibleCpus, perCpuStride } from '../map/index.js';
 import { ByteTable, IntList } from './byte-table.js';
 import { KeyIndex } from './key-index.js';
 import { lpmIdentity } from '../map/lpm.js';
