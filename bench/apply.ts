@@ -14,8 +14,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseJson, stringifyJson } from '../src/json.js';
-import { loadSource, findMap } from '../src/source.js';
+import { parseJson, stringifyJson } from '../src/text/json.js';
+import { loadSource, findMap } from '../src/object/source.js';
 import { mapCodecs } from '../src/codec/map-codecs.js';
 import { removePinDir } from '../test/helpers/kernel.js';
 

@@ -19,7 +19,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadBtf, loadObjectFile, writeTypesJsonBytes } from '../src/btf/index.js';
+import { loadBtf } from '../src/btf/index.js';
+import { loadObjectFile } from '../src/object/index.js';
+import { writeTypesJsonBytes } from '../src/format/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -69,7 +71,7 @@ console.log(`in-process: decode vmlinux (${loadBtf(bytes).typeCount} types) medi
 const haveBpftool = spawnSync('bpftool', ['version'], { stdio: 'ignore' }).status === 0;
 const ours: string[] = existsSync(cli)
   ? [cli, 'types', VMLINUX, '--json']
-  : ['--input-type=module', '-e', `import { readFileSync, writeSync } from 'node:fs'; import { loadBtf, writeTypesJsonBytes } from '${join(root, 'dist/src/btf/index.js')}'; writeTypesJsonBytes(loadBtf(readFileSync('${VMLINUX}')), (c) => { let o = 0; while (o < c.length) o += writeSync(1, c, o); });`];
+  : ['--input-type=module', '-e', `import { readFileSync, writeSync } from 'node:fs'; import { loadBtf } from '${join(root, 'dist/src/btf/index.js')}'; import { writeTypesJsonBytes } from '${join(root, 'dist/src/format/index.js')}'; writeTypesJsonBytes(loadBtf(readFileSync('${VMLINUX}')), (c) => { let o = 0; while (o < c.length) o += writeSync(1, c, o); });`];
 if (!existsSync(cli)) console.log('note: dist/cli/bpfmap.js not built (npm run build); timing the library from dist instead');
 if (!existsSync(cli) && !existsSync(join(root, 'dist/src/btf/index.js'))) {
   console.log('dist/ is not built: run npm run build first');

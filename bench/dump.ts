@@ -10,9 +10,10 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadObjectFile, BTF_KIND } from '../src/btf/index.js';
+import { loadObjectFile } from '../src/object/index.js';
+import { BTF_KIND } from '../src/btf/index.js';
 import { openMap } from '../src/map/index.js';
-import { ndjsonLine } from '../src/json.js';
+import { ndjsonLine } from '../src/text/json.js';
 import { BPF_MAP_TYPE, btfLoad, closeFd, mapCreate, mapUpdateBatch, objPin } from '../src/syscall/index.js';
 
 const N = Number(process.env.BENCH_ENTRIES ?? 1_000_000);

@@ -20,7 +20,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findMap, loadSource, openMap, readEvents, type TypeNode } from '../src/index.js';
+import { findMap, loadSource, openMap, readEvents, typeNode, type TypeNode } from '../src/index.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -32,7 +32,7 @@ const cbin = join(tmp, 'ringbuf-ndjson');
 const pkt = join(tmp, 'pkt.bin');
 const src = loadSource(object);
 const btf = src.btf!;
-const eventType: TypeNode = btf.typeNode(btf.findByName('event')!.id);
+const eventType: TypeNode = typeNode(btf, btf.findByName('event')!.id);
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/btf/index.js';
+import { loadObjectFile } from '../src/object/index.js';
 import { createMaps, openMap } from '../src/map/index.js';
 import { removePinDir } from '../test/helpers/kernel.js';
 import { lpmKey, rulesValue } from '../test/helpers/firewall-bytes.js';

@@ -9,8 +9,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/btf/index.js';
-import type { MapSchema, ObjectSchema } from '../src/btf/schema-types.js';
+import { loadObjectFile } from '../src/object/index.js';
+import type { MapSchema, ObjectSchema } from '../src/schema/types.js';
 import { planExporter, scrapeParts } from '../src/exporter/index.js';
 import { openMap } from '../src/map/index.js';
 import { BPF_MAP_TYPE, btfLoad, closeFd, mapCreate, mapUpdateBatch, objPin, perCpuStride, possibleCpus } from '../src/syscall/index.js';

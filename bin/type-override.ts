@@ -3,7 +3,7 @@
  * a tool that loaded none) with types of an object or a saved schema. The type's size must be the
  * map's key / value size.
  */
-import { BpfmapError, ERROR_CODE, loadSource, markIfindexFields, openMap } from '../src/index.js';
+import { BpfmapError, ERROR_CODE, loadSource, markIfindexFields, openMap, typeNode } from '../src/index.js';
 import type { LiveMap, MapSchema, TypeNode } from '../src/index.js';
 import { UsageError } from './options.js';
 
@@ -20,7 +20,7 @@ export function findType(file: string, name: string, size: number, what: 'key' |
   const found: TypeNode[] = [];
   if (src.btf) {
     for (const id of src.btf.idsByName(bare)) {
-      try { found.push(src.btf.typeNode(id)); } catch { /* not a data type (a function, a variable) */ }
+      try { found.push(typeNode(src.btf, id)); } catch { /* not a data type (a function, a variable) */ }
     }
   } else {
     const walk = (n: TypeNode | null | undefined): void => {

@@ -35,20 +35,25 @@ export type {
   ObjectSchema,
   UnusableMap,
   MapPinning,
-} from './btf/schema-types.js';
-export { PERCPU_MAP_TYPES } from './btf/schema-types.js';
+} from './schema/types.js';
+export { PERCPU_MAP_TYPES } from './schema/types.js';
 
-export { loadObject, loadObjectFile, loadBtf, isRawBtf, formatTypesC, typesJson, writeTypesJson, writeTypesJsonBytes, seedFormat } from './btf/index.js';
+export { loadObject, loadObjectFile } from './object/index.js';
+export { loadBtf, isRawBtf } from './btf/index.js';
+export { formatTypesC, typesJson, writeTypesJson, writeTypesJsonBytes, seedFormat } from './format/index.js';
 export { loadSplitBtf, defaultBtfBase } from './btf/index.js';
-export { readInputFile } from './source.js';
-export type { Btf, BpfObject as ObjectFile } from './btf/index.js';
+export { readInputFile } from './object/source.js';
+export type { Btf } from './btf/index.js';
+export type { BpfObject as ObjectFile } from './object/index.js';
 
-export { loadSource, loadSourceBytes, findMap } from './source.js';
-export type { Source } from './source.js';
-export { reviveSchema } from './schema-revive.js';
+export { loadSource, loadSourceBytes, findMap } from './object/source.js';
+export type { Source } from './object/source.js';
+export { reviveSchema } from './schema/revive.js';
+/** A BTF type as a schema node (what a map's key or value looks like). */
+export { typeNode } from './schema/from-btf.js';
 
-export { loadYaml } from './yaml-lazy.js';
-export { parseJson, stringifyJson, compactJson, ndjsonLine, ndjsonTrailer, jsonSafe } from './json.js';
+export { loadYaml } from './text/yaml-lazy.js';
+export { parseJson, stringifyJson, compactJson, ndjsonLine, ndjsonTrailer, jsonSafe } from './text/json.js';
 export {
   compileCodec,
   mapCodecs,

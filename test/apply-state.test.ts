@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../src/btf/schema-types.js';
+import type { MapSchema, ObjectSchema, TypeNode } from '../src/schema/types.js';
 import { mapCodecs } from '../src/codec/map-codecs.js';
 import { toHex } from '../src/bytes.js';
 import { DesiredState, looksNdjson, readStateDocument, readStateFile } from '../src/apply/index.js';

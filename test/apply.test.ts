@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../src/btf/schema-types.js';
+import type { MapSchema, ObjectSchema, TypeNode } from '../src/schema/types.js';
 import { applyState, DesiredState, readStateDocument, writeCalls } from '../src/apply/index.js';
 import type { ApplyOptions } from '../src/apply/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';

@@ -10,7 +10,8 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadBtf, writeTypesJson, typesJson } from '../src/btf/index.js';
+import { loadBtf } from '../src/btf/index.js';
+import { writeTypesJson, typesJson } from '../src/format/index.js';
 import { parseElf } from '../src/elf/index.js';
 import { skip, suite } from './helpers/skip.js';
 

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadBtf, isRawBtf } from '../src/btf/index.js';
 import { BtfBuilder, KIND, standardLayout } from './helpers/btf-builder.js';
+import { typeNode } from '../src/schema/from-btf.js';
 
 function code(fn: () => unknown): { code: string; message: string } {
   try { fn(); } catch (e) { return { code: (e as { code: string }).code, message: (e as Error).message }; }
@@ -165,7 +166,7 @@ raw('detects the magic in both byte orders and nothing else', () => {
 });
 raw.run();
 
-const node = suite('Btf.typeNode');
+const node = suite('typeNode');
 
 node('keeps the outermost typedef name, strips qualifiers, marks __be16 big-endian', () => {
   const b = new BtfBuilder();
@@ -176,9 +177,9 @@ node('keeps the outermost typedef name, strips qualifiers, marks __be16 big-endi
   const c = b.const(port);                // 5
   const v = b.volatile(c);                // 6
   const btf = loadBtf(b.build());
-  assert.equal(btf.typeNode(v), { kind: 'int', name: 'port_t', size: 2, signed: false, byteOrder: 'big' });
-  assert.equal(btf.typeNode(u16), { kind: 'int', name: '__u16', size: 2, signed: false });
-  assert.equal(btf.typeNode(be), { kind: 'int', name: '__be16', size: 2, signed: false, byteOrder: 'big' });
+  assert.equal(typeNode(btf, v), { kind: 'int', name: 'port_t', size: 2, signed: false, byteOrder: 'big' });
+  assert.equal(typeNode(btf, u16), { kind: 'int', name: '__u16', size: 2, signed: false });
+  assert.equal(typeNode(btf, be), { kind: 'int', name: '__be16', size: 2, signed: false, byteOrder: 'big' });
 });
 
 node('decodes bitfields in both encodings (kind_flag offsets and INT bit offsets)', () => {
@@ -188,11 +189,11 @@ node('decodes bitfields in both encodings (kind_flag offsets and INT bit offsets
   b.struct('kf', 4, [{ name: 'lo', type: u32, bitOffset: 0, bitSize: 3 }, { name: 'hi', type: u32, bitOffset: 11, bitSize: 7 }]); // 3
   b.struct('old', 4, [{ name: 'x', type: old, bitOffset: 8 }, { name: 'y', type: u32, bitOffset: 0 }]); // 4
   const btf = loadBtf(b.build());
-  const kf = btf.typeNode(3);
+  const kf = typeNode(btf, 3);
   assert.is(kf.kind, 'struct');
   if (kf.kind !== 'struct') return;
   assert.equal(kf.fields.map((f) => [f.name, f.offset, f.bitOffset, f.bitSize]), [['lo', 0, 0, 3], ['hi', 1, 3, 7]]);
-  const o = btf.typeNode(4);
+  const o = typeNode(btf, 4);
   if (o.kind !== 'struct') throw new Error('struct expected');
   assert.equal(o.fields.map((f) => [f.name, f.offset, f.bitOffset, f.bitSize]), [['x', 1, 3, 5], ['y', 0, undefined, undefined]]);
 });
@@ -204,10 +205,10 @@ node('enums: signed flag, 32-bit values as numbers, enum64 as bigint', () => {
   b.enum64('e64', [['MAX', 0xffffffffffffffffn], ['ONE', 1n]]);
   b.enum64('s64', [['MIN', -(1n << 63n)]], true);
   const btf = loadBtf(b.build());
-  assert.equal(btf.typeNode(1), { kind: 'enum', name: 's', size: 4, signed: true, values: [{ name: 'NEG', value: -2 }, { name: 'POS', value: 7 }] });
-  assert.equal(btf.typeNode(2), { kind: 'enum', name: 'u', size: 4, signed: false, values: [{ name: 'BIG', value: 4294967295 }] });
-  assert.equal(btf.typeNode(3), { kind: 'enum', name: 'e64', size: 8, signed: false, values: [{ name: 'MAX', value: 18446744073709551615n }, { name: 'ONE', value: 1n }] });
-  assert.equal(btf.typeNode(4), { kind: 'enum', name: 's64', size: 8, signed: true, values: [{ name: 'MIN', value: -9223372036854775808n }] });
+  assert.equal(typeNode(btf, 1), { kind: 'enum', name: 's', size: 4, signed: true, values: [{ name: 'NEG', value: -2 }, { name: 'POS', value: 7 }] });
+  assert.equal(typeNode(btf, 2), { kind: 'enum', name: 'u', size: 4, signed: false, values: [{ name: 'BIG', value: 4294967295 }] });
+  assert.equal(typeNode(btf, 3), { kind: 'enum', name: 'e64', size: 8, signed: false, values: [{ name: 'MAX', value: 18446744073709551615n }, { name: 'ONE', value: 1n }] });
+  assert.equal(typeNode(btf, 4), { kind: 'enum', name: 's64', size: 8, signed: true, values: [{ name: 'MIN', value: -9223372036854775808n }] });
 });
 
 node('anonymous members keep an empty name and their own fields; arrays nest', () => {
@@ -219,7 +220,7 @@ node('anonymous members keep an empty name and their own fields; arrays nest', (
   const arr2 = b.array(arr, i32, 2);                      // 5
   b.struct('outer', 12, [{ name: '', type: inner, bitOffset: 0 }, { name: 'grid', type: arr2, bitOffset: 32 }]); // 6
   const btf = loadBtf(b.build());
-  const n = btf.typeNode(6);
+  const n = typeNode(btf, 6);
   assert.equal(n, {
     kind: 'struct', name: 'outer', size: 12, fields: [
       { name: '', offset: 0, type: { kind: 'union', name: '', size: 4, fields: [{ name: 'v', offset: 0, type: { kind: 'int', name: 'int', size: 4, signed: true } }] } },
@@ -236,13 +237,13 @@ node('nesting deeper than 32 is an error, not a hang or a stack overflow', () =>
   let a = b.int('char', 1);
   for (let i = 0; i < 40; i++) a = b.array(a, 1, 1);
   const btf = loadBtf(b.build());
-  const e = code(() => btf.typeNode(t));
+  const e = code(() => typeNode(btf, t));
   assert.is(e.code, 'BTF_MALFORMED');
   assert.match(e.message, /nesting deeper than 32/);
-  assert.match(code(() => btf.typeNode(a)).message, /nesting deeper than 32/);
+  assert.match(code(() => typeNode(btf, a)).message, /nesting deeper than 32/);
   assert.match(code(() => btf.sizeOf(t)).message, /nesting deeper than 32/);
   // 30 levels are fine.
-  assert.is(btf.typeNode(31).kind, 'int');
+  assert.is(typeNode(btf, 31).kind, 'int');
 });
 
 node('a struct that contains itself by value is reported, not followed forever', () => {
@@ -251,7 +252,7 @@ node('a struct that contains itself by value is reported, not followed forever',
   b.struct('loop', 4, [{ name: 'self', type: 2, bitOffset: 0 }]);    // 2
   const btf = loadBtf(b.build());
   // Found on the path at the second visit, not by running into the depth limit.
-  assert.match(code(() => btf.typeNode(2)).message, /nesting deeper than 32: struct 'loop' \(type 2\) contains itself/);
+  assert.match(code(() => typeNode(btf, 2)).message, /nesting deeper than 32: struct 'loop' \(type 2\) contains itself/);
 });
 node.run();
 
@@ -270,7 +271,7 @@ find.run();
 const sampleSuite = suite('sampleBtf');
 sampleSuite('the warm-up sample is valid BTF with a record of every known kind, and writes as typesJson builds', async () => {
   const { sampleBtf } = await import('../src/btf/raw-types.js');
-  const { writeTypesJson, typesJson } = await import('../src/btf/index.js');
+  const { writeTypesJson, typesJson } = await import('../src/format/index.js');
   const btf = loadBtf(sampleBtf());
   const kinds = new Set(Array.from({ length: btf.typeCount }, (_, i) => btf.kind(i + 1)));
   assert.equal([...kinds].sort((a, b) => a - b), Object.values(KIND).sort((a, b) => a - b));
@@ -285,7 +286,7 @@ sampleSuite.run();
 
 const names = suite('types --json names');
 names('names needing JSON escapes are escaped wherever they fall in a 4-byte word; others are copied as they are', async () => {
-  const { writeTypesJson, writeTypesJsonBytes } = await import('../src/btf/index.js');
+  const { writeTypesJson, writeTypesJsonBytes } = await import('../src/format/index.js');
   const odd = ['q"uote', '\\back', 'tab\there', 'ctl\u0001x', '"', '\u001f', 'ü-utf8', 'plain_name', 'a', 'abcd', 'abcdefg"', 'x\u007fdel'];
   const b = new BtfBuilder();
   const u8 = b.int('u8', 1);
@@ -319,7 +320,8 @@ const robust = suite('robustness');
 robust('mutated BTF never escapes as anything but a BpfmapError', async () => {
   const { readFileSync } = await import('node:fs');
   const { parseElf } = await import('../src/elf/index.js');
-  const { writeTypesJsonBytes, formatTypesC, loadObject } = await import('../src/btf/index.js');
+  const { writeTypesJsonBytes, formatTypesC } = await import('../src/format/index.js');
+  const { loadObject } = await import('../src/object/index.js');
   const files = ['firewall.bpfel.o', 'coverage.bpfeb.o'].map((f) => readFileSync(new URL(`../fixtures/${f}`, import.meta.url)));
   let seed = 12345;
   const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -334,7 +336,7 @@ robust('mutated BTF never escapes as anything but a BpfmapError', async () => {
     const blob = whole.subarray(sec.offset, sec.offset + sec.size);
     try {
       const btf = loadBtf(blob);
-      for (let id = 0; id <= btf.typeCount; id++) { try { btf.typeNode(id); } catch (e) { if ((e as { name?: string }).name !== 'BpfmapError') throw e; } }
+      for (let id = 0; id <= btf.typeCount; id++) { try { typeNode(btf, id); } catch (e) { if ((e as { name?: string }).name !== 'BpfmapError') throw e; } }
       writeTypesJsonBytes(btf, () => {});
       try { formatTypesC(btf); } catch (e) { if ((e as { name?: string }).name !== 'BpfmapError') throw e; }
       loadObject(whole, 'x.o');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileCodec, mapCodecs } from '../src/codec/index.js';
 import { toHex, fromHex } from '../src/bytes.js';
-import type { StructNode, TypeNode } from '../src/btf/schema-types.js';
+import type { StructNode, TypeNode } from '../src/schema/types.js';
 import { firewallMap, lpmKey, rule, rulesVal, ruleStats } from './oracle/schemas.js';
 import { bitsLE, packedS, padded, unionU, withAnon } from './oracle/cov-schema.js';
 

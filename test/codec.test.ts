@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileCodec, mapCodecs, parseInteger, type Codec } from '../src/codec/index.js';
 import { toHex, fromHex } from '../src/bytes.js';
-import type { TypeNode } from '../src/btf/schema-types.js';
+import type { TypeNode } from '../src/schema/types.js';
 import { be16, be32, be64, bool, char, f, firewallMap, int, struct, u8, u16, u32, u64, s8, s16, s32, s64 } from './oracle/schemas.js';
 import { bitsLE, padded, unionU, withAnon } from './oracle/cov-schema.js';
 

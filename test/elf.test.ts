@@ -97,7 +97,7 @@ is.run();
 
 const robust = suite('robustness');
 robust('mutated objects never escape as anything but a BpfmapError', async () => {
-  const { loadObject } = await import('../src/btf/index.js');
+  const { loadObject } = await import('../src/object/index.js');
   const files = ['firewall.bpfel.o', 'coverage.bpfeb.o', 'coverage.bpfel.o'].map((f) => fixture(f));
   let seed = 777;
   const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };

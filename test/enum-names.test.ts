@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileCodec } from '../src/codec/index.js';
 import { toHex } from '../src/bytes.js';
-import type { TypeNode } from '../src/btf/schema-types.js';
+import type { TypeNode } from '../src/schema/types.js';
 import { enm, f, struct } from './oracle/schemas.js';
 
 const verdict = enm('verdict', 4, false, [['V_DROP', 0], ['V_PASS', 1], ['V_REDIRECT', 2]]);

@@ -12,7 +12,7 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { skip, toolsMissing } from './helpers/skip.js';
 import { icmpEcho } from './helpers/packets.js';
 import { ROOT } from './helpers/cli.js';
-import { compactJson, findMap, loadSource, openMap, readEvents, type TypeNode } from '../src/index.js';
+import { compactJson, findMap, loadSource, openMap, readEvents, typeNode, type TypeNode } from '../src/index.js';
 import { compileCodec } from '../src/codec/index.js';
 import { compileValueWriter } from '../src/events/fast-ndjson.js';
 
@@ -41,7 +41,7 @@ W('prints every accepted type of the fixtures exactly as compactJson(codec.decod
     if (!btf) continue;
     for (let id = 1; id <= btf.typeCount; id++) {
       let node: TypeNode;
-      try { node = btf.typeNode(id); } catch { continue; }
+      try { node = typeNode(btf, id); } catch { continue; }
       if (node.size < 1 || node.size > 4096) continue;
       const w = compileValueWriter(node, btf.byteOrder);
       if (!w) continue;
@@ -112,7 +112,7 @@ E('the same kernel records (ring buffer; perf event array with a decoded tail, a
         const bss = readdirSync(join(dir, 'maps')).find((n) => /bss$/.test(n))!;
         const src = loadSource(OBJECT);
         const btf = src.btf!;
-        const type = (name: string) => btf.typeNode(btf.findByName(name)!.id);
+        const type = (name: string) => typeNode(btf, btf.findByName(name)!.id);
         const open = (name: string) => openMap({ map: findMap(src.schema, name), byteOrder: src.schema.byteOrder, pin: join(dir, 'maps', name) });
         /** Runs the program `n` times from seq 0 (the .bss holding the counter is zeroed first), on CPU 0. */
         const run = (n: number) => {

@@ -13,6 +13,7 @@ import { skip, toolsMissing } from './helpers/skip.js';
 import { icmpEcho } from './helpers/packets.js';
 import { BIN, ROOT } from './helpers/cli.js';
 import { findMap, loadSource, loadYaml, parseJson, openMap, pushEvents, readEvents, onlineCpus, type EventItem, type EventRecord, type LiveMap } from '../src/index.js';
+import { typeNode } from '../src/schema/from-btf.js';
 
 const OBJECT = join(ROOT, 'fixtures/events.bpfel.o');
 const SRC = '198.18.0.2';
@@ -66,7 +67,7 @@ function withEvents(body: (l: Loaded) => Promise<void>): (ctx?: unknown) => Prom
 
 function eventType(name: string) {
   const btf = loadSource(OBJECT).btf!;
-  return btf.typeNode(btf.findByName(name)!.id);
+  return typeNode(btf, btf.findByName(name)!.id);
 }
 
 async function collect(it: AsyncIterable<EventItem>): Promise<EventItem[]> {

@@ -1,12 +1,14 @@
 /**
- * Schema extraction and encoding must work where koffi cannot load and there is no bpf(): the offline
- * modules never import the syscall layer, and the offline commands run with koffi removed.
+ * The layout holds: every import between folders of src/ is an arrow of README.md's layout section,
+ * with no circle between folders; schema extraction and encoding work where koffi cannot load and
+ * there is no bpf(): the offline modules never reach the syscall layer, and the offline commands run
+ * with koffi removed.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync, statSync, mkdtempSync, mkdirSync, symlinkSync, rmSync, existsSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve, relative } from 'node:path';
+import { dirname, join, resolve, relative, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT, TABLE } from './helpers/cli.js';
 
@@ -20,21 +22,55 @@ function tsFiles(dir: string): string[] {
   return out;
 }
 
-/** Module -> its imports (resolved to .ts files of ours, or bare package names). */
-function graph(): Map<string, string[]> {
+const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** Module -> its imports (resolved to .ts files of ours, or bare package names); `withTypes` keeps `import type`. */
+function graph(withTypes = false): Map<string, string[]> {
   const g = new Map<string, string[]>();
   for (const f of tsFiles(join(ROOT, 'src'))) {
     const text = readFileSync(f, 'utf8');
     const deps: string[] = [];
-    const re = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
-    for (let m; (m = re.exec(text)); ) {
+    for (let m; (m = IMPORT_RE.exec(text)); ) {
       const spec = m[1] ?? m[2] ?? m[3]!;
-      if (/^import\s+type\s/.test(m[0].trim())) continue;
+      if (!withTypes && /^(import|export)\s+type\s/.test(m[0].trim())) continue;
       deps.push(spec.startsWith('.') ? resolve(dirname(f), spec.replace(/\.js$/, '.ts')) : spec);
     }
     g.set(f, deps);
   }
   return g;
+}
+
+/** The folder (or top-level file without .ts) of src/ a module belongs to: `btf`, `errors`, `index`. */
+function unit(file: string): string {
+  const r = relative(join(ROOT, 'src'), file);
+  return r.includes(sep) ? r.split(sep)[0]! : r.replace(/\.ts$/, '');
+}
+
+/** The arrows of README.md's layout section: `btf        -> errors bytes` lines. */
+function arrows(): Map<string, Set<string>> {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf('\n## Layout\n');
+  const section = readme.slice(at, readme.indexOf('\n## ', at + 1) === -1 ? undefined : readme.indexOf('\n## ', at + 1));
+  const out = new Map<string, Set<string>>();
+  for (const m of section.matchAll(/^([a-z]+) +->(.*)$/gm)) out.set(m[1]!, new Set(m[2]!.trim().split(/\s+/).filter(Boolean)));
+  return out;
+}
+
+/** Folder -> folder edges (type imports included), each with one module that makes it. */
+function folderEdges(): Map<string, Map<string, string>> {
+  const edges = new Map<string, Map<string, string>>();
+  for (const [f, deps] of graph(true)) {
+    const a = unit(f);
+    for (const d of deps) {
+      if (!d.startsWith(join(ROOT, 'src') + sep)) continue;
+      const b = unit(d);
+      if (a === b) continue;
+      const m = edges.get(a) ?? new Map<string, string>();
+      if (!m.has(b)) m.set(b, relative(ROOT, f));
+      edges.set(a, m);
+    }
+  }
+  return edges;
 }
 
 function reach(g: Map<string, string[]>, start: string): Set<string> {
@@ -49,11 +85,54 @@ function reach(g: Map<string, string[]>, start: string): Set<string> {
   return seen;
 }
 
+const L = suite('layout arrows');
+L('the README lists the folders of src/ with their arrows', () => {
+  const a = arrows();
+  for (const f of ['uapi', 'errors', 'bytes', 'text', 'elf', 'btf', 'schema', 'object', 'format', 'codec', 'syscall', 'map', 'apply']) {
+    assert.ok(a.has(f), `README layout has no line for ${f}`);
+  }
+  for (const [f, to] of a) for (const t of to) assert.ok(a.has(t), `${f} -> ${t}: ${t} has no line of its own`);
+});
+L('every import between folders is an arrow of the README', () => {
+  const a = arrows();
+  for (const [from, to] of folderEdges()) {
+    const allowed = a.get(from);
+    if (!allowed) continue; // a folder not listed (and index.ts) may import any
+    for (const [t, where] of to) assert.ok(allowed.has(t), `${from} -> ${t} (${where}) is not an arrow of the README's layout section`);
+  }
+});
+L('no circle between folders', () => {
+  const edges = folderEdges();
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (n: string): void => {
+    if (state.get(n) === 'done') return;
+    if (state.get(n) === 'open') assert.unreachable(`circle between folders: ${[...path.slice(path.indexOf(n)), n].join(' -> ')}`);
+    state.set(n, 'open');
+    path.push(n);
+    for (const t of (edges.get(n) ?? new Map()).keys()) visit(t);
+    path.pop();
+    state.set(n, 'done');
+  };
+  for (const n of edges.keys()) visit(n);
+});
+L('btf imports nothing of schema, object or format; syscall knows no BTF', () => {
+  const edges = folderEdges();
+  for (const t of ['schema', 'object', 'format']) assert.not.ok(edges.get('btf')?.has(t), `btf -> ${t} (${edges.get('btf')?.get(t)})`);
+  for (const t of ['btf', 'schema', 'object', 'format', 'codec', 'elf']) assert.not.ok(edges.get('syscall')?.has(t), `syscall -> ${t} (${edges.get('syscall')?.get(t)})`);
+});
+L('apply reads and writes only through src/map: it imports nothing of src/syscall', () => {
+  const edges = folderEdges();
+  assert.ok(edges.get('apply')?.has('map'), 'apply imports src/map');
+  assert.not.ok(edges.get('apply')?.has('syscall'), `apply -> syscall (${edges.get('apply')?.get('syscall')})`);
+});
+L.run();
+
 const G = suite('import graph');
-G('elf, btf, codec and gen never reach src/syscall or koffi', () => {
+G('elf, btf, schema, object, format, text, uapi, codec and gen never reach src/syscall, src/map or koffi', () => {
   const g = graph();
-  const offline = [...g.keys()].filter((f) => /\/src\/(elf|btf|codec|gen)\//.test(f) || f.endsWith('/src/json.ts'));
-  assert.ok(offline.length > 20, 'found the offline modules');
+  const offline = [...g.keys()].filter((f) => /\/src\/(elf|btf|schema|object|format|text|uapi|codec|gen)\//.test(f));
+  assert.ok(offline.length > 40, 'found the offline modules');
   for (const f of offline) {
     for (const r of reach(g, f)) {
       assert.not.ok(r.includes('/src/syscall/') || r.includes('/src/map/') || r === 'koffi', `${relative(ROOT, f)} reaches ${relative(ROOT, r)}`);

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compactJson, ndjsonLine, stringifyJson, parseJson } from '../src/json.js';
+import { compactJson, ndjsonLine, stringifyJson, parseJson } from '../src/text/json.js';
 
 const Compact = suite('compactJson');
 const table: [string, unknown, string][] = [

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseJson, stringifyJson, jsonSafe } from '../src/json.js';
+import { parseJson, stringifyJson, jsonSafe } from '../src/text/json.js';
 import { parseValueText, mapCodecs } from '../src/codec/index.js';
 import { statsMap } from './oracle/schemas.js';
 import { toHex } from '../src/bytes.js';

@@ -3,7 +3,7 @@
 // path NDJSON input takes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MapSchema, ObjectSchema, TypeNode } from '../src/btf/schema-types.js';
+import type { MapSchema, ObjectSchema, TypeNode } from '../src/schema/types.js';
 import { mapCodecs } from '../src/codec/map-codecs.js';
 import { toHex } from '../src/bytes.js';
 import { DesiredState, readStateFile } from '../src/apply/index.js';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseLines } from '../src/apply/ndjson.js';
 import { compileFast } from '../src/apply/fast-json.js';
 import { compileLineMatcher, type LineMatcher } from '../src/apply/line-matcher.js';
-import { parseJson } from '../src/json.js';
+import { parseJson } from '../src/text/json.js';
 
 const int = (size: number, signed: boolean, extra: object = {}): TypeNode => ({ kind: 'int', name: `${signed ? 's' : 'u'}${size * 8}`, size, signed, ...extra } as TypeNode);
 const keyNode: TypeNode = { kind: 'struct', name: 'k', size: 8, fields: [{ name: 'id', offset: 0, type: int(4, false) }, { name: 'port', offset: 4, type: int(2, false, { byteOrder: 'big' }) }, { name: 's', offset: 6, type: int(1, true) }] };

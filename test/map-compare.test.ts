@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compareTypes } from '../src/map/index.js';
-import type { TypeNode } from '../src/btf/schema-types.js';
+import type { TypeNode } from '../src/schema/types.js';
 import { arr, f, s32, struct, u8, u16, u32, u64, union } from './oracle/schemas.js';
 
 const rule = struct('rule', 12, [f('id', 0, u32), f('proto', 4, u8), f('port', 6, u16), f('action', 8, u32)]);

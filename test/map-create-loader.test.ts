@@ -13,7 +13,7 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { createMaps, loadObjectFile } from '../src/index.js';
 import { possibleCpus } from '../src/syscall/index.js';
 import { pageSize, ringbufSize } from '../src/map/loader-def.js';
-import { parseJson } from '../src/json.js';
+import { parseJson } from '../src/text/json.js';
 
 const LM = join(ROOT, 'fixtures', 'loader-maps.bpfel.o');
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/btf/index.js';
+import { loadObjectFile } from '../src/object/index.js';
 import { createMaps, openMap, pinName } from '../src/map/index.js';
 import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
@@ -86,7 +86,7 @@ Create('same sizes, two fields swapped in the object: the pin is not reused, the
   const STATS = 'ingress_node_firewall_statistics_map';
   createMaps(firewall, { pinRoot: dir, names: [STATS] });
   const stats = firewall.schema.maps.find((m) => m.name === STATS)!;
-  const v = stats.value as import('../src/btf/schema-types.js').StructNode;
+  const v = stats.value as import('../src/schema/types.js').StructNode;
   const [allow, deny] = v.fields;
   // deny_stats first, then allow_stats: the same 32 bytes, each half meaning the other thing
   const swapped = { ...stats, value: { ...v, fields: [{ ...deny!, offset: 0 }, { ...allow!, offset: 16 }] } };

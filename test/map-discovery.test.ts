@@ -17,7 +17,7 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { withPrivateBpffs } from './helpers/private-bpffs.js';
 import { loadObjectFile, findMap } from '../src/index.js';
 import { btfLoad, closeFd, mapCreate, mapUpdateElem, objGetInfoByFd } from '../src/syscall/index.js';
-import { parseJson } from '../src/json.js';
+import { parseJson } from '../src/text/json.js';
 
 const LM = join(ROOT, 'fixtures', 'loader-maps.bpfel.o');
 const COV = join(ROOT, 'fixtures', 'coverage.bpfel.o');

@@ -10,7 +10,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
+import type { MapSchema, TypeNode } from '../src/schema/types.js';
 import { openMap } from '../src/map/index.js';
 import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../src/btf/schema-types.js';
+import type { MapSchema, ObjectSchema, TypeNode } from '../src/schema/types.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objGetInfoByFd, objPin } from '../src/syscall/index.js';
 import { openMap } from '../src/map/index.js';
 import { DesiredState, liveMapIds } from '../src/apply/index.js';

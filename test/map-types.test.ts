@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../src/btf/schema-types.js';
+import type { MapSchema, TypeNode } from '../src/schema/types.js';
 import { openMap } from '../src/map/index.js';
 import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';

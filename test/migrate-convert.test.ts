@@ -1,7 +1,7 @@
 /** compileConverter, offline: each kind of field change on bytes, and every loss named by its path. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Field, TypeNode } from '../src/btf/schema-types.js';
+import type { Field, TypeNode } from '../src/schema/types.js';
 import { compileConverter } from '../src/migrate/index.js';
 import type { Loss } from '../src/migrate/index.js';
 

@@ -5,8 +5,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/btf/index.js';
-import type { Field, MapSchema, TypeNode } from '../src/btf/schema-types.js';
+import { loadObjectFile } from '../src/object/index.js';
+import type { Field, MapSchema, TypeNode } from '../src/schema/types.js';
 import { createMaps } from '../src/map/index.js';
 import { diffMaps, diffObjects } from '../src/migrate/index.js';
 import { bpfmap, ROOT, TABLE, STATS } from './helpers/cli.js';

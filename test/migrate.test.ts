@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/btf/index.js';
+import { loadObjectFile } from '../src/object/index.js';
 import { createMaps, openMap } from '../src/map/index.js';
 import { commitMigration, migrateMaps, rollbackMigration } from '../src/migrate/index.js';
 import { possibleCpus, perCpuStride } from '../src/syscall/cpus.js';

@@ -4,10 +4,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBtf, loadObject, loadObjectFile, seedFormat, formatTypesC, libbpfObjectName, internalMapName, BTF_KIND } from '../src/btf/index.js';
-import type { MapSchema, TypeNode } from '../src/btf/index.js';
+import { loadBtf, BTF_KIND } from '../src/btf/index.js';
+import { loadObject, loadObjectFile, libbpfObjectName, internalMapName } from '../src/object/index.js';
+import { seedFormat, formatTypesC } from '../src/format/index.js';
+import type { MapSchema, TypeNode } from '../src/schema/index.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
-import { findMap } from '../src/source.js';
+import { findMap } from '../src/object/source.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const fx = (n: string): string => join(root, 'fixtures', n);

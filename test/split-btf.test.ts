@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writer, type ByteOrder } from '../src/bytes.js';
-import { loadBtf, loadSplitBtf, defaultBtfBase, formatTypesC, BTF_KIND } from '../src/btf/index.js';
+import { loadBtf, loadSplitBtf, defaultBtfBase, BTF_KIND } from '../src/btf/index.js';
+import { formatTypesC } from '../src/format/index.js';
 import type { Btf } from '../src/btf/index.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
 import { bpfmap } from './helpers/cli.js';

@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadYaml } from '../src/yaml-lazy.js';
+import { loadYaml } from '../src/text/yaml-lazy.js';
 import { yamlListItem } from '../bin/stream-output.js';
 
 const Y = loadYaml();

@@ -6,9 +6,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { loadObject } from '../src/btf/index.js';
+import { loadObject } from '../src/object/index.js';
 import { mapCodecs, parseDocument, parseValueText } from '../src/codec/index.js';
-import type { MapSchema } from '../src/btf/schema-types.js';
+import type { MapSchema } from '../src/schema/types.js';
 import { isBpfmapError } from '../src/errors.js';
 import { Rng } from './fuzz/prng.js';
 

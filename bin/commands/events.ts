@@ -1,6 +1,6 @@
 /** events: stream typed records from a ring buffer or a perf event array. */
 import type { CommandModule } from 'yargs';
-import { loadSource, readEvents, BpfmapError, ERROR_CODE, type EventItem, type TypeNode, type Source } from '../../src/index.js';
+import { loadSource, readEvents, typeNode, BpfmapError, ERROR_CODE, type EventItem, type TypeNode, type Source } from '../../src/index.js';
 import { withTarget, withDecodeOptions, UsageError, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
 import { stdoutSink, writeAllSync } from '../sink.js';
@@ -22,7 +22,7 @@ function namedType(src: Source | undefined, name: string, flag: string): TypeNod
   if (!src?.btf) throw new UsageError(`${flag} ${name}: needs a BPF object (or raw BTF) as the first argument`);
   const t = src.btf.findByName(name);
   if (!t) throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${flag} ${name}: no type of that name in ${src.path}`);
-  return src.btf.typeNode(t.id);
+  return typeNode(src.btf, t.id);
 }
 
 /** What is printed for an item: the item without its `kind` (a lost report is the line with `lost`). */

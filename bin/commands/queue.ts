@@ -1,6 +1,6 @@
 /** push, pop and peek: queues, stacks and bloom filters (maps without keys). */
 import type { CommandModule } from 'yargs';
-import { parseValueText, loadSource, pushEvents, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import { parseValueText, loadSource, pushEvents, typeNode, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import { print } from '../output.js';
 import { withTarget, withDecodeOptions, decodeOptions, UsageError, type TargetArgs } from '../options.js';
 import { withMap } from '../target.js';
@@ -31,7 +31,7 @@ function pushUserRingbuf(a: Args, live: Parameters<Parameters<typeof withMap>[1]
     if (!src?.btf) throw new UsageError(`--type ${a.type}: needs a BPF object (or raw BTF) as the first argument`);
     const t = src.btf.findByName(a.type);
     if (!t) throw new BpfmapError(ERROR_CODE.NOT_FOUND, `--type ${a.type}: no type of that name in ${src.path}`);
-    type = src.btf.typeNode(t.id);
+    type = typeNode(src.btf, t.id);
   }
   if (!type) throw new UsageError('a user ring buffer declares no value type: give --type NAME (a struct of the object)');
   const values = Array.isArray(value) && type.kind !== 'array' ? value : [value];

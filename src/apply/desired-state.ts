@@ -4,17 +4,17 @@
  * variables as byte patches. Everything is validated here, before any map is touched.
  */
 import type { ByteOrder } from '../bytes.js';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { compileCodec } from '../codec/compile.js';
 import { mapCodecs } from '../codec/map-codecs.js';
 import type { Codec } from '../codec/types.js';
 import { BpfmapError, ERROR_CODE, ValueError, isBpfmapError, isValueError } from '../errors.js';
-import { possibleCpus, perCpuStride } from '../syscall/cpus.js';
+import { possibleCpus, perCpuStride } from '../map/index.js';
 import { ByteTable, IntList } from './byte-table.js';
 import { KeyIndex } from './key-index.js';
 import { lpmIdentity } from '../map/lpm.js';
 import { cpuLabel, perCpuList } from '../map/per-cpu.js';
-import { stringifyJson } from '../json.js';
+import { stringifyJson } from '../text/json.js';
 import { compileFast, type FastNode } from './fast-json.js';
 
 /** Map types apply can write: entries with a key, values that read back as written. */

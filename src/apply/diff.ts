@@ -4,8 +4,8 @@
  */
 import { mapCodecs } from '../codec/map-codecs.js';
 import type { DecodeOptions } from '../codec/types.js';
-import { stringifyJson } from '../json.js';
-import { perCpuStride } from '../syscall/cpus.js';
+import { stringifyJson } from '../text/json.js';
+import { perCpuStride } from '../map/index.js';
 import type { MapPlan } from './plan.js';
 import { labelPerCpu } from '../map/per-cpu.js';
 

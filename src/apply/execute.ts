@@ -8,124 +8,46 @@
  * rollback went: a rollback that had to leave keys alone (another writer) is ROLLBACK_PARTIAL.
  */
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
-import { BPF_UPDATE, mapDeleteBatch, mapDeleteElem, mapUpdateBatch, mapUpdateElem } from '../syscall/index.js';
+import type { EntrySource, UpdateFlag, WriteOptions } from '../map/index.js';
 import type { ByteTable, IntList } from './byte-table.js';
 import { mapCodecs } from '../codec/map-codecs.js';
-import { stringifyJson } from '../json.js';
+import { stringifyJson } from '../text/json.js';
 import { writeJournal, type Journal, type JournalContent } from './journal.js';
 import { planUndo, type UndoSet } from './undo.js';
 import type { MapPlan } from './plan.js';
 import type { LiveTarget } from './read-map.js';
 import type { ApplyStats } from './stats.js';
 
-const CHUNK = 16384;
-
 type Phase = 'delete' | 'change' | 'add';
 interface Step { plan: MapPlan; phase: Phase; done: number }
-
-/** Where the entries of a write come from: record i's key and value. */
-interface Source {
-  count: number;
-  key(i: number): Uint8Array;
-  value(i: number): Uint8Array;
-  /** Copies records [start, start + n) packed into keys / values (no per-record views). */
-  gather?(start: number, n: number, keys: Uint8Array, values: Uint8Array): void;
-}
 
 function copy(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: number): void {
   for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
 }
 
+/** Writes and deletes through the target's LiveMap (its batch writer), counting calls and entries in `stats`. */
 export class Writer {
-  private noBatch = new Set<number>();
-  constructor(private readonly stats: ApplyStats, private readonly progress: (n: number) => void) {}
-
-  /** Writes src[0, count); returns how many went in, or throws with `done` on the error. */
-  update(t: LiveTarget, src: Source, flags: number): void {
-    const ks = t.keySize, vs = t.rawValueSize;
-    let keys = new Uint8Array(0), values = new Uint8Array(0);
-    for (let start = 0; start < src.count; start += CHUNK) {
-      const n = Math.min(CHUNK, src.count - start);
-      if (!this.noBatch.has(t.fd)) {
-        if (keys.byteLength < n * ks) { keys = new Uint8Array(n * ks); values = new Uint8Array(n * vs); }
-        if (src.gather) src.gather(start, n, keys, values);
-        else for (let i = 0; i < n; i++) { keys.set(src.key(start + i), i * ks); values.set(src.value(start + i), i * vs); }
-        try {
-          this.stats.updateBatch++;
-          // The kernel takes no NOEXIST / EXIST for a batch (elem_flags may only hold BPF_F_LOCK).
-          mapUpdateBatch(t.fd, keys.subarray(0, n * ks), values.subarray(0, n * vs), n, 0, t.subject);
-          this.stats.entriesWritten += n;
-          this.progress(n);
-          continue;
-        } catch (e) {
-          const done = doneOf(e, n);
-          if (done === 0 && start === 0 && unsupported(e)) this.noBatch.add(t.fd);
-          else { this.stats.entriesWritten += done; throw withDone(e, start + done); }
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        try {
-          this.stats.updateElem++;
-          mapUpdateElem(t.fd, src.key(start + i), src.value(start + i), flags, t.subject);
-          this.stats.entriesWritten++;
-        } catch (e) { throw withDone(e, start + i); }
-      }
-      this.progress(n);
-    }
+  private readonly updates: WriteOptions;
+  private readonly deletes: WriteOptions;
+  constructor(stats: ApplyStats, progress: (n: number) => void) {
+    this.updates = { flagsHold: true, onCall: (c) => { stats[c]++; }, onDone: (n) => { stats.entriesWritten += n; }, onChunk: progress };
+    this.deletes = { onCall: (c) => { stats[c]++; }, onDone: (n) => { stats.entriesDeleted += n; }, onChunk: progress };
   }
 
-  delete(t: LiveTarget, src: Source): void {
-    const ks = t.keySize;
-    let keys = new Uint8Array(0);
-    for (let start = 0; start < src.count; start += CHUNK) {
-      const n = Math.min(CHUNK, src.count - start);
-      if (!this.noBatch.has(-t.fd - 1)) {
-        if (keys.byteLength < n * ks) keys = new Uint8Array(n * ks);
-        for (let i = 0; i < n; i++) keys.set(src.key(start + i), i * ks);
-        try {
-          this.stats.deleteBatch++;
-          mapDeleteBatch(t.fd, keys.subarray(0, n * ks), n, t.subject);
-          this.stats.entriesDeleted += n;
-          this.progress(n);
-          continue;
-        } catch (e) {
-          const done = doneOf(e, n);
-          if (done === 0 && start === 0 && unsupported(e)) this.noBatch.add(-t.fd - 1);
-          else { this.stats.entriesDeleted += done; throw withDone(e, start + done); }
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        try {
-          this.stats.deleteElem++;
-          mapDeleteElem(t.fd, src.key(start + i), t.subject);
-          this.stats.entriesDeleted++;
-        } catch (e) { throw withDone(e, start + i); }
-      }
-      this.progress(n);
-    }
+  /**
+   * Writes src[0, count); throws with `done` on the error. The plan knows the flags hold for every
+   * entry, so batches carry them (the kernel's batch update takes none); one by one they are checked.
+   */
+  update(t: LiveTarget, src: EntrySource, flags: UpdateFlag): void {
+    t.write(src, { ...this.updates, flags });
+  }
+
+  delete(t: LiveTarget, src: EntrySource): void {
+    t.remove(src, this.deletes);
   }
 }
 
-/**
- * Entries a failed batch wrote. The kernel writes the count back only once it has started on the
- * elements; an error before that (bad flags, no memory) leaves the count we passed in: nothing done.
- */
-function doneOf(e: unknown, n: number): number {
-  const d = (e as { done?: number }).done ?? 0;
-  return d >= n ? 0 : d;
-}
-
-function unsupported(e: unknown): boolean {
-  const x = e as { code?: string; errnoName?: string };
-  return x.code === ERROR_CODE.NOT_SUPPORTED || x.errnoName === 'EINVAL';
-}
-
-function withDone(e: unknown, done: number): unknown {
-  if (typeof e === 'object' && e !== null) (e as { done?: number }).done = done;
-  return e;
-}
-
-function picked(plan: MapPlan, list: IntList, values: ByteTable | null, count = list.count): Source {
+function picked(plan: MapPlan, list: IntList, values: ByteTable | null, count = list.count): EntrySource {
   const d = plan.desired;
   const ks = d.keys.recordSize, vs = d.values.recordSize;
   return {
@@ -154,7 +76,7 @@ function picked(plan: MapPlan, list: IntList, values: ByteTable | null, count = 
     },
   };
 }
-export function table(keys: ByteTable, values: ByteTable | null, zero: Uint8Array, count = keys.count): Source {
+export function table(keys: ByteTable, values: ByteTable | null, zero: Uint8Array, count = keys.count): EntrySource {
   return { count, key: (i) => keys.at(i), value: (i) => (values ? values.at(i) : zero) };
 }
 
@@ -205,16 +127,16 @@ function runPlans(plans: readonly MapPlan[], w: Writer, stats: ApplyStats): void
   try {
     for (const plan of plans) {
       const t = plan.target;
-      const anyFlag = plan.arrayLike ? BPF_UPDATE.ANY : BPF_UPDATE.EXIST;
+      const anyFlag: UpdateFlag = plan.arrayLike ? 'any' : 'exist';
       current = { plan, phase: 'delete', done: 0 };
-      if (plan.arrayLike) w.update(t, table(plan.deletedKeys, null, new Uint8Array(t.rawValueSize)), BPF_UPDATE.ANY);
+      if (plan.arrayLike) w.update(t, table(plan.deletedKeys, null, new Uint8Array(t.rawValueSize)), 'any');
       else w.delete(t, table(plan.deletedKeys, null, new Uint8Array(0)));
       current.done = plan.deletedKeys.count; journal.push(current);
       current = { plan, phase: 'change', done: 0 };
       w.update(t, picked(plan, plan.changed, null), anyFlag);
       current.done = plan.changed.count; journal.push(current);
       current = { plan, phase: 'add', done: 0 };
-      w.update(t, picked(plan, plan.added, null), BPF_UPDATE.NOEXIST);
+      w.update(t, picked(plan, plan.added, null), 'noexist');
       current.done = plan.added.count; journal.push(current);
       current = null;
     }
@@ -290,7 +212,7 @@ export function undoMap(t: LiveTarget, subject: string, sets: readonly UndoSet[]
     out.restored += u.deleteKeys.count;
   } catch (e) { out.problems.push(`deleting added entries of ${subject}: ${(e as Error).message}`); }
   try {
-    w.update(t, table(u.writeKeys, u.writeValues, new Uint8Array(0)), BPF_UPDATE.ANY);
+    w.update(t, table(u.writeKeys, u.writeValues, new Uint8Array(0)), 'any');
     out.restored += u.writeKeys.count;
   } catch (e) { out.problems.push(`writing back old entries of ${subject}: ${(e as Error).message}`); }
 }

@@ -7,7 +7,7 @@
  * numbers, unknown fields, a member given twice) makes it give up on the line, which then goes the general way
  * (exact parse + codec) and gets the codec's value or error.
  */
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import type { ByteOrder } from '../bytes.js';
 
 export type FastNode =

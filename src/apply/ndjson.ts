@@ -14,8 +14,8 @@
  */
 import { fstatSync, read, readSync } from 'node:fs';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
-import { clip, parseJson } from '../json.js';
-import { utf8Text } from '../utf8.js';
+import { clip, parseJson } from '../text/json.js';
+import { utf8Text } from '../text/utf8.js';
 import type { DesiredState } from './state.js';
 import type { DesiredMap } from './desired-state.js';
 import { readFast, ws, type FastNode } from './fast-json.js';

@@ -4,10 +4,10 @@
  * NDJSON: one `{"map", "key", "value"}` per line (what `bpfmap dump --ndjson` prints), streamed.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { ObjectSchema } from '../btf/schema-types.js';
+import type { ObjectSchema } from '../schema/types.js';
 import { parseDocument } from '../codec/parse-value.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
-import { utf8Text } from '../utf8.js';
+import { utf8Text } from '../text/utf8.js';
 import { readNdjsonFd, readNdjsonFdAsync } from './ndjson.js';
 import { DesiredState } from './state.js';
 

@@ -4,7 +4,6 @@
  * entry the plan touches is kept: it is what a rollback writes back.
  */
 import { ValueError } from '../errors.js';
-import { mapLookupElem } from '../syscall/index.js';
 import { ByteTable, IntList } from './byte-table.js';
 import { equalBytes } from '../bytes.js';
 import type { DesiredMap } from './desired-state.js';
@@ -81,7 +80,7 @@ function applyVariables(desired: DesiredMap, target: LiveTarget, stats: ApplySta
   let i = desired.find(key0, 0);
   if (i < 0) {
     stats.lookupElem++;
-    const cur = mapLookupElem(target.fd, key0, target.rawValueSize, 0, target.subject);
+    const cur = target.lookup(key0);
     desired.addRaw(key0, cur, 0);
     i = desired.count - 1;
   }

@@ -1,14 +1,14 @@
 /**
- * Reads every entry of a live map for planning, through LiveMap.batches() (MAP_LOOKUP_BATCH, or key
- * by key where the kernel has no batch lookup for the map type). Per-CPU values come back with their
- * padding zeroed, so they compare by bytes.
+ * The apply's view of a live map: everything it reads and writes goes through the LiveMap. Reads every
+ * entry for planning through LiveMap.batches() (MAP_LOOKUP_BATCH, or key by key where the kernel has
+ * no batch lookup for the map type); per-CPU values come back with their padding zeroed, so they
+ * compare by bytes. Writes go through the LiveMap's batch writer (src/map/batch-writer.ts).
  */
-import type { LiveMap, ReadCall } from '../map/live-map.js';
-import { perCpuStride } from '../syscall/index.js';
+import type { EntrySource, KeySource, LiveMap, ReadCall, WriteOptions } from '../map/index.js';
+import { perCpuStride } from '../map/index.js';
 import type { ApplyStats } from './stats.js';
 
 export interface LiveTarget {
-  readonly fd: number;
   readonly subject: string;
   /** The kernel's id of the map (names its journal). */
   readonly mapId?: number;
@@ -19,12 +19,19 @@ export interface LiveTarget {
   readonly perCpu: boolean;
   /** The map's entries in batches (LiveMap.batches), telling `onCall` of each bpf() call; views valid until the next batch. */
   readonly batches: (onCall: (call: ReadCall) => void) => Iterable<{ count: number; keys: Uint8Array; values: Uint8Array }>;
+  /** The kernel's value bytes of one key (LiveMap.lookupRaw). */
+  readonly lookup: (key: Uint8Array) => Uint8Array;
+  /** Writes entries in batches where the kernel has them, else one by one (LiveMap.writeEntries). */
+  readonly write: (src: EntrySource, opts: WriteOptions) => void;
+  /** Deletes keys likewise (LiveMap.deleteEntries). */
+  readonly remove: (src: KeySource, opts: WriteOptions) => void;
 }
 
 /** The apply's view of an open live map. */
 export function liveTarget(live: LiveMap): LiveTarget {
-  return { fd: live.fd, subject: live.subject, mapId: live.info.id, keySize: live.info.keySize, valueSize: live.info.valueSize,
-    rawValueSize: live.rawValueSize, perCpu: live.perCpu, batches: (onCall) => live.batches(undefined, onCall) };
+  return { subject: live.subject, mapId: live.info.id, keySize: live.info.keySize, valueSize: live.info.valueSize,
+    rawValueSize: live.rawValueSize, perCpu: live.perCpu, batches: (onCall) => live.batches(undefined, onCall),
+    lookup: (key) => live.lookupRaw(key), write: (src, opts) => live.writeEntries(src, opts), remove: (src, opts) => live.deleteEntries(src, opts) };
 }
 
 /** Calls `each(keys, values, count)` per batch; the views are valid only during the call. */

@@ -6,7 +6,7 @@
  * is still running is left alone.
  */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
-import { stringifyJson } from '../json.js';
+import { stringifyJson } from '../text/json.js';
 import { openMap } from '../map/index.js';
 import type { LiveMap } from '../map/index.js';
 import { Writer, undoMap, type RollbackResult } from './execute.js';

@@ -1,8 +1,8 @@
 /** The desired state of every map a state file names, encoded (see DesiredMap). */
 import type { ByteOrder } from '../bytes.js';
-import type { ObjectSchema } from '../btf/schema-types.js';
+import type { ObjectSchema } from '../schema/types.js';
 import { ValueError } from '../errors.js';
-import { findMap } from '../source.js';
+import { findMap } from '../object/source.js';
 import { markObjectIfindexFields } from '../codec/ifindex-fields.js';
 import { rewhere, DesiredMap } from './desired-state.js';
 

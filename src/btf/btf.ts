@@ -4,14 +4,12 @@
  */
 import { BtfError } from '../errors.js';
 import type { ByteOrder } from '../bytes.js';
-import type { TypeNode } from './schema-types.js';
 import { btfByteOrder, parseHeader, type BtfHeader } from './header.js';
 import { StringTable } from './strings.js';
 import { parseRawTypes, sampleBtf, type RawTypes } from './raw-types.js';
 import { validateReferences } from './validate.js';
 import { Type } from './types.js';
 import { BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
-import { TypeNodeBuilder } from './type-node.js';
 
 let primed = false;
 /** Blob size (bytes) above which decoding is primed first. */
@@ -42,7 +40,6 @@ export class Btf {
   /** Inflated types by id, made on the first type() call (types --json never inflates one). */
   private cache: (Type | undefined)[] | undefined;
   private byName: Map<string, number[]> | undefined;
-  private nodes: TypeNodeBuilder | undefined;
 
   constructor(blob: Uint8Array, firstId = 1) {
     this.firstId = firstId;
@@ -153,13 +150,6 @@ export class Btf {
       default:
         throw new BtfError(`BTF type ${id}: expected a type with a size, got ${kindName(k)}${this.name(r) ? ` '${this.name(r)}'` : ''}`, id);
     }
-  }
-
-  /** Schema conversion of a type (see schema-types.ts). */
-  typeNode(id: number): TypeNode {
-    this.type(id);
-    if (!this.nodes) this.nodes = new TypeNodeBuilder(this);
-    return this.nodes.node(id);
   }
 
   /** The BTF bytes as given (for an object: with DATASEC sizes and VAR offsets fixed), for BTF_LOAD. */

@@ -1,13 +1,6 @@
 export { Btf, loadBtf, isRawBtf } from './btf.js';
 export { loadSplitBtf, defaultBtfBase, VMLINUX_BTF } from './split.js';
-export { loadObject, loadObjectFile, type BpfObject } from './object.js';
 export { Type, type TypeKind, type Member, type EnumEntry, type Param, type VarSecinfo } from './types.js';
 export { BTF_KIND, BTF_INT, KIND_NAMES, MAX_DEPTH, kindName } from './kinds.js';
-export { BPF_MAP_TYPE, BPF_MAP_FLAGS, mapTypeName, mapFlagNames } from './map-constants.js';
-export { writeTypesJson, writeTypesJsonBytes, typesJson, type TypeJson } from './types-json.js';
-export { formatTypesC } from './format-c.js';
-export { seedFormat } from './seed-format.js';
-export { libbpfObjectName, internalMapName } from './global-data.js';
+export { memberBits } from './member-bits.js';
 export { parseHeader, type BtfHeader } from './header.js';
-export type * from './schema-types.js';
-export { PERCPU_MAP_TYPES } from './schema-types.js';

@@ -11,7 +11,7 @@
  *   a 16-byte int (`__int128`): IPv4 or IPv6, written as wire bytes. Only `__be32` prints as an
  *   address: a plain int may be a counter, so it prints as a number (which encodes back to the same bytes).
  */
-import type { ArrayNode, IntNode, TypeNode } from '../btf/schema-types.js';
+import type { ArrayNode, IntNode, TypeNode } from '../schema/types.js';
 import { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } from './address.js';
 import { Fail, describe } from './fail.js';
 import { intRange } from './integer.js';

@@ -3,7 +3,7 @@
  * (address strings for address arrays: address-field.ts). Decode: list; string for char text; index
  * map of non-zero struct elements with `compact`.
  */
-import type { ArrayNode, TypeNode } from '../btf/schema-types.js';
+import type { ArrayNode, TypeNode } from '../schema/types.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe, rethrowAt } from './fail.js';
 import { addressShape } from './address-field.js';

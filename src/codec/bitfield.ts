@@ -4,7 +4,7 @@
  * bytes are read as one integer in the object's byte order, masked and shifted.
  */
 import type { ByteOrder } from '../bytes.js';
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail } from './fail.js';
 import { intBitConv, type BitConv } from './int-codec.js';

@@ -3,7 +3,7 @@
  * path never walks the schema again.
  */
 import type { ByteOrder } from '../bytes.js';
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { Fail } from './fail.js';
 import { compileInt } from './int-codec.js';

@@ -1,6 +1,6 @@
 /** Enums: encode a name or an integer, decode to the enumerator's name when one matches. */
 import type { ByteOrder } from '../bytes.js';
-import type { EnumNode } from '../btf/schema-types.js';
+import type { EnumNode } from '../schema/types.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe } from './fail.js';
 import { checkBigInt, intLabel, intRange } from './integer.js';

@@ -5,7 +5,7 @@
  * along each path (the original stays as it was); anonymous struct/union members are looked through,
  * as field names are in values.
  */
-import type { Field, MapSchema, ObjectSchema, StructNode, TypeNode, UnionNode } from '../btf/schema-types.js';
+import type { Field, MapSchema, ObjectSchema, StructNode, TypeNode, UnionNode } from '../schema/types.js';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { flattenFields } from './record-codec.js';
 import { typeName } from './type-name.js';

@@ -6,6 +6,7 @@
  * (an index prints as the same number on every host, a name would not).
  */
 import { readFileSync } from 'node:fs';
+import type { IntNode } from '../schema/types.js';
 import { Fail, describe } from './fail.js';
 import type { Compiled } from './types.js';
 

@@ -3,7 +3,7 @@
  * used by the generated struct encoders/decoders (no DataView, no call per field on the hot path).
  */
 import type { ByteOrder } from '../bytes.js';
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 
 export interface InlineInt {
   readonly min: number;

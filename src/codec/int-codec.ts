@@ -3,7 +3,7 @@
  * 1/2/4/8 bytes, a generic bigint path for other sizes and for BTF ints narrower than their storage.
  */
 import type { ByteOrder } from '../bytes.js';
-import type { IntNode } from '../btf/schema-types.js';
+import type { IntNode } from '../schema/types.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail } from './fail.js';
 import { checkBigInt, checkSmallInt, intLabel, intRange, type IntRange } from './integer.js';

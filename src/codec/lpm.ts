@@ -12,7 +12,7 @@
  * The `/len` is stripped; the address bytes are kept as given, host bits included (the kernel
  * compares only the prefix's bits, and so does every identity check in apply).
  */
-import type { StructNode, TypeNode } from '../btf/schema-types.js';
+import type { StructNode, TypeNode } from '../schema/types.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe, keySeg } from './fail.js';
 import { addressShape, isIPv4In16, parseAddressFor } from './address-field.js';

@@ -1,6 +1,6 @@
 /** The key and value codecs of a map, cached per MapSchema object. */
 import type { ByteOrder } from '../bytes.js';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { compileCodec } from './compile.js';
 import type { Codec } from './types.js';
 

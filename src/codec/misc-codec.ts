@@ -1,6 +1,6 @@
 /** Floats, pointers and opaque bytes. */
 import type { ByteOrder } from '../bytes.js';
-import type { FloatNode, PointerNode } from '../btf/schema-types.js';
+import type { FloatNode, PointerNode } from '../schema/types.js';
 import { fromHex, toHex } from '../bytes.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe } from './fail.js';

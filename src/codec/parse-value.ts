@@ -3,10 +3,10 @@
  * YAML or JSON, or the seed's verbose template). Integers beyond 2^53 stay exact (bigint); smaller
  * ones are numbers.
  */
-import { loadYaml } from '../yaml-lazy.js';
-import type { MapSchema } from '../btf/schema-types.js';
+import { loadYaml } from '../text/yaml-lazy.js';
+import type { MapSchema } from '../schema/types.js';
 import { ValueError, isValueError } from '../errors.js';
-import { isJsonRefusal, parseJson } from '../json.js';
+import { isJsonRefusal, parseJson } from '../text/json.js';
 import { fromSeedTemplate, isSeedTemplate } from './seed-template.js';
 import { leadingZero } from './integer.js';
 

@@ -4,7 +4,7 @@
  * member that covers the whole union, so that decode -> encode reproduces the bytes.
  */
 import type { ByteOrder } from '../bytes.js';
-import type { Field, StructNode, TypeNode, UnionNode } from '../btf/schema-types.js';
+import type { Field, StructNode, TypeNode, UnionNode } from '../schema/types.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe, keySeg, rethrowAt } from './fail.js';
 import { compileBitfield } from './bitfield.js';

@@ -3,7 +3,7 @@
  * `member`, `totalSize`, `fillWithZeros`, `byteOrder`), converted to plain typed values. The object's
  * own byte order decides the bytes; the template's `byteOrder` is only checked to be a known word.
  */
-import type { MapSchema, TypeNode } from '../btf/schema-types.js';
+import type { MapSchema, TypeNode } from '../schema/types.js';
 import { ValueError } from '../errors.js';
 import { describe, keySeg } from './fail.js';
 

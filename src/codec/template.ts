@@ -4,7 +4,7 @@
  * LPM trie key: its prefix length line is a comment (a `prefixLen: 0` left in would contradict the
  * CIDR filled in below it), so the key is refused until its address or prefix length is filled in.
  */
-import type { MapSchema, TypeNode } from '../btf/schema-types.js';
+import type { MapSchema, TypeNode } from '../schema/types.js';
 import { flattenFields } from './record-codec.js';
 import { isCharArray } from './array-codec.js';
 import { addressShape } from './address-field.js';

@@ -1,5 +1,5 @@
 /** C-like display names of schema types, for messages and templates. */
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 
 export function typeName(n: TypeNode): string {
   switch (n.kind) {

@@ -13,7 +13,7 @@
  * byte-identical (test/events-fast-ndjson.test.ts compares both on every type of the fixtures).
  */
 import type { ByteOrder } from '../bytes.js';
-import type { EnumNode, IntNode, TypeNode } from '../btf/schema-types.js';
+import type { EnumNode, IntNode, TypeNode } from '../schema/types.js';
 import type { DecodeOptions } from '../codec/index.js';
 
 /** Writes a value's JSON at b[p]; returns the position after it. */

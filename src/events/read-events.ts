@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { toHex, type ByteOrder } from '../bytes.js';
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import { compileCodec, type Codec, type DecodeOptions } from '../codec/index.js';
 import type { LiveMap } from '../map/index.js';
 import { pageSize } from '../map/loader-def.js';
@@ -15,7 +15,7 @@ import { RingbufReader } from './ringbuf.js';
 import { PerfReader } from './perf.js';
 import type { RawSink, RingReader } from './ring.js';
 import { compileFilters, type EventFilter } from './filter.js';
-import { compactJson } from '../json.js';
+import { compactJson } from '../text/json.js';
 import { compileRecordLine, compileValueWriter, NdjsonBuffer, type RecordLineWriter } from './fast-ndjson.js';
 
 export interface ReadEventsOptions {

@@ -9,7 +9,7 @@
  */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import type { ByteOrder } from '../bytes.js';
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import { compileCodec } from '../codec/index.js';
 import type { LiveMap } from '../map/index.js';
 import { pageSize } from '../map/loader-def.js';

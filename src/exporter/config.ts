@@ -4,7 +4,7 @@
  * and checked field by field; messages name the place first (`maps.stats.metrics[0].type: ...`).
  */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
-import { loadYaml } from '../yaml-lazy.js';
+import { loadYaml } from '../text/yaml-lazy.js';
 
 export interface MetricConfig {
   /** Value field path, dotted (`allow_stats.packets`; array elements by the array's name: `rules.ruleId`). */

@@ -7,7 +7,7 @@
  * bytes: their elements are not quantities).
  */
 import type { ByteOrder } from '../bytes.js';
-import type { StructNode, TypeNode } from '../btf/schema-types.js';
+import type { StructNode, TypeNode } from '../schema/types.js';
 import { compileCodec } from '../codec/index.js';
 import { labelName } from './text-format.js';
 

@@ -4,7 +4,7 @@
  * and the configuration, immutable afterwards: every scrape only reads it.
  */
 import type { ByteOrder } from '../bytes.js';
-import type { MapSchema, ObjectSchema } from '../btf/schema-types.js';
+import type { MapSchema, ObjectSchema } from '../schema/types.js';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import type { ExporterConfig, MapConfig } from './config.js';
 import { valueLeaves, type Leaf } from './leaves.js';

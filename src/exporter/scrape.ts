@@ -4,7 +4,7 @@
  * counters); it yields to the event loop after every batch, so concurrent scrapes interleave instead
  * of waiting for each other. A map that cannot be opened or read gives `bpfmap_map_up{map} 0`.
  */
-import { compactJson } from '../json.js';
+import { compactJson } from '../text/json.js';
 import { openMap, type LiveMap } from '../map/index.js';
 import type { ExporterPlan, MapPlan } from './plan.js';
 import { ByteSink, sumU64 } from './fast-samples.js';

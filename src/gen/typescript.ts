@@ -18,7 +18,7 @@
  * - per-CPU maps: lookup gives one value per CPU, update takes one value or one per CPU.
  * Offline: imports nothing of the kernel side.
  */
-import type { EnumNode, Field, MapSchema, ObjectSchema, StructNode, TypeNode, UnionNode } from '../btf/schema-types.js';
+import type { EnumNode, Field, MapSchema, ObjectSchema, StructNode, TypeNode, UnionNode } from '../schema/types.js';
 import { mapCodecs } from '../codec/map-codecs.js';
 import { flattenFields } from '../codec/record-codec.js';
 import { addressShape } from '../codec/address-field.js';

@@ -8,7 +8,7 @@
  */
 import type { MapInfo } from '../syscall/index.js';
 import { mapGetNextKey, mapLookupBatch, mapLookupElem, perCpuValueSize } from '../syscall/index.js';
-import { PERCPU_MAP_TYPES } from '../btf/schema-types.js';
+import { PERCPU_MAP_TYPES } from '../schema/types.js';
 import { ERROR_CODE } from '../errors.js';
 
 const ALWAYS_FULL: ReadonlySet<string> = new Set(['array', 'percpu_array']);

@@ -15,6 +15,7 @@ import type { MapInfo } from '../syscall/index.js';
 import { countEntries, type CountMethod } from './count.js';
 import { bpffsMounts, mapPins } from './pins.js';
 import { mapUsers, type ProgramRef } from './programs.js';
+import { typeNode } from '../schema/from-btf.js';
 
 export interface LoadedMap {
   readonly id: number;
@@ -85,7 +86,7 @@ function btfNames(info: MapInfo, cache: Map<number, Btf | null>): LoadedMap['btf
   }
   const name = (id: number): string | null => {
     if (!btf || id === 0) return null;
-    try { return typeName(btf.typeNode(id)); } catch { return null; }
+    try { return typeName(typeNode(btf, id)); } catch { return null; }
   };
   return { id: info.btfId, key: name(info.btfKeyTypeId), value: name(info.btfValueTypeId) };
 }

@@ -12,10 +12,10 @@
 import type { ByteOrder } from '../bytes.js';
 import type { ElfFile } from '../elf/index.js';
 import type { Btf } from '../btf/btf.js';
-import { loadObject, loadObjectFile, type BpfObject as ObjectFile } from '../btf/object.js';
-import type { MapSchema, ObjectSchema } from '../btf/schema-types.js';
+import { loadObject, loadObjectFile, type BpfObject as ObjectFile } from '../object/object.js';
+import type { MapSchema, ObjectSchema } from '../schema/types.js';
 import type { DecodeOptions } from '../codec/index.js';
-import { findMap } from '../source.js';
+import { findMap } from '../object/source.js';
 import type { LiveMap, LookupOptions, UpdateFlag } from './live-map.js';
 import { openMap, type OpenMapOptions } from './open.js';
 

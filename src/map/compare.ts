@@ -2,7 +2,7 @@
  * Differences between what the object says (MapSchema) and what the kernel has (MapInfo, and the
  * key/value types decoded from the kernel's BTF). Pure functions: every difference, as one line each.
  */
-import type { MapSchema, TypeNode } from '../btf/schema-types.js';
+import type { MapSchema, TypeNode } from '../schema/types.js';
 import type { MapInfo } from '../syscall/info.js';
 import { loaderDef } from './loader-def.js';
 

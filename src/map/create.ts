@@ -12,11 +12,11 @@
  */
 import { existsSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BpfObject } from '../btf/index.js';
-import type { MapSchema } from '../btf/schema-types.js';
-import { PIN_ROOT } from '../btf/map-schema.js';
+import type { BpfObject } from '../object/index.js';
+import type { MapSchema } from '../schema/types.js';
+import { PIN_ROOT } from '../object/map-schema.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
-import { findMap } from '../source.js';
+import { findMap } from '../object/source.js';
 import {
   BPF_F, btfLoad, closeFd, mapCreate, mapUpdateElem, objGet, objGetInfoByFd, objPin,
 } from '../syscall/index.js';
@@ -24,8 +24,8 @@ import type { MapCreateAttr } from '../syscall/index.js';
 import { assertHostByteOrder } from './byte-order.js';
 import { check } from './open.js';
 import { kernelTypes } from './kernel-btf.js';
-import { diffTypes, sameBytes } from '../migrate/diff.js';
-import type { Change } from '../migrate/diff.js';
+import { diffTypes, sameBytes } from '../schema/diff.js';
+import type { Change } from '../schema/diff.js';
 import { loaderDef, needsSize, NO_BTF_TYPES } from './loader-def.js';
 import { isGlobalDataMap, pinName } from './pin-name.js';
 

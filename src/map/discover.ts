@@ -19,9 +19,9 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MapSchema } from '../btf/schema-types.js';
-import { PIN_ROOT } from '../btf/map-schema.js';
-import { IPROUTE2_GLOBALS } from '../btf/legacy-maps.js';
+import type { MapSchema } from '../schema/types.js';
+import { PIN_ROOT } from '../object/map-schema.js';
+import { IPROUTE2_GLOBALS } from '../object/legacy-maps.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import { bpffsHint } from '../syscall/bpffs.js';
 import { closeFd, mapGetFdById, mapGetNextId, objGet, objGetInfoByFd } from '../syscall/index.js';

@@ -2,12 +2,13 @@
 export { openMap, check, findLoadedMaps } from './open.js';
 export type { OpenMapOptions } from './open.js';
 export { LiveMap } from './live-map.js';
-export type { UpdateFlag, LookupOptions, Entry, LpmLookup } from './live-map.js';
+export type { UpdateFlag, LookupOptions, Entry, LpmLookup, ReadCall } from './live-map.js';
+export type { EntrySource, KeySource, WriteOptions, WriteCall } from './batch-writer.js';
 export { compareInfo, compareTypes } from './compare.js';
 export { kernelTypes } from './kernel-btf.js';
 export type { KernelTypes } from './kernel-btf.js';
 export { schemaFromKernel } from './schema-from-kernel.js';
-export { sumPerCpu, joinPerCpu } from './per-cpu.js';
+export { sumPerCpu, joinPerCpu, perCpuStride, possibleCpus } from './per-cpu.js';
 export { createMaps, DEFAULT_PIN_ROOT } from './create.js';
 export type { CreateOptions, CreateResult } from './create.js';
 export { getVariables, setVariables } from './variables.js';

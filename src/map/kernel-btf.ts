@@ -1,10 +1,11 @@
 /** The key and value types of a live map, decoded from the kernel's copy of its BTF. */
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import { loadBtf } from '../btf/index.js';
 import type { Btf } from '../btf/index.js';
 import { BTF_KIND as K } from '../btf/kinds.js';
 import { btfGetFdById, btfGetInfoByFd, closeFd } from '../syscall/index.js';
 import type { MapInfo } from '../syscall/index.js';
+import { typeNode } from '../schema/from-btf.js';
 
 export interface KernelTypes {
   key: TypeNode | null;
@@ -29,8 +30,8 @@ export function kernelTypes(info: MapInfo): KernelTypes | null {
   }
   const btf = loadBtf(bytes);
   const out: KernelTypes = {
-    key: info.btfKeyTypeId ? btf.typeNode(info.btfKeyTypeId) : null,
-    value: info.btfValueTypeId ? btf.typeNode(info.btfValueTypeId) : null,
+    key: info.btfKeyTypeId ? typeNode(btf, info.btfKeyTypeId) : null,
+    value: info.btfValueTypeId ? typeNode(btf, info.btfValueTypeId) : null,
   };
   const name = objectMapName(btf, info);
   if (name !== null) out.objectName = name;

@@ -7,7 +7,7 @@
  * Measured: a firewall map with BTF pinned one directory down in bpffs, 5 entries in /sys/fs/bpf:
  * 4.9 ms per check with full discovery (openMap), 0.10 ms cached; without BTF 1.8 ms and 0.18 ms.
  */
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { closeFd, mapGetFdById, objGet, objGetInfoByFd } from '../syscall/index.js';
 import { discover } from './discover.js';
 import type { OpenMapOptions } from './open.js';

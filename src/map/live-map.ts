@@ -3,16 +3,17 @@
  * typed operations through the codec. close() releases the fd; every other method needs it open.
  */
 import { equalBytes, type ByteOrder } from '../bytes.js';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { lpmHostQuery, mapCodecs } from '../codec/index.js';
 import type { Codec, DecodeOptions } from '../codec/index.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
-import { stringifyJson } from '../json.js';
+import { stringifyJson } from '../text/json.js';
 import {
   BPF_F, BPF_UPDATE, closeFd, mapDeleteElem, mapGetNextKey, mapLookupAndDeleteElem, mapLookupBatch, mapLookupElem,
-  mapUpdateElem, perCpuStride, perCpuValueSize, possibleCpus, mapUpdateBatch, mapDeleteBatch,
+  mapUpdateElem, perCpuStride, perCpuValueSize, possibleCpus,
 } from '../syscall/index.js';
 import type { MapInfo } from '../syscall/index.js';
+import { BatchWriter, type EntrySource, type KeySource, type WriteOptions } from './batch-writer.js';
 import { bloomContains } from './bloom.js';
 import { frozenError } from './frozen.js';
 import { describeInner, fdValue, FD_MAP_TYPES, withInnerFd } from './inner.js';
@@ -71,6 +72,7 @@ export class LiveMap {
   private fdValue: number;
   private codecs: { key: Codec | null; value: Codec } | undefined;
   private readonly fdMap: boolean;
+  private writer: BatchWriter | undefined;
 
   constructor(fd: number, info: MapInfo, schema: MapSchema, subject: string, byteOrder: ByteOrder) {
     this.fdValue = fd;
@@ -339,7 +341,40 @@ export class LiveMap {
 
   // ---- batches ----
 
-  /** Writes many entries: one MAP_UPDATE_BATCH when the map type supports it, else one by one. */
+  /** The map's batch writer (batch-writer.ts): it remembers when the kernel has no batch write for the map. */
+  private batchWriter(): BatchWriter {
+    if (!this.writer) {
+      const live = this;
+      this.writer = new BatchWriter({
+        get fd() { return live.fd; },
+        subject: this.subject,
+        keySize: this.info.keySize,
+        rawValueSize: this.rawValueSize,
+        // A map of fds takes fds in a batch write, not the references its values are (inner.ts).
+        batchUpdates: !NO_BATCH.has(this.info.typeName) && !this.fdMap,
+        batchDeletes: !NO_BATCH.has(this.info.typeName),
+        updateElem: (key, value, flags) => this.updateRaw(key, value, flags),
+        deleteElem: (key) => this.deleteRaw(key),
+      });
+    }
+    return this.writer;
+  }
+
+  /**
+   * Writes `src.count` raw entries (keys at key size, values at the raw value size): MAP_UPDATE_BATCH
+   * in chunks where the kernel has it for the map, else one by one (batch-writer.ts). On an error its
+   * `done` tells how many entries went in.
+   */
+  writeEntries(src: EntrySource, opts: WriteOptions = {}): void {
+    this.batchWriter().update(src, opts);
+  }
+
+  /** Deletes `src.count` raw keys: MAP_DELETE_BATCH in chunks where supported, else one by one. */
+  deleteEntries(src: KeySource, opts: WriteOptions = {}): void {
+    this.batchWriter().delete(src, opts);
+  }
+
+  /** Writes many entries: MAP_UPDATE_BATCH when the map type supports it (and flags are `any`), else one by one. */
   updateBatch(keys: readonly unknown[], values: readonly unknown[], opts: { flags?: UpdateFlag } = {}): number {
     if (keys.length !== values.length) {
       throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${this.subject}: updateBatch: expected as many values as keys, got ${values.length} for ${keys.length}`);
@@ -350,15 +385,7 @@ export class LiveMap {
     }
     const ks = keys.map((k) => this.encodeKey(k)!);
     const vs = values.map((v) => this.encodeValue(v));
-    // The kernel's batch update takes no NOEXIST/EXIST element flags (EINVAL): those go one by one.
-    if (!NO_BATCH.has(this.info.typeName) && ks.length > 0 && (opts.flags ?? 'any') === 'any') {
-      try {
-        return mapUpdateBatch(this.fd, concat(ks), concat(vs), ks.length, FLAG.any, this.subject);
-      } catch (e) {
-        if (!batchRefused(e, ks.length)) throw e;
-      }
-    }
-    for (let i = 0; i < ks.length; i++) this.updateRaw(ks[i]!, vs[i]!, opts.flags ?? 'any');
+    this.writeEntries({ count: ks.length, key: (i) => ks[i]!, value: (i) => vs[i]! }, { flags: opts.flags ?? 'any' });
     return ks.length;
   }
 
@@ -366,28 +393,19 @@ export class LiveMap {
   updateBatchRaw(keys: Uint8Array, values: Uint8Array, count: number): number {
     this.crud('update');
     const ks = this.info.keySize, vs = this.rawValueSize;
-    if (!NO_BATCH.has(this.info.typeName) && !this.fdMap && count > 0) {
-      try {
-        return mapUpdateBatch(this.fd, keys.subarray(0, count * ks), values.subarray(0, count * vs), count, FLAG.any, this.subject);
-      } catch (e) {
-        if (!batchRefused(e, count)) throw e;
-      }
-    }
-    for (let i = 0; i < count; i++) this.updateRaw(keys.subarray(i * ks, (i + 1) * ks), values.subarray(i * vs, (i + 1) * vs));
+    this.writeEntries({
+      count,
+      key: (i) => keys.subarray(i * ks, (i + 1) * ks),
+      value: (i) => values.subarray(i * vs, (i + 1) * vs),
+      gather: (start, n, ko, vo) => { ko.set(keys.subarray(start * ks, (start + n) * ks)); vo.set(values.subarray(start * vs, (start + n) * vs)); },
+    });
     return count;
   }
 
   /** Deletes many keys: MAP_DELETE_BATCH when supported, else one by one. */
   deleteBatch(keys: readonly unknown[]): number {
     const ks = keys.map((k) => this.encodeKey(k)!);
-    if (!NO_BATCH.has(this.info.typeName) && ks.length > 0) {
-      try {
-        return mapDeleteBatch(this.fd, concat(ks), ks.length, this.subject);
-      } catch (e) {
-        if (!batchRefused(e, ks.length)) throw e;
-      }
-    }
-    for (const k of ks) this.deleteRaw(k);
+    this.deleteEntries({ count: ks.length, key: (i) => ks[i]! });
     return ks.length;
   }
 
@@ -465,26 +483,4 @@ export class LiveMap {
       }
     }
   }
-}
-
-/**
- * A batch write the kernel refused as a whole (no batch op for this map type, or arguments it takes
- * only one by one), so going one by one is the answer. Not when some entries went in (`done`: the
- * kernel leaves the count passed in when it fails before the first element): a key missing from a
- * delete, say, must not be redone from the start.
- */
-function batchRefused(e: unknown, n: number): boolean {
-  const x = e as { code?: string; done?: number };
-  const done = x.done ?? 0;
-  if (done > 0 && done < n) return false;
-  return x.code === ERROR_CODE.NOT_SUPPORTED || x.code === ERROR_CODE.SYSCALL;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.byteLength; }
-  return out;
 }

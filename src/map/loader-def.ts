@@ -7,7 +7,7 @@
  * (create.ts) and to compare live maps with the object (compare.ts, discover.ts).
  */
 import { readFileSync } from 'node:fs';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { possibleCpus } from '../syscall/index.js';
 import { os } from '../syscall/native-endian.js';
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ByteOrder } from '../bytes.js';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { closeFd, mapGetFdById, mapGetNextId, objGet, objGetInfoByFd } from '../syscall/index.js';
 import type { MapInfo } from '../syscall/index.js';

@@ -1,7 +1,10 @@
 /** Per-CPU values: join for writing (at the 8-byte stride), sum integer fields. */
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
-import type { TypeNode } from '../btf/schema-types.js';
+import type { TypeNode } from '../schema/types.js';
 import { perCpuStride } from '../syscall/index.js';
+
+// The CPU geometry of per-CPU values, for callers that reach the kernel only through src/map (apply).
+export { perCpuStride, possibleCpus } from '../syscall/index.js';
 
 /** The kernel buffer for one value per CPU (a single value is written to every CPU); padding zero. */
 export function joinPerCpu(values: readonly Uint8Array[], valueSize: number, nCpus: number, where: string): Uint8Array {

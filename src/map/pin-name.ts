@@ -3,7 +3,7 @@
  * `bpftool ... pinmaps DIR`) names it: the map's name, with libbpf's kernel name for global data, and
  * every '.' replaced by '_' (bpffs refuses names with dots).
  */
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 
 export function isGlobalDataMap(m: MapSchema): boolean {
   const s = m.section;

@@ -1,6 +1,6 @@
 /** A MapSchema for a live map opened without an object: from its info and, when present, its BTF. */
-import type { MapSchema, TypeNode } from '../btf/schema-types.js';
-import { PERCPU_MAP_TYPES } from '../btf/schema-types.js';
+import type { MapSchema, TypeNode } from '../schema/types.js';
+import { PERCPU_MAP_TYPES } from '../schema/types.js';
 import type { MapInfo } from '../syscall/index.js';
 import type { KernelTypes } from './kernel-btf.js';
 

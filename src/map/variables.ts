@@ -3,12 +3,12 @@
  * section's variables at their offsets. Variables are read and written by name: read the entry, patch
  * only the named variables with their own codecs, write the entry back.
  */
-import type { Field, MapSchema } from '../btf/schema-types.js';
+import type { Field, MapSchema } from '../schema/types.js';
 import { compileCodec } from '../codec/index.js';
 import { takesIfname } from '../codec/ifname.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
-import { stringifyJson } from '../json.js';
+import { stringifyJson } from '../text/json.js';
 import { frozenError } from './frozen.js';
 import type { LiveMap } from './live-map.js';
 import { withMapLock, type LockOptions } from './lock.js';

@@ -8,10 +8,10 @@
  * type's range (written clamped to it), an enum value the new enum lacks (written as 0), an array
  * element past the new length that is not all zero (dropped).
  */
-import type { Field, TypeNode } from '../btf/schema-types.js';
+import type { Field, TypeNode } from '../schema/types.js';
 import type { ByteOrder } from '../bytes.js';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
-import { oldFieldFor, sameBytes } from './diff.js';
+import { oldFieldFor, sameBytes } from '../schema/diff.js';
 
 export interface Loss {
   /** `value.rules[120]`, `value.count`. */

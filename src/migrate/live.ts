@@ -3,7 +3,7 @@
  * BTF), named as the object names them, so that they can be compared with a new version of the object.
  */
 import { join } from 'node:path';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { MapSchema } from '../schema/types.js';
 import { ERROR_CODE, isBpfmapError } from '../errors.js';
 import { kernelTypes } from '../map/kernel-btf.js';
 import { loaderDef } from '../map/loader-def.js';

@@ -20,8 +20,8 @@
  */
 import { existsSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BpfObject } from '../btf/index.js';
-import type { MapSchema } from '../btf/schema-types.js';
+import type { BpfObject } from '../object/index.js';
+import type { MapSchema } from '../schema/types.js';
 import { toHex } from '../bytes.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import { assertHostByteOrder } from '../map/byte-order.js';
@@ -31,8 +31,8 @@ import { openMap } from '../map/open.js';
 import { pinName } from '../map/pin-name.js';
 import { objPin } from '../syscall/index.js';
 import { perCpuStride } from '../syscall/cpus.js';
-import type { Change, MapVerdict } from './diff.js';
-import { diffMaps } from './diff.js';
+import type { Change, MapVerdict } from '../schema/diff.js';
+import { diffMaps } from '../schema/diff.js';
 import { compileConverter } from './convert.js';
 import type { Converter, Loss } from './convert.js';
 import { liveSchemas } from './live.js';

@@ -31,33 +31,12 @@ export const BPF_CMD = {
 
 export type BpfCmdName = keyof typeof BPF_CMD;
 
-// The map type numbers and names live with the schema's (a leaf module that imports nothing), so a
-// new kernel map type is added once and a live map's typeName always equals the schema's type.
-export { BPF_MAP_TYPE, mapTypeName } from '../btf/map-constants.js';
-
 /** Element update flags. */
 export const BPF_UPDATE = {
   ANY: 0,
   NOEXIST: 1,
   EXIST: 2,
   F_LOCK: 4,
-} as const;
-
-/** Map creation flags (map_flags). */
-export const BPF_F = {
-  NO_PREALLOC: 1 << 0,
-  NO_COMMON_LRU: 1 << 1,
-  NUMA_NODE: 1 << 2,
-  RDONLY: 1 << 3,
-  WRONLY: 1 << 4,
-  STACK_BUILD_ID: 1 << 5,
-  ZERO_SEED: 1 << 6,
-  RDONLY_PROG: 1 << 7,
-  WRONLY_PROG: 1 << 8,
-  CLONE: 1 << 9,
-  MMAPABLE: 1 << 10,
-  PRESERVE_ELEMS: 1 << 11,
-  INNER_MAP: 1 << 12,
 } as const;
 
 export const BPF_OBJ_NAME_LEN = 16;

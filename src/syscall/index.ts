@@ -3,7 +3,9 @@
  * koffi is loaded on the first call, never at import.
  */
 export { SYS_BPF, sysBpfNumber } from './arch.js';
-export { BPF_CMD, BPF_MAP_TYPE, BPF_PROG_TYPE, BPF_UPDATE, BPF_F, BPF_OBJ_NAME_LEN, mapTypeName, progTypeName } from './constants.js';
+export { BPF_CMD, BPF_PROG_TYPE, BPF_UPDATE, BPF_OBJ_NAME_LEN, progTypeName } from './constants.js';
+// Map types and flags are the kernel's, shared with the object reader: one table in src/uapi.
+export { BPF_MAP_TYPE, BPF_F, mapTypeName } from '../uapi/map-constants.js';
 export type { BpfCmdName } from './constants.js';
 export { ERRNO, errnoName, classifyErrno, syscallError } from './errno.js';
 export type { ErrorContext } from './errno.js';

@@ -8,7 +8,8 @@
  */
 import { Attr } from './attr.js';
 import { bpf, Scratch } from './binding.js';
-import { BPF_BTF_INFO_SIZE, BPF_CMD, BPF_MAP_INFO_SIZE, BPF_PROG_INFO_SIZE, mapTypeName } from './constants.js';
+import { BPF_BTF_INFO_SIZE, BPF_CMD, BPF_MAP_INFO_SIZE, BPF_PROG_INFO_SIZE } from './constants.js';
+import { mapTypeName } from '../uapi/map-constants.js';
 import { fail } from './fail.js';
 import { os } from './native-endian.js';
 

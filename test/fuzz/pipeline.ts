@@ -4,11 +4,11 @@
  * template (`bpfmap template`) and decode zero bytes, print the schema as JSON, and format the BTF as
  * C and as types JSON. Every refusal must be a BpfmapError; anything else is thrown to the caller.
  */
-import { loadSourceBytes } from '../../src/source.js';
+import { loadSourceBytes } from '../../src/object/source.js';
 import { mapCodecs, parseDocument, templateYaml } from '../../src/codec/index.js';
-import { formatTypesC, typesJson } from '../../src/btf/index.js';
-import type { MapSchema } from '../../src/btf/schema-types.js';
-import { stringifyJson } from '../../src/json.js';
+import { formatTypesC, typesJson } from '../../src/format/index.js';
+import type { MapSchema } from '../../src/schema/types.js';
+import { stringifyJson } from '../../src/text/json.js';
 import { isBpfmapError } from '../../src/errors.js';
 
 export interface PipelineResult {

@@ -1,6 +1,6 @@
 /** Mutations of saved schema documents (`bpfmap schema --json` output): hostile values in the tree. */
-import { loadSourceBytes } from '../../src/source.js';
-import { parseJson, stringifyJson } from '../../src/json.js';
+import { loadSourceBytes } from '../../src/object/source.js';
+import { parseJson, stringifyJson } from '../../src/text/json.js';
 import type { Rng } from './prng.js';
 import type { Seed } from './corpus.js';
 

@@ -11,8 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { MapSchema, TypeNode } from '../../src/btf/schema-types.js';
-import { stringifyJson } from '../../src/json.js';
+import type { MapSchema, TypeNode } from '../../src/schema/types.js';
+import { stringifyJson } from '../../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
 import { bpfmap, BIN } from '../helpers/cli.js';
 import { kernel, withPinDir } from '../helpers/kernel.js';

@@ -5,8 +5,8 @@
  */
 import type {
   ArrayNode, EnumNode, Field, IntNode, MapSchema, StructNode, TypeNode, UnionNode,
-} from '../../src/btf/schema-types.js';
-import { BPF_MAP_TYPE } from '../../src/btf/map-constants.js';
+} from '../../src/schema/types.js';
+import { BPF_MAP_TYPE } from '../../src/uapi/map-constants.js';
 
 export const int = (name: string, size: number, signed: boolean, extra: Partial<IntNode> = {}): IntNode =>
   ({ kind: 'int', name, size, signed, ...extra });

@@ -1,4 +1,8 @@
-/** BPF_MAP_TYPE_* and BPF_F_* map flags with the names the schema uses (lower case, no prefix). */
+/**
+ * Kernel constants of maps from the bpf UAPI header, with their C names: BPF_MAP_TYPE_* and the BPF_F_*
+ * map flags, and the names the schema uses for them (lower case, no prefix). A leaf: the object reader
+ * and the syscall layer both take them from here, so a new map type or flag is added once.
+ */
 
 export const BPF_MAP_TYPE = {
   UNSPEC: 0, HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6,
@@ -16,14 +20,17 @@ export function mapTypeName(type: number): string {
   return TYPE_NAMES[type] ?? `unknown_${type}`;
 }
 
-/** BPF_F_* bits valid in map_flags, in bit order. */
-export const BPF_MAP_FLAGS: readonly (readonly [string, number])[] = [
-  ['no_prealloc', 1 << 0], ['no_common_lru', 1 << 1], ['numa_node', 1 << 2], ['rdonly', 1 << 3],
-  ['wronly', 1 << 4], ['stack_build_id', 1 << 5], ['zero_seed', 1 << 6], ['rdonly_prog', 1 << 7],
-  ['wronly_prog', 1 << 8], ['clone', 1 << 9], ['mmapable', 1 << 10], ['preserve_elems', 1 << 11],
-  ['inner_map', 1 << 12], ['link', 1 << 13], ['path_fd', 1 << 14], ['vtype_btf_obj_fd', 1 << 15],
-  ['token_fd', 1 << 16], ['segv_on_fault', 1 << 17], ['no_user_conv', 1 << 18],
-];
+/** BPF_F_* bits valid in map_flags (map creation flags), in bit order. */
+export const BPF_F = {
+  NO_PREALLOC: 1 << 0, NO_COMMON_LRU: 1 << 1, NUMA_NODE: 1 << 2, RDONLY: 1 << 3, WRONLY: 1 << 4,
+  STACK_BUILD_ID: 1 << 5, ZERO_SEED: 1 << 6, RDONLY_PROG: 1 << 7, WRONLY_PROG: 1 << 8, CLONE: 1 << 9,
+  MMAPABLE: 1 << 10, PRESERVE_ELEMS: 1 << 11, INNER_MAP: 1 << 12, LINK: 1 << 13, PATH_FD: 1 << 14,
+  VTYPE_BTF_OBJ_FD: 1 << 15, TOKEN_FD: 1 << 16, SEGV_ON_FAULT: 1 << 17, NO_USER_CONV: 1 << 18,
+} as const;
+
+/** The same bits with the schema's names (`no_prealloc`), in bit order. */
+export const BPF_MAP_FLAGS: readonly (readonly [string, number])[] = Object.entries(BPF_F)
+  .map(([k, bit]) => [k.toLowerCase(), bit] as const);
 
 /** Flag names for a map_flags value; unknown bits as one "0x..." entry. */
 export function mapFlagNames(flags: number): string[] {

@@ -3,7 +3,7 @@
  * keeps its other maps (and its types): only a command naming that map fails, with this reason.
  */
 import { isBpfmapError } from '../errors.js';
-import type { MapSchema, UnusableMap } from './schema-types.js';
+import type { MapSchema, UnusableMap } from '../schema/types.js';
 
 export type MapResult =
   | { readonly map: MapSchema; readonly unusable?: undefined }

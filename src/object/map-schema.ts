@@ -1,7 +1,7 @@
 /** Assembles a MapSchema from a map definition (shared by `.maps`, legacy `maps` and global data). */
-import type { IntNode, MapPinning, MapSchema, TypeNode } from './schema-types.js';
-import { PERCPU_MAP_TYPES } from './schema-types.js';
-import { mapFlagNames, mapTypeName } from './map-constants.js';
+import type { IntNode, MapPinning, MapSchema, TypeNode } from '../schema/types.js';
+import { PERCPU_MAP_TYPES } from '../schema/types.js';
+import { mapFlagNames, mapTypeName } from '../uapi/map-constants.js';
 
 export const KERNEL_NAME_LEN = 15;
 /** libbpf's default pin root for maps pinned by name. */

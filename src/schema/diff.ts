@@ -12,7 +12,7 @@
  *   with the reason;
  * - added / removed: the map is only in the new / only in the old version.
  */
-import type { Field, MapSchema, TypeNode } from '../btf/schema-types.js';
+import type { Field, MapSchema, TypeNode } from './types.js';
 
 export type MapVerdict = 'identical' | 'compatible' | 'migratable' | 'incompatible' | 'added' | 'removed';
 

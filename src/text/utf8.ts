@@ -3,7 +3,7 @@
  * into U+FFFD (which would then be written into a char[] field as three other bytes).
  */
 import { isUtf8 } from 'node:buffer';
-import { ValueError } from './errors.js';
+import { ValueError } from '../errors.js';
 
 /** Offset of the first byte that does not start or continue a valid UTF-8 sequence, or -1. */
 export function invalidUtf8At(b: Uint8Array, start = 0, end = b.byteLength): number {

@@ -14,12 +14,13 @@
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { Reader } from '../bytes.js';
 import { STT, type ElfFile, type ElfSymbol } from '../elf/index.js';
-import type { MapSchema } from './schema-types.js';
-import type { Btf } from './btf.js';
-import { BTF_KIND as K } from './kinds.js';
+import type { MapSchema } from '../schema/types.js';
+import type { Btf } from '../btf/btf.js';
+import { BTF_KIND as K } from '../btf/kinds.js';
 import { buildMapSchema, bytesNode } from './map-schema.js';
-import { KEYLESS_MAP_TYPES, NO_KV_MAP_TYPES } from './map-constants.js';
+import { KEYLESS_MAP_TYPES, NO_KV_MAP_TYPES } from '../uapi/map-constants.js';
 import { attempt, unusable, type MapResult } from './map-result.js';
+import { typeNode } from '../schema/from-btf.js';
 
 /** sizeof(struct bpf_map_def): the five u32 fields every legacy layout starts with. */
 const DEF_MIN = 20;
@@ -113,8 +114,8 @@ function parseDef(r: Reader, e: Extent, btf: Btf | null): MapSchema {
     if (valueTypeId && btf.sizeOf(valueTypeId) !== valueSize) fail(`map '${name}': value_size: expected ${btf.sizeOf(valueTypeId)} (struct ${kv.name}), got ${valueSize}`);
   }
   const noKv = NO_KV_MAP_TYPES.has(type);
-  const key = keyTypeId && btf ? btf.typeNode(keyTypeId) : keySize > 0 && !noKv && !KEYLESS_MAP_TYPES.has(type) ? bytesNode(keySize) : null;
-  const value = valueTypeId && btf ? btf.typeNode(valueTypeId) : valueSize > 0 && !noKv ? bytesNode(valueSize) : null;
+  const key = keyTypeId && btf ? typeNode(btf, keyTypeId) : keySize > 0 && !noKv && !KEYLESS_MAP_TYPES.has(type) ? bytesNode(keySize) : null;
+  const value = valueTypeId && btf ? typeNode(btf, valueTypeId) : valueSize > 0 && !noKv ? bytesNode(valueSize) : null;
   const schema = buildMapSchema({
     name, section: 'maps', type, keySize, valueSize, maxEntries, mapFlags, pinning: 'none',
     key, value, btfKeyTypeId: keyTypeId, btfValueTypeId: valueTypeId,

@@ -4,13 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { BpfmapError, ERROR_CODE, type ErrorCode } from './errors.js';
-import { loadObject, loadBtf, isRawBtf } from './btf/index.js';
-import { isElf } from './elf/index.js';
-import type { Btf, BpfObject } from './btf/index.js';
-import type { MapSchema, ObjectSchema } from './btf/schema-types.js';
-import { parseJson } from './json.js';
-import { reviveSchema } from './schema-revive.js';
+import { BpfmapError, ERROR_CODE, type ErrorCode } from '../errors.js';
+import { loadObject } from './object.js';
+import { loadBtf, isRawBtf } from '../btf/index.js';
+import { isElf } from '../elf/index.js';
+import type { Btf } from '../btf/index.js';
+import type { BpfObject } from './object.js';
+import type { MapSchema, ObjectSchema } from '../schema/types.js';
+import { parseJson } from '../text/json.js';
+import { reviveSchema } from '../schema/revive.js';
 
 export interface Source {
   /** The file as given. */

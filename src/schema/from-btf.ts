@@ -5,9 +5,10 @@
  * offsets, INT bit offset / nr_bits) become Field.bitOffset / bitSize.
  */
 import { BtfError } from '../errors.js';
-import type { Field, TypeNode } from './schema-types.js';
-import { BTF_INT, BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
-import type { Btf } from './btf.js';
+import type { Field, TypeNode } from './types.js';
+import { BTF_INT, BTF_KIND as K, MAX_DEPTH, kindName } from '../btf/kinds.js';
+import type { Btf } from '../btf/btf.js';
+import { memberBits } from '../btf/member-bits.js';
 
 const BIG_ENDIAN_TYPEDEFS = new Set(['__be16', '__be32', '__be64']);
 
@@ -25,22 +26,7 @@ export const MAX_SCHEMA_NODES = 4096;
 
 interface Ctx { name: string | undefined; big: boolean }
 
-/**
- * A member's bit offset and bitfield size (0 when it is not a bitfield) in either encoding: from a
- * kind_flag member offset, or (older encoding, `bitfieldSize` 0) from the INT itself, whose bit
- * offset adds to the member's and whose nr_bits is the width.
- */
-export function memberBits(btf: Btf, typeId: number, bitOffset: number, bitfieldSize: number): [number, number] {
-  if (bitfieldSize !== 0) return [bitOffset, bitfieldSize];
-  const r = btf.resolve(typeId);
-  if (btf.kind(r) === K.INT) {
-    const t = btf.type(r);
-    if (t.intOffset !== 0 || t.intBits !== t.size! * 8) return [bitOffset + t.intOffset, t.intBits];
-  }
-  return [bitOffset, 0];
-}
-
-export class TypeNodeBuilder {
+class TypeNodeBuilder {
   private readonly btf: Btf;
   private readonly cache = new Map<number, TypeNode>();
   /** Expanded tree size of each built node (see MAX_SCHEMA_NODES). */
@@ -186,4 +172,17 @@ export class TypeNodeBuilder {
       default: return n || kindName(k).toLowerCase();
     }
   }
+}
+
+const builders = new WeakMap<Btf, TypeNodeBuilder>();
+
+/**
+ * Schema conversion of a BTF type: what a value of that type looks like (see types.ts). One builder,
+ * and so one cache of converted types, per Btf.
+ */
+export function typeNode(btf: Btf, id: number): TypeNode {
+  btf.type(id);
+  let b = builders.get(btf);
+  if (!b) builders.set(btf, (b = new TypeNodeBuilder(btf)));
+  return b.node(id);
 }

@@ -4,12 +4,13 @@
  * `__array(values, struct inner)` is an array of pointers to the inner map's definition.
  */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
-import type { MapPinning, MapSchema } from './schema-types.js';
-import type { Btf } from './btf.js';
-import { BTF_KIND as K, kindName } from './kinds.js';
+import type { MapPinning, MapSchema } from '../schema/types.js';
+import type { Btf } from '../btf/btf.js';
+import { BTF_KIND as K, kindName } from '../btf/kinds.js';
 import { attempt, unusable, type MapResult } from './map-result.js';
-import { BPF_MAP_TYPE, KEYLESS_MAP_TYPES, NO_KV_MAP_TYPES } from './map-constants.js';
+import { BPF_MAP_TYPE, KEYLESS_MAP_TYPES, NO_KV_MAP_TYPES } from '../uapi/map-constants.js';
 import { buildMapSchema, bytesNode, U32_NODE } from './map-schema.js';
+import { typeNode } from '../schema/from-btf.js';
 
 const INT_ATTRS = new Set(['type', 'key_size', 'value_size', 'max_entries', 'map_flags', 'pinning', 'numa_node', 'map_extra']);
 
@@ -131,8 +132,8 @@ function parseMapDefinition(btf: Btf, name: string, defTypeId: number, section: 
   }
   const noKv = NO_KV_MAP_TYPES.has(type);
   const keyless = noKv || KEYLESS_MAP_TYPES.has(type);
-  const key = keyless && !d.keyTypeId ? null : d.keyTypeId ? btf.typeNode(d.keyTypeId) : keySize > 0 ? bytesNode(keySize) : null;
-  let value = d.valueTypeId ? btf.typeNode(d.valueTypeId) : valueSize > 0 ? bytesNode(valueSize) : null;
+  const key = keyless && !d.keyTypeId ? null : d.keyTypeId ? typeNode(btf, d.keyTypeId) : keySize > 0 ? bytesNode(keySize) : null;
+  let value = d.valueTypeId ? typeNode(btf, d.valueTypeId) : valueSize > 0 ? bytesNode(valueSize) : null;
   if (d.hasValues || (!d.valueTypeId && valueSize === 4 && (isMapInMap || type === BPF_MAP_TYPE.PROG_ARRAY))) value = U32_NODE;
   if (noKv && !d.valueTypeId) value = null;
   return buildMapSchema({

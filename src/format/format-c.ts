@@ -3,9 +3,9 @@
  * `struct rule { /* size 12 *\/ __u32 ruleId; /* offset 0, size 4 *\/ ... };`.
  */
 import { BtfError, ERROR_CODE } from '../errors.js';
-import type { Btf } from './btf.js';
-import { BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
-import { memberBits } from './type-node.js';
+import type { Btf } from '../btf/btf.js';
+import { BTF_KIND as K, MAX_DEPTH, kindName } from '../btf/kinds.js';
+import { memberBits } from '../btf/member-bits.js';
 
 function tagged(btf: Btf, id: number): string {
   const k = btf.kind(id);

@@ -9,11 +9,12 @@
 import type { ElfFile, Section } from '../elf/index.js';
 import { attempt, type MapResult } from './map-result.js';
 import { SHT } from '../elf/index.js';
-import type { MapSchema, TypeNode } from './schema-types.js';
-import type { Btf } from './btf.js';
-import { BTF_KIND as K } from './kinds.js';
-import { BPF_MAP_TYPE } from './map-constants.js';
+import type { MapSchema, TypeNode } from '../schema/types.js';
+import type { Btf } from '../btf/btf.js';
+import { BTF_KIND as K } from '../btf/kinds.js';
+import { BPF_MAP_TYPE } from '../uapi/map-constants.js';
 import { buildMapSchema, bytesNode, KERNEL_NAME_LEN, U32_NODE } from './map-schema.js';
+import { typeNode } from '../schema/from-btf.js';
 
 const F_RDONLY_PROG = 1 << 7;
 const F_MMAPABLE = 1 << 10;
@@ -52,7 +53,7 @@ function globalDataMap(sec: Section, btf: Btf | null, objName: string): MapSchem
   let value: TypeNode = bytesNode(sec.size);
   let mmapable = false;
   if (btf && ds) {
-    const node = btf.typeNode(ds.id);
+    const node = typeNode(btf, ds.id);
     value = { ...node, size: sec.size } as TypeNode;
     mmapable = ds.vars.some((v) => btf.kind(v.typeId) === K.VAR && btf.type(v.typeId).linkage === 'global');
   }

@@ -2,8 +2,8 @@
  * Turns a parsed `bpfmap schema --json` document back into an ObjectSchema, checking its shape so that
  * a hand-edited or foreign file gives a clear error instead of a crash later.
  */
-import { BpfmapError, ERROR_CODE } from './errors.js';
-import type { Field, MapSchema, ObjectSchema, TypeNode, UnusableMap } from './btf/schema-types.js';
+import { BpfmapError, ERROR_CODE } from '../errors.js';
+import type { Field, MapSchema, ObjectSchema, TypeNode, UnusableMap } from './types.js';
 
 function fail(path: string, where: string, msg: string): never {
   throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID, `${path}: ${where}: ${msg}`);

@@ -4,12 +4,12 @@ import { basename } from 'node:path';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { sectionOf, unusable, type MapResult } from './map-result.js';
 import { parseElf, STT, type ElfFile } from '../elf/index.js';
-import type { ObjectSchema, UnusableMap } from './schema-types.js';
-import { Btf } from './btf.js';
+import type { ObjectSchema, UnusableMap } from '../schema/types.js';
+import { Btf } from '../btf/btf.js';
 import { fixupDatasecs } from './fixup.js';
 import { parseBtfMaps } from './btf-maps.js';
-import { BTF_KIND as K } from './kinds.js';
-import type { MapSchema } from './schema-types.js';
+import { BTF_KIND as K } from '../btf/kinds.js';
+import type { MapSchema } from '../schema/types.js';
 import { parseLegacyMaps } from './legacy-maps.js';
 import { libbpfObjectName, parseGlobalData } from './global-data.js';
 

@@ -6,9 +6,9 @@
  * Only BTF-defined maps (`.maps`) are listed, as in the seed.
  */
 import { BtfError } from '../errors.js';
-import type { Btf } from './btf.js';
-import type { BpfObject } from './object.js';
-import { BTF_INT, BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
+import type { Btf } from '../btf/btf.js';
+import type { BpfObject } from '../object/object.js';
+import { BTF_INT, BTF_KIND as K, MAX_DEPTH, kindName } from '../btf/kinds.js';
 
 type Json = Record<string, unknown>;
 

@@ -3,9 +3,9 @@
  * (id, kind, name, size, members, values, array info, ...). `writeTypesJson` streams the text in chunks
  * straight from the raw records (fast enough for vmlinux); `typesJson` builds the same as objects.
  */
-import { BTF_INT, BTF_KIND as K, kindName } from './kinds.js';
-import { linkageName } from './types.js';
-import { sampleDecoded, type Btf } from './btf.js';
+import { BTF_INT, BTF_KIND as K, kindName } from '../btf/kinds.js';
+import { linkageName } from '../btf/types.js';
+import { sampleDecoded, type Btf } from '../btf/btf.js';
 import { lit, putAscii, putInt, putLit, putName, putUint } from './json-bytes.js';
 
 /** Output is handed over in chunks of about this size (one buffer, reused). */

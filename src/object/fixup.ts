@@ -6,10 +6,10 @@
 import type { ElfFile } from '../elf/index.js';
 import { BtfError } from '../errors.js';
 import { STT } from '../elf/index.js';
-import { parseHeader } from './header.js';
-import { parseRawTypes } from './raw-types.js';
-import { StringTable } from './strings.js';
-import { BTF_KIND as K } from './kinds.js';
+import { parseHeader } from '../btf/header.js';
+import { parseRawTypes } from '../btf/raw-types.js';
+import { StringTable } from '../btf/strings.js';
+import { BTF_KIND as K } from '../btf/kinds.js';
 
 export function fixupDatasecs(btfBytes: Uint8Array, elf: ElfFile): Uint8Array {
   // A real copy: Buffer#slice would share memory and patch the caller's bytes.

@@ -7,8 +7,8 @@
  * the text (its colons) against the members parsed (a difference means a duplicate, or a colon in a
  * string: the exact parser then decides and names the duplicate); otherwise a small exact parser.
  */
-import { ValueError } from './errors.js';
-import { toHex } from './bytes.js';
+import { ValueError } from '../errors.js';
+import { toHex } from '../bytes.js';
 
 const LONG_DIGITS = /\d{16}/;
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;

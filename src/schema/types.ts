@@ -3,7 +3,7 @@
  * A readonly discriminated union on `kind`. Deterministic: built only from the object's bytes.
  *
  * Numbers: sizes and offsets are `number` (bytes). Enum values of 8-byte enums are `bigint`, others
- * `number`. Serialised to JSON with the exact-integer writer in src/json.ts.
+ * `number`. Serialised to JSON with the exact-integer writer in src/text/json.ts.
  */
 import type { ByteOrder } from '../bytes.js';
 

@@ -1,0 +1,169 @@
+/**
+ * Many entries written or deleted in one go: MAP_UPDATE_BATCH / MAP_DELETE_BATCH in chunks where the
+ * kernel has the batch op for the map, else one element at a time. The one place that decides the
+ * fallback, for LiveMap.updateBatch / updateBatchRaw / deleteBatch and for apply.
+ *
+ * A batch write the kernel refuses as a whole (no batch op for this map type, or a kernel without the
+ * command: NOT_SUPPORTED or EINVAL, with nothing written) before any batch write to the map went in
+ * makes this writer go one by one from then on. Once a batch went in, the same error is a real
+ * failure; so is any error after some entries of a batch went in (a key missing from a delete, say,
+ * must not be redone from the start). A thrown error's `done` tells how many entries of the call went
+ * in before it.
+ */
+import { ERROR_CODE } from '../errors.js';
+import { mapDeleteBatch, mapUpdateBatch } from '../syscall/index.js';
+import type { UpdateFlag } from './live-map.js';
+
+/** Entries per batch call. */
+const CHUNK = 16384;
+
+/** The keys of a delete: record i's key. */
+export interface KeySource {
+  readonly count: number;
+  key(i: number): Uint8Array;
+}
+
+/** The entries of a write: record i's key and value (the kernel's raw value bytes). */
+export interface EntrySource extends KeySource {
+  value(i: number): Uint8Array;
+  /** Copies records [start, start + n) packed into keys / values (no per-record views). */
+  gather?(start: number, n: number, keys: Uint8Array, values: Uint8Array): void;
+}
+
+/** The bpf() writes a BatchWriter makes. */
+export type WriteCall = 'updateBatch' | 'updateElem' | 'deleteBatch' | 'deleteElem';
+
+export interface WriteOptions {
+  /** Flags of each element: `any` (default), `noexist`, `exist`. */
+  flags?: UpdateFlag;
+  /**
+   * The caller knows the flags hold for every entry (apply's plan: each key absent for noexist,
+   * present for exist), so batches may carry them; the kernel's batch update takes no NOEXIST /
+   * EXIST, so without this only `any` goes in batches.
+   */
+  flagsHold?: boolean;
+  /** Hears of every bpf() call before it is made (failed ones included). */
+  onCall?: (call: WriteCall) => void;
+  /** Entries the kernel took: a batch's count, 1 per element, on a failure those that went in before it. */
+  onDone?: (n: number) => void;
+  /** After each chunk of up to 16384 entries. */
+  onChunk?: (n: number) => void;
+}
+
+/** What the writer needs of its map. */
+export interface ElementWrites {
+  readonly fd: number;
+  readonly subject: string;
+  readonly keySize: number;
+  /** The kernel's value buffer size (per-CPU: stride * possible CPUs). */
+  readonly rawValueSize: number;
+  /** The map takes batch updates at all (not a queue, stack, bloom filter, or map of fds). */
+  readonly batchUpdates: boolean;
+  /** The map takes batch deletes at all. */
+  readonly batchDeletes: boolean;
+  updateElem(key: Uint8Array, value: Uint8Array, flags: UpdateFlag): void;
+  deleteElem(key: Uint8Array): void;
+}
+
+type Mode = 'unknown' | 'batch' | 'single';
+
+export class BatchWriter {
+  private updates: Mode = 'unknown';
+  private deletes: Mode = 'unknown';
+  private keys = new Uint8Array(0);
+  private values = new Uint8Array(0);
+
+  constructor(private readonly map: ElementWrites) {}
+
+  /** Writes src[0, count); throws with `done` on an error. */
+  update(src: EntrySource, opts: WriteOptions = {}): void {
+    const m = this.map;
+    const flags = opts.flags ?? 'any';
+    const ks = m.keySize, vs = m.rawValueSize;
+    const batch = m.batchUpdates && (flags === 'any' || opts.flagsHold === true);
+    for (let start = 0; start < src.count; start += CHUNK) {
+      const n = Math.min(CHUNK, src.count - start);
+      if (batch && this.updates !== 'single') {
+        if (this.keys.byteLength < n * ks) this.keys = new Uint8Array(n * ks);
+        if (this.values.byteLength < n * vs) this.values = new Uint8Array(n * vs);
+        const keys = this.keys, values = this.values;
+        if (src.gather) src.gather(start, n, keys, values);
+        else for (let i = 0; i < n; i++) { keys.set(src.key(start + i), i * ks); values.set(src.value(start + i), i * vs); }
+        try {
+          opts.onCall?.('updateBatch');
+          mapUpdateBatch(m.fd, keys.subarray(0, n * ks), values.subarray(0, n * vs), n, 0, m.subject);
+          this.updates = 'batch';
+          opts.onDone?.(n);
+          opts.onChunk?.(n);
+          continue;
+        } catch (e) {
+          const done = doneOf(e, n);
+          if (done === 0 && this.updates === 'unknown' && refused(e)) this.updates = 'single';
+          else { opts.onDone?.(done); throw withDone(e, start + done); }
+        }
+      }
+      for (let i = 0; i < n; i++) {
+        try {
+          opts.onCall?.('updateElem');
+          m.updateElem(src.key(start + i), src.value(start + i), flags);
+          opts.onDone?.(1);
+        } catch (e) { throw withDone(e, start + i); }
+      }
+      opts.onChunk?.(n);
+    }
+  }
+
+  /** Deletes the keys src[0, count); throws with `done` on an error. */
+  delete(src: KeySource, opts: WriteOptions = {}): void {
+    const m = this.map;
+    const ks = m.keySize;
+    for (let start = 0; start < src.count; start += CHUNK) {
+      const n = Math.min(CHUNK, src.count - start);
+      if (m.batchDeletes && this.deletes !== 'single') {
+        if (this.keys.byteLength < n * ks) this.keys = new Uint8Array(n * ks);
+        const keys = this.keys;
+        for (let i = 0; i < n; i++) keys.set(src.key(start + i), i * ks);
+        try {
+          opts.onCall?.('deleteBatch');
+          mapDeleteBatch(m.fd, keys.subarray(0, n * ks), n, m.subject);
+          this.deletes = 'batch';
+          opts.onDone?.(n);
+          opts.onChunk?.(n);
+          continue;
+        } catch (e) {
+          const done = doneOf(e, n);
+          if (done === 0 && this.deletes === 'unknown' && refused(e)) this.deletes = 'single';
+          else { opts.onDone?.(done); throw withDone(e, start + done); }
+        }
+      }
+      for (let i = 0; i < n; i++) {
+        try {
+          opts.onCall?.('deleteElem');
+          m.deleteElem(src.key(start + i));
+          opts.onDone?.(1);
+        } catch (e) { throw withDone(e, start + i); }
+      }
+      opts.onChunk?.(n);
+    }
+  }
+}
+
+/**
+ * Entries a failed batch wrote. The kernel writes the count back only once it has started on the
+ * elements; an error before that (bad flags, no memory) leaves the count we passed in: nothing done.
+ */
+function doneOf(e: unknown, n: number): number {
+  const d = (e as { done?: number }).done ?? 0;
+  return d >= n ? 0 : d;
+}
+
+/** The kernel has no batch write for this map (type): ENOTSUPP / EOPNOTSUPP, or EINVAL from a kernel without the command. */
+function refused(e: unknown): boolean {
+  const x = e as { code?: string; errnoName?: string };
+  return x.code === ERROR_CODE.NOT_SUPPORTED || x.errnoName === 'EINVAL';
+}
+
+function withDone(e: unknown, done: number): unknown {
+  if (typeof e === 'object' && e !== null) (e as { done?: number }).done = done;
+  return e;
+}
