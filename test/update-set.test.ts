@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, FW, TABLE, bpfmap } from './helpers/cli.js';
+import { BIN, COV, FW, TABLE, bpfmap } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { suite } from './helpers/skip.js';
 import { findMap, loadObjectFile, lockMaps, openMap, parseJson } from '../src/index.js';
@@ -116,4 +116,13 @@ S('a writer holding the map lock is waited for and its change kept; parallel --s
   assert.is(all['7']?.ruleId, 77);
 }))));
 
+
+S('update of an array of several entries needs its key; a one-entry array (global data) takes index 0', kernel(() => withPinDir((dir) => {
+  ok(['create', COV, '--pin-root', dir]);
+  const r = bpfmap(['update', COV, 'inner_a', '--pin-root', dir, '--value', '7']);
+  assert.equal([r.code, r.stderr], [2, "bpfmap: give the key with --key or in -f FILE\nrun 'bpfmap --help' for usage\n"]);
+  assert.is((parseJson(ok(['lookup', COV, 'inner_a', '--pin-root', dir, '--key', '0', '--json'])) as { value: number }).value, 0, 'nothing written');
+  ok(['update', COV, 'inner_a', '--pin-root', dir, '--key', '0', '--value', '7']);
+  assert.is((parseJson(ok(['lookup', COV, 'inner_a', '--pin-root', dir, '--key', '0', '--json'])) as { value: number }).value, 7);
+})));
 S.run();

@@ -37,7 +37,8 @@ export async function runUpdate(a: Args): Promise<Record<string, unknown>> {
   return withLockedMap(a, (live) => {
     const input = readEntryInput(a, live.schema);
     if (!input.hasValue) throw new UsageError('give the value with --value or -f FILE');
-    if (!input.hasKey && live.schema.keySize > 0 && live.schema.type !== 'array') {
+    // Index 0 goes without saying only where it is the one entry (global data, a 1-entry array).
+    if (!input.hasKey && live.schema.keySize > 0 && !(live.schema.type === 'array' && live.info.maxEntries === 1)) {
       throw new UsageError('give the key with --key or in -f FILE');
     }
     const key = input.hasKey ? input.key : live.schema.keySize > 0 ? 0 : undefined;
