@@ -5,4 +5,6 @@ export { liveSchemas } from './live.js';
 export { compileConverter } from './convert.js';
 export type { Converter, ConvertOptions, Loss } from './convert.js';
 export { migrateMaps, commitMigration, rollbackMigration, OLD_SUFFIX } from './migrate.js';
-export type { MigrateOptions, MapMigration, EntryLoss, SwapResult } from './migrate.js';
+export type { MigrateOptions, JournalOptions, SwapOptions, MapMigration, EntryLoss, SwapResult } from './migrate.js';
+export { recoverMigration, recoverMigrations, migrationRecoveryText, listMigrationJournals } from './journal.js';
+export type { MigrationRecovery } from './journal.js';

@@ -15,17 +15,26 @@
  *
  * `commitMigration` removes the `_old` pins; `rollbackMigration` renames each `_old` back onto its name
  * (the same map ids under the same names as before; what the new maps gained meanwhile is dropped).
- * Not crash-safe yet: a kill between steps 4's two calls leaves both pins valid but `_old` in place;
- * a kill before leaves the private directory behind (removed by the next run's rollback).
+ *
+ * Crashes and signals: before step 1 the migration writes its journal (journal.ts: the private
+ * directory, each pin and its old map's id) and removes it after step 4. Every name points to a whole
+ * map at every moment (the new maps are filled and checked under private names; rename swaps in one
+ * step). A migration killed before its journal is removed is undone by the next migration of the
+ * same pin root, by commit, rollback, or `recoverMigrations` (`bpfmap recover`): the `_old` pins go
+ * back onto their names and the private directory is removed.
+ * Two migrations of the same maps do not interleave: each holds the maps' locks (map/lock.ts) from
+ * before its plan to its last swap; the second then finds the new layout and has nothing to do.
  */
-import { existsSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BpfObject } from '../btf/index.js';
 import type { MapSchema } from '../btf/schema-types.js';
 import { toHex } from '../bytes.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import { assertHostByteOrder } from '../map/byte-order.js';
+import { DEFAULT_JOURNAL_DIR } from '../apply/journal.js';
 import { createMaps, DEFAULT_PIN_ROOT } from '../map/create.js';
+import { lockMaps, type LockOptions, type MapLock } from '../map/lock.js';
 import { LiveMap } from '../map/live-map.js';
 import { openMap } from '../map/open.js';
 import { pinName } from '../map/pin-name.js';
@@ -36,8 +45,22 @@ import { diffMaps } from './diff.js';
 import { compileConverter } from './convert.js';
 import type { Converter, Loss } from './convert.js';
 import { liveSchemas } from './live.js';
+import {
+  OLD_SUFFIX, pinnedId, privateDirOf, recoverMigration, recoverMigrations, removeMigrationJournal, removePrivateDir, writeMigrationJournal,
+  type MigrationRecovery,
+} from './journal.js';
 
-export interface MigrateOptions {
+export { OLD_SUFFIX };
+
+/** Where migrations keep their journal, and what to say about an unfinished one undone first. */
+export interface JournalOptions {
+  /** The journal directory (default /run/bpfmap, the apply journal's). */
+  journalDir?: string;
+  /** Called for each unfinished migration of the pin root undone before this one starts. */
+  onRecover?: (r: MigrationRecovery) => void;
+}
+
+export interface MigrateOptions extends LockOptions, JournalOptions {
   /** Where the maps are pinned (`<pinRoot>/<pin name>`); default /sys/fs/bpf. */
   pinRoot?: string;
   /** `old=new` field and map names. */
@@ -75,8 +98,6 @@ export interface MapMigration {
   readonly newId: number;
 }
 
-export const OLD_SUFFIX = '_old';
-const TMP_PREFIX = 'bpfmap_migrate_';
 const MAX_LOSSES_SHOWN = 5;
 
 interface Plan {
@@ -247,11 +268,65 @@ function build(newObj: BpfObject, src: LiveMap, p: Plan, opts: MigrateOptions, t
   return { pin, id: made[0]!.id, scan };
 }
 
+/** The ids of the maps pinned for the object's maps under root, in the object's order (0: nothing pinned). */
+function pinnedIds(obj: BpfObject, root: string): number[] {
+  return obj.schema.maps.flatMap((m) => {
+    const p = join(root, pinName(m));
+    return [pinnedId(p) ?? 0, pinnedId(p + OLD_SUFFIX) ?? 0];
+  });
+}
+
+/**
+ * Locks the maps pinned for obj's maps (and their `_old` pins), then runs fn; when a pin changed
+ * while this waited for the locks (another migration swapped it), locks the new maps instead.
+ */
+function withPinLocks<T>(obj: BpfObject, root: string, opts: LockOptions, fn: () => T): T {
+  for (let tries = 0; ; tries++) {
+    const ids = pinnedIds(obj, root);
+    const subjects = new Map<number, string>();
+    obj.schema.maps.forEach((m, i) => {
+      const p = join(root, pinName(m));
+      if (ids[2 * i]) subjects.set(ids[2 * i]!, `map '${p}'`);
+      if (ids[2 * i + 1]) subjects.set(ids[2 * i + 1]!, `map '${p}${OLD_SUFFIX}'`);
+    });
+    const lock: MapLock = lockMaps(ids.filter((id) => id !== 0), opts, subjects);
+    try {
+      if (tries < 10 && pinnedIds(obj, root).some((id, i) => id !== ids[i])) continue;
+      return fn();
+    } finally {
+      lock.release();
+    }
+  }
+}
+
+/**
+ * Undoes the unfinished migrations of root (journaled in opts.journalDir). One still running is left
+ * alone; with `busy`, it is refused (BUSY): the caller holds the locks, so it migrates other maps.
+ */
+function recoverFirst(root: string, opts: JournalOptions, busy: boolean): void {
+  for (const r of recoverMigrations(opts.journalDir ?? DEFAULT_JOURNAL_DIR, root)) {
+    if (r.outcome === 'in use') {
+      if (!busy) continue;
+      throw new BpfmapError(ERROR_CODE.BUSY, `pin root '${root}': a migration (pid ${r.pid}) is running there (journal '${r.journal}'); wait for it to end`);
+    }
+    opts.onRecover?.(r);
+  }
+}
+
 /** Moves the live maps of OLD under `pinRoot` to NEW's layouts; see the file comment. */
 export function migrateMaps(oldObj: BpfObject, newObj: BpfObject, opts: MigrateOptions = {}): MapMigration[] {
   const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
   assertHostByteOrder(newObj.schema.byteOrder, newObj.schema.object || 'new object');
   assertHostByteOrder(oldObj.schema.byteOrder, oldObj.schema.object || 'old object');
+  if (opts.dryRun) return migrateLocked(oldObj, newObj, root, opts);
+  recoverFirst(root, opts, false);
+  return withPinLocks(newObj, root, opts, () => {
+    recoverFirst(root, opts, true); // one that ended (or died) while this waited for the locks
+    return migrateLocked(oldObj, newObj, root, opts);
+  });
+}
+
+function migrateLocked(oldObj: BpfObject, newObj: BpfObject, root: string, opts: MigrateOptions): MapMigration[] {
   const plans = planAll(oldObj, newObj, root, opts);
   const results: MapMigration[] = [];
   const work: { p: Plan; src: LiveMap; scan: Scan }[] = [];
@@ -279,30 +354,33 @@ export function migrateMaps(oldObj: BpfObject, newObj: BpfObject, opts: MigrateO
     });
     for (const w of work) results.push(result(w, w.scan, w.src.info.id));
     if (opts.dryRun || work.length === 0) return order(results, plans);
+    // Journaled before the first map is made: from here on, a crash is undone by the next run.
+    const tmp = privateDirOf(root);
+    removePrivateDir(tmp); // one a killed process of the same pid left (its journal was undone above)
+    const journal = writeMigrationJournal(opts.journalDir ?? DEFAULT_JOURNAL_DIR, root, tmp, work.map((w) => ({ pin: w.p.pin, oldId: w.src.info.id })));
     // Build every new map first (nothing swapped until all are full and checked), then swap them all.
-    const tmp = join(root, `${TMP_PREFIX}${process.pid}`);
     const built: { w: (typeof work)[number]; pin: string; id: number; scan: Scan }[] = [];
     try {
       for (const w of work) built.push({ w, ...build(newObj, w.src, w.p, opts, tmp) });
     } catch (e) {
-      for (const b of built) try { unlinkSync(b.pin); } catch { /* gone */ }
-      try { rmdirSync(tmp); } catch { /* not made, or not empty: reported below */ }
+      removePrivateDir(tmp);
+      removeMigrationJournal(journal);
       throw e;
     }
-    const swapped: string[] = [];
     for (const b of built) {
       try {
         objPin(b.w.src.fd, b.w.p.pin + OLD_SUFFIX);
         renameSync(b.pin, b.w.p.pin);
       } catch (e) {
-        const msg = `swapping '${b.w.p.pin}' failed (${(e as Error).message}); ${swapped.length > 0 ? `already swapped: ${swapped.join(', ')}` : 'nothing was swapped'}; run with rollback to put every _old pin back`;
+        const back = recoverMigration(journal);
+        const msg = `swapping '${b.w.p.pin}' failed (${(e as Error).message}); rolled back: ${back.problems.length === 0 ? 'every pin holds its old map' : back.problems.join('; ')}`;
         throw new BpfmapError(isBpfmapError(e) ? e.code : ERROR_CODE.IO, msg, { cause: e });
       }
-      swapped.push(b.w.p.pin);
       const i = results.findIndex((r) => r.name === b.w.p.cur.name);
       results[i] = result(b.w, b.scan, b.id);
     }
-    try { rmdirSync(tmp); } catch { /* left for rollback to remove */ }
+    removePrivateDir(tmp);
+    removeMigrationJournal(journal);
     return order(results, plans);
   } finally {
     for (const w of work) w.src.close();
@@ -319,31 +397,37 @@ function pinsOf(obj: BpfObject, root: string): { name: string; pin: string }[] {
   return obj.schema.maps.map((m) => ({ name: m.name, pin: join(root, pinName(m)) }));
 }
 
-/** Removes the `_old` pins a migration left (the old maps go away once nothing else holds them). */
-export function commitMigration(obj: BpfObject, opts: { pinRoot?: string } = {}): SwapResult[] {
+export interface SwapOptions extends LockOptions, JournalOptions {
+  pinRoot?: string;
+}
+
+/**
+ * Removes the `_old` pins a migration left (the old maps go away once nothing else holds them). An
+ * unfinished migration (killed before its end) is undone first, not committed.
+ */
+export function commitMigration(obj: BpfObject, opts: SwapOptions = {}): SwapResult[] {
   const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
-  return pinsOf(obj, root).map(({ name, pin }) => {
-    if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
-    unlinkSync(pin + OLD_SUFFIX);
-    return { name, pinPath: pin, done: true };
+  recoverFirst(root, opts, false);
+  return withPinLocks(obj, root, opts, () => {
+    recoverFirst(root, opts, true);
+    return pinsOf(obj, root).map(({ name, pin }) => {
+      if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
+      unlinkSync(pin + OLD_SUFFIX);
+      return { name, pinPath: pin, done: true };
+    });
   });
 }
 
-/** Puts every `_old` pin back onto its name (the new map's pin is replaced); removes leftover private directories. */
-export function rollbackMigration(obj: BpfObject, opts: { pinRoot?: string } = {}): SwapResult[] {
+/** Puts every `_old` pin back onto its name (the new map's pin is replaced); an unfinished migration is undone first. */
+export function rollbackMigration(obj: BpfObject, opts: SwapOptions = {}): SwapResult[] {
   const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
-  const out = pinsOf(obj, root).map(({ name, pin }) => {
-    if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
-    renameSync(pin + OLD_SUFFIX, pin);
-    return { name, pinPath: pin, done: true };
+  recoverFirst(root, opts, false);
+  return withPinLocks(obj, root, opts, () => {
+    recoverFirst(root, opts, true);
+    return pinsOf(obj, root).map(({ name, pin }) => {
+      if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
+      renameSync(pin + OLD_SUFFIX, pin);
+      return { name, pinPath: pin, done: true };
+    });
   });
-  for (const d of readdirSync(root)) {
-    if (!d.startsWith(TMP_PREFIX)) continue;
-    const dir = join(root, d);
-    try {
-      for (const f of readdirSync(dir)) unlinkSync(join(dir, f));
-      rmdirSync(dir);
-    } catch { /* in use by a running migration, or gone: left for the next rollback */ }
-  }
-  return out;
 }
