@@ -162,9 +162,22 @@ export function recoverMigration(path: string): MigrationRecovery {
   return { ...base, outcome: 'rolled back' };
 }
 
+/** Removes the journals a migration was killed while writing (their process is gone: nothing else was done). */
+function removeCutOff(dir: string): void {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return; }
+  for (const n of names) {
+    const m = /^migrate-(\d+)\.journal\.tmp$/.exec(n);
+    if (m && processStartTime(Number(m[1])) === null) {
+      try { unlinkSync(join(dir, n)); } catch { /* another recovery did it */ }
+    }
+  }
+}
+
 /** Undoes every unfinished migration journaled in dir; only those of pinRoot when given. */
 export function recoverMigrations(dir: string, pinRoot?: string): MigrationRecovery[] {
   const root = pinRoot === undefined ? undefined : resolve(pinRoot);
+  removeCutOff(dir);
   const out: MigrationRecovery[] = [];
   for (const p of listMigrationJournals(dir)) {
     if (root !== undefined) {
