@@ -131,6 +131,8 @@ export { diffMaps, diffObjects, sameBytes, liveSchemas, migrateMaps, commitMigra
 export type { MapDiff, ObjectDiff, Change, ChangeKind, MapVerdict, DiffOptions, MigrateOptions, MapMigration, EntryLoss, SwapResult } from './migrate/index.js';
 export { recoverMigrations, migrationRecoveryText } from './migrate/index.js';
 export type { MigrationRecovery, SwapOptions } from './migrate/index.js';
+export { writeSnapshot, readSnapshotSchema, restoreSnapshot, SNAPSHOT_VERSION } from './migrate/index.js';
+export type { SnapshotMap, RestoreOptions, MapRestore, RestoreResult } from './migrate/index.js';
 
 export { readEvents, EventStream, onlineCpus } from './events/index.js';
 export type { ReadEventsOptions, EventRecord, LostReport, EventItem } from './events/index.js';

@@ -55,3 +55,6 @@ export const commands: CommandModule<any, any>[] = [
 
 import { eventsCommand } from './events.js';
 commands.push(eventsCommand);
+
+import { snapshotCommand, restoreCommand } from './snapshot.js';
+commands.push(snapshotCommand, restoreCommand);

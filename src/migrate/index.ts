@@ -8,3 +8,5 @@ export { migrateMaps, commitMigration, rollbackMigration, OLD_SUFFIX } from './m
 export type { MigrateOptions, JournalOptions, SwapOptions, MapMigration, EntryLoss, SwapResult } from './migrate.js';
 export { recoverMigration, recoverMigrations, migrationRecoveryText, listMigrationJournals } from './journal.js';
 export type { MigrationRecovery } from './journal.js';
+export { writeSnapshot, readSnapshotSchema, restoreSnapshot, SNAPSHOT_VERSION } from './snapshot.js';
+export type { SnapshotMap, RestoreOptions, MapRestore, RestoreResult } from './snapshot.js';

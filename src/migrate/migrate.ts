@@ -108,7 +108,7 @@ interface Plan {
   verdict: MapVerdict | 'already-new' | 'not-pinned';
 }
 
-function summary(changes: readonly Change[]): { added: string[]; dropped: string[]; converted: string[] } {
+export function summary(changes: readonly Change[]): { added: string[]; dropped: string[]; converted: string[] } {
   return {
     added: changes.filter((c) => c.change === 'added').map((c) => c.path),
     dropped: changes.filter((c) => c.change === 'removed').map((c) => c.path),
@@ -116,7 +116,7 @@ function summary(changes: readonly Change[]): { added: string[]; dropped: string
   };
 }
 
-function defaultsOf(opts: MigrateOptions, name: string): Map<string, bigint> {
+function defaultsOf(opts: Pick<MigrateOptions, 'defaults'>, name: string): Map<string, bigint> {
   const d = opts.defaults?.[name] ?? {};
   return new Map(Object.entries(d).map(([k, v]) => [k.replace(/^value\./, ''), v]));
 }
@@ -164,20 +164,38 @@ function planAll(oldObj: BpfObject, newObj: BpfObject, root: string, opts: Migra
 /** Losses kept per map (the count is exact; the list stops here). */
 const MAX_LOSSES_KEPT = 1000;
 
-interface Scan { entries: number; skipped: number; lossCount: number; losses: EntryLoss[] }
+export interface Scan { entries: number; skipped: number; lossCount: number; losses: EntryLoss[] }
 
 /**
  * The old map's entries in the new layout, batch by batch: keys packed at the key size, values at the
  * new map's raw value size (per CPU for per-CPU maps). Losses (with their key) go to `scan`.
  */
-function* converted(src: LiveMap, p: Plan, opts: MigrateOptions, scan: Scan): Generator<{ count: number; keys: Uint8Array; values: Uint8Array }> {
+function converted(src: LiveMap, p: Plan, opts: MigrateOptions, scan: Scan): Generator<EntryBatch> {
+  return convertEntries({ byteOrder: src.byteOrder, perCpu: src.perCpu, nCpus: src.nCpus, keySize: src.info.keySize, batches: () => src.batches() }, p.old, p.cur, opts, scan);
+}
+
+/** Packed entries: `count` keys, then their values (raw: per CPU for per-CPU maps). */
+export interface EntryBatch { count: number; keys: Uint8Array; values: Uint8Array }
+
+/** Where entries to convert come from: a live map, or a snapshot read back. */
+export interface EntrySource {
+  readonly byteOrder: 'little' | 'big';
+  readonly perCpu: boolean;
+  readonly nCpus: number;
+  readonly keySize: number;
+  batches(): Iterable<EntryBatch>;
+}
+
+/** The entries of `src` (in `old`'s layout) converted to `cur`'s, batch by batch; see converted. */
+export function* convertEntries(src: EntrySource, old: MapSchema, cur: MapSchema, opts: Pick<MigrateOptions, 'rename' | 'defaults'>, scan: Scan): Generator<EntryBatch> {
+  const p = { old, cur };
   const used = new Set<string>();
   const defaults = defaultsOf(opts, p.cur.name);
   const conv: Converter = compileConverter(p.old.value!, p.cur.value!, { rename: opts.rename ?? {}, defaults, byteOrder: src.byteOrder }, 'value', used);
   for (const k of defaults.keys()) {
     if (!used.has(k)) throw new BpfmapError(ERROR_CODE.USAGE, `defaults: ${p.cur.name}: '${k}' is not a field the new layout adds`);
   }
-  const cpus = src.nCpus, ks = src.info.keySize;
+  const cpus = src.nCpus, ks = src.keySize;
   const oStride = src.perCpu ? perCpuStride(p.old.valueSize) : p.old.valueSize;
   const nStride = src.perCpu ? perCpuStride(p.cur.valueSize) : p.cur.valueSize;
   const oSize = oStride * cpus, nSize = nStride * cpus;
@@ -214,9 +232,9 @@ function addLoss(scan: Scan, l: EntryLoss): void {
   if (scan.losses.length < MAX_LOSSES_KEPT) scan.losses.push(l);
 }
 
-const newScan = (): Scan => ({ entries: 0, skipped: 0, lossCount: 0, losses: [] });
+export const newScan = (): Scan => ({ entries: 0, skipped: 0, lossCount: 0, losses: [] });
 
-function lossError(name: string, scan: Scan): BpfmapError {
+export function lossError(name: string, scan: Scan): BpfmapError {
   const losses = scan.losses;
   const shown = losses.slice(0, MAX_LOSSES_SHOWN).map((l) => `key ${l.key}${l.cpu !== undefined ? ` cpu ${l.cpu}` : ''}: ${l.path}: ${l.reason}`);
   return new BpfmapError(ERROR_CODE.VALUE_RANGE,
