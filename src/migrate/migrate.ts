@@ -45,6 +45,7 @@ import { diffMaps } from './diff.js';
 import { compileConverter } from './convert.js';
 import type { Converter, Loss } from './convert.js';
 import { liveSchemas } from './live.js';
+import { fillOuter, scanOuter } from './map-in-map.js';
 import {
   OLD_SUFFIX, pinnedId, privateDirOf, recoverMigration, recoverMigrations, removeMigrationJournal, removePrivateDir, writeMigrationJournal,
   type MigrationRecovery,
@@ -262,6 +263,11 @@ function build(newObj: BpfObject, src: LiveMap, p: Plan, opts: MigrateOptions, t
   try {
     const dst = openMap({ map: p.cur, pin, byteOrder: newObj.schema.byteOrder });
     try {
+      if (p.cur.inner && p.old.inner) {
+        fillOuter(newObj, src, dst, p.old, p.cur, opts, scan);
+        if (scan.lossCount > 0 && !opts.allowLossy) throw lossError(p.pin, scan);
+        return { pin, id: made[0]!.id, scan };
+      }
       for (const b of converted(src, p, opts, scan)) dst.updateBatchRaw(b.keys, b.values, b.count);
       if (scan.lossCount > 0 && !opts.allowLossy) throw lossError(p.pin, scan);
       const ks = dst.info.keySize, vs = dst.rawValueSize;
@@ -363,7 +369,8 @@ function migrateLocked(oldObj: BpfObject, newObj: BpfObject, root: string, opts:
         throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED, `map '${p.cur.name}': a map without a value layout is not migrated`);
       }
       // A first pass that only converts: a loss stops everything before any map is created.
-      for (const _ of converted(src, p, opts, w.scan)) { /* counted in scan */ }
+      if (p.cur.inner && p.old.inner) scanOuter(src, p.old, p.cur, opts, w.scan);
+      else for (const _ of converted(src, p, opts, w.scan)) { /* counted in scan */ }
       if (w.scan.lossCount > 0 && !opts.allowLossy && !opts.dryRun) throw lossError(p.pin, w.scan);
     }
     const result = (w: (typeof work)[number], scan: Scan, newId: number): MapMigration => ({
