@@ -7,7 +7,9 @@
  * map, exactly the old bytes or exactly the new ones; then `recover` (or the next migrate) leaves no
  * `_old` pin, no private directory and no journal, and the pins hold the old maps (or the migrated
  * ones). SIGTERM during a migration lets it end first (exit 143). Two migrates of the same pins do
- * not interleave: one waits for the other's lock (or gives up with exit 6 naming its pid).
+ * not interleave: one waits for the other's lock (or gives up with exit 6 naming its pid). A write to an
+ * old map between the copy and the check (strace delays the check's first read) makes the check refuse
+ * the swap.
  */
 import { suite, skip } from '../helpers/skip.js';
 import * as assert from 'uvu/assert';
@@ -200,6 +202,32 @@ Kill('SIGTERM during the copy: the migration ends first, exit 143, every pin on 
   assert.equal(state(c, 'after SIGTERM'), ['NEW', 'NEW']);
   oldPinsOld(c, 'after SIGTERM');
   assert.equal(journals(c), []);
+}));
+
+Kill('a write to an old map between the copy and the check: the swap is refused naming the key, exit 6, nothing left behind', withV1(async (c) => {
+  if (skipNoStrace('a delayed bpf() call')) return;
+  const calls = trace(c).filter((x) => x.sys === 'bpf');
+  const firstWrite = calls.findIndex((x) => x.what === 'BPF_MAP_UPDATE_BATCH');
+  const check = calls.findIndex((x, i) => i > firstWrite && x.what === 'BPF_MAP_LOOKUP_BATCH') + 1; // the check reads the old table again
+  const argv = ['strace', '-qq', '-o', '/dev/null', '-e', 'trace=bpf', '-e', `inject=bpf:delay_enter=5000000:when=${check}`, ...migrate(c)];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, ...env(c) } });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const done = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // Once the new table holds all 50 entries, the copy is done and the check's first read is delayed.
+  const copied = () => { try { return readdirSync(c.dir).some((d) => d.startsWith('bpfmap_migrate_') && (bytesOf(join(c.dir, d, TABLE)) ?? '').split('\n').length === 50); } catch { return false; } };
+  for (let i = 0; i < 200 && !copied(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(copied(), 'the copy ended');
+  const t = openMap({ pin: join(c.dir, TABLE), force: true });
+  const key = lpmKey('10.7.0.0', 16, 1);
+  const changed = new Uint8Array(t.lookupRaw(key));
+  changed[0] ^= 0xff; // rule 0's id
+  try { t.updateRaw(key, changed); } finally { t.close(); }
+  assert.is(await done, 6, err);
+  assert.match(err, /^bpfmap: map 'ingress_node_firewall_table_map': key 30000000010000000a07[0-9a-f]+: the new map's value differs from the old one's, converted \(written meanwhile\?\); nothing was swapped\n$/);
+  assert.equal(leftovers(c), []);
+  assert.equal(journals(c), []);
+  assert.ok(bytesOf(join(c.dir, TABLE))!.includes(toHex(changed)), 'the old map, with the write');
 }));
 
 Kill.run();
