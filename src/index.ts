@@ -134,6 +134,10 @@ export type { ExporterPlan, ExporterConfig, ScrapeOptions, ScrapeResult, ServeOp
 
 export { diffMaps, diffObjects, sameBytes, liveSchemas, migrateMaps, commitMigration, rollbackMigration } from './migrate/index.js';
 export type { MapDiff, ObjectDiff, Change, ChangeKind, MapVerdict, DiffOptions, MigrateOptions, MapMigration, EntryLoss, SwapResult } from './migrate/index.js';
+export { recoverMigrations, migrationRecoveryText } from './migrate/index.js';
+export type { MigrationRecovery, SwapOptions } from './migrate/index.js';
+export { writeSnapshot, readSnapshotSchema, restoreSnapshot, SNAPSHOT_VERSION } from './migrate/index.js';
+export type { SnapshotMap, RestoreOptions, MapRestore, RestoreResult } from './migrate/index.js';
 
 export { readEvents, EventStream, onlineCpus } from './events/index.js';
 export type { ReadEventsOptions, EventRecord, LostReport, EventItem } from './events/index.js';

@@ -58,3 +58,5 @@ commands.push(eventsCommand);
 
 import { genCommand } from './gen.js';
 commands.push(genCommand);
+import { snapshotCommand, restoreCommand } from './snapshot.js';
+commands.push(snapshotCommand, restoreCommand);

@@ -1,14 +1,17 @@
 import type { CommandModule } from 'yargs';
 import { readFileSync } from 'node:fs';
 import {
-  loadSource, loadYaml, migrateMaps, commitMigration, rollbackMigration, DEFAULT_PIN_ROOT, BpfmapError, ERROR_CODE,
+  loadSource, loadYaml, migrateMaps, commitMigration, rollbackMigration, migrationRecoveryText, DEFAULT_PIN_ROOT, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE,
 } from '../../src/index.js';
 import type { ObjectFile, MapMigration, SwapResult } from '../../src/index.js';
 import { print, table } from '../output.js';
-import { UsageError, type GlobalArgs } from '../options.js';
+import { UsageError, withLock, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { oneLine } from '../report.js';
+import { signalExitCode, trapSignals } from '../signals.js';
 import { parseRename } from './diff.js';
 
-interface Args extends GlobalArgs {
+interface Args extends GlobalArgs, LockArgs {
+  journal?: string;
   objects: string[];
   'pin-root'?: string;
   rename?: string[];
@@ -52,15 +55,21 @@ export function readDefaults(path: string): Record<string, Record<string, bigint
 export function runMigrate(a: Args): MapMigration[] | SwapResult[] {
   const objs = a.objects ?? [];
   const pinRoot = a['pin-root'];
+  const common = {
+    ...(pinRoot !== undefined ? { pinRoot } : {}),
+    ...lockOptions(a),
+    journalDir: a.journal ?? DEFAULT_JOURNAL_DIR,
+    onRecover: (r: Parameters<typeof migrationRecoveryText>[0]) => { process.stderr.write(`bpfmap: ${oneLine(migrationRecoveryText(r))}\n`); },
+  };
   if (a.commit || a.rollback) {
     if (a.commit && a.rollback) throw new UsageError('migrate: --commit and --rollback exclude each other');
     if (objs.length < 1 || objs.length > 2) throw new UsageError('migrate --commit|--rollback [OLD] NEW: name the new object');
     const obj = objectOf(objs[objs.length - 1]!);
-    return a.commit ? commitMigration(obj, { pinRoot }) : rollbackMigration(obj, { pinRoot });
+    return a.commit ? commitMigration(obj, common) : rollbackMigration(obj, common);
   }
   if (objs.length !== 2) throw new UsageError('migrate OLD NEW: name the running version\'s object and the new one');
   return migrateMaps(objectOf(objs[0]!), objectOf(objs[1]!), {
-    ...(pinRoot !== undefined ? { pinRoot } : {}),
+    ...common,
     rename: parseRename(a.rename),
     ...(a.defaults !== undefined ? { defaults: readDefaults(a.defaults) } : {}),
     allowLossy: a['allow-lossy'] === true,
@@ -90,7 +99,7 @@ export const migrateCommand: CommandModule<GlobalArgs, Args> = {
   command: 'migrate <objects..>',
   describe: 'move the entries of the maps pinned by OLD into maps of NEW\'s layout, field by field, then swap the pins (the old map stays pinned as NAME_old until --commit; --rollback swaps back)',
   builder: (y) =>
-    y
+    withLock(y)
       .positional('objects', { type: 'string', array: true, demandOption: true, describe: 'OLD NEW objects (NEW alone with --commit / --rollback)' })
       .option('pin-root', { type: 'string', describe: `where the maps are pinned (default ${DEFAULT_PIN_ROOT})` })
       .option('rename', { type: 'string', array: true, nargs: 1, describe: 'OLD=NEW: a field renamed in the new version (fields only: pins keep their names)' })
@@ -99,11 +108,25 @@ export const migrateCommand: CommandModule<GlobalArgs, Args> = {
       .option('dry-run', { type: 'boolean', describe: 'print the plan (entries, fields added, dropped, converted, losses); change nothing' })
       .option('commit', { type: 'boolean', describe: 'remove the NAME_old pins of the last migration' })
       .option('rollback', { type: 'boolean', describe: 'put the NAME_old pins back onto their names' })
+      .option('journal', { type: 'string', describe: `directory of the crash journal (default ${DEFAULT_JOURNAL_DIR}); a migration killed before its end is undone by the next migrate, --commit, --rollback or bpfmap recover` })
       .example('$0 migrate fixtures/firewall.bpfel.o fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw --dry-run', 'the plan for the firewall v2')
       .example('$0 migrate fixtures/firewall.bpfel.o fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw', 'migrate and swap')
       .example('$0 migrate fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw --rollback', 'back to the v1 maps') as never,
-  handler: (a) => {
-    const r = runMigrate(a);
+  handler: async (a) => {
+    // A migration is synchronous: a signal that comes meanwhile is taken in only after it ended
+    // (every pin swapped, or none: see bin/signals.ts); SIGKILL is what the journal is for.
+    const trap = trapSignals();
+    let r: MapMigration[] | SwapResult[];
+    try {
+      r = runMigrate(a);
+    } finally {
+      const sig = await trap.settle();
+      trap.dispose();
+      if (sig !== null) {
+        process.stderr.write(`bpfmap: ${sig}: received while migrating; the migration ran to its end first (every pin swapped, or none)\n`);
+        process.exitCode = signalExitCode(sig);
+      }
+    }
     print(a.json ? r : text(r), a.json);
   },
 };

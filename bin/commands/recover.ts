@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { recoverAll, recoverText, DEFAULT_JOURNAL_DIR, EXIT } from '../../src/index.js';
-import type { RecoverReport } from '../../src/index.js';
+import { recoverAll, recoverText, recoverMigrations, migrationRecoveryText, DEFAULT_JOURNAL_DIR, EXIT } from '../../src/index.js';
+import type { MigrationRecovery, RecoverReport } from '../../src/index.js';
 import { print } from '../output.js';
 import { oneLine } from '../report.js';
 import { writeText } from '../sink.js';
@@ -10,14 +10,17 @@ interface Args extends GlobalArgs {
   journal?: string;
 }
 
-/** Rolls back every unfinished apply journal in the directory. */
-export function runRecover(a: Args): RecoverReport[] {
-  return recoverAll(a.journal ?? DEFAULT_JOURNAL_DIR);
+/** Rolls back every unfinished apply journal in the directory, then every unfinished migration. */
+export function runRecover(a: Args): (RecoverReport | MigrationRecovery)[] {
+  const dir = a.journal ?? DEFAULT_JOURNAL_DIR;
+  return [...recoverAll(dir), ...recoverMigrations(dir)];
 }
+
+const textOf = (r: RecoverReport | MigrationRecovery) => ('pinRoot' in r ? migrationRecoveryText(r) : recoverText(r));
 
 export const recoverCommand: CommandModule<object, Args> = {
   command: 'recover',
-  describe: 'roll back the applies a crash or SIGKILL left unfinished (their journals); apply does it by itself before writing a map',
+  describe: 'roll back the applies and migrations a crash or SIGKILL left unfinished (their journals); apply and migrate do it by themselves first',
   builder: (y) =>
     y.option('journal', { type: 'string', describe: `the journal directory (default ${DEFAULT_JOURNAL_DIR})` })
       .example('$0 recover', 'roll back every unfinished apply journaled in /run/bpfmap')
@@ -25,7 +28,7 @@ export const recoverCommand: CommandModule<object, Args> = {
   handler: (a) => {
     const reports = runRecover(a);
     if (a.json) print(reports, true);
-    else writeText(reports.length === 0 ? 'nothing to recover: no unfinished apply journal\n' : reports.map((r) => `${oneLine(recoverText(r))}\n`).join(''));
+    else writeText(reports.length === 0 ? 'nothing to recover: no unfinished apply or migration journal\n' : reports.map((r) => `${oneLine(textOf(r))}\n`).join(''));
     if (reports.some((r) => r.outcome === 'rollback partial')) process.exitCode = EXIT.ROLLBACK_PARTIAL;
   },
 };

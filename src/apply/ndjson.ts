@@ -417,6 +417,8 @@ function applyRecord(rec: unknown, state: DesiredState, line: number): void {
   }
   const o = rec as Record<string, unknown>;
   if (o.trailer !== undefined) { readTrailer(o, state, where); return; }
+  // The header of a snapshot (src/migrate/snapshot.ts): the schema its entries were read with.
+  if (o.snapshot !== undefined && o.map === undefined) return;
   const m = state.map(o.map, where);
   let used = false;
   if (o.prune !== undefined) {

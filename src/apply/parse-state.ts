@@ -58,8 +58,8 @@ export function looksNdjson(head: string): boolean {
   if (t[0] !== '{') return false;
   const nl = t.indexOf('\n');
   const first = (nl < 0 ? t : t.slice(0, nl)).trim();
-  // A record, or a trailer (the whole dump of an empty map is one trailer line).
-  if (!first.endsWith('}') || !/^\{\s*"(?:map|trailer)"\s*:/.test(first)) return false;
+  // A record, or a trailer (the whole dump of an empty map is one trailer line), or a snapshot's header.
+  if (!first.endsWith('}') || !/^\{\s*"(?:map|trailer|snapshot)"\s*:/.test(first)) return false;
   return nl >= 0 ? true : !/"maps"\s*:/.test(first);
 }
 

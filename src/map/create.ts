@@ -298,3 +298,16 @@ export function createMaps(obj: BpfObject, opts: CreateOptions = {}): CreateResu
   }
   return results;
 }
+
+/**
+ * Creates one map of the object's definition `m` (an inner map's, say) with the object's BTF, not
+ * pinned; returns its fd for the caller to close.
+ */
+export function createMapFd(obj: BpfObject, m: MapSchema): number {
+  const btf = loadObjectBtf(obj);
+  try {
+    return create(obj, m, btf).fd;
+  } finally {
+    closeFd(btf.fd);
+  }
+}

@@ -7,6 +7,7 @@ import type { MapSchema } from '../schema/types.js';
 import { ERROR_CODE, isBpfmapError } from '../errors.js';
 import { kernelTypes } from '../map/kernel-btf.js';
 import { loaderDef } from '../map/loader-def.js';
+import { openMap } from '../map/open.js';
 import { pinName } from '../map/pin-name.js';
 import { schemaFromKernel } from '../map/schema-from-kernel.js';
 import { closeFd, objGet, objGetInfoByFd } from '../syscall/index.js';
@@ -40,10 +41,30 @@ export function liveSchemas(maps: readonly MapSchema[], pinRoot: string): MapSch
         key: m.key === null ? null : live.key?.kind === 'bytes' && m.key.size === live.key.size ? m.key : live.key,
         value: live.value?.kind === 'bytes' && m.value?.size === live.value.size ? m.value : live.value,
       };
-      out.push({ ...live, ...sizes, ...types, name: m.name, mapFlags: flags, maxEntries: entries });
+      const inner = m.inner ? liveInner(pin) : undefined;
+      out.push({ ...live, ...sizes, ...types, name: m.name, mapFlags: flags, maxEntries: entries, ...(inner ? { inner } : {}) });
     } finally {
       closeFd(fd);
     }
   }
   return out;
+}
+
+/**
+ * A map-in-map's inner layout as it is live: the schema of the first inner map the outer map holds
+ * (the kernel tells nothing else about it). Undefined for an empty outer map.
+ */
+function liveInner(pin: string): MapSchema | undefined {
+  const outer = openMap({ pin, force: true });
+  try {
+    for (const b of outer.batches()) {
+      if (b.count === 0) continue;
+      const id = new DataView(b.values.buffer, b.values.byteOffset, 4).getUint32(0, outer.byteOrder === 'little');
+      const inner = openMap({ id, force: true });
+      try { return inner.schema; } finally { inner.close(); }
+    }
+    return undefined;
+  } finally {
+    outer.close();
+  }
 }

@@ -7,25 +7,34 @@
  *    pin root),
  * 2. copy every entry (per-CPU maps per CPU, keys as they are: LPM prefixes kept) through the
  *    field-by-field converter (convert.ts), batch by batch (nothing held in memory but one batch); a
- *    first pass converts without writing, and a loss stops everything before any map is created,
- *    unless allowLossy,
- * 3. convert once more and compare every entry with what the new map returns,
+ *    loss stops everything before any swap (the maps built so far are removed), unless allowLossy,
+ * 3. convert once more and compare every entry with what the new map holds (two order-independent
+ *    digests; entry by entry only to name a difference),
  * 4. swap: the old map is pinned again as `<name>_old`, then the new pin is renamed onto `<name>`
  *    (rename replaces the target in one step: the name never points to nothing or a half-filled map).
  *
  * `commitMigration` removes the `_old` pins; `rollbackMigration` renames each `_old` back onto its name
  * (the same map ids under the same names as before; what the new maps gained meanwhile is dropped).
- * Not crash-safe yet: a kill between steps 4's two calls leaves both pins valid but `_old` in place;
- * a kill before leaves the private directory behind (removed by the next run's rollback).
+ *
+ * Crashes and signals: before step 1 the migration writes its journal (journal.ts: the private
+ * directory, each pin and its old map's id) and removes it after step 4. Every name points to a whole
+ * map at every moment (the new maps are filled and checked under private names; rename swaps in one
+ * step). A migration killed before its journal is removed is undone by the next migration of the
+ * same pin root, by commit, rollback, or `recoverMigrations` (`bpfmap recover`): the `_old` pins go
+ * back onto their names and the private directory is removed.
+ * Two migrations of the same maps do not interleave: each holds the maps' locks (map/lock.ts) from
+ * before its plan to its last swap; the second then finds the new layout and has nothing to do.
  */
-import { existsSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BpfObject } from '../object/index.js';
 import type { MapSchema } from '../schema/types.js';
 import { toHex } from '../bytes.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import { assertHostByteOrder } from '../map/byte-order.js';
+import { DEFAULT_JOURNAL_DIR } from '../apply/journal.js';
 import { createMaps, DEFAULT_PIN_ROOT } from '../map/create.js';
+import { lockMaps, type LockOptions, type MapLock } from '../map/lock.js';
 import { LiveMap } from '../map/live-map.js';
 import { openMap } from '../map/open.js';
 import { pinName } from '../map/pin-name.js';
@@ -36,8 +45,23 @@ import { diffMaps } from '../schema/diff.js';
 import { compileConverter } from './convert.js';
 import type { Converter, Loss } from './convert.js';
 import { liveSchemas } from './live.js';
+import { fillOuter, scanOuter } from './map-in-map.js';
+import {
+  OLD_SUFFIX, pinnedId, privateDirOf, recoverMigration, recoverMigrations, removeMigrationJournal, removePrivateDir, writeMigrationJournal,
+  type MigrationRecovery,
+} from './journal.js';
 
-export interface MigrateOptions {
+export { OLD_SUFFIX };
+
+/** Where migrations keep their journal, and what to say about an unfinished one undone first. */
+export interface JournalOptions {
+  /** The journal directory (default /run/bpfmap, the apply journal's). */
+  journalDir?: string;
+  /** Called for each unfinished migration of the pin root undone before this one starts. */
+  onRecover?: (r: MigrationRecovery) => void;
+}
+
+export interface MigrateOptions extends LockOptions, JournalOptions {
   /** Where the maps are pinned (`<pinRoot>/<pin name>`); default /sys/fs/bpf. */
   pinRoot?: string;
   /** `old=new` field and map names. */
@@ -75,8 +99,6 @@ export interface MapMigration {
   readonly newId: number;
 }
 
-export const OLD_SUFFIX = '_old';
-const TMP_PREFIX = 'bpfmap_migrate_';
 const MAX_LOSSES_SHOWN = 5;
 
 interface Plan {
@@ -87,7 +109,7 @@ interface Plan {
   verdict: MapVerdict | 'already-new' | 'not-pinned';
 }
 
-function summary(changes: readonly Change[]): { added: string[]; dropped: string[]; converted: string[] } {
+export function summary(changes: readonly Change[]): { added: string[]; dropped: string[]; converted: string[] } {
   return {
     added: changes.filter((c) => c.change === 'added').map((c) => c.path),
     dropped: changes.filter((c) => c.change === 'removed').map((c) => c.path),
@@ -95,7 +117,7 @@ function summary(changes: readonly Change[]): { added: string[]; dropped: string
   };
 }
 
-function defaultsOf(opts: MigrateOptions, name: string): Map<string, bigint> {
+function defaultsOf(opts: Pick<MigrateOptions, 'defaults'>, name: string): Map<string, bigint> {
   const d = opts.defaults?.[name] ?? {};
   return new Map(Object.entries(d).map(([k, v]) => [k.replace(/^value\./, ''), v]));
 }
@@ -143,20 +165,38 @@ function planAll(oldObj: BpfObject, newObj: BpfObject, root: string, opts: Migra
 /** Losses kept per map (the count is exact; the list stops here). */
 const MAX_LOSSES_KEPT = 1000;
 
-interface Scan { entries: number; skipped: number; lossCount: number; losses: EntryLoss[] }
+export interface Scan { entries: number; skipped: number; lossCount: number; losses: EntryLoss[] }
 
 /**
  * The old map's entries in the new layout, batch by batch: keys packed at the key size, values at the
  * new map's raw value size (per CPU for per-CPU maps). Losses (with their key) go to `scan`.
  */
-function* converted(src: LiveMap, p: Plan, opts: MigrateOptions, scan: Scan): Generator<{ count: number; keys: Uint8Array; values: Uint8Array }> {
+function converted(src: LiveMap, p: Plan, opts: MigrateOptions, scan: Scan): Generator<EntryBatch> {
+  return convertEntries({ byteOrder: src.byteOrder, perCpu: src.perCpu, nCpus: src.nCpus, keySize: src.info.keySize, batches: () => src.batches() }, p.old, p.cur, opts, scan);
+}
+
+/** Packed entries: `count` keys, then their values (raw: per CPU for per-CPU maps). */
+export interface EntryBatch { count: number; keys: Uint8Array; values: Uint8Array }
+
+/** Where entries to convert come from: a live map, or a snapshot read back. */
+export interface EntrySource {
+  readonly byteOrder: 'little' | 'big';
+  readonly perCpu: boolean;
+  readonly nCpus: number;
+  readonly keySize: number;
+  batches(): Iterable<EntryBatch>;
+}
+
+/** The entries of `src` (in `old`'s layout) converted to `cur`'s, batch by batch; see converted. */
+export function* convertEntries(src: EntrySource, old: MapSchema, cur: MapSchema, opts: Pick<MigrateOptions, 'rename' | 'defaults'>, scan: Scan): Generator<EntryBatch> {
+  const p = { old, cur };
   const used = new Set<string>();
   const defaults = defaultsOf(opts, p.cur.name);
   const conv: Converter = compileConverter(p.old.value!, p.cur.value!, { rename: opts.rename ?? {}, defaults, byteOrder: src.byteOrder }, 'value', used);
   for (const k of defaults.keys()) {
     if (!used.has(k)) throw new BpfmapError(ERROR_CODE.USAGE, `defaults: ${p.cur.name}: '${k}' is not a field the new layout adds`);
   }
-  const cpus = src.nCpus, ks = src.info.keySize;
+  const cpus = src.nCpus, ks = src.keySize;
   const oStride = src.perCpu ? perCpuStride(p.old.valueSize) : p.old.valueSize;
   const nStride = src.perCpu ? perCpuStride(p.cur.valueSize) : p.cur.valueSize;
   const oSize = oStride * cpus, nSize = nStride * cpus;
@@ -193,14 +233,41 @@ function addLoss(scan: Scan, l: EntryLoss): void {
   if (scan.losses.length < MAX_LOSSES_KEPT) scan.losses.push(l);
 }
 
-const newScan = (): Scan => ({ entries: 0, skipped: 0, lossCount: 0, losses: [] });
+export const newScan = (): Scan => ({ entries: 0, skipped: 0, lossCount: 0, losses: [] });
 
-function lossError(name: string, scan: Scan): BpfmapError {
+export function lossError(name: string, scan: Scan): BpfmapError {
   const losses = scan.losses;
   const shown = losses.slice(0, MAX_LOSSES_SHOWN).map((l) => `key ${l.key}${l.cpu !== undefined ? ` cpu ${l.cpu}` : ''}: ${l.path}: ${l.reason}`);
   return new BpfmapError(ERROR_CODE.VALUE_RANGE,
     `map '${name}': ${scan.lossCount} value${scan.lossCount === 1 ? '' : 's'} would not fit the new layout: ${shown.join('; ')}` +
     `${scan.lossCount > MAX_LOSSES_SHOWN ? `; and ${scan.lossCount - MAX_LOSSES_SHOWN} more` : ''}; nothing was changed (allowLossy: true writes them clamped, zero or dropped)`);
+}
+
+interface Digest { n: number; a: number; b: number }
+const newDigest = (): Digest => ({ n: 0, a: 0, b: 0 });
+
+/**
+ * Adds each entry (key bytes, then the value bytes of each CPU, padding left out) to an
+ * order-independent digest: two FNV-1a hashes with different seeds, summed mod 2^32, and a count.
+ */
+function digest(bt: EntryBatch, ks: number, vs: number, size: number, stride: number, cpus: number, zeroSkip: boolean, d: Digest): void {
+  const k = bt.keys, v = bt.values;
+  for (let i = 0; i < bt.count; i++) {
+    const vo = i * vs;
+    if (zeroSkip) {
+      let zero = true;
+      for (let c = 0; c < cpus && zero; c++) for (let j = 0; j < size; j++) if (v[vo + c * stride + j] !== 0) { zero = false; break; }
+      if (zero) continue;
+    }
+    let a = 0x811c9dc5, b = 0x01000193 ^ 0x5bd1e995;
+    for (let j = i * ks, e = j + ks; j < e; j++) { a = Math.imul(a ^ k[j]!, 0x01000193); b = Math.imul(b ^ k[j]!, 0x01000193) ^ (b >>> 15); }
+    for (let c = 0; c < cpus; c++) {
+      for (let j = vo + c * stride, e = j + size; j < e; j++) { a = Math.imul(a ^ v[j]!, 0x01000193); b = Math.imul(b ^ v[j]!, 0x01000193) ^ (b >>> 15); }
+    }
+    d.n++;
+    d.a = (d.a + (a >>> 0)) >>> 0;
+    d.b = (d.b + (b >>> 0)) >>> 0;
+  }
 }
 
 /** Whether two per-CPU (or plain) value buffers hold the same value bytes (padding ignored). */
@@ -223,19 +290,35 @@ function build(newObj: BpfObject, src: LiveMap, p: Plan, opts: MigrateOptions, t
   try {
     const dst = openMap({ map: p.cur, pin, byteOrder: newObj.schema.byteOrder });
     try {
+      if (p.cur.inner && p.old.inner) {
+        fillOuter(newObj, src, dst, p.old, p.cur, opts, scan);
+        if (scan.lossCount > 0 && !opts.allowLossy) throw lossError(p.pin, scan);
+        return { pin, id: made[0]!.id, scan };
+      }
       for (const b of converted(src, p, opts, scan)) dst.updateBatchRaw(b.keys, b.values, b.count);
       if (scan.lossCount > 0 && !opts.allowLossy) throw lossError(p.pin, scan);
       const ks = dst.info.keySize, vs = dst.rawValueSize;
       const stride = dst.perCpu ? perCpuStride(p.cur.valueSize) : p.cur.valueSize;
-      for (const b of converted(src, p, { ...opts }, newScan())) {
-        for (let i = 0; i < b.count; i++) {
-          const key = b.keys.subarray(i * ks, (i + 1) * ks);
-          const back = dst.lookupRaw(key);
-          if (!sameValue(back, b.values.subarray(i * vs, (i + 1) * vs), p.cur.valueSize, stride, dst.nCpus)) {
-            throw new BpfmapError(ERROR_CODE.CONFLICT,
-              `map '${p.cur.name}': key ${toHex(key)}: the new map's value differs from the old one's, converted (written meanwhile?); nothing was swapped`);
+      // The check: the new map's entries and the old map's, converted again, as two order-independent
+      // digests (one batched read of each, where a lookup per entry took 4/5 of a 1M-entry
+      // migration); only when they differ, entry by entry, to name the key.
+      const zeroSkip = p.cur.type === 'array' || p.cur.type === 'percpu_array'; // slots past the old max_entries read as zeros
+      const want = newDigest(), got = newDigest();
+      for (const b of converted(src, p, { ...opts }, newScan())) digest(b, ks, vs, p.cur.valueSize, stride, dst.nCpus, zeroSkip, want);
+      for (const b of dst.batches()) digest(b, ks, vs, p.cur.valueSize, stride, dst.nCpus, zeroSkip, got);
+      if (want.n !== got.n || want.a !== got.a || want.b !== got.b) {
+        for (const b of converted(src, p, { ...opts }, newScan())) {
+          for (let i = 0; i < b.count; i++) {
+            const key = b.keys.subarray(i * ks, (i + 1) * ks);
+            const back = dst.lookupRaw(key);
+            if (!sameValue(back, b.values.subarray(i * vs, (i + 1) * vs), p.cur.valueSize, stride, dst.nCpus)) {
+              throw new BpfmapError(ERROR_CODE.CONFLICT,
+                `map '${p.cur.name}': key ${toHex(key)}: the new map's value differs from the old one's, converted (written meanwhile?); nothing was swapped`);
+            }
           }
         }
+        throw new BpfmapError(ERROR_CODE.CONFLICT,
+          `map '${p.cur.name}': the new map holds ${got.n} entries, the old one converted ${want.n} (written meanwhile?); nothing was swapped`);
       }
     } finally {
       dst.close();
@@ -247,11 +330,65 @@ function build(newObj: BpfObject, src: LiveMap, p: Plan, opts: MigrateOptions, t
   return { pin, id: made[0]!.id, scan };
 }
 
+/** The ids of the maps pinned for the object's maps under root, in the object's order (0: nothing pinned). */
+function pinnedIds(obj: BpfObject, root: string): number[] {
+  return obj.schema.maps.flatMap((m) => {
+    const p = join(root, pinName(m));
+    return [pinnedId(p) ?? 0, pinnedId(p + OLD_SUFFIX) ?? 0];
+  });
+}
+
+/**
+ * Locks the maps pinned for obj's maps (and their `_old` pins), then runs fn; when a pin changed
+ * while this waited for the locks (another migration swapped it), locks the new maps instead.
+ */
+function withPinLocks<T>(obj: BpfObject, root: string, opts: LockOptions, fn: () => T): T {
+  for (let tries = 0; ; tries++) {
+    const ids = pinnedIds(obj, root);
+    const subjects = new Map<number, string>();
+    obj.schema.maps.forEach((m, i) => {
+      const p = join(root, pinName(m));
+      if (ids[2 * i]) subjects.set(ids[2 * i]!, `map '${p}'`);
+      if (ids[2 * i + 1]) subjects.set(ids[2 * i + 1]!, `map '${p}${OLD_SUFFIX}'`);
+    });
+    const lock: MapLock = lockMaps(ids.filter((id) => id !== 0), opts, subjects);
+    try {
+      if (tries < 10 && pinnedIds(obj, root).some((id, i) => id !== ids[i])) continue;
+      return fn();
+    } finally {
+      lock.release();
+    }
+  }
+}
+
+/**
+ * Undoes the unfinished migrations of root (journaled in opts.journalDir). One still running is left
+ * alone; with `busy`, it is refused (BUSY): the caller holds the locks, so it migrates other maps.
+ */
+function recoverFirst(root: string, opts: JournalOptions, busy: boolean): void {
+  for (const r of recoverMigrations(opts.journalDir ?? DEFAULT_JOURNAL_DIR, root)) {
+    if (r.outcome === 'in use') {
+      if (!busy) continue;
+      throw new BpfmapError(ERROR_CODE.BUSY, `pin root '${root}': a migration (pid ${r.pid}) is running there (journal '${r.journal}'); wait for it to end`);
+    }
+    opts.onRecover?.(r);
+  }
+}
+
 /** Moves the live maps of OLD under `pinRoot` to NEW's layouts; see the file comment. */
 export function migrateMaps(oldObj: BpfObject, newObj: BpfObject, opts: MigrateOptions = {}): MapMigration[] {
   const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
   assertHostByteOrder(newObj.schema.byteOrder, newObj.schema.object || 'new object');
   assertHostByteOrder(oldObj.schema.byteOrder, oldObj.schema.object || 'old object');
+  if (opts.dryRun) return migrateLocked(oldObj, newObj, root, opts);
+  recoverFirst(root, opts, false);
+  return withPinLocks(newObj, root, opts, () => {
+    recoverFirst(root, opts, true); // one that ended (or died) while this waited for the locks
+    return migrateLocked(oldObj, newObj, root, opts);
+  });
+}
+
+function migrateLocked(oldObj: BpfObject, newObj: BpfObject, root: string, opts: MigrateOptions): MapMigration[] {
   const plans = planAll(oldObj, newObj, root, opts);
   const results: MapMigration[] = [];
   const work: { p: Plan; src: LiveMap; scan: Scan }[] = [];
@@ -269,9 +406,11 @@ export function migrateMaps(oldObj: BpfObject, newObj: BpfObject, opts: MigrateO
       if (!p.old.value || !p.cur.value) {
         throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED, `map '${p.cur.name}': a map without a value layout is not migrated`);
       }
-      // A first pass that only converts: a loss stops everything before any map is created.
-      for (const _ of converted(src, p, opts, w.scan)) { /* counted in scan */ }
-      if (w.scan.lossCount > 0 && !opts.allowLossy && !opts.dryRun) throw lossError(p.pin, w.scan);
+      // A dry run converts without writing. Otherwise build() converts as it writes, and a loss stops
+      // everything before any swap (the maps built so far are removed with the private directory).
+      if (!opts.dryRun) continue;
+      if (p.cur.inner && p.old.inner) scanOuter(src, p.old, p.cur, opts, w.scan);
+      else for (const _ of converted(src, p, opts, w.scan)) { /* counted in scan */ }
     }
     const result = (w: (typeof work)[number], scan: Scan, newId: number): MapMigration => ({
       name: w.p.cur.name, pinPath: w.p.pin, verdict: w.p.verdict, status: opts.dryRun ? 'planned' : 'migrated',
@@ -279,30 +418,33 @@ export function migrateMaps(oldObj: BpfObject, newObj: BpfObject, opts: MigrateO
     });
     for (const w of work) results.push(result(w, w.scan, w.src.info.id));
     if (opts.dryRun || work.length === 0) return order(results, plans);
+    // Journaled before the first map is made: from here on, a crash is undone by the next run.
+    const tmp = privateDirOf(root);
+    removePrivateDir(tmp); // one a killed process of the same pid left (its journal was undone above)
+    const journal = writeMigrationJournal(opts.journalDir ?? DEFAULT_JOURNAL_DIR, root, tmp, work.map((w) => ({ pin: w.p.pin, oldId: w.src.info.id })));
     // Build every new map first (nothing swapped until all are full and checked), then swap them all.
-    const tmp = join(root, `${TMP_PREFIX}${process.pid}`);
     const built: { w: (typeof work)[number]; pin: string; id: number; scan: Scan }[] = [];
     try {
       for (const w of work) built.push({ w, ...build(newObj, w.src, w.p, opts, tmp) });
     } catch (e) {
-      for (const b of built) try { unlinkSync(b.pin); } catch { /* gone */ }
-      try { rmdirSync(tmp); } catch { /* not made, or not empty: reported below */ }
+      removePrivateDir(tmp);
+      removeMigrationJournal(journal);
       throw e;
     }
-    const swapped: string[] = [];
     for (const b of built) {
       try {
         objPin(b.w.src.fd, b.w.p.pin + OLD_SUFFIX);
         renameSync(b.pin, b.w.p.pin);
       } catch (e) {
-        const msg = `swapping '${b.w.p.pin}' failed (${(e as Error).message}); ${swapped.length > 0 ? `already swapped: ${swapped.join(', ')}` : 'nothing was swapped'}; run with rollback to put every _old pin back`;
+        const back = recoverMigration(journal);
+        const msg = `swapping '${b.w.p.pin}' failed (${(e as Error).message}); rolled back: ${back.problems.length === 0 ? 'every pin holds its old map' : back.problems.join('; ')}`;
         throw new BpfmapError(isBpfmapError(e) ? e.code : ERROR_CODE.IO, msg, { cause: e });
       }
-      swapped.push(b.w.p.pin);
       const i = results.findIndex((r) => r.name === b.w.p.cur.name);
       results[i] = result(b.w, b.scan, b.id);
     }
-    try { rmdirSync(tmp); } catch { /* left for rollback to remove */ }
+    removePrivateDir(tmp);
+    removeMigrationJournal(journal);
     return order(results, plans);
   } finally {
     for (const w of work) w.src.close();
@@ -319,31 +461,37 @@ function pinsOf(obj: BpfObject, root: string): { name: string; pin: string }[] {
   return obj.schema.maps.map((m) => ({ name: m.name, pin: join(root, pinName(m)) }));
 }
 
-/** Removes the `_old` pins a migration left (the old maps go away once nothing else holds them). */
-export function commitMigration(obj: BpfObject, opts: { pinRoot?: string } = {}): SwapResult[] {
+export interface SwapOptions extends LockOptions, JournalOptions {
+  pinRoot?: string;
+}
+
+/**
+ * Removes the `_old` pins a migration left (the old maps go away once nothing else holds them). An
+ * unfinished migration (killed before its end) is undone first, not committed.
+ */
+export function commitMigration(obj: BpfObject, opts: SwapOptions = {}): SwapResult[] {
   const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
-  return pinsOf(obj, root).map(({ name, pin }) => {
-    if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
-    unlinkSync(pin + OLD_SUFFIX);
-    return { name, pinPath: pin, done: true };
+  recoverFirst(root, opts, false);
+  return withPinLocks(obj, root, opts, () => {
+    recoverFirst(root, opts, true);
+    return pinsOf(obj, root).map(({ name, pin }) => {
+      if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
+      unlinkSync(pin + OLD_SUFFIX);
+      return { name, pinPath: pin, done: true };
+    });
   });
 }
 
-/** Puts every `_old` pin back onto its name (the new map's pin is replaced); removes leftover private directories. */
-export function rollbackMigration(obj: BpfObject, opts: { pinRoot?: string } = {}): SwapResult[] {
+/** Puts every `_old` pin back onto its name (the new map's pin is replaced); an unfinished migration is undone first. */
+export function rollbackMigration(obj: BpfObject, opts: SwapOptions = {}): SwapResult[] {
   const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
-  const out = pinsOf(obj, root).map(({ name, pin }) => {
-    if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
-    renameSync(pin + OLD_SUFFIX, pin);
-    return { name, pinPath: pin, done: true };
+  recoverFirst(root, opts, false);
+  return withPinLocks(obj, root, opts, () => {
+    recoverFirst(root, opts, true);
+    return pinsOf(obj, root).map(({ name, pin }) => {
+      if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
+      renameSync(pin + OLD_SUFFIX, pin);
+      return { name, pinPath: pin, done: true };
+    });
   });
-  for (const d of readdirSync(root)) {
-    if (!d.startsWith(TMP_PREFIX)) continue;
-    const dir = join(root, d);
-    try {
-      for (const f of readdirSync(dir)) unlinkSync(join(dir, f));
-      rmdirSync(dir);
-    } catch { /* in use by a running migration, or gone: left for the next rollback */ }
-  }
-  return out;
 }

@@ -277,12 +277,19 @@ export function diffMaps(old: MapSchema, cur: MapSchema, opts: DiffOptions = {})
   }
   if (keyReason) return bad(keyReason);
   if (valueReason) return bad(valueReason);
+  // Map-in-map: the inner maps' definition, compared the same way (migrate moves them with the outer map).
+  const outer = old.inner !== undefined && cur.inner !== undefined;
+  if (outer) {
+    const d = diffMaps(old.inner!, cur.inner!, opts);
+    changes.push(...d.changes.map((c) => ({ ...c, path: `inner.${c.path}` })));
+    if (d.verdict === 'incompatible') return bad(`inner map: ${d.reason}`);
+  }
   const layoutSame = changes.every((c) => c.change === 'type-name' || c.change === 'renamed');
   if (layoutSame && old.maxEntries === cur.maxEntries && !flagsDiffer(old, cur)) {
     const same = changes.length === 0 && identicalTypes(old.key, cur.key) && identicalTypes(old.value, cur.value);
     return { name, verdict: same ? 'identical' : 'compatible', changes };
   }
-  if (NO_COPY.has(cur.type)) return bad(`a ${cur.type} map's entries cannot be copied by user space`);
+  if (NO_COPY.has(cur.type) && !outer) return bad(`a ${cur.type} map's entries cannot be copied by user space`);
   if (old.perCpu !== cur.perCpu) return bad('per-CPU changed');
   return { name, verdict: 'migratable', changes };
 }
