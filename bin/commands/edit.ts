@@ -8,6 +8,7 @@ import type { LiveMap } from '../../src/index.js';
 import { toYaml, print } from '../output.js';
 import { withTarget, withIfindexFields, withLock, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
 import { withWritableMap } from '../target.js';
+import { signalExitCode, trapSignals, type SignalTrap } from '../signals.js';
 
 interface Args extends TargetArgs, LockArgs {
   key?: string;
@@ -44,6 +45,25 @@ function currentDocument(live: LiveMap, key: unknown): { text: string; existed: 
 }
 
 export async function runEdit(a: Args): Promise<Record<string, unknown>> {
+  // The write (one entry, or a move: write the new key, delete the old) is synchronous: with the stop
+  // signals caught from just before it, a signal that comes meanwhile is taken in after it ended.
+  let trap: SignalTrap | null = null;
+  try {
+    return await editEntry(a, () => { trap ??= trapSignals(); });
+  } finally {
+    const t = trap as SignalTrap | null;
+    if (t) {
+      const sig = await t.settle();
+      t.dispose();
+      if (sig !== null) {
+        process.stderr.write(`bpfmap: ${sig}: received while writing; the edit ran to its end first (the entry written, or moved whole)\n`);
+        process.exitCode = signalExitCode(sig);
+      }
+    }
+  }
+}
+
+async function editEntry(a: Args, beforeWrite: () => void): Promise<Record<string, unknown>> {
   if (a.key === undefined) throw new UsageError('give the key of the entry to edit with --key');
   const key = parseValueText(a.key, 'key');
   // Loaded here, not with the module: node:child_process costs every other command ~2 ms of start-up.
@@ -84,11 +104,12 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
           // Encode both completely before the one write.
           const kb = live.encodeKey(k);
           live.encodeValue(doc.value);
-          const moved = lpmMove(live, key, kb, existed);
+          const moved = keyMove(live, key, kb, existed);
           // Under the map's lock: read the entry again; write only if it is still what was shown.
           const fresh = withMapLock(live.info.id, live.subject, locks, () => {
             const now = currentDocument(live, key);
             if (now.text !== shown) return now;
+            beforeWrite();
             if (!moved) {
               live.update(k, doc.value, { flags: a.flags ?? 'any' });
               return null;
@@ -139,17 +160,25 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
   });
 }
 
+/** Maps whose entries cannot be deleted (every index always exists): a key change cannot move. */
+const FIXED_INDEX = new Set(['array', 'percpu_array']);
+
 /**
- * An LPM trie entry whose key was edited to another prefix is moved, never left behind as a second
- * entry: returns the two keys (as text) when that is the case, null when the key names the same
- * entry (the same prefix; host bits alone do not make another entry) or there was no entry yet.
- * The new entry is written with `noexist`: a move onto a prefix that already has an entry is
- * refused, as it would replace that entry too.
+ * An entry whose key was edited to another key is moved, never left behind as a second entry (a
+ * copy): returns the two keys (as text) when that is the case, null when the key names the same
+ * entry (LPM: the same prefix; host bits alone do not make another entry) or there was no entry
+ * yet. The new entry is written with `noexist`: a move onto a key that already has an entry is
+ * refused, as it would replace that entry too. In an array every index exists and none can be
+ * deleted: a changed index is refused (edit that index instead).
  */
-function lpmMove(live: LiveMap, key: unknown, newKey: Uint8Array | null, existed: boolean): { from: string; to: string } | null {
-  if (live.schema.type !== 'lpm_trie' || !existed || newKey === null) return null;
+function keyMove(live: LiveMap, key: unknown, newKey: Uint8Array | null, existed: boolean): { from: string; to: string } | null {
+  if (!existed || newKey === null) return null;
   const oldKey = live.encodeKey(key)!;
   if (live.sameEntry(oldKey, newKey)) return null;
+  if (FIXED_INDEX.has(live.info.typeName)) {
+    throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `entry.yaml: key: this ${live.info.typeName} cannot move an entry to another index ` +
+      '(every index exists and none can be deleted): keep the key, and edit the other index with its own bpfmap edit');
+  }
   const text = (b: Uint8Array) => stringifyJson(live.decodeKey(b, { prettyAddresses: true }));
   return { from: text(oldKey), to: text(newKey) };
 }
