@@ -17,6 +17,8 @@ export interface LiveTarget {
   /** The kernel value buffer size (per-CPU: stride * possible CPUs). */
   readonly rawValueSize: number;
   readonly perCpu: boolean;
+  /** An LPM trie: keys name the same entry when their prefixes agree (host bits do not count). */
+  readonly lpm?: boolean;
   /** The map's entries in batches (LiveMap.batches), telling `onCall` of each bpf() call; views valid until the next batch. */
   readonly batches: (onCall: (call: ReadCall) => void) => Iterable<{ count: number; keys: Uint8Array; values: Uint8Array }>;
   /** The kernel's value bytes of one key (LiveMap.lookupRaw). */
@@ -30,7 +32,7 @@ export interface LiveTarget {
 /** The apply's view of an open live map. */
 export function liveTarget(live: LiveMap): LiveTarget {
   return { subject: live.subject, mapId: live.info.id, keySize: live.info.keySize, valueSize: live.info.valueSize,
-    rawValueSize: live.rawValueSize, perCpu: live.perCpu, batches: (onCall) => live.batches(undefined, onCall),
+    rawValueSize: live.rawValueSize, perCpu: live.perCpu, lpm: live.info.typeName === 'lpm_trie', batches: (onCall) => live.batches(undefined, onCall),
     lookup: (key) => live.lookupRaw(key), write: (src, opts) => live.writeEntries(src, opts), remove: (src, opts) => live.deleteEntries(src, opts) };
 }
 

@@ -9,6 +9,7 @@ import { equalBytes } from '../bytes.js';
 import { ByteTable } from './byte-table.js';
 import { KeyIndex } from './key-index.js';
 import { readMap, type LiveTarget } from './read-map.js';
+import { lpmIdentity } from '../map/lpm.js';
 import type { ApplyStats } from './stats.js';
 
 /** `count` entries in packed arrays: keys, the bytes before the apply and the bytes it writes (null: absent). */
@@ -44,12 +45,19 @@ export function planUndo(t: LiveTarget, sets: readonly UndoSet[], stats: ApplySt
     for (let r = 0; r < s.count; r++) { setOf[keys.count + r] = si; rowOf[keys.count + r] = r; }
     keys.count += s.count;
   });
-  const index = new KeyIndex(keys, total);
+  // LPM tries: found by prefix, as the plan matched them (a live key may differ in host bits).
+  let ids = keys;
+  const probe = new Uint8Array(ks);
+  if (t.lpm) {
+    ids = new ByteTable(ks, total);
+    for (let i = 0; i < total; i++) lpmIdentity(keys.at(i), ids.bytes, ids.append());
+  }
+  const index = new KeyIndex(ids, total);
   for (let i = 0; i < total; i++) index.add(i);
   const status = new Uint8Array(total);
   readMap(t, stats, (lk, lv, count) => {
     for (let j = 0; j < count; j++) {
-      const i = index.find(lk, j * ks);
+      const i = t.lpm ? index.find(lpmIdentity(lk.subarray(j * ks, (j + 1) * ks), probe), 0) : index.find(lk, j * ks);
       if (i < 0) continue;
       const s = sets[setOf[i]!]!, r = rowOf[i]!;
       status[i] = s.new && equalBytes(s.new, r * vs, lv, j * vs, vs) ? IS_NEW
