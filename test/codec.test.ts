@@ -77,6 +77,17 @@ for (const [input, bits, signed, want] of PI_TABLE) {
     }
   });
 }
+PI('the width is checked: 1..1024 bits, whole numbers only', () => {
+  assert.is(parseInteger(1, 1, false, 'p'), 1n);
+  assert.is(parseInteger(-1, 1, true, 'p'), -1n);
+  assert.is(parseInteger((1n << 1024n) - 1n, 1024, false, 'p'), (1n << 1024n) - 1n);
+  for (const bits of [0, -8, 1025, 8.5, Number.NaN]) {
+    try { parseInteger(1, bits, false, 'p'); assert.unreachable(`width ${bits}`); } catch (e) {
+      assert.is((e as Error).message, `p: expected an integer width 1..1024, got ${bits}`);
+      assert.is((e as { code: string }).code, 'VALUE_INVALID');
+    }
+  }
+});
 PI.run();
 
 // ---------------------------------------------------------------------------------------------
