@@ -55,6 +55,23 @@ Ints('an int narrower than its storage keeps the unused bits zero and decodes on
   assert.is(codec(n).decode(fromHex('010203ff')!), 0x030201);
   assert.throws(() => codec(n).encode(0x1000000), /expected u24 0\.\.16777215, got 16777216/);
 });
+Ints('bools of other sizes decode 0 and 1 as false and true, other values as numbers', () => {
+  const b8 = codec(int('b8', 8, false, { encoding: 'bool' }));
+  assert.equal([b8.decode(fromHex('0000000000000000')!), b8.decode(fromHex('0100000000000000')!), b8.decode(fromHex('0200000000000000')!)], [false, true, 2n]);
+  assert.is(toHex(b8.encode(true)), '0100000000000000');
+  const b3 = codec(int('b3', 3, false, { encoding: 'bool' }));
+  assert.equal([b3.decode(fromHex('000000')!), b3.decode(fromHex('010000')!), b3.decode(fromHex('020000')!)], [false, true, 2]);
+  assert.is(toHex(b3.encode(true)), '010000');
+});
+Ints('a signed int narrower than its storage is sign-extended from its own top bit', () => {
+  const s24 = codec(int('s24', 4, true, { bits: 24 }));
+  assert.is(s24.decode(fromHex('ffffff00')!), -1);
+  assert.is(s24.decode(fromHex('feffffff')!), -2);
+  assert.is(toHex(s24.encode(-2)), 'feffff00');
+  const s40 = codec(int('s40', 8, true, { bits: 40 }));
+  assert.is(s40.decode(fromHex('ffffffffff000000')!), -1n);
+  assert.is(toHex(s40.encode(-1)), 'ffffffffff000000');
+});
 Ints.run();
 
 // ---------------------------------------------------------------------------------------------
