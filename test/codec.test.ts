@@ -82,6 +82,8 @@ const PI_TABLE: [unknown, number, boolean, bigint | string][] = [
   [18446744073709551615n, 64, false, 18446744073709551615n], ['18446744073709551616', 64, false, "p: expected u64 0..18446744073709551615, got '18446744073709551616'"],
   [2 ** 53, 64, false, 'p: expected u64 0..18446744073709551615, got 9007199254740992 (a number beyond 2^53 is not exact: write it as a string or bigint)'],
   [true, 8, false, 'p: expected u8 0..255, got true'], ['1e3', 16, false, "p: expected u16 0..65535, got '1e3'"],
+  ['x0x10', 16, false, "p: expected u16 0..65535, got 'x0x10'"], ['0x10g', 16, false, "p: expected u16 0..65535, got '0x10g'"],
+  ['0X1f', 16, false, 31n], ['+0x1F', 16, false, 31n], ['+7', 8, true, 7n],
 ];
 for (const [input, bits, signed, want] of PI_TABLE) {
   PI(`${String(input)} as ${signed ? 's' : 'u'}${bits}`, () => {
