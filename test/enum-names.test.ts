@@ -67,13 +67,19 @@ const decode = (node: TypeNode, hex: string): unknown =>
 Names('exactly eight enumerators are all named, without ...', () => {
   assert.is(encode(eight, 'E9'), "VALUE_INVALID: value: 'E9' is not an enumerator of enum eight (E0, E1, E2, E3, E4, E5, E6, E7)");
 });
+Names('a 64-bit value without a name decodes to a bigint, a smaller one to a number', () => {
+  assert.is(decode(wide, '0500000000000000'), 5n);
+  assert.is(decode(wide, '0000000000000080'), 'TOP');
+  assert.is(decode(verdict, '05000000'), 5);
+});
 Names('two names for one value: decode prints the first', () => {
   assert.is(decode(twice, '03000000'), 'FIRST');
   assert.is(encode(twice, 'ALIAS'), '03000000');
   assert.is(decode(twice, '05000000'), 5);
 });
-Names('an integer string with spaces around it', () => {
+Names('an integer string with spaces around it, of several digits', () => {
   assert.is(encode(verdict, ' 2 '), '02000000');
+  assert.is(encode(verdict, '12'), '0c000000');
   assert.is(encode(verdict, '\t0x10\n'), '10000000');
 });
 Names('a signed enum in a bitfield: encode and decode negative values by name and number', () => {
