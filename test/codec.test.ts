@@ -59,6 +59,12 @@ Ints('bools of other sizes decode 0 and 1 as false and true, other values as num
   const b8 = codec(int('b8', 8, false, { encoding: 'bool' }));
   assert.equal([b8.decode(fromHex('0000000000000000')!), b8.decode(fromHex('0100000000000000')!), b8.decode(fromHex('0200000000000000')!)], [false, true, 2n]);
   assert.is(toHex(b8.encode(true)), '0100000000000000');
+  const b16 = codec(int('b16', 2, false, { encoding: 'bool' }));
+  assert.equal([b16.decode(fromHex('0000')!), b16.decode(fromHex('0100')!), b16.decode(fromHex('0200')!)], [false, true, 2]);
+  assert.is(toHex(b16.encode(true)), '0100');
+  const bits = codec(struct('bb', 1, [f('on', 0, bool, { bitOffset: 0, bitSize: 1 }), f('n', 0, u8, { bitOffset: 1, bitSize: 7 })]));
+  assert.equal([bits.decode(fromHex('00')!), bits.decode(fromHex('01')!), bits.decode(fromHex('03')!)], [{ on: false, n: 0 }, { on: true, n: 0 }, { on: true, n: 1 }]);
+  assert.is(toHex(bits.encode({ on: true, n: 2 })), '05');
   const b3 = codec(int('b3', 3, false, { encoding: 'bool' }));
   assert.equal([b3.decode(fromHex('000000')!), b3.decode(fromHex('010000')!), b3.decode(fromHex('020000')!)], [false, true, 2]);
   assert.is(toHex(b3.encode(true)), '010000');
