@@ -1,6 +1,8 @@
 // StrykerJS for `npm run mutate` (scripts/mutate.mjs): BPFMAP_MUTATE names the folder of src/ to
 // mutate; test/mutate/run.mjs runs that folder's offline test files for every mutant.
 const folder = process.env.BPFMAP_MUTATE ?? 'elf';
+// A run over part of the folder (`--mutate` globs) can name its own report: BPFMAP_MUTATE_REPORT=codec-lpm.
+const report = process.env.BPFMAP_MUTATE_REPORT ?? folder;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -9,10 +11,12 @@ export default {
   mutate: [`src/${folder}/**/*.ts`],
   coverageAnalysis: 'off',
   concurrency: Number(process.env.BPFMAP_MUTATE_CONCURRENCY ?? 1),
-  timeoutMS: 60000,
+  // A surviving mutant runs every test file; on the shared 2-core machine at nice 15+ that took up to
+  // 80 s, and 60 s counted such slow survivors as timeouts (detected).
+  timeoutMS: 300000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: `reports/mutation/${folder}.html` },
-  jsonReporter: { fileName: `reports/mutation/${folder}.json` },
+  htmlReporter: { fileName: `reports/mutation/${report}.html` },
+  jsonReporter: { fileName: `reports/mutation/${report}.json` },
   ignorePatterns: ['dist', 'bench', 'deploy', 'reports', 'fixtures/debian', '.git'],
   // Stryker rewrites the tsconfig's project references through TypeScript's JS API, which the native
   // TypeScript 7 compiler does not have; nothing here needs it (tsx runs the tests), so point it at no file.

@@ -55,6 +55,29 @@ Ints('an int narrower than its storage keeps the unused bits zero and decodes on
   assert.is(codec(n).decode(fromHex('010203ff')!), 0x030201);
   assert.throws(() => codec(n).encode(0x1000000), /expected u24 0\.\.16777215, got 16777216/);
 });
+Ints('bools of other sizes decode 0 and 1 as false and true, other values as numbers', () => {
+  const b8 = codec(int('b8', 8, false, { encoding: 'bool' }));
+  assert.equal([b8.decode(fromHex('0000000000000000')!), b8.decode(fromHex('0100000000000000')!), b8.decode(fromHex('0200000000000000')!)], [false, true, 2n]);
+  assert.is(toHex(b8.encode(true)), '0100000000000000');
+  const b16 = codec(int('b16', 2, false, { encoding: 'bool' }));
+  assert.equal([b16.decode(fromHex('0000')!), b16.decode(fromHex('0100')!), b16.decode(fromHex('0200')!)], [false, true, 2]);
+  assert.is(toHex(b16.encode(true)), '0100');
+  const bits = codec(struct('bb', 1, [f('on', 0, bool, { bitOffset: 0, bitSize: 1 }), f('n', 0, u8, { bitOffset: 1, bitSize: 7 })]));
+  assert.equal([bits.decode(fromHex('00')!), bits.decode(fromHex('01')!), bits.decode(fromHex('03')!)], [{ on: false, n: 0 }, { on: true, n: 0 }, { on: true, n: 1 }]);
+  assert.is(toHex(bits.encode({ on: true, n: 2 })), '05');
+  const b3 = codec(int('b3', 3, false, { encoding: 'bool' }));
+  assert.equal([b3.decode(fromHex('000000')!), b3.decode(fromHex('010000')!), b3.decode(fromHex('020000')!)], [false, true, 2]);
+  assert.is(toHex(b3.encode(true)), '010000');
+});
+Ints('a signed int narrower than its storage is sign-extended from its own top bit', () => {
+  const s24 = codec(int('s24', 4, true, { bits: 24 }));
+  assert.is(s24.decode(fromHex('ffffff00')!), -1);
+  assert.is(s24.decode(fromHex('feffffff')!), -2);
+  assert.is(toHex(s24.encode(-2)), 'feffff00');
+  const s40 = codec(int('s40', 8, true, { bits: 40 }));
+  assert.is(s40.decode(fromHex('ffffffffff000000')!), -1n);
+  assert.is(toHex(s40.encode(-1)), 'ffffffffff000000');
+});
 Ints.run();
 
 // ---------------------------------------------------------------------------------------------
@@ -65,6 +88,8 @@ const PI_TABLE: [unknown, number, boolean, bigint | string][] = [
   [18446744073709551615n, 64, false, 18446744073709551615n], ['18446744073709551616', 64, false, "p: expected u64 0..18446744073709551615, got '18446744073709551616'"],
   [2 ** 53, 64, false, 'p: expected u64 0..18446744073709551615, got 9007199254740992 (a number beyond 2^53 is not exact: write it as a string or bigint)'],
   [true, 8, false, 'p: expected u8 0..255, got true'], ['1e3', 16, false, "p: expected u16 0..65535, got '1e3'"],
+  ['x0x10', 16, false, "p: expected u16 0..65535, got 'x0x10'"], ['0x10g', 16, false, "p: expected u16 0..65535, got '0x10g'"],
+  ['0X1f', 16, false, 31n], ['+0x1F', 16, false, 31n], ['+7', 8, true, 7n],
 ];
 for (const [input, bits, signed, want] of PI_TABLE) {
   PI(`${String(input)} as ${signed ? 's' : 'u'}${bits}`, () => {
@@ -77,6 +102,17 @@ for (const [input, bits, signed, want] of PI_TABLE) {
     }
   });
 }
+PI('the width is checked: 1..1024 bits, whole numbers only', () => {
+  assert.is(parseInteger(1, 1, false, 'p'), 1n);
+  assert.is(parseInteger(-1, 1, true, 'p'), -1n);
+  assert.is(parseInteger((1n << 1024n) - 1n, 1024, false, 'p'), (1n << 1024n) - 1n);
+  for (const bits of [0, -8, 1025, 8.5, Number.NaN]) {
+    try { parseInteger(1, bits, false, 'p'); assert.unreachable(`width ${bits}`); } catch (e) {
+      assert.is((e as Error).message, `p: expected an integer width 1..1024, got ${bits}`);
+      assert.is((e as { code: string }).code, 'VALUE_INVALID');
+    }
+  }
+});
 PI.run();
 
 // ---------------------------------------------------------------------------------------------

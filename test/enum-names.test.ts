@@ -56,3 +56,35 @@ const REFUSE: [string, TypeNode, unknown, string][] = [
 ];
 for (const [name, node, v, msg] of REFUSE) Refuse(name, () => { assert.is(encode(node, v), msg); });
 Refuse.run();
+
+const Names = suite('enum names: decode, eight enumerators, numbers with spaces, signed bitfields');
+const eight = enm('eight', 1, false, Array.from({ length: 8 }, (_, i) => [`E${i}`, i] as [string, number]));
+const twice = enm('twice', 4, false, [['FIRST', 3], ['ALIAS', 3], ['OTHER', 4]]);
+const sign = enm('sign', 4, true, [['MINUS', -1], ['ZERO', 0], ['ONE', 1]]);
+const signBits = struct('sb', 4, [f('s', 0, sign, { bitOffset: 0, bitSize: 2 }), f('t', 0, sign, { bitOffset: 2, bitSize: 3 })]);
+const decode = (node: TypeNode, hex: string): unknown =>
+  compileCodec(node, { byteOrder: 'little', size: node.size, root: 'value' }).decode(Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16)));
+Names('exactly eight enumerators are all named, without ...', () => {
+  assert.is(encode(eight, 'E9'), "VALUE_INVALID: value: 'E9' is not an enumerator of enum eight (E0, E1, E2, E3, E4, E5, E6, E7)");
+});
+Names('a 64-bit value without a name decodes to a bigint, a smaller one to a number', () => {
+  assert.is(decode(wide, '0500000000000000'), 5n);
+  assert.is(decode(wide, '0000000000000080'), 'TOP');
+  assert.is(decode(verdict, '05000000'), 5);
+});
+Names('two names for one value: decode prints the first', () => {
+  assert.is(decode(twice, '03000000'), 'FIRST');
+  assert.is(encode(twice, 'ALIAS'), '03000000');
+  assert.is(decode(twice, '05000000'), 5);
+});
+Names('an integer string with spaces around it, of several digits', () => {
+  assert.is(encode(verdict, ' 2 '), '02000000');
+  assert.is(encode(verdict, '12'), '0c000000');
+  assert.is(encode(verdict, '\t0x10\n'), '10000000');
+});
+Names('a signed enum in a bitfield: encode and decode negative values by name and number', () => {
+  assert.is(encode(signBits, { s: 'MINUS', t: -2 }), '1b000000');
+  assert.equal(decode(signBits, '1b000000'), { s: 'MINUS', t: -2 });
+  assert.equal(decode(signBits, '07000000'), { s: 'MINUS', t: 'ONE' });
+});
+Names.run();

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// node test/mutate/recheck.mjs FOLDER: re-runs only the mutants that survived the last `npm run mutate
-// -- FOLDER` (reports/mutation/FOLDER.json) against the current tests, one at a time: each is written
-// into its source file, test/mutate/run.mjs runs, and the file is restored (also on Ctrl-C). Prints
-// every mutant still alive and the updated score. Much faster than a whole run after adding tests.
+// node test/mutate/recheck.mjs FOLDER [REPORT]: re-runs only the mutants that survived the last `npm run
+// mutate -- FOLDER` (reports/mutation/FOLDER.json, or REPORT.json for a run restricted with --mutate
+// and BPFMAP_MUTATE_REPORT) against the current tests, one at a time: each is written into its source
+// file, test/mutate/run.mjs runs, and the file is restored (also on Ctrl-C). Mutants that timed out
+// are re-run too: on a loaded machine a slow surviving run can pass Stryker's timeout. Prints every
+// mutant still alive and the updated score. Much faster than a whole run after adding tests.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const folder = process.argv[2] ?? 'elf';
-const report = JSON.parse(readFileSync(`reports/mutation/${folder}.json`, 'utf8'));
+const report = JSON.parse(readFileSync(`reports/mutation/${process.argv[3] ?? folder}.json`, 'utf8'));
 const offsetOf = (src, { line, column }) => {
   let at = 0;
   for (let l = 1; l < line; l++) at = src.indexOf('\n', at) + 1;
@@ -21,7 +23,7 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
   for (const m of mutants) {
     if (m.status === 'CompileError' || m.status === 'Ignored') continue;
     total++;
-    if (m.status !== 'Survived' && m.status !== 'NoCoverage') { killed++; continue; }
+    if (m.status !== 'Survived' && m.status !== 'NoCoverage' && m.status !== 'Timeout') { killed++; continue; }
     const a = offsetOf(src, m.location.start), b = offsetOf(src, m.location.end);
     restore = () => writeFileSync(file, src);
     writeFileSync(file, src.slice(0, a) + m.replacement + src.slice(b));
@@ -32,4 +34,4 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
     else { still.push(m); process.stdout.write(`survived ${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName}: ${m.replacement.split('\n')[0].slice(0, 80)}\n`); }
   }
 }
-process.stdout.write(`\n${folder}: ${killed} of ${total} mutants killed (${(100 * killed / total).toFixed(1)}%), ${still.length} survived\n`);
+process.stdout.write(`\n${process.argv[3] ?? folder}: ${killed} of ${total} mutants killed (${(100 * killed / total).toFixed(1)}%), ${still.length} survived\n`);
