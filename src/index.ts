@@ -137,3 +137,6 @@ export type { PushEventsOptions } from './events/index.js';
 /** Partial updates: change some fields of one entry by read-modify-write (`rules[3].action`). */
 export { updateFields, parseFieldPath } from './map/index.js';
 export type { FieldAssignment } from './map/index.js';
+/** The node agent: keep an object's maps equal to a state file or ConfigMap directory; /metrics, /healthz, /readyz. */
+export { startAgent, AgentMetrics, expandEnv, readStateFiles, parseStateFiles, stateVersion } from './agent/index.js';
+export type { Agent, AgentEvent, AgentOptions, Probe, StateFiles } from './agent/index.js';

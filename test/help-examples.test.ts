@@ -19,6 +19,7 @@ const NO_RUN: Record<string, string> = {
   '--watch': 'runs until stopped',
   '/etc/bpfmap/state.yaml': 'runs until stopped (--watch)',
   'EDITOR=nano': 'opens an editor on a terminal',
+  '$0 agent ': 'serves until stopped (test/agent-fleet.test.ts runs agents and stops them with SIGTERM)',
   '$0 exporter ': 'serves until stopped (test/exporter-live.test.ts starts the exporter, scrapes it and stops it with SIGTERM)',
 };
 /** What an example needs in the map before it (entries, files); run in the same folder. */

@@ -55,3 +55,6 @@ export const commands: CommandModule<any, any>[] = [
 
 import { eventsCommand } from './events.js';
 commands.push(eventsCommand);
+
+import { agentCommand } from './agent.js';
+commands.push(agentCommand);
