@@ -10,7 +10,9 @@
  * the kernel refuses) leaves the last good state in the maps (resyncs keep repairing it) and makes
  * ready false with the reason.
  */
+import { existsSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { ObjectSchema, TypeNode } from '../btf/schema-types.js';
 import type { DecodeOptions } from '../codec/index.js';
 import { ERROR_CODE, isBpfmapError } from '../errors.js';
@@ -52,7 +54,7 @@ export interface AgentOptions extends LockOptions {
   exporter?: ExporterConfig;
   /** Stream the records of this ring buffer or perf event array map as events. */
   events?: { map: string; type?: TypeNode; decode?: DecodeOptions };
-  /** Watch timings (ms): see WatchOptions. resyncMs defaults to 60000. */
+  /** Watch timings (ms): see WatchOptions. resyncMs defaults to 60000; settleMs to 0 for a directory with `..data`, else 500. */
   resyncMs?: number;
   pollMs?: number;
   settleMs?: number;
@@ -73,6 +75,7 @@ export interface Agent {
   close(): Promise<void>;
 }
 
+const isDirectory = (p: string): boolean => { try { return statSync(p).isDirectory(); } catch { return false; } };
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const codeOf = (e: unknown): string => (isBpfmapError(e) ? e.code : 'INTERNAL');
 const isMissing = (e: unknown): boolean => isBpfmapError(e) && (e.code === ERROR_CODE.MAP_NOT_FOUND || e.code === ERROR_CODE.NOT_FOUND);
@@ -150,11 +153,15 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     opts.onEvent({ ...e, generation: gen });
   };
 
-  const watch: WatchHandle = watchState(opts.statePath, {
+  // watchState watches the directory that holds the path it is given: for a directory, the
+  // directory itself (kubelet's swap renames `..data` in it); plain files changed in place are polled.
+  const watched = isDirectory(opts.statePath) ? join(opts.statePath, '..data') : opts.statePath;
+  const watch: WatchHandle = watchState(watched, {
     read, apply, onEvent: onWatch,
     mapIds: (state) => liveMapIds(state, { pinRoot: opts.pinRoot }),
     fingerprint: () => stateVersion(opts.statePath),
-    resyncMs: opts.resyncMs, pollMs: opts.pollMs, settleMs: opts.settleMs, retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs,
+    // kubelet's swap is atomic: a version behind `..data` is complete once it is there, no settling.
+    resyncMs: opts.resyncMs, pollMs: opts.pollMs, settleMs: opts.settleMs ?? (existsSync(watched) ? 0 : undefined), retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs,
   });
   const heart = setInterval(() => { beat = Date.now(); }, Math.min(1000, stuckMs / 2));
 
