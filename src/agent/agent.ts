@@ -153,16 +153,6 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     opts.onEvent({ ...e, generation: gen });
   };
 
-  // watchState watches the directory that holds the path it is given: for a directory, the
-  // directory itself (kubelet's swap renames `..data` in it); plain files changed in place are polled.
-  const watched = isDirectory(opts.statePath) ? join(opts.statePath, '..data') : opts.statePath;
-  const watch: WatchHandle = watchState(watched, {
-    read, apply, onEvent: onWatch,
-    mapIds: (state) => liveMapIds(state, { pinRoot: opts.pinRoot }),
-    fingerprint: () => stateVersion(opts.statePath),
-    // kubelet's swap is atomic: a version behind `..data` is complete once it is there, no settling.
-    resyncMs: opts.resyncMs, pollMs: opts.pollMs, settleMs: opts.settleMs ?? (existsSync(watched) ? 0 : undefined), retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs,
-  });
   const heart = setInterval(() => { beat = Date.now(); }, Math.min(1000, stuckMs / 2));
 
   const health = (): Probe => {
@@ -188,7 +178,6 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         onScrapeError: (error) => opts.onEvent({ event: 'scrape failed', error }),
       });
     } catch (e) {
-      watch.close();
       clearInterval(heart);
       ac.abort();
       throw e;
@@ -197,6 +186,18 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     url = typeof a === 'object' && a !== null ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : String(a);
     opts.onEvent({ event: 'listening', url });
   }
+
+  // Started after the server listens: /healthz and /readyz answer from the start (the first apply
+  // may be long). watchState watches the directory that holds the path it is given: for a directory, the
+  // directory itself (kubelet's swap renames `..data` in it); plain files changed in place are polled.
+  const watched = isDirectory(opts.statePath) ? join(opts.statePath, '..data') : opts.statePath;
+  const watch: WatchHandle = watchState(watched, {
+    read, apply, onEvent: onWatch,
+    mapIds: (state) => liveMapIds(state, { pinRoot: opts.pinRoot }),
+    fingerprint: () => stateVersion(opts.statePath),
+    // kubelet's swap is atomic: a version behind `..data` is complete once it is there, no settling.
+    resyncMs: opts.resyncMs, pollMs: opts.pollMs, settleMs: opts.settleMs ?? (existsSync(watched) ? 0 : undefined), retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs,
+  });
 
   return {
     metrics, url, health, ready,
