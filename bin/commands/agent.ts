@@ -119,8 +119,7 @@ export const agentCommand: CommandModule<object, Args> = {
       .option('force', { type: 'boolean', describe: 'apply even when a live map does not match the object' })
       .option('resync', { type: 'number', describe: 'every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' })
       .option('journal', { type: 'string', describe: `crash journal directory (default ${DEFAULT_JOURNAL_DIR}); off: none` })
-      .example('HOST_IP=198.18.0.1 $0 agent fixtures/firewall.bpfel.o --state examples/agent-state.yaml --listen 127.0.0.1:9435', 'keep the maps equal to a state file; Ctrl-C stops')
-      .example('$0 agent fixtures/firewall.bpfel.o --state /etc/bpfmap --prune --listen 0.0.0.0:9435 --metrics-config examples/firewall-exporter.yaml', 'in a DaemonSet: the ConfigMap mounted at /etc/bpfmap') as never,
+      .example('HOST_IP=198.18.0.1 $0 agent fixtures/firewall.bpfel.o --state examples/agent-state.yaml --listen 127.0.0.1:9435 --prune --metrics-config examples/firewall-exporter.yaml', 'keep the maps equal to a state file, serve /metrics /healthz /readyz; Ctrl-C stops') as never,
   handler: async (a) => {
     await runAgent(a);
   },
