@@ -5,12 +5,11 @@
 // monitor namespace scrapes the three agents. Everything the test starts is stopped by pid, and the
 // namespaces and files are removed in finally, also when an assertion fails.
 import * as assert from 'uvu/assert';
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite, skip, toolsMissing } from './helpers/skip.js';
 import { kernel } from './helpers/kernel.js';
-import { Fleet, httpIn, AGENT_PORT, type SimNode } from './helpers/fleet.js';
+import { Fleet, httpIn, generationOf, AGENT_PORT, type SimNode } from './helpers/fleet.js';
 
 /** Every node converges to a new state within this long after the swap (resync 2 s is not needed for it). */
 const CONVERGE_MS = 5000;
@@ -42,16 +41,6 @@ function bigState(action: 1 | 2, n: number): string {
       value: { rules: { 0: { ruleId: 900, protocol: 6, dstPortStart: 1000 + i, action }, 99: { ruleId: 901, protocol: 17, action } } } });
   }
   return JSON.stringify({ maps: { [TABLE]: { entries } } }).replace('"@RULE@"', '${NODE_RULE}');
-}
-
-/** The generation an agent reports: sha256 of each file's name, length and bytes, 16 hex digits. */
-function generationOf(files: Record<string, string>): string {
-  const h = createHash('sha256');
-  for (const name of Object.keys(files).sort()) {
-    const b = Buffer.from(files[name]!);
-    h.update(`${name}\0${b.byteLength}\0`).update(b);
-  }
-  return h.digest('hex').slice(0, 16);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -96,10 +96,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const keeping = () => (metrics.applied === '' ? 'nothing applied yet' : `the maps keep generation ${metrics.applied}`);
 
   const read = (): DesiredState => {
+    const t0 = performance.now();
     const files = readStateFiles(opts.statePath);
     metrics.latest = files.generation;
     try {
       const state = parseStateFiles(files, opts.schema, env, { prune: opts.prune });
+      metrics.lastReadSeconds = (performance.now() - t0) / 1000;
       generations.set(state, files.generation);
       metrics.latestValid = true;
       notReady(`generation ${files.generation} read, not applied yet`);

@@ -16,6 +16,8 @@ export class AgentMetrics {
   lastApplyTime = 0;
   lastApplyOk = false;
   lastApplySeconds = 0;
+  /** How long reading, expanding, validating and encoding the newest valid state took. */
+  lastReadSeconds = 0;
   applySeconds = 0;
   written = 0;
   deleted = 0;
@@ -52,6 +54,7 @@ export class AgentMetrics {
       g('bpfmap_agent_last_apply_timestamp_seconds', 'when the last apply ended (Unix time; 0: none yet)', one('bpfmap_agent_last_apply_timestamp_seconds', this.lastApplyTime)),
       g('bpfmap_agent_last_apply_success', '1 when the last apply succeeded, 0 when it failed', one('bpfmap_agent_last_apply_success', this.lastApplyOk ? 1 : 0)),
       g('bpfmap_agent_last_apply_duration_seconds', 'how long the last apply took', one('bpfmap_agent_last_apply_duration_seconds', this.lastApplySeconds)),
+      g('bpfmap_agent_last_read_duration_seconds', 'how long reading and encoding the newest valid state took', one('bpfmap_agent_last_read_duration_seconds', this.lastReadSeconds)),
       c('bpfmap_agent_apply_seconds', 'time spent applying (planning, journal, writes)', one('bpfmap_agent_apply_seconds_total', this.applySeconds)),
       c('bpfmap_agent_applies', 'applies by result: applied, unchanged, drift repaired, failed',
         [...this.applies].map(([r, n]) => `bpfmap_agent_applies_total{result="${escapeLabelValue(r)}"} ${n}`)),

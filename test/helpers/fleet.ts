@@ -15,7 +15,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT } from './cli.js';
@@ -44,6 +44,16 @@ function runAsync(cmd: string, args: string[]): Promise<{ status: number; stdout
     p.on('close', (code) => resolve({ status: code ?? -1, stdout: out }));
     p.on('error', () => resolve({ status: -1, stdout: out }));
   });
+}
+
+/** The generation an agent reports for these files, computed independently: sha256 of each file's name, length and bytes, 16 hex digits. */
+export function generationOf(files: Record<string, string>): string {
+  const h = createHash('sha256');
+  for (const name of Object.keys(files).sort()) {
+    const b = Buffer.from(files[name]!);
+    h.update(`${name}\0${b.byteLength}\0`).update(b);
+  }
+  return h.digest('hex').slice(0, 16);
 }
 
 export interface HttpResult { status: number; body: string }
