@@ -12,7 +12,7 @@ function mapsText(r: ApplyResult): string {
     (m.kept ? `, ${m.kept} kept` : '')).join('; ');
 }
 
-function errorOf(e: unknown): { code: string; message: string } {
+export function errorOf(e: unknown): { code: string; message: string } {
   return isBpfmapError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
 

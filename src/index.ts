@@ -153,3 +153,6 @@ export { generateTypeScript } from './gen/typescript.js';
 export type { GenTsOptions } from './gen/typescript.js';
 /** Interface indexes by declaration: fields that take interface names besides those named `*ifindex`. */
 export { markIfindexFields, markObjectIfindexFields } from './codec/index.js';
+/** The node agent: keep an object's maps equal to a state file or ConfigMap directory; /metrics, /healthz, /readyz. */
+export { startAgent, AgentMetrics, expandEnv, readStateFiles, parseStateFiles, stateVersion } from './agent/index.js';
+export type { Agent, AgentEvent, AgentOptions, Probe, StateFiles } from './agent/index.js';

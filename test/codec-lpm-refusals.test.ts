@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileCodec } from '../src/codec/index.js';
-import type { TypeNode } from '../src/btf/schema-types.js';
+import type { TypeNode } from '../src/schema/types.js';
 import { toHex } from '../src/bytes.js';
 import { arr, f, lpmKey, struct, u8, u32 } from './oracle/schemas.js';
 

@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileCodec } from '../src/codec/index.js';
 import { toHex, fromHex } from '../src/bytes.js';
-import type { Field, TypeNode } from '../src/btf/schema-types.js';
+import type { Field, TypeNode } from '../src/schema/types.js';
 import { be32, f, struct, union, u8, u16, u32 } from './oracle/schemas.js';
 
 const compile = (n: TypeNode) => compileCodec(n, { byteOrder: 'little', size: n.size, root: 'value' });

@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileCodec } from '../src/codec/index.js';
-import type { TypeNode } from '../src/btf/schema-types.js';
+import type { TypeNode } from '../src/schema/types.js';
 import { arr, enm, f, int, struct, u8, u16, u32 } from './oracle/schemas.js';
 
 const compile = (node: TypeNode | null, size = node?.size ?? 0) => compileCodec(node, { byteOrder: 'little', size, root: 'value' });

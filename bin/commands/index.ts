@@ -60,3 +60,5 @@ import { genCommand } from './gen.js';
 commands.push(genCommand);
 import { snapshotCommand, restoreCommand } from './snapshot.js';
 commands.push(snapshotCommand, restoreCommand);
+import { agentCommand } from './agent.js';
+commands.push(agentCommand);

@@ -54,6 +54,11 @@ export interface WatchOptions {
   /** Backoff for missing maps and refused applies: first and longest wait (ms, default 500 and 10000). */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * The version of the state as `ino:size:mtimeMs` (or 'missing'); default: stat of `path` (which
+   * follows a symlink). A state made of several files (a directory) says here when any of them changed.
+   */
+  fingerprint?: () => string;
 }
 
 export interface WatchHandle {
@@ -88,6 +93,7 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
   const pollMs = opts.pollMs ?? 1000;
   const resyncMs = opts.resyncMs ?? 60_000;
   const retryMin = opts.retryMinMs ?? 500, retryMax = opts.retryMaxMs ?? 10_000;
+  const version = opts.fingerprint ?? (() => fingerprint(path));
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
 
@@ -121,15 +127,15 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
   };
 
   const readFile = (): DesiredState | null => {
-    const fp = fingerprint(path);
+    const fp = version();
     try {
       const s = opts.read();
       // Changed while being read: not stable after all; read again once it settles.
-      if (fingerprint(path) !== fp) { candidate = ''; return null; }
+      if (version() !== fp) { candidate = ''; return null; }
       handled = fp;
       return s;
     } catch (e) {
-      if (fingerprint(path) !== fp) { candidate = ''; return null; }
+      if (version() !== fp) { candidate = ''; return null; }
       handled = fp;
       logOnce(`invalid:${fp}:${message(e)}`, { event: 'file invalid', error: e });
       return null;
@@ -166,7 +172,7 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
     timer = null;
     if (closed) return;
     const now = Date.now();
-    const fp = fingerprint(path);
+    const fp = version();
     let wait = pollMs;
     if (fp !== handled) {
       // Stable: this version has not been modified for `settle` ms (its mtime, or since it was seen).
