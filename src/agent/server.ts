@@ -4,7 +4,7 @@
  * with the reason).
  */
 import { createServer, type Server } from 'node:http';
-import { CONTENT_TYPE, negotiate, renderParts, scrape, type ExporterPlan, type MetricFamily, type ScrapeError, type ScrapeOptions } from '../exporter/index.js';
+import { negotiate, scrape, sendMetrics, type ExporterPlan, type MetricFamily, type ScrapeError, type ScrapeOptions } from '../exporter/index.js';
 
 export interface Probe {
   ok: boolean;
@@ -41,12 +41,7 @@ export function serveAgent(opts: AgentServerOptions): Promise<Server> {
     const format = negotiate(req.headers.accept);
     scrape(opts.plan, opts).then((r) => {
       for (const e of r.errors) opts.onScrapeError?.(e);
-      const parts = renderParts([...r.families, ...opts.families()], format);
-      let length = 0;
-      for (const p of parts) length += p.length;
-      res.writeHead(200, { 'content-type': CONTENT_TYPE[format], 'content-length': length });
-      if (req.method !== 'HEAD') for (const p of parts) res.write(p);
-      res.end();
+      sendMetrics(req, res, [...r.families, ...opts.families()], format);
     }, (e: unknown) => {
       text(500, `scrape failed: ${(e as Error).message}`);
     });

@@ -2,10 +2,10 @@
  * The HTTP side: GET /metrics runs a scrape (its own, see scrape.ts) and answers in the format the
  * Accept header asks for. Other paths get 404; a scrape that fails as a whole gets 500 with the message.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ExporterPlan } from './plan.js';
 import { scrape, type ScrapeError, type ScrapeOptions } from './scrape.js';
-import { CONTENT_TYPE, negotiate, renderParts } from './text-format.js';
+import { CONTENT_TYPE, negotiate, renderParts, type MetricFamily } from './text-format.js';
 
 export interface ServeOptions extends ScrapeOptions {
   host: string;
@@ -15,6 +15,16 @@ export interface ServeOptions extends ScrapeOptions {
 }
 
 /** Starts serving; resolves once listening. close() the server to stop. */
+/** Writes metric families as one response of the negotiated format (no body for HEAD). */
+export function sendMetrics(req: IncomingMessage, res: ServerResponse, families: readonly MetricFamily[], format: ReturnType<typeof negotiate>): void {
+  const parts = renderParts(families, format);
+  let length = 0;
+  for (const p of parts) length += p.length;
+  res.writeHead(200, { 'content-type': CONTENT_TYPE[format], 'content-length': length });
+  if (req.method !== 'HEAD') for (const p of parts) res.write(p);
+  res.end();
+}
+
 export function serveMetrics(plan: ExporterPlan, opts: ServeOptions): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -27,12 +37,7 @@ export function serveMetrics(plan: ExporterPlan, opts: ServeOptions): Promise<Se
     const format = negotiate(req.headers.accept);
     scrape(plan, opts).then((r) => {
       for (const e of r.errors) opts.onError?.(e);
-      const parts = renderParts(r.families, format);
-      let length = 0;
-      for (const p of parts) length += p.length;
-      res.writeHead(200, { 'content-type': CONTENT_TYPE[format], 'content-length': length });
-      if (req.method !== 'HEAD') for (const p of parts) res.write(p);
-      res.end();
+      sendMetrics(req, res, r.families, format);
     }, (e: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`scrape failed: ${(e as Error).message}\n`);
     });
