@@ -7,8 +7,11 @@
  *  4. a 100,000-entry state applied again with 1% of the values changed: how many entries are written.
  * Needs root, bpffs, bpftool, gcc and a built dist/ (npx tsc -p tsconfig.json).
  *  5. the crash journal's cost: the same apply with the journal (on tmpfs, /run) and with `--journal off`.
- * Usage: node --import tsx bench/apply.ts [ENTRIES] [RUNS] [journal]   (RUNS paired runs of 1 and 2,
- * default 7; `journal`: only part 5, RUNS pairs)
+ *  6. the same entries written the ways people write them (fields in another order with spaces, the
+ *     16-byte address as a 4-element list or as an address string, zero fields left out), each
+ *     applied RUNS times, against the C loop.
+ * Usage: node --import tsx bench/apply.ts [ENTRIES] [RUNS] [journal|writings]   (RUNS paired runs of 1
+ * and 2, default 7; `journal`: only part 5, RUNS pairs; `writings`: only part 6)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync, readFileSync } from 'node:fs';
@@ -85,6 +88,40 @@ function count(p: string): number {
 }
 
 const ONLY_JOURNAL = process.argv[4] === 'journal';
+const ONLY_WRITINGS = process.argv[4] === 'writings';
+
+/** Ways of writing entry i: the canonical line (what `dump --ndjson` prints) and what people write. */
+const WRITINGS: Record<string, (i: number) => string> = {
+  canonical: (i) => `{"map":"${MAP}","key":${JSON.stringify(key(i))},"value":${JSON.stringify(value(i))}}`,
+  'reordered, spaces': (i) => {
+    const k = key(i), v = value(i);
+    return `{"key": {"ip_data": [${k.ip_data.join(', ')}], "ingress_ifindex": ${k.ingress_ifindex}, "prefixLen": ${k.prefixLen}}, "map": "${MAP}", ` +
+      `"value": {"action": ${v.action}, "ruleId": ${v.ruleId}, "protocol": ${v.protocol}, "dstPortStart": ${v.dstPortStart}, "dstPortEnd": ${v.dstPortEnd}, "icmpType": 0, "icmpCode": 0}}`;
+  },
+  '4-element list': (i) => {
+    const k = key(i);
+    return `{"map":"${MAP}","key":{"prefixLen":56,"ingress_ifindex":${k.ingress_ifindex},"ip_data":${JSON.stringify(k.ip_data.slice(0, 4))}},"value":${JSON.stringify(value(i))}}`;
+  },
+  'address string': (i) => {
+    const k = key(i);
+    return `{"map":"${MAP}","key":{"prefixLen":56,"ingress_ifindex":${k.ingress_ifindex},"ip_data":"${k.ip_data.slice(0, 4).join('.')}"},"value":${JSON.stringify(value(i))}}`;
+  },
+  'zero fields left out': (i) => {
+    const v = value(i);
+    return `{"map":"${MAP}","key":${JSON.stringify(key(i))},"value":{"ruleId":${v.ruleId},"protocol":6,"dstPortStart":80,"dstPortEnd":443,"action":${v.action}}}`;
+  },
+};
+
+function writeLines(path: string, n: number, line: (i: number) => string): void {
+  const fd = openSync(path, 'w');
+  let parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    parts.push(`${line(i)}\n`);
+    if (parts.length === 20000) { writeSync(fd, parts.join('')); parts = []; }
+  }
+  writeSync(fd, parts.join(''));
+  closeSync(fd);
+}
 
 try {
  bench: {
@@ -100,6 +137,10 @@ try {
 
   if (ONLY_JOURNAL) {
     journalCost(schemaPath, ndjson, max);
+    break bench;
+  }
+  if (ONLY_WRITINGS) {
+    writings(schemaPath, max);
     break bench;
   }
 
@@ -216,5 +257,57 @@ function journalCost(schemaPath: string, ndjson: string, max: number): void {
   const ratio = mid(runs.map((x) => x.on / x.off));
   console.log(`journal cost, ${N} entries added (${RUNS} pairs): with journal (/run/bpfmap) ${runs.map((x) => x.on.toFixed(2)).join(' ')} s; --journal off ${runs.map((x) => x.off.toFixed(2)).join(' ')} s`);
   console.log(`medians: with ${on.toFixed(2)} s, without ${off.toFixed(2)} s; cost (median of pair ratios) ${((ratio - 1) * 100).toFixed(1)}%; target <= 15% ${ratio <= 1.15 ? 'met' : 'MISSED'}`);
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+}
+
+/**
+ * 6. The same N entries written each way of WRITINGS, applied RUNS times each into a new empty map
+ * (whole process), against the C MAP_UPDATE_BATCH loop over the same entries pre-encoded (median of
+ * RUNS). Each file is checked first: every way must give the same bytes as the canonical one.
+ */
+function writings(schemaPath: string, max: number): void {
+  const map = findMap(loadSource(obj).schema, MAP);
+  const c = mapCodecs(map, 'little');
+  const keys = new Uint8Array(N * 24), values = new Uint8Array(N * 12);
+  for (let i = 0; i < N; i++) { c.key.encodeInto(key(i), keys, i * 24); c.value.encodeInto(value(i), values, i * 12); }
+  const bin = join(tmp, 'entries.bin');
+  writeFileSync(bin, Buffer.concat([keys, values]));
+  const cbin = join(tmp, 'batch-update');
+  execFileSync('gcc', ['-O2', '-o', cbin, join(root, 'bench/c/batch-update.c')]);
+  const mid = (xs: number[]): number => [...xs].sort((x, y) => x - y)[(xs.length - 1) >> 1]!;
+  const cRuns: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const slab = slabKb();
+    const p = createMap(join(pins, 'c'), max);
+    cRuns.push(timed(cbin, [p, bin, '24', '12']).s);
+    rmSync(p);
+    settle(slab);
+  }
+  const cs = mid(cRuns);
+  console.log(`entries: ${N}; C MAP_UPDATE_BATCH loop (pre-encoded, whole process): ${cs.toFixed(2)} s (median of ${RUNS})`);
+  for (const [name, line] of Object.entries(WRITINGS)) {
+    // The same bytes whichever way the entries are written.
+    for (const i of [0, 1, N >> 1, N - 1]) {
+      const doc = parseJson(line(i)) as { key: unknown; value: unknown };
+      const k = c.key.encode(doc.key), v = c.value.encode(doc.value);
+      if (Buffer.compare(Buffer.from(k), Buffer.from(keys.subarray(i * 24, i * 24 + 24))) !== 0 || Buffer.compare(Buffer.from(v), Buffer.from(values.subarray(i * 12, i * 12 + 12))) !== 0) {
+        throw new Error(`writing '${name}': entry ${i} encodes to other bytes`);
+      }
+    }
+    const path = join(tmp, 'writing.ndjson');
+    writeLines(path, N, line);
+    const runs: number[] = [];
+    const dir = join(pins, 'writing');
+    for (let r = 0; r < RUNS; r++) {
+      const slab = slabKb();
+      const p = createMap(dir, max);
+      runs.push(timed('node', [cli, 'apply', schemaPath, '-f', path, '--pin-root', dir, '--json']).s);
+      if (r === RUNS - 1 && count(p) !== N) throw new Error(`writing '${name}': the map does not hold ${N} entries`);
+      rmSync(p);
+      settle(slab);
+    }
+    const s = mid(runs);
+    console.log(`  ${name.padEnd(22)} ${s.toFixed(2)} s (runs ${runs.map((x) => x.toFixed(2)).join(' ')}), ${(s / cs).toFixed(2)}x C (target <= 1.5x: ${s / cs <= 1.5 ? 'met' : 'MISSED'})`);
+  }
   console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
 }

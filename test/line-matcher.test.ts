@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLines } from '../src/apply/ndjson.js';
 import { compileFast } from '../src/apply/fast-json.js';
-import { compileLineMatcher, type LineMatcher } from '../src/apply/line-matcher.js';
+import { compileLineMatcher, type LineMatcher } from '../src/apply/fast-line-matcher.js';
 import { parseJson } from '../src/text/json.js';
 
 const int = (size: number, signed: boolean, extra: object = {}): TypeNode => ({ kind: 'int', name: `${signed ? 's' : 'u'}${size * 8}`, size, signed, ...extra } as TypeNode);
@@ -23,6 +23,13 @@ const valueNode: TypeNode = { kind: 'struct', name: 'v', size: 32, fields: [
   { name: 'w', offset: 24, type: int(4, true) }, { name: 'h', offset: 28, type: int(2, true) }] };
 const MAP: MapSchema = { name: 'm', kernelName: 'm', type: 'hash', typeId: 1, keySize: 8, valueSize: 32, maxEntries: 100, flags: [], mapFlags: 0,
   pinning: 'none', pinPath: null, perCpu: false, key: keyNode, value: valueNode, section: '.maps', btfKeyTypeId: 0, btfValueTypeId: 0 };
+
+/** A map whose value has address fields: a 16-byte byte array (IPv4 or IPv6) and a 6-byte MAC. */
+const u8 = int(1, false);
+const MAP_ADDR: MapSchema = { ...MAP, name: 'a', kernelName: 'a', valueSize: 64, value: { kind: 'struct', name: 'va', size: 64, fields: [
+  ...(valueNode as Extract<TypeNode, { kind: 'struct' }>).fields,
+  { name: 'ip', offset: 32, type: { kind: 'array', name: '', size: 16, length: 16, element: u8 } },
+  { name: 'mac', offset: 48, type: { kind: 'array', name: '', size: 6, length: 6, element: u8 } }] } };
 
 /** A small seeded generator (the same numbers on every run). */
 function rng(seed: number): () => number {
@@ -120,7 +127,9 @@ for (const order of ['little', 'big'] as const) {
     lines[50] = lines[50]!.replace('{"id":50', '{ "id":50'); // the fast reader's
     lines[60] = lines[60]!.replace('"a":60000', '"a":"60000"'); // the exact parser's
     parseLines(`${lines.join('\n')}\r\n`, st, 1);
-    assert.equal(st.lines, { matched: 197, fast: 2, exact: 1 }); // the first line finds the map the fast way
+    // The first line finds the map the fast way; line 50 is learned (its way is then tried first), so
+    // line 51, canonical again, goes the fast way and is learned back.
+    assert.equal(st.lines, { matched: 196, fast: 3, exact: 1 });
     const m = st.maps.get('m')!;
     assert.is(m.count, 200);
     for (let i = 0; i < 200; i += 13) {
@@ -128,6 +137,58 @@ for (const order of ['little', 'big'] as const) {
       assert.equal([toHex(m.keys.at(i)), toHex(m.values.at(i))], c, `line ${i + 1}`);
     }
     assert.is(m.originText(199), 'line 200');
+  });
+
+  S('lines written another way are learned: other order, spaces, short lists, fields left out, addresses', () => {
+    const OBJ: ObjectSchema = { object: 't.o', byteOrder: order, maps: [MAP_ADDR] };
+    const ways: ((i: number) => string)[] = [
+      (i) => `{"key": {"s": ${(i % 256) - 128}, "port": ${i * 7}, "id": ${i}}, "value": {"h": ${i}, "arr": [${i}, 2], "a": ${i * 1000}, "ip": "10.0.${i >> 8}.${i & 255}"}, "map": "a"}`,
+      (i) => `{"map":"a","key":{"id":${i},"port":${i * 7}},"value":{"ip":"fe80::${i.toString(16)}","mac":"aa:bb:cc:dd:ee:${(i & 255).toString(16).padStart(2, '0')}","w":${-i}}}`,
+      (i) => `{"value":{"ip":[10,${i >> 8},${i & 255}]},"map":"a","key":{"id":${i}}}`,
+    ];
+    for (const way of ways) {
+      const st = new DesiredState(OBJ, 'state.ndjson');
+      const lines = Array.from({ length: 300 }, (_, i) => way(i));
+      parseLines(lines.join('\n'), st, 1);
+      // Line 1 finds the map, line 2 is learned, the rest go the learned way.
+      assert.equal(st.lines, { matched: 298, fast: 2, exact: 0 }, lines[0]);
+      const m = st.maps.get('a')!;
+      const c = mapCodecs(MAP_ADDR, order);
+      for (let i = 0; i < 300; i += 7) {
+        const d = parseJson(lines[i]!) as { key: unknown; value: unknown };
+        assert.equal([toHex(m.keys.at(i)), toHex(m.values.at(i))], [toHex(c.key.encode(d.key)), toHex(c.value.encode(d.value))], lines[i]);
+      }
+    }
+  });
+
+  S('a learned way takes only lines written exactly that way; the others still read right', () => {
+    const OBJ: ObjectSchema = { object: 't.o', byteOrder: order, maps: [MAP_ADDR] };
+    const st = new DesiredState(OBJ, 'state.ndjson');
+    const base = (i: number) => `{"map":"a","key":{"port":${i},"id":${i}},"value":{"ip":"10.0.0.${i}","arr":[${i}]}}`;
+    const lines = Array.from({ length: 120 }, (_, i) => base(i));
+    // Each differs from the learned way in one place; each must be read by another path, to the codec's bytes.
+    lines[40] = lines[40]!.replace('"arr":[40]', '"arr":[40,1]'); // a longer list
+    lines[41] = lines[41]!.replace('"ip":"10.0.0.41"', '"ip":"fe80::41"'); // another address (still an address)
+    lines[42] = lines[42]!.replace('"ip":"10.0.0.42"', '"ip":"10.0.0.0/24"'); // a prefix: the codec decides
+    lines[43] = lines[43]!.replace('"ip":"10.0.0.43"', '"ip":[10,0,0,43]'); // a list for the address
+    lines[44] = lines[44]!.replace('{"port":44,"id":44}', '{"id":44,"port":44}'); // another order
+    lines[45] = lines[45]!.replace('"arr":[45]', '"arr": [45]'); // a space
+    lines[46] = lines[46]!.replace('"port":46', '"port":46,"s":-1'); // one more field
+    lines[47] = lines[47]!.replace('"port":47', '"port":"47"'); // a string for an int
+    let failed: unknown = null;
+    try { parseLines(lines.join('\n'), st, 1); } catch (e) { failed = e; }
+    // 10.0.0.0/24 is no address of a 16-byte field written like that: the codec's error, naming the line.
+    assert.match(String(failed), /state\.ndjson:43/);
+    lines.splice(42, 1);
+    const st2 = new DesiredState(OBJ, 'state.ndjson');
+    parseLines(lines.join('\n'), st2, 1);
+    const m = st2.maps.get('a')!;
+    const c = mapCodecs(MAP_ADDR, order);
+    for (let i = 0; i < lines.length; i++) {
+      const d = parseJson(lines[i]!) as { key: unknown; value: unknown };
+      assert.equal([toHex(m.keys.at(i)), toHex(m.values.at(i))], [toHex(c.key.encode(d.key)), toHex(c.value.encode(d.value))], lines[i]);
+    }
+    assert.ok(st2.lines.matched >= 100 && st2.lines.matched < 119, JSON.stringify(st2.lines));
   });
 
   S.run();

@@ -2,18 +2,27 @@
  * A schema-directed JSON reader for the common NDJSON record: it walks the line's bytes and writes
  * integers straight into the encoded key and value, without JSON.parse and without one object per
  * entry. It only takes what it can do exactly like the codec: structs of named, non-bitfield
- * members, arrays, and plain decimal integers within range (64-bit ones up to 15 digits). Anything
- * else (strings, addresses, floats, enums, unions, per-CPU lists, null, escapes, big or out-of-range
+ * members, arrays, plain decimal integers within range (64-bit ones up to 15 digits), and address
+ * strings for the fields that take them (parsed by the codec's parser). Anything
+ * else (other strings, prefix lengths, floats, enums, unions, per-CPU lists, null, escapes, big or out-of-range
  * numbers, unknown fields, a member given twice) makes it give up on the line, which then goes the general way
  * (exact parse + codec) and gets the codec's value or error.
  */
 import type { TypeNode } from '../schema/types.js';
+import { addressShape, parseAddressFor } from '../codec/address-field.js';
 import type { ByteOrder } from '../bytes.js';
 
+/** `addr`: the node also takes an address string of that many bytes (address-field.ts decides which). */
 export type FastNode =
-  | { readonly k: 'int'; readonly size: number; readonly min: number; readonly max: number; readonly little: boolean }
-  | { readonly k: 'struct'; readonly names: readonly Uint8Array[]; readonly offsets: readonly number[]; readonly nodes: readonly FastNode[] }
-  | { readonly k: 'array'; readonly n: number; readonly es: number; readonly elem: FastNode };
+  | { readonly k: 'int'; readonly size: number; readonly min: number; readonly max: number; readonly little: boolean; readonly addr?: 4 | 6 | 16 }
+  | { readonly k: 'struct'; readonly names: readonly Uint8Array[]; readonly offsets: readonly number[]; readonly nodes: readonly FastNode[]; readonly addr?: 4 | 6 | 16 }
+  | { readonly k: 'array'; readonly n: number; readonly es: number; readonly elem: FastNode; readonly addr?: 4 | 6 | 16 };
+
+/** The node's plan with the address bytes it takes, when it takes addresses. */
+function withAddr<T extends FastNode>(node: TypeNode, f: T): T {
+  const shape = addressShape(node);
+  return shape ? { ...f, addr: shape.bytes } : f;
+}
 
 /** The fast reader's plan for a type, or null when the type needs the general codec. */
 export function compileFast(node: TypeNode | null, order: ByteOrder, depth = 0): FastNode | null {
@@ -24,7 +33,7 @@ export function compileFast(node: TypeNode | null, order: ByteOrder, depth = 0):
       const little = node.byteOrder === 'big' ? false : order === 'little';
       if (node.size === 8) return { k: 'int', size: 8, min: node.signed ? -(2 ** 53 - 1) : 0, max: 2 ** 53 - 1, little };
       const bits = node.size * 8;
-      return { k: 'int', size: node.size, min: node.signed ? -(2 ** (bits - 1)) : 0, max: node.signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1, little };
+      return withAddr(node, { k: 'int', size: node.size, min: node.signed ? -(2 ** (bits - 1)) : 0, max: node.signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1, little });
     }
     case 'struct': {
       const names: Uint8Array[] = [], offsets: number[] = [], nodes: FastNode[] = [];
@@ -34,12 +43,12 @@ export function compileFast(node: TypeNode | null, order: ByteOrder, depth = 0):
         if (!c) return null;
         names.push(Buffer.from(f.name, 'latin1')); offsets.push(f.offset); nodes.push(c);
       }
-      return { k: 'struct', names, offsets, nodes };
+      return withAddr(node, { k: 'struct', names, offsets, nodes });
     }
     case 'array': {
       const elem = compileFast(node.element, order, depth + 1);
       if (!elem || node.length === 0 || node.element.size === 0) return null; // the codec takes no elements of no bytes
-      return { k: 'array', n: node.length, es: node.element.size, elem };
+      return withAddr(node, { k: 'array', n: node.length, es: node.element.size, elem });
     }
     default:
       return null;
@@ -49,6 +58,7 @@ export function compileFast(node: TypeNode | null, order: ByteOrder, depth = 0):
 /** Reads one JSON value at b[pos] into out[off..]; returns the position after it, or -1 to give up. */
 export function readFast(n: FastNode, b: Uint8Array, pos: number, end: number, out: Uint8Array, off: number): number {
   pos = ws(b, pos, end);
+  if (b[pos] === 0x22 /* " */) return n.addr === undefined ? -1 : readAddress(n, b, pos + 1, end, out, off);
   if (n.k === 'int') return readInt(n, b, pos, end, out, off);
   if (n.k === 'array') {
     if (b[pos] !== 0x5b /* [ */) return -1;
@@ -98,6 +108,34 @@ export function readFast(n: FastNode, b: Uint8Array, pos: number, end: number, o
     if (c === 0x7d) return pos + 1;
     return -1;
   }
+}
+
+/**
+ * An address string (`"10.0.0.1"`, `"fe80::1"`, `"aa:bb:cc:dd:ee:ff"`) for a field that takes one,
+ * parsed by the codec's own parser into its wire bytes. Text with an escape, a prefix length (`/`)
+ * or anything the parser does not take goes the general way (which words the error); so does a
+ * string for an int field without '.' or ':' (ints take decimal strings, which the codec decides).
+ */
+export function readAddress(n: FastNode, b: Uint8Array, s: number, end: number, out: Uint8Array, off: number): number {
+  let e = s;
+  while (e < end && b[e] !== 0x22) {
+    const c = b[e]!;
+    if (c === 0x5c || c === 0x2f || c < 0x20 || c > 0x7e) return -1;
+    e++;
+  }
+  if (e >= end || e - s > 64) return -1;
+  const text = latin1(b, s, e);
+  if (n.k === 'int' && !/[.:]/.test(text)) return -1;
+  const a = parseAddressFor(n.addr!, text);
+  if (!a) return -1;
+  out.set(a, off);
+  return e + 1;
+}
+
+function latin1(b: Uint8Array, s: number, e: number): string {
+  let t = '';
+  for (let i = s; i < e; i++) t += String.fromCharCode(b[i]!);
+  return t;
 }
 
 function field(names: readonly Uint8Array[], b: Uint8Array, s: number, e: number): number {

@@ -19,7 +19,7 @@ import { utf8Text } from '../text/utf8.js';
 import type { DesiredState } from './state.js';
 import type { DesiredMap } from './desired-state.js';
 import { readFast, ws, type FastNode } from './fast-json.js';
-import { compileLineMatcher, type LineMatcher } from './line-matcher.js';
+import { compileLineMatcher, learnLineMatcher, type LineMatcher } from './fast-line-matcher.js';
 
 const BLOCK = 1 << 20;
 /**
@@ -154,8 +154,14 @@ function readAsync(fd: number, buf: Buffer, off: number, len: number, source: st
 }
 
 function newContext(size: number, line: number): BlockContext {
-  return { line, matcher: null, matchers: new Map(), sized: false, fileSize: size };
+  return { line, matcher: null, matchers: new Map(), sized: false, fileSize: size, misses: 0, retryAt: 0, learned: 0 };
 }
+
+/** After this many lines in a row that the canonical matcher did not take, it rests for MATCHER_PAUSE lines. */
+const MATCHER_MISSES = 8;
+/** Matchers learned from lines written another way (learnLineMatcher), at most, per input. */
+const MAX_LEARNED = 16;
+const MATCHER_PAUSE = 4096;
 
 /** What parsing carries from one block to the next. */
 interface BlockContext {
@@ -167,6 +173,11 @@ interface BlockContext {
   /** Whether the first map's tables were sized from the file size yet. */
   sized: boolean;
   fileSize: number;
+  /** Lines in a row the matcher did not take, and the line from which it is tried again. */
+  misses: number;
+  retryAt: number;
+  /** Matchers learned so far (MAX_LEARNED). */
+  learned: number;
 }
 
 interface Matcher {
@@ -216,9 +227,18 @@ function parseBlock(b: Uint8Array, pos: number, len: number, state: DesiredState
   const nd = state.ndjson;
   while (pos < len) {
     const t = ctx.matcher;
-    if (t !== null && t.fn !== null) {
+    let missed = false;
+    if (t !== null && t.fn !== null && line >= ctx.retryAt) {
       pos = matchRun(t.m, t.fn, b, dv, pos, len, line);
-      if (runLength > 0) nd.complete = false;
+      missed = true;
+      if (runLength > 0) {
+        nd.complete = false;
+        ctx.misses = 0;
+      } else if (++ctx.misses >= MATCHER_MISSES) {
+        // Lines written another way than the canonical one: stop trying the matcher on each of them.
+        ctx.retryAt = line + MATCHER_PAUSE;
+        ctx.misses = 0;
+      }
       line += runLength;
       matched += runLength;
       if (pos >= len) break;
@@ -248,7 +268,20 @@ function parseBlock(b: Uint8Array, pos: number, len: number, state: DesiredState
           m.reserve(Math.min(guess, Math.floor(Math.max(ctx.fileSize, RESERVE_MIN) / perEntry)));
         }
       }
-      if (!t || t.m !== m || !sameBytes(t.name, b, hit.ns, hit.ne)) ctx.matcher = matcherFor(ctx, m, b, hit.ns, hit.ne);
+      // The same name as the line before (which set the matcher) needs no second comparison.
+      if (!t || t.m !== m || (!hit.sameName && !sameBytes(t.name, b, hit.ns, hit.ne))) ctx.matcher = matcherFor(ctx, m, b, hit.ns, hit.ne);
+      else if (missed && ctx.learned < MAX_LEARNED) {
+        // Written another way than the matcher's: learn this line's way (the next lines are likely the same).
+        ctx.learned++;
+        const ks = m.keys.recordSize, vs = m.values.recordSize, i = m.keys.count - 1;
+        const fn = learnLineMatcher(b, pos, e, t.name, m.fast!.key, m.fast!.value,
+          m.keys.bytes.subarray(i * ks, i * ks + ks), m.values.bytes.subarray(i * vs, i * vs + vs));
+        if (fn) {
+          ctx.matcher = { m, name: t.name, fn };
+          ctx.misses = 0;
+          ctx.retryAt = 0;
+        }
+      }
     }
     pos = e + 1;
     line++;
@@ -299,7 +332,9 @@ const eq = (b: Uint8Array, s: number, e: number, k: Uint8Array) => {
 };
 
 /** The map and where its name is in the line, of the last line fastRecord read (reused). */
-const hit: { m: DesiredMap | null; ns: number; ne: number } = { m: null, ns: 0, ne: 0 };
+const hit: { m: DesiredMap | null; ns: number; ne: number; sameName: boolean } = { m: null, ns: 0, ne: 0, sameName: false };
+/** The map name bytes fastRecord looked up last, and what they named in which state. */
+const last: { name: Uint8Array; state: DesiredState | null; m: DesiredMap | null } = { name: new Uint8Array(0), state: null, m: null };
 
 /**
  * `{"map":"NAME","key":...,"value":...}` read straight into the tables (and `hit` set); false: take
@@ -314,6 +349,8 @@ function fastRecord(b: Uint8Array, s: number, e: number, state: DesiredState, li
   let m: DesiredMap | null = null;
   let plan: { key: FastNode; value: FastNode } | null = null;
   let seenKey = false, seenValue = false;
+  // Where the key and value are when they come before the map's name (read once the map is known).
+  let keyAt = -1, keyEnd = -1, valueAt = -1, valueEnd = -1;
   const giveUp = () => { if (plan) m!.dropSlot(); return false; };
   for (;;) {
     if (b[pos] !== 0x22) return giveUp();
@@ -330,29 +367,61 @@ function fastRecord(b: Uint8Array, s: number, e: number, state: DesiredState, li
       let ne = ns;
       while (ne < e && b[ne] !== 0x22 && b[ne] !== 0x5c && b[ne]! < 0x80) ne++;
       if (b[ne] !== 0x22 || ne === ns) return giveUp();
-      m = state.map(Buffer.from(b.buffer, b.byteOffset + ns, ne - ns).toString('latin1'), `${state.source}:${line}`);
+      hit.sameName = last.state === state && last.m !== null && sameBytes(last.name, b, ns, ne);
+      if (hit.sameName) m = last.m!;
+      else {
+        m = state.map(Buffer.from(b.buffer, b.byteOffset + ns, ne - ns).toString('latin1'), `${state.source}:${line}`);
+        // A copy, in a plain Uint8Array: the block's bytes are reused.
+        last.name = new Uint8Array(b.subarray(ns, ne)); last.state = state; last.m = m;
+      }
       hit.ns = ns; hit.ne = ne;
       plan = m.fast;
       if (!plan) return false;
       m.openSlot();
       pos = ne + 1;
-    } else if (plan && !seenKey && eq(b, ks, ke, K_KEY)) {
-      pos = readFast(plan.key, b, pos, e, m!.keys.bytes, (m!.keys.count - 1) * m!.keys.recordSize);
+      if (keyAt >= 0 && readFast(plan.key, b, keyAt, e, m.keys.bytes, (m.keys.count - 1) * m.keys.recordSize) !== keyEnd) return giveUp();
+      if (valueAt >= 0 && readFast(plan.value, b, valueAt, e, m.values.bytes, (m.values.count - 1) * m.values.recordSize) !== valueEnd) return giveUp();
+    } else if (!seenKey && eq(b, ks, ke, K_KEY)) {
+      if (plan) pos = readFast(plan.key, b, pos, e, m!.keys.bytes, (m!.keys.count - 1) * m!.keys.recordSize);
+      else { keyAt = pos; pos = keyEnd = skipValue(b, pos, e); }
       if (pos < 0) return giveUp();
       seenKey = true;
-    } else if (plan && !seenValue && eq(b, ks, ke, K_VALUE)) {
-      pos = readFast(plan.value, b, pos, e, m!.values.bytes, (m!.values.count - 1) * m!.values.recordSize);
+    } else if (!seenValue && eq(b, ks, ke, K_VALUE)) {
+      if (plan) pos = readFast(plan.value, b, pos, e, m!.values.bytes, (m!.values.count - 1) * m!.values.recordSize);
+      else { valueAt = pos; pos = valueEnd = skipValue(b, pos, e); }
       if (pos < 0) return giveUp();
       seenValue = true;
     } else return giveUp();
     pos = ws(b, pos, e);
     if (b[pos] === 0x2c) { pos = ws(b, pos + 1, e); continue; }
     if (b[pos] !== 0x7d) return giveUp();
-    if (ws(b, pos + 1, e) !== e || !seenKey || !seenValue) return giveUp();
+    if (ws(b, pos + 1, e) !== e || !seenKey || !seenValue || !plan) return giveUp();
     m!.commitSlot(line);
     hit.m = m;
     return true;
   }
+}
+
+/**
+ * The end of the JSON value at b[pos] (a key or value met before the map's name), without reading
+ * it; -1 for anything but an object or array (what readFast takes first), or when it does not end
+ * within the line. Strings are skipped with their escapes.
+ */
+function skipValue(b: Uint8Array, pos: number, e: number): number {
+  const open = b[pos];
+  if (open !== 0x7b && open !== 0x5b) return -1;
+  let depth = 0;
+  for (; pos < e; pos++) {
+    const c = b[pos];
+    if (c === 0x22) {
+      for (pos++; pos < e && b[pos] !== 0x22; pos++) if (b[pos] === 0x5c) pos++;
+      if (pos >= e) return -1;
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      if (--depth === 0) return pos + 1;
+    }
+  }
+  return -1;
 }
 
 /**

@@ -10,7 +10,7 @@
  * it return -1 and the line goes the fast reader's or the exact way. The generated source holds
  * only numbers (byte values, offsets, limits), never text from the schema or the input.
  */
-import { putInt64, type FastNode } from './fast-json.js';
+import { putInt64, readAddress, ws, type FastNode } from './fast-json.js';
 
 /**
  * Reads the record at b[p] (`dv` views the same bytes; lines end before `end`) into kb[ko..] and vb[vo..], which must be
@@ -133,7 +133,7 @@ class Gen {
   }
 
   /** A decimal integer (the fast reader's rules: no leading zeros, at most 15 digits, in range). */
-  private int(n: Extract<FastNode, { k: 'int' }>, buf: string, at: string): void {
+  int(n: Extract<FastNode, { k: 'int' }>, buf: string, at: string): void {
     const c = this.code;
     const signed = n.min < 0;
     c.push('if (p >= end) return -1;');
@@ -155,4 +155,163 @@ class Gen {
       c.push(`${buf}[${at} + ${i}] = ${shift ? `(u >>> ${shift}) & 255` : 'u & 255'};`);
     }
   }
+}
+
+/**
+ * A matcher for lines written exactly like the line b[s, e) of map `name` (learned from it): any
+ * order of the members, any spacing, lists shorter than their array, fields left out, address
+ * strings; the fixed bytes between the values must be the same in every line, the values may
+ * differ. Learned from a line that the fast reader took (the caller's duty), and used only when it
+ * reads that line to the same bytes as the fast reader did (`kb`/`vb`: the fast reader's key and
+ * value of it). Lines written another way make it return -1, as the canonical matcher does.
+ */
+export function learnLineMatcher(b: Uint8Array, s: number, e: number, name: Uint8Array, key: FastNode, value: FastNode,
+  kb: Uint8Array, vb: Uint8Array): LineMatcher | null {
+  const l = new Learner(b, e);
+  if (!l.record(s, name, key, value)) return null;
+  const g = l.g;
+  g.flush();
+  const body = `let c = 0, v = 0, s = 0, d = 0, u = 0;\n${g.code.join('\n')}\nreturn p;`;
+  // eslint-disable-next-line no-new-func -- generated from numbers only (see the file comment)
+  const make = new Function('put64', 'addr', 'N', `return function learnedLine(b, dv, p, end, kb, ko, vb, vo) {\n${body}\n};`) as
+    (put64: typeof putInt64, addr: typeof readAddress, nodes: readonly FastNode[]) => LineMatcher;
+  const fn = make(putInt64, readAddress, l.addrNodes);
+  const k2 = new Uint8Array(kb.length), v2 = new Uint8Array(vb.length);
+  const q = fn(b, new DataView(b.buffer, b.byteOffset, b.byteLength), s, e, k2, 0, v2, 0);
+  if (ws(b, q, e) !== e || Buffer.compare(k2, kb) !== 0 || Buffer.compare(v2, vb) !== 0) return null;
+  return fn;
+}
+
+/** Walks a line the fast reader took, turning its fixed bytes into comparisons and its values into reads. */
+class Learner {
+  readonly g = new Gen();
+  readonly addrNodes: FastNode[] = [];
+  private p = 0;
+  constructor(private readonly b: Uint8Array, private readonly e: number) {}
+
+  /** Takes bytes up to `to` as fixed text. */
+  private fixed(to: number): void {
+    for (; this.p < to; this.p++) this.g.lit.push(this.b[this.p]!);
+  }
+
+  private ws(): void {
+    this.fixed(ws(this.b, this.p, this.e));
+  }
+
+  /** A member name (no escapes) and its colon, as fixed text; the name's bytes, or null. */
+  private member(): Uint8Array | null {
+    this.ws();
+    if (this.b[this.p] !== 0x22) return null;
+    let q = this.p + 1;
+    while (q < this.e && this.b[q] !== 0x22) { if (this.b[q] === 0x5c) return null; q++; }
+    if (q >= this.e) return null;
+    const nm = this.b.subarray(this.p + 1, q);
+    this.fixed(q + 1);
+    this.ws();
+    if (this.b[this.p] !== 0x3a) return null;
+    this.fixed(this.p + 1);
+    this.ws();
+    return nm;
+  }
+
+  /** After a member or element: true when a comma follows (taken), false at `close` (taken); null otherwise. */
+  private next(close: number): boolean | null {
+    this.ws();
+    const c = this.b[this.p];
+    if (c !== 0x2c && c !== close) return null;
+    this.fixed(this.p + 1);
+    return c === 0x2c;
+  }
+
+  record(s: number, name: Uint8Array, key: FastNode, value: FastNode): boolean {
+    this.p = s;
+    this.ws();
+    if (this.b[this.p] !== 0x7b) return false;
+    this.fixed(this.p + 1);
+    const seen = new Set<string>();
+    for (;;) {
+      const nm = this.member();
+      if (!nm) return false;
+      const k = Buffer.from(nm).toString('latin1');
+      if (seen.has(k)) return false;
+      seen.add(k);
+      if (k === 'map') {
+        if (this.b[this.p] !== 0x22 || !same(name, this.b, this.p + 1)) return false;
+        this.fixed(this.p + name.length + 2);
+        if (this.b[this.p - 1] !== 0x22) return false;
+      } else if (k === 'key') {
+        if (!this.node(key, 'kb', 'ko', 0)) return false;
+      } else if (k === 'value') {
+        if (!this.node(value, 'vb', 'vo', 0)) return false;
+      } else return false;
+      const more = this.next(0x7d);
+      if (more === null) return false;
+      if (!more) return seen.size === 3;
+    }
+  }
+
+  private node(n: FastNode, buf: string, base: string, off: number): boolean {
+    const b = this.b;
+    this.ws();
+    if (b[this.p] === 0x22) {
+      if (n.addr === undefined || ++this.g.ints > MAX_INTS) return false;
+      this.fixed(this.p + 1);
+      this.g.flush();
+      let q = this.p;
+      while (q < this.e && b[q] !== 0x22) q++;
+      this.addrNodes.push(n);
+      this.g.code.push(`p = addr(N[${this.addrNodes.length - 1}], b, p, end, ${buf}, ${base} + ${off}); if (p < 0) return -1;`);
+      this.p = q + 1;
+      return true;
+    }
+    switch (n.k) {
+      case 'int': {
+        if (++this.g.ints > MAX_INTS) return false;
+        this.g.flush();
+        this.g.int(n, buf, `${base} + ${off}`);
+        let q = this.p;
+        if (b[q] === 0x2d) q++;
+        while (q < this.e && b[q]! >= 0x30 && b[q]! <= 0x39) q++;
+        if (q === this.p) return false;
+        this.p = q;
+        return true;
+      }
+      case 'array': {
+        if (b[this.p] !== 0x5b) return false;
+        this.fixed(this.p + 1);
+        this.ws();
+        if (b[this.p] === 0x5d) { this.fixed(this.p + 1); return true; }
+        for (let i = 0; ; i++) {
+          if (i >= n.n || !this.node(n.elem, buf, base, off + i * n.es)) return false;
+          const more = this.next(0x5d);
+          if (more === null) return false;
+          if (!more) return true;
+        }
+      }
+      case 'struct': {
+        if (b[this.p] !== 0x7b) return false;
+        this.fixed(this.p + 1);
+        this.ws();
+        if (b[this.p] === 0x7d) { this.fixed(this.p + 1); return true; }
+        const seen = new Set<number>();
+        for (;;) {
+          const nm = this.member();
+          if (!nm) return false;
+          const f = n.names.findIndex((x) => x.length === nm.length && same(x, nm, 0));
+          if (f < 0 || seen.has(f)) return false;
+          seen.add(f);
+          if (!this.node(n.nodes[f]!, buf, base, off + n.offsets[f]!)) return false;
+          const more = this.next(0x7d);
+          if (more === null) return false;
+          if (!more) return true;
+        }
+      }
+    }
+  }
+}
+
+/** Whether b[at..] starts with the bytes of `x`. */
+function same(x: Uint8Array, b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < x.length; i++) if (b[at + i] !== x[i]) return false;
+  return true;
 }
