@@ -191,6 +191,33 @@ for (const order of ['little', 'big'] as const) {
     assert.ok(st2.lines.matched >= 100 && st2.lines.matched < 119, JSON.stringify(st2.lines));
   });
 
+  S('address strings on the fast paths: the codec\'s bytes, or the codec\'s refusal', () => {
+    const OBJ: ObjectSchema = { object: 't.o', byteOrder: order, maps: [MAP_ADDR] };
+    const c = mapCodecs(MAP_ADDR, order);
+    const line = (ip: string) => `{"map":"a","key":{"id":1},"value":{"ip":"${ip}"}}`;
+    const texts = ['10.0.0.1', '255.255.255.255', '0.0.0.0', '010.0.0.1', '256.0.0.1', '1.2.3', '1.2.3.4.5', '1.2.3.4 ', ' 1.2.3.4',
+      '1..2.3', '1.2.3.04', '1000.1.1.1', '::ffff:1.2.3.4', '1::', 'fe80::1', '1.2.3.4:5', 'aa:bb:cc:dd:ee:ff', '12.34.56.789'];
+    for (const ip of texts) {
+      // Lines 1-2 make the learned matcher; line 3 is the one under test.
+      const st = new DesiredState(OBJ, 'state.ndjson');
+      let got: string;
+      try {
+        parseLines([line('10.0.0.7'), line('10.0.0.8'), line(ip)].join('\n'), st, 1);
+        got = toHex(st.maps.get('a')!.values.at(2));
+      } catch (e) {
+        got = `error ${(e as Error).message}`;
+      }
+      let want: string;
+      try {
+        want = toHex(c.value.encode({ ip }));
+      } catch (e) {
+        want = `error ${(e as Error).message}`;
+      }
+      if (want.startsWith('error')) assert.ok(got.startsWith('error') && got.includes('state.ndjson:3'), `${ip}: ${got}`);
+      else assert.is(got, want, ip);
+    }
+  });
+
   S.run();
 }
 

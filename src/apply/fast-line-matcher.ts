@@ -46,10 +46,11 @@ export function compileLineMatcher(name: Uint8Array, key: FastNode, value: FastN
  * branch, instead of throwing the optimised code away when, a million lines in, a byte first grows
  * to two digits. A matcher that does not take its own samples is not used.
  */
+const VARIANTS = [() => 1, (n: IntNode) => Math.min(n.max, 999_999_999_999_999), () => 0, (n: IntNode) => n.min < 0 ? Math.max(n.min, -999_999_999_999_999) : 7];
+
 function prime(fn: LineMatcher, name: Uint8Array, key: FastNode, value: FastNode): boolean {
-  const variants = [() => 1, (n: IntNode) => Math.min(n.max, 999_999_999_999_999), () => 0, (n: IntNode) => n.min < 0 ? Math.max(n.min, -999_999_999_999_999) : 7];
   const kb = new Uint8Array(size(key)), vb = new Uint8Array(size(value));
-  const lines = variants.map((pick) => Buffer.from(`{"map":"${Buffer.from(name).toString('latin1')}","key":${sample(key, pick)},"value":${sample(value, pick)}}\n`, 'latin1'));
+  const lines = VARIANTS.map((pick) => Buffer.from(`{"map":"${Buffer.from(name).toString('latin1')}","key":${sample(key, pick)},"value":${sample(value, pick)}}\n`, 'latin1'));
   for (let round = 0; round < PRIME_ROUNDS; round++) {
     for (const l of lines) {
       if (fn(l, new DataView(l.buffer, l.byteOffset, l.byteLength), 0, l.byteLength, kb, 0, vb, 0) !== l.byteLength - 1) return false;
@@ -179,6 +180,14 @@ export function learnLineMatcher(b: Uint8Array, s: number, e: number, name: Uint
   const k2 = new Uint8Array(kb.length), v2 = new Uint8Array(vb.length);
   const q = fn(b, new DataView(b.buffer, b.byteOffset, b.byteLength), s, e, k2, 0, v2, 0);
   if (ws(b, q, e) !== e || Buffer.compare(k2, kb) !== 0 || Buffer.compare(v2, vb) !== 0) return null;
+  // Primed like the canonical matcher (see prime): the same way, with integers that take every path.
+  const lines = VARIANTS.map((pick) => Buffer.from(l.parts.map((x) => (typeof x === 'string' ? x : String(pick(x)))).join('') + '\n', 'latin1'));
+  const ko = new Uint8Array(kb.length), vo = new Uint8Array(vb.length);
+  for (let round = 0; round < PRIME_ROUNDS; round++) {
+    for (const line of lines) {
+      if (fn(line, new DataView(line.buffer, line.byteOffset, line.byteLength), 0, line.byteLength, ko, 0, vo, 0) !== line.byteLength - 1) return null;
+    }
+  }
   return fn;
 }
 
@@ -186,12 +195,19 @@ export function learnLineMatcher(b: Uint8Array, s: number, e: number, name: Uint
 class Learner {
   readonly g = new Gen();
   readonly addrNodes: FastNode[] = [];
+  /** The line as fixed text (latin1) and integer slots: sample lines for priming are made from it. */
+  readonly parts: (string | IntNode)[] = [];
   private p = 0;
   constructor(private readonly b: Uint8Array, private readonly e: number) {}
 
   /** Takes bytes up to `to` as fixed text. */
   private fixed(to: number): void {
-    for (; this.p < to; this.p++) this.g.lit.push(this.b[this.p]!);
+    let t = '';
+    for (; this.p < to; this.p++) {
+      this.g.lit.push(this.b[this.p]!);
+      t += String.fromCharCode(this.b[this.p]!);
+    }
+    this.parts.push(t);
   }
 
   private ws(): void {
@@ -261,6 +277,7 @@ class Learner {
       while (q < this.e && b[q] !== 0x22) q++;
       this.addrNodes.push(n);
       this.g.code.push(`p = addr(N[${this.addrNodes.length - 1}], b, p, end, ${buf}, ${base} + ${off}); if (p < 0) return -1;`);
+      this.parts.push(Buffer.from(b.subarray(this.p, q + 1)).toString('latin1'));
       this.p = q + 1;
       return true;
     }
@@ -269,6 +286,7 @@ class Learner {
         if (++this.g.ints > MAX_INTS) return false;
         this.g.flush();
         this.g.int(n, buf, `${base} + ${off}`);
+        this.parts.push(n);
         let q = this.p;
         if (b[q] === 0x2d) q++;
         while (q < this.e && b[q]! >= 0x30 && b[q]! <= 0x39) q++;
