@@ -44,7 +44,10 @@ export function compileInt(node: IntNode, order: ByteOrder): Compiled {
       : (signed ? DataView.prototype.getInt32 : DataView.prototype.getUint32);
     const inl = inlineInt(node, order);
     if (inl) {
-      // Straight on the bytes (no DataView): generated once per int type.
+      // Straight on the bytes (no DataView): generated once per int type. A fast path, with the
+      // inlined ints of record-codec.ts: `npm run bench codec` (2026-12-05, load average 2.7) makes
+      // 5.4 M firewall keys/s with it and 1.04 M/s without (inlineInt returning null), under the
+      // 2 M/s target; the 1200-byte rule set 90 k/s either way.
       const gen = new Function('check', 'min', 'max', 'r', `return {
         enc(input, dv, u8, off) { const v = check(input, min, max, r); ${inl.write('v', 'off')} },
         dec(dv, u8, off) { return ${inl.read('off')}; },
