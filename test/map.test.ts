@@ -136,7 +136,7 @@ const bpftoolPairs = (p: string): [number, bigint][] => (bpftoolDump(p) as { key
   .map((e): [number, bigint] => [Number(le(e.key)), le(e.value)]).sort((a, b) => a[0] - b[0]);
 const le = (hex: string[]): bigint => hex.reduceRight((n, x) => (n << 8n) | BigInt(parseInt(x, 16)), 0n);
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
-B('flags noexist go one by one: every new entry written, an existing key refused with KEY_EXISTS and the entries before it kept', kernel(() => withPinDir((dir) => {
+B('flags noexist go one by one: every new entry written; an existing key refused with KEY_EXISTS and the entries before it put back', kernel(() => withPinDir((dir) => {
   const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 100);
   const p = pinned(dir, s);
   const m = openMap({ map: s, pin: p });
@@ -145,11 +145,11 @@ B('flags noexist go one by one: every new entry written, an existing key refused
     assert.is(m.updateBatch(range(3, 40), range(3, 40).map((k) => BigInt(k) * 3n), { flags: 'noexist' }), 40);
     assert.equal(bpftoolPairs(p), [[1, 100n], [2, 200n], ...range(3, 40).map((k): [number, bigint] => [k, BigInt(k) * 3n])]);
     const before = bpftoolPairs(p);
-    assert.match(code(() => m.updateBatch([60, 61, 2, 62], [6n, 6n, 6n, 6n], { flags: 'noexist' })), /^KEY_EXISTS: /);
-    assert.equal(bpftoolPairs(p), [...before, [60, 6n], [61, 6n]].sort((a, b) => (a[0] as number) - (b[0] as number)), 'key 2 kept 200, 62 not written');
+    assert.match(code(() => m.updateBatch([60, 61, 2, 62], [6n, 6n, 6n, 6n], { flags: 'noexist' })), /^KEY_EXISTS: .*entry 2 of 4 failed; the 2 written before it were put back, the map is as it was/);
+    assert.equal(bpftoolPairs(p), before, 'key 2 kept 200; 60 and 61 deleted again, 62 never written');
   } finally { m.close(); }
 })));
-B('flags exist go one by one: every existing entry replaced, a missing key refused with KEY_NOT_FOUND', kernel(() => withPinDir((dir) => {
+B('flags exist go one by one: every existing entry replaced; a missing key refused with KEY_NOT_FOUND, the entries before it put back', kernel(() => withPinDir((dir) => {
   const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 100);
   const p = pinned(dir, s);
   const m = openMap({ map: s, pin: p });
@@ -157,9 +157,22 @@ B('flags exist go one by one: every existing entry replaced, a missing key refus
     m.updateBatch(range(0, 30), range(0, 30).map(() => 1n));
     assert.is(m.updateBatch(range(0, 30), range(0, 30).map((k) => BigInt(k) + 1000n), { flags: 'exist' }), 30);
     assert.equal(bpftoolPairs(p), range(0, 30).map((k): [number, bigint] => [k, BigInt(k) + 1000n]));
-    assert.match(code(() => m.updateBatch([5, 77], [9n, 9n], { flags: 'exist' })), /^KEY_NOT_FOUND: /);
-    assert.equal(bpftoolPairs(p)[5], [5, 9n], 'the entry before the missing key went in');
-    assert.is(bpftoolPairs(p).length, 30, 'the missing key was not created');
+    assert.match(code(() => m.updateBatch([5, 5, 6, 77], [9n, 8n, 9n, 9n], { flags: 'exist' })), /^KEY_NOT_FOUND: .*the 3 written before it were put back/);
+    assert.equal(bpftoolPairs(p), range(0, 30).map((k): [number, bigint] => [k, BigInt(k) + 1000n]), 'keys 5 (written twice) and 6 have their old values, 77 was not created');
+  } finally { m.close(); }
+})));
+B('a batch that fills the map part-way: E2BIG, and every entry it wrote put back (new ones deleted, changed ones restored)', kernel(() => withPinDir((dir) => {
+  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 20);
+  const p = pinned(dir, s);
+  const m = openMap({ map: s, pin: p });
+  try {
+    m.updateBatch(range(0, 10), range(0, 10).map((k) => BigInt(k)));
+    const before = bpftoolPairs(p);
+    // 5 existing keys changed, then 20 new ones: the map holds 20, so the 11th new key does not fit.
+    const keys = [...range(0, 5), ...range(100, 20)];
+    const err = code(() => m.updateBatch(keys, keys.map(() => 7n)));
+    assert.match(err, /^(MAP_FULL|E2BIG|[A-Z_]+): .*the \d+ written before it were put back, the map is as it was/);
+    assert.equal(bpftoolPairs(p), before);
   } finally { m.close(); }
 })));
 B('a map type the kernel cannot batch (devmap_hash) goes one by one: every entry written and deleted', kernel(() => withPinDir((dir) => {

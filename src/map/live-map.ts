@@ -374,7 +374,11 @@ export class LiveMap {
     this.batchWriter().delete(src, opts);
   }
 
-  /** Writes many entries: MAP_UPDATE_BATCH when the map type supports it (and flags are `any`), else one by one. */
+  /**
+   * Writes many entries: MAP_UPDATE_BATCH when the map type supports it (and flags are `any`), else
+   * one by one. All or nothing: when a write fails part-way (map full, a `noexist` key that exists),
+   * the entries written before it are put back as they were, and the error says so.
+   */
   updateBatch(keys: readonly unknown[], values: readonly unknown[], opts: { flags?: UpdateFlag } = {}): number {
     if (keys.length !== values.length) {
       throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${this.subject}: updateBatch: expected as many values as keys, got ${values.length} for ${keys.length}`);
@@ -385,8 +389,57 @@ export class LiveMap {
     }
     const ks = keys.map((k) => this.encodeKey(k)!);
     const vs = values.map((v) => this.encodeValue(v));
-    this.writeEntries({ count: ks.length, key: (i) => ks[i]!, value: (i) => vs[i]! }, { flags: opts.flags ?? 'any' });
+    // What the keys hold now: a write that fails part-way puts these back, so that a failed bulk
+    // write leaves the map as it was.
+    const old = ks.map((k) => this.storedRaw(k));
+    try {
+      this.writeEntries({ count: ks.length, key: (i) => ks[i]!, value: (i) => vs[i]! }, { flags: opts.flags ?? 'any' });
+    } catch (e) {
+      throw this.putBack(e, ks, vs, old);
+    }
     return ks.length;
+  }
+
+  /** The raw value stored under exactly this key, or null (an LPM trie: under this very prefix). */
+  private storedRaw(k: Uint8Array): Uint8Array | null {
+    let v: Uint8Array;
+    try {
+      v = this.lookupRaw(k);
+    } catch (e) {
+      if ((e as { code?: string }).code === ERROR_CODE.KEY_NOT_FOUND) return null;
+      throw e;
+    }
+    if (this.info.typeName === 'lpm_trie' && lpmLongestMatch(this.fd, k, this.subject)?.prefixLen !== lpmPrefixLen(k)) return null;
+    return v;
+  }
+
+  /**
+   * After updateBatch failed with `e` once `e.done` entries were written: each key written gets its
+   * old value back (or is deleted again), unless it no longer holds what was written (another
+   * writer changed it meanwhile: left alone, and named). Returns the error to throw: `e`'s code,
+   * saying what was put back, or ROLLBACK_PARTIAL naming the keys left alone.
+   */
+  private putBack(e: unknown, ks: readonly Uint8Array[], vs: readonly Uint8Array[], old: readonly (Uint8Array | null)[]): unknown {
+    const done = Math.min((e as { done?: number }).done ?? 0, ks.length);
+    if (done === 0 || !(e instanceof BpfmapError)) return e;
+    const seen = new Set<string>();
+    const left: number[] = [];
+    for (let i = done - 1; i >= 0; i--) {
+      const id = Buffer.from(this.info.typeName === 'lpm_trie' ? lpmIdentity(ks[i]!) : ks[i]!).toString('hex');
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const now = this.storedRaw(ks[i]!);
+      if (now === null || !equalBytes(now, 0, vs[i]!, 0, now.byteLength) || now.byteLength !== vs[i]!.byteLength) { left.push(i); continue; }
+      const was = old[i];
+      if (was) this.updateRaw(ks[i]!, was);
+      else this.deleteRaw(ks[i]!);
+    }
+    if (left.length === 0) {
+      return new BpfmapError(e.code, `${e.message} (updateBatch: entry ${done} of ${ks.length} failed; the ${done} written before it were put back, the map is as it was)`, { cause: e });
+    }
+    const named = left.slice(0, 5).map((i) => stringifyJson(this.decodeKey(ks[i]!))).join(', ');
+    return new BpfmapError(ERROR_CODE.ROLLBACK_PARTIAL,
+      `${e.message} (updateBatch: entry ${done} of ${ks.length} failed; ${left.length} of the ${done} written before it were changed by another writer meanwhile and left alone: ${named}${left.length > 5 ? ', ...' : ''})`, { cause: e });
   }
 
   /** Writes `count` raw entries packed at key size and raw value size: one MAP_UPDATE_BATCH where supported, else one by one. */
