@@ -88,6 +88,16 @@ function count(p: string): number {
 }
 
 const ONLY_JOURNAL = process.argv[4] === 'journal';
+
+/** The N entries encoded by the codec (keys at 24 bytes, values at 12), also written to entries.bin for the C loader. */
+function preEncoded() {
+  const c = mapCodecs(findMap(loadSource(obj).schema, MAP), 'little');
+  const keys = new Uint8Array(N * 24), values = new Uint8Array(N * 12);
+  for (let i = 0; i < N; i++) { c.key.encodeInto(key(i), keys, i * 24); c.value.encodeInto(value(i), values, i * 12); }
+  const bin = join(tmp, 'entries.bin');
+  writeFileSync(bin, Buffer.concat([keys, values]));
+  return { c, keys, values, bin };
+}
 const ONLY_WRITINGS = process.argv[4] === 'writings';
 
 /** Ways of writing entry i: the canonical line (what `dump --ndjson` prints) and what people write. */
@@ -145,12 +155,7 @@ try {
   }
 
   // Pre-encoded inputs for bpftool and C, from the same entries.
-  const map = findMap(loadSource(obj).schema, MAP);
-  const c = mapCodecs(map, 'little');
-  const keys = new Uint8Array(N * 24), values = new Uint8Array(N * 12);
-  for (let i = 0; i < N; i++) { c.key.encodeInto(key(i), keys, i * 24); c.value.encodeInto(value(i), values, i * 12); }
-  const bin = join(tmp, 'entries.bin');
-  writeFileSync(bin, Buffer.concat([keys, values]));
+  const { keys, values, bin } = preEncoded();
   const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
   const batchFile = join(tmp, 'bpftool.batch');
   const bfd = openSync(batchFile, 'w');
@@ -266,12 +271,7 @@ function journalCost(schemaPath: string, ndjson: string, max: number): void {
  * RUNS). Each file is checked first: every way must give the same bytes as the canonical one.
  */
 function writings(schemaPath: string, max: number): void {
-  const map = findMap(loadSource(obj).schema, MAP);
-  const c = mapCodecs(map, 'little');
-  const keys = new Uint8Array(N * 24), values = new Uint8Array(N * 12);
-  for (let i = 0; i < N; i++) { c.key.encodeInto(key(i), keys, i * 24); c.value.encodeInto(value(i), values, i * 12); }
-  const bin = join(tmp, 'entries.bin');
-  writeFileSync(bin, Buffer.concat([keys, values]));
+  const { c, keys, values, bin } = preEncoded();
   const cbin = join(tmp, 'batch-update');
   execFileSync('gcc', ['-O2', '-o', cbin, join(root, 'bench/c/batch-update.c')]);
   const mid = (xs: number[]): number => [...xs].sort((x, y) => x - y)[(xs.length - 1) >> 1]!;

@@ -135,11 +135,15 @@ B('a key missing from a batch delete stops it there: KEY_NOT_FOUND with done, no
 const bpftoolPairs = (p: string): [number, bigint][] => (bpftoolDump(p) as { key: string[]; value: string[] }[])
   .map((e): [number, bigint] => [Number(le(e.key)), le(e.value)]).sort((a, b) => a[0] - b[0]);
 const le = (hex: string[]): bigint => hex.reduceRight((n, x) => (n << 8n) | BigInt(parseInt(x, 16)), 0n);
+/** A pinned u32 -> u64 hash map of `max` entries in `dir`, opened. */
+function hashMap(dir: string, max: number) {
+  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, max);
+  const p = pinned(dir, s);
+  return { p, m: openMap({ map: s, pin: p }) };
+}
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 B('flags noexist go one by one: every new entry written; an existing key refused with KEY_EXISTS and the entries before it put back', kernel(() => withPinDir((dir) => {
-  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 100);
-  const p = pinned(dir, s);
-  const m = openMap({ map: s, pin: p });
+  const { p, m } = hashMap(dir, 100);
   try {
     m.updateBatch([1, 2], [100n, 200n]);
     assert.is(m.updateBatch(range(3, 40), range(3, 40).map((k) => BigInt(k) * 3n), { flags: 'noexist' }), 40);
@@ -150,9 +154,7 @@ B('flags noexist go one by one: every new entry written; an existing key refused
   } finally { m.close(); }
 })));
 B('flags exist go one by one: every existing entry replaced; a missing key refused with KEY_NOT_FOUND, the entries before it put back', kernel(() => withPinDir((dir) => {
-  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 100);
-  const p = pinned(dir, s);
-  const m = openMap({ map: s, pin: p });
+  const { p, m } = hashMap(dir, 100);
   try {
     m.updateBatch(range(0, 30), range(0, 30).map(() => 1n));
     assert.is(m.updateBatch(range(0, 30), range(0, 30).map((k) => BigInt(k) + 1000n), { flags: 'exist' }), 30);
@@ -162,9 +164,7 @@ B('flags exist go one by one: every existing entry replaced; a missing key refus
   } finally { m.close(); }
 })));
 B('a batch that fills the map part-way: E2BIG, and every entry it wrote put back (new ones deleted, changed ones restored)', kernel(() => withPinDir((dir) => {
-  const s = schema('hash', BPF_MAP_TYPE.HASH, u32, u64, 20);
-  const p = pinned(dir, s);
-  const m = openMap({ map: s, pin: p });
+  const { p, m } = hashMap(dir, 20);
   try {
     m.updateBatch(range(0, 10), range(0, 10).map((k) => BigInt(k)));
     const before = bpftoolPairs(p);
