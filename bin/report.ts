@@ -6,11 +6,22 @@
 import { isBpfmapError, exitCodeFor, EXIT, stringifyJson } from '../src/index.js';
 import { UsageError } from './options.js';
 
+/**
+ * The library's messages name the option fields a caller passes (`pin`, `pinRoot`, `force`, in
+ * backquotes); on the command line those are flags.
+ */
+const FLAG_OF: Record<string, string> = { pin: '--pin', pinRoot: '--pin-root', id: '--id', force: '--force', value: '--value' };
+
+/** A library message in the CLI's words: each backquoted option field becomes its flag. */
+export function cliMessage(message: string): string {
+  return message.replace(/`(\w+)`/g, (all, name: string) => FLAG_OF[name] ?? all);
+}
+
 /** The error as the JSON object printed under --json. */
 export function errorJson(e: unknown): { code: string; message: string; path?: string; errno?: string } {
   const x = e as { code?: unknown; message?: unknown; path?: unknown; errnoName?: unknown };
   const code = isBpfmapError(e) ? e.code : (x as { name?: string })?.name === 'UsageError' ? 'USAGE' : 'INTERNAL';
-  const out: { code: string; message: string; path?: string; errno?: string } = { code, message: String(x?.message ?? e) };
+  const out: { code: string; message: string; path?: string; errno?: string } = { code, message: cliMessage(String(x?.message ?? e)) };
   if (typeof x?.path === 'string' && x.path !== '') out.path = x.path;
   if (typeof x?.errnoName === 'string' && x.errnoName !== '') out.errno = x.errnoName;
   return out;
@@ -24,7 +35,7 @@ export function reportError(e: unknown, verbose: boolean, json = false): number 
     return o.code === 'USAGE' ? EXIT.USAGE : o.code === 'INTERNAL' && !isBpfmapError(e) ? EXIT.INTERNAL : exitCodeFor(o.code);
   }
   if (isBpfmapError(e)) {
-    process.stderr.write(`bpfmap: ${oneLine(e.message)}\n`);
+    process.stderr.write(`bpfmap: ${oneLine(cliMessage(e.message))}\n`);
     if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
     return exitCodeFor(e.code);
   }

@@ -43,9 +43,9 @@ export interface ApplyResult {
 
 export function applyState(state: DesiredState, opts: ApplyOptions = {}): ApplyResult {
   if (opts.pin !== undefined && state.maps.size !== 1) {
-    throw new BpfmapError(ERROR_CODE.USAGE, `--pin: names one map, but ${state.source} names ${state.maps.size}; use --pin-root DIR`);
+    throw new BpfmapError(ERROR_CODE.USAGE, `\`pin\`: names one map, but ${state.source} names ${state.maps.size}; use \`pinRoot\` DIR`);
   }
-  if (opts.pin !== undefined && opts.pinRoot !== undefined) throw new BpfmapError(ERROR_CODE.USAGE, 'give either --pin or --pin-root, not both');
+  if (opts.pin !== undefined && opts.pinRoot !== undefined) throw new BpfmapError(ERROR_CODE.USAGE, 'give either `pin` or `pinRoot`, not both');
   const stats = newStats();
   const opened: LiveMap[] = [];
   let lock: MapLock | null = null;

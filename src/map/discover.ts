@@ -155,16 +155,16 @@ export function discover(m: MapSchema): Discovered {
     if (hint) {
       throw new BpfmapError(ERROR_CODE.NOT_FOUND,
         `map '${m.name}': not found: ${hint.slice(hint.indexOf('no pinned object: ') + 'no pinned object: '.length)}; ` +
-        `and no loaded ${m.type} map named '${m.kernelName}' with the object's shape (or give --pin / --pin-root / --id)`);
+        `and no loaded ${m.type} map named '${m.kernelName}' with the object's shape (or give \`pin\` / \`pinRoot\` / \`id\`)`);
     }
     throw new BpfmapError(ERROR_CODE.MAP_NOT_FOUND,
       `map '${m.name}': not found: nothing pinned as '${pinName(m)}' in ${PIN_ROOT}, ${IPROUTE2_GLOBALS} or a directory of ${PIN_ROOT}` +
       `${m.pinPath ? ` (nor at ${m.pinPath})` : ''}, and no loaded ${m.type} map named '${m.kernelName}' with key size ${want.keySize}, ` +
-      `value size ${want.valueSize} and the object's types; is the program loaded? (or give --pin / --pin-root / --id)`);
+      `value size ${want.valueSize} and the object's types; is the program loaded? (or give \`pin\` / \`pinRoot\` / \`id\`)`);
   }
   if (all.length > 1) {
     throw new BpfmapError(ERROR_CODE.AMBIGUOUS,
-      `map '${m.name}': ${all.length} live maps match: ${all.map(describe).join('; ')}; pick one with --id N or --pin PATH`);
+      `map '${m.name}': ${all.length} live maps match: ${all.map(describe).join('; ')}; pick one with \`id\` N or \`pin\` PATH`);
   }
   const c = all[0]!;
   if (c.pins.length > 0) {

@@ -37,7 +37,7 @@ interface Found { fd: number; subject: string; pin: string | null }
 function locate(o: OpenMapOptions): Found {
   if (o.pin !== undefined) return { fd: objGet(o.pin), subject: `map '${o.pin}'`, pin: o.pin };
   if (o.pinRoot !== undefined) {
-    if (!o.map) throw new BpfmapError(ERROR_CODE.USAGE, `--pin-root ${o.pinRoot}: needs the object to know the map's name`);
+    if (!o.map) throw new BpfmapError(ERROR_CODE.USAGE, `\`pinRoot\` ${o.pinRoot}: needs the object to know the map's name`);
     const p = join(o.pinRoot, pinName(o.map));
     return { fd: objGet(p), subject: `map '${p}'`, pin: p };
   }
@@ -117,6 +117,6 @@ export function check(map: MapSchema, info: MapInfo, subject: string, maxEntries
   }
   if (diffs.length > 0) {
     throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE,
-      `${subject}: does not match '${map.name}' of the object: ${diffs.join('; ')} (use --force to go ahead anyway)`);
+      `${subject}: does not match '${map.name}' of the object: ${diffs.join('; ')} (use \`force\` to go ahead anyway)`);
   }
 }

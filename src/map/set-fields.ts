@@ -74,7 +74,7 @@ function merge(old: unknown, given: unknown, at: readonly (string | number)[]): 
   }
   if (Array.isArray(given) && Array.isArray(old) && old.some((e) => isRecord(e) || Array.isArray(e))) {
     throw new ValueError(where, `expected an index map of the elements to change ({3: {...}}), got a list: a list would set all ${old.length} ` +
-      'elements, zeroing those it leaves out (write the whole entry with --value for that)');
+      'elements, zeroing those it leaves out (write the whole entry with `value` for that)');
   }
   return given;
 }
