@@ -3,7 +3,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { createRequire } from 'node:module';
-import { EXIT } from '../src/index.js';
+import { EXIT } from './exit-codes.js';
 import { commands } from './commands/index.js';
 import { UsageError } from './options.js';
 import { reportError } from './report.js';

@@ -3,7 +3,8 @@
  * object `{"code","message","path"}` on one line of stderr instead (`path` where the error has one:
  * the value's field, the file), with the same exit code.
  */
-import { isBpfmapError, exitCodeFor, EXIT, stringifyJson } from '../src/index.js';
+import { isBpfmapError, stringifyJson } from '../src/index.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 import { UsageError } from './options.js';
 
 /**

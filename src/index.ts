@@ -6,13 +6,11 @@
  */
 export {
   ERROR_CODE,
-  EXIT,
   BpfmapError,
   ElfError,
   BtfError,
   ValueError,
   SyscallError,
-  exitCodeFor,
   isBpfmapError,
   isValueError,
 } from './errors.js';

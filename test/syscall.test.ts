@@ -9,7 +9,7 @@ import {
   mapUpdateElem, objGet, objGetInfoByFd, objPin, parseCpuList, perCpuStride, sysBpfNumber, syscallError,
 } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
-import { exitCodeFor } from '../src/errors.js';
+import { exitCodeFor } from '../bin/exit-codes.js';
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const codeOf = (fn: () => unknown): string => {

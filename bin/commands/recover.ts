@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { recoverAll, recoverText, recoverMigrations, migrationRecoveryText, DEFAULT_JOURNAL_DIR, EXIT } from '../../src/index.js';
+import { recoverAll, recoverText, recoverMigrations, migrationRecoveryText, DEFAULT_JOURNAL_DIR } from '../../src/index.js';
+import { EXIT } from '../exit-codes.js';
 import type { MigrationRecovery, RecoverReport } from '../../src/index.js';
 import { print } from '../output.js';
 import { oneLine } from '../report.js';
