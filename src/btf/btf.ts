@@ -14,7 +14,7 @@ import { BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
 let primed = false;
 /**
  * Blob size (bytes) above which decoding is primed first (a fast path: the warm-up below, and its
- * twin in format/types-json.ts). Measured 2026-12-05, whole `bpfmap types /sys/kernel/btf/vmlinux
+ * twin in format/fast-types-json.ts). Measured 2026-12-05, whole `bpfmap types /sys/kernel/btf/vmlinux
  * --json`, 21 interleaved runs each on the shared 2-core machine (load average 2.5): both warm-ups
  * on 392.7 ms, both off 454.1 ms (1.16x; 1.23x without NODE_EXTRA_CA_CERTS). Not worth it for
  * small blobs: an object's BTF is decoded in well under a millisecond either way.

@@ -71,6 +71,9 @@ function intEncoding(enc: number): string {
 /**
  * Streams `{"types":[...]}` plus a newline, as `bpftool -j btf dump file` prints it, as UTF-8 bytes
  * in chunks of about 4 MiB (the fast path: hand the chunks to writeSync / a stream as they come).
+ * Measured gain (2026-12-05, vmlinux's 126,689 types, 17.6 MB, median of 7 in process, load average
+ * 3.3): 51.6 ms, against 1,555 ms for the same JSON made from typesJson's objects by the exact JSON
+ * writer; the `types --json` target (<= 1.1x bpftool, whole process) needs it.
  * The chunks are views of one buffer that is reused: `write` must use or copy each one before it
  * returns.
  */
