@@ -7,11 +7,6 @@ import { stdoutSink } from '../sink.js';
 import { parseRename } from './diff.js';
 import { readDefaults } from './migrate.js';
 
-interface SnapshotArgs extends GlobalArgs {
-  object?: string;
-  'pin-root'?: string;
-}
-
 function objectOf(path: string, verb: string): BpfObject {
   const src = loadSource(path);
   if (!src.object) throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${path}: ${verb} needs a BPF object file (for its BTF), not a ${src.kind}`);

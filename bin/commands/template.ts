@@ -1,13 +1,7 @@
 import { templateYaml, mapCodecs } from '../../src/index.js';
 import { schemaOf } from '../live-schema.js';
 import { print } from '../output.js';
-import type { GlobalArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
-
-interface Args extends GlobalArgs {
-  object: string;
-  map: string;
-}
 
 export const templateCommand = defineCommand({
   command: 'template',
