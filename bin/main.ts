@@ -1,13 +1,14 @@
 /**
  * The CLI: yargs wiring, and the one place that turns errors into `bpfmap: <message>` and exit codes.
  */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { createRequire } from 'node:module';
 import { EXIT } from './exit-codes.js';
 import { commands } from './commands/index.js';
 import { UsageError } from './options.js';
 import { reportError } from './report.js';
 import { fastParse } from './fast.js';
+import { YARGS_STRINGS, GLOBAL_OPTIONS, toYargs } from './spec.js';
 
 const EPILOG = `Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found (key, map, pin) or I/O (full disk),
 4 permission, 5 invalid input (object, BTF, value, schema/map mismatch, input not known to be complete),
@@ -32,21 +33,22 @@ export async function loadYargs(): Promise<typeof import('yargs').default> {
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const json = argv.includes('--json');
-  const fast = fastParse(argv, commands as CommandModule[]);
-  if (fast) {
-    try {
-      await fast.cmd.handler(fast.args as never);
+  try {
+    const fast = fastParse(argv, commands);
+    if (fast) {
+      await fast.cmd.run(fast.args);
       return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
-    } catch (e) {
-      return reportError(e, verbose, json);
     }
+  } catch (e) {
+    return reportError(e, verbose, json);
   }
   const yargs = await loadYargs();
   let parser: Argv = yargs(argv)
     .scriptName('bpfmap')
     .usage('bpfmap <command> [options]\n\nProgram eBPF maps with typed values, using nothing but the BPF object file.')
-    .option('json', { type: 'boolean', describe: 'machine-readable JSON output', global: true })
-    .option('verbose', { type: 'boolean', describe: 'print stack traces of errors', global: true })
+    .option('json', { ...GLOBAL_OPTIONS.json, global: true })
+    .option('verbose', { ...GLOBAL_OPTIONS.verbose, global: true })
+    .updateStrings(YARGS_STRINGS)
     .example('$0 maps fixtures/firewall.bpfel.o', 'the maps of an object')
     .example("$0 encode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'", 'typed key -> bytes, offline')
     .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_statistics_map --sum', 'a live map, per-CPU values summed')
@@ -63,11 +65,13 @@ export async function main(argv: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(msg ?? 'invalid usage');
     });
-  for (const c of commands) parser = parser.command(c as CommandModule);
+  for (const c of commands) parser = parser.command(toYargs(c));
   try {
     await parser.parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (e) {
+    // yargs throws a parse error (a number option's coerce refusing its text) as its own YError.
+    if ((e as { name?: string })?.name === 'YError') return reportError(new UsageError((e as Error).message), verbose, json);
     return reportError(e, verbose, json);
   }
 }

@@ -29,7 +29,7 @@ export function resolveHandles(a: TargetArgs): TargetArgs {
     out.map = undefined;
     if (h === 'pin') out.pin = a.map; else if (h === 'id') out.id = parseMapId(a.map, `id ${a.map}`); else out.name = a.map;
   }
-  if (out.id !== undefined) out.id = parseMapId(out.id, h === 'id' ? `id ${a.map}` : '--id');
+  // The flags exclude each other by declaration (TARGET_CONFLICTS); a handle word and another flag do here.
   const given = (['pin', 'id', 'name'] as const).filter((k) => out[k] !== undefined);
   if (given.length > 1) throw new UsageError(`give one of ${given.map((k) => FLAG[k]).join(', ')}, not several`);
   return out;
@@ -51,7 +51,7 @@ export function ifindexFields(map: MapSchema, paths: readonly string[] | undefin
 
 function openTarget(args: TargetArgs): LiveMap {
   const a = resolveHandles(args);
-  const id = a.id as number | undefined;
+  const id = a.id;
   if (id === undefined && a.name === undefined) ensureBpffs([a.pin, a['pin-root']]);
   if (a.object === undefined) {
     if (a.pin === undefined && id === undefined && a.name === undefined) {
@@ -68,7 +68,6 @@ function openTarget(args: TargetArgs): LiveMap {
     throw new UsageError(`name a map of ${a.object}: ${names.join(', ') || '(it has none)'}`);
   }
   const map = ifindexFields(findMap(src.schema, a.map), a['ifindex-field']);
-  if (a.pin !== undefined && a['pin-root'] !== undefined) throw new UsageError('give either --pin or --pin-root, not both');
   return openMap({ map, byteOrder: src.schema.byteOrder, pin: a.pin, pinRoot: a['pin-root'], id, name: a.name, force: a.force === true });
 }
 

@@ -127,7 +127,7 @@ Bad('apply --watch --dry-run is refused before anything is read (a watcher write
   const r = bpfmap(['apply', FW, '-f', 'examples/rules.yaml', '--watch', '--dry-run']);
   assert.is(r.code, 2);
   assert.is(r.stdout, '');
-  assert.match(r.stderr, /^bpfmap: --watch and --dry-run: expected one of them/);
+  assert.match(r.stderr, /^bpfmap: give either --watch or --dry-run, not both\n/);
 });
 Bad('unknown command exits 2, names the command on stderr and prints nothing on stdout', () => {
   const r = bpfmap(['frobnicate']);

@@ -57,7 +57,7 @@ S('zsh and fish scripts call the helper; another shell is a usage error', () => 
   }
   const bad = bpfmap(['completion', 'tcsh']);
   assert.is(bad.code, 2);
-  assert.match(bad.stderr, /expected bash, zsh or fish, got 'tcsh'/);
+  assert.match(bad.stderr, /flavour: got "tcsh", expected one of "bash", "zsh", "fish"/);
 });
 
 S.after(() => rmSync(binDir, { recursive: true, force: true }));

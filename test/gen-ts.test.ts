@@ -203,7 +203,7 @@ Gen('the CLI writes the same module', () => {
   assert.is(r.stdout, generateTypeScript(obj.schema, { path: fw, command: 'bpfmap gen ts firewall.bpfel.o' }));
   const bad = bpfmap(['gen', 'c', fw]);
   assert.is(bad.code, 2);
-  assert.match(bad.stderr, /unknown language 'c'; expected ts/);
+  assert.match(bad.stderr, /language: got "c", expected one of "ts"/);
 });
 
 Gen.run();

@@ -88,7 +88,7 @@ H('handle usage errors are exit 2 with a message', kernel(() => {
     [['dump', 'id', '4294967296'], "bpfmap: id 4294967296: expected a map id (an integer 0..4294967295), got 4294967296\n"],
     [['dump', 'pinned'], 'bpfmap: pinned: name the map after it (pinned PATH)\n'],
     [['dump', 'pinned', '/sys/fs/bpf/x', '--pin', '/sys/fs/bpf/y'], "bpfmap: give the map once: 'pinned /sys/fs/bpf/x' or --pin, not both\n"],
-    [['dump', '--id', '1', '--name', 'x'], 'bpfmap: give one of --id, --name, not several\n'],
+    [['dump', '--id', '1', '--name', 'x'], 'bpfmap: give either --id or --name, not both\n'],
   ];
   for (const [args, err] of cases) {
     const r = bpfmap(args);

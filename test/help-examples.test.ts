@@ -1,6 +1,6 @@
 // Every command's --help has an example, and every example runs as pasted: offline ones always, the
 // ones that need live maps as root in a private mount namespace with its own bpffs (maps created
-// there first), a counted skip elsewhere. The examples are read from bin/commands/*.ts and must
+// there first), a counted skip elsewhere. The examples are read from the tables in bin/commands/*.ts and must
 // appear in the command's --help.
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -44,13 +44,13 @@ const SETUP = [
   'bpfmap update --pin /sys/fs/bpf/my_map --key 7 --value 1',
 ];
 
-/** The examples of every command, from the sources. */
+/** The examples of every command, from the sources' tables (bin/spec.ts), in file order (the live ones build on each other). */
 function examples(): Example[] {
   const out: Example[] = [];
   const dir = join(ROOT, 'bin/commands');
   for (const f of readdirSync(dir).sort()) {
     const src = readFileSync(join(dir, f), 'utf8');
-    for (const m of src.matchAll(/command: '([a-z]+)[^']*'|\.example\((['"])(.*?)\2,\s*(['"])(.*?)\4\)/g)) {
+    for (const m of src.matchAll(/command: '([a-z]+)'|^ {4}\[(['"])(.*?)\2,\s*(['"])(.*?)\4\],$/gm)) {
       if (m[1]) { out.push({ command: m[1], text: '', description: '' }); continue; }
       const last = [...out].reverse().find((e) => e.text === '') ?? out.at(-1);
       out.push({ command: last!.command, text: m[3]!.replace(/\\'/g, "'"), description: m[5]! });

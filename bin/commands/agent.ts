@@ -3,10 +3,10 @@
  * directory with kubelet's `..data` swap), repairs drift, serves /metrics, /healthz, /readyz, and
  * optionally logs the records of an event map. Every log line is one NDJSON object on stdout.
  */
-import type { CommandModule } from 'yargs';
 import { readFileSync } from 'node:fs';
 import { loadSource, typeNode, startAgent, parseExporterConfig, recoverText, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE, type AgentEvent, type Source, type TypeNode } from '../../src/index.js';
-import { UsageError, withLock, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { LOCK, UsageError, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { ensureBpffs } from '../target.js';
 import { writeText } from '../sink.js';
 import { jsonLine } from '../stream-output.js';
@@ -67,7 +67,6 @@ export async function runAgent(a: Args): Promise<void> {
   if (a.object === undefined) throw new UsageError('name the BPF object the maps come from: bpfmap agent OBJ --state PATH');
   if (a.state === undefined) throw new UsageError('give the state with --state PATH (a state file, or a directory such as a mounted ConfigMap)');
   const resync = a.resync ?? 60;
-  if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync: expected seconds >= 0, got ${String(a.resync)}`);
   const src = loadSource(a.object);
   let exporter;
   if (a['metrics-config'] !== undefined) {
@@ -104,23 +103,30 @@ export async function runAgent(a: Args): Promise<void> {
   }
 }
 
-export const agentCommand: CommandModule<object, Args> = {
-  command: 'agent [object]',
+export const agentCommand = defineCommand({
+  command: 'agent',
   describe: 'node agent: keep the maps equal to a state file or ConfigMap directory, repair drift, serve /metrics /healthz /readyz',
-  builder: (y) =>
-    withLock(y).positional('object', { type: 'string', describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' })
-      .option('state', { type: 'string', describe: 'the state: a YAML/JSON file, or a directory of them (a mounted ConfigMap, read through its ..data symlink); ${NAME} takes the environment variable NAME' })
-      .option('listen', { type: 'string', default: '127.0.0.1:9435', describe: 'HOST:PORT for /metrics, /healthz and /readyz (port 0: any free port; off: no server)' })
-      .option('events', { type: 'string', describe: 'also log the records of this ring buffer or perf event array map (one NDJSON line each)' })
-      .option('event-type', { type: 'string', describe: 'with --events: decode each record as this struct of the object' })
-      .option('metrics-config', { type: 'string', describe: 'exporter configuration for the maps\' series on /metrics (see bpfmap exporter --config)' })
-      .option('prune', { type: 'boolean', describe: 'delete entries the state does not list, in every map it names (or `prune: true` per map)' })
-      .option('pin-root', { type: 'string', describe: 'maps are pinned at DIR/<map name>' })
-      .option('force', { type: 'boolean', describe: 'apply even when a live map does not match the object' })
-      .option('resync', { type: 'number', describe: 'every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' })
-      .option('journal', { type: 'string', describe: `crash journal directory (default ${DEFAULT_JOURNAL_DIR}); off: none` })
-      .example('HOST_IP=198.18.0.1 $0 agent fixtures/firewall.bpfel.o --state examples/agent-state.yaml --listen 127.0.0.1:9435 --prune --metrics-config examples/firewall-exporter.yaml', 'keep the maps equal to a state file, serve /metrics /healthz /readyz; Ctrl-C stops') as never,
+  positionals: {
+    object: { describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' },
+  },
+  options: {
+    ...LOCK,
+    state: { type: 'string', describe: 'the state: a YAML/JSON file, or a directory of them (a mounted ConfigMap, read through its ..data symlink); ${NAME} takes the environment variable NAME' },
+    listen: { type: 'string', default: '127.0.0.1:9435', describe: 'HOST:PORT for /metrics, /healthz and /readyz (port 0: any free port; off: no server)' },
+    events: { type: 'string', describe: 'also log the records of this ring buffer or perf event array map (one NDJSON line each)' },
+    'event-type': { type: 'string', describe: 'with --events: decode each record as this struct of the object' },
+    'metrics-config': { type: 'string', describe: 'exporter configuration for the maps\' series on /metrics (see bpfmap exporter --config)' },
+    prune: { type: 'boolean', describe: 'delete entries the state does not list, in every map it names (or `prune: true` per map)' },
+    'pin-root': { type: 'string', describe: 'maps are pinned at DIR/<map name>' },
+    force: { type: 'boolean', describe: 'apply even when a live map does not match the object' },
+    resync: { type: 'number', min: 0, expect: 'seconds >= 0', describe: 'every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' },
+    journal: { type: 'string', describe: `crash journal directory (default ${DEFAULT_JOURNAL_DIR}); off: none` },
+  },
+  examples: [
+    ['HOST_IP=198.18.0.1 $0 agent fixtures/firewall.bpfel.o --state examples/agent-state.yaml --listen 127.0.0.1:9435 --prune --metrics-config examples/firewall-exporter.yaml', 'keep the maps equal to a state file, serve /metrics /healthz /readyz; Ctrl-C stops'],
+  ],
+  implies: [['event-type', 'events']],
   handler: async (a) => {
     await runAgent(a);
   },
-};
+});

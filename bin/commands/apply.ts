@@ -1,9 +1,9 @@
-import type { CommandModule } from 'yargs';
 import { loadSource, findMap, markObjectIfindexFields, applyState, recoverText, DEFAULT_JOURNAL_DIR, planDiff, progressLine, readStateFile, readStateFileAsync, watchState, writeCalls, liveMapIds, BpfmapError, ERROR_CODE, isBpfmapError } from '../../src/index.js';
 import type { ApplyResult, DesiredState, ObjectSchema } from '../../src/index.js';
 import { watchLogger } from '../watch-log.js';
 import { print } from '../output.js';
-import { UsageError, withLock, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { LOCK, UsageError, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { ensureBpffs } from '../target.js';
 import { stdoutSink, writeText } from '../sink.js';
 import { oneLine } from '../report.js';
@@ -121,27 +121,35 @@ function report(r: ApplyResult, json: boolean | undefined): void {
   else writeText(summaryText(r));
 }
 
-export const applyCommand: CommandModule<object, Args> = {
-  command: 'apply [object]',
+export const applyCommand = defineCommand({
+  command: 'apply',
   describe: 'make maps match a desired state (YAML, JSON or NDJSON): plan, prune, batch writes, all-or-nothing with rollback',
-  builder: (y) =>
-    withLock(y).positional('object', { type: 'string', describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' })
-      .option('file', { alias: 'f', type: 'string', describe: 'the state: {maps: {NAME: {prune, entries: [{key, value}], variables}}} as YAML/JSON, or NDJSON {"map","key","value"} lines (bpfmap dump --ndjson); - for stdin' })
-      .option('prune', { type: 'boolean', describe: 'delete entries the state does not list (every map; or `prune: true` per map in the file)' })
-      .option('dry-run', { type: 'boolean', describe: 'print the plan and the entries as a diff (+ added, ~ changed, - deleted); write nothing' })
-      .option('watch', { type: 'boolean', describe: 're-apply whenever the state file changes (a mounted ConfigMap); a broken file is reported and the maps keep their last good state' })
-      .option('pin', { type: 'string', describe: 'the pin path of the map, when the state names exactly one map' })
-      .option('pin-root', { type: 'string', describe: 'maps are pinned at DIR/<map name>' })
-      .option('force', { type: 'boolean', describe: 'apply even when a live map does not match the object' })
-      .option('complete', { type: 'boolean', describe: 'the input is known to be whole: allow --prune of NDJSON that has no trailer line (dump --ndjson writes one)' })
-      .option('resync', { type: 'number', describe: 'with --watch: every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' })
-      .option('numeric', { type: 'boolean', describe: 'with --dry-run: plain numbers in the diff (default: addresses as 10.0.0.1 / fe80::1)' })
-      .option('pretty-addresses', { type: 'boolean', hidden: true, describe: 'the default now; see --numeric' })
-      .option('ifindex-field', { type: 'string', array: true, requiresArg: true, describe: 'MAP:PATH: this integer field of MAP holds an interface index and also takes an interface name (repeatable; a state document can say ifindexFields: {MAP: [PATH]})' })
-      .option('journal', { type: 'string', describe: `directory of the crash journal written before the first write (default ${DEFAULT_JOURNAL_DIR}); an unfinished one found there is rolled back first; off: no journal, no crash recovery` })
-      .example('$0 apply fixtures/firewall.bpfel.o -f rules.yaml --dry-run', 'show what would change')
-      .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson && $0 apply fixtures/firewall.bpfel.o -f rules.ndjson', 'dump | apply: no change')
-      .example('$0 apply fixtures/firewall.bpfel.o -f /etc/bpfmap/state.yaml --prune --watch', 'node agent: keep the maps equal to a mounted ConfigMap') as never,
+  positionals: {
+    object: { describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' },
+  },
+  options: {
+    ...LOCK,
+    file: { alias: 'f', type: 'string', describe: 'the state: {maps: {NAME: {prune, entries: [{key, value}], variables}}} as YAML/JSON, or NDJSON {"map","key","value"} lines (bpfmap dump --ndjson); - for stdin' },
+    prune: { type: 'boolean', describe: 'delete entries the state does not list (every map; or `prune: true` per map in the file)' },
+    'dry-run': { type: 'boolean', describe: 'print the plan and the entries as a diff (+ added, ~ changed, - deleted); write nothing' },
+    watch: { type: 'boolean', describe: 're-apply whenever the state file changes (a mounted ConfigMap); a broken file is reported and the maps keep their last good state' },
+    pin: { type: 'string', describe: 'the pin path of the map, when the state names exactly one map' },
+    'pin-root': { type: 'string', describe: 'maps are pinned at DIR/<map name>' },
+    force: { type: 'boolean', describe: 'apply even when a live map does not match the object' },
+    complete: { type: 'boolean', describe: 'the input is known to be whole: allow --prune of NDJSON that has no trailer line (dump --ndjson writes one)' },
+    resync: { type: 'number', min: 0, expect: 'seconds >= 0', describe: 'with --watch: every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' },
+    numeric: { type: 'boolean', describe: 'with --dry-run: plain numbers in the diff (default: addresses as 10.0.0.1 / fe80::1)' },
+    'pretty-addresses': { type: 'boolean', hidden: true, describe: 'the default now; see --numeric' },
+    'ifindex-field': { type: 'string', array: true, requiresArg: true, describe: 'MAP:PATH: this integer field of MAP holds an interface index and also takes an interface name (repeatable; a state document can say ifindexFields: {MAP: [PATH]})' },
+    journal: { type: 'string', describe: `directory of the crash journal written before the first write (default ${DEFAULT_JOURNAL_DIR}); an unfinished one found there is rolled back first; off: no journal, no crash recovery` },
+  },
+  examples: [
+    ['$0 apply fixtures/firewall.bpfel.o -f rules.yaml --dry-run', 'show what would change'],
+    ['$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson && $0 apply fixtures/firewall.bpfel.o -f rules.ndjson', 'dump | apply: no change'],
+    ['$0 apply fixtures/firewall.bpfel.o -f /etc/bpfmap/state.yaml --prune --watch', 'node agent: keep the maps equal to a mounted ConfigMap'],
+  ],
+  conflicts: [['watch', 'dry-run']],
+  implies: [['resync', 'watch']],
   handler: async (a) => {
     // Caught from the start, before the first apply (see bin/signals.ts).
     const trap = trapSignals();
@@ -152,7 +160,7 @@ export const applyCommand: CommandModule<object, Args> = {
       trap.dispose();
     }
   },
-};
+});
 
 async function applyOnce(a: Args, trap: SignalTrap): Promise<void> {
   const sink = stdoutSink();
@@ -175,9 +183,7 @@ async function applyOnce(a: Args, trap: SignalTrap): Promise<void> {
 
 async function applyWatch(a: Args, trap: SignalTrap): Promise<void> {
   if (a.file === undefined || a.file === '-') throw new UsageError('--watch needs a state file (-f PATH), not stdin');
-  if (a['dry-run']) throw new UsageError('--watch and --dry-run: expected one of them (--watch writes every state it applies)');
   const resync = a.resync ?? 60;
-  if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync: expected seconds >= 0, got ${String(a.resync)}`);
   const run = prepare(a, undefined);
   await new Promise<void>((resolve) => {
     let stopped = false;

@@ -5,14 +5,13 @@
  * paths under bpffs after --pin / --pin-root / --pin-dir / `pinned`, the fields of the map's value
  * after --set, and files elsewhere.
  */
-import type { Argv, CommandModule } from 'yargs';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadSource } from '../../src/index.js';
 import type { TypeNode } from '../../src/index.js';
-import { UsageError, type GlobalArgs } from '../options.js';
+import { defineCommand, GLOBAL_OPTIONS, type Command, type OptionTable } from '../spec.js';
 
-const SCRIPTS: Record<string, string> = {
+const SCRIPTS: Record<'bash' | 'zsh' | 'fish', string> = {
   bash: `# bpfmap completion for bash: source <(bpfmap completion bash)
 _bpfmap() {
   local IFS=$'\\n'
@@ -37,35 +36,31 @@ complete -c bpfmap -f -a '(bpfmap __complete (commandline -opc)[2..-1] (commandl
 `,
 };
 
-interface CompletionArgs extends GlobalArgs { flavour: string }
 
-export const completionCommand: CommandModule<GlobalArgs, CompletionArgs> = {
-  command: 'completion <flavour>',
+export const completionCommand = defineCommand({
+  command: 'completion',
   describe: 'print a shell completion script (bash, zsh, fish): commands, options, map names, bpffs pins, fields after --set',
-  builder: (y) =>
-    y
-      .positional('flavour', { type: 'string', demandOption: true, describe: 'bash, zsh or fish' })
-      .example('source <($0 completion bash)', 'complete bpfmap in this bash')
-      .example('$0 completion zsh > _bpfmap', 'for zsh: put _bpfmap in a directory of $fpath') as never,
+  positionals: { flavour: { describe: 'bash, zsh or fish', required: true, choices: ['bash', 'zsh', 'fish'] } },
+  examples: [
+    ['source <($0 completion bash)', 'complete bpfmap in this bash'],
+    ['$0 completion zsh > _bpfmap', 'for zsh: put _bpfmap in a directory of $fpath'],
+  ],
   handler: (a) => {
-    const s = SCRIPTS[a.flavour];
-    if (s === undefined) throw new UsageError(`completion: expected bash, zsh or fish, got '${a.flavour}'`);
-    process.stdout.write(s);
+    process.stdout.write(SCRIPTS[a.flavour]);
   },
-};
+});
 
-interface CompleteArgs extends GlobalArgs { words?: string[] }
-
-export const completeCommand: CommandModule<GlobalArgs, CompleteArgs> = {
-  command: '__complete [words...]',
+export const completeCommand = defineCommand({
+  command: '__complete',
   describe: false,
-  builder: (y) => y.strict(false).parserConfiguration({ 'unknown-options-as-args': true }) as never,
+  positionals: { words: { variadic: true } },
+  passThrough: true,
   handler: async (a) => {
     const words = (a.words ?? []).map(String);
     const out = await complete(words.length ? words : ['']);
     if (out.length) process.stdout.write(out.join('\n') + '\n');
   },
-};
+});
 
 const PIN_OPTIONS = new Set(['--pin', '--pin-root', '--pin-dir', 'pinned']);
 
@@ -80,29 +75,25 @@ export async function complete(words: string[]): Promise<string[]> {
   if (!cmd) return [];
   if (PIN_OPTIONS.has(prev)) return paths(cur.startsWith('/') ? cur : '/sys/fs/bpf/');
   if (prev === '--set') return setFields(words, cur);
-  const opts = await options(cmd);
+  const opts = options(cmd);
   if (cur.startsWith('-')) return opts.filter((o) => o.startsWith(cur));
   const positionals = words.slice(1, -1).filter((w, i, all) => !w.startsWith('-') && !(i > 0 && takesValue(all[i - 1]!)));
-  const usage = String(cmd.command ?? '');
+  const usage = cmd.usage;
   if (positionals.length === 1 && /\[map\]|<map>/.test(usage) && !['pinned', 'id', 'name'].includes(positionals[0]!)) return mapNames(positionals[0]!, cur);
   if (verb(cmd) === 'create' && positionals.length >= 1) return mapNames(positionals[0]!, cur);
   return paths(cur);
 }
 
-function verb(c: CommandModule): string { return String(c.command ?? '').split(' ')[0]!; }
-function aliases(c: CommandModule): string[] { return c.aliases === undefined ? [] : ([] as string[]).concat(c.aliases); }
+function verb(c: Command): string { return c.name; }
+function aliases(c: Command): readonly string[] { return c.aliases; }
 function takesValue(w: string): boolean { return w.startsWith('-') && !w.includes('=') && !BOOLEAN.has(w); }
 let BOOLEAN = new Set<string>();
 
-/** The command's options as `--name`, from its own builder (help and version included). */
-async function options(cmd: CommandModule): Promise<string[]> {
-  const { loadYargs } = await import('../main.js');
-  const yargs = await loadYargs();
-  let y: Argv = yargs([]).option('json', { type: 'boolean' }).option('verbose', { type: 'boolean' }) as unknown as Argv;
-  if (typeof cmd.builder === 'function') y = (cmd.builder as (y: Argv) => Argv)(y);
-  const o = (y as unknown as { getOptions(): { key: Record<string, boolean>; boolean: string[]; hiddenOptions: string[] } }).getOptions();
-  BOOLEAN = new Set(o.boolean.map((b) => `--${b}`));
-  return Object.keys(o.key).filter((k) => k.length > 1 && !o.hiddenOptions.includes(k) && k !== 'version').map((k) => `--${k}`).sort();
+/** The command's options as `--name`, from its declared table (hidden ones left out; --help too). */
+function options(cmd: Command): string[] {
+  const all: OptionTable = { ...GLOBAL_OPTIONS, help: { type: 'boolean' }, ...cmd.options };
+  BOOLEAN = new Set(Object.entries(all).filter(([, d]) => d.type === 'boolean').map(([k]) => `--${k}`));
+  return Object.entries(all).filter(([k, d]) => k.length > 1 && d.hidden !== true).map(([k]) => `--${k}`).sort();
 }
 
 function mapNames(object: string, cur: string): string[] {

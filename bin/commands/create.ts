@@ -1,9 +1,9 @@
-import type { CommandModule } from 'yargs';
 import { loadSource, createMaps, DEFAULT_PIN_ROOT, BpfmapError, ERROR_CODE, isBpfmapError } from '../../src/index.js';
 import { ensureBpffs } from '../target.js';
 import type { CreateResult } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { signalExitCode, trapSignals } from '../signals.js';
 
 interface Args extends GlobalArgs {
@@ -45,18 +45,22 @@ export function runCreate(a: Args): CreateResult[] {
   }
 }
 
-export const createCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'create <object> [maps...]',
+export const createCommand = defineCommand({
+  command: 'create',
   describe: 'create the maps of an object (with their BTF) as libbpf would and pin them at PIN-ROOT/<name>; compatible existing pins are reused; all or nothing',
-  builder: (y) =>
-    y
-      .positional('object', { type: 'string', demandOption: true, describe: 'BPF object file' })
-      .positional('maps', { type: 'string', array: true, describe: 'only these maps (default: all)' })
-      .option('pin-root', { type: 'string', describe: `bpffs directory to pin in, created when missing (default ${DEFAULT_PIN_ROOT}, where libbpf looks for maps pinned by name)` })
-      .option('max-entries', { type: 'string', array: true, nargs: 1, describe: 'NAME=N: the size of map NAME (needed when the object says 0, as objects sized at load time do; overrides it otherwise)' })
-      .example('$0 create fixtures/firewall.bpfel.o --pin-root /sys/fs/bpf/fw', 'pre-provision the firewall maps under a private root')
-      .example('$0 create fixtures/firewall.bpfel.o ingress_node_firewall_table_map', 'one map, at /sys/fs/bpf/<name> for libbpf to reuse')
-      .example('$0 create fixtures/loader-maps.bpfel.o rb_typed sized_at_load --pin-root /sys/fs/bpf/lm --max-entries sized_at_load=1024', 'a map the object leaves to its loader to size') as never,
+  positionals: {
+    object: { describe: 'BPF object file', required: true },
+    maps: { describe: 'only these maps (default: all)', variadic: true },
+  },
+  options: {
+    'pin-root': { type: 'string', describe: `bpffs directory to pin in, created when missing (default ${DEFAULT_PIN_ROOT}, where libbpf looks for maps pinned by name)` },
+    'max-entries': { type: 'string', array: true, nargs: 1, describe: 'NAME=N: the size of map NAME (needed when the object says 0, as objects sized at load time do; overrides it otherwise)' },
+  },
+  examples: [
+    ['$0 create fixtures/firewall.bpfel.o --pin-root /sys/fs/bpf/fw', 'pre-provision the firewall maps under a private root'],
+    ['$0 create fixtures/firewall.bpfel.o ingress_node_firewall_table_map', 'one map, at /sys/fs/bpf/<name> for libbpf to reuse'],
+    ['$0 create fixtures/loader-maps.bpfel.o rb_typed sized_at_load --pin-root /sys/fs/bpf/lm --max-entries sized_at_load=1024', 'a map the object leaves to its loader to size'],
+  ],
   handler: async (a) => {
     // Creating and pinning is synchronous: with the stop signals caught, a signal that comes
     // meanwhile is taken in only after the maps are all made (or, on an error, all removed again).
@@ -75,4 +79,4 @@ export const createCommand: CommandModule<GlobalArgs, Args> = {
     if (a.json) print(r, true);
     else print(table(['NAME', 'STATUS', 'ID', 'BTF', 'PIN', 'NOTE'], r.map((x) => [x.name, x.status, String(x.id), x.btf ? 'yes' : 'no', x.pinPath ?? '-', x.note ?? ''])), false);
   },
-};
+});

@@ -1,7 +1,7 @@
-import type { CommandModule } from 'yargs';
 import { loadSource, findMap, mapCodecs, fromHex, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import { print } from '../output.js';
-import { UsageError, withDecodeOptions, decodeOptions, type GlobalArgs } from '../options.js';
+import { DECODE, UsageError, decodeOptions, type GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 
 interface Args extends GlobalArgs {
   object: string;
@@ -32,18 +32,21 @@ export function runDecode(a: Args): { key?: unknown; value?: unknown } {
   return out;
 }
 
-export const decodeCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'decode <object> <map>',
+export const decodeCommand = defineCommand({
+  command: 'decode',
   describe: 'turn key/value bytes (hex) back into typed values',
-  builder: (y) =>
-    withDecodeOptions(
-      y
-        .positional('object', { type: 'string', demandOption: true })
-        .positional('map', { type: 'string', demandOption: true })
-        .option('key', { type: 'string', describe: 'key bytes as hex' })
-        .option('value', { type: 'string', describe: 'value bytes as hex' }),
-    )
-      .example('$0 decode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key 38000000060000000a0a0a00000000000000000000000000', 'a firewall key')
-      .example('$0 decode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key 38000000060000000a0a0a00000000000000000000000000 --json', 'addresses as strings, JSON (--numeric: plain numbers)') as never,
+  positionals: {
+    object: { required: true },
+    map: { required: true },
+  },
+  options: {
+    ...DECODE,
+    key: { type: 'string', describe: 'key bytes as hex' },
+    value: { type: 'string', describe: 'value bytes as hex' },
+  },
+  examples: [
+    ['$0 decode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key 38000000060000000a0a0a00000000000000000000000000', 'a firewall key'],
+    ['$0 decode fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key 38000000060000000a0a0a00000000000000000000000000 --json', 'addresses as strings, JSON (--numeric: plain numbers)'],
+  ],
   handler: (a) => print(runDecode(a), a.json),
-};
+});

@@ -1,8 +1,8 @@
-import type { CommandModule } from 'yargs';
 import { loadSource, diffObjects, liveSchemas, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import type { ObjectDiff, MapSchema } from '../../src/index.js';
 import { print } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 
 /** Exit codes of `diff` (beside the usual 2..6 for errors): documented in the README. */
 export const DIFF_EXIT = { SAME: 0, MIGRATABLE: 10, INCOMPATIBLE: 11 } as const;
@@ -59,20 +59,24 @@ export function diffText(d: ObjectDiff): string {
   return lines.join('\n') + '\n';
 }
 
-export const diffCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'diff <objects..>',
+export const diffCommand = defineCommand({
+  command: 'diff',
   describe: 'compare the maps of two versions of an object (or an object and the live maps under --pin-root): identical, compatible, migratable (field by field), incompatible; exit 0 / 7 / 8',
-  builder: (y) =>
-    y
-      .positional('objects', { type: 'string', array: true, demandOption: true, describe: 'OLD NEW objects, or NEW alone with --pin-root' })
-      .option('pin-root', { type: 'string', describe: 'compare NEW with the maps pinned at DIR/<name> (the running version)' })
-      .option('rename', { type: 'string', array: true, nargs: 1, describe: 'OLD=NEW: a field or map renamed in the new version' })
-      .example('$0 diff fixtures/firewall.bpfel.o fixtures/firewall-v2.bpfel.o', 'what the firewall v2 changes, field by field')
-      .example('$0 diff fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw --json', 'the live maps against the new version')
-      .epilog('Exit codes: 0 every map identical or compatible (same bytes); 10 some map must be migrated (or is added or removed); 11 some map is incompatible; 1..7 errors as for every command.') as never,
+  positionals: {
+    objects: { describe: 'OLD NEW objects, or NEW alone with --pin-root', required: true, variadic: true },
+  },
+  options: {
+    'pin-root': { type: 'string', describe: 'compare NEW with the maps pinned at DIR/<name> (the running version)' },
+    rename: { type: 'string', array: true, nargs: 1, describe: 'OLD=NEW: a field or map renamed in the new version' },
+  },
+  examples: [
+    ['$0 diff fixtures/firewall.bpfel.o fixtures/firewall-v2.bpfel.o', 'what the firewall v2 changes, field by field'],
+    ['$0 diff fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw --json', 'the live maps against the new version'],
+  ],
+  epilog: 'Exit codes: 0 every map identical or compatible (same bytes); 10 some map must be migrated (or is added or removed); 11 some map is incompatible; 1..7 errors as for every command.',
   handler: (a) => {
     const d = runDiff(a);
     print(a.json ? d : diffText(d), a.json);
     process.exitCode = d.verdict === 'incompatible' ? DIFF_EXIT.INCOMPATIBLE : d.verdict === 'migratable' ? DIFF_EXIT.MIGRATABLE : DIFF_EXIT.SAME;
   },
-};
+});

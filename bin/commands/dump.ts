@@ -1,14 +1,14 @@
-import type { CommandModule } from 'yargs';
 import { ndjsonLine, ndjsonTrailer, possibleCpus } from '../../src/index.js';
 import { streamList } from '../stream-output.js';
-import { withTarget, withIfindexFields, withDecodeOptions, decodeOptions, perCpuOptions, type TargetArgs } from '../options.js';
+import { DECODE, IFINDEX, PER_CPU, PER_CPU_CONFLICTS, TARGET, TARGET_CONFLICTS, TARGET_POSITIONALS, decodeOptions, perCpuOptions, type TargetArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { withMap } from '../target.js';
 import { stdoutSink } from '../sink.js';
 
 interface Args extends TargetArgs {
   ndjson?: boolean;
   sum?: boolean;
-  cpu?: string | number;
+  cpu?: number;
   'pretty-addresses'?: boolean;
   numeric?: boolean;
   full?: boolean;
@@ -39,18 +39,22 @@ function* entryObjects(entries: Iterable<{ key: unknown; value: unknown }>): Gen
   for (const e of entries) yield { key: e.key, value: e.value };
 }
 
-export const dumpCommand: CommandModule<object, Args> = {
-  command: 'dump [object] [map]',
+export const dumpCommand = defineCommand({
+  command: 'dump',
   describe: 'print every entry (streamed in batches); --ndjson output is valid `apply` input',
-  builder: (y) =>
-    withDecodeOptions(withIfindexFields(withTarget(y)))
-      .option('ndjson', { type: 'boolean', describe: 'one {"map","key","value"} JSON object per line, streamed, then a trailer line {"trailer":true,"entries":N,"maps":{...}} that apply checks' })
-      .option('sum', { type: 'boolean', describe: 'per-CPU maps: add the CPUs\' values field by field' })
-      .option('cpu', { type: 'string', describe: 'per-CPU maps: only this CPU\'s values' })
-      .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_statistics_map --sum', 'per-rule counters summed over CPUs')
-      .example('$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson', 'save the rules; `bpfmap apply fixtures/firewall.bpfel.o -f rules.ndjson` restores them')
-      .example('$0 dump --pin /sys/fs/bpf/my_map --json', "any pinned map, typed by its own BTF") as never,
+  positionals: TARGET_POSITIONALS,
+  options: {
+    ...TARGET, ...IFINDEX, ...DECODE,
+    ndjson: { type: 'boolean', describe: 'one {"map","key","value"} JSON object per line, streamed, then a trailer line {"trailer":true,"entries":N,"maps":{...}} that apply checks' },
+    ...PER_CPU,
+  },
+  conflicts: [...TARGET_CONFLICTS, ...PER_CPU_CONFLICTS],
+  examples: [
+    ['$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_statistics_map --sum', 'per-rule counters summed over CPUs'],
+    ['$0 dump fixtures/firewall.bpfel.o ingress_node_firewall_table_map --ndjson > rules.ndjson', 'save the rules; `bpfmap apply fixtures/firewall.bpfel.o -f rules.ndjson` restores them'],
+    ['$0 dump --pin /sys/fs/bpf/my_map --json', "any pinned map, typed by its own BTF"],
+  ],
   handler: async (a) => {
     await runDump(a);
   },
-};
+});

@@ -1,4 +1,3 @@
-import type { CommandModule } from 'yargs';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,8 @@ import { join } from 'node:path';
 import { parseValueText, parseDocument, isBpfmapError, BpfmapError, ERROR_CODE, stringifyJson, withMapLock } from '../../src/index.js';
 import type { LiveMap } from '../../src/index.js';
 import { toYaml, print } from '../output.js';
-import { withTarget, withIfindexFields, withLock, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
+import { LOCK, IFINDEX, TARGET, TARGET_CONFLICTS, TARGET_POSITIONALS, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { withWritableMap } from '../target.js';
 import { signalExitCode, trapSignals, type SignalTrap } from '../signals.js';
 
@@ -197,17 +197,22 @@ function stripErrorHeader(text: string): string {
   return text.replace(/^(# ERROR: .*\n# fix it and save again.*\n)+/, '');
 }
 
-export const editCommand: CommandModule<object, Args> = {
-  command: 'edit [object] [map]',
+export const editCommand = defineCommand({
+  command: 'edit',
   describe: 'edit one entry in $VISUAL/$EDITOR as YAML; invalid input re-opens the editor with the error on top, nothing is written unless valid',
-  builder: (y) =>
-    withLock(withIfindexFields(withTarget(y)))
-      .option('key', { type: 'string', describe: 'the key of the entry (YAML flow or JSON)' })
-      .option('flags', { choices: ['any', 'noexist', 'exist'] as const, default: 'any' as const, describe: 'update flags for the write' })
-      .example("EDITOR=nano $0 edit fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'", 'edit the rules of one CIDR') as never,
+  positionals: TARGET_POSITIONALS,
+  options: {
+    ...TARGET, ...IFINDEX, ...LOCK,
+    key: { type: 'string', describe: 'the key of the entry (YAML flow or JSON)' },
+    flags: { type: 'string', choices: ['any', 'noexist', 'exist'], default: 'any', describe: 'update flags for the write' },
+  },
+  conflicts: TARGET_CONFLICTS,
+  examples: [
+    ["EDITOR=nano $0 edit fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'", 'edit the rules of one CIDR'],
+  ],
   handler: async (a) => {
     const r = await runEdit(a);
     if (a.json) print(r, true);
     else if (r.note) process.stderr.write(`bpfmap: ${r.note}\n`);
   },
-};
+});

@@ -1,7 +1,7 @@
 /** events: stream typed records from a ring buffer or a perf event array. */
-import type { CommandModule } from 'yargs';
 import { loadSource, readEvents, typeNode, BpfmapError, ERROR_CODE, type EventItem, type TypeNode, type Source } from '../../src/index.js';
-import { withTarget, withDecodeOptions, UsageError, type TargetArgs } from '../options.js';
+import { DECODE, TARGET, TARGET_CONFLICTS, TARGET_POSITIONALS, UsageError, type TargetArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { withMap } from '../target.js';
 import { stdoutSink, writeAllSync } from '../sink.js';
 import { yamlListItem } from '../stream-output.js';
@@ -37,8 +37,6 @@ export interface EventsSummary {
 }
 
 export async function runEvents(a: Args): Promise<EventsSummary> {
-  if (a.count !== undefined && (!Number.isInteger(a.count) || a.count < 1)) throw new UsageError(`--count: expected a whole number >= 1, got ${a.count}`);
-  if (a.timeout !== undefined && !(a.timeout >= 0)) throw new UsageError(`--timeout: expected seconds >= 0, got ${a.timeout}`);
   const src = a.object === undefined ? undefined : loadSource(a.object);
   const type = a.type === undefined ? undefined : namedType(src, a.type, '--type');
   const tailType = a['tail-type'] === undefined ? undefined : namedType(src, a['tail-type'], '--tail-type');
@@ -78,21 +76,26 @@ export async function runEvents(a: Args): Promise<EventsSummary> {
   });
 }
 
-export const eventsCommand: CommandModule<object, Args> = {
-  command: 'events [object] [map]',
+export const eventsCommand = defineCommand({
+  command: 'events',
   describe: 'stream typed records from a ringbuf or perf_event_array map (Ctrl-C stops)',
-  builder: (y) =>
-    withDecodeOptions(withTarget(y))
-      .option('type', { type: 'string', describe: 'decode each record as this struct of the object (default: the map\'s value type)' })
-      .option('tail-type', { type: 'string', describe: 'decode the bytes past --type as this struct (default: hex)' })
-      .option('count', { type: 'number', describe: 'stop after N records' })
-      .option('timeout', { type: 'number', describe: 'stop after S seconds' })
-      .option('filter', { type: 'string', array: true, describe: "print only records whose field equals the value: 'field.path=value' (repeatable, all must hold)" })
-      .option('perf-pages', { type: 'number', describe: 'perf event arrays: data pages per CPU ring (a power of two, default 8)' })
-      .example('$0 events fixtures/events.bpfel.o rb_events --pin /sys/fs/bpf/demo/rb_events --type event --count 10', 'ten records of a ring buffer, decoded as struct event')
-      .example('$0 events fixtures/events.bpfel.o perf_events --pin /sys/fs/bpf/demo/perf_events --type event --tail-type pkt_head --json --timeout 5', 'NDJSON from a perf event array for 5 s') as never,
+  positionals: TARGET_POSITIONALS,
+  options: {
+    ...TARGET, ...DECODE,
+    type: { type: 'string', describe: 'decode each record as this struct of the object (default: the map\'s value type)' },
+    'tail-type': { type: 'string', describe: 'decode the bytes past --type as this struct (default: hex)' },
+    count: { type: 'number', integer: true, min: 1, expect: 'a whole number >= 1', describe: 'stop after N records' },
+    timeout: { type: 'number', min: 0, expect: 'seconds >= 0', describe: 'stop after S seconds' },
+    filter: { type: 'string', array: true, describe: "print only records whose field equals the value: 'field.path=value' (repeatable, all must hold)" },
+    'perf-pages': { type: 'number', integer: true, min: 1, describe: 'perf event arrays: data pages per CPU ring (a power of two, default 8)' },
+  },
+  conflicts: TARGET_CONFLICTS,
+  examples: [
+    ['$0 events fixtures/events.bpfel.o rb_events --pin /sys/fs/bpf/demo/rb_events --type event --count 10', 'ten records of a ring buffer, decoded as struct event'],
+    ['$0 events fixtures/events.bpfel.o perf_events --pin /sys/fs/bpf/demo/perf_events --type event --tail-type pkt_head --json --timeout 5', 'NDJSON from a perf event array for 5 s'],
+  ],
   handler: async (a) => {
     const r = await runEvents(a);
     process.stderr.write(`bpfmap: events: ${r.records} record${r.records === 1 ? '' : 's'}, ${r.lost} lost\n`);
   },
-};
+});

@@ -1,8 +1,7 @@
-import type { CommandModule } from 'yargs';
 import { readFileSync } from 'node:fs';
 import { loadSource, parseExporterConfig, planExporter, serveMetrics } from '../../src/index.js';
-import type { GlobalArgs } from '../options.js';
-import { UsageError } from '../options.js';
+import { UsageError, type GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 
 interface Args extends GlobalArgs {
   object?: string;
@@ -61,18 +60,23 @@ function readConfig(path: string): string {
   }
 }
 
-export const exporterCommand: CommandModule<object, Args> = {
-  command: 'exporter [object]',
+export const exporterCommand = defineCommand({
+  command: 'exporter',
   describe: 'serve the maps\' numbers as Prometheus metrics on /metrics (OpenMetrics when asked), until SIGINT/SIGTERM',
-  builder: (y) =>
-    y.positional('object', { type: 'string', describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' })
-      .option('config', { type: 'string', describe: 'YAML file: maps, fields, metric names, counter/gauge, help, key labels, maxSeries, perCpu (see examples/firewall-exporter.yaml)' })
-      .option('listen', { type: 'string', default: '127.0.0.1:9435', describe: 'HOST:PORT to serve on (port 0: any free port, printed on stderr)' })
-      .option('pin-root', { type: 'string', describe: 'maps are pinned at DIR/<map name> (as `bpfmap create --pin-root DIR` makes them)' })
-      .option('force', { type: 'boolean', describe: 'read maps even when they do not match the object' })
-      .example('$0 exporter fixtures/firewall.bpfel.o --listen 127.0.0.1:9435', 'every number of every readable map, no configuration')
-      .example('$0 exporter fixtures/firewall.bpfel.o --config examples/firewall-exporter.yaml', 'allow/deny packets and bytes per rule id') as never,
+  positionals: {
+    object: { describe: 'BPF object file (.o) or a saved `bpfmap schema --json` file' },
+  },
+  options: {
+    config: { type: 'string', describe: 'YAML file: maps, fields, metric names, counter/gauge, help, key labels, maxSeries, perCpu (see examples/firewall-exporter.yaml)' },
+    listen: { type: 'string', default: '127.0.0.1:9435', describe: 'HOST:PORT to serve on (port 0: any free port, printed on stderr)' },
+    'pin-root': { type: 'string', describe: 'maps are pinned at DIR/<map name> (as `bpfmap create --pin-root DIR` makes them)' },
+    force: { type: 'boolean', describe: 'read maps even when they do not match the object' },
+  },
+  examples: [
+    ['$0 exporter fixtures/firewall.bpfel.o --listen 127.0.0.1:9435', 'every number of every readable map, no configuration'],
+    ['$0 exporter fixtures/firewall.bpfel.o --config examples/firewall-exporter.yaml', 'allow/deny packets and bytes per rule id'],
+  ],
   handler: async (a) => {
     await runExporter(a);
   },
-};
+});

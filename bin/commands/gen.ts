@@ -1,8 +1,8 @@
-import type { CommandModule } from 'yargs';
 import { basename } from 'node:path';
 import { stdoutSink } from '../sink.js';
 import { loadSource, generateTypeScript, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import { UsageError, type GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 
 interface Args extends GlobalArgs {
   language: string;
@@ -22,18 +22,22 @@ export function runGen(a: Args): string {
   });
 }
 
-export const genCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'gen <language> <object>',
+export const genCommand = defineCommand({
+  command: 'gen',
   describe: 'generate code for an object\'s maps: `gen ts` writes TypeScript types of every key and value and a typed opener',
-  builder: (y) =>
-    y
-      .positional('language', { type: 'string', choices: ['ts'], demandOption: true, describe: 'ts: TypeScript' })
-      .positional('object', { type: 'string', demandOption: true, describe: 'BPF object file' })
-      .option('from', { type: 'string', describe: 'module the generated code imports BpfObject from (default: bpfmap)' })
-      .example('$0 gen ts fixtures/firewall.bpfel.o > maps.ts', 'interfaces for every map\'s key and value, and openObject()') as never,
+  positionals: {
+    language: { choices: ['ts'], describe: 'ts: TypeScript', required: true },
+    object: { describe: 'BPF object file', required: true },
+  },
+  options: {
+    from: { type: 'string', describe: 'module the generated code imports BpfObject from (default: bpfmap)' },
+  },
+  examples: [
+    ['$0 gen ts fixtures/firewall.bpfel.o > maps.ts', 'interfaces for every map\'s key and value, and openObject()'],
+  ],
   handler: (a) => {
     const sink = stdoutSink();
     sink.write(runGen(a));
     sink.end();
   },
-};
+});

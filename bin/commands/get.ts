@@ -1,7 +1,7 @@
-import type { CommandModule } from 'yargs';
 import { getVariables, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import { print } from '../output.js';
-import { withTarget, withDecodeOptions, type TargetArgs } from '../options.js';
+import { DECODE, TARGET, TARGET_CONFLICTS, TARGET_POSITIONALS, type TargetArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { withMap } from '../target.js';
 import { globalMaps, splitVar } from './globals.js';
 
@@ -21,13 +21,20 @@ export async function runGet(a: Args): Promise<Record<string, Record<string, unk
   return out;
 }
 
-export const getCommand: CommandModule<object, Args> = {
-  command: 'get <object> [vars...]',
+export const getCommand = defineCommand({
+  command: 'get',
   describe: "read global variables (.data, .bss, .rodata, .data.<name>) of a loaded program by name",
-  builder: (y) =>
-    withDecodeOptions(withTarget(y))
-      .positional('vars', { type: 'string', array: true, describe: 'variable names (default: all); qualify with the section when ambiguous: .bss.counter' })
-      .example('$0 get fixtures/firewall.bpfel.o debug_lookup', 'one variable (the map is found among loaded maps by its kernel name)')
-      .example('$0 get fixtures/coverage.bpfel.o --pin-root /sys/fs/bpf/cov --json', 'every variable of every section') as never,
+  positionals: {
+    object: { ...TARGET_POSITIONALS.object, required: true },
+    vars: { describe: 'variable names (default: all); qualify with the section when ambiguous: .bss.counter', variadic: true },
+  },
+  options: {
+    ...TARGET, ...DECODE,
+  },
+  conflicts: TARGET_CONFLICTS,
+  examples: [
+    ['$0 get fixtures/firewall.bpfel.o debug_lookup', 'one variable (the map is found among loaded maps by its kernel name)'],
+    ['$0 get fixtures/coverage.bpfel.o --pin-root /sys/fs/bpf/cov --json', 'every variable of every section'],
+  ],
   handler: async (a) => print(await runGet(a), a.json),
-};
+});

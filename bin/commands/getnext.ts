@@ -1,7 +1,7 @@
-import type { CommandModule } from 'yargs';
 import { parseValueText } from '../../src/index.js';
 import { print } from '../output.js';
-import { withTarget, withDecodeOptions, decodeOptions, type TargetArgs } from '../options.js';
+import { DECODE, TARGET, TARGET_CONFLICTS, TARGET_POSITIONALS, decodeOptions, type TargetArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { withMap } from '../target.js';
 
 interface Args extends TargetArgs {
@@ -16,12 +16,17 @@ export async function runGetNext(a: Args): Promise<Record<string, unknown>> {
   return withMap(a, (live) => ({ key: key ?? null, next: live.getNext(key, decodeOptions(a)) }));
 }
 
-export const getnextCommand: CommandModule<object, Args> = {
-  command: 'getnext [object] [map]',
+export const getnextCommand = defineCommand({
+  command: 'getnext',
   describe: 'the key after --key (the first key without it); next is null at the end',
-  builder: (y) =>
-    withDecodeOptions(withTarget(y))
-      .option('key', { type: 'string', describe: 'the current key as YAML flow or JSON' })
-      .example('$0 getnext fixtures/firewall.bpfel.o ingress_node_firewall_table_map', 'the first key') as never,
+  positionals: TARGET_POSITIONALS,
+  options: {
+    ...TARGET, ...DECODE,
+    key: { type: 'string', describe: 'the current key as YAML flow or JSON' },
+  },
+  conflicts: TARGET_CONFLICTS,
+  examples: [
+    ['$0 getnext fixtures/firewall.bpfel.o ingress_node_firewall_table_map', 'the first key'],
+  ],
   handler: async (a) => print(await runGetNext(a), a.json),
-};
+});

@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs';
+import type { Command } from '../spec.js';
 import { schemaCommand } from './schema.js';
 import { mapsCommand } from './maps.js';
 import { typesCommand } from './types.js';
@@ -23,8 +23,7 @@ import { diffCommand } from './diff.js';
 import { migrateCommand } from './migrate.js';
 import { completionCommand, completeCommand } from './completion.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [
+export const commands: Command[] = [
   mapsCommand,
   schemaCommand,
   typesCommand,

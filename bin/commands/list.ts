@@ -1,21 +1,19 @@
-import type { CommandModule } from 'yargs';
 import { listMaps } from '../../src/index.js';
 import type { AttachPoint, LoadedMap } from '../../src/index.js';
 import { print, table } from '../output.js';
-import type { GlobalArgs } from '../options.js';
-import { parseMapId } from '../target.js';
+import { TARGET, type GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 
 interface Args extends GlobalArgs {
   name?: string;
   type?: string;
   'pin-dir'?: string;
-  id?: string | number;
+  id?: number;
   count?: boolean;
 }
 
 export function runList(a: Args): LoadedMap[] {
-  const id = a.id === undefined ? undefined : parseMapId(a.id, '--id');
-  return listMaps({ name: a.name, type: a.type, pinDir: a['pin-dir'], id, count: a.count !== false });
+  return listMaps({ name: a.name, type: a.type, pinDir: a['pin-dir'], id: a.id, count: a.count !== false });
 }
 
 function fillText(m: LoadedMap): string {
@@ -58,23 +56,25 @@ function row(m: LoadedMap): string[] {
   ];
 }
 
-export const listCommand: CommandModule<GlobalArgs, Args> = {
+export const listCommand = defineCommand({
   command: 'list',
   aliases: ['ls', 'show'],
   describe: 'every map loaded on the host: sizes, entries in use and fill, memory, BTF types, pins, programs using it and where they are attached',
-  builder: (y) =>
-    y
-      .option('name', { type: 'string', describe: 'only maps whose kernel name starts with this (the kernel keeps 15 characters)' })
-      .option('type', { type: 'string', describe: 'only maps of this type (hash, lpm_trie, percpu_array, ...)' })
-      .option('pin-dir', { type: 'string', describe: 'only maps pinned under this bpffs directory' })
-      .option('id', { type: 'string', describe: 'only the map with this id' })
-      .option('count', { type: 'boolean', default: true, describe: 'count the entries in use (--no-count skips it: one batch read or key walk per map)' })
-      .example('$0 list', 'a table of every loaded map')
-      .example('$0 list --type lpm_trie --json', 'the LPM tries, as JSON')
-      .example('$0 ls --pin-dir /sys/fs/bpf', 'the maps pinned under /sys/fs/bpf') as never,
+  options: {
+    name: { type: 'string', describe: 'only maps whose kernel name starts with this (the kernel keeps 15 characters)' },
+    type: { type: 'string', describe: 'only maps of this type (hash, lpm_trie, percpu_array, ...)' },
+    'pin-dir': { type: 'string', describe: 'only maps pinned under this bpffs directory' },
+    id: { ...TARGET.id, describe: 'only the map with this id' },
+    count: { type: 'boolean', default: true, describe: 'count the entries in use (--no-count skips it: one batch read or key walk per map)' },
+  },
+  examples: [
+    ['$0 list', 'a table of every loaded map'],
+    ['$0 list --type lpm_trie --json', 'the LPM tries, as JSON'],
+    ['$0 ls --pin-dir /sys/fs/bpf', 'the maps pinned under /sys/fs/bpf'],
+  ],
   handler: (a) => {
     const maps = runList(a);
     if (a.json) { print(maps, true); return; }
     print(table(['ID', 'NAME', 'TYPE', 'KEY', 'VALUE', 'MAX', 'ENTRIES', 'FILL', 'MEMLOCK', 'PINS', 'PROGRAMS'], maps.map(row)), false);
   },
-};
+});

@@ -1,14 +1,14 @@
-import type { CommandModule } from 'yargs';
 import { parseValueText, possibleCpus } from '../../src/index.js';
 import { print } from '../output.js';
-import { withTarget, withIfindexFields, withDecodeOptions, decodeOptions, perCpuOptions, UsageError, type TargetArgs } from '../options.js';
+import { TARGET, TARGET_POSITIONALS, TARGET_CONFLICTS, IFINDEX, DECODE, PER_CPU, PER_CPU_CONFLICTS, decodeOptions, perCpuOptions, UsageError, type TargetArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { withMap } from '../target.js';
 
 interface Args extends TargetArgs {
   key?: string;
   exact?: boolean;
   sum?: boolean;
-  cpu?: string | number;
+  cpu?: number;
   'pretty-addresses'?: boolean;
   numeric?: boolean;
   full?: boolean;
@@ -30,17 +30,21 @@ export async function runLookup(a: Args): Promise<Record<string, unknown>> {
   });
 }
 
-export const lookupCommand: CommandModule<object, Args> = {
-  command: 'lookup [object] [map]',
+export const lookupCommand = defineCommand({
+  command: 'lookup',
   describe: 'read one entry by key (LPM tries: longest-prefix match, or --exact)',
-  builder: (y) =>
-    withDecodeOptions(withIfindexFields(withTarget(y)))
-      .option('key', { type: 'string', describe: 'the key as YAML flow or JSON; a number for integer keys' })
-      .option('exact', { type: 'boolean', describe: 'LPM trie: only an exact match, not a covering shorter prefix' })
-      .option('sum', { type: 'boolean', describe: 'per-CPU maps: add the CPUs\' values field by field' })
-      .option('cpu', { type: 'string', describe: 'per-CPU maps: only this CPU\'s value' })
-      .example("$0 lookup fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.7}'", 'which rules apply to 10.10.10.7 on ifindex 6')
-      .example('$0 lookup fixtures/firewall.bpfel.o ingress_node_firewall_statistics_map --key 1 --sum --json', 'counters of rule 1 over all CPUs')
-      .example('$0 lookup --pin /sys/fs/bpf/my_map --key 7', "a pinned map, typed by the map's own BTF") as never,
+  positionals: TARGET_POSITIONALS,
+  options: {
+    ...TARGET, ...IFINDEX, ...DECODE,
+    key: { type: 'string', describe: 'the key as YAML flow or JSON; a number for integer keys' },
+    exact: { type: 'boolean', describe: 'LPM trie: only an exact match, not a covering shorter prefix' },
+    ...PER_CPU,
+  },
+  conflicts: [...TARGET_CONFLICTS, ...PER_CPU_CONFLICTS],
+  examples: [
+    ["$0 lookup fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.7}'", 'which rules apply to 10.10.10.7 on ifindex 6'],
+    ['$0 lookup fixtures/firewall.bpfel.o ingress_node_firewall_statistics_map --key 1 --sum --json', 'counters of rule 1 over all CPUs'],
+    ['$0 lookup --pin /sys/fs/bpf/my_map --key 7', "a pinned map, typed by the map's own BTF"],
+  ],
   handler: async (a) => print(await runLookup(a), a.json),
-};
+});

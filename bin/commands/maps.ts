@@ -1,9 +1,9 @@
-import type { CommandModule } from 'yargs';
 import { schemaOf } from '../live-schema.js';
 import type { ObjectSchema } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { mapRow } from '../describe.js';
 import type { GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 
 interface Args extends GlobalArgs {
   object: string;
@@ -34,16 +34,18 @@ function mapRows(schema: ObjectSchema) {
   })), ...bad];
 }
 
-export const mapsCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'maps <object> [map]',
+export const mapsCommand = defineCommand({
+  command: 'maps',
   describe: 'list the maps of an object: type, key -> value types, sizes, max entries, flags, pin path',
-  builder: (y) =>
-    y
-      .positional('object', { type: 'string', demandOption: true, describe: "BPF object file; or bpftool's handle word (pinned, id, name) for a live map" })
-      .positional('map', { type: 'string', describe: "only this map; after a handle word: the live map's path, id or name" })
-      .example('$0 maps fixtures/firewall.bpfel.o', 'a table for people')
-      .example('$0 maps pinned /sys/fs/bpf/ingress_node_firewall_table_map', 'a live map, typed by its own BTF (also: id N, name NAME)')
-      .example('$0 maps fixtures/coverage.bpfel.o --json', 'the same as JSON') as never,
+  positionals: {
+    object: { describe: "BPF object file; or bpftool's handle word (pinned, id, name) for a live map", required: true },
+    map: { describe: "only this map; after a handle word: the live map's path, id or name" },
+  },
+  examples: [
+    ['$0 maps fixtures/firewall.bpfel.o', 'a table for people'],
+    ['$0 maps pinned /sys/fs/bpf/ingress_node_firewall_table_map', 'a live map, typed by its own BTF (also: id N, name NAME)'],
+    ['$0 maps fixtures/coverage.bpfel.o --json', 'the same as JSON'],
+  ],
   handler: (a) => {
     const rows = runMaps(a);
     if (a.json) print(rows.map(({ row: _row, ...m }) => m), true);
@@ -53,4 +55,4 @@ export const mapsCommand: CommandModule<GlobalArgs, Args> = {
       print(reasons.length ? `${text}\nunusable (commands naming these maps fail):\n${reasons.join('\n')}\n` : text, false);
     }
   },
-};
+});

@@ -1,11 +1,11 @@
-import type { CommandModule } from 'yargs';
 import { readFileSync } from 'node:fs';
 import {
   loadSource, loadYaml, migrateMaps, commitMigration, rollbackMigration, migrationRecoveryText, DEFAULT_PIN_ROOT, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE,
 } from '../../src/index.js';
 import type { ObjectFile, MapMigration, SwapResult } from '../../src/index.js';
 import { print, table } from '../output.js';
-import { UsageError, withLock, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { LOCK, UsageError, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { oneLine } from '../report.js';
 import { signalExitCode, trapSignals } from '../signals.js';
 import { parseRename } from './diff.js';
@@ -62,7 +62,6 @@ export function runMigrate(a: Args): MapMigration[] | SwapResult[] {
     onRecover: (r: Parameters<typeof migrationRecoveryText>[0]) => { process.stderr.write(`bpfmap: ${oneLine(migrationRecoveryText(r))}\n`); },
   };
   if (a.commit || a.rollback) {
-    if (a.commit && a.rollback) throw new UsageError('migrate: --commit and --rollback exclude each other');
     if (objs.length < 1 || objs.length > 2) throw new UsageError('migrate --commit|--rollback [OLD] NEW: name the new object');
     const obj = objectOf(objs[objs.length - 1]!);
     return a.commit ? commitMigration(obj, common) : rollbackMigration(obj, common);
@@ -95,23 +94,29 @@ function text(r: MapMigration[] | SwapResult[]): string {
   return out;
 }
 
-export const migrateCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'migrate <objects..>',
+export const migrateCommand = defineCommand({
+  command: 'migrate',
   describe: 'move the entries of the maps pinned by OLD into maps of NEW\'s layout, field by field, then swap the pins (the old map stays pinned as NAME_old until --commit; --rollback swaps back)',
-  builder: (y) =>
-    withLock(y)
-      .positional('objects', { type: 'string', array: true, demandOption: true, describe: 'OLD NEW objects (NEW alone with --commit / --rollback)' })
-      .option('pin-root', { type: 'string', describe: `where the maps are pinned (default ${DEFAULT_PIN_ROOT})` })
-      .option('rename', { type: 'string', array: true, nargs: 1, describe: 'OLD=NEW: a field renamed in the new version (fields only: pins keep their names)' })
-      .option('defaults', { type: 'string', describe: "YAML/JSON file of values for fields NEW adds: { MAP: { 'rules[].priority': 5 } } (default 0)" })
-      .option('allow-lossy', { type: 'boolean', describe: 'go ahead when values do not fit (clamped, 0 or dropped); each loss is listed' })
-      .option('dry-run', { type: 'boolean', describe: 'print the plan (entries, fields added, dropped, converted, losses); change nothing' })
-      .option('commit', { type: 'boolean', describe: 'remove the NAME_old pins of the last migration' })
-      .option('rollback', { type: 'boolean', describe: 'put the NAME_old pins back onto their names' })
-      .option('journal', { type: 'string', describe: `directory of the crash journal (default ${DEFAULT_JOURNAL_DIR}); a migration killed before its end is undone by the next migrate, --commit, --rollback or bpfmap recover` })
-      .example('$0 migrate fixtures/firewall.bpfel.o fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw --dry-run', 'the plan for the firewall v2')
-      .example('$0 migrate fixtures/firewall.bpfel.o fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw', 'migrate and swap')
-      .example('$0 migrate fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw --rollback', 'back to the v1 maps') as never,
+  positionals: {
+    objects: { describe: 'OLD NEW objects (NEW alone with --commit / --rollback)', required: true, variadic: true },
+  },
+  options: {
+    ...LOCK,
+    'pin-root': { type: 'string', describe: `where the maps are pinned (default ${DEFAULT_PIN_ROOT})` },
+    rename: { type: 'string', array: true, nargs: 1, describe: 'OLD=NEW: a field renamed in the new version (fields only: pins keep their names)' },
+    defaults: { type: 'string', describe: "YAML/JSON file of values for fields NEW adds: { MAP: { 'rules[].priority': 5 } } (default 0)" },
+    'allow-lossy': { type: 'boolean', describe: 'go ahead when values do not fit (clamped, 0 or dropped); each loss is listed' },
+    'dry-run': { type: 'boolean', describe: 'print the plan (entries, fields added, dropped, converted, losses); change nothing' },
+    commit: { type: 'boolean', describe: 'remove the NAME_old pins of the last migration' },
+    rollback: { type: 'boolean', describe: 'put the NAME_old pins back onto their names' },
+    journal: { type: 'string', describe: `directory of the crash journal (default ${DEFAULT_JOURNAL_DIR}); a migration killed before its end is undone by the next migrate, --commit, --rollback or bpfmap recover` },
+  },
+  examples: [
+    ['$0 migrate fixtures/firewall.bpfel.o fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw --dry-run', 'the plan for the firewall v2'],
+    ['$0 migrate fixtures/firewall.bpfel.o fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw', 'migrate and swap'],
+    ['$0 migrate fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw --rollback', 'back to the v1 maps'],
+  ],
+  conflicts: [['commit', 'rollback'], ['dry-run', 'commit'], ['dry-run', 'rollback']],
   handler: async (a) => {
     // A migration is synchronous: a signal that comes meanwhile is taken in only after it ended
     // (every pin swapped, or none: see bin/signals.ts); SIGKILL is what the journal is for.
@@ -129,4 +134,4 @@ export const migrateCommand: CommandModule<GlobalArgs, Args> = {
     }
     print(a.json ? r : text(r), a.json);
   },
-};
+});

@@ -1,8 +1,8 @@
 /** push, pop and peek: queues, stacks and bloom filters (maps without keys). */
-import type { CommandModule } from 'yargs';
 import { parseValueText, loadSource, pushEvents, typeNode, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import { print } from '../output.js';
-import { withTarget, withDecodeOptions, decodeOptions, UsageError, type TargetArgs } from '../options.js';
+import { DECODE, TARGET, TARGET_CONFLICTS, TARGET_POSITIONALS, decodeOptions, UsageError, type TargetArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { withMap } from '../target.js';
 
 interface Args extends TargetArgs {
@@ -53,36 +53,53 @@ export async function runPeek(a: Args): Promise<Record<string, unknown>> {
   });
 }
 
-const valueOpt = { type: 'string', describe: 'the value as YAML flow or JSON' } as const;
+const VALUE = { value: { type: 'string', describe: 'the value as YAML flow or JSON' } } as const;
 
-export const pushCommand: CommandModule<object, Args> = {
-  command: 'push [object] [map]',
+export const pushCommand = defineCommand({
+  command: 'push',
   describe: 'queue/stack: add a value; bloom filter: add a member; user ring buffer: write records',
-  builder: (y) =>
-    withTarget(y)
-      .option('value', valueOpt)
-      .option('type', { type: 'string', describe: 'user ring buffer: the struct of the object each record is (a list as --value pushes several, all or nothing)' })
-      .example("$0 push fixtures/events.bpfel.o user_rb --pin-root /sys/fs/bpf/demo --type event --value '[{seq: 1, kind: EVENT_PERF}, {seq: 2}]'", 'two records to a user ring buffer')
-      .example("$0 push fixtures/coverage.bpfel.o queue --pin-root /sys/fs/bpf/demo --value '{family: 2, proto: 6, v4: 198.18.0.1, sport: 80}'", 'enqueue a flow key') as never,
+  positionals: TARGET_POSITIONALS,
+  options: {
+    ...TARGET,
+    ...VALUE,
+    type: { type: 'string', describe: 'user ring buffer: the struct of the object each record is (a list as --value pushes several, all or nothing)' },
+  },
+  conflicts: TARGET_CONFLICTS,
+  examples: [
+    ["$0 push fixtures/events.bpfel.o user_rb --pin-root /sys/fs/bpf/demo --type event --value '[{seq: 1, kind: EVENT_PERF}, {seq: 2}]'", 'two records to a user ring buffer'],
+    ["$0 push fixtures/coverage.bpfel.o queue --pin-root /sys/fs/bpf/demo --value '{family: 2, proto: 6, v4: 198.18.0.1, sport: 80}'", 'enqueue a flow key'],
+  ],
   handler: async (a) => {
     const r = await runPush(a);
     if (a.json) print(r, true);
   },
-};
+});
 
-export const popCommand: CommandModule<object, Args> = {
-  command: 'pop [object] [map]',
+export const popCommand = defineCommand({
+  command: 'pop',
   describe: 'queue/stack: remove and print the next value (exit 3 when empty)',
-  builder: (y) => withDecodeOptions(withTarget(y)).example('$0 pop fixtures/coverage.bpfel.o stack --pin-root /sys/fs/bpf/demo', 'take the top of the stack') as never,
+  positionals: TARGET_POSITIONALS,
+  options: {
+    ...TARGET, ...DECODE,
+  },
+  conflicts: TARGET_CONFLICTS,
+  examples: [
+    ['$0 pop fixtures/coverage.bpfel.o stack --pin-root /sys/fs/bpf/demo', 'take the top of the stack'],
+  ],
   handler: async (a) => print(await runPop(a), a.json),
-};
+});
 
-export const peekCommand: CommandModule<object, Args> = {
-  command: 'peek [object] [map]',
+export const peekCommand = defineCommand({
+  command: 'peek',
   describe: 'queue/stack: print the next value without removing it; bloom filter: is --value (maybe) a member',
-  builder: (y) =>
-    withDecodeOptions(withTarget(y))
-      .option('value', valueOpt)
-      .example('$0 peek fixtures/coverage.bpfel.o bloom --pin-root /sys/fs/bpf/demo --value 42', 'membership test') as never,
+  positionals: TARGET_POSITIONALS,
+  options: {
+    ...TARGET, ...DECODE,
+    ...VALUE,
+  },
+  conflicts: TARGET_CONFLICTS,
+  examples: [
+    ['$0 peek fixtures/coverage.bpfel.o bloom --pin-root /sys/fs/bpf/demo --value 42', 'membership test'],
+  ],
   handler: async (a) => print(await runPeek(a), a.json),
-};
+});

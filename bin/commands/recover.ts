@@ -1,4 +1,3 @@
-import type { CommandModule } from 'yargs';
 import { recoverAll, recoverText, recoverMigrations, migrationRecoveryText, DEFAULT_JOURNAL_DIR } from '../../src/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { MigrationRecovery, RecoverReport } from '../../src/index.js';
@@ -6,6 +5,7 @@ import { print } from '../output.js';
 import { oneLine } from '../report.js';
 import { writeText } from '../sink.js';
 import type { GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 
 interface Args extends GlobalArgs {
   journal?: string;
@@ -19,17 +19,20 @@ export function runRecover(a: Args): (RecoverReport | MigrationRecovery)[] {
 
 const textOf = (r: RecoverReport | MigrationRecovery) => ('pinRoot' in r ? migrationRecoveryText(r) : recoverText(r));
 
-export const recoverCommand: CommandModule<object, Args> = {
+export const recoverCommand = defineCommand({
   command: 'recover',
   describe: 'roll back the applies and migrations a crash or SIGKILL left unfinished (their journals); apply and migrate do it by themselves first',
-  builder: (y) =>
-    y.option('journal', { type: 'string', describe: `the journal directory (default ${DEFAULT_JOURNAL_DIR})` })
-      .example('$0 recover', 'roll back every unfinished apply journaled in /run/bpfmap')
-      .example('$0 recover --journal /var/lib/bpfmap --json', 'one JSON object per journal: {journal, mapId, map, outcome, restored, conflicts, problems, pid}') as never,
+  options: {
+    journal: { type: 'string', describe: `the journal directory (default ${DEFAULT_JOURNAL_DIR})` },
+  },
+  examples: [
+    ['$0 recover', 'roll back every unfinished apply journaled in /run/bpfmap'],
+    ['$0 recover --journal /var/lib/bpfmap --json', 'one JSON object per journal: {journal, mapId, map, outcome, restored, conflicts, problems, pid}'],
+  ],
   handler: (a) => {
     const reports = runRecover(a);
     if (a.json) print(reports, true);
     else writeText(reports.length === 0 ? 'nothing to recover: no unfinished apply or migration journal\n' : reports.map((r) => `${oneLine(textOf(r))}\n`).join(''));
     if (reports.some((r) => r.outcome === 'rollback partial')) process.exitCode = EXIT.ROLLBACK_PARTIAL;
   },
-};
+});

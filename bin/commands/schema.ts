@@ -1,9 +1,9 @@
-import type { CommandModule } from 'yargs';
 import { loadSource, findMap, seedFormat, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import { schemaOf } from '../live-schema.js';
 import type { ObjectSchema } from '../../src/index.js';
 import { print } from '../output.js';
 import type { GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 
 interface Args extends GlobalArgs {
   object: string;
@@ -25,18 +25,22 @@ export function runSchema(a: Args): unknown {
   return a.map ? { ...doc, maps: doc.maps.filter((m) => m.name === findMap(src.schema, a.map!).name) } : doc;
 }
 
-export const schemaCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'schema <object> [map]',
+export const schemaCommand = defineCommand({
+  command: 'schema',
   describe: 'print the maps of an object and the exact layout of their keys and values',
-  builder: (y) =>
-    y
-      .positional('object', { type: 'string', demandOption: true, describe: 'BPF object file' })
-      .positional('map', { type: 'string', describe: "only this map (also --map); after bpftool's handle word (pinned, id, name) the live map's path, id or name" })
-      .option('map', { type: 'string', describe: 'only this map' })
-      .option('format', { type: 'string', choices: ['bpfmap', 'seed'], default: 'bpfmap', describe: "document format; 'seed' is the old Python tool's parsed-BTF JSON" })
-      .example('$0 schema fixtures/firewall.bpfel.o', 'every map, as YAML')
-      .example('$0 schema fixtures/firewall.bpfel.o --map ingress_node_firewall_table_map --json', 'one map, as JSON')
-      .example('$0 schema fixtures/firewall-seed.bpfel.o --format seed', "the seed tool's format")
-      .example('$0 schema pinned /sys/fs/bpf/ingress_node_firewall_table_map', 'a live map, typed by its own BTF') as never,
+  positionals: {
+    object: { describe: 'BPF object file', required: true },
+    map: { describe: "only this map (also --map); after bpftool's handle word (pinned, id, name) the live map's path, id or name" },
+  },
+  options: {
+    map: { type: 'string', describe: 'only this map' },
+    format: { type: 'string', choices: ['bpfmap', 'seed'], default: 'bpfmap', describe: "document format; 'seed' is the old Python tool's parsed-BTF JSON" },
+  },
+  examples: [
+    ['$0 schema fixtures/firewall.bpfel.o', 'every map, as YAML'],
+    ['$0 schema fixtures/firewall.bpfel.o --map ingress_node_firewall_table_map --json', 'one map, as JSON'],
+    ['$0 schema fixtures/firewall-seed.bpfel.o --format seed', "the seed tool's format"],
+    ['$0 schema pinned /sys/fs/bpf/ingress_node_firewall_table_map', 'a live map, typed by its own BTF'],
+  ],
   handler: (a) => print(runSchema(a), a.json || a.format === 'seed'),
-};
+});

@@ -1,7 +1,7 @@
-import type { CommandModule } from 'yargs';
 import { setVariables, parseValueText, loadSource, findMap } from '../../src/index.js';
 import { print } from '../output.js';
-import { withTarget, withLock, withIfindexFields, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
+import { LOCK, IFINDEX, TARGET, TARGET_CONFLICTS, TARGET_POSITIONALS, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { withWritableMap } from '../target.js';
 import { globalMaps, splitVar } from './globals.js';
 
@@ -43,15 +43,22 @@ export async function runSet(a: Args): Promise<Record<string, string[]>> {
   return done;
 }
 
-export const setCommand: CommandModule<object, Args> = {
-  command: 'set <object> <assignments...>',
+export const setCommand = defineCommand({
+  command: 'set',
   describe: 'change global variables of a loaded program by name (read, patch, write the one entry)',
-  builder: (y) =>
-    withLock(withIfindexFields(withTarget(y)))
-      .positional('assignments', { type: 'string', array: true, describe: 'VAR=VALUE, VALUE as YAML/JSON (e.g. enabled=1 limits={max: 10})' })
-      .example('$0 set fixtures/coverage.bpfel.o --pin-root /sys/fs/bpf/cov data_counter=5 config_mode=2', 'two variables') as never,
+  positionals: {
+    object: { ...TARGET_POSITIONALS.object, required: true },
+    assignments: { describe: 'VAR=VALUE, VALUE as YAML/JSON (e.g. enabled=1 limits={max: 10})', required: true, variadic: true },
+  },
+  options: {
+    ...TARGET, ...IFINDEX, ...LOCK,
+  },
+  conflicts: TARGET_CONFLICTS,
+  examples: [
+    ['$0 set fixtures/coverage.bpfel.o --pin-root /sys/fs/bpf/cov data_counter=5 config_mode=2', 'two variables'],
+  ],
   handler: async (a) => {
     const r = await runSet(a);
     if (a.json) print({ set: r }, true);
   },
-};
+});

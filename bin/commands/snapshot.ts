@@ -1,16 +1,11 @@
-import type { CommandModule } from 'yargs';
 import { loadSource, writeSnapshot, restoreSnapshot, DEFAULT_PIN_ROOT, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import type { ObjectFile as BpfObject, RestoreResult } from '../../src/index.js';
 import { print, table } from '../output.js';
-import { withLock, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { LOCK, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { stdoutSink } from '../sink.js';
 import { parseRename } from './diff.js';
 import { readDefaults } from './migrate.js';
-
-interface SnapshotArgs extends GlobalArgs {
-  object?: string;
-  'pin-root'?: string;
-}
 
 function objectOf(path: string, verb: string): BpfObject {
   const src = loadSource(path);
@@ -18,21 +13,25 @@ function objectOf(path: string, verb: string): BpfObject {
   return src.object;
 }
 
-export const snapshotCommand: CommandModule<GlobalArgs, SnapshotArgs> = {
-  command: 'snapshot [object]',
+export const snapshotCommand = defineCommand({
+  command: 'snapshot',
   describe: 'print every entry of the maps pinned under PIN-ROOT as NDJSON, the schema they were read with in the first line (apply input for the same object; restore input for another version)',
-  builder: (y) =>
-    y
-      .positional('object', { type: 'string', describe: 'BPF object file whose maps to take (default: every map pinned in PIN-ROOT, typed by its BTF in the kernel)' })
-      .option('pin-root', { type: 'string', describe: `where the maps are pinned (default ${DEFAULT_PIN_ROOT})` })
-      .example('$0 snapshot fixtures/firewall.bpfel.o --pin-root /sys/fs/bpf/fw > snap.ndjson', 'the firewall maps, with their schema')
-      .example('$0 snapshot --pin-root /sys/fs/bpf/fw > all.ndjson', 'every map pinned there') as never,
+  positionals: {
+    object: { describe: 'BPF object file whose maps to take (default: every map pinned in PIN-ROOT, typed by its BTF in the kernel)' },
+  },
+  options: {
+    'pin-root': { type: 'string', describe: `where the maps are pinned (default ${DEFAULT_PIN_ROOT})` },
+  },
+  examples: [
+    ['$0 snapshot fixtures/firewall.bpfel.o --pin-root /sys/fs/bpf/fw > snap.ndjson', 'the firewall maps, with their schema'],
+    ['$0 snapshot --pin-root /sys/fs/bpf/fw > all.ndjson', 'every map pinned there'],
+  ],
   handler: (a) => {
     const sink = stdoutSink();
     writeSnapshot(a.object === undefined ? null : objectOf(a.object, 'snapshot'), { ...(a['pin-root'] !== undefined ? { pinRoot: a['pin-root'] } : {}) }, sink.write);
     sink.end();
   },
-};
+});
 
 interface RestoreArgs extends GlobalArgs, LockArgs {
   snapshot: string;
@@ -56,19 +55,24 @@ export function runRestore(a: RestoreArgs): RestoreResult {
   });
 }
 
-export const restoreCommand: CommandModule<GlobalArgs, RestoreArgs> = {
-  command: 'restore <snapshot>',
+export const restoreCommand = defineCommand({
+  command: 'restore',
   describe: 'write a snapshot into the maps of an object (another version too: fields by name, as migrate converts them); missing maps are created; each map then holds exactly the snapshot\'s entries',
-  builder: (y) =>
-    withLock(y)
-      .positional('snapshot', { type: 'string', demandOption: true, describe: 'a file `bpfmap snapshot` wrote (- for stdin)' })
-      .option('into', { type: 'string', describe: 'the BPF object whose maps to restore into' })
-      .option('pin-root', { type: 'string', describe: `where the maps are pinned (default ${DEFAULT_PIN_ROOT})` })
-      .option('rename', { type: 'string', array: true, nargs: 1, describe: 'OLD=NEW: a field renamed in the new version' })
-      .option('defaults', { type: 'string', describe: "YAML/JSON file of values for fields the object adds: { MAP: { 'rules[].priority': 5 } } (default 0)" })
-      .option('allow-lossy', { type: 'boolean', describe: 'go ahead when values do not fit (clamped, 0 or dropped); each loss is listed' })
-      .option('journal', { type: 'string', describe: `directory of the apply crash journal (default ${DEFAULT_JOURNAL_DIR}); off: none` })
-      .example('$0 restore snap.ndjson --into fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw2', 'the v1 snapshot into v2 maps') as never,
+  positionals: {
+    snapshot: { describe: 'a file `bpfmap snapshot` wrote (- for stdin)', required: true },
+  },
+  options: {
+    ...LOCK,
+    into: { type: 'string', describe: 'the BPF object whose maps to restore into' },
+    'pin-root': { type: 'string', describe: `where the maps are pinned (default ${DEFAULT_PIN_ROOT})` },
+    rename: { type: 'string', array: true, nargs: 1, describe: 'OLD=NEW: a field renamed in the new version' },
+    defaults: { type: 'string', describe: "YAML/JSON file of values for fields the object adds: { MAP: { 'rules[].priority': 5 } } (default 0)" },
+    'allow-lossy': { type: 'boolean', describe: 'go ahead when values do not fit (clamped, 0 or dropped); each loss is listed' },
+    journal: { type: 'string', describe: `directory of the apply crash journal (default ${DEFAULT_JOURNAL_DIR}); off: none` },
+  },
+  examples: [
+    ['$0 restore snap.ndjson --into fixtures/firewall-v2.bpfel.o --pin-root /sys/fs/bpf/fw2', 'the v1 snapshot into v2 maps'],
+  ],
   handler: (a) => {
     const r = runRestore(a);
     if (a.json) { print(r, true); return; }
@@ -83,4 +87,4 @@ export const restoreCommand: CommandModule<GlobalArgs, RestoreArgs> = {
     }
     print(out, false);
   },
-};
+});

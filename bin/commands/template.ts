@@ -1,23 +1,19 @@
-import type { CommandModule } from 'yargs';
 import { templateYaml, mapCodecs } from '../../src/index.js';
 import { schemaOf } from '../live-schema.js';
 import { print } from '../output.js';
-import type { GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 
-interface Args extends GlobalArgs {
-  object: string;
-  map: string;
-}
-
-export const templateCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'template <object> <map>',
+export const templateCommand = defineCommand({
+  command: 'template',
   describe: 'print a YAML skeleton of a key and a value with every field, ready to fill in (use with encode/update -f)',
-  builder: (y) =>
-    y
-      .positional('object', { type: 'string', demandOption: true })
-      .positional('map', { type: 'string', demandOption: true })
-      .example('$0 template fixtures/firewall.bpfel.o ingress_node_firewall_table_map > rule.yaml', 'then edit rule.yaml and run update -f rule.yaml')
-      .example('$0 template pinned /sys/fs/bpf/ingress_node_firewall_table_map', 'a live map, typed by its own BTF (also: id N, name NAME)') as never,
+  positionals: {
+    object: { required: true },
+    map: { required: true },
+  },
+  examples: [
+    ['$0 template fixtures/firewall.bpfel.o ingress_node_firewall_table_map > rule.yaml', 'then edit rule.yaml and run update -f rule.yaml'],
+    ['$0 template pinned /sys/fs/bpf/ingress_node_firewall_table_map', 'a live map, typed by its own BTF (also: id N, name NAME)'],
+  ],
   handler: (a) => {
     const src = schemaOf(a.object, a.map);
     const map = src.map!;
@@ -34,4 +30,4 @@ export const templateCommand: CommandModule<GlobalArgs, Args> = {
     }
     print(templateYaml(map), false);
   },
-};
+});

@@ -1,7 +1,7 @@
-import type { CommandModule } from 'yargs';
 import { stdoutSink, writeAllSync } from '../sink.js';
 import { loadSource, isRawBtf, loadSplitBtf, defaultBtfBase, readInputFile, formatTypesC, writeTypesJsonBytes, typesJson, stringifyJson, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import type { GlobalArgs } from '../options.js';
+import { defineCommand } from '../spec.js';
 import type { Btf } from '../../src/index.js';
 
 interface Args extends GlobalArgs {
@@ -21,17 +21,21 @@ function typesOf(a: Args): Btf | null {
   return loadSplitBtf(bytes, baseBtf);
 }
 
-export const typesCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'types <object> [name]',
+export const typesCommand = defineCommand({
+  command: 'types',
   describe: 'print BTF types as C-like declarations with offsets and sizes (objects and raw BTF)',
-  builder: (y) =>
-    y
-      .positional('object', { type: 'string', demandOption: true, describe: 'BPF object file or raw BTF (e.g. /sys/kernel/btf/vmlinux)' })
-      .positional('name', { type: 'string', describe: 'only the type with this name' })
-      .option('base', { type: 'string', describe: 'base BTF of split BTF (default for /sys/kernel/btf/<module>: /sys/kernel/btf/vmlinux)' })
-      .example('$0 types fixtures/firewall.bpfel.o ruleType_st', 'one struct with its offsets')
-      .example('$0 types /sys/kernel/btf/vmlinux task_struct', 'a kernel type')
-      .example('$0 types /sys/kernel/btf/vmlinux --json > types.json', 'every type, one entry per id') as never,
+  positionals: {
+    object: { describe: 'BPF object file or raw BTF (e.g. /sys/kernel/btf/vmlinux)', required: true },
+    name: { describe: 'only the type with this name' },
+  },
+  options: {
+    base: { type: 'string', describe: 'base BTF of split BTF (default for /sys/kernel/btf/<module>: /sys/kernel/btf/vmlinux)' },
+  },
+  examples: [
+    ['$0 types fixtures/firewall.bpfel.o ruleType_st', 'one struct with its offsets'],
+    ['$0 types /sys/kernel/btf/vmlinux task_struct', 'a kernel type'],
+    ['$0 types /sys/kernel/btf/vmlinux --json > types.json', 'every type, one entry per id'],
+  ],
   handler: (a) => {
     const btf = typesOf(a);
     if (!btf) throw new BpfmapError(ERROR_CODE.BTF_MALFORMED, `${a.object}: has no BTF (.BTF section)`);
@@ -52,4 +56,4 @@ export const typesCommand: CommandModule<GlobalArgs, Args> = {
     }
     sink.end();
   },
-};
+});

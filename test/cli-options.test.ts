@@ -1,0 +1,139 @@
+/**
+ * The declared option tables (bin/spec.ts) are what both parsers accept: the fast path (bin/fast.ts,
+ * util.parseArgs) and yargs (through toYargs). Every declared option of every command is accepted by
+ * both with the same value, an undeclared one is refused by both; number options, declared conflicts,
+ * implications and choices are usage errors (exit 2) naming the options, on both paths.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import yargs from 'yargs';
+import { commands } from '../bin/commands/index.js';
+import { fastParse } from '../bin/fast.js';
+import { GLOBAL_OPTIONS, YARGS_STRINGS, toYargs, type Command, type OptionDecl } from '../bin/spec.js';
+import { bpfmap, FW, TABLE, STATS } from './helpers/cli.js';
+
+/** yargs as main.ts sets it up, with the one command, its handler replaced by one that keeps the arguments. */
+function yargsParse(cmd: Command, argv: string[]): Record<string, unknown> {
+  let got: Record<string, unknown> | undefined;
+  const mod = { ...toYargs(cmd), handler: (a: Record<string, unknown>) => { got = a; } };
+  yargs(argv)
+    .option('json', GLOBAL_OPTIONS.json)
+    .option('verbose', GLOBAL_OPTIONS.verbose)
+    .updateStrings(YARGS_STRINGS)
+    .command(mod)
+    .strict()
+    .help(false)
+    .version(false)
+    .exitProcess(false)
+    .fail((msg, err) => { throw err ?? new Error(msg); })
+    .parse();
+  if (got === undefined) throw new Error(`${argv.join(' ')}: the handler did not run`);
+  return got;
+}
+
+/** A value each parser takes for the option. */
+function sample(d: OptionDecl): string[] {
+  if (d.type === 'boolean') return [];
+  if (d.choices) return [d.choices.at(-1)!];
+  if (d.type === 'number') return [String(d.min !== undefined && d.min > 0 ? d.min : 1)];
+  return ['x'];
+}
+
+/** The required positionals and options (and what the option needs, when it implies another). */
+function required(cmd: Command, option: string): string[] {
+  const out = cmd.positionals.filter((p) => p.required).map((p) => p.choices?.[0] ?? 'p');
+  for (const [name, d] of Object.entries(cmd.options)) if (d.demandOption !== undefined && name !== option) out.push(`--${name}`, ...sample(d));
+  for (const [a, b] of cmd.implies) if (a === option) out.push(`--${b}`, ...sample(cmd.options[b]!));
+  return out;
+}
+
+const visible = commands.filter((c) => !c.passThrough);
+
+const T = suite('declared tables: fast path and yargs agree');
+
+T('every command is declared by a table (and there are all of them)', () => {
+  assert.ok(visible.length >= 28, visible.map((c) => c.name).join(' '));
+  for (const c of visible) assert.ok(c.examples.length >= 1, `${c.name}: no example`);
+});
+
+for (const cmd of visible) {
+  T(`${cmd.name}: each declared option is accepted with its value by both parsers; an undeclared one by neither`, () => {
+    for (const [name, d] of Object.entries(cmd.options)) {
+      const argv = [cmd.name, ...required(cmd, name), `--${name}`, ...sample(d)];
+      const fast = fastParse(argv, commands);
+      assert.ok(fast, `fast path refused ${argv.join(' ')}`);
+      const y = yargsParse(cmd, argv);
+      const want = d.type === 'boolean' ? true : d.type === 'number' ? Number(sample(d)[0]) : sample(d)[0];
+      assert.equal(fast!.args[name], d.array ? [want] : want, `fast: ${argv.join(' ')}`);
+      assert.equal(y[name], d.array ? [want] : want, `yargs: ${argv.join(' ')}`);
+    }
+    const bad = [cmd.name, ...required(cmd, ''), '--no-such-option', 'x'];
+    assert.is(fastParse(bad, commands), null, 'fast path hands an undeclared option to yargs');
+    assert.throws(() => yargsParse(cmd, bad), /Unknown argument/);
+  });
+}
+
+T('declared conflicts, implications and number options throw the same usage error on both paths', () => {
+  const lookup = visible.find((c) => c.name === 'lookup')!;
+  const apply = visible.find((c) => c.name === 'apply')!;
+  const events = visible.find((c) => c.name === 'events')!;
+  const cases: [Command, string[], RegExp][] = [
+    [lookup, ['lookup', FW, STATS, '--key', '1', '--cpu', '0', '--sum'], /^give either --cpu or --sum, not both$/],
+    [lookup, ['lookup', '--id', 'abc', '--key', '1'], /^--id: expected a map id \(an integer 0\.\.4294967295\), got abc$/],
+    [lookup, ['lookup', '--pin', '/x', '--id', '3'], /^give either --pin or --id, not both$/],
+    [apply, ['apply', FW, '-f', 'x', '--resync', '5'], /^--resync needs --watch$/],
+    [apply, ['apply', FW, '-f', 'x', '--watch', '--dry-run'], /^give either --watch or --dry-run, not both$/],
+    [events, ['events', '--count', 'x'], /^--count: expected a whole number >= 1, got x$/],
+    [events, ['events', '--count', '1.5'], /^--count: expected a whole number >= 1, got 1\.5$/],
+    [events, ['events', '--timeout=-1'], /^--timeout: expected seconds >= 0, got -1$/],
+  ];
+  for (const [cmd, argv, message] of cases) {
+    assert.throws(() => fastParse(argv, commands), (e: Error) => e.name === 'UsageError' && message.test(e.message), `fast: ${argv.join(' ')}`);
+    assert.throws(() => yargsParse(cmd, argv), (e: Error) => message.test(e.message), `yargs: ${argv.join(' ')}`);
+  }
+});
+
+T('a value not among the choices: the fast path hands it to yargs, which names the option and the choices', () => {
+  const update = visible.find((c) => c.name === 'update')!;
+  const argv = ['update', FW, TABLE, '--key', '1', '--flags', 'bogus'];
+  assert.is(fastParse(argv, commands), null);
+  assert.throws(() => yargsParse(update, argv), /flags: got "bogus", expected one of "any", "noexist", "exist"/);
+});
+T.run();
+
+const C = suite('usage errors from the declarations, through the CLI (exit 2, one JSON object under --json)');
+
+// A trailing `--` makes the fast path hand the command line to yargs: both paths are run.
+function bothPaths(args: string[], message: string): void {
+  for (const tail of [[], ['--']]) {
+    const r = bpfmap([...args, ...tail]);
+    assert.is(r.code, 2, `${args.join(' ')} ${tail.join(' ')}: ${r.stderr}`);
+    assert.is(r.stdout, '');
+    assert.is(r.stderr, `bpfmap: ${message}\nrun 'bpfmap --help' for usage\n`, `${args.join(' ')} ${tail.join(' ')}`);
+    const j = bpfmap([...args, '--json', ...tail]);
+    assert.is(j.code, 2);
+    assert.equal(JSON.parse(j.stderr), { code: 'USAGE', message });
+  }
+}
+
+C('--id abc, --count x, --lock-timeout -1', () => {
+  bothPaths(['lookup', '--id', 'abc', '--key', '1'], '--id: expected a map id (an integer 0..4294967295), got abc');
+  bothPaths(['events', FW, 'ingress_node_firewall_events_map', '--count', 'x'], '--count: expected a whole number >= 1, got x');
+  bothPaths(['update', FW, TABLE, '--key', '1', '--value', '{}', '--lock-timeout', '-1'], '--lock-timeout: expected seconds >= 0, got -1');
+});
+
+C('--sum with --cpu, --set with --value, --commit with --rollback, --resync without --watch', () => {
+  bothPaths(['dump', FW, STATS, '--cpu', '0', '--sum'], 'give either --cpu or --sum, not both');
+  bothPaths(['update', FW, TABLE, '--key', '1', '--set', 'a=1', '--value', '{}'], 'give either --set or --value, not both');
+  bothPaths(['migrate', FW, FW, '--commit', '--rollback'], 'give either --commit or --rollback, not both');
+  bothPaths(['apply', FW, '-f', 'examples/rules.yaml', '--resync', '5'], '--resync needs --watch');
+});
+
+C('a refused choice names the option and the choices', () => {
+  for (const tail of [[], ['--']]) {
+    const r = bpfmap(['update', FW, TABLE, '--key', '1', '--flags', 'bogus', ...tail]);
+    assert.is(r.code, 2);
+    assert.match(r.stderr, /^bpfmap: invalid value; flags: got "bogus", expected one of "any", "noexist", "exist"\n/);
+  }
+});
+C.run();
