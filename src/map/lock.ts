@@ -37,13 +37,23 @@ const held = new Map<string, { fd: number; depth: number }>();
 const waitCell = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number) => { Atomics.wait(waitCell, 0, 0, ms); };
 
+/**
+ * The holder's pid as written in the lock file. The holder writes it just after taking the lock, so
+ * an empty file is read again for up to 100 ms before the holder is called "another process".
+ */
 function holderOf(path: string): string {
-  try {
-    const pid = readFileSync(path, 'utf8').trim();
-    return /^\d+$/.test(pid) ? `pid ${pid}` : 'another process';
-  } catch {
-    return 'another process';
+  for (let i = 0; i < 20; i++) {
+    let pid: string;
+    try {
+      pid = readFileSync(path, 'utf8').trim();
+    } catch {
+      return 'another process';
+    }
+    if (/^\d+$/.test(pid)) return `pid ${pid}`;
+    if (pid !== '') return 'another process';
+    sleep(5);
   }
+  return 'another process';
 }
 
 function tryLock(path: string, subject: string): number | null {

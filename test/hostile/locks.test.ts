@@ -129,7 +129,7 @@ Apply('--lock-timeout 0: one exits 6 naming the other\'s pid and writes nothing;
   assert.equal(codes, [0, 6], `exit codes ${ra.code} / ${rb.code}\nA: ${ra.err}\nB: ${rb.err}`);
   const [won, lost, winnerPid] = ra.code === 0 ? [ra, rb, a.pid] : [rb, ra, b.pid];
   assert.ok(won.code === 0 && lost.code === 6);
-  assert.match(lost.err, `locked by pid ${winnerPid}`);
+  assert.match(lost.err, `locked by pid ${winnerPid}`, lost.err);
   assert.match(lost.err, /gave up after 0 s/);
   assert.is(lost.out, '');
   const m = contents(pin);
