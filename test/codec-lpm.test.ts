@@ -87,6 +87,8 @@ const EXPLICIT: [string, unknown, string][] = [
   ['decimal text with spaces', '  24 ', contra("'  24 '")],
   ['0x text', '0x18', contra("'0x18'")],
   ['0X text', '0X18', contra("'0X18'")],
+  ['text with a plus sign, as the integer codec takes it', '+24', contra("'+24'")],
+  ['0x text with a plus sign', '+0x18', contra("'+0x18'")],
   ['decimal text beyond the key', '33', range("'33'")],
   ['a number', 24, contra('24')],
   ['0', 0, contra('0')],

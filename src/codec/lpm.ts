@@ -183,7 +183,8 @@ function prefixNumber(v: unknown): number | null {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'bigint') n = v >= 0n && v <= 0xffffffffn ? Number(v) : -1;
-  else if (typeof v === 'string' && /^\s*(\d+|0[xX][0-9a-fA-F]+)\s*$/.test(v)) n = Number(v.trim());
+  // The integer codec's syntax: an optional '+' ('-' makes no prefix length), decimal or 0x.
+  else if (typeof v === 'string' && /^\s*\+?(\d+|0[xX][0-9a-fA-F]+)\s*$/.test(v)) n = Number(v.trim().replace(/^\+/, ''));
   else return null;
   return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? n : null;
 }
