@@ -154,7 +154,7 @@ function readAsync(fd: number, buf: Buffer, off: number, len: number, source: st
 }
 
 function newContext(size: number, line: number): BlockContext {
-  return { line, matcher: null, matchers: new Map(), sized: false, fileSize: size, misses: 0, retryAt: 0, learned: 0 };
+  return { line, matcher: null, matchers: new Map(), sized: false, fileSize: size, misses: 0, retryAt: 0, learned: 0, lastName: null };
 }
 
 /** After this many lines in a row that the canonical matcher did not take, it rests for MATCHER_PAUSE lines. */
@@ -178,6 +178,8 @@ interface BlockContext {
   retryAt: number;
   /** Matchers learned so far (MAX_LEARNED). */
   learned: number;
+  /** The map name bytes the fast reader looked up last and the map they named (one input, one state). */
+  lastName: { name: Uint8Array; m: DesiredMap } | null;
 }
 
 interface Matcher {
@@ -246,7 +248,7 @@ function parseBlock(b: Uint8Array, pos: number, len: number, state: DesiredState
     let e = b.indexOf(0x0a, pos);
     if (e < 0 || e > len) e = len;
     if (e - pos > MAX_LINE_BYTES) throw lineTooLong(state, line, e - pos, false);
-    if (!fastRecord(b, pos, e, state, line)) {
+    if (!fastRecord(b, pos, e, state, line, ctx)) {
       const text = utf8Text(b, `${state.source}:${line}`, pos, e);
       if (text.trim() !== '') {
         nd.complete = false;
@@ -333,14 +335,12 @@ const eq = (b: Uint8Array, s: number, e: number, k: Uint8Array) => {
 
 /** The map and where its name is in the line, of the last line fastRecord read (reused). */
 const hit: { m: DesiredMap | null; ns: number; ne: number; sameName: boolean } = { m: null, ns: 0, ne: 0, sameName: false };
-/** The map name bytes fastRecord looked up last, and what they named in which state. */
-const last: { name: Uint8Array; state: DesiredState | null; m: DesiredMap | null } = { name: new Uint8Array(0), state: null, m: null };
 
 /**
  * `{"map":"NAME","key":...,"value":...}` read straight into the tables (and `hit` set); false: take
  * the exact path.
  */
-function fastRecord(b: Uint8Array, s: number, e: number, state: DesiredState, line: number): boolean {
+function fastRecord(b: Uint8Array, s: number, e: number, state: DesiredState, line: number, ctx: BlockContext): boolean {
   hit.m = null;
   let pos = ws(b, s, e);
   if (pos === e) return true; // blank line
@@ -367,12 +367,13 @@ function fastRecord(b: Uint8Array, s: number, e: number, state: DesiredState, li
       let ne = ns;
       while (ne < e && b[ne] !== 0x22 && b[ne] !== 0x5c && b[ne]! < 0x80) ne++;
       if (b[ne] !== 0x22 || ne === ns) return giveUp();
-      hit.sameName = last.state === state && last.m !== null && sameBytes(last.name, b, ns, ne);
-      if (hit.sameName) m = last.m!;
+      const last = ctx.lastName;
+      hit.sameName = last !== null && sameBytes(last.name, b, ns, ne);
+      if (hit.sameName) m = last!.m;
       else {
         m = state.map(Buffer.from(b.buffer, b.byteOffset + ns, ne - ns).toString('latin1'), `${state.source}:${line}`);
         // A copy, in a plain Uint8Array: the block's bytes are reused.
-        last.name = new Uint8Array(b.subarray(ns, ne)); last.state = state; last.m = m;
+        ctx.lastName = { name: new Uint8Array(b.subarray(ns, ne)), m };
       }
       hit.ns = ns; hit.ne = ne;
       plan = m.fast;

@@ -416,30 +416,36 @@ export class LiveMap {
   /**
    * After updateBatch failed with `e` once `e.done` entries were written: each key written gets its
    * old value back (or is deleted again), unless it no longer holds what was written (another
-   * writer changed it meanwhile: left alone, and named). Returns the error to throw: `e`'s code,
-   * saying what was put back, or ROLLBACK_PARTIAL naming the keys left alone.
+   * writer changed it meanwhile) or the kernel refuses: those are left alone, and named. Returns the
+   * error to throw: `e`'s code, saying what was put back, or ROLLBACK_PARTIAL naming the keys left.
    */
   private putBack(e: unknown, ks: readonly Uint8Array[], vs: readonly Uint8Array[], old: readonly (Uint8Array | null)[]): unknown {
     const done = Math.min((e as { done?: number }).done ?? 0, ks.length);
-    if (done === 0 || !(e instanceof BpfmapError)) return e;
+    if (done === 0) return e;
     const seen = new Set<string>();
     const left: number[] = [];
     for (let i = done - 1; i >= 0; i--) {
       const id = Buffer.from(this.info.typeName === 'lpm_trie' ? lpmIdentity(ks[i]!) : ks[i]!).toString('hex');
       if (seen.has(id)) continue;
       seen.add(id);
-      const now = this.storedRaw(ks[i]!);
-      if (now === null || !equalBytes(now, 0, vs[i]!, 0, now.byteLength) || now.byteLength !== vs[i]!.byteLength) { left.push(i); continue; }
-      const was = old[i];
-      if (was) this.updateRaw(ks[i]!, was);
-      else this.deleteRaw(ks[i]!);
+      try {
+        const now = this.storedRaw(ks[i]!);
+        if (now === null || now.byteLength !== vs[i]!.byteLength || !equalBytes(now, 0, vs[i]!, 0, now.byteLength)) { left.push(i); continue; }
+        const was = old[i];
+        if (was) this.updateRaw(ks[i]!, was);
+        else this.deleteRaw(ks[i]!);
+      } catch {
+        left.push(i); // the kernel refused to put it back: named below with the others left
+      }
     }
+    const code = e instanceof BpfmapError ? e.code : ERROR_CODE.INTERNAL;
+    const message = e instanceof Error ? e.message : String(e);
     if (left.length === 0) {
-      return new BpfmapError(e.code, `${e.message} (updateBatch: entry ${done} of ${ks.length} failed; the ${done} written before it were put back, the map is as it was)`, { cause: e });
+      return new BpfmapError(code, `${message} (updateBatch: entry ${done} of ${ks.length} failed; the ${done} written before it were put back, the map is as it was)`, { cause: e });
     }
     const named = left.slice(0, 5).map((i) => stringifyJson(this.decodeKey(ks[i]!))).join(', ');
     return new BpfmapError(ERROR_CODE.ROLLBACK_PARTIAL,
-      `${e.message} (updateBatch: entry ${done} of ${ks.length} failed; ${left.length} of the ${done} written before it were changed by another writer meanwhile and left alone: ${named}${left.length > 5 ? ', ...' : ''})`, { cause: e });
+      `${message} (updateBatch: entry ${done} of ${ks.length} failed; ${left.length} of the ${done} written before it could not be put back (changed by another writer meanwhile, or refused by the kernel) and were left as they are: ${named}${left.length > 5 ? ', ...' : ''})`, { cause: e });
   }
 
   /** Writes `count` raw entries packed at key size and raw value size: one MAP_UPDATE_BATCH where supported, else one by one. */
