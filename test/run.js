@@ -38,15 +38,28 @@ function canShare(file) {
   return !ALONE.test(readFileSync(file, 'utf8'));
 }
 
+/** A test file that runs longer than this is ended and counted as failed (a hang must not stall CI). */
+const FILE_TIMEOUT_MS = Number(process.env.BPFMAP_TEST_FILE_TIMEOUT_S ?? 300) * 1000;
+
 function runFile(file) {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    // Its own process group, so that a file that hangs is ended with every process it started.
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, FORCE_COLOR: '0' } });
     let out = '';
     let err = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }, FILE_TIMEOUT_MS);
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
-    child.on('close', (code) => resolve({ file, code, raw: out, err, out: strip(out), ms: Date.now() - t0 }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) err += `\n# ${relative(root, file)}: still running after ${FILE_TIMEOUT_MS / 1000} s: ended (counted as a failure)\n`;
+      resolve({ file, code: timedOut ? 'timeout' : code, raw: out, err, out: strip(out), ms: Date.now() - t0 });
+    });
   });
 }
 

@@ -86,7 +86,21 @@ const ASYNC_BLOCK = 4 << 20;
  */
 export async function readNdjsonFdAsync(fd: number, state: DesiredState, first: Uint8Array = new Uint8Array(0),
   onProgress?: (bytes: number) => void): Promise<void> {
-  const ctx = newContext(fileSize(fd), 1);
+  await readNdjsonAsync({ size: fileSize(fd), read: (buf, off, len) => readAsync(fd, buf, off, len, state.source) }, state, first, onProgress);
+}
+
+/** Where the asynchronous reader gets its bytes: `read` resolves 0 at the end; `cancel` ends a read still waiting. */
+export interface AsyncByteSource {
+  /** Bytes expected in all (0: unknown); tables are sized from it. */
+  size: number;
+  read(buf: Buffer, off: number, len: number): Promise<number>;
+  cancel?(): void;
+}
+
+/** readNdjsonFdAsync over any source of bytes (a file on the thread pool, stdin through a stream). */
+export async function readNdjsonAsync(src: AsyncByteSource, state: DesiredState, first: Uint8Array = new Uint8Array(0),
+  onProgress?: (bytes: number) => void): Promise<void> {
+  const ctx = newContext(src.size, 1);
   // Two buffers: one is parsed while the next block is read into the other. A block is read to
   // just past HEAD and the unfinished last line of the block before is copied in front of it (or,
   // when longer than HEAD, joined with it in a new buffer).
@@ -94,7 +108,7 @@ export async function readNdjsonFdAsync(fd: number, state: DesiredState, first: 
   let tail: Uint8Array = first;
   let total = first.byteLength;
   let cur = 0;
-  let pending = readAsync(fd, bufs[0]!, HEAD, ASYNC_BLOCK, state.source);
+  let pending = src.read(bufs[0]!, HEAD, ASYNC_BLOCK);
   try {
     for (;;) {
       const n = await pending;
@@ -114,7 +128,7 @@ export async function readNdjsonFdAsync(fd: number, state: DesiredState, first: 
       else { data = Buffer.concat([tail, data.subarray(HEAD, stop)]); start = 0; stop = data.byteLength; }
       // The tail is copied: the other buffer is free for the next read.
       cur ^= 1;
-      pending = readAsync(fd, bufs[cur]!, HEAD, ASYNC_BLOCK, state.source);
+      pending = src.read(bufs[cur]!, HEAD, ASYNC_BLOCK);
       const nl = data.lastIndexOf(0x0a, stop - 1);
       if (nl < start) { tail = data.subarray(start, stop); checkTail(tail.byteLength, state, ctx); continue; }
       parseBlock(data, start, nl + 1, state, ctx);
@@ -124,6 +138,7 @@ export async function readNdjsonFdAsync(fd: number, state: DesiredState, first: 
     }
   } finally {
     // Never leave a read running into a buffer (or on a descriptor the caller is about to close).
+    src.cancel?.();
     await pending.catch(() => 0);
   }
 }

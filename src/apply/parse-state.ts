@@ -3,12 +3,13 @@
  * Documents: `{ifindexFields?: {<name>: [key.dev, ...]}, maps: {<name>: {prune?, entries?: [{key, value}], variables?: {...}}}}`.
  * NDJSON: one `{"map", "key", "value"}` per line (what `bpfmap dump --ndjson` prints), streamed.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ObjectSchema } from '../schema/types.js';
 import { parseDocument } from '../codec/parse-value.js';
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import { utf8Text } from '../text/utf8.js';
-import { readNdjsonFd, readNdjsonFdAsync } from './ndjson.js';
+import { readNdjsonAsync, readNdjsonFd, readNdjsonFdAsync } from './ndjson.js';
+import { streamSource } from './stream-source.js';
 import { DesiredState } from './state.js';
 
 const PEEK = 64 << 10;
@@ -79,6 +80,7 @@ export function readStateFile(path: string, schema: ObjectSchema, opts: ReadStat
  * CLI's way: faster for big files, as the copying and the parsing run on two cores).
  */
 export async function readStateFileAsync(path: string, schema: ObjectSchema, opts: ReadStateOptions = {}): Promise<DesiredState> {
+  if (path === '-' && !stdinIsFile()) return readStdinStream(schema, opts);
   const input = openState(path, schema, opts);
   try {
     if (input.ndjson) await readNdjsonFdAsync(input.fd, input.state, input.first, opts.onProgress);
@@ -87,6 +89,42 @@ export async function readStateFileAsync(path: string, schema: ObjectSchema, opt
     if (input.fd !== 0) closeSync(input.fd);
   }
   return finishState(input.state, opts);
+}
+
+function stdinIsFile(): boolean {
+  try { return fstatSync(0).isFile(); } catch { return false; }
+}
+
+/**
+ * stdin as a pipe, socket or terminal, read through process.stdin (epoll) rather than on the thread
+ * pool: a signal that comes while the writer holds the pipe open then ends the command at once.
+ */
+async function readStdinStream(schema: ObjectSchema, opts: ReadStateOptions): Promise<DesiredState> {
+  const source = opts.name ?? 'stdin';
+  const state = new DesiredState(schema, source);
+  const src = streamSource(process.stdin, source);
+  try {
+    const head = Buffer.allocUnsafe(PEEK);
+    let n = 0;
+    for (;;) {
+      const r = await src.read(head, n, head.byteLength - n);
+      if (r === 0) break;
+      n += r;
+      if (n === head.byteLength || head.subarray(0, n).includes(0x0a)) break;
+    }
+    const first = head.subarray(0, n);
+    if (looksNdjson(first.toString('utf8'))) {
+      await readNdjsonAsync(src, state, first, opts.onProgress);
+    } else {
+      const parts: Buffer[] = [Buffer.from(first)];
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let r = await src.read(buf, 0, buf.byteLength); r > 0; r = await src.read(buf, 0, buf.byteLength)) parts.push(Buffer.from(buf.subarray(0, r)));
+      readDocumentText(Buffer.concat(parts), state);
+    }
+  } finally {
+    src.close();
+  }
+  return finishState(state, opts);
 }
 
 interface StateInput {
@@ -130,9 +168,13 @@ function readDocumentRest(input: StateInput): void {
     if (r === 0) break;
     parts.push(Buffer.from(buf.subarray(0, r)));
   }
-  const text = utf8Text(Buffer.concat(parts), input.source);
-  input.state.document = true;
-  if (text.trim() !== '') readStateDocument(parseDocument(text, input.source), input.state); // empty: no maps named
+  readDocumentText(Buffer.concat(parts), input.state);
+}
+
+function readDocumentText(bytes: Buffer, state: DesiredState): void {
+  const text = utf8Text(bytes, state.source);
+  state.document = true;
+  if (text.trim() !== '') readStateDocument(parseDocument(text, state.source), state); // empty: no maps named
 }
 
 function finishState(state: DesiredState, opts: ReadStateOptions): DesiredState {

@@ -156,8 +156,13 @@ Signals('while the state is read (stdin held open): stops at once, nothing writt
     // More than a pipe holds: the write completes only once the command is reading (its handlers are in).
     const half = Array.from({ length: 40_000 }, (_, i) => `{"map":"${MAP}","key":${i},"value":{"a":${i},"b":2}}\n`).join('');
     await new Promise<void>((r) => child.stdin.write(half, () => r()));
+    // The command has read all there is and waits for more (a read on an empty pipe) when the signal comes.
+    await new Promise((r) => setTimeout(r, 300));
     child.kill(sig);
-    assert.is(await done, code, err);
+    const hung = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const got = await done;
+    clearTimeout(hung);
+    assert.is(got, code, `${sig} while stdin is held open: ${got === null ? 'still running after 15 s (killed)' : `exit ${got}`}: ${err}`);
     child.stdin.destroy();
     assert.is(err, `bpfmap: ${sig}: stopped while reading the state, before writing anything: the maps are unchanged\n`);
     assert.is(contents(c.pin), 'OLD');
