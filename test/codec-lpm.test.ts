@@ -54,6 +54,12 @@ Layout('an address bitfield is no address field: its text takes no /len', () => 
     '(a /prefix length is only allowed in the address field of an LPM trie key)');
   assert.is(enc(kb, { prefixlen: 24, addr: 167772160 }), '180000000a000000');
 });
+Layout('a prefix length typed __be32 is the prefix, never an address field: text 24 is /24', () => {
+  const kbe = struct('kbe', 8, [f('prefixlen', 0, be32), f('addr', 4, be32)]);
+  for (const input of [{ prefixlen: '24', addr: '10.0.0.0' }, { prefixlen: 24, addr: '10.0.0.0' }, { addr: '10.0.0.0/24' }]) {
+    assert.is(enc(kbe, input), '000000180a000000', JSON.stringify(input));
+  }
+});
 Layout('input that is not an object goes to the struct codec as it is', () => {
   for (const input of ['080000000a000001', new Uint8Array(8), [8, [10, 0, 0, 1]], null, 5]) {
     let lpm = '', other = '';
