@@ -1,6 +1,6 @@
 /** Prints command results: YAML for people, JSON with --json. Never rounds 64-bit integers. */
 import { stringifyJson } from '../src/index.js';
-import { loadYaml } from '../src/index.js';
+import { loadYaml } from '../src/text/yaml-lazy.js';
 import { writeText } from './sink.js';
 
 export function print(data: unknown, json: boolean | undefined): void {

@@ -9,7 +9,9 @@
  * so 1M entries take ~10 s instead of ~90 s). Scalars that need quoting still go to the yaml package;
  * test/stream-output.test.ts checks that both print the same text.
  */
-import { compactJson, loadYaml, stringifyJson } from '../src/index.js';
+import { stringifyJson } from '../src/index.js';
+import { compactJson } from '../src/text/json.js';
+import { loadYaml } from '../src/text/yaml-lazy.js';
 import { stdoutSink } from './sink.js';
 
 export type ListFormat = 'yaml' | 'json';

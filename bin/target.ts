@@ -2,7 +2,8 @@
  * Resolves OBJ / MAP / --pin / --pin-root / --id / --name, and bpftool's handles as positionals
  * (`pinned PATH`, `id N`, `name NAME` in place of OBJ MAP), into an open live map.
  */
-import { loadSource, findMap, markIfindexFields, openMap, withMapLock, ensureDefaultBpffs, recoverBeforeWrite, recoverText, DEFAULT_JOURNAL_DIR } from '../src/index.js';
+import { loadSource, findMap, markIfindexFields, openMap, withMapLock, ensureDefaultBpffs, recoverBeforeWrite, DEFAULT_JOURNAL_DIR } from '../src/index.js';
+import { recoverText } from '../src/apply/recover.js';
 import { oneLine } from './report.js';
 import type { LiveMap, MapSchema } from '../src/index.js';
 import { UsageError, lockOptions, type LockArgs, type TargetArgs } from './options.js';

@@ -2,7 +2,8 @@
  * `apply --watch` events as log lines: one line per event, on stdout (errors on stderr as
  * `bpfmap: ...`), each starting with the time; `--json`: one NDJSON object per event on stdout.
  */
-import { isBpfmapError, stringifyJson, writeCalls } from '../src/index.js';
+import { isBpfmapError, stringifyJson } from '../src/index.js';
+import { writeCalls } from '../src/apply/stats.js';
 import type { ApplyResult, WatchEvent } from '../src/index.js';
 import { oneLine } from './report.js';
 import { writeText } from './sink.js';

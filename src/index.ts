@@ -38,9 +38,8 @@ export { PERCPU_MAP_TYPES } from './schema/types.js';
 
 export { loadObject, loadObjectFile } from './object/index.js';
 export { loadBtf, isRawBtf } from './btf/index.js';
-export { formatTypesC, typesJson, writeTypesJson, writeTypesJsonBytes, seedFormat } from './format/index.js';
+export { formatTypesC, typesJson, writeTypesJson, seedFormat } from './format/index.js';
 export { loadSplitBtf, defaultBtfBase } from './btf/index.js';
-export { readInputFile } from './object/source.js';
 export type { Btf } from './btf/index.js';
 export type { BpfObject as ObjectFile } from './object/index.js';
 
@@ -50,14 +49,12 @@ export { reviveSchema } from './schema/revive.js';
 /** A BTF type as a schema node (what a map's key or value looks like). */
 export { typeNode } from './schema/from-btf.js';
 
-export { loadYaml } from './text/yaml-lazy.js';
-export { parseJson, stringifyJson, compactJson, ndjsonLine, ndjsonTrailer, jsonSafe } from './text/json.js';
+export { parseJson, stringifyJson } from './text/json.js';
 export {
   compileCodec,
   mapCodecs,
   parseValueText,
   parseDocument,
-  fromSeedTemplate,
   templateYaml,
   parseInteger,
 } from './codec/index.js';
@@ -86,12 +83,9 @@ export {
   readStateFile,
   readStateFileAsync,
   readStateDocument,
-  looksNdjson,
   DesiredState,
   DesiredMap,
   planDiff,
-  writeCalls,
-  progressLine,
   watchState,
   liveMapIds,
 } from './apply/index.js';
@@ -102,7 +96,6 @@ export type {
   PlanSummary,
   MapPlan,
   ApplyStats,
-  Progress,
   WatchOptions,
   WatchHandle,
   WatchEvent,
@@ -115,7 +108,7 @@ export { ensureDefaultBpffs } from './syscall/bpffs.js';
 export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './map/index.js';
 export type { LockOptions, MapLock } from './map/index.js';
 /** Apply journals: crash recovery of unfinished applies. */
-export { recoverAll, recoverJournal, recoverBeforeWrite, recoverText, DEFAULT_JOURNAL_DIR, journalPath } from './apply/index.js';
+export { recoverAll, recoverJournal, recoverBeforeWrite, DEFAULT_JOURNAL_DIR, journalPath } from './apply/index.js';
 export type { RecoverReport, RecoverOutcome } from './apply/index.js';
 
 export {
@@ -132,7 +125,7 @@ export type { ExporterPlan, ExporterConfig, ScrapeOptions, ScrapeResult, ServeOp
 
 export { diffMaps, diffObjects, sameBytes, liveSchemas, migrateMaps, commitMigration, rollbackMigration } from './migrate/index.js';
 export type { MapDiff, ObjectDiff, Change, ChangeKind, MapVerdict, DiffOptions, MigrateOptions, MapMigration, EntryLoss, SwapResult } from './migrate/index.js';
-export { recoverMigrations, migrationRecoveryText } from './migrate/index.js';
+export { recoverMigrations } from './migrate/index.js';
 export type { MigrationRecovery, SwapOptions } from './migrate/index.js';
 export { writeSnapshot, readSnapshotSchema, restoreSnapshot, SNAPSHOT_VERSION } from './migrate/index.js';
 export type { SnapshotMap, RestoreOptions, MapRestore, RestoreResult } from './migrate/index.js';

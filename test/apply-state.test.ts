@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import type { MapSchema, ObjectSchema, TypeNode } from '../src/schema/types.js';
 import { mapCodecs } from '../src/codec/map-codecs.js';
 import { toHex } from '../src/bytes.js';
-import { DesiredState, looksNdjson, readStateDocument, readStateFile } from '../src/apply/index.js';
+import { DesiredState, readStateDocument, readStateFile } from '../src/apply/index.js';
+import { looksNdjson } from '../src/apply/parse-state.js';
 import { parseLines } from '../src/apply/ndjson.js';
 import { compileFast, readFast } from '../src/apply/fast-json.js';
-import { progressLine } from '../src/apply/index.js';
+import { progressLine } from '../bin/progress.js';
 
 const int = (size: number, signed: boolean, extra: object = {}): TypeNode => ({ kind: 'int', name: `${signed ? 's' : 'u'}${size * 8}`, size, signed, ...extra } as TypeNode);
 const keyNode: TypeNode = { kind: 'struct', name: 'k', size: 8, fields: [{ name: 'id', offset: 0, type: int(4, false) }, { name: 'port', offset: 4, type: int(2, false, { byteOrder: 'big' }) }, { name: 's', offset: 6, type: int(1, true) }] };

@@ -126,6 +126,15 @@ L('apply reads and writes only through src/map: it imports nothing of src/syscal
   assert.ok(edges.get('apply')?.has('map'), 'apply imports src/map');
   assert.not.ok(edges.get('apply')?.has('syscall'), `apply -> syscall (${edges.get('apply')?.get('syscall')})`);
 });
+L('the public API (src/index.ts) exports no helper of the command line: bin/ imports those from their modules', async () => {
+  const api = await import('../src/index.js') as Record<string, unknown>;
+  const cli = ['progressLine', 'ndjsonLine', 'ndjsonTrailer', 'jsonSafe', 'compactJson', 'writeTypesJsonBytes', 'loadYaml',
+    'recoverText', 'migrationRecoveryText', 'writeCalls', 'readInputFile', 'looksNdjson', 'fromSeedTemplate', 'EXIT', 'exitCodeFor'];
+  assert.equal(cli.filter((n) => n in api), []);
+  assert.ok('BpfObject' in api && 'openMap' in api && 'applyState' in api, 'the library entry points are there');
+  // No module under src/ prints to a terminal's progress line (that is bin/progress.ts).
+  assert.not.ok(existsSync(join(ROOT, 'src/apply/progress.ts')));
+});
 L.run();
 
 const G = suite('import graph');

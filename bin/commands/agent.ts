@@ -4,7 +4,8 @@
  * optionally logs the records of an event map. Every log line is one NDJSON object on stdout.
  */
 import { readFileSync } from 'node:fs';
-import { loadSource, typeNode, startAgent, parseExporterConfig, recoverText, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE, type AgentEvent, type Source, type TypeNode } from '../../src/index.js';
+import { loadSource, typeNode, startAgent, parseExporterConfig, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE, type AgentEvent, type Source, type TypeNode } from '../../src/index.js';
+import { recoverText } from '../../src/apply/recover.js';
 import { LOCK, UsageError, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
 import { ensureBpffs } from '../target.js';

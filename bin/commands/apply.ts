@@ -1,4 +1,7 @@
-import { loadSource, findMap, markObjectIfindexFields, applyState, recoverText, DEFAULT_JOURNAL_DIR, planDiff, progressLine, readStateFile, readStateFileAsync, watchState, writeCalls, liveMapIds, BpfmapError, ERROR_CODE, isBpfmapError } from '../../src/index.js';
+import { loadSource, findMap, markObjectIfindexFields, applyState, DEFAULT_JOURNAL_DIR, planDiff, readStateFile, readStateFileAsync, watchState, liveMapIds, BpfmapError, ERROR_CODE, isBpfmapError } from '../../src/index.js';
+import { recoverText } from '../../src/apply/recover.js';
+import { progressLine } from '../progress.js';
+import { writeCalls } from '../../src/apply/stats.js';
 import type { ApplyResult, DesiredState, ObjectSchema } from '../../src/index.js';
 import { watchLogger } from '../watch-log.js';
 import { print } from '../output.js';

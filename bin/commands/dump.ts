@@ -1,4 +1,5 @@
-import { ndjsonLine, ndjsonTrailer, possibleCpus } from '../../src/index.js';
+import { possibleCpus } from '../../src/index.js';
+import { ndjsonLine, ndjsonTrailer } from '../../src/text/json.js';
 import { streamList } from '../stream-output.js';
 import { DECODE, IFINDEX, PER_CPU, PER_CPU_CONFLICTS, TARGET, TARGET_CONFLICTS, TARGET_POSITIONALS, decodeOptions, perCpuOptions, type TargetArgs } from '../options.js';
 import { defineCommand } from '../spec.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import {
-  loadSource, loadYaml, migrateMaps, commitMigration, rollbackMigration, migrationRecoveryText, DEFAULT_PIN_ROOT, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE,
-} from '../../src/index.js';
+import { loadSource, migrateMaps, commitMigration, rollbackMigration, DEFAULT_PIN_ROOT, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import { loadYaml } from '../../src/text/yaml-lazy.js';
+import { migrationRecoveryText } from '../../src/migrate/journal.js';
 import type { ObjectFile, MapMigration, SwapResult } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { LOCK, UsageError, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';

@@ -1,4 +1,6 @@
-import { recoverAll, recoverText, recoverMigrations, migrationRecoveryText, DEFAULT_JOURNAL_DIR } from '../../src/index.js';
+import { recoverAll, recoverMigrations, DEFAULT_JOURNAL_DIR } from '../../src/index.js';
+import { recoverText } from '../../src/apply/recover.js';
+import { migrationRecoveryText } from '../../src/migrate/journal.js';
 import { EXIT } from '../exit-codes.js';
 import type { MigrationRecovery, RecoverReport } from '../../src/index.js';
 import { print } from '../output.js';

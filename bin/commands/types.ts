@@ -1,5 +1,7 @@
 import { stdoutSink, writeAllSync } from '../sink.js';
-import { loadSource, isRawBtf, loadSplitBtf, defaultBtfBase, readInputFile, formatTypesC, writeTypesJsonBytes, typesJson, stringifyJson, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import { loadSource, isRawBtf, loadSplitBtf, defaultBtfBase, formatTypesC, typesJson, stringifyJson, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import { readInputFile } from '../../src/object/source.js';
+import { writeTypesJsonBytes } from '../../src/format/index.js';
 import type { GlobalArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
 import type { Btf } from '../../src/index.js';

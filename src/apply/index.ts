@@ -9,8 +9,6 @@ export type { PlanSummary, MapPlan } from './plan.js';
 export { planDiff } from './diff.js';
 export type { ApplyStats } from './stats.js';
 export { writeCalls } from './stats.js';
-export { progressLine } from './progress.js';
-export type { Progress } from './progress.js';
 export { watchState, liveMapIds } from './watch.js';
 export type { WatchEvent, WatchOptions, WatchReason, WatchHandle } from './watch.js';
 export { recoverAll, recoverJournal, recoverBeforeWrite, recoverText } from './recover.js';
