@@ -55,6 +55,8 @@ const CASES: [string, TypeNode, string][] = [
   ['an empty struct of size 4', struct('e', 4, []), 'none'],
   ['a struct of size 8', struct('s8', 8, [f('a', 0, u8x(8))]), 'none'],
   ['a struct wrapping a u32', struct('wu', 4, [f('a', 0, u32)]), 'none'],
+  ['an array of four 1-byte enums', arr({ kind: 'enum', name: 'e1', size: 1, signed: false, values: [] } as TypeNode, 4), 'none'],
+  ['a struct wrapping a float', struct('wf', 4, [f('a', 0, { kind: 'float', name: 'float', size: 4 } as TypeNode)]), 'none'],
   ['an enum of 4 bytes', { kind: 'enum', name: 'e', size: 4, signed: false, values: [] } as TypeNode, 'none'],
 ];
 const Shape = suite('addressShape: which fields take addresses, and which print as them');
@@ -80,13 +82,14 @@ Parse('spaces around the text are ignored; other lengths take nothing', () => {
   assert.is(parseAddressFor(4, '::1'), null);
   assert.is(parseAddressFor(6, '10.0.0.1'), null);
   assert.is(parseAddressFor(8, '10.0.0.1'), null);
+  assert.is(parseAddressFor(8, '02:00:00:00:00:01'), null);
 });
 
 const V6 = suite('isIPv4In16: a 16-byte LPM prefix prints as IPv4 only outside the IPv6 ranges');
 const b16 = (hex: string) => Uint8Array.from(Buffer.from(hex.padEnd(32, '0'), 'hex'));
 V6('2000::/3, fc00::/7, fe80::/10 and ff00::/8 are IPv6; others within 32 bits are IPv4', () => {
   const cases: [string, number | undefined, boolean][] = [
-    ['0a000000', 8, true], ['0a000000', undefined, true], ['0a000000', 33, false], ['0a00000000000001', undefined, false],
+    ['0a000000', 8, true], ['0a000000', undefined, true], ['0a000000', 33, false], ['0a800000', 16, true], ['0abf0000', 16, true], ['0a00000000000001', undefined, false],
     ['20010db8', 32, false], ['3fff0000', 16, false], ['40000000', 8, true], ['1fff0000', 16, true],
     ['fc000000', 7, false], ['fd000000', 8, false], ['fe000000', 8, true],
     ['fe800000', 10, false], ['febf0000', 16, false], ['fec00000', 10, true], ['fe400000', 10, true], ['ff000000', 8, false],
@@ -96,7 +99,7 @@ V6('2000::/3, fc00::/7, fe80::/10 and ff00::/8 are IPv6; others within 32 bits a
 });
 
 const Enc = suite('an address string written into a field');
-const codec = (n: TypeNode) => compileCodec(n, { byteOrder: 'little', size: n.size, root: 'v' });
+const codec = (n: TypeNode) => compileCodec(n, { byteOrder: 'little', size: n.size, root: 'value' });
 Enc('fills the whole field, at the field\'s offset, leaving the bytes around it', () => {
   const rec = struct('r', 24, [f('a', 0, u32), f('addr', 4, u8x(16)), f('b', 20, u32)]);
   const c = codec(rec);
@@ -112,13 +115,14 @@ Enc('an int takes its decimal and 0x text as a number, text with . or : as an ad
 });
 Enc('a refusal names what the field takes, with the hint that fits', () => {
   const err = (n: TypeNode, v: string) => { try { codec(n).encode(v); return 'accepted'; } catch (e) { return (e as Error).message; } };
-  assert.is(err(u8x(4), '::1'), "v: expected an IPv4 address or a list of at most 4 __u8, got '::1' (an IPv6 address needs 16 bytes; this field has 4)");
-  assert.is(err(u8x(6), '10.0.0.1'), "v: expected a MAC address or a list of at most 6 __u8, got '10.0.0.1' (an IP address does not fit a 6-byte MAC field)");
-  assert.is(err(u8x(6), '::1'), "v: expected a MAC address or a list of at most 6 __u8, got '::1' (an IP address does not fit a 6-byte MAC field)");
-  assert.is(err(u8x(16), '02:00:00:00:00:01'), "v: expected an IPv4/IPv6 address or a list of at most 16 __u8, got '02:00:00:00:00:01' (a MAC address does not fit a 16-byte IP field)");
-  assert.is(err(u8x(4), '10.0.0.0/8'), "v: expected an IPv4 address or a list of at most 4 __u8, got '10.0.0.0/8' (a /prefix length is only allowed in the address field of an LPM trie key)");
-  assert.is(err(be32, '10.0.0.256'), "v: expected u32 0..4294967295 or an IPv4 address, got '10.0.0.256'");
-  assert.is(err(struct('mac', 6, [f('addr', 0, u8x(6))]), 'x:y'), "v: expected a MAC address or struct mac, got 'x:y'");
+  assert.is(err(u8x(4), '::1'), "value: expected an IPv4 address or a list of at most 4 __u8, got '::1' (an IPv6 address needs 16 bytes; this field has 4)");
+  assert.is(err(u8x(6), '10.0.0.1'), "value: expected a MAC address or a list of at most 6 __u8, got '10.0.0.1' (an IP address does not fit a 6-byte MAC field)");
+  assert.is(err(u8x(6), '::1'), "value: expected a MAC address or a list of at most 6 __u8, got '::1' (an IP address does not fit a 6-byte MAC field)");
+  assert.is(err(u8x(16), '02:00:00:00:00:01'), "value: expected an IPv4/IPv6 address or a list of at most 16 __u8, got '02:00:00:00:00:01' (a MAC address does not fit a 16-byte IP field)");
+  assert.is(err(u8x(4), ' ::1 '), "value: expected an IPv4 address or a list of at most 4 __u8, got ' ::1 ' (an IPv6 address needs 16 bytes; this field has 4)");
+  assert.is(err(u8x(4), '10.0.0.0/8'), "value: expected an IPv4 address or a list of at most 4 __u8, got '10.0.0.0/8' (a /prefix length is only allowed in the address field of an LPM trie key)");
+  assert.is(err(be32, '10.0.0.256'), "value: expected u32 0..4294967295 or an IPv4 address, got '10.0.0.256'");
+  assert.is(err(struct('mac', 6, [f('addr', 0, u8x(6))]), 'x:y'), "value: expected a MAC address or struct mac, got 'x:y'");
 });
 Shape.run();
 Parse.run();
