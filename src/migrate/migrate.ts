@@ -81,12 +81,9 @@ export interface EntryLoss extends Loss {
   readonly cpu?: number;
 }
 
-export interface MapMigration {
+/** What copying a map's entries into a new layout did (a migration's or a restore's). */
+export interface CopyReport {
   readonly name: string;
-  readonly pinPath: string;
-  readonly verdict: MapVerdict | 'already-new' | 'not-pinned';
-  /** migrated; planned (dry run); unchanged (identical, compatible, already the new layout, not pinned). */
-  readonly status: 'migrated' | 'planned' | 'unchanged';
   readonly entries: number;
   readonly added: readonly string[];
   readonly dropped: readonly string[];
@@ -94,6 +91,13 @@ export interface MapMigration {
   /** The first 1000 losses; `lossCount` counts them all. */
   readonly losses: readonly EntryLoss[];
   readonly lossCount: number;
+}
+
+export interface MapMigration extends CopyReport {
+  readonly pinPath: string;
+  readonly verdict: MapVerdict | 'already-new' | 'not-pinned';
+  /** migrated; planned (dry run); unchanged (identical, compatible, already the new layout, not pinned). */
+  readonly status: 'migrated' | 'planned' | 'unchanged';
   /** Kernel ids of the map before and after (equal when unchanged). */
   readonly oldId: number;
   readonly newId: number;
@@ -470,27 +474,23 @@ export interface SwapOptions extends LockOptions, JournalOptions {
  * unfinished migration (killed before its end) is undone first, not committed.
  */
 export function commitMigration(obj: BpfObject, opts: SwapOptions = {}): SwapResult[] {
-  const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
-  recoverFirst(root, opts, false);
-  return withPinLocks(obj, root, opts, () => {
-    recoverFirst(root, opts, true);
-    return pinsOf(obj, root).map(({ name, pin }) => {
-      if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
-      unlinkSync(pin + OLD_SUFFIX);
-      return { name, pinPath: pin, done: true };
-    });
-  });
+  return eachOldPin(obj, opts, (pin) => unlinkSync(pin + OLD_SUFFIX));
 }
 
 /** Puts every `_old` pin back onto its name (the new map's pin is replaced); an unfinished migration is undone first. */
 export function rollbackMigration(obj: BpfObject, opts: SwapOptions = {}): SwapResult[] {
+  return eachOldPin(obj, opts, (pin) => renameSync(pin + OLD_SUFFIX, pin));
+}
+
+/** Under the maps' pin locks, after undoing an unfinished migration: `act` on each map that has an `_old` pin. */
+function eachOldPin(obj: BpfObject, opts: SwapOptions, act: (pin: string) => void): SwapResult[] {
   const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
   recoverFirst(root, opts, false);
   return withPinLocks(obj, root, opts, () => {
     recoverFirst(root, opts, true);
     return pinsOf(obj, root).map(({ name, pin }) => {
       if (!existsSync(pin + OLD_SUFFIX)) return { name, pinPath: pin, done: false };
-      renameSync(pin + OLD_SUFFIX, pin);
+      act(pin);
       return { name, pinPath: pin, done: true };
     });
   });

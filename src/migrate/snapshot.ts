@@ -28,7 +28,7 @@ import { schemaFromKernel } from '../map/schema-from-kernel.js';
 import { reviveSchema } from '../schema/revive.js';
 import { closeFd, objGet, objGetInfoByFd } from '../syscall/index.js';
 import { diffMaps } from '../schema/diff.js';
-import { convertEntries, lossError, newScan, summary, type EntryLoss, type MigrateOptions } from './migrate.js';
+import { convertEntries, lossError, newScan, summary, type CopyReport, type EntryLoss, type MigrateOptions } from './migrate.js';
 
 export const SNAPSHOT_VERSION = 1;
 
@@ -129,15 +129,8 @@ export interface RestoreOptions extends LockOptions, Pick<MigrateOptions, 'renam
   journalDir?: string;
 }
 
-export interface MapRestore {
-  readonly name: string;
-  readonly entries: number;
-  readonly added: readonly string[];
-  readonly dropped: readonly string[];
-  readonly converted: readonly string[];
-  readonly losses: readonly EntryLoss[];
-  readonly lossCount: number;
-}
+/** What restoring one map did: the entries copied into the new layout. */
+export type MapRestore = CopyReport;
 
 export interface RestoreResult {
   readonly maps: readonly MapRestore[];
