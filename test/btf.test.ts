@@ -270,7 +270,7 @@ find.run();
 
 const sampleSuite = suite('sampleBtf');
 sampleSuite('the warm-up sample is valid BTF with a record of every known kind, and writes as typesJson builds', async () => {
-  const { sampleBtf } = await import('../src/btf/raw-types.js');
+  const { sampleBtf } = await import('../src/btf/fast-prime.js');
   const { writeTypesJson, typesJson } = await import('../src/format/index.js');
   const btf = loadBtf(sampleBtf());
   const kinds = new Set(Array.from({ length: btf.typeCount }, (_, i) => btf.kind(i + 1)));

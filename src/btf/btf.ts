@@ -6,30 +6,15 @@ import { BtfError } from '../errors.js';
 import type { ByteOrder } from '../bytes.js';
 import { btfByteOrder, parseHeader, type BtfHeader } from './header.js';
 import { StringTable } from './strings.js';
-import { parseRawTypes, sampleBtf, type RawTypes } from './raw-types.js';
+import { parseRawTypes, type RawTypes } from './raw-types.js';
 import { validateReferences } from './validate.js';
+import { decodedSample, primeDecoder } from './fast-prime.js';
 import { Type } from './types.js';
 import { BTF_KIND as K, MAX_DEPTH, kindName } from './kinds.js';
 
-let primed = false;
-/**
- * Blob size (bytes) above which decoding is primed first (a fast path: the warm-up below, and its
- * twin in format/fast-types-json.ts). Measured 2026-12-05, whole `bpfmap types /sys/kernel/btf/vmlinux
- * --json`, 21 interleaved runs each on the shared 2-core machine (load average 2.5): both warm-ups
- * on 392.7 ms, both off 454.1 ms (1.16x; 1.23x without NODE_EXTRA_CA_CERTS). Not worth it for
- * small blobs: an object's BTF is decoded in well under a millisecond either way.
- */
-const PRIME_ABOVE = 1 << 20;
-/** The sample as decoded by that priming (null before it ran). */
-let primedSample: Btf | null = null;
-
-/**
- * The decoded warm-up sample (see sampleBtf), for priming code that reads a Btf: the one decoding
- * was primed with when there is one, as decoding the sample again after a big blob would only make V8
- * spend its compiler thread on the decoder once more while the caller's code waits for it.
- */
+/** A decoded sample with every kind, for priming code that reads a Btf (see fast-prime.ts). */
 export function sampleDecoded(): Btf {
-  return primedSample ?? (primedSample = new Btf(sampleBtf()));
+  return decodedSample((b) => new Btf(b));
 }
 
 export class Btf {
@@ -49,15 +34,8 @@ export class Btf {
 
   constructor(blob: Uint8Array, firstId = 1) {
     this.firstId = firstId;
-    if (!primed && blob.byteLength > PRIME_ABOVE) {
-      // Decode a small sample with every kind first, so that the loops below are optimised for all
-      // of their paths before the big blob runs through them (see sampleBtf). Twice, as V8 records
-      // type feedback only once a function has run for a while.
-      primed = true;
-      const sample = sampleBtf();
-      new Btf(sample);
-      primedSample = new Btf(sample);
-    }
+    // Fast path: a big blob is decoded after a small sample has primed the loops below (fast-prime.ts).
+    primeDecoder(blob.byteLength, (sample) => new Btf(sample));
     // A Buffer (from readFileSync) and a plain Uint8Array have different hidden classes in V8: one
     // kind of view everywhere keeps the hot loops' code from being thrown away when the other
     // arrives (the sample above is a Uint8Array).

@@ -79,7 +79,7 @@ function intEncoding(enc: number): string {
  */
 export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void): void {
   if (!primed && btf.raw.count > PRIME_ABOVE) {
-    // Every path on a small sample (flushing after each record) before the big run: see sampleBtf.
+    // Every path on a small sample (flushing after each record) before the big run: see btf/fast-prime.ts.
     // More than once, as V8 only starts to record type feedback once a function has run for a while,
     // and with two sinks, so that the optimised code calls `write` generically instead of betting on
     // one of them.
@@ -92,7 +92,7 @@ export function writeTypesJsonBytes(btf: Btf, write: (chunk: Uint8Array) => void
 }
 
 let primed = false;
-/** Types above which the writer is primed first (gain measured with the decoder's: see PRIME_ABOVE in btf/btf.ts). */
+/** Types above which the writer is primed first (gain measured with the decoder's: see btf/fast-prime.ts). */
 const PRIME_ABOVE = 4096;
 
 function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number): void {
