@@ -135,6 +135,20 @@ L('the public API (src/index.ts) exports no helper of the command line: bin/ imp
   // No module under src/ prints to a terminal's progress line (that is bin/progress.ts).
   assert.not.ok(existsSync(join(ROOT, 'src/apply/progress.ts')));
 });
+L('generated code (new Function) only in fast-path modules, named for it', () => {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const n of readdirSync(dir)) {
+      const p = join(dir, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (n.endsWith('.ts') && /new Function\(/.test(readFileSync(p, 'utf8'))) found.push(relative(ROOT, p));
+    }
+  };
+  walk(join(ROOT, 'src'));
+  walk(join(ROOT, 'bin'));
+  assert.ok(found.length > 0, 'the codec generates code');
+  assert.equal(found.filter((f) => !/(^|\/)fast[-.]/.test(f)), [], `new Function outside a fast-path module: ${found.join(', ')}`);
+});
 L.run();
 
 const G = suite('import graph');

@@ -8,7 +8,7 @@ import { ERROR_CODE } from '../errors.js';
 import { Fail } from './fail.js';
 import { checkBigInt, checkSmallInt, intLabel, intRange, type IntRange } from './integer.js';
 import { readWord, writeWord } from './words.js';
-import { inlineInt } from './inline-int.js';
+import { generateIntCodec, inlineInt } from './fast-codegen.js';
 import type { Compiled } from './types.js';
 
 function isBool(n: IntNode): boolean {
@@ -44,14 +44,8 @@ export function compileInt(node: IntNode, order: ByteOrder): Compiled {
       : (signed ? DataView.prototype.getInt32 : DataView.prototype.getUint32);
     const inl = inlineInt(node, order);
     if (inl) {
-      // Straight on the bytes (no DataView): generated once per int type. A fast path, with the
-      // inlined ints of record-codec.ts: `npm run bench codec` (2026-12-05, load average 2.7) makes
-      // 5.4 M firewall keys/s with it and 1.04 M/s without (inlineInt returning null), under the
-      // 2 M/s target; the 1200-byte rule set 90 k/s either way.
-      const gen = new Function('check', 'min', 'max', 'r', `return {
-        enc(input, dv, u8, off) { const v = check(input, min, max, r); ${inl.write('v', 'off')} },
-        dec(dv, u8, off) { return ${inl.read('off')}; },
-      };`)(checkSmallInt, min, max, r) as Pick<Compiled, 'enc' | 'dec'>;
+      // Straight on the bytes (no DataView): generated once per int type (fast-codegen.ts).
+      const gen = generateIntCodec(inl, checkSmallInt as (input: unknown, min: number, max: number, r: unknown) => number, r);
       return { size, usesView: false, enc: gen.enc, dec: gen.dec };
     }
     return {

@@ -10,7 +10,7 @@ import { Fail, describe, keySeg, rethrowAt } from './fail.js';
 import { compileBitfield } from './bitfield.js';
 import { typeName } from './type-name.js';
 import { takesIfname, withIfname } from './ifname.js';
-import { inlineInt, type InlineInt } from './inline-int.js';
+import { generateRecordCodec, inlineInt, type InlineInt } from './fast-codegen.js';
 import type { Compiled } from './types.js';
 import { isBytes } from './is-bytes.js';
 
@@ -147,51 +147,9 @@ export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, co
     noMember: () => new Fail(`expected exactly one member of ${title} (${names}), got none`),
     unknown: (k: string) => new Fail(`unknown field '${k}'; fields are ${names}`),
   };
-  // Generated once per record type: a switch over the given keys (unknown ones fail) and an object
-  // literal of fixed shape for decode. Names are embedded only as JSON string literals. A fast path:
-  // with its inlined ints it is what makes the firewall key 5.4 M/s instead of 1.04 M/s (see
-  // int-codec.ts; the 2 M/s target needs it).
-  const cases = slots.map((s, i) => {
-    const o = `off + ${s.e.offset}`;
-    const general = `H.C[${i}].enc(v, dv, u8, ${o});`;
-    const body = s.inline
-      ? `if (typeof v === 'number' && v >= ${s.inline.min} && v <= ${s.inline.max} && Number.isInteger(v)) { ${s.inline.write('v', o)} } else ${general}`
-      : general;
-    return `case ${JSON.stringify(s.e.name)}: if (v !== undefined) { ${body} } break;`;
-  }).join('\n');
-  const props = slots.filter((s) => s.e.shown).map((s) => {
-    const i = slots.indexOf(s);
-    const o = `off + ${s.e.offset}`;
-    const expr = s.inline ? s.inline.read(o) : `H.C[${i}].dec(dv, u8, ${o}, flags)`;
-    const key = s.e.name === '__proto__' ? '["__proto__"]' : JSON.stringify(s.e.name);
-    return `${key}: ${expr}`;
-  }).join(',\n');
-  const src = `
-    return {
-      enc(input, dv, u8, off) {
-        if (!H.isObject(input)) throw H.notObject(input);
-        const keys = Object.keys(input);
-        ${isUnion ? 'if (keys.length === 0) throw H.noMember();' : ''}
-        ${hasGroups ? 'H.checkGroups(keys);' : ''}
-        let k = '';
-        try {
-          for (let i = 0; i < keys.length; i++) {
-            k = keys[i];
-            const v = input[k];
-            switch (k) {
-              ${cases}
-              default: throw H.unknown(k);
-            }
-          }
-        } catch (e) { H.rethrowAt(e, H.keySeg(k)); }
-      },
-      dec(dv, u8, off, flags) {
-        return {
-          ${props}
-        };
-      },
-    };`;
-  const gen = new Function('H', src)(helpers) as Pick<Compiled, 'enc' | 'dec'>;
+  // Generated once per record type (fast-codegen.ts: 5.4 M firewall keys/s with it, 1.04 M/s without).
+  const gen = generateRecordCodec(slots.map((s) => ({ name: s.e.name, offset: s.e.offset, shown: s.e.shown, inline: s.inline })),
+    helpers, isUnion, hasGroups);
   const enc = slots.length > WIDE ? wideEncoder(slots, helpers, isUnion, hasGroups) : gen.enc;
   return { size: node.size, usesView: slots.some((s) => s.c.usesView), enc, dec: gen.dec };
 }
