@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { compileCodec } from '../src/codec/index.js';
 import { toHex } from '../src/index.js';
 import type { TypeNode } from '../src/schema/types.js';
-import { arr, bool, char, f, s8, struct, u16, u8 } from './oracle/schemas.js';
+import { arr, bool, char, enm, f, int, s8, struct, u16, u32, u8, union } from './oracle/schemas.js';
 
 const c = (n: TypeNode) => compileCodec(n, { byteOrder: 'little', size: n.size, root: 'value' });
 const enc = (n: TypeNode, v: unknown): string => {
@@ -15,6 +15,10 @@ const enc = (n: TypeNode, v: unknown): string => {
 const dec = (n: TypeNode, hex: string, compact = false): string =>
   JSON.stringify(c(n).decode(Uint8Array.from(Buffer.from(hex, 'hex')), 0, { compact }));
 const pt = struct('pt', 4, [f('x', 0, u16), f('y', 2, u16)]);
+const color = enm('color', 1, false, [['RED', 0], ['GREEN', 1]]);
+const un = union('u', 2, [f('a', 0, u16), f('b', 0, arr(u8, 2))]);
+/** Elements of no bytes (an empty struct) carry nothing: such an array is an empty list whatever its length. */
+const holder = struct('h', 4, [f('n', 0, arr(struct('empty', 0, []), 5)), f('x', 0, u32)]);
 
 const D = suite('array decode');
 const DECODE: [string, TypeNode, string, string, boolean?][] = [
@@ -28,6 +32,12 @@ const DECODE: [string, TypeNode, string, string, boolean?][] = [
   ['bool', arr(bool, 2), '0100', '[true,false]'],
   ['structs: every element', arr(pt, 3), '000000000100020000000000', '[{"x":0,"y":0},{"x":1,"y":2},{"x":0,"y":0}]'],
   ['structs with compact: the non-zero ones by index', arr(pt, 3), '000000000100020000000000', '{"1":{"x":1,"y":2}}', true],
+  ['unions with compact: the non-zero ones by index', arr(un, 3), '000001020000', '{"1":{"a":513}}', true],
+  ['unions without compact: every element', arr(un, 3), '000001020000', '[{"a":0},{"a":513},{"a":0}]'],
+  ['signed char text', arr(int('signed char', 1, true), 4), '61626300', '"abc"'],
+  ['char-encoded bytes of another name: text', arr(int('c', 1, false, { encoding: 'char' }), 4), '61626300', '"abc"'],
+  ['1-byte enums: their names, not bytes', arr(color, 2), '0100', '["GREEN","RED"]'],
+  ['elements of no bytes: an empty list', holder, '01000000', '{"n":[],"x":1}'],
 ];
 for (const [what, node, hex, want, compact] of DECODE) D(what, () => assert.is(dec(node, hex, compact), want));
 
@@ -51,6 +61,11 @@ const ENCODE: [string, TypeNode, unknown, string][] = [
   ['a string for a number array', arr(u16, 2), 'abc', "VALUE_INVALID: value: expected a list of at most 2 __u16, or an index map, got 'abc'"],
   ['a number', arr(u16, 2), 5, 'VALUE_INVALID: value: expected a list of at most 2 __u16, or an index map, got 5'],
   ['null', arr(u16, 2), null, 'VALUE_INVALID: value: expected a list of at most 2 __u16, or an index map, got null'],
+  ['an index with a tail', arr(u16, 3), { '1x': 1 }, 'VALUE_INVALID: value["1x"]: expected an index 0..2, got \'1x\''],
+  ['an index with a head', arr(u16, 3), { x1: 1 }, 'VALUE_INVALID: value["x1"]: expected an index 0..2, got \'x1\''],
+  ['bytes for an array of 1-byte enums', arr(color, 2), Uint8Array.from([1, 0]), 'VALUE_INVALID: value: expected a list of at most 2 enum color, or an index map, got 2 bytes'],
+  ['a number for an address array: the address is named', arr(u8, 4), 5, 'VALUE_INVALID: value: expected a list of at most 4 __u8 or an IPv4 address, or an index map, got 5'],
+  ['a number for a char array: the string is named', arr(char, 4), 5, 'VALUE_INVALID: value: expected a list of at most 4 char or a string of at most 4 bytes, or an index map, got 5'],
   ['text that is no address for a 4-byte array', arr(u8, 4), 'abc', "VALUE_INVALID: value: expected an IPv4 address or a list of at most 4 __u8, got 'abc'"],
 ];
 for (const [what, node, input, want] of ENCODE) E(what, () => assert.is(enc(node, input), want));
