@@ -25,10 +25,9 @@ function isByteArray(n: TypeNode): boolean {
     n.element.encoding !== 'bool' && !isCharArray(n);
 }
 
-const WELL_FORMED = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
+/** No unpaired surrogate (String.prototype.isWellFormed, in every Node this package supports: >= 20). */
 function isWellFormed(s: string): boolean {
-  if (WELL_FORMED) return WELL_FORMED.call(s);
-  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 function isZero(u8: Uint8Array, off: number, n: number): boolean {

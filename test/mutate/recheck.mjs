@@ -17,7 +17,8 @@ const offsetOf = (src, { line, column }) => {
 };
 let killed = 0, total = 0, still = [];
 let restore = null;
-process.on('SIGINT', () => { if (restore) restore(); process.exit(130); });
+// The mutated file is put back on Ctrl-C and on SIGTERM (a `timeout` around the run) alike.
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.on(sig, () => { if (restore) restore(); process.exit(code); });
 for (const [file, { mutants }] of Object.entries(report.files)) {
   const src = readFileSync(file, 'utf8');
   for (const m of mutants) {
