@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const REGRESSIONS_DIR = new URL('./regressions/', import.meta.url).pathname;
 
@@ -15,7 +16,9 @@ export function saveRegression(bytes: Uint8Array, note: string, dir = REGRESSION
   const base = join(dir, sha1Prefix(bytes));
   if (!existsSync(`${base}.bin`)) {
     writeFileSync(`${base}.bin`, bytes);
-    writeFileSync(`${base}.txt`, `${note.trim()}\n`);
+    // Stack traces name files relative to the repository: no path of the machine that ran the fuzzer.
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    writeFileSync(`${base}.txt`, `${note.split(root).join('').trim()}\n`);
   }
   return `${base}.bin`;
 }
