@@ -37,7 +37,9 @@ export function streamSource(stream: Readable, source: string): StreamSource {
   const close = (): void => {
     if (ended) return;
     ended = true;
+    // The error listener stays: an 'error' with no listener would end the process.
     stream.off('data', onData);
+    stream.off('end', onEnd);
     stream.pause();
     notify();
   };

@@ -38,7 +38,7 @@ export class Btf {
     primeDecoder(blob.byteLength, (sample) => new Btf(sample));
     // A Buffer (from readFileSync) and a plain Uint8Array have different hidden classes in V8: one
     // kind of view everywhere keeps the hot loops' code from being thrown away when the other
-    // arrives (the sample above is a Uint8Array).
+    // arrives (the priming sample is a Uint8Array).
     if (Object.getPrototypeOf(blob) !== Uint8Array.prototype) blob = new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
     this.blob = blob;
     this.header = parseHeader(blob);

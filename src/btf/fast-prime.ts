@@ -13,7 +13,7 @@
 import { BTF_KIND } from './kinds.js';
 
 /** Blob size (bytes) above which decoding is primed first. */
-export const PRIME_ABOVE = 1 << 20;
+const PRIME_ABOVE = 1 << 20;
 
 let primed = false;
 /** The sample as decoded by the priming (null before it ran). */

@@ -11,6 +11,7 @@
 import type { ByteOrder } from '../bytes.js';
 import type { TypeNode } from '../schema/types.js';
 import type { Compiled } from './types.js';
+import { checkSmallInt, type IntRange } from './integer.js';
 
 export interface InlineInt {
   readonly min: number;
@@ -54,13 +55,12 @@ export function inlineInt(t: TypeNode, order: ByteOrder): InlineInt | null {
   };
 }
 
-/** The generated encoder and decoder of one plain int type; `check` range-checks the input. */
-export function generateIntCodec(inl: InlineInt, check: (input: unknown, min: number, max: number, r: unknown) => number,
-  r: unknown): Pick<Compiled, 'enc' | 'dec'> {
+/** The generated encoder and decoder of one plain int type; the input is range-checked against `r`. */
+export function generateIntCodec(inl: InlineInt, r: IntRange): Pick<Compiled, 'enc' | 'dec'> {
   return new Function('check', 'min', 'max', 'r', `return {
     enc(input, dv, u8, off) { const v = check(input, min, max, r); ${inl.write('v', 'off')} },
     dec(dv, u8, off) { return ${inl.read('off')}; },
-  };`)(check, inl.min, inl.max, r) as Pick<Compiled, 'enc' | 'dec'>;
+  };`)(checkSmallInt, inl.min, inl.max, r) as Pick<Compiled, 'enc' | 'dec'>;
 }
 
 /** One member of a record as the generator sees it; `inline` when it is a plain int read and written in place. */

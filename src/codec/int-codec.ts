@@ -45,7 +45,7 @@ export function compileInt(node: IntNode, order: ByteOrder): Compiled {
     const inl = inlineInt(node, order);
     if (inl) {
       // Straight on the bytes (no DataView): generated once per int type (fast-codegen.ts).
-      const gen = generateIntCodec(inl, checkSmallInt as (input: unknown, min: number, max: number, r: unknown) => number, r);
+      const gen = generateIntCodec(inl, r);
       return { size, usesView: false, enc: gen.enc, dec: gen.dec };
     }
     return {
