@@ -8,7 +8,7 @@ import { commands } from './commands/index.js';
 import { UsageError } from './options.js';
 import { reportError } from './report.js';
 import { fastParse } from './fast.js';
-import { YARGS_STRINGS, GLOBAL_OPTIONS, toYargs } from './spec.js';
+import { YARGS_STRINGS, GLOBAL_OPTIONS, labelNumberOptions, toYargs } from './spec.js';
 
 const EPILOG = `Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found (key, map, pin) or I/O (full disk),
 4 permission, 5 invalid input (object, BTF, value, schema/map mismatch, input not known to be complete),
@@ -66,6 +66,13 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(msg ?? 'invalid usage');
     });
   for (const c of commands) parser = parser.command(toYargs(c));
+  // yargs prints help through console.log; its number options are strings to yargs (see toYargs), so
+  // their label is put right there, for the command whose help it is.
+  const log = console.log;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    const cmd = commands.find((c) => c.name === argv[0] || c.aliases.includes(argv[0] ?? ''));
+    console.log = (...a: unknown[]) => log(...a.map((x) => (typeof x === 'string' && cmd ? labelNumberOptions(x, cmd) : x)));
+  }
   try {
     await parser.parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
@@ -73,5 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     // yargs throws a parse error (a number option's coerce refusing its text) as its own YError.
     if ((e as { name?: string })?.name === 'YError') return reportError(new UsageError((e as Error).message), verbose, json);
     return reportError(e, verbose, json);
+  } finally {
+    console.log = log;
   }
 }

@@ -186,6 +186,21 @@ function yargsOption(name: string, d: OptionDecl): Options {
   return o;
 }
 
+/**
+ * A command's help as yargs wrote it, with `[number]` for its number options instead of the
+ * `[string]` yargs gives them (same width, so the columns stay aligned). An option's label ends the
+ * last line of its entry: the lines from its `--name` to the next entry or heading.
+ */
+export function labelNumberOptions(help: string, cmd: Command): string {
+  let current: OptionDecl | undefined;
+  return help.split('\n').map((line) => {
+    const m = /^ {2}(?:-\w, | {4})--([\w-]+)/.exec(line);
+    if (m) current = cmd.options[m[1]!];
+    else if (/^ {0,2}\S/.test(line)) current = undefined;
+    return current?.type === 'number' ? line.replace(/\[string\]/, '[number]') : line;
+  }).join('\n');
+}
+
 /** The table as a yargs command: yargs checks strictness, choices and conflicts, and writes the help. */
 export function toYargs(cmd: Command): CommandModule {
   return {

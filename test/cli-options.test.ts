@@ -136,4 +136,18 @@ C('a refused choice names the option and the choices', () => {
     assert.match(r.stderr, /^bpfmap: invalid value; flags: got "bogus", expected one of "any", "noexist", "exist"\n/);
   }
 });
+C('--help labels each option by its declared type: [number] for number options, also those yargs reads as text', () => {
+  for (const cmd of visible.filter((c) => Object.values(c.options).some((d) => d.type === 'number'))) {
+    const r = bpfmap([cmd.name, '--help']);
+    assert.is(r.code, 0, r.stderr);
+    const entries = r.stdout.split(/\n(?= {2}(?:-\w, | {4})--)/);
+    for (const [name, d] of Object.entries(cmd.options)) {
+      if (d.hidden) continue;
+      const entry = entries.find((e) => new RegExp(`^ {2}(?:-\\w, | {4})--${name}\\s`).test(e));
+      assert.ok(entry, `${cmd.name} --help: no entry for --${name}`);
+      const label = d.array ? '[array]' : `[${d.type}]`;
+      assert.ok(entry!.split('\n').some((l) => l.trimEnd().endsWith(label) || l.includes(`${label} [`)), `${cmd.name} --${name}: want ${label} in\n${entry}`);
+    }
+  }
+});
 C.run();
