@@ -4,12 +4,11 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../src/schema/types.js';
-import { stringifyJson } from '../src/text/json.js';
-import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
+import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { BIN } from './helpers/cli.js';
 import { skip, toolsMissing } from './helpers/skip.js';
+import { type MapSchema, type TypeNode, stringifyJson, possibleCpus } from '../src/index.js';
 
 /** The built CLI (BPFMAP_CLI points the tests at another build of it). */
 const cli = BIN;

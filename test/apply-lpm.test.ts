@@ -9,8 +9,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyState, DesiredState, readStateDocument, writeCalls } from '../src/apply/index.js';
-import { loadObjectFile } from '../src/index.js';
+import { writeCalls } from '../src/apply/index.js';
+import { loadObjectFile, applyState, DesiredState, readStateDocument } from '../src/index.js';
 import { bpfmap, BIN, FW, TABLE } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 

@@ -2,12 +2,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../src/schema/types.js';
-import { applyState, DesiredState, readStateDocument, writeCalls } from '../src/apply/index.js';
-import type { ApplyOptions } from '../src/apply/index.js';
-import { BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
+import { writeCalls } from '../src/apply/index.js';
+import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
-import { openMap } from '../src/map/index.js';
+import { type MapSchema, type ObjectSchema, type TypeNode, type ApplyOptions, openMap, applyState, DesiredState, readStateDocument, possibleCpus } from '../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };

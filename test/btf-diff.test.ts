@@ -10,10 +10,9 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadBtf } from '../src/btf/index.js';
-import { writeTypesJson, typesJson } from '../src/format/index.js';
 import { parseElf } from '../src/elf/index.js';
 import { skip, suite } from './helpers/skip.js';
+import { loadBtf, writeTypesJson, typesJson } from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const VMLINUX = '/sys/kernel/btf/vmlinux';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bpfmap, FW, TABLE, STATS, BIN } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
-import { parseJson } from '../src/text/json.js';
+import { parseJson } from '../src/index.js';
 
 function ok(args: string[], env?: Record<string, string>) {
   const r = bpfmap(args, { env });

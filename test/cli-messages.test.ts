@@ -6,8 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyState, DesiredState } from '../src/index.js';
-import type { ObjectSchema } from '../src/schema/types.js';
+import { applyState, DesiredState, type ObjectSchema } from '../src/index.js';
 import { cliMessage } from '../bin/report.js';
 
 const ROOT = join(import.meta.dirname, '..');

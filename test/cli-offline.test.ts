@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bpfmap, FW, FW_EB, SEED, COV, TABLE, STATS } from './helpers/cli.js';
-import { parseJson, stringifyJson } from '../src/text/json.js';
+import { parseJson, stringifyJson } from '../src/index.js';
 
 function ok(args: string[], input?: string) {
   const r = bpfmap(args, { input });

@@ -14,13 +14,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBtf } from '../src/btf/index.js';
-import { writeTypesJson } from '../src/format/index.js';
-import type { MapSchema, ObjectSchema } from '../src/schema/index.js';
-import { loadSource } from '../src/object/source.js';
-import { isBpfmapError } from '../src/errors.js';
 import { skip, suite } from './helpers/skip.js';
 import { bpfmap } from './helpers/cli.js';
+import { loadBtf, writeTypesJson, type MapSchema, type ObjectSchema, loadSource, isBpfmapError } from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const dirOf = (d: string) => join(root, 'fixtures/debian', d);

@@ -12,9 +12,8 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { skip, toolsMissing } from './helpers/skip.js';
 import { icmpEcho } from './helpers/packets.js';
 import { ROOT } from './helpers/cli.js';
-import { findMap, loadSource, openMap, readEvents, typeNode, type TypeNode } from '../src/index.js';
+import { findMap, loadSource, openMap, readEvents, typeNode, type TypeNode, compileCodec } from '../src/index.js';
 import { compactJson } from '../src/text/json.js';
-import { compileCodec } from '../src/codec/index.js';
 import { compileValueWriter } from '../src/events/fast-ndjson.js';
 
 const OBJECT = join(ROOT, 'fixtures/events.bpfel.o');

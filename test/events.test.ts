@@ -12,9 +12,8 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { skip, toolsMissing } from './helpers/skip.js';
 import { icmpEcho } from './helpers/packets.js';
 import { BIN, ROOT } from './helpers/cli.js';
-import { findMap, loadSource, parseJson, openMap, pushEvents, readEvents, onlineCpus, type EventItem, type EventRecord, type LiveMap } from '../src/index.js';
+import { findMap, loadSource, parseJson, openMap, pushEvents, readEvents, onlineCpus, type EventItem, type EventRecord, type LiveMap, typeNode } from '../src/index.js';
 import { loadYaml } from '../src/text/yaml-lazy.js';
-import { typeNode } from '../src/schema/from-btf.js';
 
 const OBJECT = join(ROOT, 'fixtures/events.bpfel.o');
 const SRC = '198.18.0.2';

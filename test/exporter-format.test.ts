@@ -4,11 +4,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  escapeLabelValue, escapeHelp, formatValue, labelName, metricName, negotiate, render, CONTENT_TYPE,
-  parseExporterConfig, planExporter, type MetricFamily,
-} from '../src/exporter/index.js';
-import { loadObjectFile } from '../src/index.js';
+import { escapeLabelValue, escapeHelp, formatValue, labelName, metricName, negotiate, render, CONTENT_TYPE } from '../src/exporter/index.js';
+import { loadObjectFile, parseExporterConfig, planExporter, type MetricFamily } from '../src/index.js';
 import { ByteSink, sumU64 } from '../src/exporter/fast-samples.js';
 import { ROOT, FW, FW_EB, STATS, TABLE } from './helpers/cli.js';
 

@@ -149,6 +149,25 @@ L('generated code (new Function) only in fast-path modules, named for it', () =>
   assert.ok(found.length > 0, 'the codec generates code');
   assert.equal(found.filter((f) => !/(^|\/)fast[-.]/.test(f)), [], `new Function outside a fast-path module: ${found.join(', ')}`);
 });
+L('tests call the library as its users do: a public name comes from src/index.ts, except in the files that protect an algorithm (the mutation suites)', async () => {
+  const api = new Set(Object.keys(await import('../src/index.js')));
+  const types = readFileSync(join(ROOT, 'src/index.ts'), 'utf8');
+  for (const m of types.matchAll(/export type \{([^}]*)\}/g)) for (const n of m[1]!.split(',')) api.add(n.trim().split(/\s+as\s+/).at(-1)!);
+  // The mutation run's files import the folder they test from src/ directly (a smaller import per mutant).
+  const mutation = new Set([...readFileSync(join(ROOT, 'test/mutate/run.mjs'), 'utf8').matchAll(/'([\w-]+)'/g)].map((m) => m[1]!));
+  const deep: string[] = [];
+  for (const f of tsFiles(join(ROOT, 'test')).filter((f) => f.endsWith('.test.ts'))) {
+    if (mutation.has(f.split(sep).at(-1)!.replace(/\.test\.ts$/, ''))) continue;
+    for (const m of readFileSync(f, 'utf8').matchAll(/^import (?:type )?\{([^}]*)\} from '(?:\.\.\/)+src\/([^']+)';$/gm)) {
+      if (m[2] === 'index.js') continue;
+      for (const n of m[1]!.split(',').map((x) => x.trim().replace(/^type /, '')).filter(Boolean)) {
+        // A name imported under its own name that index.ts also exports (under that name).
+        if (!n.includes(' as ') && api.has(n)) deep.push(`${relative(ROOT, f)}: ${n} from src/${m[2]}`);
+      }
+    }
+  }
+  assert.equal(deep, [], 'import these from src/index.ts');
+});
 L.run();
 
 const G = suite('import graph');

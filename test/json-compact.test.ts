@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compactJson, ndjsonLine, stringifyJson, parseJson } from '../src/text/json.js';
+import { compactJson, ndjsonLine } from '../src/text/json.js';
+import { stringifyJson, parseJson } from '../src/index.js';
 
 const Compact = suite('compactJson');
 const table: [string, unknown, string][] = [

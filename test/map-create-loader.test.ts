@@ -10,10 +10,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpfmap, BIN, ROOT, FW, TABLE } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
-import { createMaps, loadObjectFile } from '../src/index.js';
-import { possibleCpus } from '../src/syscall/index.js';
+import { createMaps, loadObjectFile, possibleCpus, parseJson } from '../src/index.js';
 import { pageSize, ringbufSize } from '../src/map/loader-def.js';
-import { parseJson } from '../src/text/json.js';
 
 const LM = join(ROOT, 'fixtures', 'loader-maps.bpfel.o');
 

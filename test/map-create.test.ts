@@ -3,10 +3,9 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/object/index.js';
-import { createMaps, openMap, pinName } from '../src/map/index.js';
 import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { loadObjectFile, createMaps, openMap, pinName } from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const firewall = loadObjectFile(join(root, 'fixtures/firewall.bpfel.o'));

@@ -15,9 +15,8 @@ import { join } from 'node:path';
 import { bpfmap, BIN, FW, TABLE, STATS, ROOT } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { withPrivateBpffs } from './helpers/private-bpffs.js';
-import { loadObjectFile, findMap } from '../src/index.js';
+import { loadObjectFile, findMap, parseJson } from '../src/index.js';
 import { btfLoad, closeFd, mapCreate, mapUpdateElem, objGetInfoByFd } from '../src/syscall/index.js';
-import { parseJson } from '../src/text/json.js';
 
 const LM = join(ROOT, 'fixtures', 'loader-maps.bpfel.o');
 const COV = join(ROOT, 'fixtures', 'coverage.bpfel.o');

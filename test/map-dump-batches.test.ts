@@ -8,13 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../src/schema/types.js';
-import { openMap } from '../src/map/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
-import { stringifyJson } from '../src/text/json.js';
-import { toHex } from '../src/bytes.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { bpfmap } from './helpers/cli.js';
+import { type MapSchema, type TypeNode, openMap, stringifyJson, toHex } from '../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };

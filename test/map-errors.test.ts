@@ -10,10 +10,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { MapSchema, TypeNode } from '../src/schema/types.js';
-import { openMap } from '../src/map/index.js';
 import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const s: MapSchema = { name: 'errs', kernelName: 'errs', type: 'hash', typeId: BPF_MAP_TYPE.HASH, keySize: 4, valueSize: 4,

@@ -2,10 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../src/schema/types.js';
-import { openMap } from '../src/map/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };

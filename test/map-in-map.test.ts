@@ -2,12 +2,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../src/schema/types.js';
-import { openMap } from '../src/map/index.js';
 import {
   BPF_MAP_TYPE, BPF_PROG_TYPE, closeFd, mapCreate, objGet, objPin, progGetInfoByFd, progLoad,
 } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const err = (fn: () => unknown): string => { try { fn(); } catch (e) { return `${(e as { code: string }).code}: ${(e as Error).message}`; } return 'ok'; };

@@ -9,11 +9,9 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../src/schema/types.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objGetInfoByFd, objPin } from '../src/syscall/index.js';
-import { openMap } from '../src/map/index.js';
-import { DesiredState, liveMapIds } from '../src/apply/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { type MapSchema, type ObjectSchema, type TypeNode, openMap, DesiredState, liveMapIds } from '../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 // A name no other test uses: discovery looks at every directory of bpffs.

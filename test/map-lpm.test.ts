@@ -2,11 +2,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { lpmPrefixLen, openMap } from '../src/map/index.js';
+import { lpmPrefixLen } from '../src/map/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { Rng } from './fuzz/prng.js';
 import { ipv4LpmMap } from './oracle/schemas.js';
+import { openMap } from '../src/index.js';
 
 const schema = ipv4LpmMap(16);
 

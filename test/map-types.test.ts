@@ -7,10 +7,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../src/schema/types.js';
-import { openMap } from '../src/map/index.js';
-import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin, possibleCpus } from '../src/syscall/index.js';
+import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { type MapSchema, type TypeNode, openMap, possibleCpus } from '../src/index.js';
 
 const u8: TypeNode = { kind: 'int', name: '__u8', size: 1, signed: false };
 const u16: TypeNode = { kind: 'int', name: '__u16', size: 2, signed: false };

@@ -2,12 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/object/index.js';
-import { createMaps, getVariables, openMap, setVariables } from '../src/map/index.js';
 import { mapFreeze } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
-import { toHex } from '../src/bytes.js';
-import type { StructNode } from '../src/schema/types.js';
+import { loadObjectFile, createMaps, getVariables, openMap, setVariables, toHex, type StructNode } from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const coverage = loadObjectFile(join(root, 'fixtures/coverage.bpfel.o'));

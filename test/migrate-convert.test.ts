@@ -1,9 +1,9 @@
 /** compileConverter, offline: each kind of field change on bytes, and every loss named by its path. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Field, TypeNode } from '../src/schema/types.js';
 import { compileConverter } from '../src/migrate/index.js';
 import type { Loss } from '../src/migrate/index.js';
+import { type Field, type TypeNode } from '../src/index.js';
 
 const int = (size: number, signed = false, extra: Partial<TypeNode> = {}): TypeNode => ({ kind: 'int', name: `${signed ? '__s' : '__u'}${size * 8}`, size, signed, ...extra } as TypeNode);
 function struct(fields: [string, TypeNode][]): TypeNode {

@@ -5,12 +5,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/object/index.js';
-import type { Field, MapSchema, TypeNode } from '../src/schema/types.js';
-import { createMaps } from '../src/map/index.js';
-import { diffMaps, diffObjects } from '../src/migrate/index.js';
 import { bpfmap, ROOT, TABLE, STATS } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { loadObjectFile, type Field, type MapSchema, type TypeNode, createMaps, diffMaps, diffObjects } from '../src/index.js';
 
 const FW = join(ROOT, 'fixtures/firewall.bpfel.o');
 const FW2 = join(ROOT, 'fixtures/firewall-v2.bpfel.o');

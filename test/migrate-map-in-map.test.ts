@@ -9,14 +9,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/object/index.js';
-import { createMaps, openMap } from '../src/map/index.js';
 import { createMapFd } from '../src/map/create.js';
 import { fdValue } from '../src/map/inner.js';
 import { closeFd, objGetInfoByFd } from '../src/syscall/index.js';
-import { diffObjects, migrateMaps, rollbackMigration } from '../src/migrate/index.js';
 import { bpfmap, ROOT } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { loadObjectFile, createMaps, openMap, diffObjects, migrateMaps, rollbackMigration } from '../src/index.js';
 
 const V1 = join(ROOT, 'fixtures/upgrade.bpfel.o');
 const V2 = join(ROOT, 'fixtures/upgrade-v2.bpfel.o');

@@ -9,13 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/object/index.js';
-import { createMaps, openMap } from '../src/map/index.js';
-import { commitMigration, migrateMaps, rollbackMigration } from '../src/migrate/index.js';
-import { possibleCpus, perCpuStride } from '../src/syscall/cpus.js';
+import { perCpuStride } from '../src/syscall/cpus.js';
 import { bpfmap, ROOT, TABLE, STATS } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { lpmKey, rulesValue } from './helpers/firewall-bytes.js';
+import { loadObjectFile, createMaps, openMap, commitMigration, migrateMaps, rollbackMigration, possibleCpus } from '../src/index.js';
 
 const FW = join(ROOT, 'fixtures/firewall.bpfel.o');
 const FW2 = join(ROOT, 'fixtures/firewall-v2.bpfel.o');

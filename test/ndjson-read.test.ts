@@ -3,9 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../src/schema/types.js';
-import { readStateFile, readStateFileAsync, type DesiredState } from '../src/apply/index.js';
-import { toHex } from '../src/bytes.js';
+import { type MapSchema, type ObjectSchema, type TypeNode, readStateFile, readStateFileAsync, type DesiredState, toHex } from '../src/index.js';
 
 // readStateFileAsync reads NDJSON a block (4 MiB) ahead on libuv's thread pool and puts the unfinished
 // line of one block in front of the next (in the 64 KiB before it, or joined in a new buffer when

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Reader, toHex, fromHex } from '../src/bytes.js';
-import { isBpfmapError } from '../src/errors.js';
+import { Reader } from '../src/bytes.js';
+import { isBpfmapError, toHex, fromHex } from '../src/index.js';
 
 const R = suite('Reader');
 R('reads both byte orders and refuses out-of-bounds reads with a typed error', () => {

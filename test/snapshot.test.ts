@@ -10,13 +10,11 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadObjectFile } from '../src/object/index.js';
-import { createMaps, openMap } from '../src/map/index.js';
-import { possibleCpus, perCpuStride } from '../src/syscall/cpus.js';
-import { toHex } from '../src/bytes.js';
+import { perCpuStride } from '../src/syscall/cpus.js';
 import { bpfmap, ROOT, TABLE, STATS } from './helpers/cli.js';
 import { kernel, withPinDir, removePinDir } from './helpers/kernel.js';
 import { lpmKey, rulesValue } from './helpers/firewall-bytes.js';
+import { loadObjectFile, createMaps, openMap, toHex, possibleCpus } from '../src/index.js';
 
 const FW = join(ROOT, 'fixtures/firewall.bpfel.o');
 const FW2 = join(ROOT, 'fixtures/firewall-v2.bpfel.o');

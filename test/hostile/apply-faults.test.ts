@@ -14,15 +14,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../../src/schema/types.js';
-import { applyState } from '../../src/apply/apply.js';
 import { readJournal, writeJournal } from '../../src/apply/journal.js';
-import { readStateFile } from '../../src/apply/parse-state.js';
-import { stringifyJson } from '../../src/text/json.js';
-import { openMap } from '../../src/map/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
 import { BIN, ROOT, type Run } from '../helpers/cli.js';
 import { kernel, withPinDir } from '../helpers/kernel.js';
+import { type MapSchema, type ObjectSchema, type TypeNode, applyState, readStateFile, stringifyJson, openMap } from '../../src/index.js';
 
 const N = Number(process.env.BPFMAP_FAULTS_N ?? 50_000);
 const Q = N / 4;

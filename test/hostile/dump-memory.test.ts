@@ -11,12 +11,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { MapSchema, TypeNode } from '../../src/schema/types.js';
-import { stringifyJson } from '../../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
 import { bpfmap, BIN } from '../helpers/cli.js';
 import { kernel, withPinDir } from '../helpers/kernel.js';
 import { skip } from '../helpers/skip.js';
+import { type MapSchema, type TypeNode, stringifyJson } from '../../src/index.js';
 
 const N = Number(process.env.BPFMAP_DUMP_ENTRIES ?? 1_000_000);
 const LIMIT = 256 << 20;

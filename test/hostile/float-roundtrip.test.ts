@@ -9,11 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../../src/schema/types.js';
-import { stringifyJson } from '../../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
 import { bpfmap } from '../helpers/cli.js';
 import { kernel, withPinDir } from '../helpers/kernel.js';
+import { type MapSchema, type TypeNode, stringifyJson } from '../../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const val: TypeNode = { kind: 'struct', name: 'fv', size: 16, fields: [

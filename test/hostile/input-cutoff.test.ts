@@ -11,14 +11,11 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../../src/schema/types.js';
-import { readStateFile, readStateFileAsync } from '../../src/apply/parse-state.js';
 import { parseLines } from '../../src/apply/ndjson.js';
-import { DesiredState } from '../../src/apply/state.js';
-import { stringifyJson } from '../../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
 import { bpfmap, BIN } from '../helpers/cli.js';
 import { kernel, withPinDir } from '../helpers/kernel.js';
+import { type MapSchema, type ObjectSchema, type TypeNode, readStateFile, readStateFileAsync, DesiredState, stringifyJson } from '../../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };

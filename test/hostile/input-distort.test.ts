@@ -9,12 +9,9 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, ObjectSchema, TypeNode } from '../../src/schema/types.js';
-import { mapCodecs } from '../../src/codec/map-codecs.js';
-import { readStateFile, readStateFileAsync } from '../../src/apply/parse-state.js';
 import { MAX_LINE_BYTES } from '../../src/apply/ndjson.js';
-import { parseJson, stringifyJson } from '../../src/text/json.js';
 import { bpfmap } from '../helpers/cli.js';
+import { type MapSchema, type ObjectSchema, type TypeNode, mapCodecs, readStateFile, readStateFileAsync, parseJson, stringifyJson } from '../../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const f32: TypeNode = { kind: 'float', name: 'float', size: 4 };

@@ -11,13 +11,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../../src/schema/types.js';
-import { stringifyJson } from '../../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objGetInfoByFd, objPin } from '../../src/syscall/index.js';
-import { openMap, getVariables, setVariables, lockMaps, DEFAULT_LOCK_DIR } from '../../src/map/index.js';
-import type { LiveMap } from '../../src/map/index.js';
 import { BIN, COV, bpfmap } from '../helpers/cli.js';
 import { kernel, withPinDir } from '../helpers/kernel.js';
+import { type MapSchema, type TypeNode, stringifyJson, openMap, getVariables, setVariables, lockMaps, DEFAULT_LOCK_DIR, type LiveMap } from '../../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };

@@ -17,13 +17,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadObjectFile } from '../../src/object/index.js';
-import { createMaps, lockMaps, openMap } from '../../src/map/index.js';
-import { possibleCpus, perCpuStride } from '../../src/syscall/cpus.js';
-import { toHex } from '../../src/bytes.js';
+import { perCpuStride } from '../../src/syscall/cpus.js';
 import { BIN, ROOT, TABLE, STATS, type Run } from '../helpers/cli.js';
 import { kernel, withPinDir } from '../helpers/kernel.js';
 import { lpmKey, rulesValue } from '../helpers/firewall-bytes.js';
+import { loadObjectFile, createMaps, lockMaps, openMap, toHex, possibleCpus } from '../../src/index.js';
 
 const FW = join(ROOT, 'fixtures/firewall.bpfel.o');
 const FW2 = join(ROOT, 'fixtures/firewall-v2.bpfel.o');

@@ -11,12 +11,10 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MapSchema, TypeNode } from '../../src/schema/types.js';
-import { stringifyJson } from '../../src/text/json.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../../src/syscall/index.js';
-import { openMap, getVariables, setVariables } from '../../src/map/index.js';
 import { BIN, COV, bpfmap } from '../helpers/cli.js';
 import { kernel, withPinDir } from '../helpers/kernel.js';
+import { type MapSchema, type TypeNode, stringifyJson, openMap, getVariables, setVariables } from '../../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 const u64: TypeNode = { kind: 'int', name: '__u64', size: 8, signed: false };
