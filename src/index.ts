@@ -12,7 +12,6 @@ export {
   ValueError,
   SyscallError,
   isBpfmapError,
-  isValueError,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { toHex, fromHex } from './bytes.js';
@@ -63,16 +62,13 @@ export type { Codec, DecodeOptions } from './codec/index.js';
 export {
   openMap,
   check,
-  findLoadedMaps,
   LiveMap,
   sumPerCpu,
-  schemaFromKernel,
   createMaps,
   DEFAULT_PIN_ROOT,
   getVariables,
   setVariables,
   isGlobalDataMap,
-  pinName,
 } from './map/index.js';
 export type { OpenMapOptions, UpdateFlag, LookupOptions, Entry, LpmLookup, CreateOptions, CreateResult, InnerRef } from './map/index.js';
 export type { MapInfo } from './syscall/info.js';
@@ -102,24 +98,21 @@ export type {
   WatchReason,
 } from './apply/index.js';
 
-export { listMaps, countEntries, bpffsMounts, mapPins, mapUsers } from './inventory/index.js';
+export { listMaps } from './inventory/index.js';
 export type { LoadedMap, ListMapsOptions, EntryCount, CountMethod, ProgramRef, AttachPoint } from './inventory/index.js';
 export { ensureDefaultBpffs } from './syscall/bpffs.js';
-export { lockMaps, withMapLock, DEFAULT_LOCK_DIR, DEFAULT_LOCK_TIMEOUT_MS } from './map/index.js';
+export { lockMaps, withMapLock, DEFAULT_LOCK_DIR } from './map/index.js';
 export type { LockOptions, MapLock } from './map/index.js';
 /** Apply journals: crash recovery of unfinished applies. */
-export { recoverAll, recoverJournal, recoverBeforeWrite, DEFAULT_JOURNAL_DIR, journalPath } from './apply/index.js';
+export { recoverAll, recoverBeforeWrite, DEFAULT_JOURNAL_DIR } from './apply/index.js';
 export type { RecoverReport, RecoverOutcome } from './apply/index.js';
 
 export {
   planExporter,
   parseExporterConfig,
-  exporterConfig,
   scrape,
   scrapeText,
   serveMetrics,
-  render as renderMetrics,
-  negotiate as negotiateMetricsFormat,
 } from './exporter/index.js';
 export type { ExporterPlan, ExporterConfig, ScrapeOptions, ScrapeResult, ServeOptions, MetricFamily, ExpositionFormat } from './exporter/index.js';
 
@@ -127,10 +120,10 @@ export { diffMaps, diffObjects, sameBytes, liveSchemas, migrateMaps, commitMigra
 export type { MapDiff, ObjectDiff, Change, ChangeKind, MapVerdict, DiffOptions, MigrateOptions, MapMigration, EntryLoss, SwapResult } from './migrate/index.js';
 export { recoverMigrations } from './migrate/index.js';
 export type { MigrationRecovery, SwapOptions } from './migrate/index.js';
-export { writeSnapshot, readSnapshotSchema, restoreSnapshot, SNAPSHOT_VERSION } from './migrate/index.js';
+export { writeSnapshot, restoreSnapshot } from './migrate/index.js';
 export type { SnapshotMap, RestoreOptions, MapRestore, RestoreResult } from './migrate/index.js';
 
-export { readEvents, EventStream, onlineCpus } from './events/index.js';
+export { readEvents, EventStream } from './events/index.js';
 export type { ReadEventsOptions, EventRecord, LostReport, EventItem } from './events/index.js';
 export { pushEvents } from './events/index.js';
 export type { PushEventsOptions } from './events/index.js';
@@ -145,5 +138,5 @@ export type { GenTsOptions } from './gen/typescript.js';
 /** Interface indexes by declaration: fields that take interface names besides those named `*ifindex`. */
 export { markIfindexFields, markObjectIfindexFields } from './codec/index.js';
 /** The node agent: keep an object's maps equal to a state file or ConfigMap directory; /metrics, /healthz, /readyz. */
-export { startAgent, AgentMetrics, expandEnv, readStateFiles, parseStateFiles, stateVersion } from './agent/index.js';
+export { startAgent } from './agent/index.js';
 export type { Agent, AgentEvent, AgentOptions, Probe, StateFiles } from './agent/index.js';

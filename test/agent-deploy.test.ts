@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { suite, skip, toolsMissing } from './helpers/skip.js';
 import { ROOT, bpfmap } from './helpers/cli.js';
-import { loadObjectFile, parseStateFiles } from '../src/index.js';
+import { loadObjectFile } from '../src/index.js';
+import { parseStateFiles } from '../src/agent/index.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

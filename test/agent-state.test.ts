@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandEnv, loadObjectFile, parseStateFiles, readStateFiles, stateVersion } from '../src/index.js';
+import { loadObjectFile } from '../src/index.js';
+import { expandEnv, parseStateFiles, readStateFiles, stateVersion } from '../src/agent/index.js';
 
 const schema = loadObjectFile('fixtures/firewall.bpfel.o').schema;
 const TABLE = 'ingress_node_firewall_table_map';

@@ -12,7 +12,8 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { skip, toolsMissing } from './helpers/skip.js';
 import { icmpEcho } from './helpers/packets.js';
 import { BIN, ROOT } from './helpers/cli.js';
-import { findMap, loadSource, parseJson, openMap, pushEvents, readEvents, onlineCpus, type EventItem, type EventRecord, type LiveMap, typeNode } from '../src/index.js';
+import { findMap, loadSource, parseJson, openMap, pushEvents, readEvents, type EventItem, type EventRecord, type LiveMap, typeNode } from '../src/index.js';
+import { onlineCpus } from '../src/events/index.js';
 import { loadYaml } from '../src/text/yaml-lazy.js';
 
 const OBJECT = join(ROOT, 'fixtures/events.bpfel.o');

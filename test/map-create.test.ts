@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BPF_F, BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
-import { loadObjectFile, createMaps, openMap, pinName } from '../src/index.js';
+import { loadObjectFile, createMaps, openMap } from '../src/index.js';
+import { pinName } from '../src/map/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const firewall = loadObjectFile(join(root, 'fixtures/firewall.bpfel.o'));
