@@ -135,6 +135,14 @@ L('the public API (src/index.ts) exports no helper of the command line: bin/ imp
   // No module under src/ prints to a terminal's progress line (that is bin/progress.ts).
   assert.not.ok(existsSync(join(ROOT, 'src/apply/progress.ts')));
 });
+L("every name the public API exports is documented in the README's Library API section", async () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf('\n## Library API\n');
+  const section = readme.slice(at, readme.indexOf('\n## ', at + 1));
+  const api = Object.keys(await import('../src/index.js'));
+  assert.ok(api.length > 50 && api.length <= 90, `${api.length} exports`);
+  assert.equal(api.filter((n) => !new RegExp(`\\b${n}\\b`).test(section)), []);
+});
 L('generated code (new Function) only in fast-path modules, named for it', () => {
   const found: string[] = [];
   const walk = (dir: string): void => {
