@@ -1,0 +1,119 @@
+// compileCodec itself, offline: its caches (one codec per node and options; one compiled form per
+// node and byte order), the limits on what a type may decode to, interface names for a whole-int
+// global, and what encodeInto leaves in the buffer when a value is refused part-way.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileCodec, MAX_DECODED_OBJECTS } from '../src/codec/compile.js';
+import { compileNode } from '../src/codec/compile.js';
+import { toHex } from '../src/index.js';
+import type { TypeNode } from '../src/schema/types.js';
+import { arr, f, lpmKey, struct, u32, u8, union } from './oracle/schemas.js';
+
+const opts = (n: TypeNode, more: object = {}) => ({ byteOrder: 'little' as const, size: n.size, root: 'key' as const, ...more });
+const refusal = (fn: () => unknown): string => {
+  try { fn(); } catch (e) { return `${(e as { code: string }).code}: ${(e as Error).message}`; }
+  return 'accepted';
+};
+
+const C = suite('compileCodec: caches');
+
+C('the same node and options give the same codec; other options another one, each kept', () => {
+  const n = struct('pair', 8, [f('a', 0, u32), f('b', 4, u32)]);
+  const little = compileCodec(n, opts(n));
+  const big = compileCodec(n, { ...opts(n), byteOrder: 'big' });
+  assert.is.not(big, little);
+  assert.is(compileCodec(n, opts(n)), little, 'the little-endian codec is still cached after the big-endian one');
+  assert.is(compileCodec(n, { ...opts(n), byteOrder: 'big' }), big);
+  assert.is(compileNode(n, 'little'), compileNode(n, 'little'), 'one compiled form per node and byte order');
+  assert.is.not(compileNode(n, 'little'), compileNode(n, 'big'));
+});
+
+C('lpmKey and ifname are part of the cache key: given, not given and false are told apart', () => {
+  const plain = compileCodec(lpmKey, opts(lpmKey));
+  const lpm = compileCodec(lpmKey, opts(lpmKey, { lpmKey: true }));
+  assert.is.not(lpm, plain);
+  assert.is(compileCodec(lpmKey, opts(lpmKey, { lpmKey: false })), plain);
+  assert.is(toHex(lpm.encode({ ingress_ifindex: 1, ip_data: '10.0.0.0/8' })).slice(0, 8), '28000000', 'the LPM codec takes a CIDR');
+  assert.match(refusal(() => plain.encode({ ingress_ifindex: 1, ip_data: '10.0.0.0/8' })), /^VALUE_INVALID: /, 'the plain one does not');
+  const idx = compileCodec(u32, opts(u32, { ifname: true }));
+  const num = compileCodec(u32, opts(u32));
+  assert.is.not(idx, num);
+  assert.is(compileCodec(u32, opts(u32, { ifname: false })), num);
+  assert.is(toHex(idx.encode('lo')), '01000000', 'an ifname int takes an interface name');
+  assert.match(refusal(() => num.encode('lo')), /^VALUE_INVALID: /);
+});
+
+C('ifname applies to a whole int only; no node is a byte string', () => {
+  const s = struct('s', 4, [f('x', 0, u32)]);
+  assert.match(refusal(() => compileCodec(s, opts(s, { ifname: true })).encode('lo')), /^VALUE_INVALID: key: expected struct s \(an object/);
+  const raw = compileCodec(null, { byteOrder: 'little', size: 4, root: 'value', ifname: true });
+  assert.is(toHex(raw.encode('01020304')), '01020304');
+  assert.is(raw.decode(Uint8Array.of(1, 2, 3, 4)), '01020304');
+});
+
+const L = suite('compileCodec: what a type may decode to');
+
+/** n levels of `kind` around a u8: struct { struct { ... u8 } } or u8[1][1]... */
+function nest(kind: 'struct' | 'array', n: number): TypeNode {
+  let t: TypeNode = u8;
+  for (let i = 0; i < n; i++) t = kind === 'struct' ? struct(`s${i}`, 1, [f('m', 0, t)]) : arr(t, 1);
+  return t;
+}
+
+C.run();
+
+L('nesting: 64 levels are counted (then refused by the compiler at 32), 65 are too many', () => {
+  for (const kind of ['struct', 'array'] as const) {
+    assert.is(refusal(() => compileCodec(nest(kind, 64), opts(u8, { size: 1 }))), 'SCHEMA_INVALID: key: types nested deeper than 32', kind);
+    assert.is(refusal(() => compileCodec(nest(kind, 65), opts(u8, { size: 1 }))),
+      `SCHEMA_INVALID: key: the type decodes to too many nested arrays and structs; at most ${MAX_DECODED_OBJECTS} are supported`, kind);
+  }
+});
+
+L('structs, unions and arrays each count: the limit is reached exactly', () => {
+  const n = MAX_DECODED_OBJECTS;
+  const one = struct('one', 1, [f('b', 0, u8)]);
+  const uone = union('uone', 1, [f('b', 0, u8)]);
+  // An array of n - 1 structs is n objects: accepted. n structs: n + 1, refused.
+  assert.is(refusal(() => compileCodec(arr(one, n - 1), opts(u8, { size: n - 1 }))), 'accepted');
+  assert.is(refusal(() => compileCodec(arr(one, n), opts(u8, { size: n }))),
+    `SCHEMA_INVALID: key: the type decodes to ${n + 1} nested arrays and structs; at most ${n} are supported`);
+  assert.is(refusal(() => compileCodec(arr(uone, n), opts(u8, { size: n }))),
+    `SCHEMA_INVALID: key: the type decodes to ${n + 1} nested arrays and structs; at most ${n} are supported`);
+  // A struct adds its members' objects to its own: 1 + (1 + n).
+  const outer = struct('outer', n, [f('a', 0, arr(one, n))]);
+  assert.is(refusal(() => compileCodec(outer, opts(outer))),
+    `SCHEMA_INVALID: key: the type decodes to ${n + 2} nested arrays and structs; at most ${n} are supported`);
+});
+
+L.run();
+
+const E = suite('compileCodec: encodeInto and errors');
+
+E('a value refused part-way leaves its bytes zero, and the bytes around it alone', () => {
+  const pair = struct('pair', 8, [f('a', 0, u32), f('b', 4, u32)]);
+  const c = compileCodec(pair, opts(pair));
+  const buf = new Uint8Array(16).fill(0xff);
+  assert.match(refusal(() => c.encodeInto({ a: 1, b: 'x' }, buf, 4)), /^VALUE_INVALID: key\.b: /);
+  assert.is(toHex(buf), 'ffffffff' + '00'.repeat(8) + 'ffffffff');
+});
+
+E('no buffer: a ValueError naming the size, not a TypeError', () => {
+  const c = compileCodec(u32, opts(u32));
+  assert.is(refusal(() => c.encodeInto(1, null as unknown as Uint8Array, 0)), 'VALUE_INVALID: key: cannot encode 4 bytes at offset 0 of a 0-byte buffer');
+});
+
+E("an error that is not the codec's own (a getter that throws) passes through unchanged", () => {
+  const pair = struct('pair', 8, [f('a', 0, u32), f('b', 4, u32)]);
+  const boom = new Error('boom');
+  const input = { a: 1, get b(): number { throw boom; } };
+  for (const lpm of [false, true]) {
+    const n = lpm ? lpmKey : pair;
+    const v = lpm ? { ingress_ifindex: 1, ip_data: '10.0.0.0/8', get prefixLen(): number { throw boom; } } : input;
+    let got: unknown;
+    try { compileCodec(n, opts(n, { lpmKey: lpm })).encode(v); } catch (e) { got = e; }
+    assert.is(got, boom, lpm ? 'LPM key' : 'struct');
+  }
+});
+
+E.run();
