@@ -13,11 +13,11 @@ import { leadingZero } from './integer.js';
 // yaml is loaded on first use: plain numbers and JSON never need it, and the CLI starts faster.
 type YamlOptions = import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions;
 type YamlDocument = ReturnType<typeof import('yaml').parseDocument>;
-let yamlParseAll: ((src: string, options: YamlOptions) => YamlDocument[] | { empty: true }) | undefined;
+let yamlParseAll: ((src: string, options: YamlOptions) => YamlDocument[]) | undefined;
+/** Every document of the text; none is an empty array (the yaml package's EmptyStream is an array too). */
 function parseYamlDocuments(src: string, options: YamlOptions): YamlDocument[] {
   yamlParseAll ??= loadYaml().parseAllDocuments as unknown as typeof yamlParseAll;
-  const docs = yamlParseAll!(src, options);
-  return Array.isArray(docs) ? docs : [];
+  return yamlParseAll!(src, options);
 }
 
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
@@ -49,7 +49,7 @@ function smallIntsToNumbers(v: unknown, depth = 0): unknown {
  */
 function yamlExact(text: string, what: string): unknown {
   const fail = (e: unknown): never => {
-    const msg = e instanceof Error ? e.message.split('\n')[0]!.replace(/^\w*Error:\s*/, '') : String(e);
+    const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
     throw new ValueError(what, `invalid YAML/JSON: ${msg}`);
   };
   try {
@@ -114,7 +114,8 @@ function looksJson(t: string): boolean {
 export function parseValueText(text: string, what: string): unknown {
   const t = text.trim();
   if (t === '') throw new ValueError(what, 'expected a value (YAML or JSON), got nothing');
-  if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t);
+  // A plain integer without YAML (`+ 0`: -0 is 0, as YAML reads it, not the float -0).
+  if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t) + 0;
   // Digits with a leading zero stay text: hex bytes of a map without BTF (`0100000000000000`) keep
   // their zeros, and integer fields read the same decimal text as YAML would have.
   if (/^0[0-9]+$/.test(t)) return t;
@@ -133,7 +134,7 @@ export function parseDocument(text: string, source: string, map?: MapSchema): un
   if (t === '') throw new ValueError(source, 'expected a YAML or JSON document, got an empty file');
   let doc: unknown;
   let parsed = false;
-  if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t);
+  if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t) + 0;
   // Digits with a leading zero stay text: hex bytes of a map without BTF (`0100000000000000`) keep
   // their zeros, and integer fields read the same decimal text as YAML would have.
   if (/^0[0-9]+$/.test(t)) return t;
