@@ -64,7 +64,7 @@ export class AgentMetrics {
       c('bpfmap_agent_journal_recoveries', 'unfinished applies (a crash, SIGKILL) rolled back from the journal', one('bpfmap_agent_journal_recoveries_total', this.recovered)),
       c('bpfmap_agent_errors', 'errors by kind (state invalid, apply failed, waiting for map, events) and error code',
         [...this.errors].map(([k, n]) => `bpfmap_agent_errors_total{${k}} ${n}`)),
-      c('bpfmap_agent_events', 'event records read from the events map (the agent's events option)', one('bpfmap_agent_events_total', this.events)),
+      c('bpfmap_agent_events', 'event records read from the events map (option events of startAgent)', one('bpfmap_agent_events_total', this.events)),
     ];
   }
 }
