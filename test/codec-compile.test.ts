@@ -119,3 +119,29 @@ E("an error that is not the codec's own (a getter that throws) passes through un
 });
 
 E.run();
+
+const G = suite('the fast path (fast-codegen.ts): which ints are generated, and their ranges');
+
+G('plain 1, 2 and 4-byte ints (also with their full bit count, and big-endian 16-bit) are inlined; the rest take the plain path', async () => {
+  const { inlineInt } = await import('../src/codec/fast-codegen.js');
+  const { int, enm, be16, be32, bool, s8, u16, s32, u32, u64 } = await import('./oracle/schemas.js');
+  const range = (t: TypeNode): string => { const i = inlineInt(t, 'little'); return i ? `${i.min}..${i.max}` : 'plain'; };
+  const table: [string, TypeNode, string][] = [
+    ['s8', s8, '-128..127'],
+    ['u16', u16, '0..65535'],
+    ['s32', s32, '-2147483648..2147483647'],
+    ['u32', u32, '0..4294967295'],
+    ['u32 with bits: 32', int('u32b', 4, false, { bits: 32 }), '0..4294967295'],
+    ['__be16', be16, '0..65535'],
+    ['__be32 (takes and prints IPv4 addresses)', be32, 'plain'],
+    ['u64', u64, 'plain'],
+    ['3-byte int', int('u24', 3, false), 'plain'],
+    ['12 bits in 2 bytes', int('n12', 2, false, { bits: 12 }), 'plain'],
+    ['bool', bool, 'plain'],
+    ['enum', enm('e', 4, false, [['A', 0]]), 'plain'],
+  ];
+  for (const [what, t, want] of table) assert.is(range(t), want, what);
+  assert.is(inlineInt(u32, 'big')!.read('o'), '(((u8[o + 0] << 24) | (u8[o + 1] << 16) | (u8[o + 2] << 8) | (u8[o + 3] << 0)) >>> 0)');
+});
+
+G.run();
