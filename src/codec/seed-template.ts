@@ -43,7 +43,7 @@ function convert(n: unknown, path: string, schema: TypeNode | null): unknown {
     const names = fields ? new Set(fields.map((f) => f.name)) : null;
     const out: Record<string, unknown> = {};
     members.forEach((m, i) => {
-      if (!isObj(m)) throw new ValueError(`${path}[${i}]`, `expected a template entry, got ${describe(m)}`);
+      if (!isObj(m)) throw new ValueError(`${path}.member[${i}]`, `expected a template entry, got ${describe(m)}`);
       const raw = own(m, 'variable_name');
       if (typeof raw !== 'string' || raw === '') throw new ValueError(`${path}.member[${i}]`, `expected a variable_name, got ${describe(raw)}`);
       let name: string = raw;
