@@ -1,27 +1,13 @@
-// Every command's --help has an example, and every example runs as pasted: offline ones always, the
-// ones that need live maps as root in a private mount namespace with its own bpffs (maps created
-// there first), a counted skip elsewhere. The examples are read from the tables in bin/commands/*.ts and must
-// appear in the command's --help.
+// The --help examples that need live maps run as pasted, as root in a private mount namespace with
+// its own bpffs (maps created there first), a counted skip elsewhere. The offline ones and the
+// check that every command has an example: test/help-examples-offline.test.ts.
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BIN, ROOT, bpfmap } from './helpers/cli.js';
+import { rmSync } from 'node:fs';
 import { kernelAvailable } from './helpers/kernel.js';
 import { skip, suite, toolsMissing } from './helpers/skip.js';
+import { command, EX, expectedExit, NO_RUN, noRun, offline, sh, workDir } from './helpers/help-examples.js';
 
-interface Example { command: string; text: string; description: string }
-
-const OFFLINE = new Set(['maps', 'schema', 'types', 'template', 'encode', 'decode', 'completion', 'gen']);
-/** Examples that are not run, with why. */
-const NO_RUN: Record<string, string> = {
-  '--watch': 'runs until stopped',
-  '/etc/bpfmap/state.yaml': 'runs until stopped (--watch)',
-  'EDITOR=nano': 'opens an editor on a terminal',
-  '$0 agent ': 'serves until stopped (test/agent-fleet.test.ts runs agents and stops them with SIGTERM)',
-  '$0 exporter ': 'serves until stopped (test/exporter-live.test.ts starts the exporter, scrapes it and stops it with SIGTERM)',
-};
 /** What an example needs in the map before it (entries, files); run in the same folder. */
 const BEFORE: [RegExp, string][] = [
   [/^\$0 (lookup|delete) fixtures\/firewall.bpfel.o ingress_node_firewall_table_map/, "bpfmap update fixtures/firewall.bpfel.o ingress_node_firewall_table_map --key '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}' --value '{rules: {0: {ruleId: 1, action: 2}}}'"],
@@ -44,90 +30,7 @@ const SETUP = [
   'bpfmap update --pin /sys/fs/bpf/my_map --key 7 --value 1',
 ];
 
-/** The examples of every command, from the sources' tables (bin/spec.ts), in file order (the live ones build on each other). */
-function examples(): Example[] {
-  const out: Example[] = [];
-  const dir = join(ROOT, 'bin/commands');
-  for (const f of readdirSync(dir).sort()) {
-    const src = readFileSync(join(dir, f), 'utf8');
-    for (const m of src.matchAll(/command: '([a-z]+)'|^ {4}\[(['"])(.*?)\2,\s*(['"])(.*?)\4\],$/gm)) {
-      if (m[1]) { out.push({ command: m[1], text: '', description: '' }); continue; }
-      const last = [...out].reverse().find((e) => e.text === '') ?? out.at(-1);
-      out.push({ command: last!.command, text: m[3]!.replace(/\\'/g, "'"), description: m[5]! });
-    }
-  }
-  return out;
-}
-
-const ALL = examples();
-const EX = ALL.filter((e) => e.text !== '');
-const COMMANDS = ALL.filter((e) => e.text === '').map((e) => e.command);
-
-function workDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-help-'));
-  for (const d of ['fixtures', 'src', 'dist', 'package.json']) symlinkSync(join(ROOT, d), join(dir, d));
-  cpSync(join(ROOT, 'examples'), join(dir, 'examples'), { recursive: true });
-  mkdirSync(join(dir, 'node_modules'));
-  return dir;
-}
-
-interface Result { code: number; out: string }
-
-/** Examples whose success is another exit code than 0: `diff` says "migratable" with 10. */
-const EXIT: readonly [RegExp, number][] = [[/^\$0 diff /, 10]];
-const command = (e: Example): string => asShell(e);
-const expectedExit = (e: { text: string }): number => EXIT.find(([re]) => re.test(e.text))?.[1] ?? 0;
-
-function sh(script: string, dir: string, wrap: string[] = []): Promise<Result> {
-  const full = `bpfmap() { node ${JSON.stringify(BIN)} "$@"; }\nexport -f bpfmap\n${script}`;
-  return new Promise((resolve, reject) => {
-    const argv = [...wrap, 'bash', '-c', full];
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
-
-/** Offline: the commands that read only files, unless the example names a live map. */
-const offline = (e: Example) => OFFLINE.has(e.command) && !/ pinned /.test(e.text);
-const noRun = (e: Example) => Object.keys(NO_RUN).find((k) => e.text.includes(k));
-const asShell = (e: Example) => e.text.replace(/\$0/g, 'bpfmap');
-
 const H = suite('--help examples');
-
-H('every command has an example, shown by its --help', () => {
-  assert.ok(COMMANDS.length >= 20, COMMANDS.join(' '));
-  for (const c of COMMANDS) {
-    const mine = EX.filter((e) => e.command === c);
-    assert.ok(mine.length >= 1, `${c}: no example`);
-    const r = bpfmap([c, '--help']);
-    assert.is(r.code, 0, `${c} --help`);
-    assert.match(r.stdout, /Examples:/, c);
-    // Columns wrap: each example's start, and its description's first word, are in the help.
-    const help = r.stdout.slice(r.stdout.indexOf('Examples:'));
-    for (const e of mine) {
-      assert.ok(help.includes(asShell(e).slice(0, 14)), `${c} --help shows '${e.text}'`);
-      assert.ok(help.includes(e.description.split(' ')[0]!), `${c} --help shows '${e.description}'`);
-    }
-  }
-});
-
-H('offline examples run as pasted', async () => {
-  const dir = workDir();
-  try {
-    const list = EX.filter((e) => offline(e) && !noRun(e));
-    assert.ok(list.length >= 10);
-    for (const e of list) {
-      const r = await sh(asShell(e), dir);
-      assert.is(r.code, expectedExit(e), `${e.text}\n${r.out}`);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
 
 H('live examples run as pasted in a private bpffs', async () => {
   const k = kernelAvailable();
