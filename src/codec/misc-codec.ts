@@ -30,8 +30,10 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
       if (Number.isFinite(v) ? size === 4 && !Number.isFinite(Math.fround(v)) : typeof input === 'bigint' || (typeof input === 'string' && !/(Infinity|NaN)\s*$/.test(input))) {
         throw new Fail(`expected a ${label} within +-${size === 4 ? '3.4028234663852886e38' : '1.7976931348623157e308'} (or NaN, Infinity, -Infinity), got ${describe(input)}`, ERROR_CODE.VALUE_RANGE);
       }
-      // A non-zero value too small for the type would be stored as zero: refused, not flushed.
-      if (v !== 0 && Number.isFinite(v) && (size === 4 ? Math.fround(v) : v) === 0) {
+      // A non-zero value too small for the type would be stored as zero: refused, not flushed. Text
+      // with a non-zero digit before its exponent ('1e-400') is non-zero even where Number() gives 0.
+      const nonZeroText = typeof input === 'string' && /[1-9]/.test(input.replace(/[eE].*$/, ''));
+      if ((v !== 0 || nonZeroText) && Number.isFinite(v) && (size === 4 ? Math.fround(v) : v) === 0) {
         throw new Fail(`expected a ${label} of magnitude at least ${size === 4 ? '1.401298464324817e-45' : '5e-324'} (or 0), got ${describe(input)}: it would be stored as 0`, ERROR_CODE.VALUE_RANGE);
       }
       if (size === 4) dv.setFloat32(off, v, little);
@@ -74,7 +76,7 @@ export function compileBytes(size: number, expected = `a hex string of ${size} b
         if (String(input).length === 2 * size) b = fromHex(String(input));
       }
       if (!b || b.byteLength !== size) {
-        const got = b ? `${b.byteLength} bytes (${describe(input)})` : describe(input);
+        const got = b ? (isBytes(input) ? `${b.byteLength} bytes` : `${b.byteLength} bytes (${describe(input)})`) : describe(input);
         // `--key 1` reaches here as a number: say how to write bytes.
         const hint = typeof input === 'number' || typeof input === 'bigint' ? `; write all ${2 * size} hex digits (${'00'.repeat(size)})` : '';
         throw new Fail(`expected ${expected}, got ${got}${hint}`);
