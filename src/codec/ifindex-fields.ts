@@ -40,13 +40,13 @@ function mark(node: TypeNode, segs: readonly string[], at: number, path: string)
   if (node.kind === 'array') return { ...node, element: mark(node.element, segs, at, path) };
   const name = segs[at]!;
   const where = segs.slice(0, at).join('.');
-  if (node.kind !== 'struct' && node.kind !== 'union') refuse(path, `${where} is ${node.kind === 'bytes' ? 'raw bytes (no BTF)' : typeName(node) || `an anonymous ${node.kind}`}, not a struct with a field '${name}'`);
+  if (node.kind !== 'struct' && node.kind !== 'union') refuse(path, `${where} is ${node.kind === 'bytes' ? 'raw bytes (no BTF)' : typeName(node)}, not a struct with a field '${name}'`);
   const out = withMember(node, name, (f) => {
     if (at + 1 < segs.length) return { ...f, type: mark(f.type, segs, at + 1, path) };
-    if (f.type.kind !== 'int') refuse(path, `expected an integer field, got ${typeName(f.type) || `an anonymous ${f.type.kind}`}`);
+    if (f.type.kind !== 'int') refuse(path, `expected an integer field, got ${typeName(f.type)}`);
     return { ...f, ifindex: true };
   });
-  if (!out) refuse(path, `no field '${name}' in ${where} (${typeName(node) || `an anonymous ${node.kind}`}); fields are ${flattenFields(node).map((e) => e.name).join(', ') || '(none)'}`);
+  if (!out) refuse(path, `no field '${name}' in ${where} (${typeName(node)}); fields are ${flattenFields(node).map((e) => e.name).join(', ') || '(none)'}`);
   return out;
 }
 
