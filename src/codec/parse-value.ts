@@ -97,7 +97,8 @@ function checkScalarsAndKeys(doc: YamlDocument): void {
     },
     Scalar(_, node) {
       const src = node.source;
-      if ((typeof node.value === 'bigint' || typeof node.value === 'number') && typeof src === 'string') {
+      // Integers only (intAsBigInt makes every one a bigint): C reads no float as octal.
+      if (typeof node.value === 'bigint' && typeof src === 'string') {
         const why = leadingZero(src);
         if (why) throw new Error(why);
       }
