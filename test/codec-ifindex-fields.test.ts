@@ -65,6 +65,9 @@ M('refusals name the path and say what was expected', () => {
     ['value.rules', 'expected an integer field, got struct rule[2]'],
     ['value.nope', "no field 'nope' in value (struct val_t); fields are out_dev, dev, rules, raw, anon, e"],
     ['value.rules.nope', "no field 'nope' in value.rules (struct rule); fields are dev"],
+    ['value.x', "no field 'x' in value (struct val_t); fields are out_dev, dev, rules, raw, anon, e"],
+    ['value.ru[]les.dev', 'expected key.FIELD or value.FIELD, fields separated by dots (value.rules.dev)'],
+    ['value.rules[][].dev', 'expected key.FIELD or value.FIELD, fields separated by dots (value.rules.dev)'],
   ];
   for (const [p, want] of table) assert.is(show(() => markIfindexFields(m, [p])), pre(p) + want, p);
   assert.is(show(() => markIfindexFields(mapOf('n', 'ringbuf', null, null, 0, 0), ['key.a'])), `${pre('key.a')}map 'n' has no key type`);
@@ -90,6 +93,26 @@ N('ifindexOf: only names Linux allows are looked up; lo is 1', () => {
   ];
   for (const [n, want] of table) assert.is(ifindexOf(n), want, JSON.stringify(n));
 });
+N('a name that would leave /sys/class/net (lo/../lo) is no name', () => {
+  assert.is(ifindexOf('lo/../lo'), null);
+  assert.is(ifindexOf('../net/lo'), null);
+});
+
+N('an ifindex int: decimal and 0x text stay numbers for the integer codec; other text is a name', async () => {
+  const { compileCodec } = await import('../src/codec/compile.js');
+  const { toHex } = await import('../src/index.js');
+  const c = compileCodec(u32, { byteOrder: 'little', size: 4, root: 'key', ifname: true });
+  const enc = (v: unknown): string => { try { return toHex(c.encode(v)); } catch (e) { return `${(e as { code: string }).code}: ${(e as Error).message}`; } };
+  const table: [unknown, string][] = [
+    ['7', '07000000'], [' 7 ', '07000000'], ['+3', '03000000'], ['0x10', '10000000'], ['0X1f', '1f000000'], ['12', '0c000000'],
+    ['-1', "VALUE_RANGE: key: expected u32 0..4294967295, got '-1'"],
+    ['lo', '01000000'], [5, '05000000'],
+    ['12abc', "VALUE_INVALID: key: expected an interface index or the name of a network interface on this host, got '12abc': no such interface (see ip link)"],
+    ['0x', "VALUE_INVALID: key: expected an interface index or the name of a network interface on this host, got '0x': no such interface (see ip link)"],
+  ];
+  for (const [v, want] of table) assert.is(enc(v), want, JSON.stringify(v));
+});
+
 N('takesIfname: int members named *ifindex (any case) or declared', () => {
   const table: [{ name: string; type: { kind: string }; ifindex?: boolean }, boolean][] = [
     [{ name: 'ingress_ifindex', type: { kind: 'int' } }, true],

@@ -66,6 +66,14 @@ const ENCODE: [string, TypeNode, unknown, string, ('little' | 'big')?][] = [
 for (const [what, n, v, want, order] of ENCODE) E(what, () => assert.is(enc(n, v, order), want));
 E.run();
 
+E('float text: every form of the number', () => {
+  const table: [string, string][] = [
+    ['12.5', '00004841'], ['.25', '0000803e'], ['.5e3', '0000fa43'], ['.5e-3', '6f12033a'], ['.5E+10', 'f902954f'],
+    ['0e-400', '00000000'], ['0.0e-999', '00000000'], [' 12 ', '00004041'],
+  ];
+  for (const [text, want] of table) assert.is(enc(fl(4), text), want, text);
+});
+
 const B = suite('opaque bytes: encode');
 const BYTES: [string, unknown, string][] = [
   ['a Uint8Array of the size', Uint8Array.of(1, 2, 3, 4), '01020304'],
@@ -102,5 +110,15 @@ D('floats, pointers and bytes in both byte orders', () => {
   assert.is(dec(ptr(4), '78563412'), 305419896);
   assert.is(dec(ptr(4), '12345678', 'big'), 305419896);
   assert.is(dec(bytes4, 'deadbeef'), 'deadbeef');
+});
+D('mapCodecs: one pair of codecs per map and byte order, kept while the other order is asked for', async () => {
+  const { mapCodecs } = await import('../src/codec/index.js');
+  const { mapOf } = await import('./oracle/schemas.js');
+  const m = mapOf('m', 'hash', fl(4), fl(8));
+  const little = mapCodecs(m, 'little');
+  const big = mapCodecs(m, 'big');
+  assert.is.not(big, little);
+  assert.is(mapCodecs(m, 'little'), little);
+  assert.is(mapCodecs(m, 'big'), big);
 });
 D.run();
