@@ -28,10 +28,13 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
     const a = offsetOf(src, m.location.start), b = offsetOf(src, m.location.end);
     restore = () => writeFileSync(file, src);
     writeFileSync(file, src.slice(0, a) + m.replacement + src.slice(b));
-    const r = spawnSync('nice', ['-n', '15', process.execPath, 'test/mutate/run.mjs'], { env: { ...process.env, BPFMAP_MUTATE: folder }, stdio: 'ignore' });
+    // One process (run.mjs's in-process half), so that a mutant that loops for ever is ended whole
+    // after RECHECK_TIMEOUT_S (default 120) and counted as Stryker counts a timeout: detected.
+    const r = spawnSync('nice', ['-n', '15', process.execPath, '--import', 'tsx', 'test/mutate/run.mjs', '--in-process'],
+      { env: { ...process.env, BPFMAP_MUTATE: folder, FORCE_COLOR: '0' }, stdio: 'ignore', timeout: Number(process.env.RECHECK_TIMEOUT_S ?? 120) * 1000, killSignal: 'SIGKILL' });
     restore();
     restore = null;
-    if (r.status !== 0) { killed++; process.stdout.write(`killed   ${file}:${m.location.start.line} ${m.mutatorName}: ${m.replacement.split('\n')[0].slice(0, 80)}\n`); }
+    if (r.status !== 0) { killed++; process.stdout.write(`${r.signal ? 'timeout' : 'killed '}  ${file}:${m.location.start.line} ${m.mutatorName}: ${m.replacement.split('\n')[0].slice(0, 80)}\n`); }
     else { still.push(m); process.stdout.write(`survived ${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName}: ${m.replacement.split('\n')[0].slice(0, 80)}\n`); }
   }
 }
