@@ -109,6 +109,7 @@ N('an ifindex int: decimal and 0x text stay numbers for the integer codec; other
     ['lo', '01000000'], [5, '05000000'],
     ['12abc', "VALUE_INVALID: key: expected an interface index or the name of a network interface on this host, got '12abc': no such interface (see ip link)"],
     ['0x', "VALUE_INVALID: key: expected an interface index or the name of a network interface on this host, got '0x': no such interface (see ip link)"],
+    ['x12', "VALUE_INVALID: key: expected an interface index or the name of a network interface on this host, got 'x12': no such interface (see ip link)"],
   ];
   for (const [v, want] of table) assert.is(enc(v), want, JSON.stringify(v));
 });
