@@ -75,6 +75,12 @@ M('refusals name the path and say what was expected', () => {
   assert.is(show(() => markIfindexFields(mapOf('e', 'hash', u32, struct('empty', 4, [])), ['value.a'])), `${pre('value.a')}no field 'a' in value (struct empty); fields are (none)`);
 });
 
+M('anonymous unions are looked through like anonymous structs; an unnamed int (bitfield padding) is not', () => {
+  const v = struct('w', 12, [f('', 0, u32, { bitOffset: 0, bitSize: 3 }), f('', 4, union('', 4, [f('y', 0, u32)])), f('z', 8, u32)]);
+  const r = markIfindexFields(mapOf('w', 'hash', u32, v), ['value.y', 'value.z']);
+  assert.equal(marks(r.value), ['.(anon).y', '.z']);
+});
+
 M('markObjectIfindexFields replaces that map only', () => {
   const other: MapSchema = mapOf('o', 'hash', key, val);
   const schema = { maps: [m, other] } as unknown as ObjectSchema;
