@@ -10,14 +10,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadObject, loadObjectFile } from '../src/object/index.js';
-import type { MapSchema, ObjectSchema } from '../src/schema/index.js';
-import { findMap } from '../src/object/source.js';
 import { Writer } from '../src/bytes.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
 import { buildElf } from './fuzz/synth.js';
 import { bpfmap } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { loadObject, loadObjectFile, type MapSchema, type ObjectSchema, findMap } from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const fx = (f: string) => join(root, 'fixtures', f);

@@ -9,13 +9,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writer, type ByteOrder } from '../src/bytes.js';
-import { loadBtf, loadSplitBtf, defaultBtfBase, BTF_KIND } from '../src/btf/index.js';
-import { formatTypesC } from '../src/format/index.js';
-import type { Btf } from '../src/btf/index.js';
+import { Writer } from '../src/bytes.js';
+import { BTF_KIND } from '../src/btf/index.js';
 import { BtfBuilder } from './helpers/btf-builder.js';
 import { bpfmap } from './helpers/cli.js';
 import { skip, suite } from './helpers/skip.js';
+import { type ByteOrder, loadBtf, loadSplitBtf, defaultBtfBase, formatTypesC, type Btf } from '../src/index.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-split-'));
