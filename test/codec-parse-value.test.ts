@@ -49,6 +49,24 @@ for (const [what, text, want] of CASES) {
   });
 }
 
+P('a number no double holds (1e400, 1e-400) stays text, and a float field refuses it by name; .inf and NaN stay numbers', () => {
+  for (const text of ['{d: 1e400}', '{"d": 1e400}', '{d: -1e400}', '{d: 1e-400}', '{"d": 1e-400}', '{"d": -2.5E-999}']) {
+    const want = /d": ?(\S+)}/.exec(text.replace('{d: ', '{"d": '))![1];
+    assert.equal(parseValueText(text, 'value'), { d: want }, text);
+    assert.equal(parseDocument(text, 'f'), { d: want }, text);
+  }
+  assert.equal(parseValueText('{d: 0e-999, e: 1.5e3, f: 1e-7}', 'value'), { d: 0, e: 1500, f: 1e-7 });
+  assert.equal(parseValueText('{"d": 0e-999, "e": 1.5e3, "f": 1e-7}', 'value'), { d: 0, e: 1500, f: 1e-7 });
+  const inf = parseValueText('{a: .inf, b: -.Inf, c: .nan}', 'value') as Record<string, number>;
+  assert.equal([inf.a, inf.b, Number.isNaN(inf.c)], [Infinity, -Infinity, true]);
+  const dbl = struct('d', 8, [f('d', 0, { kind: 'float', name: 'double', size: 8 })]);
+  const c = compileCodec(dbl, { byteOrder: 'little', size: 8, root: 'value' });
+  assert.is(show(() => c.encode(parseValueText('{d: 1e400}', 'value'))),
+    "VALUE_RANGE: value.d: expected a double within +-1.7976931348623157e308 (or NaN, Infinity, -Infinity), got '1e400'");
+  assert.is(show(() => c.encode(parseValueText('{"d": 1e-400}', 'value'))),
+    "VALUE_RANGE: value.d: expected a double of magnitude at least 5e-324 (or 0), got '1e-400': it would be stored as 0");
+});
+
 P('-0 is 0, as YAML reads it: a float field gets +0.0 either way', () => {
   assert.ok(Object.is(parseValueText('-0', 'v'), 0));
   assert.ok(Object.is(parseDocument('-0', 'f'), 0));

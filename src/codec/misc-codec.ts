@@ -2,6 +2,7 @@
 import type { ByteOrder } from '../bytes.js';
 import type { FloatNode, PointerNode } from '../schema/types.js';
 import { fromHex, toHex } from '../bytes.js';
+import { numberHolds } from '../text/json.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe } from './fail.js';
 import { checkBigInt, intRange } from './integer.js';
@@ -31,9 +32,8 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
         throw new Fail(`expected a ${label} within +-${size === 4 ? '3.4028234663852886e38' : '1.7976931348623157e308'} (or NaN, Infinity, -Infinity), got ${describe(input)}`, ERROR_CODE.VALUE_RANGE);
       }
       // A non-zero value too small for the type would be stored as zero: refused, not flushed. Text
-      // with a non-zero digit before its exponent ('1e-400') is non-zero even where Number() gives 0.
-      const nonZeroText = typeof input === 'string' && /[1-9]/.test(input.replace(/[eE].*$/, ''));
-      if ((v !== 0 || nonZeroText) && Number.isFinite(v) && (size === 4 ? Math.fround(v) : v) === 0) {
+      // such as '1e-400' is non-zero even where Number() gives 0.
+      if ((v !== 0 || (typeof input === 'string' && !numberHolds(v, input))) && Number.isFinite(v) && (size === 4 ? Math.fround(v) : v) === 0) {
         throw new Fail(`expected a ${label} of magnitude at least ${size === 4 ? '1.401298464324817e-45' : '5e-324'} (or 0), got ${describe(input)}: it would be stored as 0`, ERROR_CODE.VALUE_RANGE);
       }
       if (size === 4) dv.setFloat32(off, v, little);

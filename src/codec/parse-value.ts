@@ -6,7 +6,7 @@
 import { loadYaml } from '../text/yaml-lazy.js';
 import type { MapSchema } from '../schema/types.js';
 import { ValueError, isValueError } from '../errors.js';
-import { isJsonRefusal, parseJson } from '../text/json.js';
+import { isJsonRefusal, numberHolds, parseJson } from '../text/json.js';
 import { fromSeedTemplate, isSeedTemplate } from './seed-template.js';
 import { leadingZero } from './integer.js';
 
@@ -73,7 +73,8 @@ function yamlExact(text: string, what: string): unknown {
 /**
  * What the yaml package lets through and JSON refuses: a mapping whose keys differ as YAML scalars but
  * become one JavaScript key (`1` and `"1"`, `1` and `1.0`): the last one would silently win. And an
- * integer with a leading zero (`0123`), which C reads as octal: neither reading is guessed.
+ * integer with a leading zero (`0123`), which C reads as octal: neither reading is guessed. A number
+ * no double holds (`1e400`, `1e-400`) is kept as its text.
  */
 function checkScalarsAndKeys(doc: YamlDocument): void {
   const y = loadYaml();
@@ -97,6 +98,8 @@ function checkScalarsAndKeys(doc: YamlDocument): void {
     },
     Scalar(_, node) {
       const src = node.source;
+      // 1e400 or 1e-400 would become Infinity or 0: the text stays, for the field's codec to refuse.
+      if (typeof node.value === 'number' && typeof src === 'string' && !numberHolds(node.value, src)) node.value = src;
       // Integers only (intAsBigInt makes every one a bigint): C reads no float as octal.
       if (typeof node.value === 'bigint' && typeof src === 'string') {
         const why = leadingZero(src);

@@ -10,7 +10,8 @@
 import { ValueError } from '../errors.js';
 import { toHex } from '../bytes.js';
 
-const LONG_DIGITS = /\d{16}/;
+/** Text that JSON.parse would read inexactly: a 16-digit integer, or an exponent (1e400, 1e-400; see numberHolds). */
+const LONG_DIGITS = /\d{16}|\d[eE]/;
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const MAX_DEPTH = 512;
 /**
@@ -69,6 +70,16 @@ function countMembers(v: object, depth: number): number {
     if (typeof x === 'object' && x !== null) n += countMembers(x, depth + 1);
   }
   return n;
+}
+
+/**
+ * False when a number literal's text is not what the double `n` holds in magnitude: it overflowed to
+ * +-Infinity (`1e400`) or a non-zero literal underflowed to 0 (`1e-400`). The readers then keep the
+ * text, so that the field's codec refuses it by name instead of a silent Infinity or 0 being written.
+ */
+export function numberHolds(n: number, text: string): boolean {
+  if (Number.isFinite(n)) return n !== 0 || !/[1-9]/.test(text.replace(/[eE].*$/, ''));
+  return Number.isNaN(n) || /inf|nan/i.test(text);
 }
 
 /** A number (or any) text for messages: at most about 80 characters, the rest counted. */
@@ -142,7 +153,7 @@ class ExactParser {
     return v;
   }
 
-  private number(): number | bigint {
+  private number(): number | bigint | string {
     NUMBER.lastIndex = this.i;
     const m = NUMBER.exec(this.s);
     if (!m) this.fail(`expected a value, got ${this.peekText()}`);
@@ -156,7 +167,8 @@ class ExactParser {
       if (b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(b);
       return b;
     }
-    return Number(t);
+    const n = Number(t);
+    return numberHolds(n, t) ? n : t;
   }
 
   private string(): string {
