@@ -114,19 +114,26 @@ function looksJson(t: string): boolean {
   return c === '{' || c === '[' || c === '"';
 }
 
+/**
+ * Trimmed, non-empty text `t` as a value: a plain integer without YAML (`+ 0`: -0 is 0, as YAML reads
+ * it, not the float -0); digits with a leading zero stay text (hex bytes of a map without BTF,
+ * `0100000000000000`, keep their zeros, and integer fields read the same decimal text as YAML would
+ * have); JSON; else YAML, of `yamlText`.
+ */
+function readValue(t: string, yamlText: string, where: string): unknown {
+  if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t) + 0;
+  if (/^0[0-9]+$/.test(t)) return t;
+  if (looksJson(t)) {
+    try { return parseJson(t); } catch (e) { if (isJsonRefusal(e)) throw new ValueError(where, (e as Error).message); /* not JSON: YAML below */ }
+  }
+  return yamlExact(yamlText, where);
+}
+
 /** A `--key` / `--value` argument: YAML flow or JSON; `what` names it in errors. */
 export function parseValueText(text: string, what: string): unknown {
   const t = text.trim();
   if (t === '') throw new ValueError(what, 'expected a value (YAML or JSON), got nothing');
-  // A plain integer without YAML (`+ 0`: -0 is 0, as YAML reads it, not the float -0).
-  if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t) + 0;
-  // Digits with a leading zero stay text: hex bytes of a map without BTF (`0100000000000000`) keep
-  // their zeros, and integer fields read the same decimal text as YAML would have.
-  if (/^0[0-9]+$/.test(t)) return t;
-  if (looksJson(t)) {
-    try { return parseJson(t); } catch (e) { if (isJsonRefusal(e)) throw new ValueError(what, (e as Error).message); /* not JSON: YAML flow below */ }
-  }
-  return yamlExact(t, what);
+  return readValue(t, t, what);
 }
 
 /**
@@ -136,15 +143,6 @@ export function parseValueText(text: string, what: string): unknown {
 export function parseDocument(text: string, source: string, map?: MapSchema): unknown {
   const t = text.trim();
   if (t === '') throw new ValueError(source, 'expected a YAML or JSON document, got an empty file');
-  let doc: unknown;
-  let parsed = false;
-  if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t) + 0;
-  // Digits with a leading zero stay text: hex bytes of a map without BTF (`0100000000000000`) keep
-  // their zeros, and integer fields read the same decimal text as YAML would have.
-  if (/^0[0-9]+$/.test(t)) return t;
-  if (looksJson(t)) {
-    try { doc = parseJson(t); parsed = true; } catch (e) { if (isJsonRefusal(e)) throw new ValueError(source, (e as Error).message); /* YAML below */ }
-  }
-  if (!parsed) doc = yamlExact(text, source);
+  const doc = readValue(t, text, source);
   return isSeedTemplate(doc) ? fromSeedTemplate(doc, map) : doc;
 }
