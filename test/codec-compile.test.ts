@@ -3,8 +3,7 @@
 // global, and what encodeInto leaves in the buffer when a value is refused part-way.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileCodec, MAX_DECODED_OBJECTS } from '../src/codec/compile.js';
-import { compileNode } from '../src/codec/compile.js';
+import { compileCodec, compileNode, MAX_DECODED_OBJECTS } from '../src/codec/compile.js';
 import { toHex } from '../src/index.js';
 import type { TypeNode } from '../src/schema/types.js';
 import { arr, f, lpmKey, struct, u32, u8, union } from './oracle/schemas.js';
