@@ -19,8 +19,12 @@ let killed = 0, total = 0, still = [];
 let restore = null;
 // The mutated file is put back on Ctrl-C and on SIGTERM (a `timeout` around the run) alike.
 for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.on(sig, () => { if (restore) restore(); process.exit(code); });
-for (const [file, { mutants }] of Object.entries(report.files)) {
+const changed = [];
+for (const [file, { mutants, source }] of Object.entries(report.files)) {
   const src = readFileSync(file, 'utf8');
+  // A mutant is located by line and column in the source the run saw: in an edited file they point
+  // elsewhere, so such a file needs a whole new run instead.
+  if (src !== source) { changed.push(file); continue; }
   for (const m of mutants) {
     if (m.status === 'CompileError' || m.status === 'Ignored') continue;
     total++;
@@ -38,4 +42,5 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
     else { still.push(m); process.stdout.write(`survived ${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName}: ${m.replacement.split('\n')[0].slice(0, 80)}\n`); }
   }
 }
-process.stdout.write(`\n${process.argv[3] ?? folder}: ${killed} of ${total} mutants killed (${(100 * killed / total).toFixed(1)}%), ${still.length} survived\n`);
+for (const f of changed) process.stdout.write(`skipped ${f}: changed since the run, needs a whole new run\n`);
+process.stdout.write(`\n${process.argv[3] ?? folder}${changed.length ? ` (without ${changed.length} changed files)` : ''}: ${killed} of ${total} mutants killed (${(100 * killed / total).toFixed(1)}%), ${still.length} survived\n`);
