@@ -71,6 +71,11 @@ I('a key or value entry with a known kind and a name, member or input', () => {
     [{ key: { kind: 'INT' } }, false],
     [{ key: { kind: 'FOO', input: 1 } }, false],
     [{ key: { kind: 5, input: 1 } }, false],
+    // A kind that only reads as one once made text is no kind.
+    [{ key: { kind: ['INT'], input: 1 } }, false],
+    // Every kind the seed writes marks a template, whichever of key and value it is in.
+    ...['STRUCT', 'UNION', 'INT', 'ENUM', 'ENUM64', 'FLOAT', 'ARRAY', 'PTR', 'TYPEDEF'].flatMap((kind): [unknown, boolean][] => [
+      [{ key: { kind, input: 0 } }, true], [{ value: { kind: kind.toLowerCase(), member: [] } }, true]]),
     [{ key: 1, value: { kind: 'ENUM64', input: 1 } }, true],
     [{ key: [{ kind: 'INT', input: 1 }] }, false],
     [{ other: { kind: 'INT', input: 1 } }, false],
