@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BpfmapError, isRawBtf, loadBtf } from '../src/index.js';
+import { BtfBuilder } from './helpers/btf-builder.js';
 
 interface Hdr {
   magic?: number; version?: number; flags?: number; hdrLen?: number;
@@ -114,6 +115,20 @@ for (const order of ['little', 'big'] as const) {
     const with32 = loadBtf(p);
     assert.equal([with32.header.layoutOff, with32.header.layoutLen], [24, 4]);
     assert.is(with32.type(1).name, 'int');
+  });
+
+  H('names: ASCII tables and UTF-8 ones, each name from its own offset to its NUL, asked for twice', () => {
+    for (const names of [['int', 'count', 'c'], ['zähler', 'ünd', 'x€y']]) {
+      const b = new BtfBuilder({ order });
+      const i = b.int(names[0]!, 4);
+      b.typedef(names[1]!, i);
+      b.typedef(names[2]!, i);
+      b.typedef('', i);
+      const btf = loadBtf(b.build());
+      for (let round = 0; round < 2; round++) {
+        assert.equal([1, 2, 3, 4].map((id) => btf.type(id).name), [...names, '']);
+      }
+    }
   });
 
   H('the magic alone says BTF, in either order; fewer than 2 bytes are not BTF', () => {

@@ -30,7 +30,7 @@ export class StringTable {
   /** The NUL-terminated string at `off` (callers validated `off` in the references stage). */
   get(off: number): string {
     if (off === 0) return '';
-    if (this.ascii === undefined) this.ascii = allAscii(this.bytes) ? latin1(this.bytes) : null;
+    if (this.ascii === undefined) this.ascii = isAscii(this.bytes) ? latin1(this.bytes) : null;
     if (this.ascii !== null) {
       const end = this.ascii.indexOf('\0', off);
       return this.ascii.slice(off, end);
@@ -45,15 +45,7 @@ export class StringTable {
   }
 }
 
-function allAscii(b: Uint8Array): boolean {
-  if (typeof isAscii === 'function') return isAscii(b);
-  for (let i = 0; i < b.byteLength; i++) if (b[i]! >= 0x80) return false;
-  return true;
-}
-
+/** The table as a string, one character per byte (only for an all-ASCII table, where that is the text). */
 function latin1(b: Uint8Array): string {
-  if (typeof Buffer !== 'undefined') return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-  let s = '';
-  for (let i = 0; i < b.byteLength; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
-  return s;
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
