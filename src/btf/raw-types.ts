@@ -166,8 +166,6 @@ export class RawTypes {
   /** u32 at byte `at` of the record's data after the 12-byte header. */
   u32(id: number, at: number): number { return this.view.getUint32(this.offs[id]! + 12 + at, this.littleEndian); }
   i32(id: number, at: number): number { return this.view.getInt32(this.offs[id]! + 12 + at, this.littleEndian); }
-  /** Whether `kind` is one this decoder understands (others were skipped with the layout section). */
-  static isKnown(kind: number): boolean { return kind >= 1 && kind <= BTF_KIND_MAX_KNOWN; }
 }
 
 /** Size of a record of a kind this decoder does not know, from the layout section (or an error). */
