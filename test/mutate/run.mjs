@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 const FILES = {
   elf: ['elf-fields', 'elf', 'schema'],
   // Offline files that call src/ (not the CLI in dist/, which the sandbox does not have); btf-diff compares with bpftool.
-  btf: ['btf-validate', 'btf-header', 'btf-records', 'btf-graph', 'btf', 'schema', 'map-compare', 'fuzz-regressions', 'btf-diff'],
+  btf: ['btf-validate', 'btf-header', 'btf-records', 'btf-graph', 'btf-prime', 'btf', 'schema', 'map-compare', 'fuzz-regressions', 'btf-diff'],
   // The files with wall-clock limits (values-hostile, codec-limits) come last: on a loaded machine
   // they can fail on their own, which would count a mutant as killed that no assertion caught.
   codec: ['codec', 'codec-schema-refusals', 'codec-edges', 'codec-records', 'codec-lpm-refusals', 'codec-lpm', 'codec-values', 'enum-names', 'codec-oracle', 'codec-addresses', 'codec-address-shape', 'codec-arrays', 'codec-compile', 'codec-parse-value', 'codec-template', 'codec-seed-template', 'codec-misc', 'codec-parts', 'codec-ifindex-fields', 'codec-lpm-pretty', 'apply-state', 'line-matcher', 'json', 'values-hostile', 'codec-limits'],
