@@ -8,7 +8,6 @@ export function typeName(n: TypeNode): string {
     case 'float':
       return n.name || `float${n.size * 8}`;
     case 'enum':
-      return `enum ${n.name || '(anonymous)'}`;
     case 'struct':
     case 'union':
       return `${n.kind} ${n.name || '(anonymous)'}`;
