@@ -128,5 +128,46 @@ for (const order of ['little', 'big'] as const) {
     assert.match(e.message, /^BTF type 3 \(ENUM\): value 1 name_off: expected a string offset below \d+, got 70000$/);
   });
 
+  // A record's entries end where its vlen says: the words after them belong to the next record, which
+  // must not be read as one more parameter, member, value or variable (here they would look out of
+  // range). The only bad reference is the pointer at the end.
+  const following: [string, (b: BtfBuilder) => void][] = [
+    ['a global function (its vlen is its linkage, not a parameter count)', (b) => { const p = b.raw(K.FUNC_PROTO, '', 1); b.raw(K.FUNC, 'f', p, [], 1); }],
+    ['a prototype of one parameter', (b) => { b.raw(K.FUNC_PROTO, '', 1, [b.str('a'), 1], 1); }],
+    ['a struct of one member', (b) => { b.raw(K.STRUCT, 's', 4, [b.str('a'), 1, 0], 1); }],
+    ['an enum of one value', (b) => { b.raw(K.ENUM, 'e', 4, [b.str('A'), 1], 1); }],
+    ['an enum64 of one value', (b) => { b.raw(K.ENUM64, 'e', 8, [b.str('A'), 1, 0], 1); }],
+    ['a section of one variable', (b) => { const v = b.raw(K.VAR, 'v', 1, [1]); b.raw(K.DATASEC, '.data', 4, [v, 0, 4], 1); }],
+  ];
+  for (const [what, make] of following) {
+    V(`the entries of ${what} end at its vlen`, () => {
+      const b = new BtfBuilder({ order });
+      b.int('int', 4);
+      make(b);
+      // The next record: a typedef whose name lies past every type id (read as a type id, it is out of range).
+      b.str('a name long enough to start past every type id');
+      const next = b.raw(K.TYPEDEF, b.str('next_with_a_name_far_into_the_table'), 1);
+      const bad = b.raw(K.PTR, '', 1000);
+      const e = refusal(b.build());
+      assert.is(e.message, `BTF type ${bad} (PTR): type: expected a type id below ${bad + 1}, got 1000`, `${what}, next record ${next}`);
+    });
+  }
+
+  V('an enum\'s values end at its vlen: a bad name in the next record is that record\'s', () => {
+    const b = new BtfBuilder({ order });
+    b.int('int', 4);
+    b.raw(K.ENUM, 'e', 4, [b.str('A'), 1], 1);
+    b.raw(K.TYPEDEF, 60_000, 1);
+    assert.match(refusal(b.build()).message, /^BTF type 3 \(TYPEDEF\): name_off: expected a string offset below \d+, got 60000$/);
+  });
+
+  V('a section variable of the id one past the last is refused', () => {
+    const b = new BtfBuilder({ order });
+    b.int('int', 4);
+    const v = b.raw(K.VAR, 'v', 1, [1]);
+    b.raw(K.DATASEC, '.data', 8, [v, 0, 4, 4, 4, 4], 2);
+    assert.is(refusal(b.build()).message, 'BTF type 3 (DATASEC): var 1 type: expected a type id below 4, got 4');
+  });
+
   V.run();
 }
