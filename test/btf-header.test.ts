@@ -73,6 +73,10 @@ for (const order of ['little', 'big'] as const) {
   const cases: [string, () => Uint8Array, string, string][] = [
     ['no magic', () => { const x = blob(order); x[0] = 0x12; x[1] = 0x34; return x; }, 'BTF_MALFORMED', 'BTF header: expected magic 0xeb9f, got 0x1234'],
     ['the magic of the other byte order spelled wrong', () => { const x = blob(order); x[0] = 0x9f; x[1] = 0x9f; return x; }, 'BTF_MALFORMED', `BTF header: expected magic 0xeb9f, got ${hex(0x9f, 0x9f)}`],
+    ['the first byte of the big-endian magic alone', () => { const x = blob(order); x[0] = 0xeb; x[1] = 0x12; return x; }, 'BTF_MALFORMED', 'BTF header: expected magic 0xeb9f, got 0xeb12'],
+    ['small bytes where the magic goes (two hex digits each)', () => { const x = blob(order); x[0] = 0x01; x[1] = 0x0a; return x; }, 'BTF_MALFORMED', 'BTF header: expected magic 0xeb9f, got 0x010a'],
+    ['two bytes that are no magic', () => new Uint8Array([0x12, 0x34]), 'BTF_MALFORMED', 'BTF header: expected magic 0xeb9f, got 0x1234'],
+    ['a header and nothing else (hdr_len the whole blob, every section empty)', () => blob(order, { typeLen: 0, strOff: 0, strLen: 0 }, new Uint8Array(0)), 'BTF_MALFORMED', 'BTF strings: expected a string section starting with NUL, got an empty one'],
     ['one byte', () => blob(order).subarray(0, 1), 'BTF_MALFORMED', 'BTF header: expected magic 0xeb9f, got 1 bytes'],
     ['no bytes', () => new Uint8Array(0), 'BTF_MALFORMED', 'BTF header: expected magic 0xeb9f, got 0 bytes'],
     ['23 bytes', () => blob(order).subarray(0, 23), 'BTF_MALFORMED', 'BTF header: expected at least 24 bytes, got 23'],
