@@ -25,7 +25,8 @@ export function takesIfname(f: { name: string; type: { kind: string }; ifindex?:
 export function ifindexOf(name: string): number | null {
   if (!IFNAME.test(name) || name === '.' || name === '..') return null;
   try {
-    const n = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8')) // Number() ignores the newline;
+    // Number() ignores the file's trailing newline.
+    const n = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'));
     return Number.isInteger(n) && n > 0 ? n : null;
   } catch {
     return null;

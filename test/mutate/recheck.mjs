@@ -6,7 +6,7 @@
 // are re-run too: on a loaded machine a slow surviving run can pass Stryker's timeout. Prints every
 // mutant still alive and the updated score. Much faster than a whole run after adding tests.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 const folder = process.argv[2] ?? 'elf';
 const report = JSON.parse(readFileSync(`reports/mutation/${process.argv[3] ?? folder}.json`, 'utf8'));
@@ -17,8 +17,21 @@ const offsetOf = (src, { line, column }) => {
 };
 let killed = 0, total = 0, still = [];
 let restore = null;
-// The mutated file is put back on Ctrl-C and on SIGTERM (a `timeout` around the run) alike.
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.on(sig, () => { if (restore) restore(); process.exit(code); });
+let child = null;
+// The mutated file is put back on Ctrl-C and on SIGTERM (a `timeout` around the run) alike. The test
+// run is awaited (not run synchronously), so that these handlers get their turn while it runs.
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.on(sig, () => { child?.kill('SIGKILL'); if (restore) restore(); process.exit(code); });
+}
+/** Runs the folder's tests once; resolves to { status, signal } (SIGKILL after RECHECK_TIMEOUT_S). */
+function runTests() {
+  return new Promise((resolve) => {
+    child = spawn('nice', ['-n', '15', process.execPath, '--import', 'tsx', 'test/mutate/run.mjs', '--in-process'],
+      { env: { ...process.env, BPFMAP_MUTATE: folder, FORCE_COLOR: '0' }, stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), Number(process.env.RECHECK_TIMEOUT_S ?? 120) * 1000);
+    child.on('exit', (status, signal) => { clearTimeout(timer); child = null; resolve({ status, signal }); });
+  });
+}
 const changed = [];
 for (const [file, { mutants, source }] of Object.entries(report.files)) {
   const src = readFileSync(file, 'utf8');
@@ -34,8 +47,7 @@ for (const [file, { mutants, source }] of Object.entries(report.files)) {
     writeFileSync(file, src.slice(0, a) + m.replacement + src.slice(b));
     // One process (run.mjs's in-process half), so that a mutant that loops for ever is ended whole
     // after RECHECK_TIMEOUT_S (default 120) and counted as Stryker counts a timeout: detected.
-    const r = spawnSync('nice', ['-n', '15', process.execPath, '--import', 'tsx', 'test/mutate/run.mjs', '--in-process'],
-      { env: { ...process.env, BPFMAP_MUTATE: folder, FORCE_COLOR: '0' }, stdio: 'ignore', timeout: Number(process.env.RECHECK_TIMEOUT_S ?? 120) * 1000, killSignal: 'SIGKILL' });
+    const r = await runTests();
     restore();
     restore = null;
     if (r.status !== 0) { killed++; process.stdout.write(`${r.signal ? 'timeout' : 'killed '}  ${file}:${m.location.start.line} ${m.mutatorName}: ${m.replacement.split('\n')[0].slice(0, 80)}\n`); }
