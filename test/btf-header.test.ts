@@ -129,6 +129,9 @@ for (const order of ['little', 'big'] as const) {
       b.typedef(names[2]!, i);
       b.typedef('', i);
       const btf = loadBtf(b.build());
+      // An offset is valid up to the table's last byte (its final NUL).
+      const len = btf.strings.length;
+      assert.equal([btf.strings.isValid(0), btf.strings.isValid(len - 1), btf.strings.isValid(len), btf.strings.get(len - 1)], [true, true, false, '']);
       for (let round = 0; round < 2; round++) {
         assert.equal([1, 2, 3, 4].map((id) => btf.type(id).name), [...names, '']);
       }
