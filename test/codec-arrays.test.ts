@@ -38,6 +38,12 @@ const DECODE: [string, TypeNode, string, string, boolean?][] = [
   ['char-encoded bytes of another name: text', arr(int('c', 1, false, { encoding: 'char' }), 4), '61626300', '"abc"'],
   ['1-byte enums: their names, not bytes', arr(color, 2), '0100', '["GREEN","RED"]'],
   ['elements of no bytes: an empty list', holder, '01000000', '{"n":[],"x":1}'],
+  // Only arrays of structs and unions become index maps with compact; other elements stay a list.
+  ['u16s with compact: still a list', arr(u16, 3), '000001000000', '[0,1,0]', true],
+  ['u32s with compact: still a list', arr(u32, 2), '0000000002000000', '[0,2]', true],
+  // Text needs 1-byte ints: a 4-byte int or a 1-byte enum named char (hand-made BTF) gives numbers or names.
+  ['4-byte ints named char: numbers', arr(int('char', 4, false), 2), '6100000062000000', '[97,98]'],
+  ['1-byte enums named char: names', arr(enm('char', 1, false, [['A', 97], ['B', 98]]), 2), '6162', '["A","B"]'],
 ];
 for (const [what, node, hex, want, compact] of DECODE) D(what, () => assert.is(dec(node, hex, compact), want));
 
