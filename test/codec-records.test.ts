@@ -76,3 +76,25 @@ W('a wide union takes exactly one member, also inside an anonymous union', () =>
   assert.is(toHex(ws.encode({ y: 0x0102, s0: 1 })), '01000201');
 });
 W.run();
+
+const N = suite('unnamed members, interface-index members, a union given no object');
+// struct p { u8 a; u8 :4 (unnamed padding bitfield); u16 b; }
+const padded = compile(struct('p', 4, [f('a', 0, u8), f('', 1, u8, { bitOffset: 0, bitSize: 4 }), f('b', 2, u16)]));
+N('an unnamed bitfield is no field: not decoded, not named, not writable', () => {
+  assert.equal(padded.decode(fromHex('01ff0200')!), { a: 1, b: 2 });
+  refused(() => padded.encode({ a: 1, nope: 2 }), "value.nope: unknown field 'nope'; fields are a, b");
+  refused(() => padded.encode({ '': 3 }), "value[\"\"]: unknown field ''; fields are a, b");
+});
+N('a member named ...ifindex takes an interface name', () => {
+  const k = compile(struct('k', 8, [f('ingress_ifindex', 0, u32), f('x', 4, u32)]));
+  assert.is(toHex(k.encode({ ingress_ifindex: 'lo', x: 1 })), '0100000001000000');
+  const other = compile(struct('o', 4, [f('x', 0, u32)]));
+  refused(() => other.encode({ x: 'lo' }), "value.x: expected u32 0..4294967295, got 'lo'");
+});
+N('a union given a number names its members', () => {
+  const u = compile(union('u', 4, [f('a', 0, u32), f('b', 0, u16)]));
+  refused(() => u.encode(5), 'value: expected union u (an object naming exactly one member of a, b), got 5');
+  const s = compile(struct('s', 4, [f('a', 0, u32)]));
+  refused(() => s.encode(5), 'value: expected struct s (an object with fields a), got 5');
+});
+N.run();
