@@ -4,7 +4,8 @@
 // and blobs that start at an odd address. In both byte orders.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BtfError, loadBtf } from '../src/index.js';
+import { BtfError, loadBtf, loadSplitBtf } from '../src/index.js';
+import { Writer } from '../src/bytes.js';
 import { BtfBuilder, KIND as K, standardLayout } from './helpers/btf-builder.js';
 
 function refusal(blob: Uint8Array): BtfError {
@@ -94,6 +95,14 @@ for (const order of ['little', 'big'] as const) {
     const btf = loadBtf(skip.build());
     assert.is(btf.typeCount, 3);
     assert.is(btf.type(3).name, 'after');
+    // The layout section where it lies, here after the strings (its offset counts from the header's end).
+    const atEnd = new BtfBuilder({ order, hdrLen: 32, layout: standardLayout({ 25: [8, 4, 0] }), layoutAt: 'last' });
+    atEnd.int('int', 4);
+    atEnd.raw(25, 'future', 0, [1, 2, 3, 4], 2);
+    atEnd.typedef('after', 1);
+    const endBtf = loadBtf(atEnd.build());
+    assert.is(endBtf.typeCount, 3);
+    assert.is(endBtf.type(3).name, 'after');
 
     const refusals: [BtfBuilder, number, string][] = [
       [new BtfBuilder({ order }), 25, 'BTF type 2: unknown kind 25: no layout section to skip it'],
@@ -136,6 +145,39 @@ for (const order of ['little', 'big'] as const) {
     assert.equal([btf.type(3).kindFlag, btf.type(3).values[0]!.value], [true, -2]);
     assert.equal([btf.type(4).kindFlag, btf.type(4).values[0]!.value], [false, 0xfffffffe]);
     assert.is(btf.type(0).kindFlag, false);
+    // Void has no record: not the first record's flag or vlen, even when that record has both.
+    const first = new BtfBuilder({ order });
+    first.enum('signed_first', 4, [['A', -1], ['B', 1]], true);
+    const f = loadBtf(first.build());
+    assert.equal([f.type(1).kindFlag, f.type(1).vlen], [true, 2]);
+    assert.equal([f.type(0).kindFlag, f.type(0).vlen, f.type(0).values, f.type(0).members], [false, 0, [], []]);
+    // Only enums have values: a struct's members are not read as enum64 values.
+    assert.equal(btf.type(2).values, []);
+  });
+
+  R('a record of an unknown kind that runs past the type section is named by its kind number', () => {
+    const b = new BtfBuilder({ order, hdrLen: 32, layout: standardLayout({ 25: [8, 4, 0] }) });
+    b.int('int', 4);
+    b.raw(25, 'future', 0, [1, 2], 100);
+    const e = refusal(b.build());
+    assert.is(e.message, 'BTF type 2 (kind 25, vlen 100): record of 420 bytes at type offset 16 runs past the 36-byte type section');
+  });
+
+  R('split BTF: each section is read where its header puts it, here the strings before the types', () => {
+    const b = new BtfBuilder({ order });
+    b.int('int', 4);
+    const base = loadBtf(b.build());
+    // One typedef (id 2) named by the split's first string, which follows the base's strings.
+    const names = Buffer.from('pad_name_x\0my_t\0'); // 16 bytes: the types start 4-aligned
+    const myT = base.strings.length + 'pad_name_x\0'.length;
+    const types = new Writer(order).u32(myT).u32(K.TYPEDEF << 24).u32(1).finish();
+    const w = new Writer(order);
+    w.u16(0xeb9f).u8(1).u8(0).u32(24).u32(names.byteLength).u32(types.byteLength).u32(0).u32(names.byteLength);
+    w.bytes(names).bytes(types);
+    const merged = loadSplitBtf(w.finish(), base);
+    assert.is(merged.typeCount, 2);
+    assert.is(merged.type(2).name, 'my_t');
+    assert.is(merged.type(2).targetId, 1);
   });
 
   R.run();

@@ -169,5 +169,54 @@ for (const order of ['little', 'big'] as const) {
     assert.is(refusal(b.build()).message, 'BTF type 3 (DATASEC): var 1 type: expected a type id below 4, got 4');
   });
 
+  // The framing pass gathers the largest name offset and type id so that the detailed walk runs only
+  // when one is out of range: each reference position must feed those maxima. Here the string table
+  // is shorter than the number of types (a bad name offset would pass for a good type id), the record
+  // before the bad one is an array whose last words are small (they must not be read in its place),
+  // and a good twin of the bad record follows it after one more such array (a later, smaller
+  // reference must not lower the maximum).
+  const BAD_REF = 1000;
+  const alone: [string, (b: BtfBuilder, bad: number, badName: number) => void, string][] = [
+    ['a typedef\'s type', (b, bad) => { b.raw(K.TYPEDEF, '', bad); }, '(TYPEDEF): type: expected a type id below N, got 1000'],
+    ['a pointer\'s type', (b, bad) => { b.raw(K.PTR, '', bad); }, '(PTR): type: expected a type id below N, got 1000'],
+    ['a prototype\'s return type', (b, bad) => { b.raw(K.FUNC_PROTO, '', bad, [0, 1], 1); }, '(FUNC_PROTO): return type: expected a type id below N, got 1000'],
+    ['a prototype\'s parameter name', (b, _bad, badName) => { b.raw(K.FUNC_PROTO, '', 1, [badName, 1], 1); }, '(FUNC_PROTO): param 0 name_off: expected a string offset below L, got BAD'],
+    ['a prototype\'s parameter type', (b, bad) => { b.raw(K.FUNC_PROTO, '', 1, [0, bad], 1); }, '(FUNC_PROTO): param 0 type: expected a type id below N, got 1000'],
+    ['an array\'s element type', (b, bad) => { b.raw(K.ARRAY, '', 0, [bad, 1, 2]); }, '(ARRAY): array element type: expected a type id below N, got 1000'],
+    ['an array\'s index type', (b, bad) => { b.raw(K.ARRAY, '', 0, [1, bad, 2]); }, '(ARRAY): array index type: expected a type id below N, got 1000'],
+    ['a struct\'s member name', (b, _bad, badName) => { b.raw(K.STRUCT, '', 4, [badName, 1, 0], 1); }, '(STRUCT): member 0 name_off: expected a string offset below L, got BAD'],
+    ['a struct\'s member type', (b, bad) => { b.raw(K.STRUCT, '', 4, [0, bad, 0], 1); }, '(STRUCT): member 0 type: expected a type id below N, got 1000'],
+    ['an enum\'s value name', (b, _bad, badName) => { b.raw(K.ENUM, '', 4, [badName, 1], 1); }, '(ENUM): value 0 name_off: expected a string offset below L, got BAD'],
+    ['an enum64\'s value name', (b, _bad, badName) => { b.raw(K.ENUM64, '', 8, [badName, 1, 0], 1); }, '(ENUM64): value 0 name_off: expected a string offset below L, got BAD'],
+    ['a section\'s variable type', (b, bad) => { b.raw(K.DATASEC, '', 4, [bad, 0, 4], 1); }, '(DATASEC): var 0 type: expected a type id below N, got 1000'],
+  ];
+  for (const [what, make, msg] of alone) {
+    V(`${what} out of range is found by the framing pass's maxima alone`, () => {
+      const build = (badName: number): { blob: Uint8Array; id: number; count: number } => {
+        const b = new BtfBuilder({ order });
+        // An array's last three words are small (below the string table's length too): the words
+        // just before a record. Arrays all the way from type 3, so that no record is read in the
+        // wrong place without it showing; a pointer between a bad array and its twin.
+        b.str('a name of some twenty bytes');
+        const small = (): void => { b.raw(K.ARRAY, '', 0, [1, 1, 2]); };
+        b.int('', 4);
+        b.raw(K.PTR, '', 1);
+        for (let i = 3; i <= 40; i++) small();
+        const id = 41;
+        make(b, BAD_REF, badName);
+        if (msg.startsWith('(ARRAY)')) b.raw(K.PTR, '', 1);
+        else small();
+        make(b, 1, 0);
+        return { blob: b.build(), id, count: 44 };
+      };
+      const L = strLen(build(0).blob, order);
+      assert.ok(L > 20 && L < 40, `string table of ${L} bytes, shorter than the number of types`);
+      const { blob, id, count } = build(L);
+      const e = refusal(blob);
+      assert.is(e.typeId, id);
+      assert.is(e.message, `BTF type ${id} ${msg.replace('below N', `below ${count}`).replace('below L', `below ${L}`).replace('got BAD', `got ${L}`)}`);
+    });
+  }
+
   V.run();
 }

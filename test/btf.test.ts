@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadBtf, isRawBtf } from '../src/btf/index.js';
+import { BtfError } from '../src/errors.js';
 import { BtfBuilder, KIND, standardLayout } from './helpers/btf-builder.js';
 import { typeNode } from '../src/schema/from-btf.js';
 
@@ -265,6 +266,32 @@ find('prefers a definition over a forward declaration', () => {
   assert.is(btf.findByName('thing')!.id, 2);
   assert.is(btf.findByName('nope'), undefined);
   assert.is(btf.findByName('thing', KIND.FWD)!.id, 1);
+  assert.equal(btf.idsByName('thing'), [1, 2]);
+  assert.equal(btf.idsByName('nope'), []);
+});
+
+find('prefers a definition over a variable or function of the same name', () => {
+  const b = new BtfBuilder();
+  const int = b.int('int', 4);
+  b.raw(KIND.VAR, 'thing', int, [1]);
+  b.raw(KIND.FUNC, 'other', 0, [], 1);
+  b.struct('thing', 4, [{ name: 'a', type: int, bitOffset: 0 }]);
+  b.typedef('other', int);
+  const btf = loadBtf(b.build());
+  assert.is(btf.findByName('thing')!.id, 4);
+  assert.is(btf.findByName('other')!.id, 5);
+  assert.equal(btf.idsByName('int'), [1]);
+});
+
+find('a variable whose type is itself: its size is refused for nesting, not a stack overflow', () => {
+  const b = new BtfBuilder();
+  b.int('int', 4);
+  b.raw(KIND.VAR, 'self', 2, [1]);
+  const btf = loadBtf(b.build());
+  let e: unknown;
+  try { btf.sizeOf(2); } catch (err) { e = err; }
+  assert.ok(e instanceof BtfError, String(e));
+  assert.is((e as Error).message, 'BTF type 2: nesting deeper than 32 computing its size');
 });
 find.run();
 

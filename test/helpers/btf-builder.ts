@@ -17,6 +17,8 @@ export interface BuilderOptions {
   hdrLen?: 24 | 32;
   /** Layout records `[info_sz, elem_sz, flags]` indexed by kind (only with hdrLen 32). */
   layout?: readonly (readonly [number, number, number])[];
+  /** Where the layout section goes: before the types (default) or after the strings. */
+  layoutAt?: 'first' | 'last';
 }
 
 interface Rec { nameOff: number; kind: number; vlen: number; kflag: boolean; sizeType: number; extra: number[] }
@@ -29,11 +31,13 @@ export class BtfBuilder {
   readonly order: ByteOrder;
   readonly hdrLen: 24 | 32;
   readonly layout: readonly (readonly [number, number, number])[] | undefined;
+  readonly layoutAt: 'first' | 'last';
 
   constructor(opts: BuilderOptions = {}) {
     this.order = opts.order ?? 'little';
     this.hdrLen = opts.hdrLen ?? 24;
     this.layout = opts.layout;
+    this.layoutAt = opts.layoutAt ?? 'first';
   }
 
   str(s: string): number {
@@ -101,13 +105,15 @@ export class BtfBuilder {
     const l = layoutBytes.finish();
     const w = new Writer(this.order);
     w.u16(0xeb9f).u8(1).u8(0).u32(this.hdrLen);
-    // Section order after the header: layout (if any), types, strings.
-    const layoutOff = 0;
-    const typeOff = l.byteLength;
+    // Section order after the header: layout (if any), types, strings; or types, strings, layout.
+    const last = this.layoutAt === 'last';
+    const typeOff = last ? 0 : l.byteLength;
     const strOff = typeOff + t.byteLength;
+    const layoutOff = last ? strOff + s.byteLength : 0;
     w.u32(typeOff).u32(t.byteLength).u32(strOff).u32(s.byteLength);
     if (this.hdrLen === 32) w.u32(layoutOff).u32(l.byteLength);
-    w.bytes(l).bytes(t).bytes(s);
+    if (last) w.bytes(t).bytes(s).bytes(l);
+    else w.bytes(l).bytes(t).bytes(s);
     return w.finish();
   }
 }
