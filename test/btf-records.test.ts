@@ -87,22 +87,17 @@ for (const order of ['little', 'big'] as const) {
   });
 
   R('unknown kinds: skipped by the layout section, else refused with the reason', () => {
-    // Kind 25 with 8 bytes of fixed data and 4 per entry, vlen 2.
-    const skip = new BtfBuilder({ order, hdrLen: 32, layout: standardLayout({ 25: [8, 4, 0] }) });
-    skip.int('int', 4);
-    skip.raw(25, 'future', 0, [1, 2, 3, 4], 2);
-    skip.typedef('after', 1);
-    const btf = loadBtf(skip.build());
-    assert.is(btf.typeCount, 3);
-    assert.is(btf.type(3).name, 'after');
-    // The layout section where it lies, here after the strings (its offset counts from the header's end).
-    const atEnd = new BtfBuilder({ order, hdrLen: 32, layout: standardLayout({ 25: [8, 4, 0] }), layoutAt: 'last' });
-    atEnd.int('int', 4);
-    atEnd.raw(25, 'future', 0, [1, 2, 3, 4], 2);
-    atEnd.typedef('after', 1);
-    const endBtf = loadBtf(atEnd.build());
-    assert.is(endBtf.typeCount, 3);
-    assert.is(endBtf.type(3).name, 'after');
+    // Kind 25 with 8 bytes of fixed data and 4 per entry, vlen 2; the layout section where it lies,
+    // before the types or after the strings (its offset counts from the header's end).
+    for (const layoutAt of ['first', 'last'] as const) {
+      const skip = new BtfBuilder({ order, hdrLen: 32, layout: standardLayout({ 25: [8, 4, 0] }), layoutAt });
+      skip.int('int', 4);
+      skip.raw(25, 'future', 0, [1, 2, 3, 4], 2);
+      skip.typedef('after', 1);
+      const btf = loadBtf(skip.build());
+      assert.is(btf.typeCount, 3, layoutAt);
+      assert.is(btf.type(3).name, 'after', layoutAt);
+    }
 
     const refusals: [BtfBuilder, number, string][] = [
       [new BtfBuilder({ order }), 25, 'BTF type 2: unknown kind 25: no layout section to skip it'],
