@@ -162,7 +162,8 @@ for (const order of ['little', 'big'] as const) {
     const b = new BtfBuilder({ order });
     b.int('int', 4);
     const base = loadBtf(b.build());
-    // One typedef (id 2) named by the split's first string, which follows the base's strings.
+    // One typedef (id 2) named by the split's second string (the first is padding); the split's
+    // string offsets follow the base's strings.
     const names = Buffer.from('pad_name_x\0my_t\0'); // 16 bytes: the types start 4-aligned
     const myT = base.strings.length + 'pad_name_x\0'.length;
     const types = new Writer(order).u32(myT).u32(K.TYPEDEF << 24).u32(1).finish();

@@ -173,8 +173,8 @@ for (const order of ['little', 'big'] as const) {
   // when one is out of range: each reference position must feed those maxima. Here the string table
   // is shorter than the number of types (a bad name offset would pass for a good type id), the record
   // before the bad one is an array whose last words are small (they must not be read in its place),
-  // and a good twin of the bad record follows it after one more such array (a later, smaller
-  // reference must not lower the maximum).
+  // and a good twin of the bad record follows it after one more such array (a pointer when the bad
+  // record is itself an array; a later, smaller reference must not lower the maximum).
   const BAD_REF = 1000;
   const alone: [string, (b: BtfBuilder, bad: number, badName: number) => void, string][] = [
     ['a typedef\'s type', (b, bad) => { b.raw(K.TYPEDEF, '', bad); }, '(TYPEDEF): type: expected a type id below N, got 1000'],
@@ -189,6 +189,7 @@ for (const order of ['little', 'big'] as const) {
     ['an enum\'s value name', (b, _bad, badName) => { b.raw(K.ENUM, '', 4, [badName, 1], 1); }, '(ENUM): value 0 name_off: expected a string offset below L, got BAD'],
     ['an enum64\'s value name', (b, _bad, badName) => { b.raw(K.ENUM64, '', 8, [badName, 1, 0], 1); }, '(ENUM64): value 0 name_off: expected a string offset below L, got BAD'],
     ['a section\'s variable type', (b, bad) => { b.raw(K.DATASEC, '', 4, [bad, 0, 4], 1); }, '(DATASEC): var 0 type: expected a type id below N, got 1000'],
+    ['a record\'s own name', (b, _bad, badName) => { b.raw(K.TYPEDEF, badName, 1); }, '(TYPEDEF): name_off: expected a string offset below L, got BAD'],
   ];
   for (const [what, make, msg] of alone) {
     V(`${what} out of range is found by the framing pass's maxima alone`, () => {
@@ -197,7 +198,7 @@ for (const order of ['little', 'big'] as const) {
         // An array's last three words are small (below the string table's length too): the words
         // just before a record. Arrays all the way from type 3, so that no record is read in the
         // wrong place without it showing; a pointer between a bad array and its twin.
-        b.str('a name of some twenty bytes');
+        b.str('padding of the string table');
         const small = (): void => { b.raw(K.ARRAY, '', 0, [1, 1, 2]); };
         b.int('', 4);
         b.raw(K.PTR, '', 1);

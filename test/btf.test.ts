@@ -283,7 +283,7 @@ find('prefers a definition over a variable or function of the same name', () => 
   assert.equal(btf.idsByName('int'), [1]);
 });
 
-find('a variable whose type is itself: its size is refused for nesting, not a stack overflow', () => {
+find('sizeOf: a variable whose type is itself is refused for nesting, not a stack overflow', () => {
   const b = new BtfBuilder();
   b.int('int', 4);
   b.raw(KIND.VAR, 'self', 2, [1]);
