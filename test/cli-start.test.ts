@@ -46,6 +46,22 @@ S('errors keep their exit codes and one-line messages through the loader, stack 
   assert.is(v.status, 3);
   assert.match(v.stderr, /main\.cjs:\d+/);
 });
+S('an offline command loads none of the built-in modules only servers and the agent use (http, net, crypto)', () => {
+  // They cost every command about 10 ms of start-up (see loadHttp in src/exporter/server.ts).
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-start-'));
+  try {
+    const hook = join(dir, 'loaded.cjs');
+    writeFileSync(hook, "process.on('exit', () => { require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList)); });\n");
+    const r = spawnSync(process.execPath, ['--require', hook, join(CLI, 'bpfmap.js'), 'maps', FW, '--json'], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const loaded = (JSON.parse(r.stderr) as string[]).filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+    assert.ok(loaded.includes('fs'), loaded.join(' '));
+    assert.equal(loaded.filter((m) => ['http', 'net', 'crypto', 'https', 'tls'].includes(m)), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // A reader that goes away early (`bpfmap ... | head`) is not an error: both ways the CLI writes, fd 1
 // with writeSync (the commands) and stdout's stream (yargs' help), end with exit 0 and say nothing.
 for (const args of [['--help'], ['maps', FW], ['types', FW, '--json'], ['schema', FW, '--json'], ['template', FW, 'ingress_node_firewall_table_map']]) {

@@ -3,8 +3,8 @@
  * series), /healthz (the agent's loop turns) and /readyz (the newest state is applied; otherwise 503
  * with the reason).
  */
-import { createServer, type Server } from 'node:http';
-import { negotiate, scrape, sendMetrics, type ExporterPlan, type MetricFamily, type ScrapeError, type ScrapeOptions } from '../exporter/index.js';
+import type { Server } from 'node:http';
+import { loadHttp, negotiate, scrape, sendMetrics, type ExporterPlan, type MetricFamily, type ScrapeError, type ScrapeOptions } from '../exporter/index.js';
 
 export interface Probe {
   ok: boolean;
@@ -23,7 +23,7 @@ export interface AgentServerOptions extends ScrapeOptions {
 }
 
 export function serveAgent(opts: AgentServerOptions): Promise<Server> {
-  const server = createServer((req, res) => {
+  const server = loadHttp().createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { allow: 'GET, HEAD' }).end(); return; }
     const text = (status: number, body: string) => {

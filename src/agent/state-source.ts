@@ -13,7 +13,7 @@
  * generation is a hash of the files' names and bytes as written (before expansion), so every node
  * reports the same generation for the same version.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ObjectSchema } from '../schema/types.js';
@@ -23,6 +23,11 @@ import { readStateDocument } from '../apply/parse-state.js';
 import { DesiredState } from '../apply/state.js';
 import { utf8Text } from '../text/utf8.js';
 import { expandEnv } from './env.js';
+
+/** A SHA-256 hash; node:crypto is required on first use, not at import (start-up: see loadHttp in exporter/server.ts). */
+function sha256(): import('node:crypto').Hash {
+  return (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash('sha256');
+}
 
 const DATA = '..data';
 const STATE_FILE = /\.(ya?ml|json)$/i;
@@ -67,7 +72,7 @@ export function stateVersion(path: string): string {
     const d = statSync(cur.dir);
     if (cur.link !== null) return `${d.ino}-${cur.link.replace(/:/g, '_')}:${d.size}:${d.mtimeMs}`;
     // A plain directory: every file's inode, size and time.
-    const h = createHash('sha256');
+    const h = sha256();
     let size = 0, mtime = d.mtimeMs;
     for (const n of listFiles(cur.dir)) {
       const s = statSync(join(cur.dir, n));
@@ -103,7 +108,7 @@ export function readStateFiles(path: string): StateFiles {
   if (dir !== null && names.length === 0) {
     throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${path}: no state file in the directory (expected *.yaml, *.yml or *.json)`);
   }
-  const hash = createHash('sha256');
+  const hash = sha256();
   const files: StateFiles['files'] = [];
   for (const n of names) {
     const shown = dir === null ? path : join(path, n);
