@@ -3,8 +3,8 @@
 // sandbox copy of the project): the offline test files that import the mutated folder straight from
 // src/ (not through dist/), all in one Node process (as uvu's own CLI does: each file's suites are
 // queued, then run in order), stopping at the first failing suite. One process instead of one per
-// file: the codec files take 6 s instead of 37 s. The folder comes from BPFMAP_MUTATE (elf, btf or
-// codec). Exit 0 = the mutant survived.
+// file: the codec files take 6 s instead of 37 s. The folder comes from BPFMAP_MUTATE (elf, btf,
+// codec or map). Exit 0 = the mutant survived.
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
@@ -14,6 +14,9 @@ const FILES = {
   btf: ['btf-validate', 'btf-header', 'btf-records', 'btf-graph', 'btf-prime', 'btf', 'schema', 'map-compare', 'fuzz-regressions', 'btf-diff'],
   // The files with wall-clock limits (values-hostile, codec-limits) come last: on a loaded machine
   // they can fail on their own, which would count a mutant as killed that no assertion caught.
+  // Kernel tests (root and bpffs) that call src/map directly: the batch writer's fallback, updateBatch,
+  // dumps. Not in the default `npm run mutate` list; run it as `npm run mutate -- map`.
+  map: ['map', 'map-in-map', 'apply'],
   codec: ['codec', 'codec-schema-refusals', 'codec-edges', 'codec-records', 'codec-lpm-refusals', 'codec-lpm', 'codec-values', 'enum-names', 'codec-oracle', 'codec-addresses', 'codec-address-shape', 'codec-arrays', 'codec-compile', 'codec-parse-value', 'codec-template', 'codec-seed-template', 'codec-misc', 'codec-parts', 'codec-ifindex-fields', 'codec-lpm-pretty', 'apply-state', 'line-matcher', 'json', 'values-hostile', 'codec-limits'],
 };
 
