@@ -16,7 +16,7 @@ const FILES = {
   // they can fail on their own, which would count a mutant as killed that no assertion caught.
   // Kernel tests (root and bpffs) that call src/map directly: the batch writer's fallback, updateBatch,
   // dumps. Not in the default `npm run mutate` list; run it as `npm run mutate -- map`.
-  map: ['map', 'map-in-map', 'apply'],
+  map: ['map', 'map-batch-writer', 'map-in-map', 'apply'],
   codec: ['codec', 'codec-schema-refusals', 'codec-edges', 'codec-records', 'codec-lpm-refusals', 'codec-lpm', 'codec-values', 'enum-names', 'codec-oracle', 'codec-addresses', 'codec-address-shape', 'codec-arrays', 'codec-compile', 'codec-parse-value', 'codec-template', 'codec-seed-template', 'codec-misc', 'codec-parts', 'codec-ifindex-fields', 'codec-lpm-pretty', 'apply-state', 'line-matcher', 'json', 'values-hostile', 'codec-limits'],
 };
 

@@ -1,0 +1,136 @@
+// The batch writer behind LiveMap.writeEntries / deleteEntries (src/map/batch-writer.ts), through the
+// calls it makes (WriteOptions.onCall) and what the kernel then holds: batches in chunks of 16384,
+// which flags may go in a batch, the one-by-one fallback when the kernel has no batch write for the
+// map (remembered, not tried again), a real failure of a first batch not taken for that, and the
+// `done` count of a failure part-way through one by one. Each case here was written against a
+// mutant of batch-writer.ts that the map suite did not kill.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
+import { kernel, withPinDir } from './helpers/kernel.js';
+import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
+
+const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
+
+function schema(type: string, typeId: number, max: number, name: string): MapSchema {
+  return { name, kernelName: name, type, typeId, keySize: 4, valueSize: 4,
+    maxEntries: max, flags: [], mapFlags: 0, pinning: 'none', pinPath: null, perCpu: false,
+    key: u32, value: u32, section: '.maps', btfKeyTypeId: 0, btfValueTypeId: 0 };
+}
+
+/** A pinned u32 -> u32 map of this type, opened. */
+function open(dir: string, type: string, typeId: number, max: number, name = 'bpfmap_test') {
+  const s = schema(type, typeId, max, name);
+  const fd = mapCreate({ mapType: typeId, keySize: 4, valueSize: 4, maxEntries: max, mapFlags: 0, name: s.kernelName });
+  const pin = join(dir, s.name);
+  try { objPin(fd, pin); } finally { closeFd(fd); }
+  return { s, pin, m: openMap({ map: s, pin }) };
+}
+
+const word = (x: number): Uint8Array => new Uint8Array(new Uint32Array([x]).buffer);
+/** Entries k -> v(k) for the keys given. */
+const entries = (keys: readonly number[], v: (k: number) => number = (k) => k + 1) => ({
+  count: keys.length, key: (i: number) => word(keys[i]!), value: (i: number) => word(v(keys[i]!)),
+});
+const keysOf = (keys: readonly number[]) => ({ count: keys.length, key: (i: number) => word(keys[i]!) });
+const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
+
+/** Runs fn with an onCall that records the calls; returns them and the error thrown, if any. */
+function calls(fn: (onCall: (c: string) => void) => void): { calls: string[]; error?: { code?: string; done?: number } } {
+  const seen: string[] = [];
+  try { fn((c) => seen.push(c)); } catch (e) { return { calls: seen, error: e as { code?: string; done?: number } }; }
+  return { calls: seen };
+}
+/** The calls squeezed: each run of one call as `call xN`. */
+const runs = (cs: readonly string[]): string[] => {
+  const out: [string, number][] = [];
+  for (const c of cs) { const last = out[out.length - 1]; if (last && last[0] === c) last[1]++; else out.push([c, 1]); }
+  return out.map(([c, n]) => `${c} x${n}`);
+};
+
+const W = suite('batch writer (kernel)');
+
+W('flags any: 20000 entries in two batch calls (16384, then the 3616 left), every entry in the map; deleted the same way', kernel(() => withPinDir((dir) => {
+  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 30000);
+  try {
+    const done: number[] = [];
+    const r = calls((onCall) => m.writeEntries(entries(range(0, 20000)), { onCall, onChunk: (n) => done.push(n) }));
+    assert.equal(r, { calls: ['updateBatch', 'updateBatch'] });
+    assert.equal(done, [16384, 3616]);
+    assert.is([...m.entries()].length, 20000);
+    assert.is(m.lookup(19999), 20000);
+    const deleted: number[] = [];
+    assert.equal(calls((onCall) => m.deleteEntries(keysOf(range(0, 20000)), { onCall, onChunk: (n) => deleted.push(n) })), { calls: ['deleteBatch', 'deleteBatch'] });
+    assert.equal(deleted, [16384, 3616]);
+    assert.is([...m.entries()].length, 0);
+  } finally { m.close(); }
+})));
+
+W('flags noexist and exist go one by one unless the caller says they hold for every entry', kernel(() => withPinDir((dir) => {
+  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 100);
+  try {
+    assert.equal(runs(calls((onCall) => m.writeEntries(entries(range(0, 5)), { flags: 'noexist', onCall })).calls), ['updateElem x5']);
+    assert.equal(runs(calls((onCall) => m.writeEntries(entries(range(0, 5), (k) => k + 10), { flags: 'exist', onCall })).calls), ['updateElem x5']);
+    assert.equal(calls((onCall) => m.writeEntries(entries(range(5, 5)), { flags: 'noexist', flagsHold: true, onCall })).calls, ['updateBatch']);
+    assert.equal(calls((onCall) => m.writeEntries(entries(range(0, 10), (k) => k + 20), { onCall })).calls, ['updateBatch']);
+    assert.equal([...m.entries()].map((e) => [e.key, e.value]).sort((a, b) => Number(a[0]) - Number(b[0])), range(0, 10).map((k) => [k, k + 20]));
+  } finally { m.close(); }
+})));
+
+W('a map the kernel cannot batch (devmap_hash): one batch try, then one by one, and no batch tried again', kernel(() => withPinDir((dir) => {
+  const { m } = open(dir, 'devmap_hash', BPF_MAP_TYPE.DEVMAP_HASH, 64);
+  try {
+    // ifindex 1 (lo): the one interface every machine has.
+    assert.equal(runs(calls((onCall) => m.writeEntries(entries(range(10, 3), () => 1), { onCall })).calls), ['updateBatch x1', 'updateElem x3']);
+    assert.equal(runs(calls((onCall) => m.writeEntries(entries(range(20, 3), () => 1), { onCall })).calls), ['updateElem x3']);
+    assert.equal(runs(calls((onCall) => m.deleteEntries(keysOf([10, 11]), { onCall })).calls), ['deleteBatch x1', 'deleteElem x2']);
+    assert.equal(runs(calls((onCall) => m.deleteEntries(keysOf([12]), { onCall })).calls), ['deleteElem x1']);
+    assert.equal([...m.entries()].map((e) => e.key).sort(), [20, 21, 22]);
+  } finally { m.close(); }
+})));
+
+W('a map type that has no batch at all (prog_array) is never tried in a batch', kernel(() => withPinDir((dir) => {
+  const { m } = open(dir, 'prog_array', BPF_MAP_TYPE.PROG_ARRAY, 4);
+  try {
+    const r = calls((onCall) => m.deleteEntries(keysOf([0]), { onCall }));
+    assert.equal(r.calls, ['deleteElem']);
+    assert.is(r.error?.code, 'KEY_NOT_FOUND');
+  } finally { m.close(); }
+})));
+
+W('a first batch the kernel fails for another reason (map full) is an error, not a reason to go one by one', kernel(() => withPinDir((dir) => {
+  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 4);
+  try {
+    m.writeEntries(entries(range(0, 4)));
+    const r = calls((onCall) => m.writeEntries(entries([100, 101]), { onCall }));
+    assert.equal(r.calls, ['updateBatch']);
+    assert.is(r.error?.done, 0);
+    const d = calls((onCall) => m.deleteEntries(keysOf([200, 0]), { onCall }));
+    assert.equal(d.calls, ['deleteBatch']);
+    assert.equal([d.error?.code, d.error?.done], ['KEY_NOT_FOUND', 0]);
+    assert.is([...m.entries()].length, 4);
+  } finally { m.close(); }
+})));
+
+W('deletes: a handle whose last batch was smaller deletes in one batch; one by one, a missing key stops it with what went before', kernel(() => withPinDir((dir) => {
+  const { s, pin, m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 100);
+  const other = openMap({ map: s, pin });
+  try {
+    m.writeEntries(entries(range(0, 30)));
+    // Another handle, whose writer's key buffer holds the 2 keys of its last batch: it must grow.
+    other.writeEntries(entries([50, 51]));
+    assert.equal(calls((onCall) => other.deleteEntries(keysOf(range(0, 20)), { onCall })).calls, ['deleteBatch']);
+    assert.equal([...m.entries()].map((e) => e.key).sort((a, b) => Number(a) - Number(b)), [...range(20, 10), 50, 51]);
+  } finally { other.close(); m.close(); }
+  const dev = open(dir, 'devmap_hash', BPF_MAP_TYPE.DEVMAP_HASH, 64, 'bpfmap_dev');
+  try {
+    dev.m.writeEntries(entries(range(0, 5), () => 1));
+    const r = calls((onCall) => dev.m.deleteEntries(keysOf([0, 1, 40, 2]), { onCall }));
+    assert.equal(runs(r.calls), ['deleteBatch x1', 'deleteElem x3']);
+    assert.equal([r.error?.code, r.error?.done], ['KEY_NOT_FOUND', 2]);
+    assert.equal([...dev.m.entries()].map((e) => e.key).sort(), [2, 3, 4]);
+  } finally { dev.m.close(); }
+})));
+
+W.run();
