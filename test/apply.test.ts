@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { writeCalls } from '../src/apply/index.js';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
+import { prepareWrites } from '../src/map/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type MapSchema, type ObjectSchema, type TypeNode, type ApplyOptions, openMap, applyState, DesiredState, readStateDocument, possibleCpus } from '../src/index.js';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
@@ -122,6 +124,26 @@ Rollback('map too small: E2BIG part-way through the additions; deletes, changes 
   assert.ok(err, 'apply must fail');
   assert.is(e.code, 'MAP_FULL');
   assert.match(e.message, /^apply: map 'apply_hash': adding entry 3 of 3 \(entries\[4\]\): .*map is full \(E2BIG\).*rolled back: the 4 entries written before the failure were restored/);
+  assert.is(e.rolledBack, true);
+  assert.is(dump(p), before, 'map byte-identical to before');
+})));
+Rollback('map too small for a big apply written from two threads: every entry either thread added is deleted again, the changed ones restored', kernel(() => withPinDir(async (dir) => {
+  const big = { ...HASH, name: 'apply_big', kernelName: 'apply_big', maxEntries: 150000 };
+  const p = create(dir, big);
+  const o = obj(big);
+  apply(o, { maps: { apply_big: { entries: entries(Array.from({ length: 1000 }, (_, k) => [k, k])) } } }, { pinRoot: dir });
+  const before = dump(p);
+  prepareWrites(300000);
+  await sleep(500); // the second thread has loaded: the additions go from both threads
+  let err: unknown;
+  try {
+    // 1000 changed (one batch), then 299000 added: the map is full at 150000.
+    apply(o, { maps: { apply_big: { entries: entries(Array.from({ length: 300000 }, (_, k) => [k, k < 1000 ? k + 7 : k])) } } }, { pinRoot: dir });
+  } catch (e) { err = e; }
+  const e = err as { code: string; message: string; rolledBack: boolean };
+  assert.ok(err, 'apply must fail');
+  assert.is(e.code, 'MAP_FULL');
+  assert.match(e.message, /^apply: map 'apply_big': adding entry \d+ of 299000 \(entries\[\d+\]\): .*map is full \(E2BIG\).*rolled back: the \d+ entries written before the failure were restored/);
   assert.is(e.rolledBack, true);
   assert.is(dump(p), before, 'map byte-identical to before');
 })));

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
+import { prepareWrites } from '../src/map/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 
@@ -131,6 +133,49 @@ W('deletes: a handle whose last batch was smaller deletes in one batch; one by o
     assert.equal([r.error?.code, r.error?.done], ['KEY_NOT_FOUND', 2]);
     assert.equal([...dev.m.entries()].map((e) => e.key).sort(), [2, 3, 4]);
   } finally { dev.m.close(); }
+})));
+
+W('twoThreads: 300000 entries, the first batch from this thread, then chunks taken by this thread and the worker thread; every entry in the map with its value', kernel(() => withPinDir(async (dir) => {
+  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 300000);
+  try {
+    prepareWrites(300000);
+    await sleep(500); // the worker thread has loaded
+    const seen: string[] = [];
+    let done = 0, progress = 0;
+    m.writeEntries(entries(range(0, 300000), (k) => k * 3 + 1), { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`),
+      onDone: (n) => { done += n; }, onChunk: (n) => { progress += n; } });
+    assert.is(seen.length, Math.ceil(300000 / 16384), 'one call per chunk of 16384');
+    assert.is(seen[0], 'updateBatch', 'the first batch (which decides batch or one by one) from this thread');
+    assert.ok(seen.includes('updateBatch worker'), `the worker thread wrote chunks: ${runs(seen).join(', ')}`);
+    assert.ok(seen.filter((c) => c === 'updateBatch').length > 1, `this thread wrote chunks after the first: ${runs(seen).join(', ')}`);
+    assert.equal([done, progress], [300000, 300000]);
+    const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
+    assert.is(got.size, 300000);
+    for (const k of [0, 16383, 16384, 150000, 299999]) assert.is(got.get(k), k * 3 + 1, `key ${k}`);
+    assert.ok(range(0, 300000).every((k) => got.get(k) === k * 3 + 1), 'every key with its value');
+  } finally { m.close(); }
+})));
+
+W('twoThreads on a map that fills: the error is the one at the lowest entry, `done` its index, every entry before it in the map, onDone counted what the kernel holds', kernel(() => withPinDir(async (dir) => {
+  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 120000);
+  try {
+    prepareWrites(300000);
+    await sleep(500);
+    let done = 0, workerCalls = 0;
+    let err: { code?: string; done?: number } | undefined;
+    try {
+      m.writeEntries(entries(range(0, 300000)), { twoThreads: true, onCall: (_c, worker) => { if (worker === true) workerCalls++; }, onDone: (n) => { done += n; } });
+    } catch (e) { err = e as typeof err; }
+    assert.ok(err, 'the write must fail');
+    assert.is(err!.code, 'MAP_FULL');
+    assert.ok(workerCalls > 0, 'the worker thread wrote chunks');
+    const keys = new Set([...m.entries()].map((e) => Number(e.key)));
+    assert.is(keys.size, 120000, 'the map is full');
+    assert.is(done, keys.size, 'onDone counted every entry the kernel took, from both threads');
+    assert.ok(err!.done! <= 120000 && err!.done! >= 16384, `done ${err!.done}`);
+    assert.ok(range(0, err!.done!).every((k) => keys.has(k)), 'every entry before the failed one is in the map');
+    assert.not.ok(keys.has(err!.done!), 'the failed entry is not');
+  } finally { m.close(); }
 })));
 
 W.run();

@@ -3,7 +3,7 @@
  * still invalid or any map cannot be opened), then execute the plans with rollback on failure.
  */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
-import { lockMaps, openMap } from '../map/index.js';
+import { lockMaps, openMap, prepareWrites } from '../map/index.js';
 import type { LiveMap, LockOptions, MapLock } from '../map/index.js';
 import { executePlans } from './execute.js';
 import { planMap, summarize, type MapPlan, type PlanSummary } from './plan.js';
@@ -64,6 +64,8 @@ export function applyState(state: DesiredState, opts: ApplyOptions = {}): ApplyR
         if (r) opts.onRecover?.(r);
       }
     }
+    // A big write uses a second thread: it loads while the maps are planned (fast-batch-thread.ts).
+    if (!opts.dryRun) prepareWrites([...state.maps.values()].reduce((n, d) => n + d.keys.count, 0));
     for (const [i, d] of [...state.maps.values()].entries()) plans.push(planMap(d, liveTarget(opened[i]!), stats));
     opts.onPlan?.(plans);
     if (!opts.dryRun) executePlans(plans, stats, { onProgress: opts.onProgress, journalDir: opts.journalDir });

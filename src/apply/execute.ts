@@ -30,7 +30,7 @@ export class Writer {
   private readonly updates: WriteOptions;
   private readonly deletes: WriteOptions;
   constructor(stats: ApplyStats, progress: (n: number) => void) {
-    this.updates = { flagsHold: true, onCall: (c) => { stats[c]++; }, onDone: (n) => { stats.entriesWritten += n; }, onChunk: progress };
+    this.updates = { flagsHold: true, twoThreads: true, onCall: (c) => { stats[c]++; }, onDone: (n) => { stats.entriesWritten += n; }, onChunk: progress };
     this.deletes = { onCall: (c) => { stats[c]++; }, onDone: (n) => { stats.entriesDeleted += n; }, onChunk: progress };
   }
 
@@ -74,8 +74,15 @@ function picked(plan: MapPlan, list: IntList, values: ByteTable | null, count = 
         j += r;
       }
     },
+    packed: (start, n) => {
+      if (values !== null || n === 0) return null;
+      const first = list.get(start);
+      for (let j = 1; j < n; j++) if (list.get(start + j) !== first + j) return null;
+      return { keys: d.keys.bytes.subarray(first * ks, (first + n) * ks), values: d.values.bytes.subarray(first * vs, (first + n) * vs) };
+    },
   };
 }
+
 export function table(keys: ByteTable, values: ByteTable | null, zero: Uint8Array, count = keys.count): EntrySource {
   return { count, key: (i) => keys.at(i), value: (i) => (values ? values.at(i) : zero) };
 }

@@ -11,11 +11,21 @@
  * in before it.
  */
 import { ERROR_CODE } from '../errors.js';
-import { mapDeleteBatch, mapUpdateBatch } from '../syscall/index.js';
+import { batchThreadUseful, mapDeleteBatch, mapUpdateBatch, mapUpdateBatchShared, startBatchThread } from '../syscall/index.js';
 import type { UpdateFlag } from './live-map.js';
 
 /** Entries per batch call. */
 const CHUNK = 16384;
+/** Entries left to write from which a `twoThreads` write uses the second thread (fast-batch-thread.ts). */
+const TWO_THREADS_MIN = 4 * CHUNK;
+
+/**
+ * A write of `count` entries with `twoThreads` is about to come: the worker thread is started now, so
+ * that it has loaded by then (it loads on the other core while the caller plans).
+ */
+export function prepareWrites(count: number): void {
+  if (count >= TWO_THREADS_MIN && batchThreadUseful()) startBatchThread();
+}
 
 /** The keys of a delete: record i's key. */
 export interface KeySource {
@@ -28,6 +38,8 @@ export interface EntrySource extends KeySource {
   value(i: number): Uint8Array;
   /** Copies records [start, start + n) packed into keys / values (no per-record views). */
   gather?(start: number, n: number, keys: Uint8Array, values: Uint8Array): void;
+  /** Records [start, start + n) as views of memory where they already lie packed, if they do (no copy). */
+  packed?(start: number, n: number): { keys: Uint8Array; values: Uint8Array } | null;
 }
 
 /** The bpf() writes a BatchWriter makes. */
@@ -42,8 +54,14 @@ export interface WriteOptions {
    * EXIST, so without this only `any` goes in batches.
    */
   flagsHold?: boolean;
-  /** Hears of every bpf() call before it is made (failed ones included). */
-  onCall?: (call: WriteCall) => void;
+  /**
+   * The caller undoes a failed write from everything it meant to write, not from `done` (apply): a
+   * big batch write may then run on two threads (fast-batch-thread.ts), and a thrown error's `done`
+   * is the index of the entry that failed, with entries after it possibly written too.
+   */
+  twoThreads?: boolean;
+  /** Hears of every bpf() call before it is made (failed ones included); `worker`: made by the second thread (told after the fact). */
+  onCall?: (call: WriteCall, worker?: boolean) => void;
   /** Entries the kernel took: a batch's count, 1 per element, on a failure those that went in before it. */
   onDone?: (n: number) => void;
   /** After each chunk of up to 16384 entries. */
@@ -83,6 +101,10 @@ export class BatchWriter {
     const batch = m.batchUpdates && (flags === 'any' || opts.flagsHold === true);
     for (let start = 0; start < src.count; start += CHUNK) {
       const n = Math.min(CHUNK, src.count - start);
+      if (batch && this.updates === 'batch' && opts.twoThreads === true && src.count - start >= TWO_THREADS_MIN && batchThreadUseful()) {
+        this.updateTwoThreads(src, start, opts);
+        return;
+      }
       if (batch && this.updates !== 'single') {
         if (this.keys.byteLength < n * ks) this.keys = new Uint8Array(n * ks);
         if (this.values.byteLength < n * vs) this.values = new Uint8Array(n * vs);
@@ -110,6 +132,28 @@ export class BatchWriter {
         } catch (e) { throw withDone(e, start + i); }
       }
       opts.onChunk?.(n);
+    }
+  }
+
+  /** Writes src[start, count) in batches from this thread and the worker thread. */
+  private updateTwoThreads(src: EntrySource, start: number, opts: WriteOptions): void {
+    const m = this.map;
+    const ks = m.keySize, vs = m.rawValueSize, n = src.count - start;
+    // The worker writes from the addresses of packed keys and values: where they lie, or a packed copy.
+    let { keys, values } = src.packed?.(start, n) ?? { keys: new Uint8Array(0), values: new Uint8Array(0) };
+    if (keys.byteLength !== n * ks || values.byteLength !== n * vs) {
+      keys = new Uint8Array(n * ks);
+      values = new Uint8Array(n * vs);
+      if (src.gather) src.gather(start, n, keys, values);
+      else for (let i = 0; i < n; i++) { keys.set(src.key(start + i), i * ks); values.set(src.value(start + i), i * vs); }
+    }
+    try {
+      mapUpdateBatchShared(m.fd, keys, values, n, ks, vs, CHUNK, m.subject, {
+        onCall: (worker) => opts.onCall?.('updateBatch', worker),
+        onDone: (k) => { opts.onDone?.(k); opts.onChunk?.(k); },
+      });
+    } catch (e) {
+      throw withDone(e, start + ((e as { failedAt?: number }).failedAt ?? 0));
     }
   }
 

@@ -4,6 +4,7 @@ export type { OpenMapOptions } from './open.js';
 export { LiveMap } from './live-map.js';
 export type { UpdateFlag, LookupOptions, Entry, LpmLookup, ReadCall } from './live-map.js';
 export type { EntrySource, KeySource, WriteOptions, WriteCall } from './batch-writer.js';
+export { prepareWrites } from './batch-writer.js';
 export { compareInfo, compareTypes } from './compare.js';
 export { kernelTypes } from './kernel-btf.js';
 export type { KernelTypes } from './kernel-btf.js';

@@ -40,6 +40,11 @@ function load(): void {
 
 let lastErrno = 0;
 
+/** Where koffi is installed (for a worker thread that loads it itself). */
+export function koffiPath(): string {
+  return createRequire(import.meta.url).resolve('koffi');
+}
+
 /** A libc function by its C declaration (e.g. flock), with the errno of its last failure. */
 export function libcFunction(decl: string): { call: (...args: unknown[]) => unknown; errno: () => number } {
   if (libc === undefined) load();

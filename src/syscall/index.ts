@@ -24,6 +24,8 @@ export type { ProgLoadAttr } from './prog-load.js';
 export { btfLoad } from './btf-load.js';
 export { mapLookupBatch, mapLookupAndDeleteBatch, mapUpdateBatch, mapDeleteBatch } from './batch.js';
 export type { BatchResult } from './batch.js';
+export { mapUpdateBatchShared, startBatchThread, batchThreadUseful } from './fast-batch-thread.js';
+export type { SharedBatchHooks } from './fast-batch-thread.js';
 export { progTestRun } from './prog-test-run.js';
 export type { ProgTestRunResult } from './prog-test-run.js';
 export { possibleCpus, parseCpuList, perCpuStride, perCpuValueSize, POSSIBLE_CPUS_PATH } from './cpus.js';
