@@ -2,6 +2,8 @@
  * A growable table of fixed-size records in one Uint8Array: how apply holds a million encoded keys or
  * values without a million objects. Records are appended zero-filled; `at(i)` is a view, not a copy.
  */
+import { adviseHugePages } from '../map/index.js';
+
 export class ByteTable {
   readonly recordSize: number;
   count = 0;
@@ -14,7 +16,7 @@ export class ByteTable {
 
   constructor(recordSize: number, capacity = 1024) {
     this.recordSize = recordSize;
-    this.bytes = new Uint8Array(Math.max(1, capacity) * Math.max(1, recordSize));
+    this.bytes = adviseHugePages(new Uint8Array(Math.max(1, capacity) * Math.max(1, recordSize)));
   }
 
   /** Removes the last record (its bytes are cleared when the slot is used again). */
@@ -41,7 +43,7 @@ export class ByteTable {
   reserve(n: number): void {
     const need = n * this.recordSize;
     if (need <= this.bytes.byteLength) return;
-    const next = new Uint8Array(need);
+    const next = adviseHugePages(new Uint8Array(need));
     next.set(this.bytes.subarray(0, this.count * this.recordSize));
     this.bytes = next;
   }
@@ -69,7 +71,7 @@ export class IntList {
   count = 0;
   items: Int32Array;
   constructor(capacity = 1024) {
-    this.items = new Int32Array(Math.max(1, capacity));
+    this.items = adviseHugePages(new Int32Array(Math.max(1, capacity)));
   }
   push(v: number): void {
     if (this.count === this.items.length) this.reserve(this.items.length * 2);
@@ -77,7 +79,7 @@ export class IntList {
   }
   reserve(n: number): void {
     if (n <= this.items.length) return;
-    const next = new Int32Array(n);
+    const next = adviseHugePages(new Int32Array(n));
     next.set(this.items.subarray(0, this.count));
     this.items = next;
   }

@@ -4,6 +4,7 @@
  */
 import type { ByteTable } from './byte-table.js';
 import { equalBytes } from '../bytes.js';
+import { adviseHugePages } from '../map/index.js';
 
 function hashBytes(b: Uint8Array, off: number, n: number): number {
   let h = 0x811c9dc5;
@@ -81,7 +82,7 @@ export class KeyIndex {
   constructor(private readonly table: ByteTable, expected = 1024) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
-    this.slots = new Int32Array(cap);
+    this.slots = adviseHugePages(new Int32Array(cap));
     this.mask = cap - 1;
   }
 

@@ -19,6 +19,7 @@ import { utf8Text } from '../text/utf8.js';
 import type { DesiredState } from './state.js';
 import type { DesiredMap } from './desired-state.js';
 import { readFast, ws, type FastNode } from './fast-json.js';
+import { adviseHugePages } from '../map/index.js';
 import { compileLineMatcher, learnLineMatcher, type LineMatcher } from './fast-line-matcher.js';
 
 const BLOCK = 1 << 20;
@@ -31,19 +32,25 @@ export const MAX_LINE_BYTES = 32 << 20;
 /** Tables may be sized up front for at most max(file size, this) bytes. */
 const RESERVE_MIN = 64 << 20;
 
+/** A read buffer of `n` bytes in memory of its own (advised huge pages when big). */
+function bigBuffer(n: number): Buffer {
+  const b = adviseHugePages(new Uint8Array(n));
+  return Buffer.from(b.buffer, 0, n);
+}
+
 /** Reads NDJSON from a file descriptor into `state`; `onProgress` gets the bytes read so far. */
 export function readNdjsonFd(fd: number, state: DesiredState, first: Uint8Array = new Uint8Array(0),
   onProgress?: (bytes: number) => void): void {
   // One buffer: the unfinished last line of a block moves to the front and the next read goes after
   // it (a line longer than the buffer grows it).
-  let buf = Buffer.allocUnsafe(Math.max(2 * BLOCK, first.byteLength + BLOCK));
+  let buf = bigBuffer(Math.max(2 * BLOCK, first.byteLength + BLOCK));
   buf.set(first, 0);
   let have = first.byteLength;
   const ctx = newContext(fileSize(fd), 1);
   let total = have;
   for (;;) {
     if (buf.byteLength - have < BLOCK / 2) {
-      const next = Buffer.allocUnsafe(buf.byteLength * 2);
+      const next = bigBuffer(buf.byteLength * 2);
       next.set(buf.subarray(0, have), 0);
       buf = next;
     }
@@ -104,7 +111,7 @@ export async function readNdjsonAsync(src: AsyncByteSource, state: DesiredState,
   // Two buffers: one is parsed while the next block is read into the other. A block is read to
   // just past HEAD and the unfinished last line of the block before is copied in front of it (or,
   // when longer than HEAD, joined with it in a new buffer).
-  const bufs = [Buffer.allocUnsafe(HEAD + ASYNC_BLOCK), Buffer.allocUnsafe(HEAD + ASYNC_BLOCK)];
+  const bufs = [bigBuffer(HEAD + ASYNC_BLOCK), bigBuffer(HEAD + ASYNC_BLOCK)];
   let tail: Uint8Array = first;
   let total = first.byteLength;
   let cur = 0;

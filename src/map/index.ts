@@ -5,6 +5,8 @@ export { LiveMap } from './live-map.js';
 export type { UpdateFlag, LookupOptions, Entry, LpmLookup, ReadCall } from './live-map.js';
 export type { EntrySource, KeySource, WriteOptions, WriteCall } from './batch-writer.js';
 export { prepareWrites } from './batch-writer.js';
+// For apply's big tables (apply reaches the system only through map/).
+export { adviseHugePages } from '../syscall/index.js';
 export { compareInfo, compareTypes } from './compare.js';
 export { kernelTypes } from './kernel-btf.js';
 export type { KernelTypes } from './kernel-btf.js';
