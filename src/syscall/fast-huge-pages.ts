@@ -2,8 +2,10 @@
  * Fast path: big buffers asked to be backed by transparent huge pages (madvise MADV_HUGEPAGE), so
  * that filling them takes one page fault per 2 MB instead of one per 4 KB. On the development VM a
  * 4 KB fault costs ~12 us (touching a fresh 8 MB Int32Array: 25 ms), and a 1,000,000-entry apply
- * takes ~20,000 of them for its tables, keys index and read buffers; advised, 24,500 -> 14,500 faults
- * and 0.98-1.04 s -> see the commit adding this file for the apply benchmark's figure.
+ * takes ~20,000 of them for its tables, keys index and read buffers; advised, 24,500 -> 13,900 faults
+ * for the whole process, and the duplicate-key check alone 113 -> 76 ms (CPU profile). bench/apply.ts
+ * writings, 2026-12-06, five runs each: canonical 0.98 s (1.43x the C loader) -> 0.94-0.96 s
+ * (1.14x-1.25x), the other writings 1.09-1.31 s -> 0.89-1.29 s (see the README's Speed section).
  *
  * Advice only: where the kernel has THP off (`never`), on other systems, or without koffi, nothing
  * happens and nothing is thrown.
