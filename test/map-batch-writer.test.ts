@@ -11,7 +11,14 @@ import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.j
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
 import { prepareWrites } from '../src/map/index.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { batchThreadReady, batchThreadUseful } from '../src/syscall/index.js';
+import { skip } from './helpers/skip.js';
+
+/** Starts the second writing thread and waits until it has loaded (up to 10 s). */
+function readyWorker(): void {
+  prepareWrites(1 << 20);
+  assert.ok(batchThreadReady(10_000), 'the second writing thread loaded');
+}
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
 
@@ -136,10 +143,10 @@ W('deletes: a handle whose last batch was smaller deletes in one batch; one by o
 })));
 
 W('twoThreads: 300000 entries, the first batch from this thread, then chunks taken by this thread and the worker thread; every entry in the map with its value', kernel(() => withPinDir(async (dir) => {
+  if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
   const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 300000);
   try {
-    prepareWrites(300000);
-    await sleep(500); // the worker thread has loaded
+    readyWorker();
     const seen: string[] = [];
     let done = 0, progress = 0;
     m.writeEntries(entries(range(0, 300000), (k) => k * 3 + 1), { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`),
@@ -157,10 +164,10 @@ W('twoThreads: 300000 entries, the first batch from this thread, then chunks tak
 })));
 
 W('twoThreads on a map that fills: the error is the one at the lowest entry, `done` its index, every entry before it in the map, onDone counted what the kernel holds', kernel(() => withPinDir(async (dir) => {
+  if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
   const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 120000);
   try {
-    prepareWrites(300000);
-    await sleep(500);
+    readyWorker();
     let done = 0, workerCalls = 0;
     let err: { code?: string; done?: number } | undefined;
     try {
@@ -175,6 +182,40 @@ W('twoThreads on a map that fills: the error is the one at the lowest entry, `do
     assert.ok(err!.done! <= 120000 && err!.done! >= 16384, `done ${err!.done}`);
     assert.ok(range(0, err!.done!).every((k) => keys.has(k)), 'every entry before the failed one is in the map');
     assert.not.ok(keys.has(err!.done!), 'the failed entry is not');
+  } finally { m.close(); }
+})));
+
+W('twoThreads: a hook that throws mid-write settles the job first (no chunk written after the throw); the packed memory path writes each entry; the next write is whole', kernel(() => withPinDir(async (dir) => {
+  if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
+  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 400000);
+  try {
+    readyWorker();
+    const n = 200000;
+    const keys = new Uint8Array(n * 4), values = new Uint8Array(n * 4);
+    const kw = new Uint32Array(keys.buffer), vw = new Uint32Array(values.buffer);
+    for (let i = 0; i < n; i++) { kw[i] = i; vw[i] = i ^ 0x5a5a; }
+    let gathered = 0;
+    const src = { count: n, key: (i: number) => keys.subarray(i * 4, i * 4 + 4), value: (i: number) => values.subarray(i * 4, i * 4 + 4),
+      gather: (start: number, k: number, ko: Uint8Array, vo: Uint8Array) => { gathered++; ko.set(keys.subarray(start * 4, (start + k) * 4)); vo.set(values.subarray(start * 4, (start + k) * 4)); }, packed: (start: number, k: number) => ({ keys: keys.subarray(start * 4, (start + k) * 4), values: values.subarray(start * 4, (start + k) * 4) }) };
+    let mainCalls = 0;
+    let thrown: unknown;
+    try {
+      m.writeEntries(src, { twoThreads: true, onCall: (_c, worker) => { if (worker !== true && ++mainCalls === 3) throw new Error('hook failed'); } });
+    } catch (e) { thrown = e; }
+    assert.is((thrown as Error)?.message, 'hook failed');
+    const after = [...m.entries()].length;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.is([...m.entries()].length, after, 'no entry written after the call returned');
+    assert.ok(after > 0 && after < n, `part written: ${after}`);
+    // The same entries again (the writer knows batches work: all of them two-threaded), from the packed memory: every one, no gather.
+    gathered = 0;
+    const seen: string[] = [];
+    m.writeEntries(src, { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`) });
+    assert.is(gathered, 0, 'packed records are not copied');
+    assert.ok(seen.includes('updateBatch worker'), `the worker thread wrote chunks: ${runs(seen).join(', ')}`);
+    const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
+    assert.is(got.size, n);
+    assert.ok(range(0, n).every((k) => got.get(k) === (k ^ 0x5a5a)), 'every key with its value');
   } finally { m.close(); }
 })));
 

@@ -30,7 +30,7 @@ export class Writer {
   private readonly updates: WriteOptions;
   private readonly deletes: WriteOptions;
   constructor(stats: ApplyStats, progress: (n: number) => void) {
-    this.updates = { flagsHold: true, twoThreads: true, onCall: (c) => { stats[c]++; }, onDone: (n) => { stats.entriesWritten += n; }, onChunk: progress };
+    this.updates = { flagsHold: true, twoThreads: true, onCall: (c, worker) => { stats[c]++; if (worker === true) stats.updateBatchSecondThread++; }, onDone: (n) => { stats.entriesWritten += n; }, onChunk: progress };
     this.deletes = { onCall: (c) => { stats[c]++; }, onDone: (n) => { stats.entriesDeleted += n; }, onChunk: progress };
   }
 

@@ -19,8 +19,8 @@
  * Nothing is fsync'ed. What the journal guards against is the death of the writing process (SIGKILL,
  * an OOM kill, a crash): its writes are then already in the kernel's page cache, in order, and every
  * later reader sees them. fsync would only add survival of a kernel crash or power loss, which the
- * maps themselves (kernel memory) do not survive; on tmpfs (the default directory) it does nothing
- * at all. On an ext4 directory the three syncs of a 1,000,000-entry journal and the directory sync
+ * maps themselves (kernel memory) do not survive; on tmpfs (what /run, the default directory's
+ * parent, is on most systems) it does nothing at all. On an ext4 directory the three syncs of a 1,000,000-entry journal and the directory sync
  * of its removal cost ~45 ms of a ~1.1 s apply (CPU profile, 2026-12-06).
  */
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';

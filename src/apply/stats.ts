@@ -7,6 +7,8 @@ export interface ApplyStats {
   updateElem: number;
   deleteBatch: number;
   deleteElem: number;
+  /** Of the updateBatch calls, those the second writing thread made (a big write: fast-batch-thread.ts). */
+  updateBatchSecondThread: number;
   /** Entries the kernel accepted (updates, including rollback writes). */
   entriesWritten: number;
   /** Entries removed (deletes, including rollback deletes). */
@@ -15,7 +17,7 @@ export interface ApplyStats {
 
 export function newStats(): ApplyStats {
   return { lookupBatch: 0, lookupElem: 0, getNextKey: 0, updateBatch: 0, updateElem: 0, deleteBatch: 0, deleteElem: 0,
-    entriesWritten: 0, entriesDeleted: 0 };
+    updateBatchSecondThread: 0, entriesWritten: 0, entriesDeleted: 0 };
 }
 
 /** Update and delete syscalls, batch or single. */

@@ -6,12 +6,14 @@
  * loads koffi and waits) take chunks from a shared counter until none is left, so a worker still
  * starting up costs nothing but its share. `bpfmap apply` of 1,000,000 canonical NDJSON entries
  * (bench/apply.ts writings, 2026-12-06): the kernel's batch updates 612 -> 358 ms of the CPU profile,
- * the whole process 1.30 s -> 1.16 s with this alone (C loader 0.74 s), 0.98 s with the journal no
- * longer fsync'ed.
+ * the whole process 1.30 s -> 1.16 s with this alone (C loader 0.74 s, medians of 3; run-to-run
+ * noise here is about 0.1 s).
  *
  * The worker sees no JavaScript object of the main thread: it gets the map fd and the addresses of
- * the packed keys and values (which the main thread keeps alive while it waits), and reports through
- * a SharedArrayBuffer. On an error, no new chunk is started by either thread; the error thrown is the
+ * the packed keys and values (held in `inUse` until the job is settled, so that they cannot be
+ * collected while the worker reads them), and reports through a SharedArrayBuffer. Whatever happens
+ * on the main thread (a hook that throws included), the job is settled before this returns: stopped
+ * and taken back, or waited for. On an error, no new chunk is started by either thread; the error thrown is the
  * one at the lowest entry index, its `failedAt` that index. Entries after it may have gone in (the
  * other thread's chunks): only callers that undo from the whole plan (apply) use this.
  */
@@ -25,14 +27,16 @@ import { syscallError } from './errno.js';
 import { subjectOf } from './fail.js';
 
 /** Slots of the control words (Int32Array over the shared buffer). */
-const STATE = 0, NEXT = 1, STOP = 2, DONE = 3, CALLS = 4, ERRNO = 5, FAIL_AT = 6;
+const STATE = 0, NEXT = 1, STOP = 2, DONE = 3, CALLS = 4, ERRNO = 5, FAIL_AT = 6, READY = 7;
 /** STATE values: no job; a job posted; the worker runs it; the worker finished it. */
 const IDLE = 0, POSTED = 1, RUNNING = 2, FINISHED = 3;
 /** Job parameters (Float64Array after the control words): fd, keys, values, count, chunk, keySize, valueSize. */
 const JOB_AT = 64;
+/** errno reported for a failure that set none (EIO), and for an exception in the worker's own code. */
+const EIO = 5;
 
 // The worker's code (evaluated as CommonJS in the worker). u64 fields are written through native-endian
-// typed arrays: the kernel reads bpf_attr in the machine's byte order.
+// typed arrays: the kernel reads bpf_attr in the machine's byte order. FAIL_AT is -1 while nothing failed.
 const WORKER = `'use strict';
 const { workerData } = require('node:worker_threads');
 const koffi = require(workerData.koffi);
@@ -42,38 +46,51 @@ const job = new Float64Array(workerData.shared, ${JOB_AT}, 7);
 const attr = new ArrayBuffer(56);
 const u32 = new Uint32Array(attr), u64 = new BigUint64Array(attr);
 const addr = Number(koffi.address(new Uint8Array(attr)));
+Atomics.store(ctl, ${READY}, 1);
+Atomics.notify(ctl, ${READY});
 for (;;) {
   let s;
   while ((s = Atomics.load(ctl, ${STATE})) !== ${POSTED}) Atomics.wait(ctl, ${STATE}, s);
   if (Atomics.compareExchange(ctl, ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
   const [fd, keys, values, count, chunk, ks, vs] = job;
-  while (Atomics.load(ctl, ${STOP}) === 0) {
-    const start = Atomics.add(ctl, ${NEXT}, 1) * chunk;
-    if (start >= count) break;
-    const n = Math.min(chunk, count - start);
-    u64.fill(0n);
-    u64[2] = BigInt(keys + start * ks);
-    u64[3] = BigInt(values + start * vs);
-    u32[8] = n;
-    u32[9] = fd;
-    Atomics.add(ctl, ${CALLS}, 1);
-    if (call(workerData.nr, workerData.cmd, addr, 56) < 0) {
-      const took = u32[8] >= n ? 0 : u32[8];
-      ctl[${ERRNO}] = koffi.errno();
-      ctl[${FAIL_AT}] = start + took;
-      Atomics.add(ctl, ${DONE}, took);
-      Atomics.store(ctl, ${STOP}, 1);
-      break;
+  let start = 0;
+  try {
+    while (Atomics.load(ctl, ${STOP}) === 0) {
+      start = Atomics.add(ctl, ${NEXT}, 1) * chunk;
+      if (start >= count) break;
+      const n = Math.min(chunk, count - start);
+      u64.fill(0n);
+      u64[2] = BigInt(keys + start * ks);
+      u64[3] = BigInt(values + start * vs);
+      u32[8] = n;
+      u32[9] = fd;
+      Atomics.add(ctl, ${CALLS}, 1);
+      if (call(workerData.nr, workerData.cmd, addr, 56) < 0) {
+        const errno = koffi.errno();
+        const took = u32[8] >= n ? 0 : u32[8];
+        ctl[${ERRNO}] = errno > 0 ? errno : ${EIO};
+        ctl[${FAIL_AT}] = start + took;
+        Atomics.add(ctl, ${DONE}, took);
+        Atomics.store(ctl, ${STOP}, 1);
+        break;
+      }
+      Atomics.add(ctl, ${DONE}, n);
     }
-    Atomics.add(ctl, ${DONE}, n);
+  } catch {
+    ctl[${ERRNO}] = ${EIO};
+    ctl[${FAIL_AT}] = start;
+    Atomics.store(ctl, ${STOP}, 1);
+  } finally {
+    Atomics.store(ctl, ${STATE}, ${FINISHED});
+    Atomics.notify(ctl, ${STATE});
   }
-  Atomics.store(ctl, ${STATE}, ${FINISHED});
-  Atomics.notify(ctl, ${STATE});
 }
 `;
 
 let shared: SharedArrayBuffer | undefined;
-let worker: Worker | undefined;
+let worker: Worker | null | undefined;
+/** The buffers whose addresses the running job uses, kept reachable until it is settled. */
+let inUse: readonly Uint8Array[] = [];
 
 /** The machine has a second core for the worker. */
 export function batchThreadUseful(): boolean {
@@ -82,20 +99,34 @@ export function batchThreadUseful(): boolean {
 
 /**
  * Starts the worker thread if it is not running (it takes tens of milliseconds to load, on the other
- * core: start it before the writes, e.g. while planning). A worker that fails to start is never
- * waited for: the main thread then writes every chunk.
+ * core: start it before the writes, e.g. while planning). A worker that fails to start (or to load
+ * koffi) never takes a job and is never waited for: the main thread then writes every chunk.
  */
 export function startBatchThread(): void {
   if (worker !== undefined) return;
   shared = new SharedArrayBuffer(JOB_AT + 7 * 8);
-  worker = new Worker(WORKER, {
-    eval: true,
-    workerData: { shared, koffi: koffiPath(), nr: sysBpfNumber(), cmd: BPF_CMD.MAP_UPDATE_BATCH },
-    stdout: true,
-    stderr: true,
-  });
-  worker.on('error', () => {});
-  worker.unref();
+  new Int32Array(shared, 0, 16)[FAIL_AT] = -1;
+  try {
+    worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { shared, koffi: koffiPath(), nr: sysBpfNumber(), cmd: BPF_CMD.MAP_UPDATE_BATCH },
+      // Its output is not the command's: nothing it might print reaches stdout or stderr.
+      stdout: true,
+      stderr: true,
+    });
+    worker.on('error', () => {});
+    worker.unref();
+  } catch {
+    worker = null;
+  }
+}
+
+/** Waits up to `ms` for the worker to have loaded (tests); true once it has. */
+export function batchThreadReady(ms: number): boolean {
+  if (!shared || worker === null) return false;
+  const ctl = new Int32Array(shared, 0, 16);
+  if (Atomics.load(ctl, READY) === 0) Atomics.wait(ctl, READY, 0, ms);
+  return Atomics.load(ctl, READY) === 1;
 }
 
 /** What the main thread hears while the two threads write. */
@@ -108,8 +139,9 @@ export interface SharedBatchHooks {
 
 /**
  * Writes `count` entries (keys packed at keySize in `keys`, values at valueSize in `values`; their
- * memory must stay where it is until this returns: no growing or transferring) in chunks of `chunk`, from this thread and the worker. Throws the
- * error at the lowest entry index, with `failedAt` that index.
+ * memory must stay where it is until this returns: no growing or transferring) in chunks of `chunk`,
+ * from this thread and the worker. Throws the error at the lowest entry index, with `failedAt` that
+ * index.
  */
 export function mapUpdateBatchShared(fd: number, keys: Uint8Array, values: Uint8Array, count: number,
   keySize: number, valueSize: number, chunk: number, subject?: string, hooks: SharedBatchHooks = {}): void {
@@ -117,40 +149,50 @@ export function mapUpdateBatchShared(fd: number, keys: Uint8Array, values: Uint8
   const ctl = new Int32Array(shared!, 0, 16);
   const job = new Float64Array(shared!, JOB_AT, 7);
   const kAddr = addressOf(keys), vAddr = addressOf(values);
+  inUse = [keys, values];
   job.set([fd, kAddr, vAddr, count, chunk, keySize, valueSize]);
-  for (const i of [NEXT, STOP, DONE, CALLS, ERRNO, FAIL_AT]) Atomics.store(ctl, i, 0);
+  for (const i of [NEXT, STOP, DONE, CALLS, ERRNO]) Atomics.store(ctl, i, 0);
+  Atomics.store(ctl, FAIL_AT, -1);
   Atomics.store(ctl, STATE, POSTED);
   Atomics.notify(ctl, STATE);
 
   let mainError: Error | null = null, mainFailedAt = 0;
-  const attr = new Attr(56);
-  while (Atomics.load(ctl, STOP) === 0) {
-    const start = Atomics.add(ctl, NEXT, 1) * chunk;
-    if (start >= count) break;
-    const n = Math.min(chunk, count - start);
-    attr.bytes.fill(0);
-    attr.u64(16, kAddr + start * keySize).u64(24, vAddr + start * valueSize).u32(32, n).u32(36, fd);
-    hooks.onCall?.(false);
-    if (bpf(BPF_CMD.MAP_UPDATE_BATCH, attr) < 0) {
-      const took = attr.getU32(32) >= n ? 0 : attr.getU32(32);
-      mainError = syscallError('MAP_UPDATE_BATCH', bpfErrno(), subjectOf(fd, subject));
-      mainFailedAt = start + took;
-      hooks.onDone?.(took);
-      Atomics.store(ctl, STOP, 1);
-      break;
+  let workerRan = false;
+  try {
+    const attr = new Attr(56);
+    while (Atomics.load(ctl, STOP) === 0) {
+      const start = Atomics.add(ctl, NEXT, 1) * chunk;
+      if (start >= count) break;
+      const n = Math.min(chunk, count - start);
+      attr.bytes.fill(0);
+      attr.u64(16, kAddr + start * keySize).u64(24, vAddr + start * valueSize).u32(32, n).u32(36, fd);
+      hooks.onCall?.(false);
+      if (bpf(BPF_CMD.MAP_UPDATE_BATCH, attr) < 0) {
+        const took = attr.getU32(32) >= n ? 0 : attr.getU32(32);
+        mainError = syscallError('MAP_UPDATE_BATCH', bpfErrno(), subjectOf(fd, subject));
+        mainFailedAt = start + took;
+        Atomics.store(ctl, STOP, 1);
+        hooks.onDone?.(took);
+        break;
+      }
+      hooks.onDone?.(n);
     }
-    hooks.onDone?.(n);
+  } finally {
+    // Settle the job whatever happened above: no new chunk, taken back if the worker never started
+    // it, else waited for.
+    Atomics.store(ctl, STOP, 1);
+    if (Atomics.compareExchange(ctl, STATE, POSTED, IDLE) !== POSTED) {
+      while (Atomics.load(ctl, STATE) === RUNNING) Atomics.wait(ctl, STATE, RUNNING);
+      workerRan = true;
+    }
+    inUse = [];
   }
-  // Take the job back if the worker never started it; else wait for its last chunk.
-  if (Atomics.compareExchange(ctl, STATE, POSTED, IDLE) !== POSTED) {
-    while (Atomics.load(ctl, STATE) === RUNNING) Atomics.wait(ctl, STATE, RUNNING);
-    const calls = Atomics.load(ctl, CALLS);
-    for (let i = 0; i < calls; i++) hooks.onCall?.(true);
-    hooks.onDone?.(Atomics.load(ctl, DONE));
-    Atomics.store(ctl, STATE, IDLE);
-  }
+  const calls = Atomics.load(ctl, CALLS), done = Atomics.load(ctl, DONE);
   const errno = Atomics.load(ctl, ERRNO), workerFailedAt = Atomics.load(ctl, FAIL_AT);
-  if (errno !== 0 && (mainError === null || workerFailedAt < mainFailedAt)) {
+  if (workerRan) Atomics.store(ctl, STATE, IDLE);
+  for (let i = 0; i < calls; i++) hooks.onCall?.(true);
+  if (workerRan) hooks.onDone?.(done);
+  if (workerFailedAt >= 0 && (mainError === null || workerFailedAt < mainFailedAt)) {
     throw Object.assign(syscallError('MAP_UPDATE_BATCH', errno, subjectOf(fd, subject)), { failedAt: workerFailedAt });
   }
   if (mainError !== null) throw Object.assign(mainError, { failedAt: mainFailedAt });

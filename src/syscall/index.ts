@@ -24,7 +24,7 @@ export type { ProgLoadAttr } from './prog-load.js';
 export { btfLoad } from './btf-load.js';
 export { mapLookupBatch, mapLookupAndDeleteBatch, mapUpdateBatch, mapDeleteBatch } from './batch.js';
 export type { BatchResult } from './batch.js';
-export { mapUpdateBatchShared, startBatchThread, batchThreadUseful } from './fast-batch-thread.js';
+export { mapUpdateBatchShared, startBatchThread, batchThreadUseful, batchThreadReady } from './fast-batch-thread.js';
 export type { SharedBatchHooks } from './fast-batch-thread.js';
 export { adviseHugePages } from './fast-huge-pages.js';
 export { progTestRun } from './prog-test-run.js';
