@@ -5,10 +5,11 @@
  * behind; the next writer of that map (or `recover`) rolls it back (recover.ts). The file is removed
  * when the apply ends, completed or rolled back.
  *
- * Format, version 1, little-endian:
+ * Format, version 2, little-endian:
  *   header  "BPFMAPJ\x01" | u32 version | u32 map id | u32 key size | u32 value size (raw) |
  *           u32 pid | u32 flags (1: array-like) | u32 added | u32 changed | u32 deleted |
- *           u64 process start time (/proc/PID/stat field 22) | u32 name length | name (UTF-8)
+ *           u64 process start time (/proc/PID/stat field 22) | 16 bytes boot id (version 2 only;
+ *           /proc/sys/kernel/random/boot_id, zeros if unknown) | u32 name length | name (UTF-8)
  *   body    added:   keys, new values
  *           changed: keys, old values, new values
  *           deleted: keys, old values (array-like maps: the new value is zeros, else absent)
@@ -18,7 +19,9 @@
  *
  * Nothing is fsync'ed. What the journal guards against is the death of the writing process (SIGKILL,
  * an OOM kill, a crash): its writes are then already in the kernel's page cache, in order, and every
- * later reader sees them. fsync would only add survival of a kernel crash or power loss, which the
+ * later reader sees them. A journal left from an earlier boot (on a directory that is not tmpfs)
+ * names maps that died with that boot, whose ids the maps of this boot reuse: the boot id tells it
+ * apart, and it is discarded, never rolled back onto another map (version 1 files carry no boot id). fsync would only add survival of a kernel crash or power loss, which the
  * maps themselves (kernel memory) do not survive; on tmpfs (what /run, the default directory's
  * parent, is on most systems) it does nothing at all. On an ext4 directory the three syncs of a 1,000,000-entry journal and the directory sync
  * of its removal cost ~45 ms of a ~1.1 s apply (CPU profile, 2026-12-06).
@@ -27,12 +30,35 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, 
 import { join } from 'node:path';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 
-export const JOURNAL_VERSION = 1;
+export const JOURNAL_VERSION = 2;
 /** Where journals live unless told otherwise: tmpfs, like the maps themselves gone after a reboot. */
 export const DEFAULT_JOURNAL_DIR = '/run/bpfmap';
 const MAGIC = [0x42, 0x50, 0x46, 0x4d, 0x41, 0x50, 0x4a]; // "BPFMAPJ"
 const HEAD = 0x01, COMMIT = 0xff;
-const FIXED = 8 + 4 * 9 + 8 + 4;
+const FIXED_V1 = 8 + 4 * 9 + 8 + 4;
+const BOOT_ID = 16;
+const FIXED = FIXED_V1 + BOOT_ID;
+const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
+
+let bootId: Uint8Array | null | undefined;
+/** This boot's id (16 bytes), or null where the kernel does not tell it. */
+export function currentBootId(): Uint8Array | null {
+  if (bootId === undefined) {
+    try {
+      const hex = readFileSync(BOOT_ID_PATH, 'latin1').trim().replace(/-/g, '');
+      bootId = /^[0-9a-f]{32}$/i.test(hex) ? Uint8Array.from(hex.match(/../g)!, (x) => parseInt(x, 16)) : null;
+    } catch {
+      bootId = null;
+    }
+  }
+  return bootId;
+}
+
+/** The journal was written during an earlier boot (both boot ids known and different). */
+export function fromEarlierBoot(j: Pick<JournalFile, 'bootId'>): boolean {
+  const now = currentBootId();
+  return j.bootId !== null && now !== null && j.bootId.some((x, i) => x !== now[i]);
+}
 const COMMIT_SIZE = 16;
 const CHUNK = 1 << 20;
 
@@ -66,6 +92,8 @@ export interface JournalFile {
   arrayLike: boolean;
   pid: number;
   startTime: bigint;
+  /** The boot it was written in (version 2; null: version 1, or unknown then). */
+  bootId: Uint8Array | null;
   /** Packed sections, views into the file's bytes. */
   added: { count: number; keys: Uint8Array; new: Uint8Array };
   changed: { count: number; keys: Uint8Array; old: Uint8Array; new: Uint8Array };
@@ -119,6 +147,7 @@ export function writeJournal(dir: string, c: JournalContent): Journal {
       dv.setUint32(o, v, true); o += 4;
     }
     dv.setBigUint64(o, processStartTime() ?? 0n, true); o += 8;
+    head.set(currentBootId() ?? new Uint8Array(BOOT_ID), o); o += BOOT_ID;
     dv.setUint32(o, name.byteLength, true); o += 4;
     head.set(name, o);
     put(head);
@@ -173,27 +202,31 @@ export function readJournal(path: string): JournalFile | null {
     `journal '${path}': ${what}; check the map and remove the file by hand`);
   if (b.byteLength < 8) return null;
   for (let i = 0; i < 7; i++) if (b[i] !== MAGIC[i]) throw bad('not a bpfmap journal (bad magic)');
-  if (b.byteLength < FIXED) return null;
+  if (b.byteLength < 12) return null;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const u32 = (o: number) => dv.getUint32(o, true);
   const version = u32(8);
-  if (version !== JOURNAL_VERSION) throw bad(`version ${version}, expected ${JOURNAL_VERSION}`);
+  if (version !== 1 && version !== 2) throw bad(`version ${version}, expected 1 or ${JOURNAL_VERSION}`);
+  const fixed = version === 1 ? FIXED_V1 : FIXED;
+  if (b.byteLength < fixed) return null;
   const [mapId, keySize, valueSize, pid, flags, nAdd, nChg, nDel] = [12, 16, 20, 24, 28, 32, 36, 40].map(u32) as number[];
   const startTime = dv.getBigUint64(44, true);
-  const nameLen = u32(52);
-  let o = FIXED + nameLen;
+  const boot = version === 1 ? null : b.slice(52, 52 + BOOT_ID);
+  const nameLen = u32(fixed - 4);
+  let o = fixed + nameLen;
   const body = nAdd! * (keySize! + valueSize!) + nChg! * (keySize! + 2 * valueSize!) + nDel! * (keySize! + valueSize!);
   const end = o + body;
   if (b.byteLength !== end + COMMIT_SIZE) return null;
   for (let i = 0; i < 7; i++) if (b[end + i] !== MAGIC[i]) return null;
   if (b[end + 7] !== COMMIT || dv.getBigUint64(end + 8, true) !== BigInt(end)) return null;
   const take = (n: number) => { const v = b.subarray(o, o + n); o += n; return v; };
-  const mapName = new TextDecoder().decode(b.subarray(FIXED, FIXED + nameLen));
+  const mapName = new TextDecoder().decode(b.subarray(fixed, fixed + nameLen));
   const ks = keySize!, vs = valueSize!;
   const added = { count: nAdd!, keys: take(nAdd! * ks), new: take(nAdd! * vs) };
   const changed = { count: nChg!, keys: take(nChg! * ks), old: take(nChg! * vs), new: take(nChg! * vs) };
   const deleted = { count: nDel!, keys: take(nDel! * ks), old: take(nDel! * vs) };
-  return { path, version, mapId: mapId!, mapName, keySize: ks, valueSize: vs, arrayLike: (flags! & 1) !== 0, pid: pid!, startTime, added, changed, deleted };
+  return { path, version, mapId: mapId!, mapName, keySize: ks, valueSize: vs, arrayLike: (flags! & 1) !== 0, pid: pid!, startTime,
+    bootId: boot !== null && boot.some((x) => x !== 0) ? boot : null, added, changed, deleted };
 }
 
 /** The journal files in dir (none when dir does not exist). */

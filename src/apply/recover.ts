@@ -10,7 +10,7 @@ import { stringifyJson } from '../text/json.js';
 import { openMap } from '../map/index.js';
 import type { LiveMap } from '../map/index.js';
 import { Writer, undoMap, type RollbackResult } from './execute.js';
-import { journalPath, listJournals, readJournal, removeJournal, writerAlive, type JournalFile } from './journal.js';
+import { fromEarlierBoot, journalPath, listJournals, readJournal, removeJournal, writerAlive, type JournalFile } from './journal.js';
 import { liveTarget, type LiveTarget } from './read-map.js';
 import { newStats } from './stats.js';
 import type { UndoSet } from './undo.js';
@@ -30,6 +30,8 @@ export interface RecoverReport {
   problems: string[];
   /** The pid of the apply that wrote the journal. */
   pid: number | null;
+  /** 'map gone' because the journal was written before the machine last booted. */
+  earlierBoot?: boolean;
 }
 
 function sets(j: JournalFile): UndoSet[] {
@@ -57,6 +59,11 @@ export function recoverJournal(path: string, open?: { target: LiveTarget; live: 
     return { ...base, mapId: null, map: null, outcome: 'discarded', pid: null };
   }
   const info = { mapId: j.mapId, map: j.mapName, pid: j.pid };
+  // The maps of an earlier boot are gone; a map of this boot may have the same id: never roll back onto it.
+  if (fromEarlierBoot(j)) {
+    removeJournal(path);
+    return { ...base, ...info, outcome: 'map gone', earlierBoot: true };
+  }
   if (writerAlive(j)) return { ...base, ...info, outcome: 'in use' };
   let live: LiveMap | null = open?.live ?? null;
   let opened = false;
@@ -107,7 +114,9 @@ export function recoverText(r: RecoverReport): string {
   const n = `${r.restored} entr${r.restored === 1 ? 'y' : 'ies'}`;
   switch (r.outcome) {
     case 'discarded': return `${what}: unfinished journal cut off before any write: nothing to roll back; removed`;
-    case 'map gone': return `${what}: the map no longer exists: nothing to roll back; journal removed`;
+    case 'map gone': return r.earlierBoot === true
+      ? `${what}: journal written before the machine last booted: the map it names is gone (a map of this boot may have its id): nothing rolled back; journal removed`
+      : `${what}: the map no longer exists: nothing to roll back; journal removed`;
     case 'in use': return `${what}: the apply that wrote the journal (pid ${r.pid}) is still running: left alone`;
     case 'rolled back': return `${what}: rolled back an unfinished apply (pid ${r.pid}): ${n} restored, the map is as before it`;
     default: {

@@ -407,7 +407,8 @@ Format('cut at every length before its end: unreadable as a journal (null: disca
       deleted: { count: 3, keys: fill(6, ks), old: fill(7, vs) } });
     const whole = readFileSync(j.path);
     const r = readJournal(j.path)!;
-    assert.equal([r.version, r.mapId, r.mapName, r.added.count, r.changed.count, r.deleted.count, r.pid], [1, 77, 'm', 2, 1, 3, process.pid]);
+    assert.equal([r.version, r.mapId, r.mapName, r.added.count, r.changed.count, r.deleted.count, r.pid], [2, 77, 'm', 2, 1, 3, process.pid]);
+    assert.equal(r.bootId && [...r.bootId], [...readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim().replace(/-/g, '').match(/../g)!].map((x) => parseInt(x, 16)), 'the boot id of this boot');
     assert.equal([...r.changed.old], [4, 5, 6, 7, 8, 9, 10, 11]);
     assert.equal([...r.deleted.keys.subarray(8, 12)], [14, 15, 16, 17]);
     for (let n = 0; n < whole.byteLength; n++) {
@@ -418,9 +419,16 @@ Format('cut at every length before its end: unreadable as a journal (null: disca
     const zeroed = Buffer.from(whole); zeroed.fill(0, whole.byteLength - 16);
     writeFileSync(j.path, zeroed);
     assert.is(readJournal(j.path), null);
-    const other = Buffer.from(whole); other.writeUInt32LE(2, 8);
+    // Version 1 (no boot id): the same entries.
+    const v1 = Buffer.concat([whole.subarray(0, 52), whole.subarray(68)]);
+    v1.writeUInt32LE(1, 8);
+    v1.writeBigUInt64LE(BigInt(v1.byteLength - 16), v1.byteLength - 8);
+    writeFileSync(j.path, v1);
+    const r1 = readJournal(j.path)!;
+    assert.equal([r1.version, r1.mapId, r1.mapName, r1.bootId, [...r1.changed.old], [...r1.deleted.keys.subarray(8, 12)]], [1, 77, 'm', null, [4, 5, 6, 7, 8, 9, 10, 11], [14, 15, 16, 17]]);
+    const other = Buffer.from(whole); other.writeUInt32LE(3, 8);
     writeFileSync(j.path, other);
-    assert.throws(() => readJournal(j.path), /version 2, expected 1; check the map and remove the file by hand/);
+    assert.throws(() => readJournal(j.path), /version 3, expected 1 or 2; check the map and remove the file by hand/);
     j.remove();
     assert.not.ok(existsSync(j.path));
   } finally { rmSync(dir, { recursive: true, force: true }); }
@@ -437,6 +445,33 @@ Format('recover discards a torn journal and leaves the map alone (kernel, CLI)',
   assert.match(r.stdout, /^journal '.*map-\d+\.journal': unfinished journal cut off before any write: nothing to roll back; removed\n$/);
   assert.is(contents(c.pin), 'OLD');
   assert.equal(journals(c), []);
+}));
+
+Format('a journal from an earlier boot is discarded, never rolled back onto the map that has its id now; from this boot it is (kernel, CLI)', withMap((c) => {
+  // The journal says key 1 was added with the bytes the map holds there: rolling it back deletes key 1.
+  const journal = () => writeJournal(c.jdir, { mapId: openMapId(c), mapName: MAP, keySize: 4, valueSize: 16, arrayLike: false,
+    added: { count: 1, keys: (_s, _n, o) => o.set([1, 0, 0, 0]), new: (_s, _n, o) => { o.fill(0); o[0] = 1; o[8] = 1; } },
+    changed: { count: 0, keys: () => {} }, deleted: { count: 0, keys: () => {} } });
+  // Its writer dead (a pid no process has), so that only the boot id keeps it from being rolled back.
+  const j = journal();
+  const b = readFileSync(j.path);
+  b.writeUInt32LE(0x7ffffff0, 24);
+  b[52] ^= 0xff; // another boot's id
+  writeFileSync(j.path, b);
+  const r = run(cli(['recover', '--journal', c.jdir]));
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^map 't_faults' \(id \d+\): journal written before the machine last booted: the map it names is gone \(a map of this boot may have its id\): nothing rolled back; journal removed\n$/);
+  assert.is(contents(c.pin), 'OLD');
+  assert.equal(journals(c), []);
+  // The same journal of this boot, as if its writer had died (a pid no process has).
+  const k = journal();
+  const dead = readFileSync(k.path);
+  dead.writeUInt32LE(0x7ffffff0, 24);
+  writeFileSync(k.path, dead);
+  const again = run(cli(['recover', '--journal', c.jdir]));
+  assert.is(again.code, 0, again.stderr);
+  assert.match(again.stdout, /rolled back an unfinished apply .*: 1 entry restored/);
+  assert.is(contents(c.pin), `mixed (${N - 1} entries)`, 'this boot\'s journal is rolled back: key 1 deleted');
 }));
 
 Format.run();
