@@ -14,10 +14,20 @@ import { prepareWrites } from '../src/map/index.js';
 import { batchThreadReady, batchThreadUseful } from '../src/syscall/index.js';
 import { skip } from './helpers/skip.js';
 
-/** Starts the second writing thread and waits until it has loaded (up to 10 s). */
-function readyWorker(): void {
-  prepareWrites(1 << 20);
-  assert.ok(batchThreadReady(10_000), 'the second writing thread loaded');
+/**
+ * A two-thread test: a pinned u32 -> u32 hash map of `max` entries, the second writing thread loaded
+ * (waited for, up to 10 s); skipped on one CPU.
+ */
+function twoThreads(max: number, fn: (m: ReturnType<typeof open>['m']) => void) {
+  return kernel(() => withPinDir((dir) => {
+    if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
+    const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, max);
+    try {
+      prepareWrites(1 << 20);
+      assert.ok(batchThreadReady(10_000), 'the second writing thread loaded');
+      fn(m);
+    } finally { m.close(); }
+  }));
 }
 
 const u32: TypeNode = { kind: 'int', name: '__u32', size: 4, signed: false };
@@ -142,81 +152,66 @@ W('deletes: a handle whose last batch was smaller deletes in one batch; one by o
   } finally { dev.m.close(); }
 })));
 
-W('twoThreads: 300000 entries, the first batch from this thread, then chunks taken by this thread and the worker thread; every entry in the map with its value', kernel(() => withPinDir(async (dir) => {
-  if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
-  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 300000);
-  try {
-    readyWorker();
-    const seen: string[] = [];
-    let done = 0, progress = 0;
-    m.writeEntries(entries(range(0, 300000), (k) => k * 3 + 1), { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`),
-      onDone: (n) => { done += n; }, onChunk: (n) => { progress += n; } });
-    assert.is(seen.length, Math.ceil(300000 / 16384), 'one call per chunk of 16384');
-    assert.is(seen[0], 'updateBatch', 'the first batch (which decides batch or one by one) from this thread');
-    assert.ok(seen.includes('updateBatch worker'), `the worker thread wrote chunks: ${runs(seen).join(', ')}`);
-    assert.ok(seen.filter((c) => c === 'updateBatch').length > 1, `this thread wrote chunks after the first: ${runs(seen).join(', ')}`);
-    assert.equal([done, progress], [300000, 300000]);
-    const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
-    assert.is(got.size, 300000);
-    for (const k of [0, 16383, 16384, 150000, 299999]) assert.is(got.get(k), k * 3 + 1, `key ${k}`);
-    assert.ok(range(0, 300000).every((k) => got.get(k) === k * 3 + 1), 'every key with its value');
-  } finally { m.close(); }
-})));
+W('twoThreads: 300000 entries, the first batch from this thread, then chunks taken by this thread and the worker thread; every entry in the map with its value', twoThreads(300000, (m) => {
+  const seen: string[] = [];
+  let done = 0, progress = 0;
+  m.writeEntries(entries(range(0, 300000), (k) => k * 3 + 1), { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`),
+    onDone: (n) => { done += n; }, onChunk: (n) => { progress += n; } });
+  assert.is(seen.length, Math.ceil(300000 / 16384), 'one call per chunk of 16384');
+  assert.is(seen[0], 'updateBatch', 'the first batch (which decides batch or one by one) from this thread');
+  assert.ok(seen.includes('updateBatch worker'), `the worker thread wrote chunks: ${runs(seen).join(', ')}`);
+  assert.ok(seen.filter((c) => c === 'updateBatch').length > 1, `this thread wrote chunks after the first: ${runs(seen).join(', ')}`);
+  assert.equal([done, progress], [300000, 300000]);
+  const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
+  assert.is(got.size, 300000);
+  for (const k of [0, 16383, 16384, 150000, 299999]) assert.is(got.get(k), k * 3 + 1, `key ${k}`);
+  assert.ok(range(0, 300000).every((k) => got.get(k) === k * 3 + 1), 'every key with its value');
+}));
 
-W('twoThreads on a map that fills: the error is the one at the lowest entry, `done` its index, every entry before it in the map, onDone counted what the kernel holds', kernel(() => withPinDir(async (dir) => {
-  if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
-  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 120000);
+W('twoThreads on a map that fills: the error is the one at the lowest entry, `done` its index, every entry before it in the map, onDone counted what the kernel holds', twoThreads(120000, (m) => {
+  let done = 0, workerCalls = 0;
+  let err: { code?: string; done?: number } | undefined;
   try {
-    readyWorker();
-    let done = 0, workerCalls = 0;
-    let err: { code?: string; done?: number } | undefined;
-    try {
-      m.writeEntries(entries(range(0, 300000)), { twoThreads: true, onCall: (_c, worker) => { if (worker === true) workerCalls++; }, onDone: (n) => { done += n; } });
-    } catch (e) { err = e as typeof err; }
-    assert.ok(err, 'the write must fail');
-    assert.is(err!.code, 'MAP_FULL');
-    assert.ok(workerCalls > 0, 'the worker thread wrote chunks');
-    const keys = new Set([...m.entries()].map((e) => Number(e.key)));
-    assert.is(keys.size, 120000, 'the map is full');
-    assert.is(done, keys.size, 'onDone counted every entry the kernel took, from both threads');
-    assert.ok(err!.done! <= 120000 && err!.done! >= 16384, `done ${err!.done}`);
-    assert.ok(range(0, err!.done!).every((k) => keys.has(k)), 'every entry before the failed one is in the map');
-    assert.not.ok(keys.has(err!.done!), 'the failed entry is not');
-  } finally { m.close(); }
-})));
+    m.writeEntries(entries(range(0, 300000)), { twoThreads: true, onCall: (_c, worker) => { if (worker === true) workerCalls++; }, onDone: (n) => { done += n; } });
+  } catch (e) { err = e as typeof err; }
+  assert.ok(err, 'the write must fail');
+  assert.is(err!.code, 'MAP_FULL');
+  assert.ok(workerCalls > 0, 'the worker thread wrote chunks');
+  const keys = new Set([...m.entries()].map((e) => Number(e.key)));
+  assert.is(keys.size, 120000, 'the map is full');
+  assert.is(done, keys.size, 'onDone counted every entry the kernel took, from both threads');
+  assert.ok(err!.done! <= 120000 && err!.done! >= 16384, `done ${err!.done}`);
+  assert.ok(range(0, err!.done!).every((k) => keys.has(k)), 'every entry before the failed one is in the map');
+  assert.not.ok(keys.has(err!.done!), 'the failed entry is not');
+}));
 
-W('twoThreads: a hook that throws mid-write settles the job first (no chunk written after the throw); the packed memory path writes each entry; the next write is whole', kernel(() => withPinDir(async (dir) => {
-  if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
-  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 400000);
+W('twoThreads: a hook that throws mid-write settles the job first (no chunk written after the throw); the packed memory path writes each entry; the next write is whole', twoThreads(400000, (m) => {
+  const n = 200000;
+  const keys = new Uint8Array(n * 4), values = new Uint8Array(n * 4);
+  const kw = new Uint32Array(keys.buffer), vw = new Uint32Array(values.buffer);
+  for (let i = 0; i < n; i++) { kw[i] = i; vw[i] = i ^ 0x5a5a; }
+  let gathered = 0;
+  const src = { count: n, key: (i: number) => keys.subarray(i * 4, i * 4 + 4), value: (i: number) => values.subarray(i * 4, i * 4 + 4),
+    gather: (start: number, k: number, ko: Uint8Array, vo: Uint8Array) => { gathered++; ko.set(keys.subarray(start * 4, (start + k) * 4)); vo.set(values.subarray(start * 4, (start + k) * 4)); }, packed: (start: number, k: number) => ({ keys: keys.subarray(start * 4, (start + k) * 4), values: values.subarray(start * 4, (start + k) * 4) }) };
+  let mainCalls = 0;
+  let thrown: unknown;
   try {
-    readyWorker();
-    const n = 200000;
-    const keys = new Uint8Array(n * 4), values = new Uint8Array(n * 4);
-    const kw = new Uint32Array(keys.buffer), vw = new Uint32Array(values.buffer);
-    for (let i = 0; i < n; i++) { kw[i] = i; vw[i] = i ^ 0x5a5a; }
-    let gathered = 0;
-    const src = { count: n, key: (i: number) => keys.subarray(i * 4, i * 4 + 4), value: (i: number) => values.subarray(i * 4, i * 4 + 4),
-      gather: (start: number, k: number, ko: Uint8Array, vo: Uint8Array) => { gathered++; ko.set(keys.subarray(start * 4, (start + k) * 4)); vo.set(values.subarray(start * 4, (start + k) * 4)); }, packed: (start: number, k: number) => ({ keys: keys.subarray(start * 4, (start + k) * 4), values: values.subarray(start * 4, (start + k) * 4) }) };
-    let mainCalls = 0;
-    let thrown: unknown;
-    try {
-      m.writeEntries(src, { twoThreads: true, onCall: (_c, worker) => { if (worker !== true && ++mainCalls === 3) throw new Error('hook failed'); } });
-    } catch (e) { thrown = e; }
-    assert.is((thrown as Error)?.message, 'hook failed');
-    const after = [...m.entries()].length;
-    await new Promise((r) => setTimeout(r, 200));
-    assert.is([...m.entries()].length, after, 'no entry written after the call returned');
-    assert.ok(after > 0 && after < n, `part written: ${after}`);
-    // The same entries again (the writer knows batches work: all of them two-threaded), from the packed memory: every one, no gather.
-    gathered = 0;
-    const seen: string[] = [];
-    m.writeEntries(src, { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`) });
-    assert.is(gathered, 0, 'packed records are not copied');
-    assert.ok(seen.includes('updateBatch worker'), `the worker thread wrote chunks: ${runs(seen).join(', ')}`);
-    const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
-    assert.is(got.size, n);
-    assert.ok(range(0, n).every((k) => got.get(k) === (k ^ 0x5a5a)), 'every key with its value');
-  } finally { m.close(); }
-})));
+    m.writeEntries(src, { twoThreads: true, onCall: (_c, worker) => { if (worker !== true && ++mainCalls === 3) throw new Error('hook failed'); } });
+  } catch (e) { thrown = e; }
+  assert.is((thrown as Error)?.message, 'hook failed');
+  const after = [...m.entries()].length;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // a worker still writing would add entries now
+  assert.is([...m.entries()].length, after, 'no entry written after the call returned');
+  assert.ok(after > 0 && after < n, `part written: ${after}`);
+  // The same entries again (the writer knows batches work: all of them two-threaded), from the packed memory: every one, no gather.
+  gathered = 0;
+  const seen: string[] = [];
+  m.writeEntries(src, { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`) });
+  assert.is(gathered, 0, 'packed records are not copied');
+  assert.ok(seen.includes('updateBatch worker'), `the worker thread wrote chunks: ${runs(seen).join(', ')}`);
+  const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
+  assert.is(got.size, n);
+  assert.ok(range(0, n).every((k) => got.get(k) === (k ^ 0x5a5a)), 'every key with its value');
+}));
 
 W.run();
