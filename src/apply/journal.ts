@@ -19,25 +19,31 @@
  *
  * Nothing is fsync'ed. What the journal guards against is the death of the writing process (SIGKILL,
  * an OOM kill, a crash): its writes are then already in the kernel's page cache, in order, and every
- * later reader sees them. A journal left from an earlier boot (on a directory that is not tmpfs)
- * names maps that died with that boot, whose ids the maps of this boot reuse: the boot id tells it
- * apart, and it is discarded, never rolled back onto another map (version 1 files carry no boot id). fsync would only add survival of a kernel crash or power loss, which the
+ * later reader sees them. fsync would only add survival of a kernel crash or power loss, which the
  * maps themselves (kernel memory) do not survive; on tmpfs (what /run, the default directory's
- * parent, is on most systems) it does nothing at all. On an ext4 directory the three syncs of a 1,000,000-entry journal and the directory sync
- * of its removal cost ~45 ms of a ~1.1 s apply (CPU profile, 2026-12-06).
+ * parent, is on most systems) it does nothing at all. On an ext4 directory the three syncs of a
+ * 1,000,000-entry journal and the directory sync of its removal cost ~45 ms of a ~1.1 s apply (CPU
+ * profile, 2026-12-06).
+ *
+ * A journal left from an earlier boot (on a directory that is not tmpfs) names maps that died with
+ * that boot, whose ids the maps of this boot reuse: the boot id tells it apart, and it is discarded,
+ * never rolled back onto another map (version 1 files carry no boot id and are read as before).
  */
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 
 export const JOURNAL_VERSION = 2;
-/** Where journals live unless told otherwise: tmpfs, like the maps themselves gone after a reboot. */
+/** Where journals live unless told otherwise: on most systems tmpfs, like the maps themselves gone after a reboot. */
 export const DEFAULT_JOURNAL_DIR = '/run/bpfmap';
 const MAGIC = [0x42, 0x50, 0x46, 0x4d, 0x41, 0x50, 0x4a]; // "BPFMAPJ"
 const HEAD = 0x01, COMMIT = 0xff;
 const FIXED_V1 = 8 + 4 * 9 + 8 + 4;
 const BOOT_ID = 16;
 const FIXED = FIXED_V1 + BOOT_ID;
+const COMMIT_SIZE = 16;
+const CHUNK = 1 << 20;
+
 const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
 
 let bootId: Uint8Array | null | undefined;
@@ -59,8 +65,6 @@ export function fromEarlierBoot(j: Pick<JournalFile, 'bootId'>): boolean {
   const now = currentBootId();
   return j.bootId !== null && now !== null && j.bootId.some((x, i) => x !== now[i]);
 }
-const COMMIT_SIZE = 16;
-const CHUNK = 1 << 20;
 
 /** One section of entries: `count` records, each a key with its old and new bytes (null: absent). */
 export interface EntrySource {

@@ -64,7 +64,7 @@ export interface WriteOptions {
   onCall?: (call: WriteCall, worker?: boolean) => void;
   /** Entries the kernel took: a batch's count, 1 per element, on a failure those that went in before it. */
   onDone?: (n: number) => void;
-  /** After each chunk of up to 16384 entries. */
+  /** After each chunk of up to 16384 entries (a two-thread write: the second thread's entries at once, after the writes). */
   onChunk?: (n: number) => void;
 }
 
