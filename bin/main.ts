@@ -4,7 +4,7 @@
 import type { Argv } from 'yargs';
 import { createRequire } from 'node:module';
 import { EXIT } from './exit-codes.js';
-import { commands } from './commands/index.js';
+import type { Command } from './spec.js';
 import { UsageError } from './options.js';
 import { reportError } from './report.js';
 import { fastParse } from './fast.js';
@@ -17,20 +17,40 @@ const EPILOG = `Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found (key, m
 10/11 diff: some map must be migrated / is incompatible,
 129/130/143 apply stopped by SIGHUP/SIGINT/SIGTERM (the message says whether it completed first).`;
 
-declare const __BPFMAP_YARGS_MODULE__: string | undefined;
+declare const __BPFMAP_START_MODULE__: string | undefined;
+
+/** The CLI's starter (bin/start.cjs), in the CLI bundle; undefined in the unbundled build. */
+function starter(): { run(bundle: string): void; load(bundle: string): unknown } | undefined {
+  return typeof __BPFMAP_START_MODULE__ === 'string' ? createRequire(import.meta.url)(__BPFMAP_START_MODULE__) as ReturnType<typeof starter> : undefined;
+}
 
 /**
- * yargs, only for help, errors and unusual command lines. The CLI bundle requires a pre-bundled
- * CommonJS copy (dist/cli/yargs.cjs, see scripts/build.mjs); the unbundled build imports the package.
+ * yargs, only for help, errors and unusual command lines. The CLI bundle loads a pre-bundled
+ * CommonJS copy (dist/cli/yargs.cjs, see scripts/build.mjs) through its starter; the unbundled build
+ * imports the package.
  */
 export async function loadYargs(): Promise<typeof import('yargs').default> {
-  if (typeof __BPFMAP_YARGS_MODULE__ === 'string') {
-    return (createRequire(import.meta.url)(__BPFMAP_YARGS_MODULE__) as { default: typeof import('yargs').default }).default;
-  }
+  const start = starter();
+  if (start) return (start.load('yargs.cjs') as { default: typeof import('yargs').default }).default;
   return (await import('yargs')).default;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the bundle that holds every command (dist/cli/main.cjs), through the CLI's starter (bin/start.cjs).
+ * A group bundle (bin/bpfmap-offline.ts, bin/bpfmap-elements.ts) hands it the command lines its fast
+ * path leaves to yargs, so that help and usage errors are those of the whole CLI.
+ */
+export function runWholeCli(): void {
+  const start = starter();
+  if (!start) throw new Error('a command group runs only from the CLI bundle (dist/cli/bpfmap.js)');
+  start.run('main.cjs');
+}
+
+/**
+ * Runs one command line with these commands; the exit code. With `whole`, a command line the fast
+ * path does not take is handed to it (and undefined returned: the whole CLI sets the exit code).
+ */
+export async function main(argv: string[], commands: readonly Command[], whole?: () => void): Promise<number | undefined> {
   const verbose = argv.includes('--verbose');
   const json = argv.includes('--json');
   try {
@@ -41,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     return reportError(e, verbose, json);
+  }
+  if (whole) {
+    whole();
+    return undefined;
   }
   const yargs = await loadYargs();
   let parser: Argv = yargs(argv)

@@ -5,7 +5,7 @@
 // cache (see bin/start.cjs).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -13,11 +13,12 @@ const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.m
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
 rmSync(`${root}/dist/cli`, { recursive: true, force: true });
 // The CLI is CommonJS: it starts without Node's ES module loader, and bin/start.cjs (dist/cli/bpfmap.js)
-// runs it from a V8 code cache. yargs is a pre-bundled file of its own, loaded only when help, an
-// error or an unusual command line needs it (so the package does not install yargs as well). yaml and
-// koffi stay external: loaded at run time from node_modules (the library needs yaml installed anyway,
-// and one copy is shipped, not two), yaml only when YAML is read or printed, koffi only by commands
-// that touch the kernel.
+// runs it from a V8 code cache. yargs and yaml are pre-bundled files of their own (so the package
+// installs neither as well), loaded through the starter from their caches only when needed: yargs for
+// help, an error or an unusual command line, yaml when YAML is read or printed (the library requires
+// the same file: one file, not yaml's 74 to find and compile; src/text/yaml-lazy.ts). koffi stays
+// external (its native part is found next to its own files), loaded only by commands that touch the
+// kernel.
 const cjs = {
   absWorkingDir: root,
   bundle: true,
@@ -29,24 +30,43 @@ const cjs = {
   banner: { js: "const __bpfmap_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 };
-await build({ ...cjs, entryPoints: ['node_modules/yargs/index.mjs'], outfile: 'dist/cli/yargs.cjs' });
-const modules = { __BPFMAP_YARGS_MODULE__: '"./yargs.cjs"' };
-await build({ ...cjs, entryPoints: ['dist/bin/bpfmap.js'], outfile: 'dist/cli/main.cjs', external: ['koffi', 'yargs', 'yaml'], define: { ...cjs.define, ...modules } });
-await build({ ...cjs, entryPoints: ['dist/bin/demo.js'], outfile: 'dist/cli/demo.js', external: ['koffi', 'yargs', 'yaml'], define: { ...cjs.define, ...modules } });
+// Each pre-bundled package keeps its licence text at the top of its file.
+const licensed = (pkg) => ({ js: `/*! ${pkg}: ${readFileSync(`${root}/node_modules/${pkg}/LICENSE`, 'utf8').replaceAll('*/', '* /')} */\n${cjs.banner.js}` });
+await build({ ...cjs, entryPoints: ['node_modules/yargs/index.mjs'], outfile: 'dist/cli/yargs.cjs', banner: licensed('yargs') });
+await build({ ...cjs, entryPoints: ['node_modules/yaml/dist/index.js'], outfile: 'dist/cli/yaml.cjs', banner: licensed('yaml') });
+const modules = { __BPFMAP_START_MODULE__: '"./bpfmap.js"' };
+const cliBuild = { ...cjs, external: ['koffi', 'yargs', 'yaml'], define: { ...cjs.define, ...modules } };
+// main.cjs holds every command; offline.cjs and elements.cjs hold only their group's (see bin/start.cjs).
+const bundles = { 'main.cjs': 'dist/bin/bpfmap.js', 'offline.cjs': 'dist/bin/bpfmap-offline.js', 'elements.cjs': 'dist/bin/bpfmap-elements.js' };
+for (const [out, entry] of Object.entries(bundles)) await build({ ...cliBuild, entryPoints: [entry], outfile: `dist/cli/${out}` });
+await build({ ...cliBuild, entryPoints: ['dist/bin/demo.js'], outfile: 'dist/cli/demo.js' });
 // The library as one CommonJS file, for require('bpfmap'); its types are dist/cjs/index.d.cts.
-await build({ ...cjs, entryPoints: ['dist/src/index.js'], outfile: 'dist/cjs/index.cjs', external: ['koffi', 'yaml'] });
+await build({ ...cjs, entryPoints: ['dist/src/index.js'], outfile: 'dist/cjs/index.cjs', external: ['koffi', 'yaml'], define: { ...cjs.define, __BPFMAP_YAML_BUNDLE__: '"../cli/yaml.cjs"' } });
 writeFileSync(`${root}/dist/cjs/index.d.cts`, "export * from '../src/index.js';\n");
 writeFileSync(`${root}/dist/cli/package.json`, '{ "type": "commonjs" }\n');
-copyFileSync(`${root}/bin/start.cjs`, `${root}/dist/cli/bpfmap.js`);
+// The starter, with the table of which group bundle runs which command.
+const routes = {};
+const groups = [['offline.cjs', (await import(`${root}/dist/bin/commands/offline.js`)).offlineCommands],
+  ['elements.cjs', (await import(`${root}/dist/bin/commands/elements.js`)).elementCommands]];
+for (const [bundle, commands] of groups) for (const c of commands) for (const n of [c.name, ...c.aliases]) routes[n] = bundle;
+const starter = readFileSync(`${root}/bin/start.cjs`, 'utf8');
+const placeholder = 'const ROUTES = {}; // written by scripts/build.mjs';
+if (!starter.includes(placeholder)) throw new Error('build: bin/start.cjs has no ROUTES line to fill');
+writeFileSync(`${root}/dist/cli/bpfmap.js`, starter.replace(placeholder, `const ROUTES = ${JSON.stringify(routes)};`));
 chmodSync(`${root}/dist/cli/bpfmap.js`, 0o755);
 
-// The code cache: bytecode of what typical offline commands run (the kernel ones share most of it).
+// The code caches: bytecode of what typical commands run, one run per bundle last (each run rewrites
+// the cache of the bundle it ran). The element commands' run stops at the missing pin, which needs no
+// kernel: it still compiles their set-up and argument handling.
 const cli = `${root}/dist/cli/bpfmap.js`;
 const fw = `${root}/fixtures/firewall.bpfel.o`;
 const table = 'ingress_node_firewall_table_map';
-for (const args of [['maps', fw], ['maps', fw, '--json'], ['schema', fw, '--json'], ['types', fw, '--json'], ['types', fw],
-  ['encode', fw, table, '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}', '--value', '{rules: [{ruleId: 1, action: 1}]}'],
-  ['decode', fw, table, '--key', '38000000060000000a0a0a00000000000000000000000000']]) {
+const key = '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}';
+for (const [args, status] of [[['maps', '--help'], 0], [['maps', fw], 0], [['maps', fw, '--json'], 0], [['schema', fw, '--json'], 0], [['types', fw, '--json'], 0], [['types', fw], 0],
+  [['encode', fw, table, '--key', key, '--value', '{rules: [{ruleId: 1, action: 1}]}'], 0],
+  [['decode', fw, table, '--key', '38000000060000000a0a0a00000000000000000000000000'], 0],
+  [['completion', 'bash'], 0],
+  [['lookup', fw, table, '--key', key, '--pin-root', `${root}/no such directory`], 3]]) {
   const r = spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, BPFMAP_WRITE_CODE_CACHE: '1' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build: making the code cache: bpfmap ${args[0]} failed: ${r.stderr}`);
+  if (r.status !== status) throw new Error(`build: making the code cache: bpfmap ${args[0]} exited ${r.status}, not ${status}: ${r.stderr}`);
 }

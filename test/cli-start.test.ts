@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +11,62 @@ import type { Script } from 'node:vm';
 const ROOT = new URL('..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/cli');
 const FW = join(ROOT, 'fixtures/firewall.bpfel.o');
-const start = createRequire(import.meta.url)(join(CLI, 'bpfmap.js')) as { compile: () => Script; cacheFile: string };
+const start = createRequire(import.meta.url)(join(CLI, 'bpfmap.js')) as { compile: (bundle: string) => Script; ROUTES: Record<string, string> };
+const BUNDLES = ['main.cjs', 'offline.cjs', 'elements.cjs', 'yaml.cjs', 'yargs.cjs'];
 
 const S = suite('CLI start-up');
-S('the build made a code cache that this Node accepts', () => {
-  assert.ok(existsSync(start.cacheFile), start.cacheFile);
-  assert.is(start.compile().cachedDataRejected, false);
+S('the build made a code cache for every bundle, and this Node accepts each', () => {
+  for (const b of BUNDLES) {
+    assert.ok(existsSync(join(CLI, `${b}.cache`)), b);
+    assert.is(start.compile(b).cachedDataRejected, false, b);
+  }
+});
+
+S('the starter sends the offline and single-entry commands (names and aliases) to their bundles, all others to main.cjs', async () => {
+  const { offlineCommands } = await import('../dist/bin/commands/offline.js');
+  const { elementCommands } = await import('../dist/bin/commands/elements.js');
+  const want: Record<string, string> = {};
+  for (const [bundle, cmds] of [['offline.cjs', offlineCommands], ['elements.cjs', elementCommands]] as const) {
+    for (const c of cmds) for (const n of [c.name, ...c.aliases]) want[n] = bundle;
+  }
+  assert.equal(start.ROUTES, want);
+  // A group bundle holds its own commands' code, not the rest (apply, agent, exporter, ...).
+  const size = (b: string) => statSync(join(CLI, b)).size;
+  assert.ok(size('offline.cjs') < size('main.cjs') / 2 && size('elements.cjs') < size('main.cjs') / 2, `${size('offline.cjs')} ${size('elements.cjs')} ${size('main.cjs')}`);
+});
+
+/** The bundles a command line compiles (through the starter's vm.Script), and its exit code. */
+function bundlesRun(args: string[]): { bundles: string[]; code: number | null } {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-start-'));
+  try {
+    const hook = join(dir, 'bundles.cjs');
+    writeFileSync(hook, `const vm = require('node:vm'); const seen = []; const Script = vm.Script;
+vm.Script = function (src, o) { seen.push(require('node:path').basename(o.filename)); return new Script(src, o); };
+process.on('exit', () => { require('node:fs').writeSync(2, '\\n' + JSON.stringify(seen)); });\n`);
+    const r = spawnSync(process.execPath, ['--require', hook, join(CLI, 'bpfmap.js'), ...args], { encoding: 'utf8' });
+    return { bundles: JSON.parse(r.stderr.split('\n').at(-1)!) as string[], code: r.status };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+S('a command compiles only the bundles it needs; a line the fast path leaves to yargs is handed to main.cjs', () => {
+  assert.equal(bundlesRun(['maps', FW, '--json']), { bundles: ['offline.cjs'], code: 0 });
+  assert.equal(bundlesRun(['decode', FW, 'ingress_node_firewall_table_map', '--key', '38000000060000000a0a0a00000000000000000000000000']), { bundles: ['offline.cjs', 'yaml.cjs'], code: 0 });
+  assert.equal(bundlesRun(['lookup', FW, 'ingress_node_firewall_table_map', '--key', '1', '--pin-root', '/nonexistent']).bundles, ['elements.cjs']);
+  assert.equal(bundlesRun(['recover', '--help']), { bundles: ['main.cjs', 'yargs.cjs'], code: 0 });
+  assert.equal(bundlesRun(['maps', '--help']), { bundles: ['offline.cjs', 'main.cjs', 'yargs.cjs'], code: 0 });
+  assert.equal(bundlesRun(['maps', FW, '--no-such-option']), { bundles: ['offline.cjs', 'main.cjs', 'yargs.cjs'], code: 2 });
+});
+
+S('help and usage errors of a group\'s command are those of the whole CLI', () => {
+  for (const args of [['maps', '--help'], ['lookup', '--help'], ['maps', FW, '--no-such-option'], ['lookup', FW]]) {
+    const whole = spawnSync(process.execPath, ['-e', `process.argv.splice(1, 0, 'bpfmap'); require(${JSON.stringify(join(CLI, 'bpfmap.js'))}).run('main.cjs')`, ...args], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(CLI, 'bpfmap.js'), ...args], { encoding: 'utf8' });
+    assert.is(r.status, whole.status, args.join(' '));
+    assert.is(r.stdout, whole.stdout, args.join(' '));
+    assert.is(r.stderr, whole.stderr, args.join(' '));
+  }
 });
 
 S('a cache this Node cannot use (damaged, or gone) is ignored: the command runs as usual', () => {
@@ -25,8 +75,8 @@ S('a cache this Node cannot use (damaged, or gone) is ignored: the command runs 
   const dir = mkdtempSync(join(tmpdir(), 'bpfmap-start-'));
   try {
     cpSync(CLI, dir, { recursive: true });
-    const cache = join(dir, 'main.cjs.cache');
-    for (const damage of [() => writeFileSync(cache, Buffer.alloc(4096, 7)), () => rmSync(cache)]) {
+    const caches = BUNDLES.map((b) => join(dir, `${b}.cache`));
+    for (const damage of [() => caches.forEach((c) => writeFileSync(c, Buffer.alloc(4096, 7))), () => caches.forEach((c) => rmSync(c))]) {
       damage();
       const r = spawnSync(process.execPath, [join(dir, 'bpfmap.js'), 'maps', FW, '--json'], { encoding: 'utf8' });
       assert.is(r.stderr, '');
@@ -44,7 +94,7 @@ S('errors keep their exit codes and one-line messages through the loader, stack 
   assert.is(r.stderr, 'bpfmap: /nonexistent.o: no such file\n');
   const v = spawnSync(process.execPath, [join(CLI, 'bpfmap.js'), 'maps', '/nonexistent.o', '--verbose'], { encoding: 'utf8' });
   assert.is(v.status, 3);
-  assert.match(v.stderr, /main\.cjs:\d+/);
+  assert.match(v.stderr, /offline\.cjs:\d+/);
 });
 S('an offline command loads none of the built-in modules only servers and the agent use (http, net, crypto)', () => {
   // They cost every command about 10 ms of start-up (see loadHttp in src/exporter/server.ts).

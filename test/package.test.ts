@@ -50,7 +50,7 @@ P('the tarball installs offline in an empty folder and works: CLI, ESM, CommonJS
     for (const s of ['preinstall', 'install', 'postinstall']) assert.is(manifest.scripts[s], undefined, s);
     // no dependency twice: a pre-bundled copy (dist/cli/NAME.cjs) is never also a dependency
     const bundled = files.filter((f) => /^dist\/cli\/[^/]+\.cjs$/.test(f) && !f.endsWith('/main.cjs')).map((f) => f.replace(/^dist\/cli\/|\.cjs$/g, ''));
-    assert.ok(bundled.includes('yargs'));
+    assert.ok(bundled.includes('yargs') && bundled.includes('yaml'), bundled.join(' '));
     for (const b of bundled) assert.is(manifest.dependencies[b], undefined, `${b} is bundled and a dependency`);
     assert.not.match(readFileSync(join(ROOT, 'dist', 'cli', 'main.cjs'), 'utf8'), /\bclass Document\b|composeDoc/, 'yaml bundled into the CLI');
     // the size the README states (kB, within 20 %)
@@ -80,14 +80,16 @@ P('the tarball installs offline in an empty folder and works: CLI, ESM, CommonJS
     assert.is((JSON.parse(maps.stdout) as unknown[]).length, 4);
     const enc = run('npx', ['--no-install', 'bpfmap', 'encode', fw, 'ingress_node_firewall_table_map', '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'], app);
     assert.is(enc.stdout, 'key: 38000000060000000a0a0a00000000000000000000000000\n', enc.stderr);
-    const tpl = run('npx', ['--no-install', 'bpfmap', 'template', fw, 'ingress_node_firewall_statistics_map'], app); // YAML: the installed yaml
+    const tpl = run('npx', ['--no-install', 'bpfmap', 'template', fw, 'ingress_node_firewall_statistics_map'], app); // YAML: the package's one-file yaml
     assert.is(tpl.code, 0, tpl.stderr);
     assert.match(tpl.stdout, 'key: 0');
 
-    const esm = run(process.execPath, ['--input-type=module', '-e', `import { loadObjectFile } from 'bpfmap'; console.log(loadObjectFile(${JSON.stringify(fw)}).schema.maps.length)`], app);
-    assert.is(esm.stdout, '4\n', esm.stderr);
-    const cjs = run(process.execPath, ['-e', `const b = require('bpfmap'); console.log(b.loadObjectFile(${JSON.stringify(fw)}).schema.maps.length, typeof b.openMap)`], app);
-    assert.is(cjs.stdout, '4 function\n', cjs.stderr);
+    // the library reads YAML with the package's own copy: no yaml package is installed
+    assert.not.ok(existsSync(join(app, 'node_modules', 'yaml')));
+    const esm = run(process.execPath, ['--input-type=module', '-e', `import { loadObjectFile, parseValueText } from 'bpfmap'; console.log(loadObjectFile(${JSON.stringify(fw)}).schema.maps.length, JSON.stringify(parseValueText('{a: [1, x]}', 'key')))`], app);
+    assert.is(esm.stdout, '4 {"a":[1,"x"]}\n', esm.stderr);
+    const cjs = run(process.execPath, ['-e', `const b = require('bpfmap'); console.log(b.loadObjectFile(${JSON.stringify(fw)}).schema.maps.length, typeof b.openMap, JSON.stringify(b.parseValueText('{a: [1, x]}', 'key')))`], app);
+    assert.is(cjs.stdout, '4 function {"a":[1,"x"]}\n', cjs.stderr);
 
     // types, from ESM and CommonJS: right uses compile, a wrong one is an error (so they are not `any`)
     writeFileSync(join(app, 'esm.mts'), "import { loadObjectFile, type MapSchema } from 'bpfmap';\nconst maps: readonly MapSchema[] = loadObjectFile('x').schema.maps;\nexport const n: number = maps.length;\n");
