@@ -10,14 +10,16 @@
  * Which bundle: the offline commands and the single-entry commands have bundles of their own
  * (offline.cjs, elements.cjs; ROUTES below, written by the build), which hold only their code; any
  * other command line runs main.cjs, which holds every command. Reading and compiling less is the
- * point: `bpfmap maps` reads 310 kB of source and 170 kB of cache instead of 730 kB and 410 kB
- * (2026-12-07, in-process times of 12 runs: read 9.8 -> 3.4 ms, compile 9.5 -> 3.0 ms, module set-up
- * and the command 12.8 -> 9.3 ms). A group bundle hands what its fast path leaves to yargs (help, a
- * malformed line) to main.cjs, so help and usage errors are the whole CLI's.
+ * point: `bpfmap maps` reads 310 kB of source and 265 kB of cache instead of 730 kB and 410 kB
+ * (2026-12-06, whole process, four interleaved runs of 21-31 against the one-bundle build, node -e 0
+ * at 72-75 ms: maps medians 109-111 -> 95-98 ms; lookup of an LPM entry 175-177 -> 135-137 ms with
+ * yaml.cjs below; on this VM two runs of one build can differ by 15 ms). A group bundle hands what its
+ * fast path leaves to yargs (help, a malformed line) to main.cjs, so help and usage errors are the
+ * whole CLI's.
  *
  * yaml and yargs are bundles too (yaml.cjs, yargs.cjs), loaded through load() from their caches
  * when a command needs them: the installed yaml package is 74 files to find and compile
- * (require('yaml') 39-54 ms against 13-18 ms for the one-file bundle, 2026-12-07).
+ * (require('yaml') 39-54 ms against 13-18 ms for the one-file bundle, 2026-12-06).
  *
  * With BPFMAP_WRITE_CODE_CACHE=1 the cache of each bundle that ran is (re)written when the process
  * exits (scripts/build.mjs runs a few commands so).

@@ -11,7 +11,7 @@ import { lit, putAscii, putInt, putLit, putName, putUint } from './json-bytes.js
 /**
  * Output is handed over in chunks of about this size (one buffer, reused). 256 KiB rather than 4 MiB:
  * the buffer's pages are touched once each, and a page fault costs about 12 us on a VM. `types
- * --json` of vmlinux, interleaved whole-process medians of 21 runs, 2026-12-07: 190-207 -> 185-196 ms.
+ * --json` of vmlinux, interleaved whole-process medians of 21 runs, 2026-12-06: 190-207 -> 185-196 ms.
  */
 const CHUNK = 1 << 18;
 /** Bytes free past CHUNK for the fixed text of one record or member (names come on top). */

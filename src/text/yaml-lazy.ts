@@ -2,7 +2,7 @@
  * The yaml package, loaded on first use: plain numbers and JSON input never need it, and a command
  * that prints JSON starts without it. The package ships yaml once, pre-bundled as one file
  * (dist/cli/yaml.cjs, made by scripts/build.mjs): the installed yaml package is 74 files to find and
- * compile (require('yaml') 39-54 ms, the one file 13-18 ms, 2026-12-07). The CLI loads it through its
+ * compile (require('yaml') 39-54 ms, the one file 13-18 ms, 2026-12-06). The CLI loads it through its
  * starter (bin/start.cjs), from a code cache; the library requires it; run from the sources (tests,
  * tsx) it is the yaml development dependency.
  */
