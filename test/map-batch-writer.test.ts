@@ -15,13 +15,13 @@ import { batchThreadReady, batchThreadUseful } from '../src/syscall/index.js';
 import { skip } from './helpers/skip.js';
 
 /**
- * A two-thread test: a pinned u32 -> u32 hash map of `max` entries, the second writing thread loaded
- * (waited for, up to 10 s); skipped on one CPU.
+ * A two-thread test: a pinned u32 -> u32 hash (or array) map of `max` entries, the second writing
+ * thread loaded (waited for, up to 10 s); skipped on one CPU.
  */
-function twoThreads(max: number, fn: (m: ReturnType<typeof open>['m']) => void) {
+function twoThreads(max: number, fn: (m: ReturnType<typeof open>['m']) => void, type: 'hash' | 'array' = 'hash') {
   return kernel(() => withPinDir((dir) => {
     if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
-    const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, max);
+    const { m } = open(dir, type, type === 'hash' ? BPF_MAP_TYPE.HASH : BPF_MAP_TYPE.ARRAY, max);
     try {
       prepareWrites(1 << 20);
       assert.ok(batchThreadReady(10_000), 'the second writing thread loaded');
@@ -184,6 +184,29 @@ W('twoThreads on a map that fills: the error is the one at the lowest entry, `do
   assert.ok(range(0, err!.done!).every((k) => keys.has(k)), 'every entry before the failed one is in the map');
   assert.not.ok(keys.has(err!.done!), 'the failed entry is not');
 }));
+
+W('twoThreads: an entry that fails in a chunk the worker writes (this thread held back at its first chunk) is the error thrown, `done` its index; the held chunk still goes in', twoThreads(300000, (m) => {
+  // An array map: a key past max_entries fails alone (E2BIG), wherever it stands in the batch.
+  const bad = 290000;
+  const keys = range(0, 300000);
+  keys[bad] = 300000;
+  const hold = new Int32Array(new SharedArrayBuffer(4));
+  let held = false, workerCalls = 0;
+  let err: { code?: string; done?: number } | undefined;
+  try {
+    m.writeEntries(entries(keys), { twoThreads: true, onCall: (_c, worker) => {
+      if (worker === true) workerCalls++;
+      // This thread's first chunk of the shared phase waits 500 ms, while the worker takes the rest.
+      else if (worker === false && !held) { held = true; Atomics.wait(hold, 0, 0, 500); }
+    } });
+  } catch (e) { err = e as typeof err; }
+  assert.ok(held && workerCalls > 0, 'both threads wrote');
+  assert.ok(err, 'the failure is thrown');
+  assert.is(err!.code, 'MAP_FULL');
+  assert.is(err!.done, bad);
+  const got = [...m.entries()].map((e) => Number(e.value));
+  assert.ok(range(0, bad).every((k) => got[k] === k + 1), 'every entry before the failed one is in the map, the held chunk too');
+}, 'array'));
 
 W('twoThreads: a hook that throws mid-write settles the job first (no chunk written after the throw); the packed memory path writes each entry; the next write is whole', twoThreads(400000, (m) => {
   const n = 200000;
