@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Build: `tsc` type-checks and emits dist/ (the library, with .d.ts files), then esbuild bundles the
 // CLI into dist/cli/ so that a command starts without resolving ~100 module files (start-up is most
-// of a single `bpfmap lookup`), and a few offline commands are run to make the bundle's V8 code
-// cache (see bin/start.cjs).
+// of a single `bpfmap lookup`): one bundle of every command and two of command groups, plus yaml and
+// yargs, each a file. A few commands that need no kernel are then run to make the bundles' V8 code
+// caches (see bin/start.cjs).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -30,10 +31,20 @@ const cjs = {
   banner: { js: "const __bpfmap_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 };
-// Each pre-bundled package keeps its licence text at the top of its file.
-const licensed = (pkg) => ({ js: `/*! ${pkg}: ${readFileSync(`${root}/node_modules/${pkg}/LICENSE`, 'utf8').replaceAll('*/', '* /')} */\n${cjs.banner.js}` });
-await build({ ...cjs, entryPoints: ['node_modules/yargs/index.mjs'], outfile: 'dist/cli/yargs.cjs', banner: licensed('yargs') });
-await build({ ...cjs, entryPoints: ['node_modules/yaml/dist/index.js'], outfile: 'dist/cli/yaml.cjs', banner: licensed('yaml') });
+// A pre-bundled package keeps the licence texts of every package bundled into its file, at its top:
+// a first build lists them (esbuild's metafile), the second writes them.
+async function prebundle(entry, outfile) {
+  const { metafile } = await build({ ...cjs, entryPoints: [entry], outfile, metafile: true });
+  const pkgs = [...new Set(Object.keys(metafile.inputs).map((f) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1]).filter(Boolean))].sort();
+  const texts = pkgs.map((p) => {
+    const file = readdirSync(`${root}/node_modules/${p}`).find((f) => /^licen[cs]e([-.][\w.-]+)?$/i.test(f));
+    if (!file) throw new Error(`build: ${p} (bundled into ${outfile}) has no licence file`);
+    return `${p}:\n${readFileSync(`${root}/node_modules/${p}/${file}`, 'utf8').replaceAll('*/', '* /').trim()}`;
+  });
+  await build({ ...cjs, entryPoints: [entry], outfile, banner: { js: `/*!\n${texts.join('\n\n')}\n*/\n${cjs.banner.js}` } });
+}
+await prebundle('node_modules/yargs/index.mjs', 'dist/cli/yargs.cjs');
+await prebundle('node_modules/yaml/dist/index.js', 'dist/cli/yaml.cjs');
 const modules = { __BPFMAP_START_MODULE__: '"./bpfmap.js"' };
 const cliBuild = { ...cjs, external: ['koffi', 'yargs', 'yaml'], define: { ...cjs.define, ...modules } };
 // main.cjs holds every command; offline.cjs and elements.cjs hold only their group's (see bin/start.cjs).
@@ -55,9 +66,10 @@ if (!starter.includes(placeholder)) throw new Error('build: bin/start.cjs has no
 writeFileSync(`${root}/dist/cli/bpfmap.js`, starter.replace(placeholder, `const ROUTES = ${JSON.stringify(routes)};`));
 chmodSync(`${root}/dist/cli/bpfmap.js`, 0o755);
 
-// The code caches: bytecode of what typical commands run, one run per bundle last (each run rewrites
-// the cache of the bundle it ran). The element commands' run stops at the missing pin, which needs no
-// kernel: it still compiles their set-up and argument handling.
+// The code caches: bytecode of what typical commands run. Each run rewrites the caches of the bundles
+// it ran, keeping what it read from them, so the runs add up. No run touches the kernel (the build
+// also runs where bpf() is refused, as in a container build): the element commands' run stops at a
+// map the object does not have, after their set-up and argument handling.
 const cli = `${root}/dist/cli/bpfmap.js`;
 const fw = `${root}/fixtures/firewall.bpfel.o`;
 const table = 'ingress_node_firewall_table_map';
@@ -66,7 +78,7 @@ for (const [args, status] of [[['maps', '--help'], 0], [['maps', fw], 0], [['map
   [['encode', fw, table, '--key', key, '--value', '{rules: [{ruleId: 1, action: 1}]}'], 0],
   [['decode', fw, table, '--key', '38000000060000000a0a0a00000000000000000000000000'], 0],
   [['completion', 'bash'], 0],
-  [['lookup', fw, table, '--key', key, '--pin-root', `${root}/no such directory`], 3]]) {
+  [['lookup', fw, 'no_such_map', '--key', '1'], 3]]) {
   const r = spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, BPFMAP_WRITE_CODE_CACHE: '1' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== status) throw new Error(`build: making the code cache: bpfmap ${args[0]} exited ${r.status}, not ${status}: ${r.stderr}`);
 }
