@@ -208,6 +208,24 @@ W('twoThreads: an entry that fails in a chunk the worker writes (this thread hel
   assert.ok(range(0, bad).every((k) => got[k] === k + 1), 'every entry before the failed one is in the map, the held chunk too');
 }, 'array'));
 
+W('twoThreads: an entry that fails in the first chunk of the shared phase (nearly always this thread\'s) is the error thrown, `done` its index; onDone counted what the kernel holds', twoThreads(300000, (m) => {
+  // An array map: a key past max_entries fails alone (E2BIG), 100 entries into that chunk.
+  const bad = 16384 + 100;
+  const keys = range(0, 300000);
+  keys[bad] = 300000;
+  let done = 0;
+  let err: { code?: string; done?: number } | undefined;
+  try {
+    m.writeEntries(entries(keys), { twoThreads: true, onDone: (n) => { done += n; } });
+  } catch (e) { err = e as typeof err; }
+  assert.ok(err, 'the failure is thrown');
+  assert.is(err!.code, 'MAP_FULL');
+  assert.is(err!.done, bad);
+  const got = [...m.entries()].map((e) => Number(e.value));
+  assert.ok(range(0, bad).every((k) => got[k] === k + 1), 'every entry before the failed one is in the map');
+  assert.is(done, got.filter((v) => v !== 0).length, 'onDone counted every entry the kernel took, from both threads');
+}, 'array'));
+
 W('twoThreads: a hook that throws mid-write settles the job first (no chunk written after the throw); the packed memory path writes each entry; the next write is whole', twoThreads(400000, (m) => {
   const n = 200000;
   const keys = new Uint8Array(n * 4), values = new Uint8Array(n * 4);
