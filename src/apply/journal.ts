@@ -29,7 +29,7 @@
  * that boot, whose ids the maps of this boot reuse: the boot id tells it apart, and it is discarded,
  * never rolled back onto another map (version 1 files carry no boot id and are read as before).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 
@@ -60,10 +60,30 @@ export function currentBootId(): Uint8Array | null {
   return bootId;
 }
 
-/** The journal was written during an earlier boot (both boot ids known and different). */
-export function fromEarlierBoot(j: Pick<JournalFile, 'bootId'>): boolean {
+/** When this boot began (ms since the epoch, from btime in /proc/stat), or null where unknown. */
+function bootTimeMs(): number | null {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'));
+    return m ? Number(m[1]) * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The journal at `path` was written during an earlier boot: both boot ids known and different; where
+ * either is unknown (a version 1 file, or no boot id from the kernel), the file last written before
+ * this boot began.
+ */
+export function fromEarlierBoot(j: Pick<JournalFile, 'bootId'>, path: string): boolean {
   const now = currentBootId();
-  return j.bootId !== null && now !== null && j.bootId.some((x, i) => x !== now[i]);
+  if (j.bootId !== null && now !== null) return j.bootId.some((x, i) => x !== now[i]);
+  const boot = bootTimeMs();
+  try {
+    return boot !== null && statSync(path).mtimeMs < boot;
+  } catch {
+    return false;
+  }
 }
 
 /** One section of entries: `count` records, each a key with its old and new bytes (null: absent). */

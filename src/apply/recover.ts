@@ -60,7 +60,7 @@ export function recoverJournal(path: string, open?: { target: LiveTarget; live: 
   }
   const info = { mapId: j.mapId, map: j.mapName, pid: j.pid };
   // The maps of an earlier boot are gone; a map of this boot may have the same id: never roll back onto it.
-  if (fromEarlierBoot(j)) {
+  if (fromEarlierBoot(j, path)) {
     removeJournal(path);
     return { ...base, ...info, outcome: 'map gone', earlierBoot: true };
   }

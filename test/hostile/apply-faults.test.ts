@@ -11,7 +11,7 @@
 import { suite, skip } from '../helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal, writeJournal } from '../../src/apply/journal.js';
@@ -472,6 +472,21 @@ Format('a journal from an earlier boot is discarded, never rolled back onto the 
   assert.is(again.code, 0, again.stderr);
   assert.match(again.stdout, /rolled back an unfinished apply .*: 1 entry restored/);
   assert.is(contents(c.pin), `mixed (${N - 1} entries)`, 'this boot\'s journal is rolled back: key 1 deleted');
+
+  // A version 1 journal (no boot id) last written before this boot began is an earlier boot's too.
+  const v = journal();
+  const whole = readFileSync(v.path);
+  const v1 = Buffer.concat([whole.subarray(0, 52), whole.subarray(68)]);
+  v1.writeUInt32LE(1, 8);
+  v1.writeUInt32LE(0x7ffffff0, 24);
+  v1.writeBigUInt64LE(BigInt(v1.byteLength - 16), v1.byteLength - 8);
+  writeFileSync(v.path, v1);
+  const booted = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))![1]);
+  utimesSync(v.path, booted - 60, booted - 60);
+  const old = run(cli(['recover', '--journal', c.jdir]));
+  assert.is(old.code, 0, old.stderr);
+  assert.match(old.stdout, /journal written before the machine last booted/);
+  assert.equal(journals(c), []);
 }));
 
 Format.run();
