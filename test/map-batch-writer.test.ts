@@ -226,6 +226,18 @@ W('twoThreads: an entry that fails in the first chunk of the shared phase (nearl
   assert.is(done, got.filter((v) => v !== 0).length, 'onDone counted every entry the kernel took, from both threads');
 }, 'array'));
 
+W('twoThreads: a hook that starts another two-thread write while one runs gets an error, and the first write settles', twoThreads(300000, (m) => {
+  let nested = false;
+  assert.throws(() => m.writeEntries(entries(range(0, 300000)), { twoThreads: true, onCall: (_c, worker) => {
+    if (worker === false && !nested) { nested = true; m.writeEntries(entries(range(0, 300000)), { twoThreads: true }); }
+  } }), /a shared batch write is already running/);
+  assert.ok(nested);
+  // The next write is whole.
+  m.writeEntries(entries(range(0, 300000), (k) => k + 7), { twoThreads: true });
+  const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
+  assert.ok(range(0, 300000).every((k) => got.get(k) === k + 7));
+}));
+
 W('twoThreads: a hook that throws mid-write settles the job first (no chunk written after the throw); the packed memory path writes each entry; the next write is whole', twoThreads(400000, (m) => {
   const n = 200000;
   const keys = new Uint8Array(n * 4), values = new Uint8Array(n * 4);

@@ -65,7 +65,8 @@ export function applyState(state: DesiredState, opts: ApplyOptions = {}): ApplyR
       }
     }
     // A big write uses a second thread: it loads while the maps are planned (fast-batch-thread.ts).
-    if (!opts.dryRun) prepareWrites([...state.maps.values()].reduce((n, d) => n + d.keys.count, 0));
+    // Each map is written on its own, so the biggest map decides.
+    if (!opts.dryRun) prepareWrites(Math.max(0, ...[...state.maps.values()].map((d) => d.keys.count)));
     for (const [i, d] of [...state.maps.values()].entries()) plans.push(planMap(d, liveTarget(opened[i]!), stats));
     opts.onPlan?.(plans);
     if (!opts.dryRun) executePlans(plans, stats, { onProgress: opts.onProgress, journalDir: opts.journalDir });

@@ -38,8 +38,8 @@ export class Writer {
    * Writes src[0, count); throws with `done` on the error. The plan knows the flags hold for every
    * entry, so batches carry them (the kernel's batch update takes none); one by one they are checked.
    */
-  update(t: LiveTarget, src: EntrySource, flags: UpdateFlag): void {
-    t.write(src, { ...this.updates, flags });
+  update(t: LiveTarget, src: EntrySource, flags: UpdateFlag, twoThreads = true): void {
+    t.write(src, { ...this.updates, flags, twoThreads });
   }
 
   delete(t: LiveTarget, src: EntrySource): void {
@@ -219,7 +219,9 @@ export function undoMap(t: LiveTarget, subject: string, sets: readonly UndoSet[]
     out.restored += u.deleteKeys.count;
   } catch (e) { out.problems.push(`deleting added entries of ${subject}: ${(e as Error).message}`); }
   try {
-    w.update(t, table(u.writeKeys, u.writeValues, new Uint8Array(0)), 'any');
+    // One thread: a failed write then leaves nothing past the failed entry (a two-thread write may),
+    // and a recovery does not start the second thread for one write.
+    w.update(t, table(u.writeKeys, u.writeValues, new Uint8Array(0)), 'any', false);
     out.restored += u.writeKeys.count;
   } catch (e) { out.problems.push(`writing back old entries of ${subject}: ${(e as Error).message}`); }
 }

@@ -8,7 +8,8 @@
  * makes this writer go one by one from then on. Once a batch went in, the same error is a real
  * failure; so is any error after some entries of a batch went in (a key missing from a delete, say,
  * must not be redone from the start). A thrown error's `done` tells how many entries of the call went
- * in before it.
+ * in before it; with `twoThreads` (a big write from two threads) it is the index of the entry that
+ * failed, and entries after it may have gone in too.
  */
 import { ERROR_CODE } from '../errors.js';
 import { batchThreadUseful, mapDeleteBatch, mapUpdateBatch, mapUpdateBatchShared, startBatchThread } from '../syscall/index.js';
@@ -25,6 +26,12 @@ const TWO_THREADS_MIN = 4 * CHUNK;
  */
 export function prepareWrites(count: number): void {
   if (count >= TWO_THREADS_MIN && batchThreadUseful()) startBatchThread();
+}
+
+/** Copies src's records [start, start + n) packed into keys and values. */
+function pack(src: EntrySource, start: number, n: number, keys: Uint8Array, values: Uint8Array, ks: number, vs: number): void {
+  if (src.gather) src.gather(start, n, keys, values);
+  else for (let i = 0; i < n; i++) { keys.set(src.key(start + i), i * ks); values.set(src.value(start + i), i * vs); }
 }
 
 /** The keys of a delete: record i's key. */
@@ -109,8 +116,7 @@ export class BatchWriter {
         if (this.keys.byteLength < n * ks) this.keys = new Uint8Array(n * ks);
         if (this.values.byteLength < n * vs) this.values = new Uint8Array(n * vs);
         const keys = this.keys, values = this.values;
-        if (src.gather) src.gather(start, n, keys, values);
-        else for (let i = 0; i < n; i++) { keys.set(src.key(start + i), i * ks); values.set(src.value(start + i), i * vs); }
+        pack(src, start, n, keys, values, ks, vs);
         try {
           opts.onCall?.('updateBatch');
           mapUpdateBatch(m.fd, keys.subarray(0, n * ks), values.subarray(0, n * vs), n, 0, m.subject);
@@ -144,8 +150,7 @@ export class BatchWriter {
     if (keys.byteLength !== n * ks || values.byteLength !== n * vs) {
       keys = new Uint8Array(n * ks);
       values = new Uint8Array(n * vs);
-      if (src.gather) src.gather(start, n, keys, values);
-      else for (let i = 0; i < n; i++) { keys.set(src.key(start + i), i * ks); values.set(src.value(start + i), i * vs); }
+      pack(src, start, n, keys, values, ks, vs);
     }
     try {
       mapUpdateBatchShared(m.fd, keys, values, n, ks, vs, CHUNK, m.subject, {

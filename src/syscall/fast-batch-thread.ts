@@ -15,7 +15,9 @@
  * on the main thread (a hook that throws included), the job is settled before this returns: stopped
  * and taken back, or waited for. On an error, no new chunk is started by either thread; the error thrown is the
  * one at the lowest entry index, its `failedAt` that index. Entries after it may have gone in (the
- * other thread's chunks): only callers that undo from the whole plan (apply) use this.
+ * other thread's chunks): only callers that undo from the whole plan use this (apply's writes; its
+ * rollback and recovery writes go from one thread). Not re-entrant: a hook that starts another
+ * shared write while one runs gets an error.
  */
 import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
@@ -92,6 +94,8 @@ let shared: SharedArrayBuffer | undefined;
 let worker: Worker | null | undefined;
 /** The buffers whose addresses the running job uses, kept reachable until it is settled. */
 let inUse: readonly Uint8Array[] = [];
+/** A shared write is running (its hooks run inside it). */
+let busy = false;
 
 /** The machine has a second core for the worker. */
 export function batchThreadUseful(): boolean {
@@ -149,7 +153,18 @@ export interface SharedBatchHooks {
  */
 export function mapUpdateBatchShared(fd: number, keys: Uint8Array, values: Uint8Array, count: number,
   keySize: number, valueSize: number, chunk: number, subject?: string, hooks: SharedBatchHooks = {}): void {
+  if (busy) throw new Error('mapUpdateBatchShared: a shared batch write is already running (called from one of its hooks)');
   startBatchThread();
+  busy = true;
+  try {
+    writeShared(fd, keys, values, count, keySize, valueSize, chunk, subject, hooks);
+  } finally {
+    busy = false;
+  }
+}
+
+function writeShared(fd: number, keys: Uint8Array, values: Uint8Array, count: number,
+  keySize: number, valueSize: number, chunk: number, subject: string | undefined, hooks: SharedBatchHooks): void {
   const ctl = new Int32Array(shared!, 0, 16);
   const job = new Float64Array(shared!, JOB_AT, 7);
   const kAddr = addressOf(keys), vAddr = addressOf(values);
