@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Script } from 'node:vm';
+import { kernel } from './helpers/kernel.js';
 
 // dist/cli/bpfmap.js (bin/start.cjs) runs the CLI bundle from the V8 code cache the build makes.
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -120,6 +121,17 @@ S('an offline command loads none of the built-in modules only servers and the ag
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+S('npm run demo (the README\'s first command): the offline part, then on the kernel its maps written, read back and their pins removed', kernel(() => {
+  const r = spawnSync(process.execPath, [join(CLI, 'demo.js')], { encoding: 'utf8', cwd: ROOT });
+  assert.is(r.status, 0, r.stderr);
+  for (const part of ['# Every map of the firewall object', '# An LPM key as named fields', '# Create the maps', '# Which rules apply to 10.10.10.7?', '# Per-CPU statistics of rule 1']) {
+    assert.ok(r.stdout.includes(part), part);
+  }
+  const pins = /# Removed the demo's pins \((\/sys\/fs\/bpf\/bpfmap-demo-\d+)\)/.exec(r.stdout);
+  assert.ok(pins, r.stdout.slice(-300));
+  assert.not.ok(existsSync(pins![1]!), 'the demo\'s pin root is gone');
+}));
 
 // A reader that goes away early (`bpfmap ... | head`) is not an error: both ways the CLI writes, fd 1
 // with writeSync (the commands) and stdout's stream (yargs' help), end with exit 0 and say nothing.
