@@ -12,6 +12,7 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
 import { prepareWrites } from '../src/map/index.js';
 import { batchThreadReady, batchThreadUseful } from '../src/syscall/index.js';
+import { endBatchThread } from '../src/syscall/fast-batch-thread.js';
 import { skip } from './helpers/skip.js';
 
 /**
@@ -265,6 +266,34 @@ W('twoThreads: a hook that throws mid-write settles the job first (no chunk writ
   const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
   assert.is(got.size, n);
   assert.ok(range(0, n).every((k) => got.get(k) === (k ^ 0x5a5a)), 'every key with its value');
+}));
+
+// Last in this file: the worker it ends is not started again in this process.
+W('twoThreads: a worker thread that ends during a write (terminated: it never reports that it finished) is noticed instead of waited for without end; the error names the entry it was on; the next write goes from this thread alone', twoThreads(300000, (m) => {
+  const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  let ended = false;
+  let err: { code?: string; done?: number; message?: string } | undefined;
+  const t0 = Date.now();
+  try {
+    m.writeEntries(entries(range(0, 300000)), { twoThreads: true, onCall: (_c, worker) => {
+      // This thread's first chunk of the shared phase: the worker has taken the job and writes; end it
+      // in the middle, and give it time to be gone.
+      if (worker === false && !ended) { ended = true; pause(20); void endBatchThread(); pause(300); }
+    } });
+  } catch (e) { err = e as typeof err; }
+  assert.ok(ended);
+  assert.ok(Date.now() - t0 < 5000, `noticed in ${Date.now() - t0} ms`);
+  assert.ok(err, 'the write fails: the worker\'s chunk may be written in part');
+  assert.is(err!.code, 'INTERNAL');
+  assert.match(err!.message!, /second writing thread ended during the write; entries from \d+ on may or may not have gone in/);
+  assert.ok(err!.done! >= 16384 && err!.done! < 300000 && err!.done! % 16384 === 0, `done ${err!.done} is the start of a chunk`);
+  const keys = new Set([...m.entries()].map((e) => Number(e.key)));
+  assert.ok(range(0, err!.done!).every((k) => keys.has(k)), 'every entry before the worker\'s chunk is in the map');
+  const seen: string[] = [];
+  m.writeEntries(entries(range(0, 300000), (k) => k + 9), { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`) });
+  assert.not.ok(seen.includes('updateBatch worker'), 'no job for a worker that is gone');
+  const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
+  assert.ok(range(0, 300000).every((k) => got.get(k) === k + 9), 'the next write is whole');
 }));
 
 W.run();

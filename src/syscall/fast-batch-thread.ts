@@ -13,12 +13,14 @@
  * the packed keys and values (held in `inUse` until the job is settled, so that they cannot be
  * collected while the worker reads them), and reports through a SharedArrayBuffer. Whatever happens
  * on the main thread (a hook that throws included), the job is settled before this returns: stopped
- * and taken back, or waited for. On an error, no new chunk is started by either thread; the error thrown is the
+ * and taken back, or waited for; a worker ended from outside mid-job (it then never reports) is
+ * noticed by its thread id within ALIVE_CHECK_MS, and the write fails from the chunk it was on. On an error, no new chunk is started by either thread; the error thrown is the
  * one at the lowest entry index, its `failedAt` that index. Entries after it may have gone in (the
  * other thread's chunks): only callers that undo from the whole plan use this (apply's writes; its
  * rollback and recovery writes go from one thread). Not re-entrant: a hook that starts another
  * shared write while one runs gets an error.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -28,15 +30,24 @@ import { sysBpfNumber } from './arch.js';
 import { BPF_CMD } from './constants.js';
 import { syscallError } from './errno.js';
 import { subjectOf } from './fail.js';
+import { BpfmapError, ERROR_CODE } from '../errors.js';
 
 /** Slots of the control words (Int32Array over the shared buffer). */
 const STATE = 0, NEXT = 1, STOP = 2, DONE = 3, CALLS = 4, ERRNO = 5, FAIL_AT = 6, READY = 7;
+/** The worker's thread id (0 if /proc could not tell it), and the first entry of the chunk it is on. */
+const TID = 8, AT = 9;
 /** STATE values: no job; a job posted; the worker runs it; the worker finished it. */
 const IDLE = 0, POSTED = 1, RUNNING = 2, FINISHED = 3;
 /** Job parameters (Float64Array after the control words): fd, keys, values, count, chunk, keySize, valueSize. */
 const JOB_AT = 64;
 /** errno reported for a failure that set none (EIO), and for an exception in the worker's own code. */
 const EIO = 5;
+/**
+ * While the worker runs a job, the main thread checks this often that its thread still exists. A
+ * worker ended from outside (terminate(), or its heap out of memory) does not reach its `finally`: it
+ * never reports FINISHED, and a wait without a limit would hang the write (and apply's map lock).
+ */
+const ALIVE_CHECK_MS = 100;
 
 // The worker's code (evaluated as CommonJS in the worker). u64 fields are written through native-endian
 // typed arrays: the kernel reads bpf_attr in the machine's byte order. FAIL_AT is -1 while nothing failed.
@@ -49,6 +60,7 @@ const job = new Float64Array(workerData.shared, ${JOB_AT}, 7);
 const attr = new ArrayBuffer(56);
 const u32 = new Uint32Array(attr), u64 = new BigUint64Array(attr);
 const addr = Number(koffi.address(new Uint8Array(attr)));
+try { ctl[${TID}] = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || 0; } catch {}
 Atomics.store(ctl, ${READY}, 1);
 Atomics.notify(ctl, ${READY});
 for (;;) {
@@ -61,6 +73,7 @@ for (;;) {
     while (Atomics.load(ctl, ${STOP}) === 0) {
       start = Atomics.add(ctl, ${NEXT}, 1) * chunk;
       if (start >= count) break;
+      Atomics.store(ctl, ${AT}, start);
       const n = Math.min(chunk, count - start);
       u64.fill(0n);
       u64[2] = BigInt(keys + start * ks);
@@ -129,6 +142,18 @@ export function startBatchThread(): void {
   }
 }
 
+/** The worker's thread still exists (true when its id is unknown: then it is waited for without a limit). */
+function workerAlive(ctl: Int32Array): boolean {
+  const tid = Atomics.load(ctl, TID);
+  return tid <= 0 || existsSync(`/proc/self/task/${tid}`);
+}
+
+/** Ends the worker thread (tests: a worker that dies during a write); the next shared write starts none. */
+export function endBatchThread(): Promise<number> {
+  const w = worker;
+  return w ? w.terminate() : Promise.resolve(0);
+}
+
 /** Waits up to `ms` for the worker to have loaded (tests); true once it has. */
 export function batchThreadReady(ms: number): boolean {
   if (!shared || worker === null) return false;
@@ -170,13 +195,13 @@ function writeShared(fd: number, keys: Uint8Array, values: Uint8Array, count: nu
   const kAddr = addressOf(keys), vAddr = addressOf(values);
   inUse = [keys, values];
   job.set([fd, kAddr, vAddr, count, chunk, keySize, valueSize]);
-  for (const i of [NEXT, STOP, DONE, CALLS, ERRNO]) Atomics.store(ctl, i, 0);
+  for (const i of [NEXT, STOP, DONE, CALLS, ERRNO, AT]) Atomics.store(ctl, i, 0);
   Atomics.store(ctl, FAIL_AT, -1);
   Atomics.store(ctl, STATE, POSTED);
   Atomics.notify(ctl, STATE);
 
   let mainError: Error | null = null, mainFailedAt = 0;
-  let workerRan = false;
+  let workerRan = false, workerGone = false;
   try {
     const attr = new Attr(56);
     while (Atomics.load(ctl, STOP) === 0) {
@@ -201,16 +226,31 @@ function writeShared(fd: number, keys: Uint8Array, values: Uint8Array, count: nu
     // it, else waited for.
     Atomics.store(ctl, STOP, 1);
     if (Atomics.compareExchange(ctl, STATE, POSTED, IDLE) !== POSTED) {
-      while (Atomics.load(ctl, STATE) === RUNNING) Atomics.wait(ctl, STATE, RUNNING);
+      while (Atomics.load(ctl, STATE) === RUNNING) {
+        if (Atomics.wait(ctl, STATE, RUNNING, ALIVE_CHECK_MS) === 'timed-out' && !workerAlive(ctl)) {
+          workerGone = true;
+          break;
+        }
+      }
       workerRan = true;
     }
     inUse = [];
   }
   const calls = Atomics.load(ctl, CALLS), done = Atomics.load(ctl, DONE);
   const errno = Atomics.load(ctl, ERRNO), workerFailedAt = Atomics.load(ctl, FAIL_AT);
-  if (workerRan) Atomics.store(ctl, STATE, IDLE);
+  if (workerGone) worker = null; // never given another job: the main thread writes alone from now on
+  else if (workerRan) Atomics.store(ctl, STATE, IDLE);
   for (let i = 0; i < calls; i++) hooks.onCall?.(true);
   if (workerRan) hooks.onDone?.(done);
+  if (workerGone) {
+    // The chunk it was on may be written in part, in whole, or not at all; the contract says as much
+    // of every entry from the failed one on.
+    const at = Atomics.load(ctl, AT);
+    if (mainError === null || at < mainFailedAt) {
+      throw Object.assign(new BpfmapError(ERROR_CODE.INTERNAL, `MAP_UPDATE_BATCH of ${subjectOf(fd, subject).subject}: `
+        + `the second writing thread ended during the write; entries from ${at} on may or may not have gone in`), { failedAt: at });
+    }
+  }
   if (workerFailedAt >= 0 && (mainError === null || workerFailedAt < mainFailedAt)) {
     throw Object.assign(syscallError('MAP_UPDATE_BATCH', errno, subjectOf(fd, subject)), { failedAt: workerFailedAt });
   }
