@@ -268,6 +268,57 @@ W('twoThreads: a hook that throws mid-write settles the job first (no chunk writ
   assert.ok(range(0, n).every((k) => got.get(k) === (k ^ 0x5a5a)), 'every key with its value');
 }));
 
+/** Entries k -> k ^ 0x5a5a for k in [0, n), packed in two buffers; `key`/`value` per record throw. */
+function packedOnly(n: number) {
+  const keys = new Uint8Array(n * 4), values = new Uint8Array(n * 4);
+  const kw = new Uint32Array(keys.buffer), vw = new Uint32Array(values.buffer);
+  for (let i = 0; i < n; i++) { kw[i] = i; vw[i] = i ^ 0x5a5a; }
+  const none = (): Uint8Array => { throw new Error('per-record view asked for'); };
+  return { keys, values, src: { count: n, key: none, value: none } };
+}
+const everyEntry = (m: ReturnType<typeof open>['m'], n: number) => {
+  const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
+  return got.size === n && range(0, n).every((k) => got.get(k) === (k ^ 0x5a5a));
+};
+
+W('a source that gathers its records: batches are filled by gather (no per-record view), from one thread and for the two-thread copy', twoThreads(300000, (m) => {
+  const n = 200000;
+  const { keys, values, src } = packedOnly(n);
+  const asked: number[] = [];
+  const gathering = { ...src, gather: (start: number, k: number, ko: Uint8Array, vo: Uint8Array) => {
+    asked.push(start);
+    ko.set(keys.subarray(start * 4, (start + k) * 4)); vo.set(values.subarray(start * 4, (start + k) * 4));
+  } };
+  m.writeEntries(gathering, {});
+  assert.is(asked.length, Math.ceil(n / 16384), 'one gather per chunk');
+  assert.ok(everyEntry(m, n), 'every key with its value');
+  m.deleteEntries(keysOf(range(0, n)));
+  asked.length = 0;
+  m.writeEntries(gathering, { twoThreads: true });
+  assert.equal(asked, [0], 'the writer knows batches work: all of it gathered at once for both threads');
+  assert.ok(everyEntry(m, n), 'every key with its value');
+}));
+
+W('a packed() answer of the wrong length is not used: the records are gathered instead', twoThreads(300000, (m) => {
+  const n = 200000;
+  const { keys, values, src } = packedOnly(n);
+  let gathered = 0;
+  for (const wrong of ['keys', 'values'] as const) {
+    m.deleteEntries(keysOf([...m.entries()].map((e) => Number(e.key))));
+    gathered = 0;
+    m.writeEntries({ ...src,
+      gather: (start: number, k: number, ko: Uint8Array, vo: Uint8Array) => { gathered++; ko.set(keys.subarray(start * 4, (start + k) * 4)); vo.set(values.subarray(start * 4, (start + k) * 4)); },
+      // One of the views is a record too long (and all zeros): not the records asked for.
+      packed: (start: number, k: number) => ({
+        keys: wrong === 'keys' ? new Uint8Array((k + 1) * 4) : keys.subarray(start * 4, (start + k) * 4),
+        values: wrong === 'values' ? new Uint8Array((k + 1) * 4) : values.subarray(start * 4, (start + k) * 4) }),
+    }, { twoThreads: true });
+    // The first write's first chunk decides batches (gathered on its own); after that, all at once.
+    assert.is(gathered, wrong === 'keys' ? 2 : 1, `${wrong} too long: gathered instead`);
+    assert.ok(everyEntry(m, n), `${wrong} too long: every key with its value`);
+  }
+}));
+
 // Last in this file: the worker it ends is not started again in this process.
 W('twoThreads: a worker thread that ends during a write (terminated: it never reports that it finished) is noticed instead of waited for without end; the error names the entry it was on; the next write goes from this thread alone', twoThreads(300000, (m) => {
   const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
