@@ -14,7 +14,8 @@
  * collected while the worker reads them), and reports through a SharedArrayBuffer. Whatever happens
  * on the main thread (a hook that throws included), the job is settled before this returns: stopped
  * and taken back, or waited for; a worker ended from outside mid-job (it then never reports) is
- * noticed by its thread id within ALIVE_CHECK_MS, and the write fails from the chunk it was on. On an error, no new chunk is started by either thread; the error thrown is the
+ * noticed by its thread id within ALIVE_CHECK_MS, and the write fails from the chunk it was on (the
+ * next write starts a new worker). On an error, no new chunk is started by either thread; the error thrown is the
  * one at the lowest entry index, its `failedAt` that index. Entries after it may have gone in (the
  * other thread's chunks): only callers that undo from the whole plan use this (apply's writes; its
  * rollback and recovery writes go from one thread). Not re-entrant: a hook that starts another
@@ -148,7 +149,7 @@ function workerAlive(ctl: Int32Array): boolean {
   return tid <= 0 || existsSync(`/proc/self/task/${tid}`);
 }
 
-/** Ends the worker thread (tests: a worker that dies during a write); the next shared write starts none. */
+/** Ends the worker thread (tests: a worker that dies during a write). */
 export function endBatchThread(): Promise<number> {
   const w = worker;
   return w ? w.terminate() : Promise.resolve(0);
@@ -238,7 +239,8 @@ function writeShared(fd: number, keys: Uint8Array, values: Uint8Array, count: nu
   }
   const calls = Atomics.load(ctl, CALLS), done = Atomics.load(ctl, DONE);
   const errno = Atomics.load(ctl, ERRNO), workerFailedAt = Atomics.load(ctl, FAIL_AT);
-  if (workerGone) worker = null; // never given another job: the main thread writes alone from now on
+  // A worker that is gone is forgotten with its control words: the next shared write starts a new one.
+  if (workerGone) { worker = undefined; shared = undefined; }
   else if (workerRan) Atomics.store(ctl, STATE, IDLE);
   for (let i = 0; i < calls; i++) hooks.onCall?.(true);
   if (workerRan) hooks.onDone?.(done);
