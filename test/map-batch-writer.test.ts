@@ -321,14 +321,23 @@ W('a packed() answer of the wrong length is not used: the records are gathered i
 
 W('twoThreads: a worker thread that ends during a write (terminated: it never reports that it finished) is noticed instead of waited for without end; the error names the entry it was on; the next write starts a new worker', twoThreads(300000, (m) => {
   const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const has = (k: number): boolean => { try { m.lookup(k); return true; } catch { return false; } };
   let ended = false;
   let err: { code?: string; done?: number; message?: string } | undefined;
   const t0 = Date.now();
   try {
     m.writeEntries(entries(range(0, 300000)), { twoThreads: true, onCall: (_c, worker) => {
-      // This thread's first chunk of the shared phase: the worker has taken the job and writes; end it
-      // in the middle, and give it time to be gone.
-      if (worker === false && !ended) { ended = true; pause(20); void endBatchThread(); pause(300); }
+      // This thread's first chunk of the shared phase, held until the worker has written a chunk
+      // (one of the first three chunks after the first batch is in the map: this thread has written
+      // none of them yet); then the worker is ended in the middle of the job, and given time to be gone.
+      if (worker === false && !ended) {
+        ended = true;
+        const deadline = Date.now() + 5000;
+        while (![16384, 32768, 49152].some(has) && Date.now() < deadline) pause(1);
+        assert.ok([16384, 32768, 49152].some(has), 'the worker wrote a chunk');
+        void endBatchThread();
+        pause(300);
+      }
     } });
   } catch (e) { err = e as typeof err; }
   assert.ok(ended);
@@ -347,5 +356,42 @@ W('twoThreads: a worker thread that ends during a write (terminated: it never re
   const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
   assert.ok(range(0, 300000).every((k) => got.get(k) === k + 9), 'the next write is whole');
 }));
+
+W('twoThreads: a worker ended by a hook that then throws is forgotten too (the hook\'s error is thrown; the next write starts a new worker)', twoThreads(300000, (m) => {
+  const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const has = (k: number): boolean => { try { m.lookup(k); return true; } catch { return false; } };
+  let ended = false;
+  assert.throws(() => m.writeEntries(entries(range(0, 300000)), { twoThreads: true, onCall: (_c, worker) => {
+    if (worker === false && !ended) {
+      ended = true;
+      const deadline = Date.now() + 5000;
+      while (![16384, 32768, 49152].some(has) && Date.now() < deadline) pause(1);
+      void endBatchThread();
+      pause(300);
+      throw new Error('hook failed');
+    }
+  } }), /hook failed/);
+  assert.ok(ended);
+  const seen: string[] = [];
+  prepareWrites(1 << 20);
+  assert.ok(batchThreadReady(10_000), 'a new worker thread loaded');
+  m.writeEntries(entries(range(0, 300000), (k) => k + 3), { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`) });
+  assert.ok(seen.includes('updateBatch worker'), `a new worker thread wrote chunks: ${runs(seen).join(', ')}`);
+}));
+
+W('twoThreads: a worker that ends between writes is forgotten when it exits: the next write starts a new one', kernel(() => withPinDir(async (dir) => {
+  if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
+  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 300000);
+  try {
+    prepareWrites(1 << 20);
+    assert.ok(batchThreadReady(10_000), 'the worker thread loaded');
+    await endBatchThread();
+    await new Promise((resolve) => setImmediate(resolve));
+    const seen: string[] = [];
+    m.writeEntries(entries(range(0, 300000)), { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`) });
+    assert.ok(seen.includes('updateBatch worker'), `a new worker thread wrote chunks: ${runs(seen).join(', ')}`);
+    assert.is([...m.entries()].length, 300000);
+  } finally { m.close(); }
+})));
 
 W.run();

@@ -136,11 +136,20 @@ export function startBatchThread(): void {
       stdout: true,
       stderr: true,
     });
-    worker.on('error', () => {});
-    worker.unref();
+    const w = worker;
+    w.on('error', () => {});
+    // A worker that ends between jobs is forgotten (exit events run between writes, never during one).
+    w.on('exit', () => { if (worker === w) forgetWorker(); });
+    w.unref();
   } catch {
     worker = null;
   }
+}
+
+/** Forgets the worker and its control words (it is gone): the next shared write starts a new one. */
+function forgetWorker(): void {
+  worker = undefined;
+  shared = undefined;
 }
 
 /** The worker's thread still exists (true when its id is unknown: then it is waited for without a limit). */
@@ -229,7 +238,10 @@ function writeShared(fd: number, keys: Uint8Array, values: Uint8Array, count: nu
     if (Atomics.compareExchange(ctl, STATE, POSTED, IDLE) !== POSTED) {
       while (Atomics.load(ctl, STATE) === RUNNING) {
         if (Atomics.wait(ctl, STATE, RUNNING, ALIVE_CHECK_MS) === 'timed-out' && !workerAlive(ctl)) {
-          workerGone = true;
+          // It may have finished the job just before it ended: then the job is whole.
+          workerGone = Atomics.load(ctl, STATE) === RUNNING;
+          // Forgotten with its control words whatever happens next: the next shared write starts a new one.
+          forgetWorker();
           break;
         }
       }
@@ -239,12 +251,11 @@ function writeShared(fd: number, keys: Uint8Array, values: Uint8Array, count: nu
   }
   const calls = Atomics.load(ctl, CALLS), done = Atomics.load(ctl, DONE);
   const errno = Atomics.load(ctl, ERRNO), workerFailedAt = Atomics.load(ctl, FAIL_AT);
-  // A worker that is gone is forgotten with its control words: the next shared write starts a new one.
-  if (workerGone) { worker = undefined; shared = undefined; }
-  else if (workerRan) Atomics.store(ctl, STATE, IDLE);
+  if (workerRan && !workerGone) Atomics.store(ctl, STATE, IDLE);
   for (let i = 0; i < calls; i++) hooks.onCall?.(true);
   if (workerRan) hooks.onDone?.(done);
-  if (workerGone) {
+  // A worker that failed (its errno and FAIL_AT written) and then ended reports its own error below.
+  if (workerGone && workerFailedAt < 0) {
     // The chunk it was on may be written in part, in whole, or not at all; the contract says as much
     // of every entry from the failed one on.
     const at = Atomics.load(ctl, AT);
