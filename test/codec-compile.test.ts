@@ -143,4 +143,25 @@ G('plain 1, 2 and 4-byte ints (also with their full bit count, and big-endian 16
   assert.is(inlineInt(u32, 'big')!.read('o'), '(((u8[o + 0] << 24) | (u8[o + 1] << 16) | (u8[o + 2] << 8) | (u8[o + 3] << 0)) >>> 0)');
 });
 
+G('a record given every member in declared order (one straight line) encodes and refuses exactly as in any other order', async () => {
+  const { u64, s8 } = await import('./oracle/schemas.js');
+  const n = struct('mixed', 24, [f('a', 0, u32), f('b', 4, s8), f('c', 8, u64), f('d', 16, arr(u8, 4)), f('e', 20, u32)]);
+  const c = compileCodec(n, opts(n));
+  const inOrder = { a: 1, b: -2, c: 2n ** 40n, d: [1, 2, 3, 4], e: 0xfffffffe };
+  const shuffled = { e: 0xfffffffe, c: 2n ** 40n, a: 1, d: [1, 2, 3, 4], b: -2 };
+  assert.is(toHex(c.encode(inOrder)), toHex(c.encode(shuffled)));
+  assert.is(toHex(c.encode(inOrder)), '01000000fe000000000000000001000001020304feffffff');
+  // An undefined member is left zero, as a missing one is.
+  assert.is(toHex(c.encode({ ...inOrder, b: undefined })), toHex(c.encode({ a: 1, c: 2n ** 40n, d: [1, 2, 3, 4], e: 0xfffffffe })));
+  // Refusals name the member, whichever way the record was written.
+  for (const [member, bad] of [['a', -1], ['b', 128], ['c', 'x'], ['d', [1, 2, 3, 4, 5]], ['e', 1.5]] as const) {
+    const a = refusal(() => c.encode({ ...inOrder, [member]: bad }));
+    const b = refusal(() => c.encode({ ...shuffled, [member]: bad }));
+    assert.is(a, b, member);
+    assert.match(a, new RegExp(`^VALUE_(INVALID|RANGE): key\\.${member}\\b`), a);
+  }
+  assert.is(refusal(() => c.encode({ ...inOrder, f: 1 })), refusal(() => c.encode({ f: 1, ...inOrder })));
+  assert.match(refusal(() => c.encode({ ...inOrder, f: 1 })), /f/);
+});
+
 G.run();

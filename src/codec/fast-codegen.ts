@@ -6,7 +6,10 @@
  *
  * Gain: `npm run bench codec` (2026-12-05, load average 2.7) makes 5.4 M firewall keys/s with it and
  * 1.04 M/s without (inlineInt returning null), under the 2 M/s target; the 1200-byte rule set
- * 90 k/s either way. int-codec.ts and record-codec.ts hold the plain code for everything else.
+ * 90 k/s either way. A record written with every member in declared order (what dumps and most
+ * programs write) is encoded in one straight line instead of a switch per member: encoding the rule
+ * set 7.9 -> 3.7 us in process, `npm run bench codec` 101 k -> 138-174 k rule sets/s (2026-12-07).
+ * int-codec.ts and record-codec.ts hold the plain code for everything else.
  */
 import type { ByteOrder } from '../bytes.js';
 import type { TypeNode } from '../schema/types.js';
@@ -90,11 +93,28 @@ export function generateRecordCodec(slots: readonly RecordSlot[], H: Record<stri
     const key = s.name === '__proto__' ? '["__proto__"]' : JSON.stringify(s.name);
     return `${key}: ${expr}`;
   }).join(',\n');
+  // Every member given, in declared order (how programs and dumps write records): one straight line.
+  const inOrder = isUnion || hasGroups ? 'false' : [`keys.length === ${slots.length}`, ...slots.map((s, i) => `keys[${i}] === ${JSON.stringify(s.name)}`)].join(' && ');
+  const straight = slots.map((s, i) => {
+    const o = `off + ${s.offset}`;
+    const general = `H.C[${i}].enc(v, dv, u8, ${o});`;
+    const body = s.inline
+      ? `if (typeof v === 'number' && v >= ${s.inline.min} && v <= ${s.inline.max} && Number.isInteger(v)) { ${s.inline.write('v', o)} } else ${general}`
+      : general;
+    return `k = keys[${i}]; v = input[k]; if (v !== undefined) { ${body} }`;
+  }).join('\n');
   const src = `
     return {
       enc(input, dv, u8, off) {
         if (!H.isObject(input)) throw H.notObject(input);
         const keys = Object.keys(input);
+        if (${inOrder}) {
+          let k = '', v;
+          try {
+            ${straight}
+          } catch (e) { H.rethrowAt(e, H.keySeg(k)); }
+          return;
+        }
         ${isUnion ? 'if (keys.length === 0) throw H.noMember();' : ''}
         ${hasGroups ? 'H.checkGroups(keys);' : ''}
         let k = '';
