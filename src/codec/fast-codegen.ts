@@ -79,14 +79,15 @@ export interface RecordSlot {
  * and the refusals: the generated code calls back into it for everything but the inlined ints.
  */
 export function generateRecordCodec(slots: readonly RecordSlot[], H: Record<string, unknown>, isUnion: boolean, hasGroups: boolean): Pick<Compiled, 'enc' | 'dec'> {
-  const cases = slots.map((s, i) => {
+  // Writing member i from `v`: an inlined int in place when it is one, else through its own codec.
+  const write = (s: RecordSlot, i: number): string => {
     const o = `off + ${s.offset}`;
     const general = `H.C[${i}].enc(v, dv, u8, ${o});`;
-    const body = s.inline
+    return s.inline
       ? `if (typeof v === 'number' && v >= ${s.inline.min} && v <= ${s.inline.max} && Number.isInteger(v)) { ${s.inline.write('v', o)} } else ${general}`
       : general;
-    return `case ${JSON.stringify(s.name)}: if (v !== undefined) { ${body} } break;`;
-  }).join('\n');
+  };
+  const cases = slots.map((s, i) => `case ${JSON.stringify(s.name)}: if (v !== undefined) { ${write(s, i)} } break;`).join('\n');
   const props = slots.map((s, i) => ({ s, i })).filter(({ s }) => s.shown).map(({ s, i }) => {
     const o = `off + ${s.offset}`;
     const expr = s.inline ? s.inline.read(o) : `H.C[${i}].dec(dv, u8, ${o}, flags)`;
@@ -95,14 +96,7 @@ export function generateRecordCodec(slots: readonly RecordSlot[], H: Record<stri
   }).join(',\n');
   // Every member given, in declared order (how programs and dumps write records): one straight line.
   const inOrder = isUnion || hasGroups ? 'false' : [`keys.length === ${slots.length}`, ...slots.map((s, i) => `keys[${i}] === ${JSON.stringify(s.name)}`)].join(' && ');
-  const straight = slots.map((s, i) => {
-    const o = `off + ${s.offset}`;
-    const general = `H.C[${i}].enc(v, dv, u8, ${o});`;
-    const body = s.inline
-      ? `if (typeof v === 'number' && v >= ${s.inline.min} && v <= ${s.inline.max} && Number.isInteger(v)) { ${s.inline.write('v', o)} } else ${general}`
-      : general;
-    return `k = keys[${i}]; v = input[k]; if (v !== undefined) { ${body} }`;
-  }).join('\n');
+  const straight = slots.map((s, i) => `k = keys[${i}]; v = input[k]; if (v !== undefined) { ${write(s, i)} }`).join('\n');
   const src = `
     return {
       enc(input, dv, u8, off) {
