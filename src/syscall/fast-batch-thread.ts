@@ -136,10 +136,16 @@ export function startBatchThread(): void {
       stdout: true,
       stderr: true,
     });
-    const w = worker;
+    const w = worker, ctl = new Int32Array(shared, 0, 16);
     w.on('error', () => {});
-    // A worker that ends between jobs is forgotten (exit events run between writes, never during one).
-    w.on('exit', () => { if (worker === w) forgetWorker(); });
+    // A worker that ends between jobs is forgotten, so that the next write starts a new one; one that
+    // ended before it was ready (koffi failed to load) is not started again. Exit events run between
+    // writes, never during one.
+    w.on('exit', () => {
+      if (worker !== w) return;
+      if (Atomics.load(ctl, READY) === 1) forgetWorker();
+      else worker = null;
+    });
     w.unref();
   } catch {
     worker = null;
@@ -188,7 +194,7 @@ export interface SharedBatchHooks {
  */
 export function mapUpdateBatchShared(fd: number, keys: Uint8Array, values: Uint8Array, count: number,
   keySize: number, valueSize: number, chunk: number, subject?: string, hooks: SharedBatchHooks = {}): void {
-  if (busy) throw new Error('mapUpdateBatchShared: a shared batch write is already running (called from one of its hooks)');
+  if (busy) throw new BpfmapError(ERROR_CODE.INTERNAL, 'mapUpdateBatchShared: a shared batch write is already running (called from one of its hooks)');
   startBatchThread();
   busy = true;
   try {
@@ -261,7 +267,7 @@ function writeShared(fd: number, keys: Uint8Array, values: Uint8Array, count: nu
     const at = Atomics.load(ctl, AT);
     if (mainError === null || at < mainFailedAt) {
       throw Object.assign(new BpfmapError(ERROR_CODE.INTERNAL, `MAP_UPDATE_BATCH of ${subjectOf(fd, subject).subject}: `
-        + `the second writing thread ended during the write; entries from ${at} on may or may not have gone in`), { failedAt: at });
+        + 'the second writing thread ended during the write; the entries from the chunk it was on may or may not have gone in'), { failedAt: at });
     }
   }
   if (workerFailedAt >= 0 && (mainError === null || workerFailedAt < mainFailedAt)) {
