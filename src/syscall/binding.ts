@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { sysBpfNumber } from './arch.js';
+import { loadKoffiNative } from './fast-koffi-load.js';
 
 interface Koffi {
   load(path: string | null): { func(decl: string): (...args: unknown[]) => unknown };
@@ -27,7 +28,7 @@ function load(): void {
   nr = sysBpfNumber();
   try {
     const require = createRequire(import.meta.url);
-    koffi = require('koffi') as Koffi;
+    koffi = (loadKoffiNative(require) ?? require('koffi')) as Koffi;
     libc = koffi.load(null);
     // The attr is passed as its address (a number): measured about 20 ns cheaper per call than letting
     // koffi resolve a `void *` from a typed array, which matters for single lookups.
