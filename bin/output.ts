@@ -2,6 +2,7 @@
 import { stringifyJson } from '../src/index.js';
 import { loadYaml } from '../src/text/yaml-lazy.js';
 import { writeText } from './sink.js';
+import { yamlDocument } from './stream-output.js';
 
 export function print(data: unknown, json: boolean | undefined): void {
   if (json) {
@@ -12,7 +13,7 @@ export function print(data: unknown, json: boolean | undefined): void {
     writeText(data.endsWith('\n') ? data : `${data}\n`);
     return;
   }
-  writeText(toYaml(data));
+  writeText(yamlDocument(data) ?? toYaml(data));
 }
 
 export function toYaml(data: unknown): string {

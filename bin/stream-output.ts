@@ -7,11 +7,14 @@
  * Fast path: the YAML items are written here instead of by the yaml package because it is 9x faster
  * per entry (`npm run bench yaml-writer`, 2026-12-05: 9.8 us against 92 us for a firewall rule entry,
  * so 1M entries take ~10 s instead of ~90 s). Scalars that need quoting still go to the yaml package;
- * test/stream-output.test.ts checks that both print the same text.
+ * test/stream-output.test.ts checks that both print the same text. The same writer prints a single
+ * result (yamlDocument) when all of it can be written without that package, so that a one-entry
+ * command does not load it (see yamlDocument for the figure).
  */
 import { stringifyJson } from '../src/index.js';
 import { compactJson } from '../src/text/json.js';
 import { loadYaml } from '../src/text/yaml-lazy.js';
+import { plainYamlString } from '../src/text/fast-flow-yaml.js';
 import { stdoutSink } from './sink.js';
 
 export type ListFormat = 'yaml' | 'json';
@@ -34,6 +37,38 @@ export function streamList(items: Iterable<unknown>, format: ListFormat): number
 /** Compact JSON of a value (NDJSON lines). */
 export const jsonLine = (v: unknown): string => compactJson(v) ?? 'null';
 
+/**
+ * A whole YAML document, the yaml package's text for `x` (print() in output.ts), when `x` holds only
+ * plain objects, arrays, numbers, booleans, null and strings written bare; undefined otherwise (the
+ * yaml package writes it). A single command's result then prints without loading that package, about
+ * 10 ms of the command (2026-12-07, the same measure as src/text/fast-flow-yaml.ts).
+ */
+export function yamlDocument(x: unknown): string | undefined {
+  if (!isBlock(x) || !simpleTree(x, 0)) return undefined;
+  return Array.isArray(x) ? yamlSeq(x, 0) : pairs(x, 0, false);
+}
+
+/** Whether every scalar under `v` is written without the yaml package, and every key too. */
+function simpleTree(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case 'number': case 'bigint': case 'boolean': case 'undefined': return true;
+    case 'string': return bareString(v);
+    case 'object': {
+      if (v === null) return true;
+      if (depth > 100) return false;
+      if (Array.isArray(v)) return v.every((x) => simpleTree(x, depth + 1));
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const k of Object.keys(v)) {
+        if (!((PLAIN.test(k) && !RESERVED.test(k)) || /^\d+$/.test(k))) return false;
+        if (!simpleTree((v as Record<string, unknown>)[k], depth + 1)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 /** One item of a YAML block sequence at the top level: `- key: ...\n  value: ...\n`. */
 export function yamlListItem(x: unknown): string {
   return `- ${yamlItem(x, 2)}`;
@@ -41,6 +76,11 @@ export function yamlListItem(x: unknown): string {
 
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;
 const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|~)$/i;
+
+/** A string the yaml package writes bare: the names above, addresses and the like (10.0.0.1, fe80::1). */
+function bareString(v: string): boolean {
+  return (v !== '' && PLAIN.test(v) && !RESERVED.test(v)) || plainYamlString(v);
+}
 
 function scalar(v: unknown): string {
   switch (typeof v) {
@@ -50,7 +90,7 @@ function scalar(v: unknown): string {
     case 'bigint': return v.toString();
     case 'boolean': return v ? 'true' : 'false';
     case 'string': {
-      if (v !== '' && PLAIN.test(v) && !RESERVED.test(v)) return v;
+      if (bareString(v)) return v;
       // Anything unusual: the yaml package's own choice for the scalar, when it fits on one line.
       const t = loadYaml().stringify(v, { lineWidth: 0 }).replace(/\n$/, '');
       return t.includes('\n') ? JSON.stringify(v) : t;

@@ -9,6 +9,7 @@ import { ValueError, isValueError } from '../errors.js';
 import { isJsonRefusal, numberHolds, parseJson } from '../text/json.js';
 import { fromSeedTemplate, isSeedTemplate } from './seed-template.js';
 import { leadingZero } from './integer.js';
+import { readFlowYaml } from '../text/fast-flow-yaml.js';
 
 // yaml is loaded on first use: plain numbers and JSON never need it, and the CLI starts faster.
 type YamlOptions = import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions;
@@ -118,13 +119,18 @@ function looksJson(t: string): boolean {
  * Trimmed, non-empty text `t` as a value: a plain integer without YAML (`+ 0`: -0 is 0, as YAML reads
  * it, not the float -0); digits with a leading zero stay text (hex bytes of a map without BTF,
  * `0100000000000000`, keep their zeros, and integer fields read the same decimal text as YAML would
- * have); JSON; else YAML, of `yamlText`.
+ * have); JSON; a one-line flow collection of plain scalars (src/text/fast-flow-yaml.ts); else YAML, of
+ * `yamlText`.
  */
 function readValue(t: string, yamlText: string, where: string): unknown {
   if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t) + 0;
   if (/^0[0-9]+$/.test(t)) return t;
   if (looksJson(t)) {
     try { return parseJson(t); } catch (e) { if (isJsonRefusal(e)) throw new ValueError(where, (e as Error).message); /* not JSON: YAML below */ }
+  }
+  if (yamlText === t) {
+    const flow = readFlowYaml(t);
+    if (flow !== undefined) return flow;
   }
   return yamlExact(yamlText, where);
 }
