@@ -1,6 +1,7 @@
 import { stdoutSink, writeAllSync } from '../sink.js';
-import { loadSource, isRawBtf, loadSplitBtf, defaultBtfBase, formatTypesC, typesJson, stringifyJson, BpfmapError, ERROR_CODE } from '../../src/index.js';
-import { readInputFile } from '../../src/object/source.js';
+import { isRawBtf, loadSplitBtf, defaultBtfBase, formatTypesC, typesJson, stringifyJson, BpfmapError, ERROR_CODE } from '../../src/index.js';
+import { loadSourceBytes, readInputFile } from '../../src/object/source.js';
+import { mapSysfsFile } from '../../src/syscall/index.js';
 import { writeTypesJsonBytes } from '../../src/format/index.js';
 import type { GlobalArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
@@ -12,13 +13,16 @@ interface Args extends GlobalArgs {
   base?: string;
 }
 
+/** A file's bytes: the kernel's BTF in sysfs mapped rather than read (src/syscall/fast-sysfs-map.ts). */
+const fileBytes = (path: string): Uint8Array => mapSysfsFile(path) ?? readInputFile(path);
+
 /** The object or raw BTF; split BTF (a module under /sys/kernel/btf, or --base) on top of its base. */
 function typesOf(a: Args): Btf | null {
   const base = a.base ?? defaultBtfBase(a.object);
-  if (!base) return loadSource(a.object).btf;
-  const baseBtf = loadSource(base).btf;
+  if (!base) return loadSourceBytes(fileBytes(a.object), a.object).btf;
+  const baseBtf = loadSourceBytes(fileBytes(base), base).btf;
   if (!baseBtf) throw new BpfmapError(ERROR_CODE.BTF_MALFORMED, `${base}: has no BTF (.BTF section), expected the base BTF`);
-  const bytes = readInputFile(a.object);
+  const bytes = fileBytes(a.object);
   if (!isRawBtf(bytes)) throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${a.object}: expected raw split BTF (magic 0xeb9f) with base '${base}'`);
   return loadSplitBtf(bytes, baseBtf);
 }

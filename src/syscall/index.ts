@@ -27,6 +27,7 @@ export type { BatchResult } from './batch.js';
 export { mapUpdateBatchShared, startBatchThread, batchThreadUseful, batchThreadReady } from './fast-batch-thread.js';
 export type { SharedBatchHooks } from './fast-batch-thread.js';
 export { adviseHugePages } from './fast-huge-pages.js';
+export { mapSysfsFile } from './fast-sysfs-map.js';
 export { progTestRun } from './prog-test-run.js';
 export type { ProgTestRunResult } from './prog-test-run.js';
 export { possibleCpus, parseCpuList, perCpuStride, perCpuValueSize, POSSIBLE_CPUS_PATH } from './cpus.js';

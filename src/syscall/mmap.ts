@@ -8,14 +8,15 @@ import { syscallError } from './errno.js';
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const MAP_SHARED = 1;
+export const MAP_PRIVATE = 2;
 
 let mmapFn: ReturnType<typeof libcFunction> | undefined;
 let munmapFn: ReturnType<typeof libcFunction> | undefined;
 
-/** Maps `len` bytes of `fd` at `offset` (MAP_SHARED); returns the address. Throws SyscallError. */
-export function mmap(len: number, prot: number, fd: number, offset: number, subject: string): number {
+/** Maps `len` bytes of `fd` at `offset` (MAP_SHARED unless told); returns the address. Throws SyscallError. */
+export function mmap(len: number, prot: number, fd: number, offset: number, subject: string, flags = MAP_SHARED): number {
   mmapFn ??= libcFunction('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, long off)');
-  const addr = Number(mmapFn.call(0, len, prot, MAP_SHARED, fd, offset));
+  const addr = Number(mmapFn.call(0, len, prot, flags, fd, offset));
   // MAP_FAILED is (void *)-1: the largest uintptr_t, far above 2^53 as a number.
   if (addr >= Number.MAX_SAFE_INTEGER) throw syscallError('mmap', mmapFn.errno(), { subject });
   return addr;

@@ -1,0 +1,79 @@
+// The kernel's BTF in sysfs mapped instead of read (src/syscall/fast-sysfs-map.ts): the same bytes
+// as a read, a private read-only mapping that goes when its buffer is collected, files it cannot map
+// left to the caller, and `bpfmap types` taking this way (seen by strace on the real CLI).
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite, skip } from './helpers/skip.js';
+import { BIN, FW } from './helpers/cli.js';
+import { mapSysfsFile } from '../src/syscall/index.js';
+
+const VMLINUX = '/sys/kernel/btf/vmlinux';
+const M = suite('mapSysfsFile');
+
+/** Why this machine cannot show the mapping, or null. */
+function cannotMap(): string | null {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (!existsSync(VMLINUX)) return `no ${VMLINUX} (a kernel without BTF)`;
+  if (mapSysfsFile(VMLINUX) === undefined) return `this kernel does not map ${VMLINUX} (Linux 6.16 and later do)`;
+  return null;
+}
+
+M('vmlinux BTF: the same bytes as a read, from a private read-only mapping of the file', (ctx) => {
+  const why = cannotMap();
+  if (why) return skip(why, ctx);
+  const mapped = mapSysfsFile(VMLINUX)!;
+  assert.ok(Buffer.from(mapped.buffer, mapped.byteOffset, mapped.byteLength).equals(readFileSync(VMLINUX)), 'the same bytes');
+  const lines = readFileSync('/proc/self/maps', 'latin1').split('\n').filter((l) => l.endsWith(VMLINUX));
+  assert.ok(lines.length > 0, 'the file is mapped into this process');
+  for (const l of lines) assert.match(l.split(/\s+/)[1]!, /^r--p$/, 'read-only and private');
+});
+
+M('unmapped once its buffer is collected', (ctx) => {
+  const why = cannotMap();
+  if (why) return skip(why, ctx);
+  const script = `import { mapSysfsFile } from './src/syscall/index.ts';
+    import { readFileSync } from 'node:fs';
+    const count = () => readFileSync('/proc/self/maps', 'latin1').split('\\n').filter((l) => l.endsWith('${VMLINUX}')).length;
+    let b = mapSysfsFile('${VMLINUX}');
+    const held = count();
+    b = undefined;
+    for (let i = 0; i < 20 && count() > 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
+    console.log(JSON.stringify({ held, after: count() }));`;
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout), { held: 1, after: 0 });
+});
+
+M('not on sysfs, or a sysfs file that cannot be mapped: undefined (the caller reads it)', (ctx) => {
+  if (process.platform !== 'linux') return skip('not Linux', ctx);
+  assert.is(mapSysfsFile(FW), undefined, 'a regular file');
+  assert.is(mapSysfsFile('/sys/kernel/no-such-file'), undefined);
+  const attr = '/sys/kernel/mm/transparent_hugepage/enabled';
+  if (existsSync(attr)) assert.is(mapSysfsFile(attr), undefined, 'a text attribute');
+});
+
+M('bpfmap types maps vmlinux instead of reading it 4 KiB at a time', (ctx) => {
+  const why = cannotMap();
+  if (why) return skip(why, ctx);
+  if (spawnSync('strace', ['-V'], { stdio: 'ignore' }).status !== 0) return skip('strace is not installed', ctx);
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-strace-'));
+  try {
+    const log = join(dir, 'log');
+    const r = spawnSync('strace', ['-f', '-y', '-e', 'trace=mmap,read', '-o', log, process.execPath, BIN, 'types', VMLINUX, 'task_struct'], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /struct task_struct/);
+    const text = readFileSync(log, 'utf8');
+    const size = readFileSync(VMLINUX).byteLength;
+    // -y names each descriptor's file: <fd<path>>.
+    assert.match(text, new RegExp(`mmap\\(NULL, ${size}, PROT_READ, MAP_PRIVATE, \\d+<${VMLINUX}>, 0\\)`), 'mapped whole, private, read-only');
+    const reads = text.split('\n').filter((l) => l.includes(`read(`) && l.includes(`<${VMLINUX}>`)).length;
+    assert.is(reads, 0, `${reads} read() calls on it`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+M.run();
