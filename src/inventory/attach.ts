@@ -13,7 +13,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBtf, type Btf } from '../btf/index.js';
 import {
-  attachTypeNumber, closeFd, linkGetFdById, linkGetInfoByFd, linkGetNextId, netInterfaces, progQuery,
+  attachTypeNumber, closeFd, linkGetFdById, linkGetInfoByFd, linkGetNextId, netInterfaces, progQuery, mapSysfsFile,
 } from '../syscall/index.js';
 import type { LinkInfo, NetInterfaces } from '../syscall/index.js';
 
@@ -79,7 +79,8 @@ let vmlinux: Btf | null | undefined;
 /** The name of a function in vmlinux's BTF (tracing targets); null when it is elsewhere or unreadable. */
 function vmlinuxName(objId: number, typeId: number): string | null {
   if (vmlinux === undefined) {
-    try { vmlinux = loadBtf(readFileSync('/sys/kernel/btf/vmlinux')); } catch { vmlinux = null; }
+    const path = '/sys/kernel/btf/vmlinux';
+    try { vmlinux = loadBtf(mapSysfsFile(path) ?? readFileSync(path)); } catch { vmlinux = null; }
   }
   // The vmlinux BTF object is the first the kernel registers (id 1); module BTF is split from it.
   if (!vmlinux || objId !== 1) return null;
