@@ -12,7 +12,7 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
 import { prepareWrites } from '../src/map/index.js';
 import { batchThreadReady, batchThreadUseful } from '../src/syscall/index.js';
-import { endBatchThread } from '../src/syscall/fast-batch-thread.js';
+import { batchThreadState, endBatchThread, startBatchThread } from '../src/syscall/fast-batch-thread.js';
 import { skip } from './helpers/skip.js';
 
 /**
@@ -392,6 +392,30 @@ W('twoThreads: a worker that ends between writes is forgotten when it exits: the
     assert.ok(seen.includes('updateBatch worker'), `a new worker thread wrote chunks: ${runs(seen).join(', ')}`);
     assert.is([...m.entries()].length, 300000);
   } finally { m.close(); }
+})));
+
+W('twoThreads: a worker that cannot tell its thread id never takes a job (its end could not be seen): the main thread writes every chunk, and no worker is started again', kernel(() => withPinDir(async (dir) => {
+  if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
+  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 300000);
+  try {
+    await endBatchThread();
+    for (let i = 0; i < 500 && batchThreadState() !== 'none'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.is(batchThreadState(), 'none', 'the worker of the tests before is gone');
+    startBatchThread(join(dir, 'no-thread-self'));
+    for (let i = 0; i < 1000 && batchThreadState() === 'loading'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.is(batchThreadState(), 'unusable', 'the worker ended before it was ready');
+    const seen: string[] = [];
+    m.writeEntries(entries(range(0, 300000)), { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`) });
+    assert.not.ok(seen.includes('updateBatch worker'), `no chunk from a worker: ${runs(seen).join(', ')}`);
+    assert.ok(seen.filter((c) => c === 'updateBatch').length >= 300000 / 16384, 'this thread wrote every chunk');
+    const got = new Map([...m.entries()].map((e) => [Number(e.key), Number(e.value)]));
+    assert.ok(range(0, 300000).every((k) => got.get(k) === k + 1), 'the write is whole');
+    prepareWrites(1 << 20);
+    assert.is(batchThreadState(), 'unusable', 'not started again');
+  } finally {
+    m.close();
+    await endBatchThread(); // forgotten: the tests after it may start a worker again
+  }
 })));
 
 W.run();

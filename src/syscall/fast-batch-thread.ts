@@ -35,7 +35,7 @@ import { BpfmapError, ERROR_CODE } from '../errors.js';
 
 /** Slots of the control words (Int32Array over the shared buffer). */
 const STATE = 0, NEXT = 1, STOP = 2, DONE = 3, CALLS = 4, ERRNO = 5, FAIL_AT = 6, READY = 7;
-/** The worker's thread id (0 if /proc could not tell it), and the first entry of the chunk it is on. */
+/** The worker's thread id (a worker that cannot tell it never gets ready), and the first entry of the chunk it is on. */
 const TID = 8, AT = 9;
 /** STATE values: no job; a job posted; the worker runs it; the worker finished it. */
 const IDLE = 0, POSTED = 1, RUNNING = 2, FINISHED = 3;
@@ -61,7 +61,10 @@ const job = new Float64Array(workerData.shared, ${JOB_AT}, 7);
 const attr = new ArrayBuffer(56);
 const u32 = new Uint32Array(attr), u64 = new BigUint64Array(attr);
 const addr = Number(koffi.address(new Uint8Array(attr)));
-try { ctl[${TID}] = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || 0; } catch {}
+try { ctl[${TID}] = Number(require('node:fs').readlinkSync(workerData.threadSelf).split('/').pop()) || 0; } catch {}
+// A thread whose id is unknown could not be seen to end during a job, and its job waited for without
+// end: such a worker never gets ready (it ends here), and the main thread writes every chunk.
+if (!(ctl[${TID}] > 0)) throw new Error('the worker thread cannot tell its thread id (' + workerData.threadSelf + ')');
 Atomics.store(ctl, ${READY}, 1);
 Atomics.notify(ctl, ${READY});
 for (;;) {
@@ -119,9 +122,10 @@ export function batchThreadUseful(): boolean {
 /**
  * Starts the worker thread if it is not running (it takes tens of milliseconds to load, on the other
  * core: start it before the writes, e.g. while planning). A worker that fails to start (or to load
- * koffi) never takes a job and is never waited for: the main thread then writes every chunk.
+ * koffi, or to tell its thread id) never takes a job and is never waited for: the main thread then
+ * writes every chunk. `threadSelf`: where the worker reads its thread id (tests name one that does not exist).
  */
-export function startBatchThread(): void {
+export function startBatchThread(threadSelf = '/proc/thread-self'): void {
   if (worker !== undefined) return;
   shared = new SharedArrayBuffer(JOB_AT + 7 * 8);
   new Int32Array(shared, 0, 16)[FAIL_AT] = -1;
@@ -131,7 +135,7 @@ export function startBatchThread(): void {
     const { Worker: WorkerThread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
     worker = new WorkerThread(WORKER, {
       eval: true,
-      workerData: { shared, koffi: koffiPath(), nr: sysBpfNumber(), cmd: BPF_CMD.MAP_UPDATE_BATCH },
+      workerData: { shared, koffi: koffiPath(), nr: sysBpfNumber(), cmd: BPF_CMD.MAP_UPDATE_BATCH, threadSelf },
       // Its output is not the command's: nothing it might print reaches stdout or stderr.
       stdout: true,
       stderr: true,
@@ -158,16 +162,26 @@ function forgetWorker(): void {
   shared = undefined;
 }
 
-/** The worker's thread still exists (true when its id is unknown: then it is waited for without a limit). */
+/** The worker's thread still exists (a worker that took a job knows its id: see the worker's code). */
 function workerAlive(ctl: Int32Array): boolean {
-  const tid = Atomics.load(ctl, TID);
-  return tid <= 0 || existsSync(`/proc/self/task/${tid}`);
+  return existsSync(`/proc/self/task/${Atomics.load(ctl, TID)}`);
 }
 
-/** Ends the worker thread (tests: a worker that dies during a write). */
+/**
+ * Ends the worker thread (tests: a worker that dies during a write); one that never got ready is
+ * forgotten, so that the next write may start another.
+ */
 export function endBatchThread(): Promise<number> {
   const w = worker;
+  if (w === null) forgetWorker();
   return w ? w.terminate() : Promise.resolve(0);
+}
+
+/** Where the worker stands (tests): none started, loading, ready to take jobs, or never to be used. */
+export function batchThreadState(): 'none' | 'loading' | 'ready' | 'unusable' {
+  if (worker === undefined) return 'none';
+  if (worker === null) return 'unusable';
+  return Atomics.load(new Int32Array(shared!, 0, 16), READY) === 1 ? 'ready' : 'loading';
 }
 
 /** Waits up to `ms` for the worker to have loaded (tests); true once it has. */
