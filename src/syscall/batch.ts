@@ -68,9 +68,17 @@ export function mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array,
   elemFlags: number | bigint = 0, subject?: string): number {
   const kAddr = keysBuf.put(keys);
   const vAddr = valuesBuf.put(values);
-  const attr = new Attr(BATCH_ATTR_SIZE).u64(16, kAddr).u64(24, vAddr).u32(32, count).u32(36, fd)
-    .u64(40, BigInt(elemFlags));
-  return batchWrite('MAP_UPDATE_BATCH', attr, fd, subject);
+  return batchWrite('MAP_UPDATE_BATCH', updateBatchAttr(fd, kAddr, vAddr, count, elemFlags), fd, subject);
+}
+
+/**
+ * The bpf_attr of MAP_UPDATE_BATCH: `count` entries whose keys and values lie packed at these
+ * addresses, into `fd`; written over `attr` (zeroed first) when one is given.
+ */
+export function updateBatchAttr(fd: number, kAddr: number, vAddr: number, count: number,
+  elemFlags: number | bigint = 0, attr: Attr = new Attr(BATCH_ATTR_SIZE)): Attr {
+  attr.bytes.fill(0);
+  return attr.u64(16, kAddr).u64(24, vAddr).u32(32, count).u32(36, fd).u64(40, BigInt(elemFlags));
 }
 
 /** Deletes `count` keys (packed at keySize). Returns how many were deleted; see mapUpdateBatch. */

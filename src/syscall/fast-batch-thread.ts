@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { Attr } from './attr.js';
+import { updateBatchAttr } from './batch.js';
 import { addressOf, bpf, bpfErrno, koffiPath } from './binding.js';
 import { sysBpfNumber } from './arch.js';
 import { BPF_CMD } from './constants.js';
@@ -238,8 +239,7 @@ function writeShared(fd: number, keys: Uint8Array, values: Uint8Array, count: nu
       const start = Atomics.add(ctl, NEXT, 1) * chunk;
       if (start >= count) break;
       const n = Math.min(chunk, count - start);
-      attr.bytes.fill(0);
-      attr.u64(16, kAddr + start * keySize).u64(24, vAddr + start * valueSize).u32(32, n).u32(36, fd);
+      updateBatchAttr(fd, kAddr + start * keySize, vAddr + start * valueSize, n, 0, attr);
       hooks.onCall?.(false);
       if (bpf(BPF_CMD.MAP_UPDATE_BATCH, attr) < 0) {
         const took = attr.getU32(32) >= n ? 0 : attr.getU32(32);
