@@ -3,7 +3,7 @@
  * on the same machine (A and B alternate, so load from other work hits both alike):
  *   A: node dist/cli/bpfmap.js types /sys/kernel/btf/vmlinux --json > /dev/null   (the bundled CLI)
  *   B: bpftool -j btf dump file /sys/kernel/btf/vmlinux > /dev/null
- * printed with the median of the per-pair ratios A/B (goal: at most 1.0x), plus
+ * printed with the median of the per-pair ratios A/B (goal: at most 1.1x, as the house issue sets it), plus
  * `node dist/cli/bpfmap.js maps fixtures/firewall.bpfel.o` (goal: under 100 ms), an empty
  * `node -e 0` for scale, and in-process decode / JSON times. Needs the build (npm run build) for the
  * CLI runs; falls back to the library through a tiny script in dist when the CLI is not built.
@@ -91,7 +91,7 @@ for (const { label, env, judged } of envs) {
       a.push(x); b.push(y); ratio.push(x / y);
     }
     const r = median(ratio);
-    const goal = judged ? `goal <= 1.00x: ${r <= 1 ? 'met' : 'not met'}` : 'not the goal\'s set-up';
+    const goal = judged ? `goal <= 1.10x: ${r <= 1.1 ? 'met' : 'not met'}` : 'not the goal\'s set-up';
     console.log(`types --json vmlinux: bpfmap median ${fmt(median(a))}, bpftool median ${fmt(median(b))}, median ratio ${r.toFixed(2)}x (${runs} paired runs; ${goal})`);
   } else {
     console.log('bpftool not installed: skipping the paired comparison');
