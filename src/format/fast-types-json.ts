@@ -99,6 +99,14 @@ let primed = false;
 /** Types above which the writer is primed first (gain measured with the decoder's: see btf/fast-prime.ts). */
 const PRIME_ABOVE = 4096;
 
+/** A parameter or member up to its type id: `{"name":"...","type_id":N` (`},{` before all but the first). */
+function putElem(d: DataView, p: number, j: number, sv: DataView, no: number, strEnd: number, strs: Uint8Array, typeId: number): number {
+  p = putLit(d, p, j ? L_elem : L_elem0);
+  p = strs[no] === 0 ? putLit(d, p, L_anon) : putName(d, p, sv, no, strEnd, strs);
+  p = putLit(d, p, L_elemTypeId);
+  return putUint(d, p, typeId);
+}
+
 function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number): void {
   const raw = btf.raw;
   const w = raw.words;
@@ -137,11 +145,7 @@ function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number):
         p = putLit(d, p, L_ret); p = putUint(d, p, st); p = putLit(d, p, L_vlen); p = putUint(d, p, vlen); p = putLit(d, p, L_params);
         for (let j = 0, q = i + 3; j < vlen; j++, q += 2) {
           if (p > chunk) { write(out.subarray(0, p)); p = 0; }
-          p = putLit(d, p, j ? L_elem : L_elem0);
-          no = w[q]!;
-          if (strs[no] === 0) p = putLit(d, p, L_anon);
-          else p = putName(d, p, sv, no, strEnd, strs);
-          p = putLit(d, p, L_elemTypeId); p = putUint(d, p, w[q + 1]!);
+          p = putElem(d, p, j, sv, w[q]!, strEnd, strs, w[q + 1]!);
         }
         p = putLit(d, p, vlen ? L_elemsEnd : L_noElems);
         break;
@@ -152,11 +156,7 @@ function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number):
         p = putLit(d, p, L_size); p = putUint(d, p, st); p = putLit(d, p, L_vlen); p = putUint(d, p, vlen); p = putLit(d, p, L_members);
         for (let j = 0, q = i + 3; j < vlen; j++, q += 3) {
           if (p > chunk) { write(out.subarray(0, p)); p = 0; }
-          p = putLit(d, p, j ? L_elem : L_elem0);
-          no = w[q]!;
-          if (strs[no] === 0) p = putLit(d, p, L_anon);
-          else p = putName(d, p, sv, no, strEnd, strs);
-          p = putLit(d, p, L_elemTypeId); p = putUint(d, p, w[q + 1]!);
+          p = putElem(d, p, j, sv, w[q]!, strEnd, strs, w[q + 1]!);
           const off = w[q + 2]!;
           p = putLit(d, p, L_bitsOffset); p = putUint(d, p, kflag ? off & 0xffffff : off);
           if (kflag && off >>> 24) { p = putLit(d, p, L_bitfieldSize); p = putUint(d, p, off >>> 24); }
