@@ -91,6 +91,8 @@ export interface ElementWrites {
 }
 
 type Mode = 'unknown' | 'batch' | 'single';
+const UPDATE_CALLS = ['updateBatch', 'updateElem'] as const;
+const DELETE_CALLS = ['deleteBatch', 'deleteElem'] as const;
 
 export class BatchWriter {
   private updates: Mode = 'unknown';
@@ -106,34 +108,52 @@ export class BatchWriter {
     const flags = opts.flags ?? 'any';
     const ks = m.keySize, vs = m.rawValueSize;
     const batch = m.batchUpdates && (flags === 'any' || opts.flagsHold === true);
-    for (let start = 0; start < src.count; start += CHUNK) {
-      const n = Math.min(CHUNK, src.count - start);
-      if (batch && this.updates === 'batch' && opts.twoThreads === true && src.count - start >= TWO_THREADS_MIN && batchThreadUseful()) {
-        this.updateTwoThreads(src, start, opts);
-        return;
-      }
-      if (batch && this.updates !== 'single') {
+    this.chunks('updates', src.count, UPDATE_CALLS, !batch ? null : {
+      pack: (start, n) => {
         if (this.keys.byteLength < n * ks) this.keys = new Uint8Array(n * ks);
         if (this.values.byteLength < n * vs) this.values = new Uint8Array(n * vs);
-        const keys = this.keys, values = this.values;
-        pack(src, start, n, keys, values, ks, vs);
+        pack(src, start, n, this.keys, this.values, ks, vs);
+      },
+      write: (n) => { mapUpdateBatch(m.fd, this.keys.subarray(0, n * ks), this.values.subarray(0, n * vs), n, 0, m.subject); },
+    }, (i) => m.updateElem(src.key(i), src.value(i), flags), opts, (start) => {
+      if (!(batch && this.updates === 'batch' && opts.twoThreads === true && src.count - start >= TWO_THREADS_MIN && batchThreadUseful())) return false;
+      this.updateTwoThreads(src, start, opts);
+      return true;
+    });
+  }
+
+  /**
+   * Entries [0, count) in chunks of CHUNK: a batch call a chunk (packed first) while this kind of
+   * write goes in batches, else one call an entry. A batch refused as a whole with nothing written,
+   * before any batch of this kind went in, makes this kind go one by one from then on (the chunk is
+   * then written so); any other failure throws with `done`. `rest` may take over the entries from a
+   * chunk's start on (true: it wrote them).
+   */
+  private chunks(kind: 'updates' | 'deletes', count: number, calls: readonly [WriteCall, WriteCall],
+    batch: { pack(start: number, n: number): void; write(n: number): void } | null,
+    one: (i: number) => void, opts: WriteOptions, rest?: (start: number) => boolean): void {
+    for (let start = 0; start < count; start += CHUNK) {
+      const n = Math.min(CHUNK, count - start);
+      if (rest?.(start)) return;
+      if (batch && this[kind] !== 'single') {
+        batch.pack(start, n);
         try {
-          opts.onCall?.('updateBatch');
-          mapUpdateBatch(m.fd, keys.subarray(0, n * ks), values.subarray(0, n * vs), n, 0, m.subject);
-          this.updates = 'batch';
+          opts.onCall?.(calls[0]);
+          batch.write(n);
+          this[kind] = 'batch';
           opts.onDone?.(n);
           opts.onChunk?.(n);
           continue;
         } catch (e) {
           const done = doneOf(e, n);
-          if (done === 0 && this.updates === 'unknown' && refused(e)) this.updates = 'single';
+          if (done === 0 && this[kind] === 'unknown' && refused(e)) this[kind] = 'single';
           else { opts.onDone?.(done); throw withDone(e, start + done); }
         }
       }
       for (let i = 0; i < n; i++) {
         try {
-          opts.onCall?.('updateElem');
-          m.updateElem(src.key(start + i), src.value(start + i), flags);
+          opts.onCall?.(calls[1]);
+          one(start + i);
           opts.onDone?.(1);
         } catch (e) { throw withDone(e, start + i); }
       }
@@ -166,34 +186,13 @@ export class BatchWriter {
   delete(src: KeySource, opts: WriteOptions = {}): void {
     const m = this.map;
     const ks = m.keySize;
-    for (let start = 0; start < src.count; start += CHUNK) {
-      const n = Math.min(CHUNK, src.count - start);
-      if (m.batchDeletes && this.deletes !== 'single') {
+    this.chunks('deletes', src.count, DELETE_CALLS, !m.batchDeletes ? null : {
+      pack: (start, n) => {
         if (this.keys.byteLength < n * ks) this.keys = new Uint8Array(n * ks);
-        const keys = this.keys;
-        for (let i = 0; i < n; i++) keys.set(src.key(start + i), i * ks);
-        try {
-          opts.onCall?.('deleteBatch');
-          mapDeleteBatch(m.fd, keys.subarray(0, n * ks), n, m.subject);
-          this.deletes = 'batch';
-          opts.onDone?.(n);
-          opts.onChunk?.(n);
-          continue;
-        } catch (e) {
-          const done = doneOf(e, n);
-          if (done === 0 && this.deletes === 'unknown' && refused(e)) this.deletes = 'single';
-          else { opts.onDone?.(done); throw withDone(e, start + done); }
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        try {
-          opts.onCall?.('deleteElem');
-          m.deleteElem(src.key(start + i));
-          opts.onDone?.(1);
-        } catch (e) { throw withDone(e, start + i); }
-      }
-      opts.onChunk?.(n);
-    }
+        for (let i = 0; i < n; i++) this.keys.set(src.key(start + i), i * ks);
+      },
+      write: (n) => { mapDeleteBatch(m.fd, this.keys.subarray(0, n * ks), n, m.subject); },
+    }, (i) => m.deleteElem(src.key(i)), opts);
   }
 }
 
