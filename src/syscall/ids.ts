@@ -8,27 +8,28 @@ import { BPF_CMD } from './constants.js';
 import { ERRNO } from './errno.js';
 import { fail } from './fail.js';
 
-/** The id of the next loaded map after `startId` (0 for the first); null when there is none. */
-export function mapGetNextId(startId: number): number | null {
+/** The id of the next object after `startId` (0 for the first) by a *_GET_NEXT_ID command; null when there is none. */
+export function nextId(cmd: number, name: string, what: string, startId: number): number | null {
   const attr = new Attr(12).u32(0, startId);
-  if (bpf(BPF_CMD.MAP_GET_NEXT_ID, attr) < 0) {
+  if (bpf(cmd, attr) < 0) {
     if (bpfErrno() === ERRNO.ENOENT) return null;
-    fail('MAP_GET_NEXT_ID', { subject: `map id after ${startId}` });
+    fail(name, { subject: `${what} id after ${startId}` });
   }
   return attr.getU32(4);
+}
+
+/** The id of the next loaded map after `startId` (0 for the first); null when there is none. */
+export function mapGetNextId(startId: number): number | null {
+  return nextId(BPF_CMD.MAP_GET_NEXT_ID, 'MAP_GET_NEXT_ID', 'map', startId);
 }
 
 /** The id of the next loaded program after `startId` (0 for the first); null when there is none. */
 export function progGetNextId(startId: number): number | null {
-  const attr = new Attr(12).u32(0, startId);
-  if (bpf(BPF_CMD.PROG_GET_NEXT_ID, attr) < 0) {
-    if (bpfErrno() === ERRNO.ENOENT) return null;
-    fail('PROG_GET_NEXT_ID', { subject: `program id after ${startId}` });
-  }
-  return attr.getU32(4);
+  return nextId(BPF_CMD.PROG_GET_NEXT_ID, 'PROG_GET_NEXT_ID', 'program', startId);
 }
 
-function byId(cmd: number, name: string, what: string, id: number, openFlags: number): number {
+/** An fd of the object with this id, by a *_GET_FD_BY_ID command. */
+export function byId(cmd: number, name: string, what: string, id: number, openFlags: number): number {
   const attr = new Attr(12).u32(0, id).u32(8, openFlags);
   const fd = bpf(cmd, attr);
   if (fd < 0) fail(name, { subject: `${what} id ${id}` });

@@ -37,7 +37,8 @@ export interface MapInfo {
 
 const infoBuf = new Scratch();
 
-function getInfo(fd: number, size: number, subject: string, prepare?: (info: DataView) => void): DataView {
+/** OBJ_GET_INFO_BY_FD into a zeroed `size`-byte info (`prepare` sets its inputs); a view of it, valid until the next call. */
+export function getInfo(fd: number, size: number, subject: string, prepare?: (info: DataView) => void): DataView {
   const addr = infoBuf.ensure(size);
   infoBuf.bytes.fill(0, 0, size);
   const view = new DataView(infoBuf.bytes.buffer, 0, size);

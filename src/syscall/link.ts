@@ -26,9 +26,10 @@
  * 128 zeroed bytes, with the string pointers set on a second call when the first reported a length.
  */
 import { Attr } from './attr.js';
-import { bpf, bpfErrno, Scratch } from './binding.js';
+import { bpf, Scratch } from './binding.js';
 import { BPF_CMD } from './constants.js';
-import { ERRNO } from './errno.js';
+import { byId, nextId } from './ids.js';
+import { getInfo } from './info.js';
 import { fail } from './fail.js';
 import { os } from './native-endian.js';
 
@@ -104,19 +105,11 @@ export type LinkDetail =
 
 /** The id of the next link after `startId` (0 for the first); null when there is none. */
 export function linkGetNextId(startId: number): number | null {
-  const attr = new Attr(12).u32(0, startId);
-  if (bpf(BPF_CMD.LINK_GET_NEXT_ID, attr) < 0) {
-    if (bpfErrno() === ERRNO.ENOENT) return null;
-    fail('LINK_GET_NEXT_ID', { subject: `link id after ${startId}` });
-  }
-  return attr.getU32(4);
+  return nextId(BPF_CMD.LINK_GET_NEXT_ID, 'LINK_GET_NEXT_ID', 'link', startId);
 }
 
 export function linkGetFdById(id: number): number {
-  const attr = new Attr(12).u32(0, id);
-  const fd = bpf(BPF_CMD.LINK_GET_FD_BY_ID, attr);
-  if (fd < 0) fail('LINK_GET_FD_BY_ID', { subject: `link id ${id}` });
-  return fd;
+  return byId(BPF_CMD.LINK_GET_FD_BY_ID, 'LINK_GET_FD_BY_ID', 'link', id, 0);
 }
 
 /** Attaches program `progFd` to `target` (an ifindex for xdp/tcx, a cgroup fd for cgroup types); returns the link fd. */
@@ -127,18 +120,7 @@ export function linkCreate(progFd: number, target: number, attachType: number, f
   return fd;
 }
 
-const info = new Scratch();
 const text = new Scratch();
-
-function getInfo(fd: number, subject: string, prepare?: (v: DataView) => void): DataView {
-  const addr = info.ensure(INFO_SIZE);
-  info.bytes.fill(0, 0, INFO_SIZE);
-  const v = new DataView(info.bytes.buffer, 0, INFO_SIZE);
-  prepare?.(v);
-  const attr = new Attr(16).u32(0, fd).u32(4, INFO_SIZE).u64(8, addr);
-  if (bpf(BPF_CMD.OBJ_GET_INFO_BY_FD, attr) < 0) fail('OBJ_GET_INFO_BY_FD', { subject });
-  return v;
-}
 
 /** A string the kernel copies out: first call gives its length at `lenOff`, the second its bytes. */
 function stringField(fd: number, subject: string, ptrOff: number, lenOff: number, len: number, pre?: (v: DataView) => void): string | null {
@@ -146,7 +128,7 @@ function stringField(fd: number, subject: string, ptrOff: number, lenOff: number
   const n = Math.min(len, 4096);
   const addr = text.ensure(n);
   text.bytes.fill(0, 0, n);
-  getInfo(fd, subject, (v) => {
+  getInfo(fd, INFO_SIZE, subject, (v) => {
     pre?.(v);
     v.setBigUint64(ptrOff, BigInt(addr), LE);
     v.setUint32(lenOff, n, LE);
@@ -159,7 +141,7 @@ function stringField(fd: number, subject: string, ptrOff: number, lenOff: number
 /** Information about the link behind `fd`. */
 export function linkGetInfoByFd(fd: number, subject?: string): LinkInfo {
   const what = subject ?? `link fd ${fd}`;
-  const v = getInfo(fd, what);
+  const v = getInfo(fd, INFO_SIZE, what);
   const type = v.getUint32(0, LE);
   const id = v.getUint32(4, LE);
   const progId = v.getUint32(8, LE);
