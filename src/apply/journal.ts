@@ -255,12 +255,17 @@ export function readJournal(path: string): JournalFile | null {
 
 /** The journal files in dir (none when dir does not exist). */
 export function listJournals(dir: string): string[] {
-  let names: string[];
-  try { names = readdirSync(dir); } catch (e) {
+  return listFiles(dir, /^map-\d+\.journal$/);
+}
+
+/** The paths of the files of dir whose names match, sorted (none when dir does not exist). */
+export function listFiles(dir: string, names: RegExp): string[] {
+  let all: string[];
+  try { all = readdirSync(dir); } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') return [];
     throw ioError(dir, 'cannot list it', e);
   }
-  return names.filter((n) => /^map-\d+\.journal$/.test(n)).sort().map((n) => join(dir, n));
+  return all.filter((n) => names.test(n)).sort().map((n) => join(dir, n));
 }
 
 /** The apply that wrote the journal is still running (same pid, same start time). */

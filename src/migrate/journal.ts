@@ -20,7 +20,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
-import { processStartTime, writerAlive } from '../apply/journal.js';
+import { listFiles, processStartTime, writerAlive } from '../apply/journal.js';
 import { closeFd, objGet, objGetInfoByFd } from '../syscall/index.js';
 
 export const MIGRATE_JOURNAL_VERSION = 1;
@@ -110,12 +110,7 @@ export function readMigrationJournal(path: string): MigrationJournal | null {
 
 /** The migration journals in dir (none when dir does not exist). */
 export function listMigrationJournals(dir: string): string[] {
-  let names: string[];
-  try { names = readdirSync(dir); } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') return [];
-    throw ioError(dir, 'cannot list it', e);
-  }
-  return names.filter((n) => /^migrate-\d+\.journal$/.test(n)).sort().map((n) => join(dir, n));
+  return listFiles(dir, /^migrate-\d+\.journal$/);
 }
 
 /** The id of the map pinned at pin; null when nothing is pinned there. */
