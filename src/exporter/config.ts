@@ -95,6 +95,11 @@ function mapConfig(where: string, v: unknown): MapConfig {
     else if (isRecord(v.labels)) out.labels = Object.fromEntries(Object.entries(v.labels).map(([k, l]) => [k, str(`${where}.labels.${k}`, l)]));
     else fail(`${where}.labels`, `expected a list of key fields or a mapping key field -> label name, got ${JSON.stringify(v.labels)}`);
   }
+  return withLimits(where, v, out);
+}
+
+/** `out` with the maxSeries and perCpu that `v` (at `where`) sets, checked. */
+function withLimits<T extends { maxSeries?: number; perCpu?: 'sum' | 'cpu' }>(where: string, v: Record<string, unknown>, out: T): T {
   const m = cap(`${where}.maxSeries`, v.maxSeries);
   if (m !== undefined) out.maxSeries = m;
   const p = perCpu(`${where}.perCpu`, v.perCpu);
@@ -112,11 +117,7 @@ export function exporterConfig(doc: unknown, where = 'config'): ExporterConfig {
     if (!isRecord(doc.maps)) fail(`${where}.maps`, 'expected a mapping of map name -> settings');
     out.maps = Object.fromEntries(Object.entries(doc.maps).map(([k, m]) => [k, mapConfig(`${where}.maps.${k}`, m)]));
   }
-  const m = cap(`${where}.maxSeries`, doc.maxSeries);
-  if (m !== undefined) out.maxSeries = m;
-  const p = perCpu(`${where}.perCpu`, doc.perCpu);
-  if (p !== undefined) out.perCpu = p;
-  return out;
+  return withLimits(where, doc, out);
 }
 
 /** Parses and checks YAML text. */
