@@ -1,10 +1,10 @@
 /**
- * `npm run bench yaml-writer`: the streamed YAML dump writer (bin/stream-output.ts) against the yaml
+ * `npm run bench yaml-writer`: the streamed YAML dump writer (bin/fast-yaml.ts) against the yaml
  * package writing the same list item, on a firewall-sized entry. Both must print the same text; the
  * figure is microseconds per entry (a 1M-entry `dump` spends this per entry on output alone).
  */
 import { stringify } from 'yaml';
-import { yamlListItem } from '../bin/stream-output.js';
+import { yamlListItem } from '../bin/fast-yaml.js';
 
 const item = {
   key: { prefixLen: 56, ingress_ifindex: 6, ip_data: '10.10.10.0/24' },
@@ -12,7 +12,7 @@ const item = {
 };
 if (yamlListItem(item) !== stringify([item])) throw new Error('the two writers disagree on the bench item');
 const N = 20_000;
-for (const [name, f] of [['stream-output', () => yamlListItem(item)], ['yaml package', () => stringify([item])]] as const) {
+for (const [name, f] of [['fast-yaml', () => yamlListItem(item)], ['yaml package', () => stringify([item])]] as const) {
   for (let i = 0; i < 2000; i++) f(); // warm-up
   const t = performance.now();
   for (let i = 0; i < N; i++) f();

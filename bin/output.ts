@@ -2,7 +2,7 @@
 import { stringifyJson } from '../src/index.js';
 import { loadYaml } from '../src/text/yaml-lazy.js';
 import { writeText } from './sink.js';
-import { yamlDocument } from './stream-output.js';
+import { yamlDocument } from './fast-yaml.js';
 
 export function print(data: unknown, json: boolean | undefined): void {
   if (json) {

@@ -2,19 +2,12 @@
  * Streamed list output for `dump`: YAML (default), JSON (--json) and NDJSON, written entry by entry
  * through the stdout sink, so memory holds one batch of the map, never the whole list, and output
  * starts with the first batch. YAML and JSON come out as the whole-list printers would write them
- * (print() in output.ts): a YAML block sequence, a JSON array indented by 2.
- *
- * Fast path: the YAML items are written here instead of by the yaml package because it is 9x faster
- * per entry (`npm run bench yaml-writer`, 2026-12-05: 9.8 us against 92 us for a firewall rule entry,
- * so 1M entries take ~10 s instead of ~90 s). Scalars that need quoting still go to the yaml package;
- * test/stream-output.test.ts checks that both print the same text. The same writer prints a single
- * result (yamlDocument) when all of it can be written without that package, so that a one-entry
- * command does not load it (see yamlDocument for the figure).
+ * (print() in output.ts): a YAML block sequence, a JSON array indented by 2. The YAML items are
+ * written by bin/fast-yaml.ts.
  */
 import { stringifyJson } from '../src/index.js';
 import { compactJson } from '../src/text/json.js';
-import { loadYaml } from '../src/text/yaml-lazy.js';
-import { plainYamlString } from '../src/text/fast-flow-yaml.js';
+import { yamlListItem } from './fast-yaml.js';
 import { stdoutSink } from './sink.js';
 
 export type ListFormat = 'yaml' | 'json';
@@ -37,116 +30,3 @@ export function streamList(items: Iterable<unknown>, format: ListFormat): number
 /** Compact JSON of a value (NDJSON lines). */
 export const jsonLine = (v: unknown): string => compactJson(v) ?? 'null';
 
-/**
- * A whole YAML document, the yaml package's text for `x` (print() in output.ts), when `x` holds only
- * plain objects, arrays, numbers, booleans, null and strings written bare; undefined otherwise (the
- * yaml package writes it). A single command's result then prints without loading that package, about
- * 10 ms of the command (2026-12-07, the same measure as src/text/fast-flow-yaml.ts).
- */
-export function yamlDocument(x: unknown): string | undefined {
-  if (!isBlock(x) || !simpleTree(x, 0)) return undefined;
-  return Array.isArray(x) ? yamlSeq(x, 0) : pairs(x, 0, false);
-}
-
-/** Whether every scalar under `v` is written without the yaml package, and every key too. */
-function simpleTree(v: unknown, depth: number): boolean {
-  switch (typeof v) {
-    case 'number': case 'bigint': case 'boolean': case 'undefined': return true;
-    case 'string': return bareString(v);
-    case 'object': {
-      if (v === null) return true;
-      if (depth > 100) return false;
-      if (Array.isArray(v)) return v.every((x) => simpleTree(x, depth + 1));
-      const proto = Object.getPrototypeOf(v) as unknown;
-      if (proto !== Object.prototype && proto !== null) return false;
-      for (const k of Object.keys(v)) {
-        if (!((PLAIN.test(k) && !RESERVED.test(k)) || /^\d+$/.test(k))) return false;
-        if (!simpleTree((v as Record<string, unknown>)[k], depth + 1)) return false;
-      }
-      return true;
-    }
-  }
-  return false;
-}
-
-/** One item of a YAML block sequence at the top level: `- key: ...\n  value: ...\n`. */
-export function yamlListItem(x: unknown): string {
-  return `- ${yamlItem(x, 2)}`;
-}
-
-const PLAIN = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;
-const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|~)$/i;
-
-/** A string the yaml package writes bare: the names above, addresses and the like (10.0.0.1, fe80::1). */
-function bareString(v: string): boolean {
-  return (v !== '' && PLAIN.test(v) && !RESERVED.test(v)) || plainYamlString(v);
-}
-
-function scalar(v: unknown): string {
-  switch (typeof v) {
-    case 'number':
-      if (Number.isFinite(v)) return Object.is(v, -0) ? '-0' : String(v);
-      return v !== v ? '.nan' : v > 0 ? '.inf' : '-.inf';
-    case 'bigint': return v.toString();
-    case 'boolean': return v ? 'true' : 'false';
-    case 'string': {
-      if (bareString(v)) return v;
-      // Anything unusual: the yaml package's own choice for the scalar, when it fits on one line.
-      const t = loadYaml().stringify(v, { lineWidth: 0 }).replace(/\n$/, '');
-      return t.includes('\n') ? JSON.stringify(v) : t;
-    }
-  }
-  return 'null';
-}
-
-function isBlock(v: unknown): v is Record<string, unknown> | unknown[] {
-  if (typeof v !== 'object' || v === null) return false;
-  return Array.isArray(v) ? v.length > 0 : Object.keys(v).some((k) => (v as Record<string, unknown>)[k] !== undefined);
-}
-
-function leaf(v: unknown): string {
-  if (Array.isArray(v)) return '[]';
-  if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) return '{}';
-  return scalar(v);
-}
-
-/** A value placed after `- ` at column `ind` (its continuation lines indented by `ind`). */
-function yamlItem(v: unknown, ind: number): string {
-  if (!isBlock(v)) return `${leaf(v)}\n`;
-  if (Array.isArray(v)) {
-    const pad = ' '.repeat(ind);
-    let s = '';
-    for (let i = 0; i < v.length; i++) s += `${i ? pad : ''}- ${yamlItem(v[i], ind + 2)}`;
-    return s;
-  }
-  return pairs(v, ind, true);
-}
-
-function key(k: string): string {
-  if (PLAIN.test(k) && !RESERVED.test(k)) return k;
-  return /^\d+$/.test(k) ? `"${k}"` : scalar(k); // an index key is a string: quoted, as the yaml package does
-}
-
-/** The members of a mapping at column `ind`; the first line unindented when `inline`. */
-function pairs(o: Record<string, unknown>, ind: number, inline: boolean): string {
-  const pad = ' '.repeat(ind);
-  let s = '';
-  let first = true;
-  for (const k of Object.keys(o)) {
-    const x = o[k];
-    if (x === undefined) continue;
-    s += first && inline ? '' : pad;
-    first = false;
-    if (!isBlock(x)) s += `${key(k)}: ${leaf(x)}\n`;
-    else if (Array.isArray(x)) s += `${key(k)}:\n${yamlSeq(x, ind + 2)}`;
-    else s += `${key(k)}:\n${pairs(x, ind + 2, false)}`;
-  }
-  return s;
-}
-
-function yamlSeq(a: unknown[], ind: number): string {
-  const pad = ' '.repeat(ind);
-  let s = '';
-  for (const x of a) s += `${pad}- ${yamlItem(x, ind + 2)}`;
-  return s;
-}

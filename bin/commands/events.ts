@@ -4,7 +4,7 @@ import { DECODE, TARGET, TARGET_CONFLICTS, TARGET_POSITIONALS, UsageError, type 
 import { defineCommand } from '../spec.js';
 import { withMap } from '../target.js';
 import { stdoutSink, writeAllSync } from '../sink.js';
-import { yamlListItem } from '../stream-output.js';
+import { yamlListItem } from '../fast-yaml.js';
 
 interface Args extends TargetArgs {
   type?: string;

@@ -1,12 +1,13 @@
 /**
- * The streamed list writers of `dump`: YAML item by item as the yaml package writes the whole list
- * (so output did not change when dump began streaming), and readable back to the same values.
+ * The YAML writer of bin/fast-yaml.ts: the items of `dump`'s streamed list as the yaml package writes
+ * the whole list (so output did not change when dump began streaming), readable back to the same
+ * values; and whole results of single commands, as that package writes them, without loading it.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { loadYaml } from '../src/text/yaml-lazy.js';
-import { yamlDocument, yamlListItem } from '../bin/stream-output.js';
+import { yamlDocument, yamlListItem } from '../bin/fast-yaml.js';
 
 const Y = loadYaml();
 const lib = (x: unknown) => Y.stringify([x], { lineWidth: 0, aliasDuplicateObjects: false });
