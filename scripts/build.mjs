@@ -76,6 +76,10 @@ const table = 'ingress_node_firewall_table_map';
 const key = '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}';
 for (const [args, status] of [[['maps', '--help'], 0], [['maps', fw], 0], [['maps', fw, '--json'], 0], [['schema', fw, '--json'], 0], [['types', fw, '--json'], 0], [['types', fw], 0],
   [['encode', fw, table, '--key', key, '--value', '{rules: [{ruleId: 1, action: 1}]}'], 0],
+  // A quoted scalar and a schema's YAML: read and written by the yaml package (yaml.cjs's cache);
+  // plain one-line keys and plain results never load it (src/text/fast-flow-yaml.ts, bin/fast-yaml.ts).
+  [['encode', fw, table, '--key', '{ingress_ifindex: 6, ip_data: "10.10.10.0/24"}', '--value', '{rules: [{ruleId: 1, action: 1}]}'], 0],
+  [['schema', fw], 0],
   [['decode', fw, table, '--key', '38000000060000000a0a0a00000000000000000000000000'], 0],
   [['completion', 'bash'], 0],
   [['lookup', fw, 'no_such_map', '--key', '1'], 3]]) {
