@@ -36,7 +36,7 @@ function simpleTree(v: unknown, depth: number): boolean {
       const proto = Object.getPrototypeOf(v) as unknown;
       if (proto !== Object.prototype && proto !== null) return false;
       for (const k of Object.keys(v)) {
-        if (!((PLAIN.test(k) && !RESERVED.test(k)) || /^\d+$/.test(k))) return false;
+        if (!((PLAIN.test(k) && !RESERVED.test(k)) || /^\d+$/.test(k)) || k.length + 2 > MAX_KEY) return false;
         if (!simpleTree((v as Record<string, unknown>)[k], depth + 1)) return false;
       }
       return true;
@@ -47,8 +47,22 @@ function simpleTree(v: unknown, depth: number): boolean {
 
 /** One item of a YAML block sequence at the top level: `- key: ...\n  value: ...\n`. */
 export function yamlListItem(x: unknown): string {
-  return `- ${yamlItem(x, 2)}`;
+  try {
+    return `- ${yamlItem(x, 2)}`;
+  } catch (e) {
+    if (e !== LONG_KEY) throw e;
+    return loadYaml().stringify([x], { lineWidth: 0, aliasDuplicateObjects: false });
+  }
 }
+
+/**
+ * Keys longer than this, as written, are left to the yaml package: YAML allows an implicit key of at
+ * most 1024 characters, and that package writes a longer one as an explicit `? key` (a crafted
+ * object's member names can be that long).
+ */
+const MAX_KEY = 1000;
+/** Thrown inside the list item writer for such a key; never escapes. */
+const LONG_KEY: unique symbol = Symbol('a key too long to write implicitly');
 
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;
 const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|~)$/i;
@@ -99,8 +113,9 @@ function yamlItem(v: unknown, ind: number): string {
 }
 
 function key(k: string): string {
-  if (PLAIN.test(k) && !RESERVED.test(k)) return k;
-  return /^\d+$/.test(k) ? `"${k}"` : scalar(k); // an index key is a string: quoted, as the yaml package does
+  const t = PLAIN.test(k) && !RESERVED.test(k) ? k : /^\d+$/.test(k) ? `"${k}"` : scalar(k); // an index key is a string: quoted, as the yaml package does
+  if (t.length > MAX_KEY) throw LONG_KEY;
+  return t;
 }
 
 /** The members of a mapping at column `ind`; the first line unindented when `inline`. */

@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { plainYamlString, readFlowYaml } from '../src/text/fast-flow-yaml.js';
 import { parseValueText } from '../src/index.js';
 
@@ -22,7 +22,7 @@ function yamlReading(text: string): { ok: true; value: unknown } | { ok: false }
 }
 
 /** Values compared as text (a member named `constructor` defeats a deep comparison by prototype). */
-const show = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
+const show = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : Object.is(x, -0) ? '-0 (negative zero)' : x));
 
 const TOKENS = [
   '6', '0', '-0', '-5', '123456789012345', '1234567890123456', '+1', '0123', '00', '1.5', '1.', '.5', '1e3', '1E-3', '0x1F', '0o17', '0b101', '1_000',
@@ -116,7 +116,7 @@ F('what has another reading, or an error to word, is left to the yaml package', 
   }
 });
 
-F('parseValueText takes the fast answer, and gives the same value and errors as before', () => {
+F('parseValueText with the fast reader in place: the same value and errors as before (that it takes the fast answer: the test after this)', () => {
   assert.equal(parseValueText(' {ingress_ifindex: 6, ip_data: 10.10.10.7} ', 'key'), { ingress_ifindex: 6, ip_data: '10.10.10.7' });
   assert.throws(() => parseValueText('{a: 0123}', 'key'), /key: invalid YAML\/JSON: 0123 has a leading zero/);
   assert.throws(() => parseValueText('{a: 1, a: 2}', 'key'), /key: invalid YAML\/JSON: .*a/);
@@ -138,6 +138,7 @@ F('plainYamlString: bare strings the yaml package itself writes bare and reads b
     if (!plainYamlString(t)) continue;
     const ref = yamlReading(t);
     assert.ok(ref.ok && ref.value === t, `${JSON.stringify(t)} is read back as ${ref.ok ? JSON.stringify(ref.value) : 'an error'}`);
+    assert.is(stringify(t, { lineWidth: 0 }), `${t}\n`, `the yaml package writes ${JSON.stringify(t)} bare`);
   }
 });
 

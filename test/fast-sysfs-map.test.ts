@@ -3,29 +3,36 @@
 // left to the caller, and `bpfmap types` taking this way (seen by strace on the real CLI).
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite, skip } from './helpers/skip.js';
 import { BIN, FW } from './helpers/cli.js';
 import { mapSysfsFile } from '../src/syscall/index.js';
+import { mapsKernelBtf } from '../src/syscall/fast-sysfs-map.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const M = suite('mapSysfsFile');
 
-/** Why this machine cannot show the mapping, or null. */
+/** Why this machine cannot show the mapping, or null (decided without the function under test). */
 function cannotMap(): string | null {
   if (process.platform !== 'linux') return 'not Linux';
   if (!existsSync(VMLINUX)) return `no ${VMLINUX} (a kernel without BTF)`;
-  if (mapSysfsFile(VMLINUX) === undefined) return `this kernel does not map ${VMLINUX} (Linux 6.16 and later do)`;
+  if (!mapsKernelBtf(release())) return `kernel ${release()} does not map ${VMLINUX} (Linux 6.16 and later do)`;
   return null;
 }
+
+M('kernel releases: 6.16 and later map the kernel BTF', () => {
+  for (const r of ['6.16.0', '6.18.44-fc-v1272', '7.0.1', '10.1']) assert.ok(mapsKernelBtf(r), r);
+  for (const r of ['6.15.9', '6.1.0-28-amd64', '5.19.0', '4.18.0-553.el8', 'unknown', '']) assert.not.ok(mapsKernelBtf(r), r);
+});
 
 M('vmlinux BTF: the same bytes as a read, from a private read-only mapping of the file', (ctx) => {
   const why = cannotMap();
   if (why) return skip(why, ctx);
-  const mapped = mapSysfsFile(VMLINUX)!;
-  assert.ok(Buffer.from(mapped.buffer, mapped.byteOffset, mapped.byteLength).equals(readFileSync(VMLINUX)), 'the same bytes');
+  const mapped = mapSysfsFile(VMLINUX);
+  assert.ok(mapped, 'mapped');
+  assert.ok(Buffer.from(mapped!.buffer, mapped!.byteOffset, mapped!.byteLength).equals(readFileSync(VMLINUX)), 'the same bytes');
   const lines = readFileSync('/proc/self/maps', 'latin1').split('\n').filter((l) => l.endsWith(VMLINUX));
   assert.ok(lines.length > 0, 'the file is mapped into this process');
   for (const l of lines) assert.match(l.split(/\s+/)[1]!, /^r--p$/, 'read-only and private');
@@ -47,12 +54,22 @@ M('unmapped once its buffer is collected', (ctx) => {
   assert.equal(JSON.parse(r.stdout), { held: 1, after: 0 });
 });
 
-M('not on sysfs, or a sysfs file that cannot be mapped: undefined (the caller reads it)', (ctx) => {
-  if (process.platform !== 'linux') return skip('not Linux', ctx);
+M('only the kernel BTF itself is mapped (a link to it too); any other file is left to be read', (ctx) => {
+  const why = cannotMap();
+  if (why) return skip(why, ctx);
   assert.is(mapSysfsFile(FW), undefined, 'a regular file');
   assert.is(mapSysfsFile('/sys/kernel/no-such-file'), undefined);
   const attr = '/sys/kernel/mm/transparent_hugepage/enabled';
   if (existsSync(attr)) assert.is(mapSysfsFile(attr), undefined, 'a text attribute');
+  const module = readdirSync('/sys/kernel/btf').find((f) => f !== 'vmlinux');
+  if (module) assert.is(mapSysfsFile(`/sys/kernel/btf/${module}`), undefined, `module BTF ${module}`);
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-link-'));
+  try {
+    symlinkSync(VMLINUX, join(dir, 'vmlinux'));
+    assert.ok(mapSysfsFile(join(dir, 'vmlinux')), 'a link to it');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 M('bpfmap types maps vmlinux instead of reading it 4 KiB at a time', (ctx) => {

@@ -85,4 +85,14 @@ D('print() writes such a result without loading the yaml package, as that packag
   assert.is(r.stdout, doc({ key: { ingress_ifindex: 6, ip_data: '10.10.10.0/24' }, value: { rules: { 0: { ruleId: 1, action: 'deny' } } } }));
   assert.equal(JSON.parse(r.stderr), [], 'no yaml module was loaded');
 });
+D('a key too long for an implicit key (over 1024 characters) is left to the yaml package, which writes it explicitly', () => {
+  for (const k of ['k'.repeat(1025), '7'.repeat(1023), 'k'.repeat(5000)]) {
+    const x = { [k]: 1, b: { [k]: [1] } };
+    assert.is(yamlDocument(x), undefined);
+    assert.is(yamlListItem(x), lib(x));
+    assert.equal(Y.parse(yamlListItem(x)), [x], 'readable back');
+  }
+  const ok = { ['k'.repeat(900)]: 1 };
+  assert.is(yamlDocument(ok), doc(ok), 'a long key within the limit');
+});
 D.run();

@@ -140,11 +140,12 @@ export function processStartTime(pid: number = process.pid): bigint | null {
   }
 }
 
-function ioError(path: string, what: string, e: unknown): BpfmapError {
+/** A failed file operation on a journal (`kind` names which) as a typed error: PERMISSION or IO. */
+export function ioError(path: string, what: string, e: unknown, kind = 'journal'): BpfmapError {
   const code = (e as { code?: string }).code;
   const msg = (e as Error).message ?? String(e);
   return new BpfmapError(code === 'EACCES' || code === 'EPERM' ? ERROR_CODE.PERMISSION : ERROR_CODE.IO,
-    `journal '${path}': ${what}: ${msg}`, { cause: e });
+    `${kind} '${path}': ${what}: ${msg}`, { cause: e });
 }
 
 /** An open journal: remove() when the apply has ended (completed or rolled back). */
@@ -258,12 +259,12 @@ export function listJournals(dir: string): string[] {
   return listFiles(dir, /^map-\d+\.journal$/);
 }
 
-/** The paths of the files of dir whose names match, sorted (none when dir does not exist). */
-export function listFiles(dir: string, names: RegExp): string[] {
+/** The paths of the files of dir whose names match, sorted (none when dir does not exist); `kind` names them in errors. */
+export function listFiles(dir: string, names: RegExp, kind = 'journal'): string[] {
   let all: string[];
   try { all = readdirSync(dir); } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') return [];
-    throw ioError(dir, 'cannot list it', e);
+    throw ioError(dir, 'cannot list it', e, kind);
   }
   return all.filter((n) => names.test(n)).sort().map((n) => join(dir, n));
 }

@@ -20,7 +20,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
-import { listFiles, processStartTime, writerAlive } from '../apply/journal.js';
+import { ioError as journalIoError, listFiles, processStartTime, writerAlive } from '../apply/journal.js';
 import { closeFd, objGet, objGetInfoByFd } from '../syscall/index.js';
 
 export const MIGRATE_JOURNAL_VERSION = 1;
@@ -49,9 +49,7 @@ export interface MigrationRecovery {
 }
 
 function ioError(path: string, what: string, e: unknown): BpfmapError {
-  const code = (e as { code?: string }).code;
-  return new BpfmapError(code === 'EACCES' || code === 'EPERM' ? ERROR_CODE.PERMISSION : ERROR_CODE.IO,
-    `migration journal '${path}': ${what}: ${(e as Error).message ?? String(e)}`, { cause: e });
+  return journalIoError(path, what, e, 'migration journal');
 }
 
 function syncDir(dir: string): void {
@@ -110,7 +108,7 @@ export function readMigrationJournal(path: string): MigrationJournal | null {
 
 /** The migration journals in dir (none when dir does not exist). */
 export function listMigrationJournals(dir: string): string[] {
-  return listFiles(dir, /^migrate-\d+\.journal$/);
+  return listFiles(dir, /^migrate-\d+\.journal$/, 'migration journal');
 }
 
 /** The id of the map pinned at pin; null when nothing is pinned there. */
