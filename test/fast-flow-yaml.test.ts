@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { parseAllDocuments, stringify } from 'yaml';
 import { plainYamlString, readFlowYaml } from '../src/text/fast-flow-yaml.js';
+import { Rng } from './fuzz/prng.js';
 import { parseValueText } from '../src/index.js';
 
 /** The yaml package's reading, with parseValueText's options and its bigint-to-number rule. */
@@ -36,16 +37,10 @@ const GOOD_TOKENS = ['6', '0', '-5', '123456789012345', 'true', 'FALSE', 'null',
 const GOOD_KEYS = ['a', 'ip_data', 'ingress_ifindex', 'prefixLen', '_k', 'K1', '0', '15', 'constructor', 'yes'];
 const KEYS = ['a', 'ip_data', 'ingress_ifindex', 'prefixLen', '_k', 'K1', '0', '1', '15', '01', '1.5', 'true', 'null', 'yes', '__proto__', 'constructor', 'a-b', 'a.b', '"a"', 'a b', '', '-1', 'x:y'];
 
-/** A small random generator with a fixed seed (mulberry32). */
+/** Numbers in [0, 1) from the fuzz suite's seeded generator. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed);
+  return () => g.u32() / 0x100000000;
 }
 
 function gen(r: () => number, depth: number): string {
