@@ -16,10 +16,11 @@ rmSync(`${root}/dist/cli`, { recursive: true, force: true });
 // The CLI is CommonJS: it starts without Node's ES module loader, and bin/start.cjs (dist/cli/bpfmap.js)
 // runs it from a V8 code cache. yargs and yaml are pre-bundled files of their own (so the package
 // installs neither as well), loaded through the starter from their caches only when needed: yargs for
-// help, an error or an unusual command line, yaml when YAML is read or printed (the library requires
-// the same file: one file, not yaml's 74 to find and compile; src/text/yaml-lazy.ts). koffi stays
-// external (its native part is found next to its own files), loaded only by commands that touch the
-// kernel.
+// help, an error or an unusual command line, yaml when YAML is read or printed beyond what
+// src/text/fast-flow-yaml.ts and bin/fast-yaml.ts take (the library requires the same file: one file,
+// not yaml's 74 to find and compile; src/text/yaml-lazy.ts). koffi stays external (its native part is
+// found next to its own files), loaded only by commands that touch the kernel (and by `types` to map
+// the kernel's BTF).
 const cjs = {
   absWorkingDir: root,
   bundle: true,
