@@ -28,7 +28,7 @@ export function yamlDocument(x: unknown): string | undefined {
 function simpleTree(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case 'number': case 'bigint': case 'boolean': case 'undefined': return true;
-    case 'string': return bareString(v);
+    case 'string': return plainYamlString(v);
     case 'object': {
       if (v === null) return true;
       if (depth > 100) return false;
@@ -36,7 +36,7 @@ function simpleTree(v: unknown, depth: number): boolean {
       const proto = Object.getPrototypeOf(v) as unknown;
       if (proto !== Object.prototype && proto !== null) return false;
       for (const k of Object.keys(v)) {
-        if (!((PLAIN.test(k) && !RESERVED.test(k)) || /^\d+$/.test(k)) || k.length + 2 > MAX_KEY) return false;
+        if (!simpleKey(k) || k.length + 2 > MAX_KEY) return false;
         if (!simpleTree((v as Record<string, unknown>)[k], depth + 1)) return false;
       }
       return true;
@@ -67,9 +67,9 @@ const LONG_KEY: unique symbol = Symbol('a key too long to write implicitly');
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;
 const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|~)$/i;
 
-/** A string the yaml package writes bare: the names above, addresses and the like (10.0.0.1, fe80::1). */
-function bareString(v: string): boolean {
-  return (v !== '' && PLAIN.test(v) && !RESERVED.test(v)) || plainYamlString(v);
+/** A key written as it is (a name) or quoted (an index), without asking the yaml package. */
+function simpleKey(k: string): boolean {
+  return (PLAIN.test(k) && !RESERVED.test(k)) || /^\d+$/.test(k);
 }
 
 function scalar(v: unknown): string {
@@ -80,7 +80,8 @@ function scalar(v: unknown): string {
     case 'bigint': return v.toString();
     case 'boolean': return v ? 'true' : 'false';
     case 'string': {
-      if (bareString(v)) return v;
+      // Names, addresses and the like (10.0.0.1, fe80::1) go bare, as the yaml package writes them.
+      if (plainYamlString(v)) return v;
       // Anything unusual: the yaml package's own choice for the scalar, when it fits on one line.
       const t = loadYaml().stringify(v, { lineWidth: 0 }).replace(/\n$/, '');
       return t.includes('\n') ? JSON.stringify(v) : t;
@@ -113,7 +114,8 @@ function yamlItem(v: unknown, ind: number): string {
 }
 
 function key(k: string): string {
-  const t = PLAIN.test(k) && !RESERVED.test(k) ? k : /^\d+$/.test(k) ? `"${k}"` : scalar(k); // an index key is a string: quoted, as the yaml package does
+  // An index key is a string: quoted, as the yaml package does.
+  const t = !simpleKey(k) ? scalar(k) : /^\d+$/.test(k) ? `"${k}"` : k;
   if (t.length > MAX_KEY) throw LONG_KEY;
   return t;
 }

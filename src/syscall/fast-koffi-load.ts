@@ -3,9 +3,9 @@
  *
  * `require('koffi')` resolves koffi's export map, compiles its loader, then the platform package's
  * loader, which reads node's own ELF header to tell glibc from musl, and wraps functions that bpfmap
- * never calls. Where the answer is plain (Linux on x64 or arm64 with
- * glibc mapped into this process), this loads the same file that loader would pick
- * (`@koromix/koffi-linux-<arch>/linux_<arch>/koffi.node`), so both ways give the same module object.
+ * never calls. Where the answer is plain (Linux on x64 or arm64 with glibc mapped into this process),
+ * this loads the same file that loader would pick (`@koromix/koffi-linux-<arch>/linux_<arch>/koffi.node`),
+ * so both ways give the same module object.
  * Anything else (another system, musl, the package not where it resolves from here, a load that
  * fails, a major version other than 3) answers undefined and the caller goes through koffi's loader.
  *
