@@ -22,6 +22,13 @@ const keys = Array.from({ length: 1024 }, (_, i) => ({
   prefixLen: 56, ingress_ifindex: i, ip_data: [10, (i >> 8) & 255, i & 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
 }));
 let sink = 0;
+// Both codecs in use before either is measured, as in a dump or an apply: measured alone, the key
+// codec's code sees only its own types and ran 6.5 M/s; with the value codec used first, 4.0 M/s
+// (2026-12-07, the same build).
+{
+  const few = { rules: [{ ruleId: 1, action: 1 }] };
+  for (let i = 0; i < 1000; i++) { sink += (value.decode(value.encode(few)) as { rules: unknown[] }).rules.length; key.decode(key.encode(keys[i & 1023])); }
+}
 const keyRate = measure('firewall key encode+decode', 2_000_000, (i) => {
   const b = key.encode(keys[i & 1023]);
   const v = key.decode(b) as { ingress_ifindex: number };

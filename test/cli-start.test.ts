@@ -61,11 +61,11 @@ process.on('exit', () => { require('node:fs').writeSync(2, '\\n' + JSON.stringif
 S('a command compiles only the bundles it needs; a line the fast path leaves to yargs is handed to main.cjs', () => {
   assert.equal(bundlesRun(['maps', FW, '--json']), { bundles: ['offline.cjs'], code: 0 });
   // A result of plain values prints without yaml (bin/fast-yaml.ts); one with a string to quote loads it.
-  assert.equal(bundlesRun(['decode', FW, 'ingress_node_firewall_table_map', '--key', '38000000060000000a0a0a00000000000000000000000000']), { bundles: ['offline.cjs'], code: 0 });
+  assert.equal(bundlesRun(['decode', FW, 'ingress_node_firewall_table_map', '--key', '38000000060000000a0a0a00000000000000000000000000']), { bundles: ['elements.cjs'], code: 0 });
   assert.equal(bundlesRun(['schema', FW]), { bundles: ['offline.cjs', 'yaml.cjs'], code: 0 });
   // A plain one-line key is read without yaml (src/text/fast-flow-yaml.ts); a quoted scalar loads it.
-  assert.equal(bundlesRun(['encode', FW, 'ingress_node_firewall_table_map', '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}']), { bundles: ['offline.cjs'], code: 0 });
-  assert.equal(bundlesRun(['encode', FW, 'ingress_node_firewall_table_map', '--key', '{ingress_ifindex: 6, ip_data: "10.10.10.0/24"}']), { bundles: ['offline.cjs', 'yaml.cjs'], code: 0 });
+  assert.equal(bundlesRun(['encode', FW, 'ingress_node_firewall_table_map', '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}']), { bundles: ['elements.cjs'], code: 0 });
+  assert.equal(bundlesRun(['encode', FW, 'ingress_node_firewall_table_map', '--key', '{ingress_ifindex: 6, ip_data: "10.10.10.0/24"}']), { bundles: ['elements.cjs', 'yaml.cjs'], code: 0 });
   assert.equal(bundlesRun(['lookup', FW, 'ingress_node_firewall_table_map', '--key', '1', '--pin-root', '/nonexistent']).bundles, ['elements.cjs']);
   assert.equal(bundlesRun(['recover', '--help']), { bundles: ['main.cjs', 'yargs.cjs'], code: 0 });
   assert.equal(bundlesRun(['maps', '--help']), { bundles: ['offline.cjs', 'main.cjs', 'yargs.cjs'], code: 0 });

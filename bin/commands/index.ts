@@ -1,7 +1,7 @@
 /** Every command, in the order `bpfmap --help` lists them. */
 import type { Command } from '../spec.js';
-import { mapsCommand, schemaCommand, typesCommand, templateCommand, encodeCommand, decodeCommand, genCommand } from './offline.js';
-import { lookupCommand, updateCommand, deleteCommand, dumpCommand, getnextCommand, pushCommand, popCommand, peekCommand, getCommand, setCommand } from './elements.js';
+import { mapsCommand, schemaCommand, typesCommand, templateCommand, genCommand } from './offline.js';
+import { lookupCommand, updateCommand, deleteCommand, dumpCommand, getnextCommand, pushCommand, popCommand, peekCommand, getCommand, setCommand, encodeCommand, decodeCommand } from './elements.js';
 import { applyCommand } from './apply.js';
 import { createCommand } from './create.js';
 import { editCommand } from './edit.js';

@@ -8,9 +8,7 @@ import { mapsCommand } from './maps.js';
 import { schemaCommand } from './schema.js';
 import { typesCommand } from './types.js';
 import { templateCommand } from './template.js';
-import { encodeCommand } from './encode.js';
-import { decodeCommand } from './decode.js';
 import { genCommand } from './gen.js';
 
-export { mapsCommand, schemaCommand, typesCommand, templateCommand, encodeCommand, decodeCommand, genCommand };
-export const offlineCommands: readonly Command[] = [mapsCommand, schemaCommand, typesCommand, templateCommand, encodeCommand, decodeCommand, genCommand];
+export { mapsCommand, schemaCommand, typesCommand, templateCommand, genCommand };
+export const offlineCommands: readonly Command[] = [mapsCommand, schemaCommand, typesCommand, templateCommand, genCommand];

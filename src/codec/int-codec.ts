@@ -23,7 +23,8 @@ function boolIn(input: unknown): unknown {
 /** BTF ints are at most 16 bytes (__int128); larger sizes come only from damaged input. */
 const MAX_INT_SIZE = 16;
 
-export function compileInt(node: IntNode, order: ByteOrder): Compiled {
+/** `generated`: plain 1/2/4-byte ints as generated code (fast-codegen.ts) rather than through a DataView. */
+export function compileInt(node: IntNode, order: ByteOrder, generated = true): Compiled {
   const size = node.size;
   if (!Number.isInteger(size) || size < 1 || size > MAX_INT_SIZE) {
     throw new Fail(`${node.name || 'int'}: unsupported int size ${size}; expected 1..${MAX_INT_SIZE} bytes`, ERROR_CODE.SCHEMA_INVALID);
@@ -42,7 +43,7 @@ export function compileInt(node: IntNode, order: ByteOrder): Compiled {
     const get = size === 1 ? (signed ? DataView.prototype.getInt8 : DataView.prototype.getUint8)
       : size === 2 ? (signed ? DataView.prototype.getInt16 : DataView.prototype.getUint16)
       : (signed ? DataView.prototype.getInt32 : DataView.prototype.getUint32);
-    const inl = inlineInt(node, order);
+    const inl = generated ? inlineInt(node, order) : null;
     if (inl) {
       // Straight on the bytes (no DataView): generated once per int type (fast-codegen.ts).
       const gen = generateIntCodec(inl, r);

@@ -70,11 +70,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Above this many members the generated `switch` (a linear scan of string cases, so quadratic for a
- * whole value) gives way to a name lookup in a Map.
+ * whole value) gives way to a name lookup in a Map (also the plain encoder, see compile.ts).
  */
 const WIDE = 64;
 
-function wideEncoder(slots: readonly { e: Entry; c: Compiled }[], H: {
+function plainEncoder(slots: readonly { e: Entry; c: Compiled }[], H: {
   isObject: (v: unknown) => v is Record<string, unknown>; checkGroups: (keys: string[]) => void;
   notObject: (input: unknown) => Fail; noMember: () => Fail; unknown: (k: string) => Fail;
 }, isUnion: boolean, hasGroups: boolean): Compiled['enc'] {
@@ -98,7 +98,26 @@ function wideEncoder(slots: readonly { e: Entry; c: Compiled }[], H: {
   };
 }
 
-export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, compile: (n: TypeNode) => Compiled): Compiled {
+/** The plain decoder: the shown members in declared order, each through its own codec. */
+function plainDecoder(slots: readonly { e: Entry; c: Compiled }[]): Compiled['dec'] {
+  const shown = slots.filter((s) => s.e.shown);
+  return (dv, u8, off, flags) => {
+    const o: Record<string, unknown> = {};
+    for (const s of shown) {
+      const v = s.c.dec(dv, u8, off + s.e.offset, flags);
+      // A member named __proto__ is an own property, as in the generated object literal.
+      if (s.e.name === '__proto__') Object.defineProperty(o, s.e.name, { value: v, enumerable: true, writable: true, configurable: true });
+      else o[s.e.name] = v;
+    }
+    return o;
+  };
+}
+
+/**
+ * `generated`: the encoder and decoder generated as code (fast-codegen.ts); else the plain ones
+ * (the name lookup of wide records, the loop above).
+ */
+export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, compile: (n: TypeNode) => Compiled, generated = true): Compiled {
   const entries = flattenFields(node);
   const title = typeName(node);
   const byName = new Map<string, Entry>();
@@ -113,7 +132,7 @@ export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, co
       throw new Fail(`${title}: member '${e.name}' at offset ${e.offset} (+${c.size}) is outside its ${node.size} bytes`, ERROR_CODE.SCHEMA_INVALID);
     }
     byName.set(e.name, e);
-    slots.push({ e, c, inline: bitfield ? null : inlineInt(f.type, order) });
+    slots.push({ e, c, inline: bitfield || !generated ? null : inlineInt(f.type, order) });
   }
   const names = entries.map((e) => e.name).join(', ');
   const hasGroups = entries.some((e) => e.groups.length > 0);
@@ -147,9 +166,11 @@ export function compileRecord(node: StructNode | UnionNode, order: ByteOrder, co
     noMember: () => new Fail(`expected exactly one member of ${title} (${names}), got none`),
     unknown: (k: string) => new Fail(`unknown field '${k}'; fields are ${names}`),
   };
+  const usesView = slots.some((s) => s.c.usesView);
+  if (!generated) return { size: node.size, usesView, enc: plainEncoder(slots, helpers, isUnion, hasGroups), dec: plainDecoder(slots) };
   // Generated once per record type (fast-codegen.ts: 5.4 M firewall keys/s with it, 1.04 M/s without).
   const gen = generateRecordCodec(slots.map((s) => ({ name: s.e.name, offset: s.e.offset, shown: s.e.shown, inline: s.inline })),
     helpers, isUnion, hasGroups);
-  const enc = slots.length > WIDE ? wideEncoder(slots, helpers, isUnion, hasGroups) : gen.enc;
-  return { size: node.size, usesView: slots.some((s) => s.c.usesView), enc, dec: gen.dec };
+  const enc = slots.length > WIDE ? plainEncoder(slots, helpers, isUnion, hasGroups) : gen.enc;
+  return { size: node.size, usesView, enc, dec: gen.dec };
 }

@@ -14,7 +14,7 @@ const FILES = {
   btf: ['btf-validate', 'btf-header', 'btf-records', 'btf-graph', 'btf-prime', 'btf', 'schema', 'map-compare', 'fuzz-regressions', 'btf-diff'],
   // The files with wall-clock limits (values-hostile, codec-limits) come last: on a loaded machine
   // they can fail on their own, which would count a mutant as killed that no assertion caught.
-  codec: ['codec', 'codec-schema-refusals', 'codec-edges', 'codec-records', 'codec-lpm-refusals', 'codec-lpm', 'codec-values', 'enum-names', 'codec-oracle', 'codec-addresses', 'codec-address-shape', 'codec-arrays', 'codec-compile', 'codec-parse-value', 'codec-template', 'codec-seed-template', 'codec-misc', 'codec-parts', 'codec-ifindex-fields', 'codec-lpm-pretty', 'apply-state', 'line-matcher', 'json', 'values-hostile', 'codec-limits'],
+  codec: ['codec', 'codec-schema-refusals', 'codec-edges', 'codec-records', 'codec-lpm-refusals', 'codec-lpm', 'codec-values', 'enum-names', 'codec-oracle', 'codec-addresses', 'codec-address-shape', 'codec-arrays', 'codec-compile', 'codec-parse-value', 'codec-template', 'codec-seed-template', 'codec-misc', 'codec-parts', 'codec-ifindex-fields', 'codec-lpm-pretty', 'codec-tiers', 'apply-state', 'line-matcher', 'json', 'values-hostile', 'codec-limits'],
   // Kernel test files (root and bpffs) that call src/map directly: the batch writer and its fallback,
   // updateBatch and deleteBatch, maps of maps. Not in the default `npm run mutate` list: `npm run mutate -- map`.
   map: ['map', 'map-batch-writer', 'map-in-map', 'apply'],
