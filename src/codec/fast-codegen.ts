@@ -16,9 +16,9 @@
  * then, so that a single-entry command never generates: `bpfmap lookup` of an LPM entry ran 4 M fewer
  * instructions under callgrind (576 against 580 M, `node -e 0` 501 M) and, with the encode and decode
  * runs of the build in the same code cache, 3.2 ms less wall time (median of 40 interleaved pairs,
- * 2026-12-07). Bulk use pays for generating once: `npm run bench codec` with both codecs warmed first
- * (2026-12-07, seven runs) 2.5-4.3 M keys/s and 127-165 k rule sets/s, against 0.42-0.61 M and 14-26 k with the
- * plain code alone.
+ * 2026-12-07). Bulk use pays for generating once: `npm run bench codec` with both codecs warmed
+ * first (2026-12-07, seven runs) 2.5-4.3 M keys/s and 127-165 k rule sets/s, against 0.42-0.61 M
+ * and 14-26 k with the plain code alone.
  */
 import type { ByteOrder } from '../bytes.js';
 import type { TypeNode } from '../schema/types.js';
