@@ -91,7 +91,8 @@ export interface CodecOptions {
   ifname?: boolean;
   /**
    * Calls (encodes and decodes) served by the plain code before the codec switches to generated code
-   * (GENERATE_AFTER; 0: generated from the start, Infinity: never).
+   * (GENERATE_AFTER; 0: generated from the start, Infinity: never). Where code cannot be generated
+   * (`--disallow-code-generation-from-strings`), the plain code serves every call.
    */
   generateAfter?: number;
 }
@@ -141,8 +142,6 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
       throw e;
     }
   };
-  // Both trees make the same checks (record-codec.ts checks its members before it generates), so a
-  // schema the plain tree takes is taken by the generated one: switching never throws.
   let left = opts.generateAfter ?? GENERATE_AFTER;
   /** The generated tree once made (at the switch); until then `plain` serves. */
   let gen: Compiled | null = left <= 0 ? tree(true) : null;
@@ -150,11 +149,18 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
   if (plain.size > size) {
     throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID, `${root}: the type needs ${plain.size} bytes but the map's ${root} size is ${size}`);
   }
-  /** The tree that serves this call: the plain one for the first calls, then the generated one. */
+  /** The tree that serves this call: the plain one for the first `left` calls, then the generated one. */
   const current = (): Compiled => {
     if (gen !== null) return gen;
-    if (--left > 0) return plain;
-    return (gen = tree(true));
+    if (left-- > 0) return plain;
+    // Both trees make the same checks (record-codec.ts checks its members before it generates), so
+    // only code generation itself can fail here (refused by the process): the plain tree goes on.
+    try {
+      gen = tree(true);
+    } catch {
+      gen = plain;
+    }
+    return gen;
   };
   const prepare = opts.lpmKey && node ? lpmPreparer(node) : null;
   const prettify = opts.lpmKey && node ? lpmPrettifier(node) : null;
@@ -214,7 +220,8 @@ class Views {
   private static readonly none = new DataView(new ArrayBuffer(0));
   of(t: Compiled, u8: Uint8Array): DataView {
     if (!t.usesView) return Views.none;
-    if (u8 !== this.u8) { this.u8 = u8; this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength); }
+    // The length too: a view of a resizable buffer keeps its identity when the buffer grows.
+    if (u8 !== this.u8 || u8.byteLength !== this.dv!.byteLength) { this.u8 = u8; this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength); }
     return this.dv!;
   }
 }

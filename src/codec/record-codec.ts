@@ -100,13 +100,15 @@ function plainEncoder(slots: readonly { e: Entry; c: Compiled }[], H: {
 
 /** The plain decoder: the shown members in declared order, each through its own codec. */
 function plainDecoder(slots: readonly { e: Entry; c: Compiled }[]): Compiled['dec'] {
-  const shown = slots.filter((s) => s.e.shown);
+  // A member named as a property of Object.prototype (__proto__, constructor, toString) is defined,
+  // not assigned, as the generated object literal defines it: assigning __proto__ would set the
+  // prototype, and assigning over a frozen Object.prototype's property throws.
+  const shown = slots.filter((s) => s.e.shown).map((s) => ({ ...s, define: s.e.name in Object.prototype }));
   return (dv, u8, off, flags) => {
     const o: Record<string, unknown> = {};
     for (const s of shown) {
       const v = s.c.dec(dv, u8, off + s.e.offset, flags);
-      // A member named __proto__ is an own property, as in the generated object literal.
-      if (s.e.name === '__proto__') Object.defineProperty(o, s.e.name, { value: v, enumerable: true, writable: true, configurable: true });
+      if (s.define) Object.defineProperty(o, s.e.name, { value: v, enumerable: true, writable: true, configurable: true });
       else o[s.e.name] = v;
     }
     return o;
