@@ -106,6 +106,9 @@ T('a codec serves its first calls from plain code and generates code for its typ
     const after = made;
     for (let i = 0; i < 1000; i++) assert.equal(c.decode(c.encode({ a: i, d: 9 })), { a: i, b: 0, c: 0, d: 9 });
     assert.is(made, after, 'and only once');
+    // generateAfter 0: generated when the codec is made (what the tests below compare against the plain tier).
+    compileCodec(struct('tier_probe_0', 4, [f('x', 0, u32)]), { byteOrder: 'little', size: 4, root: 'value', generateAfter: 0 });
+    assert.ok(made > after, 'generateAfter 0: code generated at once');
   } finally {
     globalThis.Function = real;
   }
@@ -210,6 +213,8 @@ T('members named as properties of Object.prototype decode to own properties in b
     assert.equal(Object.keys(v), ['constructor', 'toString', '__proto__']);
     assert.is(Object.getPrototypeOf(v), Object.prototype);
     assert.equal([v.constructor, v.toString, Object.getOwnPropertyDescriptor(v, '__proto__')?.value], [1, 2, 3]);
+    // Plain data properties, as an object literal's: writable, enumerable, configurable.
+    for (const k of Object.keys(v)) assert.equal(Object.getOwnPropertyDescriptor(v, k), { value: v[k], writable: true, enumerable: true, configurable: true }, k);
   }
   // With Object.prototype frozen, assigning `constructor` to a new object throws (strict mode).
   const script = `import { compileCodec } from ${JSON.stringify(new URL('../src/codec/compile.ts', import.meta.url).href)};
