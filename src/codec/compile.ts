@@ -91,7 +91,7 @@ export interface CodecOptions {
   ifname?: boolean;
   /**
    * Calls (encodes and decodes) served by the plain code before the codec switches to generated code
-   * (GENERATE_AFTER; 0: generated from the start, Infinity: never). Where code cannot be generated
+   * (GENERATE_AFTER; 0: generated at the first call, Infinity: never). Where code cannot be generated
    * (`--disallow-code-generation-from-strings`), the plain code serves every call.
    */
   generateAfter?: number;
@@ -143,9 +143,9 @@ function build(node: TypeNode | null, opts: CodecOptions): Codec {
     }
   };
   let left = opts.generateAfter ?? GENERATE_AFTER;
-  /** The generated tree once made (at the switch); until then `plain` serves. */
-  let gen: Compiled | null = left <= 0 ? tree(true) : null;
-  const plain = gen ?? tree(false);
+  const plain = tree(false);
+  /** The generated tree once made (at the switch, the first call for generateAfter 0); until then `plain` serves. */
+  let gen: Compiled | null = null;
   if (plain.size > size) {
     throw new BpfmapError(ERROR_CODE.SCHEMA_INVALID, `${root}: the type needs ${plain.size} bytes but the map's ${root} size is ${size}`);
   }
