@@ -71,18 +71,20 @@ function bootTimeMs(): number | null {
 }
 
 /**
- * The journal at `path` was written during an earlier boot: both boot ids known and different; where
- * either is unknown (a version 1 file, or no boot id from the kernel), the file last written before
- * this boot began.
+ * Which boot wrote the journal at `path`: `this` or `earlier` where both boot ids are known (they
+ * differ or not); where either is unknown (a version 1 file, or no boot id from the kernel), its time
+ * stamp tells: `this` if it was last written after this boot began, else `earlier by time` (a guess:
+ * a clock set forward after the write moves btime past it too; recover.ts checks the map before it
+ * takes it).
  */
-export function fromEarlierBoot(j: Pick<JournalFile, 'bootId'>, path: string): boolean {
+export function bootOf(j: Pick<JournalFile, 'bootId'>, path: string): 'this' | 'earlier' | 'earlier by time' {
   const now = currentBootId();
-  if (j.bootId !== null && now !== null) return j.bootId.some((x, i) => x !== now[i]);
+  if (j.bootId !== null && now !== null) return j.bootId.some((x, i) => x !== now[i]) ? 'earlier' : 'this';
   const boot = bootTimeMs();
   try {
-    return boot !== null && statSync(path).mtimeMs < boot;
+    return boot !== null && statSync(path).mtimeMs < boot ? 'earlier by time' : 'this';
   } catch {
-    return false;
+    return 'this';
   }
 }
 

@@ -10,7 +10,7 @@ import { stringifyJson } from '../text/json.js';
 import { openMap } from '../map/index.js';
 import type { LiveMap } from '../map/index.js';
 import { Writer, undoMap, type RollbackResult } from './execute.js';
-import { fromEarlierBoot, journalPath, listJournals, readJournal, removeJournal, writerAlive, type JournalFile } from './journal.js';
+import { bootOf, journalPath, listJournals, readJournal, removeJournal, writerAlive, type JournalFile } from './journal.js';
 import { liveTarget, type LiveTarget } from './read-map.js';
 import { newStats } from './stats.js';
 import type { UndoSet } from './undo.js';
@@ -50,6 +50,22 @@ function keyNamer(live: LiveMap | null): (k: Uint8Array) => string {
   };
 }
 
+/** A map has the journal's id now, with the journal's key and value sizes (the one given, or opened by id). */
+function sameSizesById(j: JournalFile, open?: { target: LiveTarget }): boolean {
+  if (open) return open.target.keySize === j.keySize && open.target.rawValueSize === j.valueSize;
+  let live: LiveMap;
+  try { live = openMap({ id: j.mapId, force: true }); } catch (e) {
+    if ((e as { code?: string }).code === ERROR_CODE.MAP_NOT_FOUND || (e as { code?: string }).code === ERROR_CODE.NOT_FOUND) return false;
+    throw e;
+  }
+  try {
+    const t = liveTarget(live);
+    return t.keySize === j.keySize && t.rawValueSize === j.valueSize;
+  } finally {
+    live.close();
+  }
+}
+
 /** Rolls back one journal against the map it names (open, or opened here by id). */
 export function recoverJournal(path: string, open?: { target: LiveTarget; live: LiveMap }): RecoverReport {
   const j = readJournal(path);
@@ -60,7 +76,15 @@ export function recoverJournal(path: string, open?: { target: LiveTarget; live: 
   }
   const info = { mapId: j.mapId, map: j.mapName, pid: j.pid };
   // The maps of an earlier boot are gone; a map of this boot may have the same id: never roll back onto it.
-  if (fromEarlierBoot(j, path)) {
+  const boot = bootOf(j, path);
+  if (boot === 'earlier by time' && sameSizesById(j, open)) {
+    // No boot id, only a time stamp from before this boot: a clock set forward after the write looks
+    // the same. With a map of the journal's sizes under its id, either guess could undo the wrong map.
+    throw new BpfmapError(ERROR_CODE.AMBIGUOUS, `journal '${path}' has no boot id and was last written before this boot began, `
+      + `but map id ${j.mapId} exists with its key/value sizes ${j.keySize}/${j.valueSize}: it may be the map '${j.mapName}' the journal names `
+      + '(the clock set forward since the write) or a map of this boot with the same id; nothing rolled back; check the map and remove the file by hand');
+  }
+  if (boot !== 'this') {
     removeJournal(path);
     return { ...base, ...info, outcome: 'map gone', earlierBoot: true };
   }

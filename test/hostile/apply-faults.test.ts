@@ -473,20 +473,43 @@ Format('a journal from an earlier boot is discarded, never rolled back onto the 
   assert.match(again.stdout, /rolled back an unfinished apply .*: 1 entry restored/);
   assert.is(contents(c.pin), `mixed (${N - 1} entries)`, 'this boot\'s journal is rolled back: key 1 deleted');
 
-  // A version 1 journal (no boot id) last written before this boot began is an earlier boot's too.
-  const v = journal();
-  const whole = readFileSync(v.path);
-  const v1 = Buffer.concat([whole.subarray(0, 52), whole.subarray(68)]);
-  v1.writeUInt32LE(1, 8);
-  v1.writeUInt32LE(0x7ffffff0, 24);
-  v1.writeBigUInt64LE(BigInt(v1.byteLength - 16), v1.byteLength - 8);
-  writeFileSync(v.path, v1);
+  // A version 1 journal (no boot id) last written before this boot began, for a map id that has a
+  // map of its sizes now: the time stamp cannot tell whether that map is its own (the clock set
+  // forward since) or a map of this boot with its id. Refused, kept, nothing rolled back.
   const booted = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))![1]);
-  utimesSync(v.path, booted - 60, booted - 60);
+  const v1Journal = (mapId: number, valueSize = 16) => {
+    const v = writeJournal(c.jdir, { mapId, mapName: MAP, keySize: 4, valueSize, arrayLike: false,
+      added: { count: 1, keys: (_s, _n, o) => o.set([2, 0, 0, 0]), new: (_s, _n, o) => { o.fill(0); o[0] = 2; o[8] = 2; } },
+      changed: { count: 0, keys: () => {} }, deleted: { count: 0, keys: () => {} } });
+    const whole = readFileSync(v.path);
+    const v1 = Buffer.concat([whole.subarray(0, 52), whole.subarray(68)]);
+    v1.writeUInt32LE(1, 8);
+    v1.writeUInt32LE(0x7ffffff0, 24);
+    v1.writeBigUInt64LE(BigInt(v1.byteLength - 16), v1.byteLength - 8);
+    writeFileSync(v.path, v1);
+    utimesSync(v.path, booted - 60, booted - 60);
+    return v.path;
+  };
+  const before = contents(c.pin);
+  const kept = v1Journal(openMapId(c));
+  const unsure = run(cli(['recover', '--journal', c.jdir]));
+  assert.is(unsure.code, 2, unsure.stdout + unsure.stderr);
+  assert.match(unsure.stderr, new RegExp(`journal '.*' has no boot id and was last written before this boot began, but map id ${openMapId(c)} exists with its key/value sizes 4/16: .*nothing rolled back; check the map and remove the file by hand`));
+  assert.is(contents(c.pin), before, 'nothing rolled back onto the map');
+  assert.ok(existsSync(kept), 'the journal is kept');
+  // The same journal stops the map's next apply too (recovery before its writes).
+  const applied = run(cli(applyNew(c)));
+  assert.is(applied.code, 2, applied.stdout + applied.stderr);
+  assert.match(applied.stderr, /has no boot id and was last written before this boot began/);
+  assert.is(contents(c.pin), before, 'the apply wrote nothing');
+  rmSync(kept);
+  // With no map of its sizes under its id (another value size here), the map it names is gone: removed.
+  v1Journal(openMapId(c), 24);
   const old = run(cli(['recover', '--journal', c.jdir]));
   assert.is(old.code, 0, old.stderr);
   assert.match(old.stdout, /journal written before the machine last booted/);
   assert.equal(journals(c), []);
+  assert.is(contents(c.pin), before);
 }));
 
 Format.run();
