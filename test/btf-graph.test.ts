@@ -33,9 +33,15 @@ for (const order of ['little', 'big'] as const) {
     assert.is(btf.type(2).name, 't');
     assert.ok(btf.type(2) === btf.type(2), 'one object per id');
     for (const bad of [3, -1, 1.5, Number.NaN]) {
-      const e = refusal(() => btf.type(bad));
-      assert.is(e.message, `BTF: type id: expected 0..2, got ${bad}`);
+      // Every accessor by id: the raw records past the end would give type 1's name and kind.
+      for (const [what, f] of [['type', () => btf.type(bad)], ['name', () => btf.name(bad)], ['kind', () => btf.kind(bad)],
+        ['resolve', () => btf.resolve(bad)], ['sizeOf', () => btf.sizeOf(bad)]] as const) {
+        const e = refusal(f);
+        assert.is(e.message, `BTF: type id: expected 0..2, got ${bad}`, what);
+      }
     }
+    assert.is(btf.resolve(2), 1);
+    assert.is(btf.sizeOf(2), 4);
   });
 
   G('every accessor of every kind', () => {

@@ -10,6 +10,7 @@ import { suite, skip } from './helpers/skip.js';
 import { BIN, FW } from './helpers/cli.js';
 import { mapSysfsFile } from '../src/syscall/index.js';
 import { mapsKernelBtf } from '../src/syscall/fast-sysfs-map.js';
+import { loadBtf } from '../src/btf/index.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const M = suite('mapSysfsFile');
@@ -88,6 +89,43 @@ M('bpfmap types maps vmlinux instead of reading it 4 KiB at a time', (ctx) => {
     assert.match(text, new RegExp(`mmap\\(NULL, ${size}, PROT_READ, MAP_PRIVATE, \\d+<${VMLINUX}>, 0\\)`), 'mapped whole, private, read-only');
     const reads = text.split('\n').filter((l) => l.includes(`read(`) && l.includes(`<${VMLINUX}>`)).length;
     assert.is(reads, 0, `${reads} read() calls on it`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+M('list names a tracing target from the kernel BTF both mapped and, where the mapping fails, read', (ctx) => {
+  const why = cannotMap();
+  if (why) return skip(why, ctx);
+  if (spawnSync('strace', ['-V'], { stdio: 'ignore' }).status !== 0) return skip('strace is not installed', ctx);
+  // This machine's kernel refuses trampoline programs (fentry, lsm: EPERM even as root), so no tracing
+  // link can be made: the name lookup list runs for one is called directly, for a function that
+  // exists in every kernel with BTF, and for the cases that answer null.
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-strace-'));
+  try {
+    const btf = loadBtf(readFileSync(VMLINUX));
+    const id = btf.idsByName('bpf_fentry_test1').find((i) => btf.kind(i) === 12);
+    assert.ok(id, 'bpf_fentry_test1 is a FUNC of the kernel BTF');
+    const script = `import { vmlinuxName } from './src/inventory/attach.ts';
+      const id = ${id};
+      console.log(JSON.stringify([vmlinuxName(1, id), vmlinuxName(2, id), vmlinuxName(1, 0x7fffffff), vmlinuxName(1, 0)]));`;
+    const run = (inject: boolean) => {
+      const log = join(dir, inject ? 'read' : 'mapped');
+      // -P: only calls on the kernel BTF; the first open of it (the mapping's) fails with EACCES.
+      const r = spawnSync('strace', ['-f', '-qq', '-o', log, '-P', VMLINUX, '-e', 'trace=openat,mmap,read',
+        ...(inject ? ['-e', 'inject=openat:error=EACCES:when=1'] : []),
+        process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+      const calls = readFileSync(log, 'utf8').split('\n');
+      return { names: JSON.parse(r.stdout), mmaps: calls.filter((l) => /\bmmap\(/.test(l)).length, reads: calls.filter((l) => /\bread\(/.test(l)).length };
+    };
+    const expected = ['bpf_fentry_test1', null, null, null];
+    const mapped = run(false), read = run(true);
+    assert.equal(mapped.names, expected, 'mapped');
+    assert.equal(read.names, expected, 'read');
+    assert.equal([mapped.mmaps, mapped.reads], [1, 0], 'the lookup mapped the file');
+    assert.is(read.mmaps, 0, 'the mapping failed (its open refused)');
+    assert.ok(read.reads > 100, `the lookup read the file 4 KiB at a time: ${read.reads} read() calls`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -54,11 +54,16 @@ export class Btf {
     return this.raw.count - 1;
   }
 
-  /** The inflated type with this id (0 is void). */
-  type(id: number): Type {
+  /** Throws unless id names a type of this BTF (0..typeCount): the raw records would read another type's bytes. */
+  private known(id: number): void {
     if (!Number.isInteger(id) || id < 0 || id >= this.raw.count) {
       throw new BtfError(`BTF: type id: expected 0..${this.raw.count - 1}, got ${id}`, id);
     }
+  }
+
+  /** The inflated type with this id (0 is void). */
+  type(id: number): Type {
+    this.known(id);
     const cache = this.cache ?? (this.cache = new Array<Type | undefined>(this.raw.count));
     let t = cache[id];
     if (!t) {
@@ -69,10 +74,12 @@ export class Btf {
   }
 
   name(id: number): string {
+    this.known(id);
     return id === 0 ? '' : this.strings.get(this.raw.nameOff(id));
   }
 
   kind(id: number): number {
+    this.known(id);
     return id === 0 ? 0 : this.raw.kinds[id]!;
   }
 

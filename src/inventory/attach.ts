@@ -76,8 +76,11 @@ function cgroupPaths(ids: ReadonlySet<bigint>): Map<bigint, string> {
 
 let vmlinux: Btf | null | undefined;
 
-/** The name of a function in vmlinux's BTF (tracing targets); null when it is elsewhere or unreadable. */
-function vmlinuxName(objId: number, typeId: number): string | null {
+/**
+ * The name of a function in vmlinux's BTF (tracing targets); null when it is elsewhere or unreadable.
+ * The BTF is mapped where the kernel lets it be (fast-sysfs-map.ts), else read. Exported for tests.
+ */
+export function vmlinuxName(objId: number, typeId: number): string | null {
   if (vmlinux === undefined) {
     const path = '/sys/kernel/btf/vmlinux';
     try { vmlinux = loadBtf(mapSysfsFile(path) ?? readFileSync(path)); } catch { vmlinux = null; }
