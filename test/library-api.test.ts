@@ -1,0 +1,223 @@
+// The exports of src/index.ts that no other test file calls by name, called as a library user calls
+// them (through the package's entry point): each with what it must give, so that an export that
+// went missing, was wired to the wrong function, or lost an option fails here.
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  BpfObject, DEFAULT_JOURNAL_DIR, DEFAULT_LOCK_DIR, DEFAULT_PIN_ROOT, DesiredMap, DesiredState, ElfError, ERROR_CODE,
+  ObjectMap, PERCPU_MAP_TYPES, SyscallError, applyState, createMaps, ensureDefaultBpffs, findMap, isBpfmapError,
+  isGlobalDataMap, liveSchemas, loadObject, loadObjectFile, lockMaps, mapCodecs, openMap, parseFieldPath, parseJson,
+  planDiff, readStateDocument, recoverAll, recoverMigrations, restoreSnapshot, reviveSchema, sameBytes, stringifyJson,
+  toHex, updateFields, withMapLock, writeSnapshot,
+  type MapPlan, type TypeNode,
+} from '../src/index.js';
+import { suite } from './helpers/skip.js';
+import { kernel, withPinDir } from './helpers/kernel.js';
+
+const FW = 'fixtures/firewall.bpfel.o';
+const COVERAGE = 'fixtures/coverage.bpfel.o';
+const TABLE = 'ingress_node_firewall_table_map';
+const KEY = { ingress_ifindex: 2, ip_data: '198.18.0.0/24' };
+
+function refusal(fn: () => unknown): Error & { code?: string; path?: string } {
+  try { fn(); } catch (e) { return e as Error & { code?: string }; }
+  throw new Error('expected an error');
+}
+
+const Offline = suite('library API, offline');
+
+Offline('constants: the default pin root, lock and journal directories, the per-CPU map types', () => {
+  assert.equal([DEFAULT_PIN_ROOT, DEFAULT_LOCK_DIR, DEFAULT_JOURNAL_DIR], ['/sys/fs/bpf', '/run/bpfmap/locks', '/run/bpfmap']);
+  for (const t of ['percpu_hash', 'percpu_array', 'lru_percpu_hash']) assert.ok(PERCPU_MAP_TYPES.has(t), t);
+  for (const t of ['hash', 'array', 'lpm_trie', 'lru_hash']) assert.not.ok(PERCPU_MAP_TYPES.has(t), t);
+  const cov = loadObjectFile(COVERAGE).schema;
+  for (const m of cov.maps) assert.is(m.perCpu, PERCPU_MAP_TYPES.has(m.type), `${m.name} (${m.type})`);
+});
+
+Offline('ElfError: a file that is not ELF is refused with its code and the offset', () => {
+  const e = refusal(() => loadObject(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 9, 9, 9, 9]), 'junk.o'));
+  assert.ok(e instanceof ElfError, String(e));
+  assert.ok(isBpfmapError(e));
+  assert.is(e.code, ERROR_CODE.ELF_MALFORMED);
+  assert.type((e as ElfError).offset, 'number');
+});
+
+Offline('isGlobalDataMap: .data and .rodata are global data, the other maps are not', () => {
+  const cov = loadObjectFile(COVERAGE).schema;
+  const global = cov.maps.filter((m) => isGlobalDataMap(m)).map((m) => m.name).sort();
+  assert.equal(global, ['.bss', '.data', '.data.config', '.rodata', '.rodata.table']);
+  assert.not.ok(isGlobalDataMap(findMap(loadObjectFile(FW).schema, TABLE)));
+});
+
+Offline('reviveSchema: a saved schema (JSON) comes back with the same maps and encodes the same bytes', () => {
+  const schema = loadObjectFile(FW).schema;
+  const revived = reviveSchema(parseJson(stringifyJson(schema)), 'saved.json');
+  assert.equal(revived.maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]),
+    schema.maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]));
+  const a = mapCodecs(findMap(schema, TABLE), schema.byteOrder), b = mapCodecs(findMap(revived, TABLE), revived.byteOrder);
+  assert.is(toHex(b.key.encode(KEY)), toHex(a.key.encode(KEY)));
+  const value = { rules: [{ ruleId: 7, protocol: 6, dstPortStart: 80, action: 2 }] };
+  assert.is(toHex(b.value.encode(value)), toHex(a.value.encode(value)));
+  const e = refusal(() => reviveSchema({ byteOrder: 'little', maps: 'none' }, 'bad.json'));
+  assert.is(e.code, ERROR_CODE.SCHEMA_INVALID);
+  assert.match(e.message, /bad\.json/);
+});
+
+Offline('sameBytes: the same layout under other names is the same; swapped fields or another size are not', () => {
+  const u32 = (name: string): TypeNode => ({ kind: 'int', name, size: 4, signed: false });
+  const pair = (a: string, b: string, tag = 'pair'): TypeNode => ({ kind: 'struct', name: tag, size: 8,
+    fields: [{ name: a, offset: 0, type: u32('__u32') }, { name: b, offset: 4, type: u32('u32_t') }] } as TypeNode);
+  assert.ok(sameBytes(pair('a', 'b'), pair('a', 'b', 'other_tag')), 'struct tags may differ');
+  assert.not.ok(sameBytes(pair('a', 'b'), pair('b', 'a')), 'two u32 fields swapped');
+  assert.ok(sameBytes(pair('a', 'b'), pair('a', 'c'), { b: 'c' }), 'a field renamed through rename');
+  assert.not.ok(sameBytes(pair('a', 'b'), u32('x')));
+  const key = findMap(loadObjectFile(FW).schema, TABLE).key!;
+  assert.ok(sameBytes(key, key));
+});
+
+Offline('parseFieldPath: names and indexes; a malformed path is refused', () => {
+  assert.equal(parseFieldPath('rules[3].action'), ['rules', 3, 'action']);
+  assert.equal(parseFieldPath('a.b'), ['a', 'b']);
+  for (const bad of ['', 'rules[', 'rules[x]', 'a..b']) assert.ok(isBpfmapError(refusal(() => parseFieldPath(bad))), bad);
+});
+
+Offline('readStateDocument: a parsed document becomes one DesiredMap per map', () => {
+  const schema = loadObjectFile(FW).schema;
+  const state = new DesiredState(schema, 'doc');
+  readStateDocument({ maps: { [TABLE]: { entries: [{ key: KEY, value: { rules: [{ ruleId: 1, action: 2 }] } }] } } }, state);
+  assert.equal([...state.maps.keys()], [TABLE]);
+  assert.ok(state.maps.get(TABLE) instanceof DesiredMap);
+  assert.is(state.maps.get(TABLE)!.map.name, TABLE);
+  const e = refusal(() => readStateDocument({ maps: { [TABLE]: { entries: [{ key: { ...KEY, nope: 1 }, value: {} }] } } }, new DesiredState(schema, 'doc')));
+  assert.is(e.code, ERROR_CODE.VALUE_INVALID);
+  assert.match(e.message, /nope/);
+});
+
+Offline('BpfObject.map gives an ObjectMap', async () => {
+  const fw = await BpfObject.open(FW);
+  assert.ok(fw.map(TABLE) instanceof ObjectMap);
+});
+
+const Live = suite('library API, kernel');
+
+/** The firewall's maps created under a pin directory of their own; fn gets the directory and the object. */
+function withFirewall(fn: (dir: string, obj: ReturnType<typeof loadObjectFile>) => void | Promise<void>) {
+  return kernel(() => withPinDir(async (dir) => {
+    const obj = loadObjectFile(FW);
+    createMaps(obj, { pinRoot: dir });
+    await fn(dir, obj);
+  }));
+}
+
+Live('updateFields: one field of an entry changed, the others kept; a missing key is KEY_NOT_FOUND', withFirewall((dir, obj) => {
+  const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });
+  try {
+    live.update(KEY, { rules: [{ ruleId: 1, protocol: 6, dstPortStart: 80, action: 2 }] });
+    assert.equal(updateFields(live, KEY, [{ path: parseFieldPath('rules[0].action'), value: 1 }]), { rounds: 1 });
+    const v = live.lookup(KEY) as { rules: { ruleId: number; protocol: number; dstPortStart: number; action: number }[] };
+    assert.equal([v.rules[0]!.ruleId, v.rules[0]!.protocol, v.rules[0]!.dstPortStart, v.rules[0]!.action], [1, 6, 80, 1]);
+    const e = refusal(() => updateFields(live, { ingress_ifindex: 3, ip_data: '198.18.1.0/24' }, [{ path: ['rules', 0, 'action'], value: 1 }]));
+    assert.is(e.code, ERROR_CODE.KEY_NOT_FOUND);
+  } finally { live.close(); }
+}));
+
+Live('withMapLock: runs the function holding the map\'s lock (another process gets LOCKED meanwhile) and releases it', withFirewall((dir, obj) => {
+  const lockDir = mkdtempSync(join(tmpdir(), 'bpfmap-locks-'));
+  const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });
+  /** What another process gets from lockMaps of the map, at once: 'taken' or the error's code. */
+  const other = (id: number): string => {
+    const script = `import { lockMaps } from './src/index.ts';
+      try { lockMaps([${id}], { lockDir: ${JSON.stringify(lockDir)}, lockTimeoutMs: 0 }).release(); console.log('taken'); } catch (e) { console.log(e.code); }`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  try {
+    const id = live.info.id;
+    const got = withMapLock(id, 'the table', { lockDir }, () => {
+      assert.is(other(id), ERROR_CODE.LOCKED);
+      return 42;
+    });
+    assert.is(got, 42);
+    assert.is(other(id), 'taken', 'released');
+    assert.throws(() => withMapLock(id, 'the table', { lockDir }, () => { throw new Error('inside'); }), /inside/);
+    assert.is(other(id), 'taken', 'released after a throw too');
+  } finally { live.close(); rmSync(lockDir, { recursive: true, force: true }); }
+}));
+
+Live('liveSchemas: the pinned maps as the kernel describes them, under the object\'s names; maps not pinned are left out', withFirewall((dir, obj) => {
+  const live = liveSchemas(obj.schema.maps, dir);
+  assert.equal(live.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]).sort(),
+    obj.schema.maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]).sort());
+  assert.ok(sameBytes(findMap({ ...obj.schema, maps: live }, TABLE).key!, findMap(obj.schema, TABLE).key!), 'the key\'s layout from the kernel BTF');
+  rmSync(join(dir, TABLE));
+  assert.not.ok(liveSchemas(obj.schema.maps, dir).some((m) => m.name === TABLE));
+}));
+
+Live('writeSnapshot and restoreSnapshot: the entries written out, the map emptied, the entries back', withFirewall((dir, obj) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-snap-'));
+  const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });
+  try {
+    const value = { rules: [{ ruleId: 9, protocol: 17, dstPortStart: 53, action: 1 }] };
+    live.update(KEY, value);
+    const before = toHex(live.lookupRaw(live.encodeKey(KEY)));
+    const lines: string[] = [];
+    const maps = writeSnapshot(obj, { pinRoot: dir }, (l) => lines.push(l));
+    assert.equal(maps.filter((m) => m.name === TABLE).map((m) => m.entries), [1], 'the table is in the snapshot with its entry');
+    const file = join(tmp, 'snap.ndjson');
+    writeFileSync(file, lines.join(''));
+    live.delete(KEY);
+    const r = restoreSnapshot(file, obj, { pinRoot: dir, journalDir: join(tmp, 'journal') });
+    assert.equal(r.maps.filter((m) => m.name === TABLE).map((m) => m.entries), [1], JSON.stringify(r.maps));
+    assert.is(toHex(live.lookupRaw(live.encodeKey(KEY))), before, 'the entry back, byte for byte');
+    // A snapshot cut off before its trailer restores nothing.
+    writeFileSync(file, lines.slice(0, -1).join(''));
+    live.delete(KEY);
+    assert.is(refusal(() => restoreSnapshot(file, obj, { pinRoot: dir, journalDir: join(tmp, 'journal') })).code, ERROR_CODE.INPUT_INCOMPLETE);
+    assert.is(refusal(() => live.lookup(KEY)).code, ERROR_CODE.KEY_NOT_FOUND);
+  } finally { live.close(); rmSync(tmp, { recursive: true, force: true }); }
+}));
+
+Live('planDiff: the plan applyState made, one line per added key', withFirewall((dir, obj) => {
+  const state = new DesiredState(obj.schema, 'doc');
+  readStateDocument({ maps: { [TABLE]: { entries: [{ key: KEY, value: { rules: [{ ruleId: 1, action: 2 }] } }] } } }, state);
+  let plans: readonly MapPlan[] = [];
+  applyState(state, { pinRoot: dir, dryRun: true, onPlan: (p) => { plans = p; } });
+  const table = plans.find((p) => p.desired.map.name === TABLE);
+  assert.ok(table, 'a plan for the table');
+  const lines: string[] = [];
+  planDiff(table!, (l) => lines.push(l));
+  assert.is(lines.length, 1, lines.join(''));
+  assert.match(lines[0]!, /^\+ ingress_node_firewall_table_map \{"prefixLen":56,"ingress_ifindex":2,"ip_data":\[198,18,0,0,0,0,0,0,0,0,0,0,0,0,0,0\]\}: \{"rules":\[\{"ruleId":1,"protocol":0,"dstPortStart":0,"dstPortEnd":0,"icmpType":0,"icmpCode":0,"action":2\},/);
+  lines.length = 0;
+  planDiff(table!, (l) => lines.push(l), { prettyAddresses: true });
+  assert.match(lines[0]!, /^\+ ingress_node_firewall_table_map \{"prefixLen":56,"ingress_ifindex":2,"ip_data":"198\.18\.0\.0\/24"\}: /, 'decode options passed on');
+  const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });
+  try { assert.is(refusal(() => live.lookup(KEY)).code, ERROR_CODE.KEY_NOT_FOUND, 'a dry run writes nothing'); } finally { live.close(); }
+}));
+
+Live('recoverAll and recoverMigrations: an empty journal directory has nothing to recover; ensureDefaultBpffs leaves a mounted bpffs alone', withFirewall(() => {
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-journal-'));
+  try {
+    assert.equal(recoverAll(tmp), []);
+    assert.equal(recoverMigrations(tmp), []);
+    assert.equal(recoverAll(join(tmp, 'missing')), []);
+  } finally { rmSync(tmp, { recursive: true, force: true }); }
+  assert.is(ensureDefaultBpffs([DEFAULT_PIN_ROOT]), null, 'bpffs is mounted at /sys/fs/bpf already');
+  assert.is(ensureDefaultBpffs(['/tmp/elsewhere']), null, 'a path outside /sys/fs/bpf');
+}));
+
+Live('SyscallError: a kernel refusal carries the errno and its name', withFirewall((dir, obj) => {
+  const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });
+  try {
+    const e = refusal(() => live.updateRaw(new Uint8Array(live.info.keySize), new Uint8Array(live.info.valueSize), 'exist'));
+    assert.ok(e instanceof SyscallError, String(e));
+    assert.equal([(e as SyscallError).errno, (e as SyscallError).errnoName], [2, 'ENOENT']);
+  } finally { live.close(); }
+}));
+
+Offline.run();
+Live.run();
