@@ -2,7 +2,7 @@
 // them (through the package's entry point): each with what it must give, so that an export that
 // went missing, was wired to the wrong function, or lost an option fails here.
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import {
   ObjectMap, PERCPU_MAP_TYPES, SyscallError, applyState, createMaps, ensureDefaultBpffs, findMap, isBpfmapError,
   isGlobalDataMap, liveSchemas, loadObject, loadObjectFile, lockMaps, mapCodecs, openMap, parseFieldPath, parseJson,
   planDiff, readStateDocument, recoverAll, recoverMigrations, restoreSnapshot, reviveSchema, sameBytes, stringifyJson,
-  toHex, updateFields, withMapLock, writeSnapshot,
+  toHex, updateFields, withMapLock, writeSnapshot, planExporter, parseExporterConfig, scrapeText, possibleCpus,
   type MapPlan, type TypeNode,
 } from '../src/index.js';
 import { suite } from './helpers/skip.js';
@@ -217,6 +217,23 @@ Live('SyscallError: a kernel refusal carries the errno and its name', withFirewa
     assert.ok(e instanceof SyscallError, String(e));
     assert.equal([(e as SyscallError).errno, (e as SyscallError).errnoName], [2, 'ENOENT']);
   } finally { live.close(); }
+}));
+
+Live('scrapeText: the exporter\'s scrape of the live statistics map as Prometheus text and as OpenMetrics', withFirewall(async (dir, obj) => {
+  const stats = openMap({ map: findMap(obj.schema, 'ingress_node_firewall_statistics_map'), byteOrder: obj.schema.byteOrder, pinRoot: dir });
+  try {
+    stats.update(7, { allow_stats: { packets: 3, bytes: 180 }, deny_stats: { packets: 0, bytes: 0 } });
+  } finally { stats.close(); }
+  const plan = planExporter(obj.schema, parseExporterConfig(readFileSync('examples/firewall-exporter.yaml', 'utf8')));
+  const prom = await scrapeText(plan, 'prometheus', { pinRoot: dir });
+  // Summed over the CPUs: the value went into each CPU's slot.
+  const cpus = possibleCpus();
+  assert.match(prom, new RegExp(`^ingress_node_firewall_allow_packets_total\\{rule_id="7"\\} ${3 * cpus}$`, 'm'));
+  assert.match(prom, new RegExp(`^ingress_node_firewall_allow_bytes_total\\{rule_id="7"\\} ${180 * cpus}$`, 'm'));
+  assert.match(prom, /^# TYPE ingress_node_firewall_allow_packets_total counter$/m);
+  const om = await scrapeText(plan, 'openmetrics', { pinRoot: dir });
+  assert.match(om, /^# TYPE ingress_node_firewall_allow_packets counter$/m);
+  assert.match(om, /# EOF\n$/);
 }));
 
 Offline.run();
