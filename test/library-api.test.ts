@@ -11,7 +11,7 @@ import {
   ObjectMap, PERCPU_MAP_TYPES, SyscallError, applyState, createMaps, ensureDefaultBpffs, findMap, isBpfmapError,
   isGlobalDataMap, liveSchemas, loadObject, loadObjectFile, lockMaps, mapCodecs, openMap, parseFieldPath, parseJson,
   planDiff, readStateDocument, recoverAll, recoverMigrations, restoreSnapshot, reviveSchema, sameBytes, stringifyJson,
-  toHex, updateFields, withMapLock, writeSnapshot, planExporter, parseExporterConfig, scrapeText, possibleCpus,
+  toHex, updateFields, withMapLock, writeSnapshot, watchState, liveMapIds, readStateFile, planExporter, parseExporterConfig, scrapeText, possibleCpus,
   type MapPlan, type TypeNode,
 } from '../src/index.js';
 import { suite } from './helpers/skip.js';
@@ -234,6 +234,33 @@ Live('scrapeText: the exporter\'s scrape of the live statistics map as Prometheu
   const om = await scrapeText(plan, 'openmetrics', { pinRoot: dir });
   assert.match(om, /^# TYPE ingress_node_firewall_allow_packets counter$/m);
   assert.match(om, /# EOF\n$/);
+}));
+
+Live('watchState: the state file applied, then again when it changes; a broken file keeps the last good state; liveMapIds names the live map', withFirewall(async (dir, obj) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-watch-'));
+  const file = join(tmp, 'state.yaml');
+  const doc = (action: number) => `maps:\n  ${TABLE}:\n    entries:\n      - key: {ingress_ifindex: 2, ip_data: 198.18.0.0/24}\n        value: {rules: [{ruleId: 1, action: ${action}}]}\n`;
+  writeFileSync(file, doc(1));
+  const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });
+  const events: string[] = [];
+  const action = (): number | null => { try { return (live.lookup(KEY) as { rules: { action: number }[] }).rules[0]!.action; } catch { return null; } };
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(ok(), `${what}; events: ${events.join(', ')}`);
+  };
+  const read = () => readStateFile(file, obj.schema);
+  assert.equal(liveMapIds(read(), { pinRoot: dir }), [live.info.id]);
+  const w = watchState(file, { read, apply: (state) => applyState(state, { pinRoot: dir, lockDir: join(tmp, 'locks'), journalDir: join(tmp, 'journal') }),
+    onEvent: (e) => events.push(`${e.event}${'reason' in e ? ` (${e.reason})` : ''}`), settleMs: 50, pollMs: 50, resyncMs: 0 });
+  try {
+    await until('the first state applied', () => action() === 1);
+    assert.equal(events.slice(0, 1), ['applied (file)']);
+    writeFileSync(file, 'maps:\n  nope: {}\n');
+    await until('a broken file reported', () => events.some((e) => e === 'file invalid'));
+    assert.is(action(), 1, 'the last good state kept');
+    writeFileSync(file, doc(2));
+    await until('the changed file applied', () => action() === 2);
+  } finally { w.close(); live.close(); rmSync(tmp, { recursive: true, force: true }); }
 }));
 
 Offline.run();
