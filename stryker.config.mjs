@@ -17,7 +17,7 @@ export default {
   // 80 s, and 60 s counted such slow survivors as timeouts (detected).
   // BPFMAP_MUTATE_TIMEOUT_MS shortens it for a run whose test files are quick (batch: a mutant that hangs
   // the two-thread writer's liveness wait is then a timeout after 90 s, not 300 s).
-  timeoutMS: Number(process.env.BPFMAP_MUTATE_TIMEOUT_MS ?? 300000),
+  timeoutMS: Number(process.env.BPFMAP_MUTATE_TIMEOUT_MS) > 0 ? Number(process.env.BPFMAP_MUTATE_TIMEOUT_MS) : 300000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `reports/mutation/${report}.html` },
   jsonReporter: { fileName: `reports/mutation/${report}.json` },

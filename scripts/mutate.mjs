@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run mutate [-- elf|btf|codec ...]: StrykerJS over src/<folder>, one folder at a time, at low
+// npm run mutate [-- elf|btf|codec|map|batch ...]: StrykerJS over src/<folder> (batch: the batch writer's
+// two files, see stryker.config.mjs), one folder at a time, at low
 // priority (nice 15) and concurrency (1; BPFMAP_MUTATE_CONCURRENCY to change). The settings are in
 // stryker.config.mjs, the test command in test/mutate/run.mjs. Not part of CI. Reports go to
 // reports/mutation/<folder>.html and .json; the score is printed at the end of each run.

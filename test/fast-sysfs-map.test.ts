@@ -10,7 +10,7 @@ import { suite, skip } from './helpers/skip.js';
 import { BIN, FW } from './helpers/cli.js';
 import { mapSysfsFile } from '../src/syscall/index.js';
 import { mapsKernelBtf } from '../src/syscall/fast-sysfs-map.js';
-import { loadBtf } from '../src/btf/index.js';
+import { BTF_KIND, loadBtf } from '../src/btf/index.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const M = suite('mapSysfsFile');
@@ -104,7 +104,7 @@ M('list names a tracing target from the kernel BTF both mapped and, where the ma
   const dir = mkdtempSync(join(tmpdir(), 'bpfmap-strace-'));
   try {
     const btf = loadBtf(readFileSync(VMLINUX));
-    const id = btf.idsByName('bpf_fentry_test1').find((i) => btf.kind(i) === 12);
+    const id = btf.idsByName('bpf_fentry_test1').find((i) => btf.kind(i) === BTF_KIND.FUNC);
     assert.ok(id, 'bpf_fentry_test1 is a FUNC of the kernel BTF');
     const script = `import { vmlinuxName } from './src/inventory/attach.ts';
       const id = ${id};

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import {
   BpfObject, DEFAULT_JOURNAL_DIR, DEFAULT_LOCK_DIR, DEFAULT_PIN_ROOT, DesiredMap, DesiredState, ElfError, ERROR_CODE,
   ObjectMap, PERCPU_MAP_TYPES, SyscallError, applyState, createMaps, ensureDefaultBpffs, findMap, isBpfmapError,
-  isGlobalDataMap, liveSchemas, loadObject, loadObjectFile, lockMaps, mapCodecs, openMap, parseFieldPath, parseJson,
+  isGlobalDataMap, liveSchemas, loadObject, loadObjectFile, mapCodecs, openMap, parseFieldPath, parseJson,
   planDiff, readStateDocument, recoverAll, recoverMigrations, restoreSnapshot, reviveSchema, sameBytes, stringifyJson,
   toHex, updateFields, withMapLock, writeSnapshot, watchState, liveMapIds, readStateFile, planExporter, parseExporterConfig, scrapeText, possibleCpus,
   type MapPlan, type TypeNode,
 } from '../src/index.js';
 import { suite } from './helpers/skip.js';
+import { writeJournal } from '../src/apply/journal.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 
 const FW = 'fixtures/firewall.bpfel.o';
@@ -199,16 +200,30 @@ Live('planDiff: the plan applyState made, one line per added key', withFirewall(
   try { assert.is(refusal(() => live.lookup(KEY)).code, ERROR_CODE.KEY_NOT_FOUND, 'a dry run writes nothing'); } finally { live.close(); }
 }));
 
-Live('recoverAll and recoverMigrations: an empty journal directory has nothing to recover; ensureDefaultBpffs leaves a mounted bpffs alone', withFirewall(() => {
+Live('recoverAll: a journal an apply left (its writer dead) is rolled back, the entry it added deleted; recoverMigrations finds nothing to do', withFirewall((dir, obj) => {
   const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-journal-'));
+  const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });
   try {
-    assert.equal(recoverAll(tmp), []);
+    live.update(KEY, { rules: [{ ruleId: 1, action: 2 }] });
+    const k = live.encodeKey(KEY)!, v = live.lookupRaw(k);
+    // The journal of an apply that added this entry and was killed (a pid no process has).
+    const j = writeJournal(tmp, { mapId: live.info.id, mapName: TABLE, keySize: k.byteLength, valueSize: v.byteLength, arrayLike: false,
+      added: { count: 1, keys: (_s, _n, o) => o.set(k), new: (_s, _n, o) => o.set(v) },
+      changed: { count: 0, keys: () => {} }, deleted: { count: 0, keys: () => {} } });
+    const b = readFileSync(j.path);
+    b.writeUInt32LE(0x7ffffff0, 24);
+    writeFileSync(j.path, b);
+    const r = recoverAll(tmp);
+    assert.equal(r.map((x) => [x.outcome, x.restored, x.mapId, x.map]), [['rolled back', 1, live.info.id, TABLE]]);
+    assert.is(refusal(() => live.lookup(KEY)).code, ERROR_CODE.KEY_NOT_FOUND, 'the entry the unfinished apply added is gone');
+    assert.equal(recoverAll(tmp), [], 'the journal is removed');
     assert.equal(recoverMigrations(tmp), []);
-    assert.equal(recoverAll(join(tmp, 'missing')), []);
-  } finally { rmSync(tmp, { recursive: true, force: true }); }
-  assert.is(ensureDefaultBpffs([DEFAULT_PIN_ROOT]), null, 'bpffs is mounted at /sys/fs/bpf already');
-  assert.is(ensureDefaultBpffs(['/tmp/elsewhere']), null, 'a path outside /sys/fs/bpf');
+  } finally { live.close(); rmSync(tmp, { recursive: true, force: true }); }
 }));
+
+Offline('ensureDefaultBpffs: nothing to do for a path outside /sys/fs/bpf', () => {
+  assert.is(ensureDefaultBpffs(['/tmp/elsewhere']), null);
+});
 
 Live('SyscallError: a kernel refusal carries the errno and its name', withFirewall((dir, obj) => {
   const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });

@@ -1,7 +1,7 @@
 import { recoverAll, recoverMigrations, DEFAULT_JOURNAL_DIR } from '../../src/index.js';
 import { recoverText } from '../../src/apply/recover.js';
 import { migrationRecoveryText } from '../../src/migrate/journal.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
 import type { MigrationRecovery, RecoverReport } from '../../src/index.js';
 import { print } from '../output.js';
 import { oneLine } from '../report.js';
@@ -35,6 +35,9 @@ export const recoverCommand = defineCommand({
     const reports = runRecover(a);
     if (a.json) print(reports, true);
     else writeText(reports.length === 0 ? 'nothing to recover: no unfinished apply or migration journal\n' : reports.map((r) => `${oneLine(textOf(r))}\n`).join(''));
-    if (reports.some((r) => r.outcome === 'rollback partial')) process.exitCode = EXIT.ROLLBACK_PARTIAL;
+    // A journal kept because it could not be rolled back needs a person first; then a partial rollback.
+    const refused = reports.find((r): r is RecoverReport => r.outcome === 'refused');
+    if (refused) process.exitCode = exitCodeFor(refused.code ?? 'INTERNAL');
+    else if (reports.some((r) => r.outcome === 'rollback partial')) process.exitCode = EXIT.ROLLBACK_PARTIAL;
   },
 });

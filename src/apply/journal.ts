@@ -27,7 +27,8 @@
  *
  * A journal left from an earlier boot (on a directory that is not tmpfs) names maps that died with
  * that boot, whose ids the maps of this boot reuse: the boot id tells it apart, and it is discarded,
- * never rolled back onto another map (version 1 files carry no boot id and are read as before).
+ * never rolled back onto another map. A file without a boot id (version 1, or written where the
+ * kernel gave none) is told by its time stamp, which recover.ts does not trust alone (see bootOf).
  */
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';

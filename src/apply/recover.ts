@@ -5,7 +5,7 @@
  * cut off while it was being written is discarded (nothing was written under it); one whose apply
  * is still running is left alone.
  */
-import { BpfmapError, ERROR_CODE } from '../errors.js';
+import { BpfmapError, ERROR_CODE, isBpfmapError, type ErrorCode } from '../errors.js';
 import { stringifyJson } from '../text/json.js';
 import { openMap } from '../map/index.js';
 import type { LiveMap } from '../map/index.js';
@@ -16,7 +16,7 @@ import { newStats } from './stats.js';
 import type { UndoSet } from './undo.js';
 import { existsSync } from 'node:fs';
 
-export type RecoverOutcome = 'rolled back' | 'rollback partial' | 'discarded' | 'map gone' | 'in use';
+export type RecoverOutcome = 'rolled back' | 'rollback partial' | 'discarded' | 'map gone' | 'in use' | 'refused';
 
 export interface RecoverReport {
   journal: string;
@@ -32,6 +32,8 @@ export interface RecoverReport {
   pid: number | null;
   /** 'map gone' because the journal was written before the machine last booted. */
   earlierBoot?: boolean;
+  /** 'refused': the journal is kept and nothing was rolled back; the error's code (its message is `problems[0]`). */
+  code?: ErrorCode;
 }
 
 function sets(j: JournalFile): UndoSet[] {
@@ -76,19 +78,24 @@ export function recoverJournal(path: string, open?: { target: LiveTarget; live: 
   }
   const info = { mapId: j.mapId, map: j.mapName, pid: j.pid };
   // The maps of an earlier boot are gone; a map of this boot may have the same id: never roll back onto it.
+  // (Checked before the writer: a pid and start time may come again after a reboot.)
   const boot = bootOf(j, path);
-  if (boot === 'earlier by time' && sameSizesById(j, open)) {
-    // No boot id, only a time stamp from before this boot: a clock set forward after the write looks
-    // the same. With a map of the journal's sizes under its id, either guess could undo the wrong map.
-    throw new BpfmapError(ERROR_CODE.AMBIGUOUS, `journal '${path}' has no boot id and was last written before this boot began, `
-      + `but map id ${j.mapId} exists with its key/value sizes ${j.keySize}/${j.valueSize}: it may be the map '${j.mapName}' the journal names `
-      + '(the clock set forward since the write) or a map of this boot with the same id; nothing rolled back; check the map and remove the file by hand');
-  }
-  if (boot !== 'this') {
+  if (boot === 'earlier') {
     removeJournal(path);
     return { ...base, ...info, outcome: 'map gone', earlierBoot: true };
   }
   if (writerAlive(j)) return { ...base, ...info, outcome: 'in use' };
+  if (boot === 'earlier by time') {
+    if (sameSizesById(j, open)) {
+      // No boot id, only a time stamp from before this boot: a clock set forward after the write looks
+      // the same. With a map of the journal's sizes under its id, either guess could undo the wrong map.
+      throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE, `journal '${path}' has no boot id and was last written before this boot began, `
+        + `but map id ${j.mapId} exists with its key/value sizes ${j.keySize}/${j.valueSize}: it may be the map '${j.mapName}' the journal names `
+        + '(the clock set forward since the write) or a map of this boot with the same id; nothing rolled back; check the map and remove the file by hand');
+    }
+    removeJournal(path);
+    return { ...base, ...info, outcome: 'map gone', earlierBoot: true };
+  }
   let live: LiveMap | null = open?.live ?? null;
   let opened = false;
   if (!live) {
@@ -127,9 +134,20 @@ export function recoverBeforeWrite(dir: string, live: LiveMap): RecoverReport | 
   return r;
 }
 
-/** Rolls back every journal in dir (those of running applies are left alone). */
+/**
+ * Rolls back every journal in dir (those of running applies are left alone). A journal that cannot be
+ * rolled back (its map does not match it, a file of an unknown version) is kept and reported as
+ * `refused` with the error; the journals after it are still recovered.
+ */
 export function recoverAll(dir: string): RecoverReport[] {
-  return listJournals(dir).map((p) => recoverJournal(p));
+  return listJournals(dir).map((p) => {
+    try {
+      return recoverJournal(p);
+    } catch (e) {
+      if (!isBpfmapError(e)) throw e;
+      return { journal: p, mapId: null, map: null, outcome: 'refused', restored: 0, conflicts: [], problems: [e.message], pid: null, code: e.code };
+    }
+  });
 }
 
 /** One line for people: what recovering a journal did. */
@@ -141,6 +159,7 @@ export function recoverText(r: RecoverReport): string {
     case 'map gone': return r.earlierBoot === true
       ? `${what}: journal written before the machine last booted: the map it names is gone (a map of this boot may have its id): nothing rolled back; journal removed`
       : `${what}: the map no longer exists: nothing to roll back; journal removed`;
+    case 'refused': return `${r.problems[0] ?? `journal '${r.journal}': refused`}`;
     case 'in use': return `${what}: the apply that wrote the journal (pid ${r.pid}) is still running: left alone`;
     case 'rolled back': return `${what}: rolled back an unfinished apply (pid ${r.pid}): ${n} restored, the map is as before it`;
     default: {

@@ -475,11 +475,12 @@ Format('a journal from an earlier boot is discarded, never rolled back onto the 
 
   // A version 1 journal (no boot id) last written before this boot began, for a map id that has a
   // map of its sizes now: the time stamp cannot tell whether that map is its own (the clock set
-  // forward since) or a map of this boot with its id. Refused, kept, nothing rolled back.
+  // forward since) or a map of this boot with its id. Refused, kept, nothing rolled back. The journal
+  // says key 2 was added with the bytes the map holds there: a rollback would delete it.
   const booted = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))![1]);
   const v1Journal = (mapId: number, valueSize = 16) => {
     const v = writeJournal(c.jdir, { mapId, mapName: MAP, keySize: 4, valueSize, arrayLike: false,
-      added: { count: 1, keys: (_s, _n, o) => o.set([2, 0, 0, 0]), new: (_s, _n, o) => { o.fill(0); o[0] = 2; o[8] = 2; } },
+      added: { count: 1, keys: (_s, _n, o) => o.set([2, 0, 0, 0]), new: (_s, _n, o) => { o.fill(0); o[0] = 2; o[8] = 1; } },
       changed: { count: 0, keys: () => {} }, deleted: { count: 0, keys: () => {} } });
     const whole = readFileSync(v.path);
     const v1 = Buffer.concat([whole.subarray(0, 52), whole.subarray(68)]);
@@ -492,14 +493,22 @@ Format('a journal from an earlier boot is discarded, never rolled back onto the 
   };
   const before = contents(c.pin);
   const kept = v1Journal(openMapId(c));
+  // A second such journal, for a map id no map has: the map it names is gone, and it is removed in
+  // the same run (one refused journal does not stop the others).
+  const gone = v1Journal(0x7ffffff0);
   const unsure = run(cli(['recover', '--journal', c.jdir]));
-  assert.is(unsure.code, 2, unsure.stdout + unsure.stderr);
-  assert.match(unsure.stderr, new RegExp(`journal '.*' has no boot id and was last written before this boot began, but map id ${openMapId(c)} exists with its key/value sizes 4/16: .*nothing rolled back; check the map and remove the file by hand`));
+  assert.is(unsure.code, 5, unsure.stdout + unsure.stderr);
+  assert.match(unsure.stdout, new RegExp(`^journal '.*' has no boot id and was last written before this boot began, but map id ${openMapId(c)} exists with its key/value sizes 4/16: .*nothing rolled back; check the map and remove the file by hand$`, 'm'));
+  assert.match(unsure.stdout, /^map 't_faults' \(id 2147483632\): journal written before the machine last booted: the map it names is gone/m);
   assert.is(contents(c.pin), before, 'nothing rolled back onto the map');
   assert.ok(existsSync(kept), 'the journal is kept');
+  assert.not.ok(existsSync(gone), 'the other journal is removed');
+  const json = run(cli(['recover', '--journal', c.jdir, '--json']));
+  assert.is(json.code, 5);
+  assert.equal((JSON.parse(json.stdout) as { outcome: string; code: string }[]).map((r) => [r.outcome, r.code]), [['refused', 'MAP_INCOMPATIBLE']]);
   // The same journal stops the map's next apply too (recovery before its writes).
   const applied = run(cli(applyNew(c)));
-  assert.is(applied.code, 2, applied.stdout + applied.stderr);
+  assert.is(applied.code, 5, applied.stdout + applied.stderr);
   assert.match(applied.stderr, /has no boot id and was last written before this boot began/);
   assert.is(contents(c.pin), before, 'the apply wrote nothing');
   rmSync(kept);
