@@ -12,7 +12,7 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
 import { prepareWrites } from '../src/map/index.js';
 import { batchThreadReady, batchThreadUseful } from '../src/syscall/index.js';
-import { batchThreadState, endBatchThread, startBatchThread } from '../src/syscall/fast-batch-thread.js';
+import { batchThreadState, endBatchThread, mapUpdateBatchShared, startBatchThread } from '../src/syscall/fast-batch-thread.js';
 import { skip } from './helpers/skip.js';
 
 /**
@@ -415,6 +415,114 @@ W('twoThreads: a worker that cannot tell its thread id never takes a job (its en
   } finally {
     m.close();
     await endBatchThread(); // forgotten: the tests after it may start a worker again
+  }
+})));
+
+/** Entries k -> k ^ 0x5a5a for k in [0, n), packed. */
+function packedEntries(n: number): { keys: Uint8Array; values: Uint8Array } {
+  const keys = new Uint8Array(n * 4), values = new Uint8Array(n * 4);
+  const kw = new Uint32Array(keys.buffer), vw = new Uint32Array(values.buffer);
+  for (let i = 0; i < n; i++) { kw[i] = i; vw[i] = i ^ 0x5a5a; }
+  return { keys, values };
+}
+
+W('mapUpdateBatchShared on its own: without hooks every entry goes in; a count that is a whole number of chunks makes one call a chunk, none for the empty rest', twoThreads(300000, (m) => {
+  const n = 4 * 16384;
+  const { keys, values } = packedEntries(n);
+  mapUpdateBatchShared(m.fd, keys, values, n, 4, 4, 16384, 'the test map');
+  assert.ok(everyEntry(m, n), 'every key with its value, no hooks given');
+  const seen: boolean[] = [];
+  let done = 0;
+  mapUpdateBatchShared(m.fd, keys, values, n, 4, 4, 16384, 'the test map', { onCall: (w) => seen.push(w), onDone: (k) => { done += k; } });
+  assert.is(seen.length, 4, `calls: ${seen.join(', ')}`);
+  assert.is(done, n);
+}));
+
+W('mapUpdateBatchShared: a call the kernel refuses before any entry (a closed descriptor) fails at entry 0, with no entry counted as done', twoThreads(300000, () => {
+  const n = 4 * 16384;
+  const { keys, values } = packedEntries(n);
+  const counted: number[] = [];
+  let err: { errnoName?: string; failedAt?: number } | undefined;
+  try {
+    mapUpdateBatchShared(0x7ffffff0, keys, values, n, 4, 4, 16384, 'no map', { onDone: (k) => counted.push(k) });
+  } catch (e) { err = e as typeof err; }
+  assert.ok(err, 'the write fails');
+  assert.equal([err!.errnoName, err!.failedAt], ['EBADF', 0]);
+  assert.is(counted.reduce((a, b) => a + b, 0), 0, `nothing done: ${counted.join(', ')}`);
+}));
+
+W('twoThreads: both threads fail (this thread\'s entry lower, its chunk held until the worker has failed): the lower entry\'s error is thrown', twoThreads(300000, (m) => {
+  const bad = [16384 + 100, 290000];
+  const keys = range(0, 300000);
+  for (const b of bad) keys[b] = 300000 + b;
+  const hold = new Int32Array(new SharedArrayBuffer(4));
+  let held = false;
+  let err: { code?: string; done?: number } | undefined;
+  try {
+    m.writeEntries(entries(keys), { twoThreads: true, onCall: (_c, worker) => {
+      if (worker === false && !held) { held = true; Atomics.wait(hold, 0, 0, 500); }
+    } });
+  } catch (e) { err = e as typeof err; }
+  assert.ok(held && err, 'held, and the write fails');
+  assert.is(err!.done, bad[0]);
+}, 'array'));
+
+W('the worker\'s states: loading, then ready (and still ready after writes); an unusable worker answers at once and is forgotten by endBatchThread; a worker ended during a write leaves the next one alone', kernel(() => withPinDir(async (dir) => {
+  if (!batchThreadUseful()) return skip('one CPU: no second writing thread');
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 300000);
+  try {
+    await endBatchThread();
+    for (let i = 0; i < 500 && batchThreadState() !== 'none'; i++) await tick();
+    assert.is(batchThreadState(), 'none');
+    startBatchThread();
+    assert.not.ok(batchThreadReady(0), 'not ready at once: it loads koffi first');
+    assert.is(batchThreadState(), 'loading');
+    assert.ok(batchThreadReady(10_000));
+    assert.is(batchThreadState(), 'ready');
+    for (let round = 0; round < 3; round++) {
+      const seen: string[] = [];
+      m.writeEntries(entries(range(0, 300000), (k) => k + round), { twoThreads: true, onCall: (c, worker) => seen.push(`${c}${worker === true ? ' worker' : ''}`) });
+      assert.ok(seen.includes('updateBatch worker'), `round ${round}: ${runs(seen).join(', ')}`);
+      await tick();
+      assert.is(batchThreadState(), 'ready', `round ${round}: the same worker, not forgotten after the write`);
+    }
+    // A worker ended during a write: the write fails, a new worker starts at once, and the old
+    // one's exit (delivered afterwards) does not make the new one forgotten.
+    const has = (k: number): boolean => { try { m.lookup(k); return true; } catch { return false; } };
+    m.deleteEntries(keysOf(range(0, 300000)));
+    let ended = false;
+    let err: { message?: string } | undefined;
+    try {
+      m.writeEntries(entries(range(0, 300000)), { twoThreads: true, onCall: (_c, worker) => {
+        if (worker === false && !ended) {
+          ended = true;
+          const deadline = Date.now() + 5000;
+          while (![16384, 32768, 49152].some(has) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+          void endBatchThread();
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+        }
+      } });
+    } catch (e) { err = e as typeof err; }
+    assert.match(err?.message ?? '', /^MAP_UPDATE_BATCH of map '.*bpfmap_test': the second writing thread ended during the write/);
+    prepareWrites(1 << 20);
+    assert.ok(batchThreadReady(10_000), 'a new worker');
+    for (let i = 0; i < 10; i++) await tick();
+    assert.is(batchThreadState(), 'ready', 'the old worker\'s exit left the new one alone');
+    // Unusable: answers at once, and endBatchThread forgets it so that a later start may try again.
+    await endBatchThread();
+    for (let i = 0; i < 500 && batchThreadState() !== 'none'; i++) await tick();
+    startBatchThread(join(dir, 'no-thread-self'));
+    for (let i = 0; i < 1000 && batchThreadState() === 'loading'; i++) await tick();
+    assert.is(batchThreadState(), 'unusable');
+    const t0 = Date.now();
+    assert.not.ok(batchThreadReady(2000), 'an unusable worker is never ready');
+    assert.ok(Date.now() - t0 < 1000, `answered in ${Date.now() - t0} ms, without waiting`);
+    await endBatchThread();
+    assert.is(batchThreadState(), 'none', 'forgotten');
+  } finally {
+    m.close();
+    await endBatchThread();
   }
 })));
 
