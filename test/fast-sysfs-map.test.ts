@@ -10,7 +10,8 @@ import { suite, skip } from './helpers/skip.js';
 import { BIN, FW } from './helpers/cli.js';
 import { mapSysfsFile } from '../src/syscall/index.js';
 import { mapsKernelBtf } from '../src/syscall/fast-sysfs-map.js';
-import { BTF_KIND, loadBtf } from '../src/btf/index.js';
+import { BTF_KIND } from '../src/btf/index.js';
+import { loadBtf } from '../src/index.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const M = suite('mapSysfsFile');

@@ -463,8 +463,10 @@ W('twoThreads: both threads fail (this thread\'s entry lower, its chunk held unt
       if (worker === false && !held) { held = true; Atomics.wait(hold, 0, 0, 500); }
     } });
   } catch (e) { err = e as typeof err; }
-  assert.ok(held && err, 'held, and the write fails');
-  assert.is(err!.done, bad[0]);
+  // Nearly always this thread takes the shared phase's first chunk and holds it while the worker fails
+  // further on; where the worker takes that chunk, it fails there itself, and this thread may hold none.
+  assert.ok(err, 'the write fails');
+  assert.is(err!.done, bad[0], `held: ${held}`);
 }, 'array'));
 
 W('the worker\'s states: loading, then ready (and still ready after writes); an unusable worker answers at once and is forgotten by endBatchThread; a worker ended during a write leaves the next one alone', kernel(() => withPinDir(async (dir) => {
