@@ -133,6 +133,20 @@ W('a first batch the kernel fails for another reason (map full) is an error, not
   } finally { m.close(); }
 })));
 
+W('a batch that fails part-way (the map full 3616 entries into the second chunk): `done` counts the entries before it, as onDone did; a whole number of chunks makes no call for the empty rest', kernel(() => withPinDir((dir) => {
+  const { m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 20000);
+  try {
+    let done = 0;
+    const r = calls((onCall) => m.writeEntries(entries(range(0, 30000)), { onCall, onDone: (n) => { done += n; } }));
+    assert.equal(r.calls, ['updateBatch', 'updateBatch']);
+    assert.equal([r.error?.code, r.error?.done, done], ['MAP_FULL', 20000, 20000]);
+    m.deleteEntries(keysOf(range(0, 20000)));
+    const whole = calls((onCall) => m.writeEntries(entries(range(0, 16384)), { onCall }));
+    assert.equal([whole.calls, whole.error], [['updateBatch'], undefined]);
+    assert.is([...m.entries()].length, 16384);
+  } finally { m.close(); }
+})));
+
 W('deletes: a handle whose last batch was smaller deletes in one batch; one by one, a missing key stops it with what went before', kernel(() => withPinDir((dir) => {
   const { s, pin, m } = open(dir, 'hash', BPF_MAP_TYPE.HASH, 100);
   const other = openMap({ map: s, pin });
