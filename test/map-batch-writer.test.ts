@@ -432,6 +432,11 @@ W('twoThreads: a worker that cannot tell its thread id never takes a job (its en
   }
 })));
 
+function refusalOf(fn: () => unknown): { errnoName?: string } {
+  try { fn(); } catch (e) { return e as { errnoName?: string }; }
+  throw new Error('expected an error');
+}
+
 /** Entries k -> k ^ 0x5a5a for k in [0, n), packed. */
 function packedEntries(n: number): { keys: Uint8Array; values: Uint8Array } {
   const keys = new Uint8Array(n * 4), values = new Uint8Array(n * 4);
@@ -534,6 +539,13 @@ W('the worker\'s states: loading, then ready (and still ready after writes); an 
     const t0 = Date.now();
     assert.not.ok(batchThreadReady(2000), 'an unusable worker is never ready');
     assert.ok(Date.now() - t0 < 1000, `answered in ${Date.now() - t0} ms, without waiting`);
+    // This thread alone then: a whole number of chunks is that many calls (none for the empty rest),
+    // and a refusal without hooks is the kernel's error.
+    const { keys, values } = packedEntries(2 * 16384);
+    const alone: boolean[] = [];
+    mapUpdateBatchShared(m.fd, keys, values, 2 * 16384, 4, 4, 16384, 'the test map', { onCall: (w) => alone.push(w) });
+    assert.equal(alone, [false, false]);
+    assert.is(refusalOf(() => mapUpdateBatchShared(0x7ffffff0, keys, values, 2 * 16384, 4, 4, 16384, 'no map')).errnoName, 'EBADF');
     await endBatchThread();
     assert.is(batchThreadState(), 'none', 'forgotten');
   } finally {
