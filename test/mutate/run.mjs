@@ -29,7 +29,24 @@ const files = FILES[folder];
 if (!files) { process.stderr.write(`BPFMAP_MUTATE: expected one of ${Object.keys(FILES).join(', ')}, got '${folder}'\n`); process.exit(2); }
 // Kernel tests that skip would let every mutant survive unseen: without root and bpffs they fail
 // instead, so Stryker's first run without mutants stops the whole run (recheck.mjs gets the same env).
-if (folder === 'map' || folder === 'batch') process.env.BPFMAP_REQUIRE_KERNEL = '1';
+if (folder === 'map' || folder === 'batch') {
+  process.env.BPFMAP_REQUIRE_KERNEL = '1';
+  // Stryker ends a mutant's run that passes its timeout with SIGKILL, so the kernel tests of that run
+  // cannot remove their pin directories (bpfmap-test-PID-...): those of processes that no longer
+  // exist are removed here, before the next run.
+  if (!process.argv.includes('--in-process')) {
+    const { readdirSync, rmSync } = await import('node:fs');
+    let names = [];
+    try { names = readdirSync('/sys/fs/bpf'); } catch { /* no bpffs: the tests say so */ }
+    for (const n of names) {
+      const pid = /^bpfmap-test-(\d+)-[0-9a-f]+$/.exec(n)?.[1];
+      if (pid === undefined) continue;
+      try { process.kill(Number(pid), 0); } catch (e) {
+        if (e.code === 'ESRCH') rmSync(`/sys/fs/bpf/${n}`, { recursive: true, force: true });
+      }
+    }
+  }
+}
 if (!process.argv.includes('--in-process')) {
   // Re-run this script under tsx, quietly: the exit code is the only answer Stryker reads.
   const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--in-process'],
