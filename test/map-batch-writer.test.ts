@@ -12,8 +12,11 @@ import { kernel, withPinDir } from './helpers/kernel.js';
 import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
 import { prepareWrites } from '../src/map/index.js';
 import { batchThreadReady, batchThreadUseful } from '../src/syscall/index.js';
-import { batchThreadState, endBatchThread, mapUpdateBatchShared, startBatchThread } from '../src/syscall/fast-batch-thread.js';
+import { batchThreadHolds, batchThreadState, endBatchThread, mapUpdateBatchShared, startBatchThread } from '../src/syscall/fast-batch-thread.js';
 import { skip } from './helpers/skip.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 
 /**
  * A two-thread test: a pinned u32 -> u32 hash (or array) map of `max` entries, the second writing
@@ -553,5 +556,137 @@ W('the worker\'s states: loading, then ready (and still ready after writes); an 
     await endBatchThread();
   }
 })));
+
+/**
+ * Runs `script` (an ES module importing the two-thread writer as `t`, from a file: the worker thread
+ * would take the `--input-type` of an `-e` script for its own code) in a new Node process, behind the
+ * command `pre` if given; its stdout and stderr.
+ */
+function child(script: string, pre: readonly string[] = [], node: readonly string[] = []): { out: string; err: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-child-'));
+  try {
+    const file = join(dir, 'child.mts');
+    writeFileSync(file, `import * as t from ${JSON.stringify(join(process.cwd(), 'src/syscall/fast-batch-thread.ts'))};\n${script}`);
+    const r = spawnSync(pre[0] ?? process.execPath, [...pre.slice(1), ...(pre.length > 0 ? [process.execPath] : []), ...node,
+      '--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000 });
+    assert.is(r.status, 0, `the child process failed: ${r.stderr}`);
+    return { out: r.stdout, err: r.stderr };
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+}
+
+W('batchThreadUseful: a second core for the worker, as the process may use them (one CPU allowed by its affinity: not useful)', () => {
+  assert.is(batchThreadUseful(), availableParallelism() >= 2);
+  if (spawnSync('taskset', ['-V']).status !== 0) return skip('taskset not installed');
+  assert.is(child('console.log(t.batchThreadUseful());', ['taskset', '-c', '0']).out.trim(), 'false');
+  if (availableParallelism() < 2) return skip('one CPU: no process here may use two');
+  assert.is(child('console.log(t.batchThreadUseful());', ['taskset', '-c', '0,1']).out.trim(), 'true');
+});
+
+W('the worker\'s output is not the command\'s: what a preloaded module prints in the worker thread reaches neither stdout nor stderr (it does from another worker)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-preload-'));
+  try {
+    const preload = join(dir, 'preload.cjs');
+    writeFileSync(preload, `const wt = require('node:worker_threads');
+if (!wt.isMainThread) {
+  const who = wt.workerData && wt.workerData.koffi ? 'the writer' : 'another worker';
+  console.log('stdout of ' + who); console.error('stderr of ' + who);
+}\n`);
+    const { out, err } = child(`import { Worker } from 'node:worker_threads';
+t.startBatchThread();
+console.log('ready', t.batchThreadReady(10000));
+await new Promise((resolve) => new Worker('0', { eval: true, workerData: {} }).on('exit', resolve));`, [], ['--require', preload]);
+    assert.match(out, /^ready true$/m);
+    assert.match(out, /stdout of another worker/, 'the preload prints in worker threads, to stdout');
+    assert.match(err, /stderr of another worker/, 'and to stderr');
+    assert.not.match(out, /of the writer/, `stdout: ${out}`);
+    assert.not.match(err, /of the writer/, `stderr: ${err}`);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+W('a worker that cannot be created (the Worker constructor throws) is unusable: never ready, not waited for, not tried again; nothing is held before a write', () => {
+  const { out } = child(`import { createRequire } from 'node:module';
+let tries = 0;
+createRequire(process.cwd() + '/')('node:worker_threads').Worker = function () { tries++; throw new Error('no threads here'); };
+const held = t.batchThreadHolds().length;
+t.startBatchThread();
+const state = t.batchThreadState(), ready = t.batchThreadReady(5000);
+t.startBatchThread();
+console.log(JSON.stringify({ held, state, ready, tries }));`);
+  assert.equal(JSON.parse(out), { held: 0, state: 'unusable', ready: false, tries: 1 });
+});
+
+/**
+ * Array-map entries k -> k + add for k in [0, n), packed, with the keys at `bad` out of range (the
+ * kernel refuses them with E2BIG, the entries before them in their chunk taken).
+ */
+function packedWithBad(n: number, bad: readonly number[], add = 1): { keys: Uint8Array; values: Uint8Array } {
+  const keys = new Uint8Array(n * 4), values = new Uint8Array(n * 4);
+  const kw = new Uint32Array(keys.buffer), vw = new Uint32Array(values.buffer);
+  for (let i = 0; i < n; i++) { kw[i] = i; vw[i] = i + add; }
+  for (const b of bad) kw[b] = 0xffffffff;
+  return { keys, values };
+}
+
+const pause = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
+/** The array map's value at k is the one written (k + add). */
+const written = (m: ReturnType<typeof open>['m'], k: number, add = 1): boolean => Number(m.lookup(k)) === k + add;
+/** Spins until the worker has begun the chunk at `start` (its first entry written), up to 5 s. */
+function workerBegun(m: ReturnType<typeof open>['m'], start: number, add = 1): boolean {
+  const deadline = Date.now() + 5000;
+  while (!written(m, start, add) && Date.now() < deadline) { /* the worker is writing */ }
+  return written(m, start, add);
+}
+
+// Chunks of CHUNK_BIG entries take the kernel tens of milliseconds each: long enough for this thread
+// to see the worker in the middle of one.
+const CHUNK_BIG = 400_000;
+
+W('mapUpdateBatchShared: this thread fails at once while the worker is in the middle of its chunk: the worker is waited for (its chunk whole, the worker kept), this thread\'s error thrown; the buffers are held while the write runs and let go after', twoThreads(2 * CHUNK_BIG, (m) => {
+  assert.equal(batchThreadHolds(), [], 'nothing held before the write');
+  const { keys, values } = packedWithBad(2 * CHUNK_BIG, [0]);
+  let midway: boolean | undefined, held: readonly Uint8Array[] = [];
+  let err: { errnoName?: string; failedAt?: number } | undefined;
+  try {
+    mapUpdateBatchShared(m.fd, keys, values, 2 * CHUNK_BIG, 4, 4, CHUNK_BIG, 'the test map', { onCall: (w) => {
+      if (w === false && midway === undefined) {
+        held = batchThreadHolds();
+        assert.ok(workerBegun(m, CHUNK_BIG), 'the worker began the second chunk (this thread took the first)');
+        midway = !written(m, 2 * CHUNK_BIG - 1);
+      }
+    } });
+  } catch (e) { err = e as typeof err; }
+  assert.ok(midway, 'the worker was in the middle of its chunk when this thread failed');
+  assert.ok(held.length === 2 && held[0] === keys && held[1] === values, 'the keys and values held while the write ran');
+  assert.equal(batchThreadHolds(), [], 'let go after it');
+  assert.equal([err?.errnoName, err?.failedAt], ['E2BIG', 0], 'this thread\'s error, at its first entry');
+  assert.ok(range(CHUNK_BIG, CHUNK_BIG).every((k) => Number(m.lookup(k)) === k + 1), 'the worker\'s chunk is whole: it was waited for');
+  assert.is(batchThreadState(), 'ready', 'the worker is kept for the next write');
+}, 'array'));
+
+W('mapUpdateBatchShared: a worker ended in the middle of its chunk while this thread fails: the error at the lower entry is thrown (this thread\'s before the worker\'s chunk, else the ended worker\'s, at the start of its chunk)', twoThreads(3 * CHUNK_BIG, (m) => {
+  for (const [bad, want, add] of [[5, ['E2BIG', 5], 1], [3 * CHUNK_BIG - 1, ['INTERNAL', CHUNK_BIG], 7]] as const) {
+    startBatchThread();
+    assert.ok(batchThreadReady(10_000), `bad entry ${bad}: the worker thread loaded`);
+    const { keys, values } = packedWithBad(3 * CHUNK_BIG, [bad], add);
+    let ended = false;
+    let err: { code?: string; errnoName?: string; failedAt?: number; message?: string } | undefined;
+    try {
+      mapUpdateBatchShared(m.fd, keys, values, 3 * CHUNK_BIG, 4, 4, CHUNK_BIG, 'the test map', { onCall: (w) => {
+        // This thread's first chunk (the first), held until the worker is in the second; the worker
+        // is then ended and given time to be gone. This thread writes its chunk, then the third.
+        if (w === false && !ended) {
+          ended = true;
+          assert.ok(workerBegun(m, CHUNK_BIG, add), `bad entry ${bad}: the worker began the second chunk`);
+          void endBatchThread();
+          pause(300);
+        }
+      } });
+    } catch (e) { err = e as typeof err; }
+    assert.ok(ended);
+    assert.equal([err?.code === 'INTERNAL' ? 'INTERNAL' : err?.errnoName, err?.failedAt], [...want], `bad entry ${bad}: ${err?.message}`);
+    if (want[0] === 'INTERNAL') assert.match(err!.message!, /second writing thread ended during the write/);
+    assert.is(batchThreadState(), 'none', `bad entry ${bad}: the ended worker is forgotten`);
+  }
+}, 'array'));
 
 W.run();

@@ -129,7 +129,6 @@ export function batchThreadUseful(): boolean {
 export function startBatchThread(threadSelf = '/proc/thread-self'): void {
   if (worker !== undefined) return;
   shared = new SharedArrayBuffer(JOB_AT + 7 * 8);
-  new Int32Array(shared, 0, 16)[FAIL_AT] = -1;
   try {
     // node:worker_threads is required here, not imported: loading it took ~3.7 ms, which every command
     // that touches the kernel would pay at start-up.
@@ -143,6 +142,11 @@ export function startBatchThread(threadSelf = '/proc/thread-self'): void {
     });
     const w = worker, ctl = new Int32Array(shared, 0, 16);
     w.on('error', () => {});
+    // Dropped, not read: Node keeps the process alive while a worker's stdout or stderr is being read,
+    // so a worker that printed anything (a module preloaded through NODE_OPTIONS runs in every thread)
+    // would keep a finished command from exiting. Destroyed streams are never read.
+    w.stdout.destroy();
+    w.stderr.destroy();
     // A worker that ends between jobs is forgotten, so that the next write starts a new one; one that
     // ended before it was ready (koffi failed to load) is not started again. Exit events run between
     // writes, never during one.
@@ -189,15 +193,20 @@ export function batchThreadState(): 'none' | 'loading' | 'ready' | 'unusable' {
 export function batchThreadReady(ms: number): boolean {
   if (!shared || worker === null) return false;
   const ctl = new Int32Array(shared, 0, 16);
-  if (Atomics.load(ctl, READY) === 0) Atomics.wait(ctl, READY, 0, ms);
+  Atomics.wait(ctl, READY, 0, ms); // returns at once when READY is no longer 0
   return Atomics.load(ctl, READY) === 1;
+}
+
+/** The buffers a running shared write keeps reachable (tests: its keys and values while it runs, none after). */
+export function batchThreadHolds(): readonly Uint8Array[] {
+  return inUse;
 }
 
 /** What the main thread hears while the two threads write. */
 export interface SharedBatchHooks {
   /** Before each batch call; `worker`: made by the worker thread (told after the writes). */
   onCall?: (worker: boolean) => void;
-  /** Entries the kernel took, as they are known. */
+  /** Entries the kernel took, as they are known (the worker's total after the writes: 0 when it took no chunk). */
   onDone?: (n: number) => void;
 }
 
@@ -232,7 +241,7 @@ function writeShared(fd: number, keys: Uint8Array, values: Uint8Array, count: nu
   Atomics.notify(ctl, STATE);
 
   let mainError: Error | null = null, mainFailedAt = 0;
-  let workerRan = false, workerGone = false;
+  let workerGone = false;
   try {
     const attr = new Attr(56);
     while (Atomics.load(ctl, STOP) === 0) {
@@ -265,15 +274,14 @@ function writeShared(fd: number, keys: Uint8Array, values: Uint8Array, count: nu
           break;
         }
       }
-      workerRan = true;
     }
     inUse = [];
   }
   const calls = Atomics.load(ctl, CALLS), done = Atomics.load(ctl, DONE);
   const errno = Atomics.load(ctl, ERRNO), workerFailedAt = Atomics.load(ctl, FAIL_AT);
-  if (workerRan && !workerGone) Atomics.store(ctl, STATE, IDLE);
+  // STATE is left as the job left it (FINISHED, or IDLE when taken back): the worker waits for POSTED alone.
   for (let i = 0; i < calls; i++) hooks.onCall?.(true);
-  if (workerRan) hooks.onDone?.(done);
+  hooks.onDone?.(done);
   // A worker that failed (its errno and FAIL_AT written) and then ended reports its own error below.
   if (workerGone && workerFailedAt < 0) {
     // The chunk it was on may be written in part, in whole, or not at all; the contract says as much
