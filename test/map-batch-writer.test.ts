@@ -603,6 +603,15 @@ await new Promise((resolve) => new Worker('0', { eval: true, workerData: {} }).o
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+W('a worker started from a program run with --input-type=module (which the worker thread takes for its own code) gets ready', () => {
+  const code = `import * as t from ${JSON.stringify(join(process.cwd(), 'src/syscall/fast-batch-thread.ts'))};
+t.startBatchThread();
+console.log('ready', t.batchThreadReady(10000));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module'], { input: code, encoding: 'utf8', timeout: 30_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout.trim(), 'ready true');
+});
+
 W('a worker that cannot be created (the Worker constructor throws) is unusable: never ready, not waited for, not tried again; nothing is held before a write', () => {
   const { out } = child(`import { createRequire } from 'node:module';
 let tries = 0;

@@ -53,16 +53,19 @@ const ALIVE_CHECK_MS = 100;
 
 // The worker's code (evaluated as CommonJS in the worker). u64 fields are written through native-endian
 // typed arrays: the kernel reads bpf_attr in the machine's byte order. FAIL_AT is -1 while nothing failed.
+// The code runs as an ES module in a process started with --input-type=module (the worker takes its
+// options, and with them the type of eval'd code): it then has no require of its own and makes one.
 const WORKER = `'use strict';
-const { workerData } = require('node:worker_threads');
-const koffi = require(workerData.koffi);
+const load = typeof require === 'function' ? require : process.getBuiltinModule('node:module').createRequire(process.cwd() + '/');
+const { workerData } = load('node:worker_threads');
+const koffi = load(workerData.koffi);
 const call = koffi.load(null).func('long syscall(long nr, long cmd, uintptr_t attr, unsigned int size)');
 const ctl = new Int32Array(workerData.shared, 0, 16);
 const job = new Float64Array(workerData.shared, ${JOB_AT}, 7);
 const attr = new ArrayBuffer(56);
 const u32 = new Uint32Array(attr), u64 = new BigUint64Array(attr);
 const addr = Number(koffi.address(new Uint8Array(attr)));
-try { ctl[${TID}] = Number(require('node:fs').readlinkSync(workerData.threadSelf).split('/').pop()) || 0; } catch {}
+try { ctl[${TID}] = Number(load('node:fs').readlinkSync(workerData.threadSelf).split('/').pop()) || 0; } catch {}
 // A thread whose id is unknown could not be seen to end during a job, and its job waited for without
 // end: such a worker never gets ready (it ends here), and the main thread writes every chunk.
 if (!(ctl[${TID}] > 0)) throw new Error('the worker thread cannot tell its thread id (' + workerData.threadSelf + ')');
