@@ -624,77 +624,101 @@ console.log(JSON.stringify({ held, state, ready, tries }));`);
   assert.equal(JSON.parse(out), { held: 0, state: 'unusable', ready: false, tries: 1 });
 });
 
-/**
- * Array-map entries k -> k + add for k in [0, n), packed, with the keys at `bad` out of range (the
- * kernel refuses them with E2BIG, the entries before them in their chunk taken).
- */
-function packedWithBad(n: number, bad: readonly number[], add = 1): { keys: Uint8Array; values: Uint8Array } {
+/** Array-map entries k -> k + add for k in [0, n), packed; `kw` the keys as words (a key set to BAD_KEY is refused). */
+function packedAdd(n: number, add: number): { keys: Uint8Array; values: Uint8Array; kw: Uint32Array } {
   const keys = new Uint8Array(n * 4), values = new Uint8Array(n * 4);
   const kw = new Uint32Array(keys.buffer), vw = new Uint32Array(values.buffer);
   for (let i = 0; i < n; i++) { kw[i] = i; vw[i] = i + add; }
-  for (const b of bad) kw[b] = 0xffffffff;
-  return { keys, values };
+  return { keys, values, kw };
 }
+/** A key past max_entries: the kernel refuses it with E2BIG, the entries before it in its chunk taken. */
+const BAD_KEY = 0xffffffff;
 
 const pause = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
 /** The array map's value at k is the one written (k + add). */
-const written = (m: ReturnType<typeof open>['m'], k: number, add = 1): boolean => Number(m.lookup(k)) === k + add;
-/** Spins until the worker has begun the chunk at `start` (its first entry written), up to 5 s. */
-function workerBegun(m: ReturnType<typeof open>['m'], start: number, add = 1): boolean {
-  const deadline = Date.now() + 5000;
-  while (!written(m, start, add) && Date.now() < deadline) { /* the worker is writing */ }
-  return written(m, start, add);
-}
+const written = (m: ReturnType<typeof open>['m'], k: number, add: number): boolean => Number(m.lookup(k)) === k + add;
 
 // Chunks of CHUNK_BIG entries take the kernel tens of milliseconds each: long enough for this thread
 // to see the worker in the middle of one.
-const CHUNK_BIG = 400_000;
+const CHUNK_BIG = 1_000_000;
+
+/**
+ * Called from this thread's first hook call (before it writes its first chunk): spins until the
+ * worker has begun a chunk (its first entry written, up to 5 s). 'second' when the worker is on
+ * the second chunk, this thread then holding the first; 'first' when the worker took the first
+ * (it can win that race while this thread collects garbage): the caller tries again.
+ */
+function workerChunk(m: ReturnType<typeof open>['m'], add: number): 'first' | 'second' {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    if (written(m, 0, add)) return 'first';
+    if (written(m, CHUNK_BIG, add)) return 'second';
+    assert.ok(Date.now() < deadline, 'the worker began a chunk within 5 s');
+  }
+}
 
 W('mapUpdateBatchShared: this thread fails at once while the worker is in the middle of its chunk: the worker is waited for (its chunk whole, the worker kept), this thread\'s error thrown; the buffers are held while the write runs and let go after', twoThreads(2 * CHUNK_BIG, (m) => {
   assert.equal(batchThreadHolds(), [], 'nothing held before the write');
-  const { keys, values } = packedWithBad(2 * CHUNK_BIG, [0]);
-  let midway: boolean | undefined, held: readonly Uint8Array[] = [];
-  let err: { errnoName?: string; failedAt?: number } | undefined;
-  try {
-    mapUpdateBatchShared(m.fd, keys, values, 2 * CHUNK_BIG, 4, 4, CHUNK_BIG, 'the test map', { onCall: (w) => {
-      if (w === false && midway === undefined) {
-        held = batchThreadHolds();
-        assert.ok(workerBegun(m, CHUNK_BIG), 'the worker began the second chunk (this thread took the first)');
-        midway = !written(m, 2 * CHUNK_BIG - 1);
-      }
-    } });
-  } catch (e) { err = e as typeof err; }
-  assert.ok(midway, 'the worker was in the middle of its chunk when this thread failed');
-  assert.ok(held.length === 2 && held[0] === keys && held[1] === values, 'the keys and values held while the write ran');
-  assert.equal(batchThreadHolds(), [], 'let go after it');
-  assert.equal([err?.errnoName, err?.failedAt], ['E2BIG', 0], 'this thread\'s error, at its first entry');
-  assert.ok(range(CHUNK_BIG, CHUNK_BIG).every((k) => Number(m.lookup(k)) === k + 1), 'the worker\'s chunk is whole: it was waited for');
-  assert.is(batchThreadState(), 'ready', 'the worker is kept for the next write');
-}, 'array'));
-
-W('mapUpdateBatchShared: a worker ended in the middle of its chunk while this thread fails: the error at the lower entry is thrown (this thread\'s before the worker\'s chunk, else the ended worker\'s, at the start of its chunk)', twoThreads(3 * CHUNK_BIG, (m) => {
-  for (const [bad, want, add] of [[5, ['E2BIG', 5], 1], [3 * CHUNK_BIG - 1, ['INTERNAL', CHUNK_BIG], 7]] as const) {
-    startBatchThread();
-    assert.ok(batchThreadReady(10_000), `bad entry ${bad}: the worker thread loaded`);
-    const { keys, values } = packedWithBad(3 * CHUNK_BIG, [bad], add);
-    let ended = false;
-    let err: { code?: string; errnoName?: string; failedAt?: number; message?: string } | undefined;
+  let tried = 0;
+  for (let add = 1; add <= 5; add++) {
+    const { keys, values, kw } = packedAdd(2 * CHUNK_BIG, add);
+    let where: 'first' | 'second' | undefined, midway = false, held: readonly Uint8Array[] = [];
+    let err: { errnoName?: string; failedAt?: number } | undefined;
     try {
-      mapUpdateBatchShared(m.fd, keys, values, 3 * CHUNK_BIG, 4, 4, CHUNK_BIG, 'the test map', { onCall: (w) => {
-        // This thread's first chunk (the first), held until the worker is in the second; the worker
-        // is then ended and given time to be gone. This thread writes its chunk, then the third.
-        if (w === false && !ended) {
-          ended = true;
-          assert.ok(workerBegun(m, CHUNK_BIG, add), `bad entry ${bad}: the worker began the second chunk`);
-          void endBatchThread();
-          pause(300);
+      mapUpdateBatchShared(m.fd, keys, values, 2 * CHUNK_BIG, 4, 4, CHUNK_BIG, 'the test map', { onCall: (w) => {
+        if (w === false && where === undefined) {
+          held = batchThreadHolds();
+          where = workerChunk(m, add);
+          if (where === 'first') return;
+          midway = !written(m, 2 * CHUNK_BIG - 1, add);
+          kw[0] = BAD_KEY; // this thread's chunk, which the kernel reads only now, fails at its first entry
         }
       } });
     } catch (e) { err = e as typeof err; }
-    assert.ok(ended);
-    assert.equal([err?.code === 'INTERNAL' ? 'INTERNAL' : err?.errnoName, err?.failedAt], [...want], `bad entry ${bad}: ${err?.message}`);
-    if (want[0] === 'INTERNAL') assert.match(err!.message!, /second writing thread ended during the write/);
-    assert.is(batchThreadState(), 'none', `bad entry ${bad}: the ended worker is forgotten`);
+    assert.equal(batchThreadHolds(), [], 'let go after it');
+    if (where === 'first') continue;
+    tried++;
+    assert.ok(midway, 'the worker was in the middle of its chunk when this thread failed');
+    assert.ok(held.length === 2 && held[0] === keys && held[1] === values, 'the keys and values held while the write ran');
+    assert.equal([err?.errnoName, err?.failedAt], ['E2BIG', 0], 'this thread\'s error, at its first entry');
+    assert.ok(range(CHUNK_BIG, CHUNK_BIG).every((k) => written(m, k, add)), 'the worker\'s chunk is whole: it was waited for');
+    assert.is(batchThreadState(), 'ready', 'the worker is kept for the next write');
+    break;
+  }
+  assert.is(tried, 1, 'the worker took the second chunk in one of 5 writes');
+}, 'array'));
+
+W('mapUpdateBatchShared: a worker ended in the middle of its chunk while this thread fails: the error at the lower entry is thrown (this thread\'s before the worker\'s chunk, else the ended worker\'s, at the start of its chunk)', twoThreads(3 * CHUNK_BIG, (m) => {
+  let add = 0;
+  for (const [bad, want] of [[5, ['E2BIG', 5]], [3 * CHUNK_BIG - 1, ['INTERNAL', CHUNK_BIG]]] as const) {
+    let tried = false;
+    for (let attempt = 0; attempt < 5 && !tried; attempt++) {
+      add++;
+      startBatchThread();
+      assert.ok(batchThreadReady(10_000), `bad entry ${bad}: the worker thread loaded`);
+      const { keys, values, kw } = packedAdd(3 * CHUNK_BIG, add);
+      let where: 'first' | 'second' | undefined;
+      let err: { code?: string; errnoName?: string; failedAt?: number; message?: string } | undefined;
+      try {
+        mapUpdateBatchShared(m.fd, keys, values, 3 * CHUNK_BIG, 4, 4, CHUNK_BIG, 'the test map', { onCall: (w) => {
+          // This thread's first chunk, held until the worker is in the second; the worker is then
+          // ended and given time to be gone. This thread writes its chunk, then the third.
+          if (w === false && where === undefined) {
+            where = workerChunk(m, add);
+            if (where === 'first') return;
+            kw[bad] = BAD_KEY;
+            void endBatchThread();
+            pause(300);
+          }
+        } });
+      } catch (e) { err = e as typeof err; }
+      if (where === 'first') continue;
+      tried = true;
+      assert.equal([err?.code === 'INTERNAL' ? 'INTERNAL' : err?.errnoName, err?.failedAt], [...want], `bad entry ${bad}: ${err?.message}`);
+      if (want[0] === 'INTERNAL') assert.match(err!.message!, /second writing thread ended during the write/);
+      assert.is(batchThreadState(), 'none', `bad entry ${bad}: the ended worker is forgotten`);
+    }
+    assert.ok(tried, `bad entry ${bad}: the worker took the second chunk in one of 5 writes`);
   }
 }, 'array'));
 
