@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { BPF_MAP_TYPE, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
+import { BPF_MAP_TYPE, closeFd, mapCreate, mapUpdateBatch, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { type MapSchema, type TypeNode, openMap } from '../src/index.js';
 import { prepareWrites } from '../src/map/index.js';
@@ -687,6 +687,44 @@ W('mapUpdateBatchShared: this thread fails at once while the worker is in the mi
   }
   assert.is(tried, 1, 'the worker took the second chunk in one of 5 writes');
 }, 'array'));
+
+W('mapUpdateBatchShared: a healthy worker busy for longer than one liveness check (100 ms) after this thread failed is waited for, not taken for gone: its chunk whole, the worker kept', twoThreads(CHUNK_BIG, (m) => {
+  // The hash map is full of the second chunk's keys: the first chunk's new keys are refused at once
+  // (E2BIG), the second chunk's updates take the kernel hundreds of milliseconds.
+  const keys = new Uint8Array(2 * CHUNK_BIG * 4), values = new Uint8Array(2 * CHUNK_BIG * 4);
+  const kw = new Uint32Array(keys.buffer), vw = new Uint32Array(values.buffer);
+  for (let i = 0; i < 2 * CHUNK_BIG; i++) { kw[i] = i; vw[i] = i + 1; }
+  mapUpdateBatch(m.fd, keys.subarray(CHUNK_BIG * 4), new Uint8Array(CHUNK_BIG * 4), CHUNK_BIG);
+  let tried = 0;
+  for (let add = 1; add <= 5 && tried === 0; add++) {
+    for (let i = 0; i < 2 * CHUNK_BIG; i++) vw[i] = i + add;
+    startBatchThread();
+    assert.ok(batchThreadReady(10_000), 'the worker thread loaded');
+    let began: boolean | undefined;
+    let left = 0, t0 = 0;
+    let err: { errnoName?: string; failedAt?: number } | undefined;
+    try {
+      mapUpdateBatchShared(m.fd, keys, values, 2 * CHUNK_BIG, 4, 4, CHUNK_BIG, 'the test map', { onCall: (w) => {
+        if (w === false && began === undefined) {
+          // This thread holds the first chunk until the worker has begun the second (if the worker
+          // took the first, it fails there at once and nothing shows: tried again).
+          const deadline = Date.now() + 2000;
+          while (!(began = written(m, CHUNK_BIG, add)) && Date.now() < deadline) { /* the worker is writing */ }
+          left = range(CHUNK_BIG, CHUNK_BIG).filter((k) => k % 1000 === 999 && !written(m, k, add)).length;
+          t0 = Date.now();
+        }
+      } });
+    } catch (e) { err = e as typeof err; }
+    if (began !== true) continue;
+    tried++;
+    const waited = Date.now() - t0;
+    assert.equal([err?.errnoName, err?.failedAt], ['E2BIG', 0], 'this thread\'s error, at its first entry');
+    assert.is(batchThreadState(), 'ready', `the worker is kept (waited ${waited} ms; ${left} of 1000 sampled entries were left when this thread failed)`);
+    assert.ok(range(CHUNK_BIG, CHUNK_BIG).every((k) => written(m, k, add)), 'the worker\'s chunk is whole: it was waited for');
+    assert.ok(waited > 100, `this thread waited ${waited} ms for the worker: more than one liveness check`);
+  }
+  assert.is(tried, 1, 'the worker took the second chunk in one of 5 writes');
+}));
 
 W('mapUpdateBatchShared: a worker ended in the middle of its chunk while this thread fails: the error at the lower entry is thrown (this thread\'s before the worker\'s chunk, else the ended worker\'s, at the start of its chunk)', twoThreads(3 * CHUNK_BIG, (m) => {
   let add = 0;
