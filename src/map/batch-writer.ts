@@ -71,7 +71,7 @@ export interface WriteOptions {
   onCall?: (call: WriteCall, worker?: boolean) => void;
   /** Entries the kernel took: a batch's count, 1 per element, on a failure those that went in before it. */
   onDone?: (n: number) => void;
-  /** After each chunk of up to 16384 entries (a two-thread write: the second thread's entries at once, after the writes). */
+  /** After each chunk of up to 16384 entries (a two-thread write: the second thread's entries at once, after the writes; 0 when it wrote none). */
   onChunk?: (n: number) => void;
 }
 

@@ -38,7 +38,7 @@ import { BpfmapError, ERROR_CODE } from '../errors.js';
 const STATE = 0, NEXT = 1, STOP = 2, DONE = 3, CALLS = 4, ERRNO = 5, FAIL_AT = 6, READY = 7;
 /** The worker's thread id (a worker that cannot tell it never gets ready), and the first entry of the chunk it is on. */
 const TID = 8, AT = 9;
-/** STATE values: no job; a job posted; the worker runs it; the worker finished it. */
+/** STATE values: no job posted yet, or the job taken back; a job posted; the worker runs it; the worker finished it (left so until the next job). */
 const IDLE = 0, POSTED = 1, RUNNING = 2, FINISHED = 3;
 /** Job parameters (Float64Array after the control words): fd, keys, values, count, chunk, keySize, valueSize. */
 const JOB_AT = 64;
@@ -51,13 +51,15 @@ const EIO = 5;
  */
 const ALIVE_CHECK_MS = 100;
 
-// The worker's code (evaluated as CommonJS in the worker). u64 fields are written through native-endian
-// typed arrays: the kernel reads bpf_attr in the machine's byte order. FAIL_AT is -1 while nothing failed.
-// The code runs as an ES module in a process started with --input-type=module (the worker takes its
-// options, and with them the type of eval'd code): it then has no require of its own and makes one.
+// The worker's code, evaluated as CommonJS, or as an ES module in a process started with
+// --input-type=module (from Node 20.18.1 the worker takes that option for its eval'd code; Node has
+// process.getBuiltinModule from 20.16): it then has no require of its own and makes one from koffi's
+// path. u64 fields are written through native-endian typed arrays: the kernel reads bpf_attr in the
+// machine's byte order. Each job sets FAIL_AT to -1; the worker sets it where a chunk failed.
 const WORKER = `'use strict';
-const load = typeof require === 'function' ? require : process.getBuiltinModule('node:module').createRequire(process.cwd() + '/');
-const { workerData } = load('node:worker_threads');
+const cjs = typeof require === 'function';
+const { workerData } = cjs ? require('node:worker_threads') : process.getBuiltinModule('node:worker_threads');
+const load = cjs ? require : process.getBuiltinModule('node:module').createRequire(workerData.koffi);
 const koffi = load(workerData.koffi);
 const call = koffi.load(null).func('long syscall(long nr, long cmd, uintptr_t attr, unsigned int size)');
 const ctl = new Int32Array(workerData.shared, 0, 16);
@@ -144,6 +146,7 @@ export function startBatchThread(threadSelf = '/proc/thread-self'): void {
       stderr: true,
     });
     const w = worker, ctl = new Int32Array(shared, 0, 16);
+    w.unref();
     w.on('error', () => {});
     // Dropped, not read: Node keeps the process alive while a worker's stdout or stderr is being read,
     // so a worker that printed anything (a module preloaded through NODE_OPTIONS runs in every thread)
@@ -158,7 +161,6 @@ export function startBatchThread(threadSelf = '/proc/thread-self'): void {
       if (Atomics.load(ctl, READY) === 1) forgetWorker();
       else worker = null;
     });
-    w.unref();
   } catch {
     worker = null;
   }
