@@ -3,17 +3,30 @@
 // not plain it leaves the choice to that loader.
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { suite, skip } from './helpers/skip.js';
-import { loadKoffiNative, runsOnGlibc } from '../src/syscall/fast-koffi-load.js';
+import { interpreterOf, isGlibcInterpreter, loadKoffiNative } from '../src/syscall/fast-koffi-load.js';
+
+/** The first 4 KiB of node's own executable. */
+function nodeHead(): Uint8Array {
+  const fd = openSync(process.execPath, 'r');
+  try {
+    const b = new Uint8Array(4096);
+    return b.subarray(0, readSync(fd, b, 0, b.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+const onGlibc = () => isGlibcInterpreter(interpreterOf(nodeHead()));
 
 const K = suite('loadKoffiNative');
 const require = createRequire(import.meta.url);
 
 K('on Linux x64/arm64 with glibc: the same module object as require("koffi") holds', (ctx) => {
   if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch)) return skip(`${process.platform}-${process.arch}: koffi's own loader is used there`, ctx);
-  if (!runsOnGlibc(readFileSync('/proc/self/maps', 'latin1'))) return skip('node does not run on glibc here', ctx);
+  if (!onGlibc()) return skip('node does not run on glibc here', ctx);
   const fast = loadKoffiNative(require) as { load: (p: null) => unknown; version: string };
   assert.ok(fast, 'the fast path answered');
   const koffi = require('koffi') as { default: unknown; version: unknown };
@@ -24,7 +37,7 @@ K('on Linux x64/arm64 with glibc: the same module object as require("koffi") hol
 
 K('the bpf() binding loads koffi this way: koffi\'s own loader is never compiled', (ctx) => {
   if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch)) return skip(`${process.platform}-${process.arch}: koffi's own loader is used there`, ctx);
-  if (!runsOnGlibc(readFileSync('/proc/self/maps', 'latin1'))) return skip('node does not run on glibc here', ctx);
+  if (!onGlibc()) return skip('node does not run on glibc here', ctx);
   const script = `import { libcFunction } from './src/syscall/binding.ts';
     import { createRequire } from 'node:module';
     const pid = libcFunction('int getpid(void)').call();
@@ -35,19 +48,53 @@ K('the bpf() binding loads koffi this way: koffi\'s own loader is never compiled
   assert.equal(out.loaded.map((f) => f.replace(/^.*node_modules\//, '')), [`@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`]);
 });
 
-K('glibc is told from musl by what /proc/self/maps lists', () => {
-  const glibc = '7f0000000000-7f0000001000 r--p 00000000 08:01 123 /usr/lib/x86_64-linux-gnu/libc.so.6\n';
-  const musl = '7f0000000000-7f0000001000 r--p 00000000 08:01 123 /lib/ld-musl-x86_64.so.1\n';
-  assert.ok(runsOnGlibc(glibc));
-  assert.not.ok(runsOnGlibc(musl));
-  assert.not.ok(runsOnGlibc(glibc + musl), 'both mapped: not plain, koffi decides');
-  assert.not.ok(runsOnGlibc('7f0000000000-7f0000001000 r--p 00000000 08:01 123 /opt/libc.so.6.bak\n'), 'a name that only starts like it');
-  assert.not.ok(runsOnGlibc(''));
+/** A little-endian ELF64 head: the header, `phdrs` program headers at 64, then `tail` bytes. */
+function elfHead(phdrs: Array<{ type: number; off: number; size: number }>, tail: Uint8Array, opts: { cls?: number; phentsize?: number } = {}): Uint8Array {
+  const b = new Uint8Array(64 + 56 * phdrs.length + tail.length);
+  const v = new DataView(b.buffer);
+  b.set([0x7f, 0x45, 0x4c, 0x46, opts.cls ?? 2, 1, 1]);
+  v.setBigUint64(32, 64n, true);
+  v.setUint16(54, opts.phentsize ?? 56, true);
+  v.setUint16(56, phdrs.length, true);
+  phdrs.forEach((p, i) => {
+    v.setUint32(64 + i * 56, p.type, true);
+    v.setBigUint64(64 + i * 56 + 8, BigInt(p.off), true);
+    v.setBigUint64(64 + i * 56 + 32, BigInt(p.size), true);
+  });
+  b.set(tail, 64 + 56 * phdrs.length);
+  return b;
+}
+
+K("node's interpreter is read from its ELF head: the dynamic loader this process has mapped", (ctx) => {
+  if (process.platform !== 'linux') return skip(`${process.platform}: no /proc/self/maps, no ELF`, ctx);
+  const interp = interpreterOf(nodeHead());
+  if (interp === undefined) return skip('this node has no program interpreter (statically linked)', ctx);
+  const mapped = readFileSync('/proc/self/maps', 'latin1').split('\n').map((l) => basename(l.split(/\s+/)[5] ?? '')).filter((f) => f !== '');
+  assert.ok(mapped.includes(basename(interp)), `${interp} among the mapped files`);
+});
+
+K('glibc is told from musl by the interpreter named in PT_INTERP; anything unusual is left to koffi', () => {
+  const at = (s: string) => new TextEncoder().encode(`${s}\0`);
+  const musl = at('/lib/ld-musl-x86_64.so.1');
+  const one = (tail: Uint8Array, extra: Partial<{ off: number; size: number }> = {}, opts = {}) =>
+    interpreterOf(elfHead([{ type: 6, off: 0, size: 0 }, { type: 3, off: 64 + 2 * 56, size: tail.length, ...extra }], tail, opts));
+  assert.is(one(at('/lib64/ld-linux-x86-64.so.2')), '/lib64/ld-linux-x86-64.so.2', 'after another program header');
+  assert.is(one(musl), '/lib/ld-musl-x86_64.so.1');
+  assert.is(interpreterOf(elfHead([{ type: 1, off: 0, size: 0 }], musl)), undefined, 'no PT_INTERP: statically linked');
+  assert.is(one(musl, { size: musl.length + 1 }), undefined, 'the name runs past the bytes read');
+  assert.is(one(musl, { size: musl.length - 1 }), undefined, 'no NUL at its end');
+  assert.is(one(musl, {}, { cls: 1 }), undefined, '32-bit ELF');
+  assert.is(one(musl, {}, { phentsize: 32 }), undefined, 'program headers too short');
+  assert.is(interpreterOf(new TextEncoder().encode('#!/bin/sh\n'.padEnd(80))), undefined, 'not ELF');
+  assert.is(interpreterOf(new Uint8Array(0)), undefined);
+
+  for (const g of ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1', '/nix/store/x-glibc-2.40/lib/ld-linux-x86-64.so.2']) assert.ok(isGlibcInterpreter(g), g);
+  for (const o of ['/lib/ld-musl-x86_64.so.1', '/lib/ld-linux.so.2.bak/x', '/opt/ld-linux', undefined]) assert.not.ok(isGlibcInterpreter(o), String(o));
 });
 
 K('a package that does not resolve, a load that throws, or another major version: undefined', (ctx) => {
   if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch)) return skip('the fast path answers undefined before it resolves anything here', ctx);
-  if (!runsOnGlibc(readFileSync('/proc/self/maps', 'latin1'))) return skip('node does not run on glibc here', ctx);
+  if (!onGlibc()) return skip('node does not run on glibc here', ctx);
   const fake = (resolve: () => string, load: () => unknown): NodeRequire => Object.assign(load, { resolve }) as unknown as NodeRequire;
   const pkg = '/nowhere/@koromix/koffi-linux-x64/package.json';
   const calls: string[] = [];
