@@ -6,6 +6,7 @@
 import { isBpfmapError, stringifyJson } from '../src/index.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { UsageError } from './options.js';
+import { writeStderr } from './sink.js';
 
 /**
  * The library's messages name the option fields a caller passes (`pin`, `pinRoot`, `force`, in
@@ -31,22 +32,22 @@ export function errorJson(e: unknown): { code: string; message: string; path?: s
 export function reportError(e: unknown, verbose: boolean, json = false): number {
   if (json) {
     const o = errorJson(e);
-    process.stderr.write(`${stringifyJson(o)}\n`);
-    if (verbose && (e as Error)?.stack) process.stderr.write(`${(e as Error).stack}\n`);
+    writeStderr(`${stringifyJson(o)}\n`);
+    if (verbose && (e as Error)?.stack) writeStderr(`${(e as Error).stack}\n`);
     return o.code === 'USAGE' ? EXIT.USAGE : o.code === 'INTERNAL' && !isBpfmapError(e) ? EXIT.INTERNAL : exitCodeFor(o.code);
   }
   if (isBpfmapError(e)) {
-    process.stderr.write(`bpfmap: ${oneLine(cliMessage(e.message))}\n`);
-    if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+    writeStderr(`bpfmap: ${oneLine(cliMessage(e.message))}\n`);
+    if (verbose && e.stack) writeStderr(`${e.stack}\n`);
     return exitCodeFor(e.code);
   }
   if (e instanceof UsageError || (e as { name?: string })?.name === 'UsageError') {
-    process.stderr.write(`bpfmap: ${oneLine((e as Error).message)}\nrun 'bpfmap --help' for usage\n`);
+    writeStderr(`bpfmap: ${oneLine((e as Error).message)}\nrun 'bpfmap --help' for usage\n`);
     return EXIT.USAGE;
   }
   const err = e as Error;
-  process.stderr.write(`bpfmap: internal error: ${oneLine(err?.message ?? String(e))} (this is a bug; rerun with --verbose for details)\n`);
-  if (verbose && err?.stack) process.stderr.write(`${err.stack}\n`);
+  writeStderr(`bpfmap: internal error: ${oneLine(err?.message ?? String(e))} (this is a bug; rerun with --verbose for details)\n`);
+  if (verbose && err?.stack) writeStderr(`${err.stack}\n`);
   return EXIT.INTERNAL;
 }
 

@@ -20,6 +20,23 @@ export function stdoutSink(): { write: (s: string) => void; end: () => void } {
   };
 }
 
+/**
+ * Writes text to stderr synchronously, looping on partial writes: a message is out before the
+ * process ends, however it ends (bin/fast-exit.ts ends it with process.exit(), which drops what a
+ * process.stderr stream still queues to a pipe). A closed or failing stderr is ignored, as console does.
+ */
+export function writeStderr(s: string): void {
+  const buf = Buffer.from(s);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(2, buf, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+    }
+  }
+}
+
 /** Writes text to stdout synchronously (see writeAllSync). */
 export function writeText(s: string): void {
   writeAllSync(Buffer.from(s));

@@ -8,6 +8,7 @@ import { oneLine } from './report.js';
 import type { LiveMap, MapSchema } from '../src/index.js';
 import { UsageError, lockOptions, type LockArgs, type TargetArgs } from './options.js';
 import { openTyped } from './type-override.js';
+import { writeStderr } from './sink.js';
 
 const HANDLES: Readonly<Record<string, 'pin' | 'id' | 'name'>> = { pinned: 'pin', id: 'id', name: 'name' };
 const FLAG = { pin: '--pin', id: '--id', name: '--name' } as const;
@@ -42,7 +43,7 @@ export function resolveHandles(a: TargetArgs): TargetArgs {
  */
 export function ensureBpffs(paths: readonly (string | undefined)[]): void {
   const dir = ensureDefaultBpffs(paths);
-  if (dir !== null) process.stderr.write(`bpfmap: bpffs was not mounted at ${dir}; mounted it (mount -t bpf bpf ${dir})\n`);
+  if (dir !== null) writeStderr(`bpfmap: bpffs was not mounted at ${dir}; mounted it (mount -t bpf bpf ${dir})\n`);
 }
 
 /** The map with the --ifindex-field paths declared interface indexes (unchanged without any). */
@@ -85,7 +86,7 @@ export async function withMap<T>(a: TargetArgs, fn: (live: LiveMap) => T | Promi
 /** An unfinished apply journal for the map (in the default journal directory) is rolled back first, said on stderr. */
 function recoverFirst(live: LiveMap): void {
   const r = recoverBeforeWrite(DEFAULT_JOURNAL_DIR, live);
-  if (r) process.stderr.write(`bpfmap: ${oneLine(recoverText(r))}\n`);
+  if (r) writeStderr(`bpfmap: ${oneLine(recoverText(r))}\n`);
 }
 
 /** withMap for commands that write the map: an unfinished apply journal for it is rolled back first. */

@@ -111,6 +111,32 @@ S('errors keep their exit codes and one-line messages through the loader, stack 
   assert.is(v.status, 3);
   assert.match(v.stderr, /offline\.cjs:\d+/);
 });
+// bin/fast-exit.ts: a group bundle's command ends its process as soon as it is done (Node would run
+// its event loop until nothing is left). A timer preloaded into the process would hold it 30 s.
+S('a command of a group bundle ends its process when done: a pending timer does not hold it, exit listeners run, its output is whole', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-start-'));
+  try {
+    const hook = join(dir, 'timer.cjs');
+    writeFileSync(hook, "setTimeout(() => {}, 30000); process.on('exit', (c) => { require('node:fs').writeSync(2, `exit listener ${c}\\n`); });\n");
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--require', hook, join(CLI, 'bpfmap.js'), ...args], { encoding: 'utf8', timeout: 15_000 });
+    const plain = (...args: string[]) => spawnSync(process.execPath, [join(CLI, 'bpfmap.js'), ...args], { encoding: 'utf8' });
+    for (const args of [['maps', FW, '--json'], ['encode', FW, 'ingress_node_firewall_table_map', '--key', '{ingress_ifindex: 6, ip_data: 10.10.10.0/24}'],
+      ['lookup', FW, 'no_such_map', '--key', '1'], ['maps', '/nonexistent.o', '--json']]) {
+      const t = Date.now();
+      const r = run(...args);
+      const want = plain(...args);
+      assert.ok(r.status !== null, `${args[0]} ended by itself (${r.signal ?? ''} after ${Date.now() - t} ms)`);
+      assert.ok(Date.now() - t < 15_000);
+      assert.is(r.status, want.status, args.join(' '));
+      assert.is(r.stdout, want.stdout, args.join(' '));
+      assert.is(r.stderr, `${want.stderr}exit listener ${want.status}\n`, args.join(' '));
+    }
+    assert.is(plain('lookup', FW, 'no_such_map', '--key', '1').status, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 S('an offline command loads none of the built-in modules only servers and the agent use (http, net, crypto)', () => {
   // They cost every command about 10 ms of start-up (see loadHttp in src/exporter/server.ts).
   const dir = mkdtempSync(join(tmpdir(), 'bpfmap-start-'));
