@@ -27,7 +27,9 @@ let nr = 0;
 function load(): void {
   nr = sysBpfNumber();
   try {
-    const require = createRequire(import.meta.url);
+    // import.meta.filename (Node 20.11 and later; in the CLI bundle, the bundle's own path) spares
+    // making and parsing a file: URL where it is known.
+    const require = createRequire(import.meta.filename ?? import.meta.url);
     koffi = (loadKoffiNative(require) ?? require('koffi')) as Koffi;
     libc = koffi.load(null);
     // The attr is passed as its address (a number): measured about 20 ns cheaper per call than letting
