@@ -5,7 +5,8 @@
  * (where V8's scheduled garbage collection of the young generation runs, about 2.5 ms after a
  * lookup), then tear its environment down (close every handle, dispose the isolate). process.exit()
  * skips both. What the command printed is out by then: stdout and stderr are written synchronously
- * (bin/sink.ts), and 'exit' listeners still run.
+ * (bin/sink.ts), and 'exit' listeners still run. The exit waits for the ticks already queued (a warning
+ * from process.emitWarning is printed on one).
  *
  * Only the group bundles (bin/bpfmap-elements.ts, bin/bpfmap-offline.ts) end this way: their commands
  * leave nothing running once their promise settles. A command line handed to the whole CLI (help,
@@ -23,5 +24,5 @@ export function exitWhenDone(code: number | undefined): void {
     if (code !== undefined) process.exitCode = code;
     return;
   }
-  process.exit(code);
+  process.nextTick(() => process.exit(code));
 }

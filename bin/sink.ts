@@ -4,6 +4,11 @@ import { BpfmapError, ERROR_CODE } from '../src/index.js';
 
 const BLOCK = 1 << 16;
 
+/** Waits 1 ms (a full non-blocking pipe: EAGAIN), without spinning. */
+function pause(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+}
+
 export function stdoutSink(): { write: (s: string) => void; end: () => void } {
   let buf = '';
   const flush = () => {
@@ -33,6 +38,7 @@ export function writeStderr(s: string): void {
       off += writeSync(2, buf, off);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      pause();
     }
   }
 }
@@ -50,7 +56,10 @@ export function writeAllSync(buf: Uint8Array): void {
       off += writeSync(1, buf, off);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') continue;
+      if (code === 'EAGAIN') {
+        pause();
+        continue;
+      }
       if (code === 'EPIPE') process.exit(0);
       // A full disk (or any failed write) is the output's fault, not a bug: a typed error, exit 3.
       // Node's message is libuv's "CODE: description, syscall"; the syscall name is dropped.

@@ -38,7 +38,7 @@ function bundleFor(argv) {
   return Object.hasOwn(ROUTES, argv[2]) ? ROUTES[argv[2]] : 'main.cjs';
 }
 
-/** What Node wraps a CommonJS module's text in (the text follows on the same line, then `\n})`). */
+/** The wrapper the starter puts around a bundle's text (as Node does a CommonJS module's; the text follows on the same line, then `\n})`). */
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
 
 /** A bundle's text as a script that evaluates to its module function: wrapped here unless written so. */

@@ -6,7 +6,9 @@
 // caches (see bin/start.cjs).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
@@ -32,7 +34,7 @@ const cjs = {
   // made on first use: its URL cost every command about 0.8 ms at start (its module loaded, the URL
   // made), where a lookup needs none (import.meta.filename is the bundle's own path).
   define: { 'import.meta.url': '__bpfmap.url', 'import.meta.filename': '__filename' },
-  banner: { js: "const __bpfmap = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
+  banner: { js: "const __bpfmap = { get url() { const url = require('node:url').pathToFileURL(__filename).href; Object.defineProperty(this, 'url', { value: url }); return url; } };" },
   logLevel: 'warning',
   // Without the layout's spaces and comments (names kept, so stacks stay readable): every command reads
   // and compiles its bundle at start, elements.cjs 328 -> 248 kB. Together with the lazy literal tables
@@ -113,28 +115,51 @@ for (const [args, status] of [[['maps', '--help'], 0], [['maps', fw], 0], [['map
 // `node -e 0` at 62.2 ms), a lookup of an LPM entry 91.7 -> 86.0 ms median (paired difference
 // -5.2 ms, standard error 1.5 ms). Elsewhere (a container build) the caches stay as the runs above
 // made them, and the CLI works the same.
+const BPF_FS_MAGIC = 0xcafe4a11;
 function bpffsMounted() {
   try {
-    return readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => { const f = l.split(' '); return f[1] === '/sys/fs/bpf' && f[2] === 'bpf'; });
+    return statfsSync('/sys/fs/bpf').type === BPF_FS_MAGIC;
   } catch {
     return false;
   }
 }
+/** Removes a pin directory, saying so instead of failing the build if it cannot. */
+function removePins(dir) {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch (e) {
+    process.stderr.write(`build: could not remove ${dir}: ${e.message}\n`);
+  }
+}
 if (process.platform === 'linux' && bpffsMounted()) {
+  // A build killed before its cleanup left its pins: those of builds no longer running go first.
+  for (const name of readdirSync('/sys/fs/bpf')) {
+    const pid = /^bpfmap-build-(\d+)$/.exec(name)?.[1];
+    if (pid === undefined) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (e) {
+      if (e.code === 'ESRCH') removePins(`/sys/fs/bpf/${name}`);
+    }
+  }
   const pinRoot = `/sys/fs/bpf/bpfmap-build-${process.pid}`;
-  const run = (args) => spawnSync(process.execPath, [cli, ...args, '--pin-root', pinRoot], { env: { ...process.env, BPFMAP_WRITE_CODE_CACHE: '1' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  // Lock files in a directory of the build's own, not the host's (BPFMAP_LOCK_DIR, see bin/options.ts).
+  const lockDir = mkdtempSync(join(tmpdir(), 'bpfmap-build-locks-'));
+  const env = { ...process.env, BPFMAP_WRITE_CODE_CACHE: '1', BPFMAP_LOCK_DIR: lockDir };
+  const run = (args) => spawnSync(process.execPath, [cli, ...args, '--pin-root', pinRoot], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 60_000 });
   try {
     if (run(['create', fw]).status === 0) {
       for (const args of [['update', fw, table, '--key', key, '--value', '{rules: [{ruleId: 1, protocol: 6, dstPortStart: 80, action: 2}]}'],
         ['lookup', fw, table, '--key', key], ['lookup', fw, table, '--key', key, '--json'], ['delete', fw, table, '--key', key]]) {
         const r = run(args);
         if (r.status !== 0) {
-          process.stderr.write(`build: bpfmap ${args[0]} on maps the build pinned exited ${r.status}: ${r.stderr}`);
+          process.stderr.write(`build: bpfmap ${args[0]} on maps the build pinned exited ${r.status ?? r.signal}: ${r.stderr}`);
           break;
         }
       }
     }
   } finally {
-    rmSync(pinRoot, { recursive: true, force: true });
+    removePins(pinRoot);
+    removePins(lockDir);
   }
 }

@@ -84,6 +84,22 @@ S('help and usage errors of a group\'s command are those of the whole CLI', () =
   }
 });
 
+S('the command bundles are written as the starter compiles them (pre-wrapped), so it takes their text as read', () => {
+  const { wrapped } = start as unknown as { wrapped: (text: string) => string };
+  for (const b of ['main.cjs', 'offline.cjs', 'elements.cjs']) {
+    const text = readFileSync(join(CLI, b), 'utf8');
+    assert.ok(text.startsWith('(function (exports, require, module, __filename, __dirname) {'), b);
+    assert.ok(text.endsWith('\n})'), b);
+    assert.is(wrapped(text), text, `${b} is not wrapped twice`);
+  }
+  // A plain CommonJS text is wrapped, its #! line made a comment, its lines kept.
+  const plain = '#!/usr/bin/env node\nmodule.exports = 1;\n';
+  const w = wrapped(plain);
+  assert.is(w, '(function (exports, require, module, __filename, __dirname) {///usr/bin/env node\nmodule.exports = 1;\n\n})');
+  assert.is(w.split('\n').length, plain.split('\n').length + 1);
+  assert.is(wrapped(w), w);
+});
+
 S('a cache this Node cannot use (damaged, or gone) is ignored: the command runs as usual', () => {
   const want = spawnSync(process.execPath, [join(CLI, 'bpfmap.js'), 'maps', FW, '--json'], { encoding: 'utf8' });
   assert.is(want.status, 0, want.stderr);

@@ -3,7 +3,7 @@
 // not plain it leaves the choice to that loader.
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { suite, skip } from './helpers/skip.js';
@@ -19,7 +19,10 @@ function nodeHead(): Uint8Array {
     closeSync(fd);
   }
 }
-const onGlibc = () => isGlibcInterpreter(interpreterOf(nodeHead()));
+/** Whether node runs on glibc, told independently of the code under test (Node's own report). */
+const onGlibc = () => typeof (process.report.getReport() as { header?: { glibcVersionRuntime?: unknown } }).header?.glibcVersionRuntime === 'string';
+/** The files this process has mapped (full paths, as /proc/self/maps lists them). */
+const mappedFiles = () => readFileSync('/proc/self/maps', 'latin1').split('\n').map((l) => l.split(/\s+/)[5] ?? '').filter((f) => f.startsWith('/'));
 
 const K = suite('loadKoffiNative');
 const require = createRequire(import.meta.url);
@@ -67,10 +70,13 @@ function elfHead(phdrs: Array<{ type: number; off: number; size: number }>, tail
 
 K("node's interpreter is read from its ELF head: the dynamic loader this process has mapped", (ctx) => {
   if (process.platform !== 'linux') return skip(`${process.platform}: no /proc/self/maps, no ELF`, ctx);
+  const loader = mappedFiles().find((f) => /\/ld-(linux|musl)[^/]*$/.test(realpathSync(f)) || /\/ld-(linux|musl)-/.test(f));
+  if (loader === undefined) return skip('no dynamic loader is mapped: node is statically linked', ctx);
   const interp = interpreterOf(nodeHead());
-  if (interp === undefined) return skip('this node has no program interpreter (statically linked)', ctx);
-  const mapped = readFileSync('/proc/self/maps', 'latin1').split('\n').map((l) => basename(l.split(/\s+/)[5] ?? '')).filter((f) => f !== '');
-  assert.ok(mapped.includes(basename(interp)), `${interp} among the mapped files`);
+  assert.ok(interp !== undefined, `node's interpreter read (${loader} is mapped)`);
+  // The interpreter may be a symlink (ld-linux-x86-64.so.2 -> ld-2.31.so): /proc/self/maps lists its target.
+  assert.ok(mappedFiles().includes(realpathSync(interp!)), `${interp} (${realpathSync(interp!)}) among the mapped files`);
+  assert.is(isGlibcInterpreter(interp), onGlibc(), 'glibc by the interpreter exactly when Node reports a glibc runtime');
 });
 
 K('glibc is told from musl by the interpreter named in PT_INTERP; anything unusual is left to koffi', () => {
