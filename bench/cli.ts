@@ -4,6 +4,7 @@
  *   node -e 0                                      (Node's own start-up, for scale)
  *   bpfmap lookup OBJ MAP --key '{...}'            (an LPM entry of the firewall, YAML result)
  *   bpfmap lookup OBJ MAP --key '{...}' --json
+ *   bpfmap update OBJ MAP --key '{...}' --value '{...}'   (the same entry again: the map stays as it is)
  *   bpfmap maps OBJ
  * on maps the bench creates and pins under a directory of its own in bpffs (removed afterwards). The
  * lookups need root and bpffs; without them only `maps` is timed. Prints medians, and the median of
@@ -28,6 +29,7 @@ const other = process.env.BPFMAP_BENCH_CLI2;
 const fw = join(root, 'fixtures/firewall.bpfel.o');
 const table = 'ingress_node_firewall_table_map';
 const key = '{ingress_ifindex: 2, ip_data: 198.18.0.0/24}';
+const value = '{rules: [{ruleId: 1, protocol: 6, dstPortStart: 80, action: 2}]}';
 const devnull = openSync('/dev/null', 'w');
 const env: NodeJS.ProcessEnv = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
@@ -63,7 +65,7 @@ try {
   if (process.getuid?.() === 0 && existsSync('/sys/fs/bpf')) {
     mkdirSync(pinRoot);
     live = wall([cli, 'create', fw, '--pin-root', pinRoot]) > 0
-      && wall([cli, 'update', fw, table, '--pin-root', pinRoot, '--key', key, '--value', '{rules: [{ruleId: 1, protocol: 6, dstPortStart: 80, action: 2}]}']) > 0;
+      && wall([cli, 'update', fw, table, '--pin-root', pinRoot, '--key', key, '--value', value]) > 0;
   }
 } catch (e) {
   console.log(`lookups not timed: the maps could not be made (${(e as Error).message.split('\n')[0]})`);
@@ -76,6 +78,7 @@ try {
   if (live) {
     commands.lookup = ['lookup', fw, table, '--key', key, '--pin-root', pinRoot];
     commands['lookup --json'] = ['lookup', fw, table, '--key', key, '--pin-root', pinRoot, '--json'];
+    commands.update = ['update', fw, table, '--key', key, '--value', value, '--pin-root', pinRoot];
   }
   const builds: Record<string, string> = { this: cli, ...(other ? { other } : {}) };
   const node: number[] = [];
