@@ -3,22 +3,13 @@
 // not plain it leaves the choice to that loader.
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { suite, skip } from './helpers/skip.js';
-import { interpreterOf, isGlibcInterpreter, loadKoffiNative } from '../src/syscall/fast-koffi-load.js';
+import { executableHead, interpreterOf, isGlibcInterpreter, loadKoffiNative } from '../src/syscall/fast-koffi-load.js';
 
-/** The first 4 KiB of node's own executable. */
-function nodeHead(): Uint8Array {
-  const fd = openSync(process.execPath, 'r');
-  try {
-    const b = new Uint8Array(4096);
-    return b.subarray(0, readSync(fd, b, 0, b.length, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
+const nodeHead = executableHead;
 /** Whether node runs on glibc, told independently of the code under test (Node's own report). */
 const onGlibc = () => typeof (process.report.getReport() as { header?: { glibcVersionRuntime?: unknown } }).header?.glibcVersionRuntime === 'string';
 /** The files this process has mapped (full paths, as /proc/self/maps lists them). */

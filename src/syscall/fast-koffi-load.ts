@@ -52,7 +52,7 @@ export function isGlibcInterpreter(interp: string | undefined): boolean {
 }
 
 /** The first 4 KiB of node's own executable (where its program headers and interpreter name lie). */
-function executableHead(): Uint8Array {
+export function executableHead(): Uint8Array {
   const fd = openSync(process.execPath, 'r');
   try {
     const head = new Uint8Array(4096);
