@@ -1,13 +1,14 @@
 /**
- * Single CLI operations, whole process (numbers, not a timed test; goal of the house issue: a single
- * CLI op under 100 ms). Runs, interleaved so that load from other work hits each alike:
+ * Single CLI operations, whole process (numbers, not a timed test; goal: a single CLI op under
+ * 100 ms). Runs, interleaved so that load from other work hits each alike:
  *   node -e 0                                      (Node's own start-up, for scale)
  *   bpfmap lookup OBJ MAP --key '{...}'            (an LPM entry of the firewall, YAML result)
  *   bpfmap lookup OBJ MAP --key '{...}' --json
  *   bpfmap update OBJ MAP --key '{...}' --value '{...}'   (the same entry again: the map stays as it is)
  *   bpfmap maps OBJ
- * on maps the bench creates and pins under a directory of its own in bpffs (removed afterwards). The
- * lookups need root and bpffs; without them only `maps` is timed. Prints medians, and the median of
+ * on maps the bench creates and pins under a directory of its own in bpffs (removed afterwards), its
+ * lock files in a temporary directory (BPFMAP_LOCK_DIR). The lookups and the update need root and
+ * bpffs; without them only `maps` is timed. Prints medians, and the median of
  * each command's time less `node -e 0` of the same round (what bpfmap adds to Node's start-up).
  *
  * With BPFMAP_BENCH_CLI2=path/to/other/dist/cli/bpfmap.js, every command also runs through that build
@@ -16,10 +17,11 @@
  *
  * Taken with Node's default start-up: NODE_EXTRA_CA_CERTS removed from the environment (see
  * bench/btf.ts; it adds tens of milliseconds to every Node process and bpfmap makes no TLS connections).
- * Run: node --import tsx bench/cli.ts [rounds]   (default 30; needs npm run build)
+ * Run: node --import tsx bench/cli.ts [rounds]   (default 30, as `npm run bench cli` runs it; needs npm run build)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -31,7 +33,8 @@ const table = 'ingress_node_firewall_table_map';
 const key = '{ingress_ifindex: 2, ip_data: 198.18.0.0/24}';
 const value = '{rules: [{ruleId: 1, protocol: 6, dstPortStart: 80, action: 2}]}';
 const devnull = openSync('/dev/null', 'w');
-const env: NodeJS.ProcessEnv = { ...process.env };
+const lockDir = mkdtempSync(join(tmpdir(), 'bpfmap-bench-locks-'));
+const env: NodeJS.ProcessEnv = { ...process.env, BPFMAP_LOCK_DIR: lockDir };
 delete env.NODE_EXTRA_CA_CERTS;
 
 if (!existsSync(cli)) {
@@ -68,10 +71,10 @@ try {
       && wall([cli, 'update', fw, table, '--pin-root', pinRoot, '--key', key, '--value', value]) > 0;
   }
 } catch (e) {
-  console.log(`lookups not timed: the maps could not be made (${(e as Error).message.split('\n')[0]})`);
+  console.log(`lookups and update not timed: the maps could not be made (${(e as Error).message.split('\n')[0]})`);
   live = undefined;
 }
-if (live === false) console.log('lookups not timed: they need root and bpffs at /sys/fs/bpf');
+if (live === false) console.log('lookups and update not timed: they need root and bpffs at /sys/fs/bpf');
 
 try {
   const commands: Record<string, string[]> = { maps: ['maps', fw] };
@@ -105,4 +108,5 @@ try {
   }
 } finally {
   if (existsSync(pinRoot)) rmSync(pinRoot, { recursive: true, force: true });
+  rmSync(lockDir, { recursive: true, force: true });
 }

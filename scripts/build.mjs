@@ -6,7 +6,7 @@
 // caches (see bin/start.cjs).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,17 +108,19 @@ for (const [args, status] of [[['maps', '--help'], 0], [['maps', fw], 0], [['map
   const r = spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, BPFMAP_WRITE_CODE_CACHE: '1' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== status) throw new Error(`build: making the code cache: bpfmap ${args[0]} exited ${r.status}, not ${status}: ${r.stderr}`);
 }
-// Where the kernel lets the build make maps (bpffs mounted at /sys/fs/bpf, and the right to create and
-// pin maps), an update, lookups and a delete of a real entry, on maps pinned under a directory of the
-// build's own (removed afterwards), add the code they run beyond the runs above (opening the pinned
-// map, the bpf() calls, the results) to elements.cjs's cache: 40 interleaved pairs (2026-12-07,
-// `node -e 0` at 62.2 ms), a lookup of an LPM entry 91.7 -> 86.0 ms median (paired difference
-// -5.2 ms, standard error 1.5 ms). Elsewhere (a container build) the caches stay as the runs above
-// made them, and the CLI works the same.
+// Where the kernel lets the build make maps (root, bpffs mounted at /sys/fs/bpf), an update, lookups
+// and a delete of a real entry, on maps pinned under a directory of the build's own (removed
+// afterwards), add the code they run beyond the runs above (opening the pinned map, the bpf() calls,
+// the results) to elements.cjs's cache. Measured together with the pre-wrapped bundles (one commit),
+// 40 interleaved pairs (2026-12-07, `node -e 0` at 62.2 ms): a lookup of an LPM entry 91.7 -> 86.0 ms
+// median (paired difference -5.2 ms, standard error 1.5 ms); the wrapping alone saves about 65 page
+// faults (1 ms here). Elsewhere (no root, a container build) the caches stay as the runs above made
+// them, and the CLI works the same.
 const BPF_FS_MAGIC = 0xcafe4a11;
 function bpffsMounted() {
   try {
-    return statfsSync('/sys/fs/bpf').type === BPF_FS_MAGIC;
+    // f_type as an unsigned 32-bit value (a signed long on 32-bit systems).
+    return (statfsSync('/sys/fs/bpf', { bigint: true }).type & 0xffffffffn) === BigInt(BPF_FS_MAGIC);
   } catch {
     return false;
   }
@@ -131,29 +133,46 @@ function removePins(dir) {
     process.stderr.write(`build: could not remove ${dir}: ${e.message}\n`);
   }
 }
-if (process.platform === 'linux' && bpffsMounted()) {
-  // A build killed before its cleanup left its pins: those of builds no longer running go first.
-  for (const name of readdirSync('/sys/fs/bpf')) {
+/**
+ * Pin directories of builds killed before their cleanup: a build whose process is gone and whose
+ * directory is older than its runs can last (5 runs of at most 60 s; a build in another pid
+ * namespace sharing this bpffs looks gone, but its directory is younger).
+ */
+function removeStalePins() {
+  let names;
+  try {
+    names = readdirSync('/sys/fs/bpf');
+  } catch {
+    return;
+  }
+  for (const name of names) {
     const pid = /^bpfmap-build-(\d+)$/.exec(name)?.[1];
     if (pid === undefined) continue;
     try {
+      if (Date.now() - statSync(`/sys/fs/bpf/${name}`).mtimeMs < 10 * 60_000) continue;
       process.kill(Number(pid), 0);
     } catch (e) {
       if (e.code === 'ESRCH') removePins(`/sys/fs/bpf/${name}`);
     }
   }
+}
+if (process.platform === 'linux' && process.getuid?.() === 0 && bpffsMounted()) {
+  removeStalePins();
   const pinRoot = `/sys/fs/bpf/bpfmap-build-${process.pid}`;
   // Lock files in a directory of the build's own, not the host's (BPFMAP_LOCK_DIR, see bin/options.ts).
   const lockDir = mkdtempSync(join(tmpdir(), 'bpfmap-build-locks-'));
   const env = { ...process.env, BPFMAP_WRITE_CODE_CACHE: '1', BPFMAP_LOCK_DIR: lockDir };
   const run = (args) => spawnSync(process.execPath, [cli, ...args, '--pin-root', pinRoot], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 60_000 });
+  const why = (r) => r.error ? r.error.code ?? r.error.message : r.status ?? r.signal;
   try {
-    if (run(['create', fw]).status === 0) {
+    const created = run(['create', fw]);
+    if (created.status !== 0) process.stderr.write(`build: the code cache is made without kernel runs: bpfmap create exited ${why(created)}: ${created.stderr}`);
+    else {
       for (const args of [['update', fw, table, '--key', key, '--value', '{rules: [{ruleId: 1, protocol: 6, dstPortStart: 80, action: 2}]}'],
         ['lookup', fw, table, '--key', key], ['lookup', fw, table, '--key', key, '--json'], ['delete', fw, table, '--key', key]]) {
         const r = run(args);
         if (r.status !== 0) {
-          process.stderr.write(`build: bpfmap ${args[0]} on maps the build pinned exited ${r.status ?? r.signal}: ${r.stderr}`);
+          process.stderr.write(`build: bpfmap ${args[0]} on maps the build pinned exited ${why(r)}: ${r.stderr}`);
           break;
         }
       }

@@ -14,6 +14,14 @@ const nodeHead = executableHead;
 const onGlibc = () => typeof (process.report.getReport() as { header?: { glibcVersionRuntime?: unknown } }).header?.glibcVersionRuntime === 'string';
 /** The files this process has mapped (full paths, as /proc/self/maps lists them). */
 const mappedFiles = () => readFileSync('/proc/self/maps', 'latin1').split('\n').map((l) => l.split(/\s+/)[5] ?? '').filter((f) => f.startsWith('/'));
+/** A path's real path, or the path itself where it cannot be resolved (a deleted file's mapping). */
+const real = (f: string) => {
+  try {
+    return realpathSync(f);
+  } catch {
+    return f;
+  }
+};
 
 const K = suite('loadKoffiNative');
 const require = createRequire(import.meta.url);
@@ -61,7 +69,7 @@ function elfHead(phdrs: Array<{ type: number; off: number; size: number }>, tail
 
 K("node's interpreter is read from its ELF head: the dynamic loader this process has mapped", (ctx) => {
   if (process.platform !== 'linux') return skip(`${process.platform}: no /proc/self/maps, no ELF`, ctx);
-  const loader = mappedFiles().find((f) => /\/ld-(linux|musl)[^/]*$/.test(realpathSync(f)) || /\/ld-(linux|musl)-/.test(f));
+  const loader = mappedFiles().find((f) => /\/ld-(linux|musl)[^/]*$/.test(real(f)) || /\/ld-(linux|musl)-/.test(f));
   if (loader === undefined) return skip('no dynamic loader is mapped: node is statically linked', ctx);
   const interp = interpreterOf(nodeHead());
   assert.ok(interp !== undefined, `node's interpreter read (${loader} is mapped)`);
