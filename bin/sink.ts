@@ -31,23 +31,31 @@ export function stdoutSink(): { write: (s: string) => void; end: () => void } {
 }
 
 /**
- * Writes text to stderr synchronously, looping on partial writes: a message is out before the
- * process ends, however it ends (bin/fast-exit.ts ends it with process.exit(), which drops what a
- * process.stderr stream still queues to a pipe). A closed or failing stderr is ignored, as console does.
+ * Writes all of buf to fd synchronously, looping on partial writes and waiting out a full
+ * non-blocking pipe (EAGAIN); any other error is handed to onError (which throws, ends the process,
+ * or returns to drop the rest).
  */
-export function writeStderr(s: string): void {
-  const buf = Buffer.from(s);
+function writeAll(fd: number, buf: Uint8Array, onError: (e: NodeJS.ErrnoException) => void): void {
   let off = 0;
   let waits = 0;
   while (off < buf.length) {
     try {
-      off += writeSync(2, buf, off);
+      off += writeSync(fd, buf, off);
       waits = 0;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return onError(e as NodeJS.ErrnoException);
       pause(waits++);
     }
   }
+}
+
+/**
+ * Writes text to stderr synchronously: a message is out before the process ends, however it ends
+ * (bin/fast-exit.ts ends it with process.exit(), which drops what a process.stderr stream still
+ * queues to a pipe). A closed or failing stderr is ignored, as console does.
+ */
+export function writeStderr(s: string): void {
+  writeAll(2, Buffer.from(s), () => undefined);
 }
 
 /** Writes text to stdout synchronously (see writeAllSync). */
@@ -57,23 +65,11 @@ export function writeText(s: string): void {
 
 /** Writes bytes to stdout synchronously, looping on partial writes; a closed pipe ends the process quietly. */
 export function writeAllSync(buf: Uint8Array): void {
-  let off = 0;
-  let waits = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(1, buf, off);
-      waits = 0;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') {
-        pause(waits++);
-        continue;
-      }
-      if (code === 'EPIPE') process.exit(0);
-      // A full disk (or any failed write) is the output's fault, not a bug: a typed error, exit 3.
-      // Node's message is libuv's "CODE: description, syscall"; the syscall name is dropped.
-      const why = e instanceof Error ? e.message.replace(/, write$/, '') : String(e);
-      throw new BpfmapError(ERROR_CODE.IO, `stdout: cannot write (${why}); the output is incomplete`);
-    }
-  }
+  writeAll(1, buf, (e) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    // A full disk (or any failed write) is the output's fault, not a bug: a typed error, exit 3.
+    // Node's message is libuv's "CODE: description, syscall"; the syscall name is dropped.
+    const why = e instanceof Error ? e.message.replace(/, write$/, '') : String(e);
+    throw new BpfmapError(ERROR_CODE.IO, `stdout: cannot write (${why}); the output is incomplete`);
+  });
 }
