@@ -18,6 +18,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { Reader } from '../bytes.js';
 
 /** The arches whose koffi build directory is named after process.arch itself. */
 const PLAIN_ARCHES = new Set(['x64', 'arm64']);
@@ -29,19 +30,20 @@ const PT_INTERP = 3;
  */
 export function interpreterOf(head: Uint8Array): string | undefined {
   if (head.length < 64 || head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46 || head[4] !== 2 || head[5] !== 1) return undefined;
-  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const phoff = Number(v.getBigUint64(32, true));
-  const phentsize = v.getUint16(54, true);
-  const phnum = v.getUint16(56, true);
-  if (phentsize < 56) return undefined;
-  for (let i = 0; i < phnum; i++) {
-    const o = phoff + i * phentsize;
-    if (o + 56 > head.length) return undefined;
-    if (v.getUint32(o, true) !== PT_INTERP) continue;
-    const off = Number(v.getBigUint64(o + 8, true));
-    const size = Number(v.getBigUint64(o + 32, true));
-    if (size < 2 || off + size > head.length || head[off + size - 1] !== 0) return undefined;
-    return Buffer.from(head.buffer, head.byteOffset + off, size - 1).toString('latin1');
+  const r = new Reader(head, 'little', 'node executable');
+  try {
+    const phoff = r.u64(32, 'e_phoff');
+    const phentsize = r.u16(54, 'e_phentsize');
+    const phnum = r.u16(56, 'e_phnum');
+    if (phentsize < 56) return undefined;
+    for (let i = 0; i < phnum; i++) {
+      const o = phoff + i * phentsize;
+      if (r.u32(o, 'p_type') !== PT_INTERP) continue;
+      const name = r.slice(r.u64(o + 8, 'p_offset'), r.u64(o + 32, 'p_filesz'), 'PT_INTERP');
+      return name.length >= 2 && name[name.length - 1] === 0 ? Buffer.from(name.subarray(0, -1)).toString('latin1') : undefined;
+    }
+  } catch {
+    // A field beyond the bytes read (Reader's bounds check).
   }
   return undefined;
 }
