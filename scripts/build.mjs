@@ -6,7 +6,7 @@
 // caches (see bin/start.cjs).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,15 +116,7 @@ for (const [args, status] of [[['maps', '--help'], 0], [['maps', fw], 0], [['map
 // median (paired difference -5.2 ms, standard error 1.5 ms); the wrapping alone saves about 65 page
 // faults (1 ms here). Elsewhere (no root, a container build) the caches stay as the runs above made
 // them, and the CLI works the same.
-const BPF_FS_MAGIC = 0xcafe4a11;
-function bpffsMounted() {
-  try {
-    // f_type as an unsigned 32-bit value (a signed long on 32-bit systems).
-    return (statfsSync('/sys/fs/bpf', { bigint: true }).type & 0xffffffffn) === BigInt(BPF_FS_MAGIC);
-  } catch {
-    return false;
-  }
-}
+const { isBpffs } = await import(`${root}/dist/src/syscall/bpffs.js`);
 /** Removes a pin directory, saying so instead of failing the build if it cannot. */
 function removePins(dir) {
   try {
@@ -156,7 +148,7 @@ function removeStalePins() {
     }
   }
 }
-if (process.platform === 'linux' && process.getuid?.() === 0 && bpffsMounted()) {
+if (process.platform === 'linux' && process.getuid?.() === 0 && isBpffs('/sys/fs/bpf')) {
   removeStalePins();
   const pinRoot = `/sys/fs/bpf/bpfmap-build-${process.pid}`;
   // Lock files in a directory of the build's own, not the host's (BPFMAP_LOCK_DIR, see bin/options.ts).

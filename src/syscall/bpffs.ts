@@ -9,12 +9,17 @@ import { syscallError } from './errno.js';
 
 const BPF_FS_MAGIC = 0xcafe4a11;
 
+/** A file system's magic number, unsigned (f_type is a signed long on 32-bit systems: bpffs's is negative there). */
+function fsType(path: string): number {
+  return statfsSync(path).type >>> 0;
+}
+
 /** Whether the nearest existing directory at or above `path` is on bpffs, and which one that is. */
 function nearestFs(path: string): { dir: string; bpf: boolean } | null {
   let dir = dirname(path);
   for (let i = 0; i < 64; i++) {
     try {
-      return { dir, bpf: statfsSync(dir).type === BPF_FS_MAGIC };
+      return { dir, bpf: fsType(dir) === BPF_FS_MAGIC };
     } catch (e) {
       if ((e as { code?: string }).code !== 'ENOENT') return null;
       const up = dirname(dir);
@@ -39,12 +44,12 @@ const SYSFS_MAGIC = 0x62656572;
 
 /** Whether `dir` is on sysfs: /sys/fs/bpf with no file system mounted on it. */
 function onSysfs(dir: string): boolean {
-  try { return statfsSync(dir).type === SYSFS_MAGIC; } catch { return false; }
+  try { return fsType(dir) === SYSFS_MAGIC; } catch { return false; }
 }
 
 /** Whether `dir` itself is on a bpf filesystem (false when it does not exist). */
 export function isBpffs(dir: string): boolean {
-  try { return statfsSync(dir).type === BPF_FS_MAGIC; } catch { return false; }
+  try { return fsType(dir) === BPF_FS_MAGIC; } catch { return false; }
 }
 
 /**
@@ -82,7 +87,7 @@ export function notBpfObjectHint(path: string): string | null {
     else if (st.isFIFO()) what = 'a FIFO';
     else if (st.isSocket()) what = 'a socket';
     else if (st.isCharacterDevice() || st.isBlockDevice()) what = 'a device';
-    else if (st.isFile() && statfsSync(path).type !== BPF_FS_MAGIC) what = 'a regular file, not on a bpf filesystem';
+    else if (st.isFile() && fsType(path) !== BPF_FS_MAGIC) what = 'a regular file, not on a bpf filesystem';
     else return null;
   } catch {
     return null;
