@@ -67,8 +67,9 @@ let live: boolean | undefined = false;
 try {
   if (process.getuid?.() === 0 && existsSync('/sys/fs/bpf')) {
     mkdirSync(pinRoot);
-    live = wall([cli, 'create', fw, '--pin-root', pinRoot]) > 0
-      && wall([cli, 'update', fw, table, '--pin-root', pinRoot, '--key', key, '--value', value]) > 0;
+    wall([cli, 'create', fw, '--pin-root', pinRoot]);
+    wall([cli, 'update', fw, table, '--pin-root', pinRoot, '--key', key, '--value', value]);
+    live = true;
   }
 } catch (e) {
   console.log(`lookups and update not timed: the maps could not be made (${(e as Error).message.split('\n')[0]})`);

@@ -11,7 +11,7 @@
  * Only the group bundles (bin/bpfmap-elements.ts, bin/bpfmap-offline.ts) end this way: their commands
  * leave nothing running once their promise settles. A command line handed to the whole CLI (help,
  * usage errors: the code is then undefined) ends as Node ends it, after yargs is done. Only on Linux,
- * where fd 1 and 2 are all the commands write to; elsewhere Node ends the process itself.
+ * where it was measured and is tested; elsewhere Node ends the process itself.
  *
  * Measured 2026-12-07 (2 cores, Node 20, NODE_EXTRA_CA_CERTS unset, `node -e 0` at 60.1 ms): `bpfmap
  * lookup` of an LPM entry, 40 interleaved pairs, 93.2 -> 85.4 ms median, paired difference -7.4 ms
