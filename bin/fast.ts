@@ -1,16 +1,71 @@
 /**
  * The fast path: a plain invocation (`bpfmap lookup OBJ MAP --key K`) runs its command without
  * loading yargs, which alone costs ~40 ms of start-up. It reads the command's declared table
- * (bin/spec.ts), the one yargs reads too, and node's util.parseArgs parses with it. Number options,
+ * (bin/spec.ts), the one yargs reads too, and splitArgs below parses with it. Number options,
  * declared conflicts and implications are checked here with the functions yargs' side uses, so the
  * errors are the same. Anything unusual (help, version, an unknown or malformed option, a missing
  * argument, a value not among the choices) returns null and yargs handles it, with its messages.
  */
-import { parseArgs } from 'node:util';
 import { GLOBAL_OPTIONS, checkImplies, conflictMessage, parseNumberOption, type Command, type OptionDecl } from './spec.js';
 import { UsageError } from './options.js';
 
 type ParseOption = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
+
+/**
+ * Splits a command line's arguments into option values and positionals by the options' table, or
+ * null for anything it does not take: an undeclared option, a value given to a boolean, a missing
+ * value or one that looks like an option (`--key -1`: write `--key=-1`), a repeated option not
+ * declared multiple, a group of short options (`-fv`). What it does take it splits as node's
+ * util.parseArgs in strict mode does (test/cli-options.test.ts holds the two to each other on
+ * generated command lines); null hands the line to yargs, whose answer stands.
+ *
+ * Why not util.parseArgs itself: loading and running it took 1.5-2.0 ms of every command on the
+ * fast path (its module is compiled on first use; 2026-12-07, six runs of a lookup's arguments),
+ * where this function runs from the bundle's code cache.
+ */
+export function splitArgs(args: readonly string[], options: Record<string, ParseOption>): { values: Record<string, string | boolean | (string | boolean)[]>; positionals: string[] } | null {
+  const byShort = new Map<string, string>();
+  for (const [name, o] of Object.entries(options)) if (o.short !== undefined) byShort.set(o.short, name);
+  const values: Record<string, string | boolean | (string | boolean)[]> = Object.create(null);
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    let name: string | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      if (eq >= 0) inline = arg.slice(eq + 1);
+      if (!Object.hasOwn(options, name)) return null;
+    } else if (arg.length === 2 && arg[0] === '-') {
+      name = byShort.get(arg[1]!);
+      if (name === undefined) return null;
+    } else if (arg.length > 2 && arg[0] === '-') {
+      return null; // a group of short options or a short option with its value attached
+    } else {
+      positionals.push(arg);
+      continue;
+    }
+    const o = options[name]!;
+    let v: string | boolean;
+    if (o.type === 'boolean') {
+      if (inline !== undefined) return null;
+      v = true;
+    } else if (inline !== undefined) {
+      v = inline;
+    } else {
+      const next = args[i + 1];
+      if (next === undefined || (next.length > 1 && next[0] === '-')) return null;
+      v = next;
+      i++;
+    }
+    const had = values[name];
+    if (o.multiple) values[name] = [...((had as (string | boolean)[] | undefined) ?? []), v];
+    else if (had !== undefined) return null;
+    else values[name] = v;
+  }
+  return { values, positionals };
+}
 
 /**
  * Parsed arguments shaped like yargs' (kebab-case and camelCase keys), or null to let yargs decide.
@@ -30,12 +85,8 @@ export function fastParse(argv: string[], commands: readonly Command[]): { cmd: 
     if (s.alias !== undefined) o.short = s.alias;
     options[name] = o;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv.slice(1), options, allowPositionals: true, strict: true });
-  } catch {
-    return null;
-  }
+  const parsed = splitArgs(argv.slice(1), options);
+  if (parsed === null) return null;
   const pos = parsed.positionals;
   const declared = cmd.positionals;
   const required = declared.filter((p) => p.required).length;
@@ -46,7 +97,7 @@ export function fastParse(argv: string[], commands: readonly Command[]): { cmd: 
     if (p.choices && typeof v === 'string' && !p.choices.includes(v)) return null;
     args[p.name] = v;
   }
-  const values = parsed.values as Record<string, unknown>;
+  const values: Record<string, unknown> = parsed.values;
   for (const [name, s] of Object.entries(specs)) {
     let v: unknown = values[name];
     if (v === undefined) v = s.default;
