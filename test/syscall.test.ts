@@ -88,6 +88,9 @@ Elem('update, lookup, getNextKey, delete on a hash map', kernel(() => withMap(BP
   assert.equal([...mapLookupElem(fd, u32(10), 8)], [...v]);
   assert.equal([...mapGetNextKey(fd, null, 4)!], [...u32(10)]);
   assert.is(mapGetNextKey(fd, u32(10), 4), null);
+  // Only ENOENT (no key after this one) ends an iteration: any other failure is an error.
+  const bad = (() => { try { mapGetNextKey(0x7ffffff0, null, 4); } catch (e) { return e as { code?: string; errnoName?: string }; } return null; })();
+  assert.equal({ code: bad?.code, errnoName: bad?.errnoName }, { code: 'SYSCALL', errnoName: 'EBADF' });
   assert.is(codeOf(() => mapUpdateElem(fd, u32(10), v, 1)), 'KEY_EXISTS');
   assert.is(codeOf(() => mapUpdateElem(fd, u32(11), v, 2)), 'KEY_NOT_FOUND');
   mapDeleteElem(fd, u32(10));

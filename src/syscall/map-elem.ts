@@ -7,8 +7,9 @@
  * (queue, stack, bloom filter) is passed as `null`.
  */
 import { Attr } from './attr.js';
-import { bpf, Scratch } from './binding.js';
+import { bpf, bpfErrno, Scratch } from './binding.js';
 import { BPF_CMD } from './constants.js';
+import { ERRNO } from './errno.js';
 import { fail, subjectOf } from './fail.js';
 import { os } from './native-endian.js';
 
@@ -89,12 +90,9 @@ export function mapGetNextKey(fd: number, key: Uint8Array | null, keySize: numbe
   const n = valBuf.ensure(keySize);
   setElem(fd, k, n, 0);
   if (bpf(BPF_CMD.MAP_GET_NEXT_KEY, attr) < 0) {
-    try {
-      fail('MAP_GET_NEXT_KEY', subjectOf(fd, subject));
-    } catch (e) {
-      if ((e as { errnoName?: string }).errnoName === 'ENOENT') return null;
-      throw e;
-    }
+    // ENOENT: no key after this one, the end of an iteration; no error is made for it.
+    if (bpfErrno() === ERRNO.ENOENT) return null;
+    fail('MAP_GET_NEXT_KEY', subjectOf(fd, subject));
   }
   return valBuf.bytes.slice(0, keySize);
 }
