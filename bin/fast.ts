@@ -21,7 +21,8 @@ type ParseOption = { type: 'string' | 'boolean'; short?: string; multiple?: bool
  *
  * Why not util.parseArgs itself: loading and running it took 1.5-2.0 ms of every command on the
  * fast path (its module is compiled on first use; 2026-12-07, six runs of a lookup's arguments),
- * where this function runs from the bundle's code cache.
+ * where this function runs from the bundle's code cache. A whole lookup of an LPM entry, time to exit
+ * measured in the process, 80 alternating pairs against parseArgs: -2.2 ms (standard error 0.7).
  */
 export function splitArgs(args: readonly string[], options: Record<string, ParseOption>): { values: Record<string, string | boolean | (string | boolean)[]>; positionals: string[] } | null {
   const byShort = new Map<string, string>();
