@@ -170,6 +170,47 @@ C('a refused choice names the option and the choices', () => {
     assert.match(r.stderr, /^bpfmap: invalid value; flags: got "bogus", expected one of "any", "noexist", "exist"\n/);
   }
 });
+C('fast path and yargs print the same for the same command line: exit code, stdout, stderr', () => {
+  // encode and decode need no kernel; lookup, update and delete name a pin root that does not exist,
+  // so they end in an error on both paths and change nothing.
+  const key = '{ingress_ifindex: 2, ip_data: 198.18.0.0/24}';
+  const hex = `18000000${'00'.repeat(4)}c6120000${'00'.repeat(12)}`;
+  const none = ['--pin-root', '/sys/fs/bpf/bpfmap-no-such-dir'];
+  const lines: [string[], string][] = [
+    [['encode', FW, TABLE, '--key', key], ''],
+    [['encode', FW, TABLE, '--key', key, '--json'], ''],
+    [['encode', FW, TABLE, `--key=${key}`, '--value', '{rules: [{ruleId: 1, action: 2}]}'], ''],
+    [['encode', FW, TABLE, '--key', '{ingress_ifindex: lo, ip_data: 198.18.0.0/24}', '--ifindex-field', 'ingress_ifindex'], ''],
+    [['encode', FW, TABLE, '-f', '-', '--json'], `{key: ${key}}\n`],
+    [['encode', FW, TABLE, '--key', '{ingress_ifindex: 2, ip_data: 198.18.0.0}'], ''],
+    [['encode', FW, STATS, '--key', '7', '--json'], ''],
+    [['decode', FW, TABLE, '--key', hex], ''],
+    [['decode', FW, TABLE, '--key', hex, '--json'], ''],
+    [['decode', FW, TABLE, '--key', '00'], ''],
+    [['lookup', FW, TABLE, '--key', key, ...none], ''],
+    [['lookup', FW, TABLE, '--key', key, '--exact', '--json', ...none], ''],
+    [['update', FW, TABLE, '--key', key, '--value', '{rules: [{ruleId: 1}]}', ...none], ''],
+    [['delete', FW, TABLE, '--key', key, '--json', ...none], ''],
+    [['lookup', FW, TABLE, '--key', key, '--cpu', '0', '--sum', ...none], ''],
+    [['encode', FW, TABLE, '--key', key, '--json=true'], ''],
+    [['encode', FW, TABLE, '--key', key, '-fj'], ''],
+    [['encode', FW, TABLE, '--key', key, 'extra'], ''],
+  ];
+  let taken = 0;
+  let printed = 0;
+  for (const [args, input] of lines) {
+    try {
+      if (fastParse(args, commands)) taken++;
+    } catch {
+      taken++; // a usage error the fast path itself reports
+    }
+    const fast = bpfmap(args, { input });
+    assert.equal(fast, bpfmap([...args, '--'], { input }), JSON.stringify(args));
+    if (fast.code === 0) printed++;
+  }
+  assert.ok(taken >= 14 && printed >= 8, `${taken} of ${lines.length} lines took the fast path, ${printed} printed a result`);
+});
+
 C('--help labels each option by its declared type: [number] for number options, also those yargs reads as text', () => {
   for (const cmd of visible.filter((c) => Object.values(c.options).some((d) => d.type === 'number'))) {
     const r = bpfmap([cmd.name, '--help']);
