@@ -183,9 +183,13 @@ function prefixNumber(v: unknown): number | null {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'bigint') n = v >= 0n && v <= 0xffffffffn ? Number(v) : -1;
-  // The integer codec's syntax: an optional '+' ('-' makes no prefix length), decimal or 0x.
-  else if (typeof v === 'string' && /^\s*\+?(\d+|0[xX][0-9a-fA-F]+)\s*$/.test(v)) n = Number(v.trim().replace(/^\+/, ''));
-  else return null;
+  // The integer codec's syntax: an optional sign, decimal or 0x. A negative length is left to the
+  // integer codec to refuse; "-0" is 0 to it, so it is 0 here too and checked like any other length.
+  else if (typeof v === 'string' && /^\s*[+-]?(\d+|0[xX][0-9a-fA-F]+)\s*$/.test(v)) {
+    const t = v.trim();
+    n = Number(t.replace(/^[+-]/, ''));
+    if (t.startsWith('-') && n !== 0) return null;
+  } else return null;
   return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? n : null;
 }
 
