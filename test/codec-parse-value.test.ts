@@ -67,6 +67,23 @@ P('a number no double holds (1e400, 1e-400) stays text, and a float field refuse
     "VALUE_RANGE: value.d: expected a double of magnitude at least 5e-324 (or 0), got '1e-400': it would be stored as 0");
 });
 
+P('a fraction a double rounds to a whole number stays text: an integer field refuses it, a float field reads it', () => {
+  for (const [text, lit] of [['{d: 0.99999999999999999}', '0.99999999999999999'], ['{"d": 1.0000000000000001}', '1.0000000000000001'],
+    ['{d: 4503599627370497.5}', '4503599627370497.5'], ['{"d": 12.000000000000000001e1}', '12.000000000000000001e1']] as const) {
+    assert.equal(parseValueText(text, 'value'), { d: lit }, text);
+    assert.equal(parseDocument(text, 'f'), { d: lit }, text);
+  }
+  // Whole numbers written with a fraction or an exponent stay numbers.
+  assert.equal(parseValueText('{a: 1.0, b: 1.50e1, c: 2e0, d: 100e-2, e: 0.0}', 'value'), { a: 1, b: 15, c: 2, d: 1, e: 0 });
+  const u32s = struct('u', 4, [f('d', 0, int('__u32', 4, false))]);
+  const c = compileCodec(u32s, { byteOrder: 'little', size: 4, root: 'value' });
+  assert.is(show(() => c.encode(parseValueText('{d: 0.99999999999999999}', 'value'))), "VALUE_INVALID: value.d: expected u32 0..4294967295 or an IPv4 address, got '0.99999999999999999'");
+  assert.is(show(() => toHex(c.encode(parseValueText('{d: 1.0}', 'value')))), '"01000000"');
+  const dbl = struct('d', 8, [f('d', 0, { kind: 'float', name: 'double', size: 8 })]);
+  const fc = compileCodec(dbl, { byteOrder: 'little', size: 8, root: 'value' });
+  assert.is(toHex(fc.encode(parseValueText('{d: 0.99999999999999999}', 'value'))), '000000000000f03f', 'the double nearest, 1.0');
+});
+
 P('-0 is 0, as YAML reads it: a float field gets +0.0 either way', () => {
   assert.ok(Object.is(parseValueText('-0', 'v'), 0));
   assert.ok(Object.is(parseDocument('-0', 'f'), 0));

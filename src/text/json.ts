@@ -74,12 +74,27 @@ function countMembers(v: object, depth: number): number {
 
 /**
  * False when a number literal's text is not what the double `n` holds in magnitude: it overflowed to
- * +-Infinity (`1e400`) or a non-zero literal underflowed to 0 (`1e-400`). The readers then keep the
- * text, so that the field's codec refuses it by name instead of a silent Infinity or 0 being written.
+ * +-Infinity (`1e400`) or a non-zero literal underflowed to 0 (`1e-400`); or when `n` is a whole
+ * number but the text is not (`0.99999999999999999` and `1.0000000000000001` both read as 1). The
+ * readers then keep the text, so that an integer field's codec refuses it by name instead of a silent
+ * Infinity, 0 or rounded whole number being written; a float field reads the text as a double.
  */
 export function numberHolds(n: number, text: string): boolean {
-  if (Number.isFinite(n)) return n !== 0 || !/[1-9]/.test(text.replace(/[eE].*$/, ''));
+  if (Number.isFinite(n)) {
+    if (n === 0) return !/[1-9]/.test(text.replace(/[eE].*$/, ''));
+    return !Number.isInteger(n) || (text.indexOf('.') < 0 && text.indexOf('e') < 0 && text.indexOf('E') < 0) || isWholeLiteral(text);
+  }
   return Number.isNaN(n) || /inf|nan/i.test(text);
+}
+
+/** Whether a decimal literal (`12`, `1.50e1`, `2.0`) is exactly a whole number; true for text it does not read. */
+function isWholeLiteral(text: string): boolean {
+  const m = /^\s*[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+  if (!m || (m[2] === undefined && m[3] === undefined)) return true;
+  let digits = (m[1] ?? '') + (m[2] ?? '');
+  let exp = Number(m[3] ?? 0) - (m[2] ?? '').length;
+  while (digits.endsWith('0')) { digits = digits.slice(0, -1); exp++; }
+  return digits.replace(/^0+/, '') === '' || exp >= 0;
 }
 
 /** A number (or any) text for messages: at most about 80 characters, the rest counted. */
