@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseElf } from '../src/elf/index.js';
 import { skip, suite } from './helpers/skip.js';
 import { loadBtf, writeTypesJson, typesJson } from '../src/index.js';
+import { BtfBuilder } from './helpers/btf-builder.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -104,5 +105,22 @@ objs('builds the same entries as the streamed text', () => {
     });
     assert.equal(built, text, f);
   }
+});
+objs('a section of 20,000 variables (about 900 kB of text in one record): streamed whole, as typesJson has it', () => {
+  // The variables share one name, so the buffer's room for escaped names is small: the record must be
+  // written out in chunks as it goes (it once overran the buffer: a RangeError, exit 1).
+  const b = new BtfBuilder();
+  const int = b.int('int', 4, { signed: true });
+  const vars: [number, number, number][] = [];
+  for (let i = 0; i < 20_000; i++) vars.push([b.variable('v', int), i * 4, 4]);
+  b.datasec('.kconfig', 80_000, vars);
+  const btf = loadBtf(b.build());
+  const chunks: string[] = [];
+  writeTypesJson(btf, (c) => { chunks.push(c); });
+  const types = parseTypes(chunks.join(''));
+  assert.ok(chunks.length > 1, 'written in more than one chunk');
+  assert.equal(types, typesJson(btf).types);
+  const sec = types.at(-1) as { kind: string; vars: { type_id: number; offset: number }[] };
+  assert.equal([sec.kind, sec.vars.length, sec.vars.at(-1)], ['DATASEC', 20_000, { type_id: 20_001, offset: 79_996, size: 4 }]);
 });
 objs.run();

@@ -195,6 +195,18 @@ function writeJson(btf: Btf, write: (chunk: Uint8Array) => void, chunk: number):
         p = putLit(d, p, vlen ? L_elemsEnd : L_noElems);
         break;
       }
+      case K.DATASEC:
+        // As the other lists, written in chunks: a section's variables are unbounded (a .kconfig of
+        // thousands of them overran the buffer).
+        p = putLit(d, p, L_size); p = putUint(d, p, st); p = putLit(d, p, L_vlen); p = putUint(d, p, vlen); p = putLit(d, p, L_vars);
+        for (let j = 0, q = i + 3; j < vlen; j++, q += 3) {
+          if (p > chunk) { write(out.subarray(0, p)); p = 0; }
+          p = putLit(d, p, j ? L_var : L_var0); p = putUint(d, p, w[q]!);
+          p = putLit(d, p, L_offset); p = putUint(d, p, w[q + 1]!);
+          p = putLit(d, p, L_varSize); p = putUint(d, p, w[q + 2]!);
+        }
+        p = putLit(d, p, vlen ? L_elemsEnd : L_noElems);
+        break;
       default:
         p = otherKind(d, p, w, i, kind, st, vlen, kflag);
     }
@@ -224,14 +236,6 @@ function otherKind(d: DataView, p: number, w: Uint32Array, i: number, kind: numb
       p = putLit(d, p, L_typeId); p = putUint(d, p, st); p = putLit(d, p, L_linkage);
       return x < 3 ? putLit(d, p, LINK_LITS[x]!) : putAscii(d, p, `${linkageName(x)}"`);
     }
-    case K.DATASEC:
-      p = putLit(d, p, L_size); p = putUint(d, p, st); p = putLit(d, p, L_vlen); p = putUint(d, p, vlen); p = putLit(d, p, L_vars);
-      for (let j = 0, q = i + 3; j < vlen; j++, q += 3) {
-        p = putLit(d, p, j ? L_var : L_var0); p = putUint(d, p, w[q]!);
-        p = putLit(d, p, L_offset); p = putUint(d, p, w[q + 1]!);
-        p = putLit(d, p, L_varSize); p = putUint(d, p, w[q + 2]!);
-      }
-      return putLit(d, p, vlen ? L_elemsEnd : L_noElems);
     case K.FWD:
       return putLit(d, p, kflag ? L_fwdUnion : L_fwdStruct);
     case K.FLOAT:
