@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseElf, isElf, SHT } from '../src/elf/index.js';
+import { fileContents, parseElf, isElf, SHT } from '../src/elf/index.js';
 import { buildElf } from './fuzz/synth.js';
 import { skip, suite, toolsMissing } from './helpers/skip.js';
 
@@ -135,6 +135,19 @@ Built('a NOBITS section larger than the file is no out-of-bounds read: its data 
   const f = parseElf(bytes, 'x.o');
   const bss = f.data(f.section('.bss')!);
   assert.equal([bss.byteLength, bss.every((b) => b === 0)], [1 << 20, true]);
+});
+Built('a NOBITS section beyond any map value (2^40 bytes) is refused before its zeros are made', () => {
+  const bytes = patch((v, { shoff, le }) => v.setBigUint64(shoff + 2 * 64 + 32, 1n << 40n, le));
+  const f = parseElf(bytes, 'x.o');
+  assert.throws(() => f.data(f.section('.bss')!), (e: Error & { code?: string }) =>
+    e.code === 'ELF_MALFORMED' && e.message === "x.o: section '.bss': expected at most 2147483647 bytes of SHT_NOBITS (zeros), got 1099511627776");
+});
+Built('BTF and legacy map definitions must be in the file: as SHT_NOBITS they are refused, never made of zeros', () => {
+  const f = parseElf(object().bytes, 'x.o');
+  const bss = f.section('.bss')!;
+  assert.throws(() => fileContents(f, bss, 'the BTF bytes'), (e: Error & { code?: string }) =>
+    e.code === 'ELF_MALFORMED' && e.message === "x.o: section '.bss': expected the BTF bytes in the file, got SHT_NOBITS (a section with no contents) of 16 bytes");
+  assert.equal([...fileContents(f, f.section('.data')!, 'data')], [1, 2, 3, 4, 5, 6, 7, 8]);
 });
 Built('a NULL section with any offset and size is not read', () => {
   const bytes = patch((v, { shoff, le }) => { v.setBigUint64(shoff + 24, 1n << 40n, le); v.setBigUint64(shoff + 32, 1n << 40n, le); });

@@ -13,7 +13,7 @@
  */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { Reader } from '../bytes.js';
-import { STT, type ElfFile, type ElfSymbol } from '../elf/index.js';
+import { fileContents, STT, type ElfFile, type ElfSymbol } from '../elf/index.js';
 import type { MapSchema } from '../schema/types.js';
 import type { Btf } from '../btf/btf.js';
 import { BTF_KIND as K } from '../btf/kinds.js';
@@ -61,7 +61,7 @@ export function parseLegacyMaps(elf: ElfFile, btf: Btf | null): MapResult[] {
   if (syms.length === 0) return [];
   const ext = extents(syms, sec.size);
   if (typeof ext === 'string') return syms.map((s) => unusable(s.name, 'maps', ERROR_CODE.MAP_DEF_INVALID, `map '${s.name}': ${ext}`));
-  const r = new Reader(elf.data(sec), elf.byteOrder, `section 'maps'`);
+  const r = new Reader(fileContents(elf, sec, 'the map definitions'), elf.byteOrder, `section 'maps'`);
   return ext.map((e, i) => attempt(e.sym.name, 'maps', () => {
     const prev = i > 0 ? ext[i - 1]! : undefined;
     if (e.at + e.size > sec.size) fail(`map '${e.sym.name}': definition at offset ${e.at} (${e.size} bytes) runs past the end of section 'maps' (${sec.size} bytes)`);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { sectionOf, unusable, type MapResult } from './map-result.js';
-import { parseElf, STT, type ElfFile } from '../elf/index.js';
+import { fileContents, parseElf, STT, type ElfFile } from '../elf/index.js';
 import type { ObjectSchema, UnusableMap } from '../schema/types.js';
 import { Btf } from '../btf/btf.js';
 import { fixupDatasecs } from './fixup.js';
@@ -23,7 +23,7 @@ export interface BpfObject {
 export function loadObject(bytes: Uint8Array, name = ''): BpfObject {
   const elf = parseElf(bytes, name);
   const btfSec = elf.section('.BTF');
-  const btf = btfSec ? new Btf(fixupDatasecs(elf.data(btfSec), elf)) : null;
+  const btf = btfSec ? new Btf(fixupDatasecs(fileContents(elf, btfSec, 'the BTF bytes'), elf)) : null;
   const objName = libbpfObjectName(name);
   // In ELF order: map definitions (`maps`, `.maps`) by the index of their section, then as the
   // section lists them; then global data, which parseGlobalData already lists by section index
