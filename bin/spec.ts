@@ -155,6 +155,18 @@ export function conflictMessage(a: string, b: string): string {
   return `give either --${a} or --${b}, not both`;
 }
 
+/**
+ * A usage error for a value option given more than once where one value is declared (yargs makes an
+ * array of them; which one was meant is not guessed), or null. A repeated boolean flag is one flag.
+ */
+export function repeatedOption(cmd: Command, args: Record<string, unknown>): UsageError | null {
+  for (const [name, d] of Object.entries(cmd.options)) {
+    const v = args[name];
+    if (d.array !== true && d.type !== 'boolean' && Array.isArray(v)) return new UsageError(`--${name}: expected once, given ${v.length} times`);
+  }
+  return null;
+}
+
 export function impliesMessage(a: string, b: string): string {
   return `--${a} needs --${b}`;
 }
@@ -218,6 +230,11 @@ export function toYargs(cmd: Command): CommandModule {
       }
       for (const [name, d] of Object.entries(cmd.options)) b = b.option(name, yargsOption(name, d));
       for (const [a, c] of cmd.conflicts) b = b.conflicts(a, c);
+      b = b.check((argv) => {
+        const repeated = repeatedOption(cmd, argv);
+        if (repeated) throw repeated;
+        return true;
+      });
       if (cmd.implies.length > 0) {
         b = b.check((argv) => {
           checkImplies(cmd, argv);

@@ -95,6 +95,20 @@ T('declared conflicts, implications and number options throw the same usage erro
   }
 });
 
+T('a value option given twice where one is declared: a usage error naming it, never an array in the handler', () => {
+  let checked = 0;
+  for (const cmd of visible) {
+    for (const [name, d] of Object.entries(cmd.options)) {
+      if (d.type === 'boolean' || d.array || d.choices) continue;
+      const argv = [cmd.name, ...required(cmd, name), `--${name}`, ...sample(d), `--${name}`, ...sample(d)];
+      assert.is(fastParse(argv, commands), null, `fast path hands ${argv.join(' ')} to yargs`);
+      assert.throws(() => yargsParse(cmd, argv), (e: Error) => e.message === `--${name}: expected once, given 2 times`, `yargs: ${argv.join(' ')}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 50, `${checked} options checked`);
+});
+
 T('a value not among the choices: the fast path hands it to yargs, which names the option and the choices', () => {
   const update = visible.find((c) => c.name === 'update')!;
   const argv = ['update', FW, TABLE, '--key', '1', '--flags', 'bogus'];
@@ -161,6 +175,11 @@ C('--sum with --cpu, --set with --value, --commit with --rollback, --resync with
   bothPaths(['update', FW, TABLE, '--key', '1', '--set', 'a=1', '--value', '{}'], 'give either --set or --value, not both');
   bothPaths(['migrate', FW, FW, '--commit', '--rollback'], 'give either --commit or --rollback, not both');
   bothPaths(['apply', FW, '-f', 'examples/rules.yaml', '--resync', '5'], '--resync needs --watch');
+});
+
+C('an option given twice: exit 2, named (it reached the handler as an array: an internal error)', () => {
+  bothPaths(['encode', FW, STATS, '--key', '1', '--key', '2'], '--key: expected once, given 2 times');
+  bothPaths(['lookup', FW, STATS, '--key', '1', '--pin-root', '/x', '--pin-root=/y'], '--pin-root: expected once, given 2 times');
 });
 
 C('a refused choice names the option and the choices', () => {
