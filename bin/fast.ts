@@ -13,9 +13,10 @@ type ParseOption = { type: 'string' | 'boolean'; short?: string; multiple?: bool
 
 /**
  * Splits a command line's arguments into option values and positionals by the options' table, or
- * null for anything it does not take: an undeclared option, a value given to a boolean, a missing
- * value or one that looks like an option (`--key -1`: write `--key=-1`), a repeated option not
- * declared multiple, a group of short options (`-fv`). What it does take it splits as node's
+ * null for anything it does not take: an undeclared option, a value given to a boolean (`--json=x`,
+ * or `--json true`, which yargs reads as the flag's value), a missing value or one that looks like an
+ * option (`--key -1`: write `--key=-1`), a repeated option not declared multiple, a group of short
+ * options (`-fv`). What it does take it splits as node's
  * util.parseArgs in strict mode does (test/cli-options.test.ts holds the two to each other on
  * generated command lines); null hands the line to yargs, whose answer stands.
  *
@@ -50,7 +51,8 @@ export function splitArgs(args: readonly string[], options: Record<string, Parse
     const o = options[name]!;
     let v: string | boolean;
     if (o.type === 'boolean') {
-      if (inline !== undefined) return null;
+      // yargs reads `--json true` / `--json false` as the flag's value, parseArgs as a positional.
+      if (inline !== undefined || args[i + 1] === 'true' || args[i + 1] === 'false') return null;
       v = true;
     } else if (inline !== undefined) {
       v = inline;

@@ -50,9 +50,25 @@ export function runWholeCli(): void {
  * Runs one command line with these commands; the exit code. With `whole`, a command line the fast
  * path does not take is handed to it (and undefined returned: the whole CLI sets the exit code).
  */
+/**
+ * A global flag's value as yargs will read it (for the form of an error that may come before or
+ * without yargs): `--json`, `--json=true|false`, `--json true|false`, `--no-json`; the last one given,
+ * up to `--`.
+ */
+export function flagOf(argv: readonly string[], name: string): boolean {
+  let on = false;
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    const a = argv[i]!;
+    if (a === `--${name}`) on = argv[i + 1] === 'false' ? false : true;
+    else if (a === `--${name}=true`) on = true;
+    else if (a === `--${name}=false` || a === `--no-${name}`) on = false;
+  }
+  return on;
+}
+
 export async function main(argv: string[], commands: readonly Command[], whole?: () => void): Promise<number | undefined> {
-  const verbose = argv.includes('--verbose');
-  const json = argv.includes('--json');
+  const verbose = flagOf(argv, 'verbose');
+  const json = flagOf(argv, 'json');
   try {
     const fast = fastParse(argv, commands);
     if (fast) {

@@ -214,6 +214,10 @@ C('fast path and yargs print the same for the same command line: exit code, stdo
     [['encode', FW, TABLE, '--key', key, '--json=true'], ''],
     [['encode', FW, TABLE, '--key', key, '-fj'], ''],
     [['encode', FW, TABLE, '--key', key, 'extra'], ''],
+    [['maps', FW, '--json', 'true'], ''],
+    [['schema', FW, '--json', 'false'], ''],
+    [['maps', '/nonexistent.o', '--json=true'], ''],
+    [['maps', '/nonexistent.o', '--json', '--no-json'], ''],
   ];
   let taken = 0;
   let printed = 0;
@@ -228,6 +232,10 @@ C('fast path and yargs print the same for the same command line: exit code, stdo
     if (fast.code === 0) printed++;
   }
   assert.ok(taken >= 14 && printed >= 8, `${taken} of ${lines.length} lines took the fast path, ${printed} printed a result`);
+  // An error's form follows --json as yargs reads it, whichever way it is written.
+  assert.equal(JSON.parse(bpfmap(['maps', '/nonexistent.o', '--json=true']).stderr).code, 'NOT_FOUND');
+  assert.match(bpfmap(['maps', '/nonexistent.o', '--json', '--no-json']).stderr, /^bpfmap: /);
+  assert.equal(JSON.parse(bpfmap(['maps', '/nonexistent.o', '--json', 'true']).stderr).code, 'NOT_FOUND');
 });
 
 C('--help labels each option by its declared type: [number] for number options, also those yargs reads as text', () => {
