@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { EXIT } from './exit-codes.js';
 import type { Command } from './spec.js';
 import { UsageError } from './options.js';
-import { reportError } from './report.js';
+import { noticesAsJson, reportError } from './report.js';
 import { fastParse } from './fast.js';
 import { YARGS_STRINGS, GLOBAL_OPTIONS, labelNumberOptions, toYargs } from './spec.js';
 
@@ -69,6 +69,7 @@ export function flagOf(argv: readonly string[], name: string): boolean {
 export async function main(argv: string[], commands: readonly Command[], whole?: () => void): Promise<number | undefined> {
   const verbose = flagOf(argv, 'verbose');
   const json = flagOf(argv, 'json');
+  noticesAsJson(json);
   try {
     const fast = fastParse(argv, commands);
     if (fast) {

@@ -29,6 +29,21 @@ export function errorJson(e: unknown): { code: string; message: string; path?: s
   return out;
 }
 
+let noticeJson = false;
+/** Notices are printed as JSON from here on (main sets it for a command line with --json). */
+export function noticesAsJson(on: boolean): void {
+  noticeJson = on;
+}
+
+/**
+ * A notice on stderr, not an error (a signal taken in, a recovery, a count): `bpfmap: <text>`; under
+ * --json one JSON object `{"notice": text, ...fields}` on one line, so that every line a --json run
+ * writes is JSON.
+ */
+export function notice(text: string, fields: Record<string, unknown> = {}): void {
+  writeStderr(noticeJson ? `${stringifyJson({ notice: text, ...fields })}\n` : `bpfmap: ${text}\n`);
+}
+
 export function reportError(e: unknown, verbose: boolean, json = false): number {
   if (json) {
     const o = errorJson(e);

@@ -4,11 +4,10 @@
  */
 import { loadSource, findMap, markIfindexFields, openMap, withMapLock, ensureDefaultBpffs, recoverBeforeWrite, DEFAULT_JOURNAL_DIR } from '../src/index.js';
 import { recoverText } from '../src/apply/recover.js';
-import { oneLine } from './report.js';
+import { notice, oneLine } from './report.js';
 import type { LiveMap, MapSchema } from '../src/index.js';
 import { UsageError, lockOptions, type LockArgs, type TargetArgs } from './options.js';
 import { openTyped } from './type-override.js';
-import { writeStderr } from './sink.js';
 
 const HANDLES: Readonly<Record<string, 'pin' | 'id' | 'name'>> = { pinned: 'pin', id: 'id', name: 'name' };
 const FLAG = { pin: '--pin', id: '--id', name: '--name' } as const;
@@ -43,7 +42,7 @@ export function resolveHandles(a: TargetArgs): TargetArgs {
  */
 export function ensureBpffs(paths: readonly (string | undefined)[]): void {
   const dir = ensureDefaultBpffs(paths);
-  if (dir !== null) writeStderr(`bpfmap: bpffs was not mounted at ${dir}; mounted it (mount -t bpf bpf ${dir})\n`);
+  if (dir !== null) notice(`bpffs was not mounted at ${dir}; mounted it (mount -t bpf bpf ${dir})`);
 }
 
 /** The map with the --ifindex-field paths declared interface indexes (unchanged without any). */
@@ -86,7 +85,7 @@ export async function withMap<T>(a: TargetArgs, fn: (live: LiveMap) => T | Promi
 /** An unfinished apply journal for the map (in the default journal directory) is rolled back first, said on stderr. */
 function recoverFirst(live: LiveMap): void {
   const r = recoverBeforeWrite(DEFAULT_JOURNAL_DIR, live);
-  if (r) writeStderr(`bpfmap: ${oneLine(recoverText(r))}\n`);
+  if (r) notice(oneLine(recoverText(r)));
 }
 
 /** withMap for commands that write the map: an unfinished apply journal for it is rolled back first. */

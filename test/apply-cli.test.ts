@@ -115,6 +115,12 @@ Cli('--dry-run prints the diff and writes nothing; a bad entry exits 5 naming th
   assert.is(dry.code, 0, dry.err);
   assert.match(dry.out, /^\+ t_hash 1: \{"a":1,"b":18446744073709551615\}\n\+ t_hash 2: \{"a":2,"b":9007199254740993\}\nt_hash: 2 added, 0 changed, 0 deleted, 0 unchanged\ndry run: nothing written\n$/);
   assert.is(JSON.parse(bpftoolDump(p)).length, 0);
+  // Under --json stdout is one JSON object: the diff lines are its `diff`.
+  const dryJson = run(['apply', schemaPath, '-f', nd, '--pin-root', dir, '--dry-run', '--json']);
+  assert.is(dryJson.code, 0, dryJson.err);
+  const o = JSON.parse(dryJson.out) as { dryRun: boolean; diff: string[]; maps: { added: number }[] };
+  assert.equal([o.dryRun, o.maps[0]!.added, o.diff], [true, 2, ['+ t_hash 1: {"a":1,"b":18446744073709551615}', '+ t_hash 2: {"a":2,"b":9007199254740993}']]);
+  assert.is(JSON.parse(bpftoolDump(p)).length, 0);
   const ok = run(['apply', schemaPath, '-f', nd, '--pin-root', dir]);
   assert.is(ok.code, 0, ok.err);
   const v = (JSON.parse(bpftoolDump(p)) as { key: string[]; value: string[] }[]).find((e) => e.key[0] === '0x02')!.value.slice(8).map((x) => parseInt(x, 16));

@@ -38,7 +38,8 @@ M('create under /sys/fs/bpf mounts it, says so on stderr, and pins there', kerne
 echo "fs=$(stat -f -c %T /sys/fs/bpf)"
 ls /sys/fs/bpf/fresh`);
   assert.is(r.code, 0, r.stderr);
-  assert.is(r.stderr, NOTICE);
+  // Under --json the notice is a JSON object like every other line of the run.
+  assert.is(r.stderr, `${JSON.stringify({ notice: NOTICE.replace(/^bpfmap: /, '').trimEnd() })}\n`);
   assert.match(r.stdout, `"status": "created"`);
   assert.match(r.stdout, `fs=bpf_fs\n${TABLE}\n`);
 }));

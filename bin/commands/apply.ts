@@ -9,7 +9,7 @@ import { LOCK, UsageError, lockOptions, type GlobalArgs, type LockArgs } from '.
 import { defineCommand } from '../spec.js';
 import { ensureBpffs } from '../target.js';
 import { stdoutSink, writeText } from '../sink.js';
-import { oneLine } from '../report.js';
+import { notice, oneLine } from '../report.js';
 import { signalExitCode, trapSignals, type SignalTrap } from '../signals.js';
 
 interface Args extends GlobalArgs, LockArgs {
@@ -56,7 +56,7 @@ export async function runApplyAsync(a: Args, write?: (line: string) => void, tra
   let reading = true;
   trap?.onSignal((sig) => {
     if (!reading) return;
-    process.stderr.write(`bpfmap: ${sig}: stopped while reading the state, before writing anything: the maps are unchanged\n`);
+    notice(`${sig}: stopped while reading the state, before writing anything: the maps are unchanged`);
     process.exit(signalExitCode(sig));
   });
   const run = prepare(a, write);
@@ -102,7 +102,7 @@ function prepare(a: Args, write?: (line: string) => void) {
       onPlan: (plans) => { if (a['dry-run'] && write) for (const p of plans) planDiff(p, write, { compact: true, prettyAddresses: a.numeric !== true }); },
       onProgress: (done, total) => progress.update('applying (entries)', done, total),
       journalDir: a.journal === 'off' ? undefined : a.journal ?? DEFAULT_JOURNAL_DIR,
-      onRecover: (r) => { process.stderr.write(`bpfmap: ${oneLine(recoverText(r))}\n`); },
+      onRecover: (r) => { notice(oneLine(recoverText(r))); },
     }),
     end: () => progress.end(),
   };
@@ -119,8 +119,9 @@ function summaryText(r: ApplyResult): string {
   return lines.join('\n') + '\n';
 }
 
-function report(r: ApplyResult, json: boolean | undefined): void {
-  if (json) print({ dryRun: r.dryRun, maps: r.maps, stats: r.stats }, true);
+/** The summary; under --json one object, with a dry run's diff lines in `diff` (stdout holds only the JSON). */
+function report(r: ApplyResult, json: boolean | undefined, diff: string[]): void {
+  if (json) print({ dryRun: r.dryRun, maps: r.maps, stats: r.stats, ...(r.dryRun ? { diff } : {}) }, true);
   else writeText(summaryText(r));
 }
 
@@ -134,7 +135,7 @@ export const applyCommand = defineCommand({
     ...LOCK,
     file: { alias: 'f', type: 'string', describe: 'the state: {maps: {NAME: {prune, entries: [{key, value}], variables}}} as YAML/JSON, or NDJSON {"map","key","value"} lines (bpfmap dump --ndjson); - for stdin' },
     prune: { type: 'boolean', describe: 'delete entries the state does not list (every map; or `prune: true` per map in the file)' },
-    'dry-run': { type: 'boolean', describe: 'print the plan and the entries as a diff (+ added, ~ changed, - deleted); write nothing' },
+    'dry-run': { type: 'boolean', describe: 'print the plan and the entries as a diff (+ added, ~ changed, - deleted; under --json, the lines are the result\'s diff); write nothing' },
     watch: { type: 'boolean', describe: 're-apply whenever the state file changes (a mounted ConfigMap); a broken file is reported and the maps keep their last good state' },
     pin: { type: 'string', describe: 'the pin path of the map, when the state names exactly one map' },
     'pin-root': { type: 'string', describe: 'maps are pinned at DIR/<map name>' },
@@ -167,19 +168,20 @@ export const applyCommand = defineCommand({
 
 async function applyOnce(a: Args, trap: SignalTrap): Promise<void> {
   const sink = stdoutSink();
+  const diff: string[] = [];
   let r: ApplyResult;
   try {
-    r = await runApplyAsync(a, (l) => sink.write(`${l}\n`), trap);
+    r = await runApplyAsync(a, a.json ? (l) => { diff.push(l); } : (l) => sink.write(`${l}\n`), trap);
   } catch (e) {
     // A signal during a failed apply: the error says how its rollback went; its code is the exit code.
     await trap.settle();
     throw e;
   }
   sink.end();
-  report(r, a.json);
+  report(r, a.json, diff);
   const sig = await trap.settle();
   if (sig) {
-    process.stderr.write(`bpfmap: ${sig}: received while applying; the apply completed first: the maps hold the new state\n`);
+    notice(`${sig}: received while applying; the apply completed first: the maps hold the new state`);
     process.exitCode = signalExitCode(sig);
   }
 }
@@ -194,7 +196,7 @@ async function applyWatch(a: Args, trap: SignalTrap): Promise<void> {
       if (stopped) return;
       stopped = true;
       h.close();
-      process.stderr.write(`bpfmap: ${sig}: stopped; no apply was cut short (each completed or rolled back): the maps hold the last applied state\n`);
+      notice(`${sig}: stopped; no apply was cut short (each completed or rolled back): the maps hold the last applied state`);
       resolve();
     };
     // Signals during the first apply (inside watchState, synchronous) are taken in after it.

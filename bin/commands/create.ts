@@ -5,6 +5,7 @@ import { print, table } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
 import { signalExitCode, trapSignals } from '../signals.js';
+import { notice } from '../report.js';
 
 interface Args extends GlobalArgs {
   object: string;
@@ -72,7 +73,7 @@ export const createCommand = defineCommand({
       const sig = await trap.settle();
       trap.dispose();
       if (sig !== null) {
-        process.stderr.write(`bpfmap: ${sig}: received while creating; create ran to its end first (all of its maps, or none)\n`);
+        notice(`${sig}: received while creating; create ran to its end first (all of its maps, or none)`);
         process.exitCode = signalExitCode(sig);
       }
     }

@@ -8,6 +8,7 @@ import { toYaml, print } from '../output.js';
 import { LOCK, IFINDEX, TARGET, TARGET_CONFLICTS, TARGET_POSITIONALS, lockOptions, UsageError, type LockArgs, type TargetArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
 import { withWritableMap } from '../target.js';
+import { notice } from '../report.js';
 import { signalExitCode, trapSignals, type SignalTrap } from '../signals.js';
 
 interface Args extends TargetArgs, LockArgs {
@@ -56,7 +57,7 @@ export async function runEdit(a: Args): Promise<Record<string, unknown>> {
       const sig = await t.settle();
       t.dispose();
       if (sig !== null) {
-        process.stderr.write(`bpfmap: ${sig}: received while writing; the edit ran to its end first (the entry written, or moved whole)\n`);
+        notice(`${sig}: received while writing; the edit ran to its end first (the entry written, or moved whole)`);
         process.exitCode = signalExitCode(sig);
       }
     }
@@ -213,6 +214,6 @@ export const editCommand = defineCommand({
   handler: async (a) => {
     const r = await runEdit(a);
     if (a.json) print(r, true);
-    else if (r.note) process.stderr.write(`bpfmap: ${r.note}\n`);
+    else if (r.note) notice(String(r.note));
   },
 });

@@ -5,6 +5,7 @@ import { defineCommand } from '../spec.js';
 import { withMap } from '../target.js';
 import { stdoutSink, writeAllSync } from '../sink.js';
 import { yamlListItem } from '../fast-yaml.js';
+import { notice } from '../report.js';
 
 interface Args extends TargetArgs {
   type?: string;
@@ -96,6 +97,6 @@ export const eventsCommand = defineCommand({
   ],
   handler: async (a) => {
     const r = await runEvents(a);
-    process.stderr.write(`bpfmap: events: ${r.records} record${r.records === 1 ? '' : 's'}, ${r.lost} lost\n`);
+    notice(`events: ${r.records} record${r.records === 1 ? '' : 's'}, ${r.lost} lost`, { records: r.records, lost: r.lost });
   },
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadSource, parseExporterConfig, planExporter, serveMetrics } from '../../src/index.js';
 import { UsageError, type GlobalArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
+import { notice } from '../report.js';
 
 interface Args extends GlobalArgs {
   object?: string;
@@ -33,13 +34,13 @@ export async function runExporter(a: Args): Promise<void> {
   const server = await serveMetrics(plan, {
     host, port, pinRoot: a['pin-root'], force: a.force === true,
     onError: (e) => {
-      const line = `bpfmap exporter: map '${e.map}': ${e.message}`;
-      if (!told.has(line)) { told.add(line); process.stderr.write(`${line}\n`); }
+      const line = `exporter: map '${e.map}': ${e.message}`;
+      if (!told.has(line)) { told.add(line); notice(line, { map: e.map }); }
     },
   });
   const addr = server.address();
   const shown = typeof addr === 'object' && addr !== null ? `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
-  process.stderr.write(`bpfmap exporter: serving ${plan.maps.length} maps at http://${shown}/metrics\n`);
+  notice(`exporter: serving ${plan.maps.length} maps at http://${shown}/metrics`, { url: `http://${shown}/metrics` });
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

@@ -6,7 +6,7 @@ import type { ObjectFile, MapMigration, SwapResult } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { LOCK, UsageError, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
-import { oneLine } from '../report.js';
+import { notice, oneLine } from '../report.js';
 import { signalExitCode, trapSignals } from '../signals.js';
 import { parseRename } from './diff.js';
 
@@ -59,7 +59,7 @@ export function runMigrate(a: Args): MapMigration[] | SwapResult[] {
     ...(pinRoot !== undefined ? { pinRoot } : {}),
     ...lockOptions(a),
     journalDir: a.journal ?? DEFAULT_JOURNAL_DIR,
-    onRecover: (r: Parameters<typeof migrationRecoveryText>[0]) => { process.stderr.write(`bpfmap: ${oneLine(migrationRecoveryText(r))}\n`); },
+    onRecover: (r: Parameters<typeof migrationRecoveryText>[0]) => { notice(oneLine(migrationRecoveryText(r))); },
   };
   if (a.commit || a.rollback) {
     if (objs.length < 1 || objs.length > 2) throw new UsageError('migrate --commit|--rollback [OLD] NEW: name the new object');
@@ -128,7 +128,7 @@ export const migrateCommand = defineCommand({
       const sig = await trap.settle();
       trap.dispose();
       if (sig !== null) {
-        process.stderr.write(`bpfmap: ${sig}: received while migrating; the migration ran to its end first (every pin swapped, or none)\n`);
+        notice(`${sig}: received while migrating; the migration ran to its end first (every pin swapped, or none)`);
         process.exitCode = signalExitCode(sig);
       }
     }
