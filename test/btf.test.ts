@@ -376,4 +376,20 @@ robust('mutated BTF never escapes as anything but a BpfmapError', async () => {
   }
   assert.ok(rejected > 100, `rejected ${rejected}`);
 });
+robust('anonymous unions shared eight ways ten levels deep (valid BTF, 8^10 lines as C): refused by name in bounded time', async () => {
+  const { formatTypesC, writeTypesJsonBytes } = await import('../src/format/index.js');
+  const b = new BtfBuilder();
+  let inner = b.int('int', 4, { signed: true });
+  for (let level = 0; level < 10; level++) {
+    inner = b.struct('', 4, Array.from({ length: 8 }, (_, i) => ({ name: `m${level}_${i}`, type: inner, bitOffset: 0 })), true);
+  }
+  const top = b.struct('fan_s', 4, [{ name: 'u', type: inner, bitOffset: 0 }]);
+  const btf = loadBtf(b.build());
+  const t0 = Date.now();
+  assert.throws(() => formatTypesC(btf), (e: Error & { code?: string }) =>
+    e.code === 'BTF_UNSUPPORTED' && e.message === `BTF type ${top}: its C declaration would be more than 100000 lines (anonymous types written out where used, shared many ways)`);
+  assert.throws(() => formatTypesC(btf, 'fan_s'), /would be more than 100000 lines/);
+  assert.ok(Date.now() - t0 < 5000, `${Date.now() - t0} ms`);
+  writeTypesJsonBytes(btf, () => {}); // JSON lists each type once: no blow-up there
+});
 robust.run();

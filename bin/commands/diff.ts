@@ -61,7 +61,7 @@ export function diffText(d: ObjectDiff): string {
 
 export const diffCommand = defineCommand({
   command: 'diff',
-  describe: 'compare the maps of two versions of an object (or an object and the live maps under --pin-root): identical, compatible, migratable (field by field), incompatible; exit 0 / 7 / 8',
+  describe: 'compare the maps of two versions of an object (or an object and the live maps under --pin-root): identical, compatible, migratable (field by field), incompatible; exit 0 / 10 (migrate) / 11 (incompatible)',
   positionals: {
     objects: { describe: 'OLD NEW objects, or NEW alone with --pin-root', required: true, variadic: true },
   },

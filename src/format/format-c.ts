@@ -53,8 +53,22 @@ function proto(btf: Btf, id: number, name: string, indent: string, depth: number
   return declarator(btf, btf.raw.sizeType(id), `${name}(${params.join(', ') || 'void'})`, indent, depth + 1);
 }
 
+/**
+ * The most member and value lines one declaration may have. Anonymous types are written out where they
+ * are used, so a few of them shared many ways (valid BTF: eight members of one anonymous union, ten
+ * levels deep) would make 8^10 lines; such a declaration is refused instead (the largest in vmlinux has
+ * some hundreds).
+ */
+const MAX_LINES = 100_000;
+let linesLeft = MAX_LINES;
+let declaring = 0;
+
 function body(btf: Btf, id: number, indent: string, depth: number): string {
   const t = btf.type(id);
+  linesLeft -= t.btfKind === K.ENUM || t.btfKind === K.ENUM64 ? t.values.length : t.members.length;
+  if (linesLeft < 0) {
+    throw new BtfError(`BTF type ${declaring}: its C declaration would be more than ${MAX_LINES} lines (anonymous types written out where used, shared many ways)`, declaring, ERROR_CODE.BTF_UNSUPPORTED);
+  }
   const head = t.name ? `${tagged(btf, id)} ` : `${t.kind === 'enum64' ? 'enum' : t.kind} `;
   const inner = `${indent}\t`;
   if (t.btfKind === K.ENUM || t.btfKind === K.ENUM64) {
@@ -76,6 +90,8 @@ function body(btf: Btf, id: number, indent: string, depth: number): string {
 
 /** The declaration of one type id. */
 function formatTypeC(btf: Btf, id: number): string {
+  linesLeft = MAX_LINES;
+  declaring = id;
   const t = btf.type(id);
   switch (t.btfKind) {
     case K.STRUCT: case K.UNION: case K.ENUM: case K.ENUM64:
