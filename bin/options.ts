@@ -1,8 +1,26 @@
 /** Shared option tables (spread into the commands' tables, bin/spec.ts) and the argument shapes the commands use. */
+import { readFileSync } from 'node:fs';
+import { BpfmapError, ERROR_CODE } from '../src/index.js';
 import type { OptionTable, PositionalTable } from './spec.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/**
+ * The text of a file an option names (`--config PATH`), with the exit codes of the table for what went
+ * wrong: no such file (3), permission (4), a directory (5); the message names the option.
+ */
+export function readOptionFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${flag} ${path}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new BpfmapError(ERROR_CODE.PERMISSION, `${flag} ${path}: permission denied`);
+    if (code === 'EISDIR') throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${flag} ${path}: is a directory, expected a file`);
+    throw new BpfmapError(ERROR_CODE.IO, `${flag} ${path}: cannot read it (${code ?? String(e)})`);
+  }
 }
 
 export interface GlobalArgs {

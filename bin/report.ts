@@ -12,7 +12,7 @@ import { writeStderr } from './sink.js';
  * The library's messages name the option fields a caller passes (`pin`, `pinRoot`, `force`, in
  * backquotes); on the command line those are flags.
  */
-const FLAG_OF: Record<string, string> = { pin: '--pin', pinRoot: '--pin-root', id: '--id', force: '--force', value: '--value' };
+const FLAG_OF: Record<string, string> = { pin: '--pin', pinRoot: '--pin-root', id: '--id', force: '--force', value: '--value', perfPages: '--perf-pages' };
 
 /** A library message in the CLI's words: each backquoted option field becomes its flag. */
 export function cliMessage(message: string): string {

@@ -113,7 +113,7 @@ C('global data: get and set by variable name', kernel(() => withPinDir((dir) => 
   ok(['set', FW, '--pin-root', dir, 'debug_lookup=7']);
   assert.equal(parseJson(ok(['get', FW, 'debug_lookup', '--pin-root', dir, '--json'])), { '.rodata': { debug_lookup: 7 } });
   const bad = bpfmap(['set', FW, '--pin-root', dir, 'nope=1']);
-  assert.is(bad.code, 5);
+  assert.is(bad.code, 3, 'not found, as an unknown map or type');
   assert.match(bad.stderr, /^bpfmap: nope: no such global variable in firewall\.bpfel\.o; variables are debug_lookup/);
 })));
 

@@ -182,6 +182,19 @@ C('an option given twice: exit 2, named (it reached the handler as an array: an 
   bothPaths(['lookup', FW, STATS, '--key', '1', '--pin-root', '/x', '--pin-root=/y'], '--pin-root: expected once, given 2 times');
 });
 
+C('a malformed --filter, an unknown list --type: usage errors naming the option; a missing --config file: not found (3)', () => {
+  bothPaths(['events', FW, 'ingress_node_firewall_events_map', '--filter', 'nope'], '--filter nope: expected field=value (e.g. hdr.ruleId=7)');
+  for (const tail of [[], ['--']]) {
+    const r = bpfmap(['list', '--type', 'bogus', ...tail]);
+    assert.is(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^bpfmap: --type: expected a map type \(hash, array, .*, lpm_trie, .*\), got bogus\n/);
+  }
+  const c = bpfmap(['exporter', FW, '--config', '/nonexistent/exporter.yaml', '--listen', '127.0.0.1:0']);
+  assert.equal([c.code, c.stderr], [3, 'bpfmap: --config /nonexistent/exporter.yaml: no such file\n']);
+  const g = bpfmap(['get', FW, 'nosuchvar', '--json']);
+  assert.equal([g.code, JSON.parse(g.stderr).code], [3, 'NOT_FOUND']);
+});
+
 C('a refused choice names the option and the choices', () => {
   for (const tail of [[], ['--']]) {
     const r = bpfmap(['update', FW, TABLE, '--key', '1', '--flags', 'bogus', ...tail]);

@@ -3,10 +3,9 @@
  * directory with kubelet's `..data` swap), repairs drift, serves /metrics, /healthz, /readyz, and
  * optionally logs the records of an event map. Every log line is one NDJSON object on stdout.
  */
-import { readFileSync } from 'node:fs';
 import { loadSource, typeNode, startAgent, parseExporterConfig, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE, type AgentEvent, type Source, type TypeNode } from '../../src/index.js';
 import { recoverText } from '../../src/apply/recover.js';
-import { LOCK, UsageError, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { LOCK, UsageError, lockOptions, readOptionFile, type GlobalArgs, type LockArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
 import { ensureBpffs } from '../target.js';
 import { writeText } from '../sink.js';
@@ -71,9 +70,7 @@ export async function runAgent(a: Args): Promise<void> {
   const src = loadSource(a.object);
   let exporter;
   if (a['metrics-config'] !== undefined) {
-    let text: string;
-    try { text = readFileSync(a['metrics-config'], 'utf8'); } catch (e) { throw new UsageError(`--metrics-config ${a['metrics-config']}: cannot read it: ${(e as Error).message}`); }
-    exporter = parseExporterConfig(text, a['metrics-config']);
+    exporter = parseExporterConfig(readOptionFile('--metrics-config', a['metrics-config']), a['metrics-config']);
   }
   const events = a.events === undefined ? undefined : {
     map: a.events,

@@ -38,6 +38,8 @@ export interface EventsSummary {
 }
 
 export async function runEvents(a: Args): Promise<EventsSummary> {
+  // A malformed option is a usage error naming it, before any map is opened.
+  for (const f of a.filter ?? []) if (f.indexOf('=') <= 0) throw new UsageError(`--filter ${f}: expected field=value (e.g. hdr.ruleId=7)`);
   const src = a.object === undefined ? undefined : loadSource(a.object);
   const type = a.type === undefined ? undefined : namedType(src, a.type, '--type');
   const tailType = a['tail-type'] === undefined ? undefined : namedType(src, a['tail-type'], '--tail-type');

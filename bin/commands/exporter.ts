@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { loadSource, parseExporterConfig, planExporter, serveMetrics } from '../../src/index.js';
-import { UsageError, type GlobalArgs } from '../options.js';
+import { UsageError, readOptionFile, type GlobalArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
 import { notice } from '../report.js';
 
@@ -28,7 +27,7 @@ export async function runExporter(a: Args): Promise<void> {
   if (a.object === undefined) throw new UsageError('name an object: bpfmap exporter OBJ --listen 127.0.0.1:9435');
   const { host, port } = parseListen(a.listen ?? '127.0.0.1:9435');
   const src = loadSource(a.object);
-  const config = a.config === undefined ? {} : parseExporterConfig(readConfig(a.config), a.config);
+  const config = a.config === undefined ? {} : parseExporterConfig(readOptionFile('--config', a.config), a.config);
   const plan = planExporter(src.schema, config);
   const told = new Set<string>();
   const server = await serveMetrics(plan, {
@@ -53,13 +52,6 @@ export async function runExporter(a: Args): Promise<void> {
   });
 }
 
-function readConfig(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--config ${path}: cannot read it: ${(e as Error).message}`);
-  }
-}
 
 export const exporterCommand = defineCommand({
   command: 'exporter',

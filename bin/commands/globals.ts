@@ -22,7 +22,7 @@ export function globalMaps(object: string, onlyMap: string | undefined, vars: { 
       m.value?.kind === 'struct' && m.value.fields.some((f) => f.name === v.name));
     if (!holders.length) {
       const all = maps.flatMap((m) => (m.value?.kind === 'struct' ? m.value.fields.map((f) => f.name).filter(Boolean) : []));
-      throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${v.section ? `${v.section}.` : ''}${v.name}: no such global variable in ${src.schema.object}; variables are ${all.join(', ') || '(none)'}`);
+      throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${v.section ? `${v.section}.` : ''}${v.name}: no such global variable in ${src.schema.object}; variables are ${all.join(', ') || '(none)'}`);
     }
     if (holders.length > 1) {
       throw new BpfmapError(ERROR_CODE.AMBIGUOUS, `${v.name}: is in ${holders.map((h) => h.name).join(' and ')}; name it as ${holders[0]!.name}.${v.name}`);

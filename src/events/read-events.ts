@@ -139,7 +139,7 @@ export class EventStream implements AsyncIterable<EventItem> {
     } else if (type === 'perf_event_array') {
       const pages = opts.perfPages ?? 8;
       if (!Number.isInteger(pages) || pages < 1 || (pages & (pages - 1)) !== 0) {
-        throw new BpfmapError(ERROR_CODE.USAGE, `perfPages: expected a power of two, got ${pages}`);
+        throw new BpfmapError(ERROR_CODE.USAGE, `\`perfPages\`: expected a power of two, got ${pages}`);
       }
       const cpus = (opts.cpus ?? onlineCpus()).filter((c) => c < live.info.maxEntries);
       this.reader = new PerfReader(live.fd, cpus, page, pages, live.subject);
