@@ -195,6 +195,14 @@ C('a malformed --filter, an unknown list --type: usage errors naming the option;
   assert.equal([g.code, JSON.parse(g.stderr).code], [3, 'NOT_FOUND']);
 });
 
+C('--json where there is no JSON form (gen ts, completion): a usage error, not text on stdout', () => {
+  for (const [args, message] of [[['gen', 'ts', FW, '--json'], "--json: gen writes TypeScript source, which has no JSON form (bpfmap schema OBJ --json gives the maps' types as JSON)"],
+    [['completion', 'bash', '--json'], '--json: completion writes a shell script, which has no JSON form']] as const) {
+    const r = bpfmap([...args]);
+    assert.equal([r.code, r.stdout, JSON.parse(r.stderr)], [2, '', { code: 'USAGE', message }], args.join(' '));
+  }
+});
+
 C('a refused choice names the option and the choices', () => {
   for (const tail of [[], ['--']]) {
     const r = bpfmap(['update', FW, TABLE, '--key', '1', '--flags', 'bogus', ...tail]);

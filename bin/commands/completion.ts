@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { loadSource } from '../../src/index.js';
 import type { TypeNode } from '../../src/index.js';
 import { defineCommand, GLOBAL_OPTIONS, type Command, type OptionTable } from '../spec.js';
+import { UsageError } from '../options.js';
 
 const SCRIPTS: Record<'bash' | 'zsh' | 'fish', string> = {
   bash: `# bpfmap completion for bash: source <(bpfmap completion bash)
@@ -46,6 +47,7 @@ export const completionCommand = defineCommand({
     ['$0 completion zsh > _bpfmap', 'for zsh: put _bpfmap in a directory of $fpath'],
   ],
   handler: (a) => {
+    if (a.json) throw new UsageError('--json: completion writes a shell script, which has no JSON form');
     process.stdout.write(SCRIPTS[a.flavour]);
   },
 });

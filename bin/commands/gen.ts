@@ -36,6 +36,7 @@ export const genCommand = defineCommand({
     ['$0 gen ts fixtures/firewall.bpfel.o > maps.ts', 'interfaces for every map\'s key and value, and openObject()'],
   ],
   handler: (a) => {
+    if (a.json) throw new UsageError('--json: gen writes TypeScript source, which has no JSON form (bpfmap schema OBJ --json gives the maps\' types as JSON)');
     const sink = stdoutSink();
     sink.write(runGen(a));
     sink.end();
