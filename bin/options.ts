@@ -1,5 +1,5 @@
 /** Shared option tables (spread into the commands' tables, bin/spec.ts) and the argument shapes the commands use. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { BpfmapError, ERROR_CODE } from '../src/index.js';
 import type { OptionTable, PositionalTable } from './spec.js';
 
@@ -21,6 +21,22 @@ export function readOptionFile(flag: string, path: string): string {
     if (code === 'EISDIR') throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${flag} ${path}: is a directory, expected a file`);
     throw new BpfmapError(ERROR_CODE.IO, `${flag} ${path}: cannot read it (${code ?? String(e)})`);
   }
+}
+
+/**
+ * A --pin-root that a command reads maps from must be there: a command that finds each map missing
+ * under a directory that does not exist would otherwise report nothing to do and exit 0.
+ */
+export function existingPinRoot(dir: string | undefined): void {
+  if (dir === undefined) return;
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BpfmapError(code === 'EACCES' || code === 'EPERM' ? ERROR_CODE.PERMISSION : ERROR_CODE.NOT_FOUND, `--pin-root ${dir}: ${code === 'ENOENT' ? 'no such directory' : `cannot look at it (${code ?? String(e)})`}`);
+  }
+  if (!isDir) throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `--pin-root ${dir}: not a directory`);
 }
 
 export interface GlobalArgs {

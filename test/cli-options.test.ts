@@ -12,7 +12,8 @@ import yargs from 'yargs';
 import { commands } from '../bin/commands/index.js';
 import { fastParse, splitArgs } from '../bin/fast.js';
 import { GLOBAL_OPTIONS, YARGS_STRINGS, toYargs, type Command, type OptionDecl } from '../bin/spec.js';
-import { bpfmap, FW, TABLE, STATS } from './helpers/cli.js';
+import { join } from 'node:path';
+import { bpfmap, FW, ROOT, TABLE, STATS } from './helpers/cli.js';
 
 /** yargs as main.ts sets it up, with the one command, its handler replaced by one that keeps the arguments. */
 function yargsParse(cmd: Command, argv: string[]): Record<string, unknown> {
@@ -200,6 +201,14 @@ C('--json where there is no JSON form (gen ts, completion): a usage error, not t
     [['completion', 'bash', '--json'], '--json: completion writes a shell script, which has no JSON form']] as const) {
     const r = bpfmap([...args]);
     assert.equal([r.code, r.stdout, JSON.parse(r.stderr)], [2, '', { code: 'USAGE', message }], args.join(' '));
+  }
+});
+
+C('snapshot and migrate with a --pin-root that does not exist: not found (3), never an empty snapshot or an all-unpinned plan with exit 0', () => {
+  for (const args of [['snapshot', FW, '--pin-root', '/sys/fs/bpf/bpfmap-no-such-dir'],
+    ['migrate', FW, join(ROOT, 'fixtures', 'firewall-v2.bpfel.o'), '--pin-root', '/sys/fs/bpf/bpfmap-no-such-dir', '--dry-run']]) {
+    const r = bpfmap(args);
+    assert.equal([r.code, r.stdout, r.stderr], [3, '', 'bpfmap: --pin-root /sys/fs/bpf/bpfmap-no-such-dir: no such directory\n'], args.join(' '));
   }
 });
 

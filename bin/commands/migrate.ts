@@ -4,7 +4,7 @@ import { loadYaml } from '../../src/text/yaml-lazy.js';
 import { migrationRecoveryText } from '../../src/migrate/journal.js';
 import type { ObjectFile, MapMigration, SwapResult } from '../../src/index.js';
 import { print, table } from '../output.js';
-import { LOCK, UsageError, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { LOCK, UsageError, existingPinRoot, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
 import { notice, oneLine } from '../report.js';
 import { signalExitCode, trapSignals } from '../signals.js';
@@ -55,6 +55,7 @@ export function readDefaults(path: string): Record<string, Record<string, bigint
 export function runMigrate(a: Args): MapMigration[] | SwapResult[] {
   const objs = a.objects ?? [];
   const pinRoot = a['pin-root'];
+  existingPinRoot(pinRoot);
   const common = {
     ...(pinRoot !== undefined ? { pinRoot } : {}),
     ...lockOptions(a),

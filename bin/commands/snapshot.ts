@@ -1,7 +1,7 @@
 import { loadSource, writeSnapshot, restoreSnapshot, DEFAULT_PIN_ROOT, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import type { ObjectFile as BpfObject, RestoreResult } from '../../src/index.js';
 import { print, table } from '../output.js';
-import { LOCK, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
+import { LOCK, existingPinRoot, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
 import { stdoutSink } from '../sink.js';
 import { parseRename } from './diff.js';
@@ -27,6 +27,7 @@ export const snapshotCommand = defineCommand({
     ['$0 snapshot --pin-root /sys/fs/bpf/fw > all.ndjson', 'every map pinned there'],
   ],
   handler: (a) => {
+    existingPinRoot(a['pin-root']);
     const sink = stdoutSink();
     writeSnapshot(a.object === undefined ? null : objectOf(a.object, 'snapshot'), { ...(a['pin-root'] !== undefined ? { pinRoot: a['pin-root'] } : {}) }, sink.write);
     sink.end();
