@@ -47,8 +47,14 @@ function convert(n: unknown, path: string, schema: TypeNode | null): unknown {
       const raw = own(m, 'variable_name');
       if (typeof raw !== 'string' || raw === '') throw new ValueError(`${path}.member[${i}]`, `expected a variable_name, got ${describe(raw)}`);
       let name: string = raw;
-      // The seed names nested structs by their type; the schema's field at the same position decides.
-      if (fields && names && !names.has(name) && fields.length === members.length && fields[i]!.name) name = fields[i]!.name;
+      // The seed names a nested struct or union by its type (allow_stats_st for the field allow_stats of
+      // type struct allow_stats_st): such a member takes the name of the field at its position when that
+      // field is of that type. Any other name the struct does not have stays as written, and is refused
+      // as an unknown field: a name is never guessed from its position alone.
+      const mk = String(own(m, 'kind') ?? '').toUpperCase();
+      const at = fields && fields.length === members.length ? fields[i] : undefined;
+      if (names && !names.has(name) && at?.name && (mk === 'STRUCT' || mk === 'UNION') &&
+        (at.type.kind === 'struct' || at.type.kind === 'union') && at.type.name === raw) name = at.name;
       if (Object.hasOwn(out, name)) throw new ValueError(`${path}${keySeg(name)}`, `given twice in the template`);
       const ft = fields?.find((f) => f.name === name)?.type ?? null;
       Object.defineProperty(out, name, { value: convert(m, `${path}${keySeg(name)}`, ft), enumerable: true, writable: true, configurable: true });
