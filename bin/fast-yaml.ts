@@ -75,7 +75,8 @@ function simpleKey(k: string): boolean {
 function scalar(v: unknown): string {
   switch (typeof v) {
     case 'number':
-      if (Number.isFinite(v)) return Object.is(v, -0) ? '-0' : String(v);
+      // A float's negative zero as -0.0: YAML reads -0 as the integer 0.
+      if (Number.isFinite(v)) return Object.is(v, -0) ? '-0.0' : String(v);
       return v !== v ? '.nan' : v > 0 ? '.inf' : '-.inf';
     case 'bigint': return v.toString();
     case 'boolean': return v ? 'true' : 'false';

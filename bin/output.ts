@@ -17,7 +17,11 @@ export function print(data: unknown, json: boolean | undefined): void {
 }
 
 export function toYaml(data: unknown): string {
-  return loadYaml().stringify(data, { lineWidth: 0, aliasDuplicateObjects: false });
+  // A float's negative zero as -0.0: the yaml package writes -0, which YAML reads as the integer 0.
+  const Y = loadYaml();
+  const doc = new Y.Document(data, { aliasDuplicateObjects: false });
+  Y.visit(doc, { Scalar(_, node) { if (Object.is(node.value, -0)) node.minFractionDigits = 1; } });
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** A plain-text table: columns padded to the widest cell. */

@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileCodec } from '../src/codec/index.js';
-import { toHex } from '../src/index.js';
+import { fromHex, parseValueText, stringifyJson, toHex } from '../src/index.js';
 import type { TypeNode } from '../src/schema/types.js';
 
 const fl = (size: number): TypeNode => ({ kind: 'float', name: size === 4 ? 'float' : size === 8 ? 'double' : 'long double', size });
@@ -119,5 +119,22 @@ D('mapCodecs: one pair of codecs per map and byte order, kept while the other or
   assert.is.not(big, little);
   assert.is(mapCodecs(m, 'little'), little);
   assert.is(mapCodecs(m, 'big'), big);
+});
+D('-0.0 and NaNs with other bits survive decode -> JSON or YAML text -> encode, byte for byte', () => {
+  const cases: [TypeNode, string, unknown][] = [
+    [fl(4), '00000080', '-0.0'], [fl(8), '0000000000000080', '-0.0'],
+    [fl(4), '0100c0ff', '"NaN:0xffc00001"'], [fl(4), '0000c0ff', '"NaN:0xffc00000"'], [fl(4), '0000c07f', '"NaN"'],
+    [fl(8), '010000000000f87f', '"NaN:0x7ff8000000000001"'], [fl(8), '000000000000f8ff', '"NaN:0xfff8000000000000"'],
+  ];
+  for (const [t, hex, json] of cases) {
+    const c = codec(t);
+    const v = c.decode(fromHex(hex)!);
+    assert.is(stringifyJson(v), json, hex);
+    assert.is(toHex(c.encode(parseValueText(stringifyJson(v), 'value'))), hex, `${hex} through JSON`);
+    assert.is(toHex(c.encode(v)), hex, `${hex} as decoded`);
+  }
+  // The NaN:0x form takes only a NaN of the field's size.
+  assert.is(enc(fl(4), 'NaN:0x7f800000'), 'VALUE_RANGE: value: expected NaN:0x<bits> to hold a float NaN (exponent all ones, fraction not zero), got \'NaN:0x7f800000\'');
+  assert.is(enc(fl(4), 'NaN:0x1ffc00001'), 'VALUE_RANGE: value: expected NaN:0x<bits> to hold a float NaN (exponent all ones, fraction not zero), got \'NaN:0x1ffc00001\'');
 });
 D.run();

@@ -10,6 +10,8 @@ import { readWord, writeWord } from './words.js';
 import type { Compiled } from './types.js';
 import { isBytes } from './is-bytes.js';
 
+/** A NaN given by its bits (`NaN:0x7fc00001`), as decode gives a NaN JavaScript would not write back. */
+const NAN_BITS = /^\s*NaN:0x[0-9a-fA-F]{1,16}\s*$/;
 const FLOAT_TEXT = /^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|Infinity|NaN)\s*$/;
 
 export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
@@ -22,6 +24,17 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
     usesView: true,
     enc(input, dv, _u8, off) {
       let v: number;
+      if (typeof input === 'string' && NAN_BITS.test(input)) {
+        // A NaN with other bits than the one JavaScript makes, as decode gives it: those bits exactly.
+        const bits = BigInt(input.trim().slice(4));
+        const ok = size === 4
+          ? bits <= 0xffffffffn && (bits & 0x7f800000n) === 0x7f800000n && (bits & 0x7fffffn) !== 0n
+          : bits <= 0xffffffffffffffffn && (bits & 0x7ff0000000000000n) === 0x7ff0000000000000n && (bits & 0xfffffffffffffn) !== 0n;
+        if (!ok) throw new Fail(`expected NaN:0x<bits> to hold a ${label} NaN (exponent all ones, fraction not zero), got ${describe(input)}`, ERROR_CODE.VALUE_RANGE);
+        if (size === 4) dv.setUint32(off, Number(bits), little);
+        else dv.setBigUint64(off, bits, little);
+        return;
+      }
       if (typeof input === 'number') v = input;
       else if (typeof input === 'bigint') v = Number(input);
       else if (typeof input === 'string' && FLOAT_TEXT.test(input)) v = Number(input);
@@ -40,7 +53,12 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
       else dv.setFloat64(off, v, little);
     },
     dec(dv, _u8, off) {
-      return size === 4 ? dv.getFloat32(off, little) : dv.getFloat64(off, little);
+      const v = size === 4 ? dv.getFloat32(off, little) : dv.getFloat64(off, little);
+      if (v === v) return v;
+      // A NaN other than the one JavaScript writes back (a payload, the sign bit) is given as its bits,
+      // which encode writes exactly: a dump applied back gives the same bytes.
+      const bits = size === 4 ? BigInt(dv.getUint32(off, little)) : dv.getBigUint64(off, little);
+      return bits === (size === 4 ? 0x7fc00000n : 0x7ff8000000000000n) ? v : `NaN:0x${bits.toString(16).padStart(size * 2, '0')}`;
     },
   };
 }

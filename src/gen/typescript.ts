@@ -111,7 +111,7 @@ class Emitter {
     if (depth > 40) return 'unknown';
     switch (n.kind) {
       case 'int': return intOut(n.size, n.encoding === 'bool');
-      case 'float': return n.size === 4 || n.size === 8 ? 'number' : 'string';
+      case 'float': return n.size === 4 || n.size === 8 ? 'number | `NaN:0x${string}`' : 'string';
       case 'pointer': return n.size >= 8 ? 'bigint' : 'number';
       case 'bytes': return 'string';
       case 'enum': return enumOut(n);
@@ -133,7 +133,7 @@ class Emitter {
     let t: string;
     switch (n.kind) {
       case 'int': t = n.encoding === 'bool' ? 'boolean | IntInput' : 'IntInput'; break;
-      case 'float': t = n.size === 4 || n.size === 8 ? 'number | bigint | `${number}`' : 'string | Uint8Array'; break;
+      case 'float': t = n.size === 4 || n.size === 8 ? 'number | bigint | `${number}` | `NaN:0x${string}`' : 'string | Uint8Array'; break;
       case 'pointer': t = 'IntInput'; break;
       case 'bytes': t = 'string | Uint8Array'; break;
       case 'enum': t = enumIn(n); break;

@@ -269,6 +269,11 @@ function pathText(path: readonly (string | number)[]): string {
   return s || '(top level)';
 }
 
+/** A finite number's text: a float's negative zero as -0.0 (which reads back as -0, where '' + -0 is "0"). */
+function numText(x: number): string {
+  return x !== 0 || 1 / x > 0 ? '' + x : '-0.0';
+}
+
 /** NaN and +-Infinity, which JSON has no literal for, as the strings float fields read back. */
 function nonFinite(v: number): string {
   return v !== v ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
@@ -296,7 +301,7 @@ function quotedKey(k: string): string {
 /** Compact JSON text of `value`; undefined for values JSON has no text for (undefined, functions). */
 export function compactJson(value: unknown, depth = 0): string | undefined {
   switch (typeof value) {
-    case 'number': return Number.isFinite(value) ? '' + value : nonFinite(value);
+    case 'number': return Number.isFinite(value) ? numText(value) : nonFinite(value);
     case 'bigint': return value.toString();
     case 'string': return JSON.stringify(value);
     case 'boolean': return value ? 'true' : 'false';
@@ -312,7 +317,7 @@ export function compactJson(value: unknown, depth = 0): string | undefined {
     for (let i = 0; i < n; i++) {
       const x = value[i];
       if (i > 0) s += ',';
-      s += typeof x === 'number' && Number.isFinite(x) ? '' + x : (compactJson(x, depth + 1) ?? 'null');
+      s += typeof x === 'number' && Number.isFinite(x) ? numText(x) : (compactJson(x, depth + 1) ?? 'null');
     }
     return s + ']';
   }
@@ -322,7 +327,7 @@ export function compactJson(value: unknown, depth = 0): string | undefined {
   let first = true;
   for (const k of Object.keys(o)) {
     const x = o[k];
-    const t = typeof x === 'number' && Number.isFinite(x) ? '' + x : compactJson(x, depth + 1);
+    const t = typeof x === 'number' && Number.isFinite(x) ? numText(x) : compactJson(x, depth + 1);
     if (t === undefined) continue;
     s += first ? quotedKey(k) + t : ',' + quotedKey(k) + t;
     first = false;
@@ -349,7 +354,7 @@ function write(v: unknown, step: string, cur: string, depth: number): string | u
   if (depth > MAX_DEPTH) throw new ValueError('', `JSON output nested deeper than ${MAX_DEPTH}`);
   switch (typeof v) {
     case 'string': return JSON.stringify(v);
-    case 'number': return Number.isFinite(v) ? String(v) : nonFinite(v);
+    case 'number': return Number.isFinite(v) ? numText(v) : nonFinite(v);
     case 'bigint': return v.toString();
     case 'boolean': return v ? 'true' : 'false';
     case 'undefined': case 'function': case 'symbol': return undefined;
