@@ -125,6 +125,10 @@ function looksJson(t: string): boolean {
 function readValue(t: string, yamlText: string, where: string): unknown {
   if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(t)) return Number(t) + 0;
   if (/^0[0-9]+$/.test(t)) return t;
+  // A bare hex integer stays its text too: an integer field reads 0x text as the number, while the hex
+  // digits of a map without BTF stay the digits written (as a number, 0x989680's decimal digits,
+  // 10000000, were taken as the bytes 10 00 00 00).
+  if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) return t;
   if (looksJson(t)) {
     try { return parseJson(t); } catch (e) { if (isJsonRefusal(e)) throw new ValueError(where, (e as Error).message); /* not JSON: YAML below */ }
   }
