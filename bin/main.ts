@@ -8,7 +8,7 @@ import type { Command } from './spec.js';
 import { UsageError } from './options.js';
 import { noticesAsJson, reportError } from './report.js';
 import { fastParse } from './fast.js';
-import { YARGS_STRINGS, GLOBAL_OPTIONS, labelNumberOptions, toYargs } from './spec.js';
+import { YARGS_STRINGS, GLOBAL_OPTIONS, labelNumberOptions, toYargs, usageWords } from './spec.js';
 
 const EPILOG = `Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found (key, map, pin) or I/O (full disk),
 4 permission, 5 invalid input (object, BTF, value, schema/map mismatch, input not known to be complete),
@@ -104,7 +104,7 @@ export async function main(argv: string[], commands: readonly Command[], whole?:
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UsageError(msg ?? 'invalid usage');
+      throw new UsageError(usageWords(msg ?? 'invalid usage', argv, commands));
     });
   for (const c of commands) parser = parser.command(toYargs(c));
   // yargs prints help through console.log; its number options are strings to yargs (see toYargs), so

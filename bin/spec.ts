@@ -151,6 +151,39 @@ export const YARGS_STRINGS = {
   'Argument: %s, Given: %s, Choices: %s': '%s: got %s, expected one of %s',
 };
 
+/**
+ * yargs' own messages for an unknown word and a missing positional, in the CLI's words: the option
+ * with its dashes (`Unknown argument: bogus` for `--bogus`), a stray word quoted, the missing
+ * positionals by name. Other messages are returned as they are.
+ */
+export function usageWords(message: string, argv: readonly string[], commands: readonly Command[]): string {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message);
+  if (unknown) {
+    const words = unknown[1]!.split(', ').map((w) => {
+      if (argv.some((a) => a === `--${w}` || a.startsWith(`--${w}=`))) return { option: `--${w}` };
+      if (w.length === 1 && argv.includes(`-${w}`)) return { option: `-${w}` };
+      if (w === argv[0]) return { command: `'${w}'` };
+      return { word: `'${w}'` };
+    });
+    const options = words.flatMap((x) => (x.option ? [x.option] : []));
+    const stray = words.flatMap((x) => (x.word ? [x.word] : []));
+    const parts: string[] = words.flatMap((x) => (x.command ? [`unknown command ${x.command}`] : []));
+    if (options.length) parts.push(`unknown option${options.length > 1 ? 's' : ''} ${options.join(', ')}`);
+    if (stray.length) parts.push(`unexpected argument${stray.length > 1 ? 's' : ''} ${stray.join(', ')}`);
+    return parts.join('; ');
+  }
+  const guess = /^Did you mean (\S+)\?$/.exec(message);
+  if (guess) return `unknown command '${argv[0]}'; did you mean ${guess[1]}?`;
+  const missing = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(message);
+  const cmd = commands.find((c) => c.name === argv[0] || c.aliases.includes(argv[0] ?? ''));
+  if (missing && cmd) {
+    const got = Number(missing[1]);
+    const names = cmd.positionals.filter((p) => p.required).slice(got).map((p) => `<${p.name}>${p.describe ? ` (${p.describe})` : ''}`);
+    if (names.length) return `missing ${names.join(', ')}: bpfmap ${cmd.usage.replace(/^\S+/, cmd.name)}`;
+  }
+  return message;
+}
+
 export function conflictMessage(a: string, b: string): string {
   return `give either --${a} or --${b}, not both`;
 }

@@ -64,9 +64,17 @@ J('a value error carries its field path; unknown command and missing argument ar
   assert.is(plain.stderr, `bpfmap: ${e.message}\n`);
   const unknown = bpfmap(['bogus', '--json']);
   assert.is(unknown.code, 2);
-  assert.equal(JSON.parse(unknown.stderr), { code: 'USAGE', message: 'Unknown argument: bogus' });
-  const missing = bpfmap(['maps', FW, 'ingress_node_firewall_table_map', 'extra', '--json']);
-  assert.is(missing.code, 2);
-  assert.is((JSON.parse(missing.stderr) as { code: string }).code, 'USAGE');
+  assert.equal(JSON.parse(unknown.stderr), { code: 'USAGE', message: "unknown command 'bogus'" });
+  const extra = bpfmap(['maps', FW, 'ingress_node_firewall_table_map', 'extra', '--json']);
+  assert.is(extra.code, 2);
+  assert.equal(JSON.parse(extra.stderr), { code: 'USAGE', message: "unexpected argument 'extra'" });
+  // yargs' own words become the CLI's: the option with its dashes, the missing positional by name.
+  const option = bpfmap(['maps', FW, '--bogus', '--json']);
+  assert.equal([option.code, JSON.parse(option.stderr)], [2, { code: 'USAGE', message: 'unknown option --bogus' }]);
+  const near = bpfmap(['mapz', FW, '--json']);
+  assert.equal([near.code, JSON.parse(near.stderr)], [2, { code: 'USAGE', message: "unknown command 'mapz'; did you mean maps?" }]);
+  const missing = bpfmap(['set', FW, '--json']);
+  assert.equal([missing.code, JSON.parse(missing.stderr)], [2, { code: 'USAGE',
+    message: 'missing <assignments> (VAR=VALUE, VALUE as YAML/JSON (e.g. enabled=1 limits={max: 10})): bpfmap set <object> <assignments...>' }]);
 });
 J.run();
