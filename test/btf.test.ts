@@ -387,9 +387,21 @@ robust('anonymous unions shared eight ways ten levels deep (valid BTF, 8^10 line
   const btf = loadBtf(b.build());
   const t0 = Date.now();
   assert.throws(() => formatTypesC(btf), (e: Error & { code?: string }) =>
-    e.code === 'BTF_UNSUPPORTED' && e.message === `BTF type ${top}: its C declaration would be more than 100000 lines (anonymous types written out where used, shared many ways)`);
-  assert.throws(() => formatTypesC(btf, 'fan_s'), /would be more than 100000 lines/);
+    e.code === 'BTF_UNSUPPORTED' && e.message === `BTF type ${top}: its C declaration would be more than 100000 parts (anonymous types and function prototypes are written out where used; shared many ways, they multiply)`);
+  assert.throws(() => formatTypesC(btf, 'fan_s'), /would be more than 100000 parts/);
   assert.ok(Date.now() - t0 < 5000, `${Date.now() - t0} ms`);
   writeTypesJsonBytes(btf, () => {}); // JSON lists each type once: no blow-up there
+  // Function prototypes are written out where used too: eight parameters, each a pointer to the
+  // prototype below, nine deep.
+  const p = new BtfBuilder();
+  let proto = p.raw(KIND.FUNC_PROTO, '', 0);
+  for (let level = 0; level < 9; level++) {
+    const ptr = p.ptr(proto);
+    proto = p.raw(KIND.FUNC_PROTO, '', 0, Array.from({ length: 8 }, () => [p.str('p'), ptr]).flat(), 8);
+  }
+  const td = p.typedef('f', proto);
+  const t1 = Date.now();
+  assert.throws(() => formatTypesC(loadBtf(p.build()), 'f'), (e: Error & { code?: string }) => e.code === 'BTF_UNSUPPORTED' && e.message.startsWith(`BTF type ${td}: its C declaration would be more than 100000 parts`));
+  assert.ok(Date.now() - t1 < 5000, `${Date.now() - t1} ms`);
 });
 robust.run();

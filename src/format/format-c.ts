@@ -20,6 +20,7 @@ function tagged(btf: Btf, id: number): string {
 /** `T name` for a type id, with arrays, pointers and function pointers spelled as C does. */
 function declarator(btf: Btf, id: number, name: string, indent: string, depth: number): string {
   if (depth > MAX_DEPTH) throw new BtfError(`BTF type ${id}: nesting deeper than ${MAX_DEPTH}`, id);
+  spend(1);
   const k = btf.kind(id);
   const sep = name ? ` ${name}` : '';
   switch (k) {
@@ -54,21 +55,27 @@ function proto(btf: Btf, id: number, name: string, indent: string, depth: number
 }
 
 /**
- * The most member and value lines one declaration may have. Anonymous types are written out where they
- * are used, so a few of them shared many ways (valid BTF: eight members of one anonymous union, ten
- * levels deep) would make 8^10 lines; such a declaration is refused instead (the largest in vmlinux has
- * some hundreds).
+ * The most parts (member and value lines, declarators) one declaration may have. Anonymous types and
+ * function prototypes are written out where they are used, so a few of them shared many ways (valid
+ * BTF: eight members of one anonymous union, ten levels deep) would make 8^10 lines; such a declaration
+ * is refused instead (the largest in vmlinux has some hundreds).
  */
 const MAX_LINES = 100_000;
 let linesLeft = MAX_LINES;
 let declaring = 0;
 
+/** Counts `n` more parts of the declaration being written (members, values, declarators: function
+ * prototypes are written out where used too); past MAX_LINES the declaration is refused. */
+function spend(n: number): void {
+  linesLeft -= n;
+  if (linesLeft < 0) {
+    throw new BtfError(`BTF type ${declaring}: its C declaration would be more than ${MAX_LINES} parts (anonymous types and function prototypes are written out where used; shared many ways, they multiply)`, declaring, ERROR_CODE.BTF_UNSUPPORTED);
+  }
+}
+
 function body(btf: Btf, id: number, indent: string, depth: number): string {
   const t = btf.type(id);
-  linesLeft -= t.btfKind === K.ENUM || t.btfKind === K.ENUM64 ? t.values.length : t.members.length;
-  if (linesLeft < 0) {
-    throw new BtfError(`BTF type ${declaring}: its C declaration would be more than ${MAX_LINES} lines (anonymous types written out where used, shared many ways)`, declaring, ERROR_CODE.BTF_UNSUPPORTED);
-  }
+  spend(t.btfKind === K.ENUM || t.btfKind === K.ENUM64 ? t.values.length : t.members.length);
   const head = t.name ? `${tagged(btf, id)} ` : `${t.kind === 'enum64' ? 'enum' : t.kind} `;
   const inner = `${indent}\t`;
   if (t.btfKind === K.ENUM || t.btfKind === K.ENUM64) {
