@@ -84,16 +84,20 @@ P('a fraction a double rounds to a whole number stays text: an integer field ref
   assert.is(toHex(fc.encode(parseValueText('{d: 0.99999999999999999}', 'value'))), '000000000000f03f', 'the double nearest, 1.0');
 });
 
-P('a bare hex integer stays text: an integer field reads the number, a map without BTF the digits as written, a float refuses it', () => {
+P('a hex integer stays text, bare or in a document: an integer or float field reads the number, a map without BTF the digits as written', () => {
   assert.is(parseValueText('0x989680', 'key'), '0x989680');
   assert.is(parseValueText('-0x10', 'key'), '-0x10');
   const u32s = int('__u32', 4, false);
   const k = (n: TypeNode) => compileCodec(n, { byteOrder: 'little', size: n.size, root: 'key' });
   assert.is(toHex(k(u32s).encode(parseValueText('0x989680', 'key'))), '80969800');
-  assert.is(show(() => k({ kind: 'float', name: 'float', size: 4 }).encode(parseValueText('0x10', 'key'))), "VALUE_INVALID: key: expected a float number, got '0x10'");
+  assert.is(toHex(k({ kind: 'float', name: 'float', size: 4 }).encode(parseValueText('0x10', 'key'))), '00008041');
+  // The same in a document and in a flow mapping (YAML reads 0x989680 as a number otherwise).
+  assert.equal(parseDocument('key: 0x989680\nvalue: {a: 0x10, b: [0x1, -0x2]}', 'f.yaml'), { key: '0x989680', value: { a: '0x10', b: ['0x1', '-0x2'] } });
+  assert.equal(parseValueText('{a: 0x10}', 'value'), { a: '0x10' });
   const raw: TypeNode = { kind: 'bytes', name: '', size: 4 };
   assert.is(toHex(k(raw).encode(parseValueText('0x00989680', 'key'))), '00989680');
   assert.is(show(() => k(raw).encode(parseValueText('0x989680', 'key'))), "VALUE_INVALID: key: expected a hex string of 4 bytes, got 3 bytes ('0x989680')");
+  assert.is(show(() => k(raw).encode((parseDocument('key: 0x989680', 'f.yaml') as { key: unknown }).key)), "VALUE_INVALID: key: expected a hex string of 4 bytes, got 3 bytes ('0x989680')");
 });
 
 P('-0 is 0, as YAML reads it: a float field gets +0.0 either way', () => {

@@ -11,6 +11,7 @@ import type { Compiled } from './types.js';
 import { isBytes } from './is-bytes.js';
 
 /** A NaN given by its bits (`NaN:0x7fc00001`), as decode gives a NaN JavaScript would not write back. */
+const HEX_TEXT = /^\s*[+-]?0[xX][0-9a-fA-F]+\s*$/;
 const NAN_BITS = /^\s*NaN:0x[0-9a-fA-F]{1,16}\s*$/;
 const FLOAT_TEXT = /^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|Infinity|NaN)\s*$/;
 
@@ -38,6 +39,11 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
       if (typeof input === 'number') v = input;
       else if (typeof input === 'bigint') v = Number(input);
       else if (typeof input === 'string' && FLOAT_TEXT.test(input)) v = Number(input);
+      else if (typeof input === 'string' && HEX_TEXT.test(input)) {
+        // A hex integer: the readers keep 0x literals as text (for maps without BTF); a float takes the number.
+        const t = input.trim();
+        v = Number(BigInt(t.replace(/^[+-]/, ''))) * (t.startsWith('-') ? -1 : 1);
+      }
       else throw new Fail(`expected a ${label} number, got ${describe(input)}`);
       // A finite value beyond the type's range would be stored as infinity: refused (NaN and
       // +-Infinity themselves are fine). A float takes what rounds to at most FLT_MAX.

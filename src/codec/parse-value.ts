@@ -11,6 +11,9 @@ import { fromSeedTemplate, isSeedTemplate } from './seed-template.js';
 import { leadingZero } from './integer.js';
 import { readFlowYaml } from '../text/fast-flow-yaml.js';
 
+/** A hex integer literal, kept as its text by the readers (every number field reads 0x text). */
+const HEX_INT = /^[+-]?0[xX][0-9a-fA-F]+$/;
+
 // yaml is loaded on first use: plain numbers and JSON never need it, and the CLI starts faster.
 type YamlOptions = import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions;
 type YamlDocument = ReturnType<typeof import('yaml').parseDocument>;
@@ -101,6 +104,12 @@ function checkScalarsAndKeys(doc: YamlDocument): void {
       const src = node.source;
       // 1e400 or 1e-400 would become Infinity or 0: the text stays, for the field's codec to refuse.
       if (typeof node.value === 'number' && typeof src === 'string' && !numberHolds(node.value, src)) node.value = src;
+      // A hex integer stays its text, as a bare --key 0x10 does (see readValue): number fields read it,
+      // the hex digits of a map without BTF stay the digits written.
+      if ((typeof node.value === 'bigint' || typeof node.value === 'number') && typeof src === 'string' && HEX_INT.test(src)) {
+        node.value = src;
+        return;
+      }
       // Integers only (intAsBigInt makes every one a bigint): C reads no float as octal.
       if (typeof node.value === 'bigint' && typeof src === 'string') {
         const why = leadingZero(src);
@@ -128,7 +137,7 @@ function readValue(t: string, yamlText: string, where: string): unknown {
   // A bare hex integer stays its text too: an integer field reads 0x text as the number, while the hex
   // digits of a map without BTF stay the digits written (as a number, 0x989680's decimal digits,
   // 10000000, were taken as the bytes 10 00 00 00).
-  if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) return t;
+  if (HEX_INT.test(t)) return t;
   if (looksJson(t)) {
     try { return parseJson(t); } catch (e) { if (isJsonRefusal(e)) throw new ValueError(where, (e as Error).message); /* not JSON: YAML below */ }
   }
