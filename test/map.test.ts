@@ -191,6 +191,10 @@ B.run();
 const Sum = suite('sumPerCpu');
 Sum('adds integer fields field by field and keeps the shape', () => {
   assert.equal(sumPerCpu([{ a: 1, b: [1n, 2n] }, { a: 2, b: [3n, 4n] }], null), { a: 3, b: [4n, 6n] });
+  // A NaN that decodes as its bits (NaN:0x...) makes the sum NaN wherever it is, as a plain NaN does.
+  for (const xs of [[1.5, 'NaN:0x7ff8000000000001', 2], ['NaN:0x7ff8000000000001', 1.5, 2], [1.5, 2, 'NaN:0xffc00000']]) {
+    assert.ok(Number.isNaN(sumPerCpu(xs)), JSON.stringify(xs));
+  }
   assert.equal(sumPerCpu([0xffffffffffffffffn, 1n], u64), 0x10000000000000000n);
 });
 // One rule for every integer: exact sums, no wrap, whether the field is at the top or inside an
