@@ -157,25 +157,38 @@ export const YARGS_STRINGS = {
  * positionals by name. Other messages are returned as they are.
  */
 export function usageWords(message: string, argv: readonly string[], commands: readonly Command[]): string {
+  // The command is the first word that is no option (`bpfmap --json bogus`).
+  const first = argv.find((a) => !a.startsWith('-'));
   const unknown = /^Unknown arguments?: (.+)$/.exec(message);
   if (unknown) {
-    const words = unknown[1]!.split(', ').map((w) => {
-      if (argv.some((a) => a === `--${w}` || a.startsWith(`--${w}=`))) return { option: `--${w}` };
-      if (w.length === 1 && argv.includes(`-${w}`)) return { option: `-${w}` };
-      if (w === argv[0]) return { command: `'${w}'` };
-      return { word: `'${w}'` };
-    });
-    const options = words.flatMap((x) => (x.option ? [x.option] : []));
-    const stray = words.flatMap((x) => (x.word ? [x.word] : []));
-    const parts: string[] = words.flatMap((x) => (x.command ? [`unknown command ${x.command}`] : []));
+    const kebab = (w: string) => w.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const seen = new Set<string>();
+    const options: string[] = [];
+    const stray: string[] = [];
+    let command: string | undefined;
+    let dashValue = false;
+    for (const w of unknown[1]!.split(', ')) {
+      const long = [`--${w}`, `--no-${w}`, `--${kebab(w)}`].find((o) => argv.some((a) => a === o || a.startsWith(`${o}=`)));
+      const group = w.length === 1 ? argv.find((a) => /^-[^-]/.test(a) && a.includes(w)) : undefined;
+      const name = long ?? (group !== undefined ? `-${w}` : undefined);
+      if (name !== undefined) {
+        if (long !== undefined && long === `--${kebab(w)}` && kebab(w) !== w && seen.has(long)) continue; // yargs' camel-case twin
+        if (!seen.has(name)) { seen.add(name); options.push(name); }
+        if (group !== undefined && /^-\d/.test(group)) dashValue = true;
+      } else if (w === first && !commands.some((c) => c.name === w || c.aliases.includes(w))) {
+        command = `'${w}'`;
+      } else stray.push(`'${w}'`);
+    }
+    const parts: string[] = command !== undefined ? [`unknown command ${command}`] : [];
     if (options.length) parts.push(`unknown option${options.length > 1 ? 's' : ''} ${options.join(', ')}`);
     if (stray.length) parts.push(`unexpected argument${stray.length > 1 ? 's' : ''} ${stray.join(', ')}`);
+    if (dashValue) parts.push("a value that starts with '-' is written --option=VALUE");
     return parts.join('; ');
   }
   const guess = /^Did you mean (\S+)\?$/.exec(message);
-  if (guess) return `unknown command '${argv[0]}'; did you mean ${guess[1]}?`;
+  if (guess) return `unknown command '${first}'; did you mean ${guess[1]}?`;
   const missing = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(message);
-  const cmd = commands.find((c) => c.name === argv[0] || c.aliases.includes(argv[0] ?? ''));
+  const cmd = commands.find((c) => c.name === first || c.aliases.includes(first ?? ''));
   if (missing && cmd) {
     const got = Number(missing[1]);
     const names = cmd.positionals.filter((p) => p.required).slice(got).map((p) => `<${p.name}>${p.describe ? ` (${p.describe})` : ''}`);

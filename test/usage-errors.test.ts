@@ -71,6 +71,16 @@ J('a value error carries its field path; unknown command and missing argument ar
   // yargs' own words become the CLI's: the option with its dashes, the missing positional by name.
   const option = bpfmap(['maps', FW, '--bogus', '--json']);
   assert.equal([option.code, JSON.parse(option.stderr)], [2, { code: 'USAGE', message: 'unknown option --bogus' }]);
+  for (const [args, message] of [
+    [['maps', FW, '--no-bogus'], 'unknown option --no-bogus'],
+    [['maps', FW, '--foo-bar', '2'], 'unknown option --foo-bar'],
+    [['maps', FW, '-xy'], 'unknown options -x, -y'],
+    [['lookup', FW, STATS, '--key', '-0x10'], "unknown options -0, -x; a value that starts with '-' is written --option=VALUE"],
+    [['--json', 'bogus'], "unknown command 'bogus'"],
+  ] as const) {
+    const r = bpfmap([...args, '--json']);
+    assert.equal([r.code, JSON.parse(r.stderr)], [2, { code: 'USAGE', message }], args.join(' '));
+  }
   const near = bpfmap(['mapz', FW, '--json']);
   assert.equal([near.code, JSON.parse(near.stderr)], [2, { code: 'USAGE', message: "unknown command 'mapz'; did you mean maps?" }]);
   const missing = bpfmap(['set', FW, '--json']);
