@@ -47,8 +47,9 @@ export function notice(text: string, fields: Record<string, unknown> = {}): void
 export function reportError(e: unknown, verbose: boolean, json = false): number {
   if (json) {
     const o = errorJson(e);
-    writeStderr(`${stringifyJson(o)}\n`);
-    if (verbose && (e as Error)?.stack) writeStderr(`${(e as Error).stack}\n`);
+    // --verbose: the stack is a member of the one object (every line a --json run writes is JSON).
+    const stack = verbose ? (e as Error)?.stack : undefined;
+    writeStderr(`${stringifyJson(typeof stack === 'string' ? { ...o, stack } : o)}\n`);
     return o.code === 'USAGE' ? EXIT.USAGE : o.code === 'INTERNAL' && !isBpfmapError(e) ? EXIT.INTERNAL : exitCodeFor(o.code);
   }
   if (isBpfmapError(e)) {

@@ -81,6 +81,12 @@ J('a value error carries its field path; unknown command and missing argument ar
     const r = bpfmap([...args, '--json']);
     assert.equal([r.code, JSON.parse(r.stderr)], [2, { code: 'USAGE', message }], args.join(' '));
   }
+  // --verbose under --json: the stack is a member of the one JSON object, not a line after it.
+  const v = bpfmap(['maps', '/nonexistent.o', '--json', '--verbose']);
+  const lines = v.stderr.trimEnd().split('\n');
+  assert.is(lines.length, 1, v.stderr);
+  const o = JSON.parse(lines[0]!) as { code: string; stack: string };
+  assert.equal([v.code, o.code, /^BpfmapError: /.test(o.stack)], [3, 'NOT_FOUND', true]);
   const near = bpfmap(['mapz', FW, '--json']);
   assert.equal([near.code, JSON.parse(near.stderr)], [2, { code: 'USAGE', message: "unknown command 'mapz'; did you mean maps?" }]);
   const missing = bpfmap(['set', FW, '--json']);

@@ -142,7 +142,7 @@ async function editEntry(a: Args, beforeWrite: () => void): Promise<Record<strin
           if (process.stdin.isTTY !== true) {
             throw new BpfmapError(ERROR_CODE.CONFLICT, `${live.subject}: the entry changed while it was being edited; nothing written. Changed:\n${changes}\nrun bpfmap edit again`);
           }
-          process.stderr.write(`bpfmap: ${live.subject}: the entry changed while it was being edited; nothing written. Changed:\n${changes}\nreopening the editor with the current entry\n`);
+          notice(`${live.subject}: the entry changed while it was being edited; nothing written. Changed:\n${changes}\nreopening the editor with the current entry`);
           shown = fresh.text;
           existed = fresh.existed;
           original = `# CHANGED by another writer while you edited (nothing was written):\n${changes.replace(/^/gm, '#')}\n` +
