@@ -16,9 +16,9 @@ type ParseOption = { type: 'string' | 'boolean'; short?: string; multiple?: bool
  * null for anything it does not take: an undeclared option, a value given to a boolean (`--json=x`,
  * or `--json true`, which yargs reads as the flag's value), a missing value or one that looks like an
  * option (`--key -1`: write `--key=-1`), a repeated option not declared multiple, a group of short
- * options (`-fv`). What it does take it splits as node's
- * util.parseArgs in strict mode does (test/cli-options.test.ts holds the two to each other on
- * generated command lines); null hands the line to yargs, whose answer stands.
+ * options (`-fv`). What it does take it splits as node's util.parseArgs in strict mode does
+ * (test/cli-options.test.ts holds the two to each other on generated command lines); null hands the
+ * line to yargs, whose answer stands.
  *
  * Why not util.parseArgs itself: loading and running it took 1.5-2.0 ms of every command on the
  * fast path (its module is compiled on first use; 2026-12-07, six runs of a lookup's arguments),

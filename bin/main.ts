@@ -47,10 +47,6 @@ export function runWholeCli(): void {
 }
 
 /**
- * Runs one command line with these commands; the exit code. With `whole`, a command line the fast
- * path does not take is handed to it (and undefined returned: the whole CLI sets the exit code).
- */
-/**
  * A global flag's value as yargs will read it (for the form of an error that may come before or
  * without yargs): `--json`, `--json=true|false`, `--json true|false`, `--no-json`; the last one given,
  * up to `--`.
@@ -66,6 +62,10 @@ export function flagOf(argv: readonly string[], name: string): boolean {
   return on;
 }
 
+/**
+ * Runs one command line with these commands; the exit code. With `whole`, a command line the fast
+ * path does not take is handed to it (and undefined returned: the whole CLI sets the exit code).
+ */
 export async function main(argv: string[], commands: readonly Command[], whole?: () => void): Promise<number | undefined> {
   const verbose = flagOf(argv, 'verbose');
   const json = flagOf(argv, 'json');

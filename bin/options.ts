@@ -1,6 +1,7 @@
 /** Shared option tables (spread into the commands' tables, bin/spec.ts) and the argument shapes the commands use. */
-import { readFileSync, statSync } from 'node:fs';
-import { BpfmapError, ERROR_CODE } from '../src/index.js';
+import { statSync } from 'node:fs';
+import { BpfmapError, ERROR_CODE, isBpfmapError } from '../src/index.js';
+import { readInputFile } from '../src/object/source.js';
 import type { OptionTable, PositionalTable } from './spec.js';
 
 export class UsageError extends Error {
@@ -8,18 +9,14 @@ export class UsageError extends Error {
 }
 
 /**
- * The text of a file an option names (`--config PATH`), with the exit codes of the table for what went
- * wrong: no such file (3), permission (4), a directory (5); the message names the option.
+ * The text of a file an option names (`--config PATH`), with the codes readInputFile gives (no such
+ * file 3, permission 4, a directory 5); the message names the option.
  */
 export function readOptionFile(flag: string, path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return Buffer.from(readInputFile(path, 'a file')).toString('utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${flag} ${path}: no such file`);
-    if (code === 'EACCES' || code === 'EPERM') throw new BpfmapError(ERROR_CODE.PERMISSION, `${flag} ${path}: permission denied`);
-    if (code === 'EISDIR') throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${flag} ${path}: is a directory, expected a file`);
-    throw new BpfmapError(ERROR_CODE.IO, `${flag} ${path}: cannot read it (${code ?? String(e)})`);
+    throw isBpfmapError(e) ? new BpfmapError(e.code, `${flag} ${e.message}`) : e;
   }
 }
 

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseValueText, parseDocument, BpfmapError, ERROR_CODE } from '../../src/index.js';
 import type { MapSchema } from '../../src/index.js';
+import { readInputFile } from '../../src/object/source.js';
 
 export interface EntryInput {
   key?: unknown;
@@ -11,11 +12,11 @@ export interface EntryInput {
 }
 
 export function readTextFile(path: string): string {
+  if (path !== '-') return Buffer.from(readInputFile(path, 'a YAML or JSON document')).toString('utf8');
   try {
-    return path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+    return readFileSync(0, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new BpfmapError(code === 'ENOENT' ? ERROR_CODE.NOT_FOUND : ERROR_CODE.IO, `${path}: cannot read (${code ?? String(e)})`);
+    throw new BpfmapError(ERROR_CODE.IO, `stdin: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
 }
 

@@ -52,7 +52,6 @@ export async function runExporter(a: Args): Promise<void> {
   });
 }
 
-
 export const exporterCommand = defineCommand({
   command: 'exporter',
   describe: 'serve the maps\' numbers as Prometheus metrics on /metrics (OpenMetrics when asked), until SIGINT/SIGTERM',

@@ -2,10 +2,7 @@ import { listMaps } from '../../src/index.js';
 import type { AttachPoint, LoadedMap } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { TARGET, UsageError, type GlobalArgs } from '../options.js';
-import { BPF_MAP_TYPE } from '../../src/uapi/map-constants.js';
-
-/** The map type names --type takes (the kernel's BPF_MAP_TYPE_* in lower case, as list prints them). */
-const MAP_TYPE_NAMES = Object.keys(BPF_MAP_TYPE).filter((k) => k !== 'UNSPEC').map((k) => k.toLowerCase());
+import { MAP_TYPE_NAMES } from '../../src/uapi/map-constants.js';
 import { defineCommand } from '../spec.js';
 
 interface Args extends GlobalArgs {
@@ -17,6 +14,7 @@ interface Args extends GlobalArgs {
 }
 
 export function runList(a: Args): LoadedMap[] {
+  // The names list prints (mapTypeName): a type this code does not name is unknown_N.
   if (a.type !== undefined && !MAP_TYPE_NAMES.includes(a.type) && !/^unknown_\d+$/.test(a.type)) {
     throw new UsageError(`--type: expected a map type (${MAP_TYPE_NAMES.join(', ')}), got ${a.type}`);
   }

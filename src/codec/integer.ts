@@ -47,7 +47,7 @@ export function intRange(bits: number, signed: boolean, label = intLabel(bits, s
 }
 
 /** Parses an integer input without range checks; throws a Fail (no path) when it is not an integer. */
-function toBigInt(input: unknown, expected: string): bigint {
+export function toBigInt(input: unknown, expected: string): bigint {
   switch (typeof input) {
     case 'bigint':
       return input;

@@ -5,14 +5,20 @@ import { fromHex, toHex } from '../bytes.js';
 import { numberHolds } from '../text/json.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe } from './fail.js';
-import { checkBigInt, intRange } from './integer.js';
+import { checkBigInt, intRange, toBigInt } from './integer.js';
 import { readWord, writeWord } from './words.js';
 import type { Compiled } from './types.js';
 import { isBytes } from './is-bytes.js';
 
-/** A NaN given by its bits (`NaN:0x7fc00001`), as decode gives a NaN JavaScript would not write back. */
+/** A hex integer's text (the readers keep 0x literals as text, for the digits of maps without BTF). */
 const HEX_TEXT = /^\s*[+-]?0[xX][0-9a-fA-F]+\s*$/;
+/** A NaN given by its bits (`NaN:0x7fc00001`), as decode gives a NaN JavaScript would not write back. */
 const NAN_BITS = /^\s*NaN:0x[0-9a-fA-F]{1,16}\s*$/;
+
+/** Whether a decoded float is a NaN given by its bits (a string, where other NaNs are numbers). */
+export function isNanBits(v: unknown): boolean {
+  return typeof v === 'string' && NAN_BITS.test(v);
+}
 const FLOAT_TEXT = /^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|Infinity|NaN)\s*$/;
 
 export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
@@ -39,11 +45,7 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
       if (typeof input === 'number') v = input;
       else if (typeof input === 'bigint') v = Number(input);
       else if (typeof input === 'string' && FLOAT_TEXT.test(input)) v = Number(input);
-      else if (typeof input === 'string' && HEX_TEXT.test(input)) {
-        // A hex integer: the readers keep 0x literals as text (for maps without BTF); a float takes the number.
-        const t = input.trim();
-        v = Number(BigInt(t.replace(/^[+-]/, ''))) * (t.startsWith('-') ? -1 : 1);
-      }
+      else if (typeof input === 'string' && HEX_TEXT.test(input)) v = Number(toBigInt(input, `a ${label} number`));
       else throw new Fail(`expected a ${label} number, got ${describe(input)}`);
       // A finite value beyond the type's range would be stored as infinity: refused (NaN and
       // +-Infinity themselves are fine). A float takes what rounds to at most FLT_MAX.

@@ -60,16 +60,16 @@ function proto(btf: Btf, id: number, name: string, indent: string, depth: number
  * BTF: eight members of one anonymous union, ten levels deep) would make 8^10 lines; such a declaration
  * is refused instead (the largest in vmlinux has some hundreds).
  */
-const MAX_LINES = 100_000;
-let linesLeft = MAX_LINES;
+const MAX_PARTS = 100_000;
+let partsLeft = MAX_PARTS;
 let declaring = 0;
 
 /** Counts `n` more parts of the declaration being written (members, values, declarators: function
- * prototypes are written out where used too); past MAX_LINES the declaration is refused. */
+ * prototypes are written out where used too); past MAX_PARTS the declaration is refused. */
 function spend(n: number): void {
-  linesLeft -= n;
-  if (linesLeft < 0) {
-    throw new BtfError(`BTF type ${declaring}: its C declaration would be more than ${MAX_LINES} parts (anonymous types and function prototypes are written out where used; shared many ways, they multiply)`, declaring, ERROR_CODE.BTF_UNSUPPORTED);
+  partsLeft -= n;
+  if (partsLeft < 0) {
+    throw new BtfError(`BTF type ${declaring}: its C declaration would be more than ${MAX_PARTS} parts (anonymous types and function prototypes are written out where used; shared many ways, they multiply)`, declaring, ERROR_CODE.BTF_UNSUPPORTED);
   }
 }
 
@@ -97,7 +97,7 @@ function body(btf: Btf, id: number, indent: string, depth: number): string {
 
 /** The declaration of one type id. */
 function formatTypeC(btf: Btf, id: number): string {
-  linesLeft = MAX_LINES;
+  partsLeft = MAX_PARTS;
   declaring = id;
   const t = btf.type(id);
   switch (t.btfKind) {

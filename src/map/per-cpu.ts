@@ -2,6 +2,7 @@
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
 import type { TypeNode } from '../schema/types.js';
 import { perCpuStride } from '../syscall/index.js';
+import { isNanBits } from '../codec/misc-codec.js';
 
 // The CPU geometry of per-CPU values, for callers that reach the kernel only through src/map (apply).
 export { perCpuStride, possibleCpus } from '../syscall/index.js';
@@ -29,17 +30,13 @@ export function sumPerCpu(values: readonly unknown[], _node?: TypeNode | null): 
   return values.reduce((a, b) => add(a, b, 0));
 }
 
-function isNanText(v: unknown): boolean {
-  return typeof v === 'string' && v.startsWith('NaN:0x');
-}
-
 function add(a: unknown, b: unknown, depth: number): unknown {
   if (depth > 32) return a;
   if (typeof a === 'bigint' && typeof b === 'bigint') return a + b;
   // Integers up to 32 bits decode as numbers: their sum over any number of CPUs stays below 2^53.
   if (typeof a === 'number' && typeof b === 'number') return a + b;
   // A float NaN with other bits decodes as its text (NaN:0x...): in a sum it is a NaN like any other.
-  if ((typeof a === 'number' || isNanText(a)) && (typeof b === 'number' || isNanText(b))) return NaN;
+  if ((typeof a === 'number' || isNanBits(a)) && (typeof b === 'number' || isNanBits(b))) return NaN;
   if (Array.isArray(a) && Array.isArray(b)) return a.map((x, i) => add(x, b[i], depth + 1));
   if (a && b && typeof a === 'object' && typeof b === 'object' && !(a instanceof Uint8Array)) {
     const out: Record<string, unknown> = {};

@@ -25,14 +25,18 @@ export interface Source {
   readonly object: BpfObject | null;
 }
 
-export function readInputFile(path: string): Uint8Array {
+/**
+ * A file's bytes, with the error codes of what went wrong: no such file (NOT_FOUND), permission
+ * (PERMISSION), a directory (VALUE_INVALID, saying `expected`), anything else (IO).
+ */
+export function readInputFile(path: string, expected = 'a BPF object file'): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${path}: no such file`);
     if (code === 'EACCES' || code === 'EPERM') throw new BpfmapError(ERROR_CODE.PERMISSION, `${path}: permission denied`);
-    if (code === 'EISDIR') throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${path}: is a directory, expected a BPF object file`);
+    if (code === 'EISDIR') throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${path}: is a directory, expected ${expected}`);
     throw new BpfmapError(ERROR_CODE.IO, `${path}: cannot read (${code ?? String(e)})`);
   }
 }

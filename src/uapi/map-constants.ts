@@ -16,6 +16,9 @@ export const BPF_MAP_TYPE = {
 const TYPE_NAMES: readonly string[] = Object.entries(BPF_MAP_TYPE)
   .sort((a, b) => a[1] - b[1]).map(([k]) => k.toLowerCase());
 
+/** Every map type's name as mapTypeName gives it (`hash`, `lpm_trie`, ...), UNSPEC left out. */
+export const MAP_TYPE_NAMES: readonly string[] = TYPE_NAMES.slice(1);
+
 export function mapTypeName(type: number): string {
   return TYPE_NAMES[type] ?? `unknown_${type}`;
 }
