@@ -43,7 +43,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fleet = await Fleet.create({ nodes: 3 });
 try {
   fleet.publish({ 'state.json': state(0) });
-  for (const n of fleet.nodes) n.startAgent(fleet.stateDir, {}, ['--resync', '0', '--metrics-config', 'examples/firewall-exporter.yaml']);
+  for (const n of fleet.nodes) n.startAgent(fleet.stateDir, {}, ['--resync', '0']);
   const waitGen = async (files: Record<string, string>): Promise<number> => allReady(fleet.nodes, generationOf(files), fleet.publish(files));
   // The first state, applied at start.
   await allReady(fleet.nodes, generationOf({ 'state.json': state(0) }), performance.now());
