@@ -246,6 +246,44 @@ legacy('symbols without sizes: equal slots; with sizes, each its own; overlaps a
 });
 legacy.run();
 
+const globals = suite('global data sections as libbpf reads them');
+globals('custom .bss.* sections are maps like .data.* and .rodata.* (libbpf: SHT_NOBITS .bss and .bss.*)', () => {
+  const o = clang('bss-custom', `
+int plain_bss;
+__u64 extra_a SEC(".bss.extra");
+__u32 extra_b SEC(".bss.extra");
+SEC("xdp") int p(void *ctx) { return plain_bss + extra_a + extra_b; }
+`);
+  if (!o) return;
+  const { schema, elf } = loadObjectFile(o);
+  assert.is(elf.section('.bss.extra')!.type, 8, 'clang makes .bss.extra SHT_NOBITS');
+  assert.is(schema.unusable, undefined, JSON.stringify(schema.unusable));
+  const m = byName(schema, '.bss.extra');
+  assert.equal([m.kernelName, m.type, m.keySize, m.valueSize, m.maxEntries, m.flags], ['.bss.extra', 'array', 4, 12, 1, ['mmapable']]);
+  const v = m.value!;
+  if (v.kind !== 'struct') throw new Error('struct');
+  assert.equal(v.fields.map((f) => [f.name, f.offset, f.type.size]), [['extra_a', 0, 8], ['extra_b', 8, 4]]);
+  assert.equal(schema.maps.map((x) => x.section), ['.bss', '.bss.extra']);
+});
+globals('a section whose globals are all __hidden is not mmapable (libbpf counts them as static)', () => {
+  const o = clang('hidden-globals', `
+#define __hidden __attribute__((visibility("hidden")))
+__hidden int hidden_data = 1;
+static int static_data = 2;
+__hidden int hidden_bss;
+int plain_data SEC(".data.open") = 3;
+__hidden int hidden_open SEC(".data.open") = 4;
+volatile const __hidden int hidden_ro = 5;
+SEC("xdp") int p(void *ctx) { return hidden_data + static_data + hidden_bss + plain_data + hidden_open + hidden_ro; }
+`);
+  if (!o) return;
+  const { schema } = loadObjectFile(o);
+  assert.equal(schema.maps.map((m) => [m.name, m.flags]), [
+    ['.data', []], ['.data.open', ['mmapable']], ['.rodata', ['rdonly_prog']], ['.bss', []],
+  ]);
+});
+globals.run();
+
 const perMap = suite('one unusable map');
 /** Two hash maps, one with an attribute libbpf does not know: the object stays usable. */
 const ONE_BAD = `

@@ -5,6 +5,8 @@ import { SHT, type Section } from './sections.js';
 
 export const STT = { NOTYPE: 0, OBJECT: 1, FUNC: 2, SECTION: 3, FILE: 4 } as const;
 export const STB = { LOCAL: 0, GLOBAL: 1, WEAK: 2 } as const;
+/** Symbol visibility (low 2 bits of st_other). */
+export const STV = { DEFAULT: 0, INTERNAL: 1, HIDDEN: 2, PROTECTED: 3 } as const;
 
 export interface ElfSymbol {
   readonly index: number;
@@ -13,6 +15,7 @@ export interface ElfSymbol {
   readonly type: number;
   /** STB_* (high 4 bits of st_info). */
   readonly bind: number;
+  /** st_other: the visibility (STV_*) in its low 2 bits. */
   readonly other: number;
   /** Section index (st_shndx). */
   readonly shndx: number;

@@ -7,7 +7,7 @@ import type { MapSchema } from '../schema/types.js';
 
 export function isGlobalDataMap(m: MapSchema): boolean {
   const s = m.section;
-  return s === '.data' || s === '.rodata' || s === '.bss' || s.startsWith('.data.') || s.startsWith('.rodata.');
+  return s === '.data' || s === '.rodata' || s === '.bss' || s.startsWith('.data.') || s.startsWith('.rodata.') || s.startsWith('.bss.');
 }
 
 export function pinName(m: MapSchema): string {
