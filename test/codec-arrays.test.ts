@@ -59,6 +59,9 @@ const ENCODE: [string, TypeNode, unknown, string][] = [
   ['an index map', arr(u16, 3), { 1: 7 }, '000007000000'],
   ['an index map, last element', arr(u16, 3), { 2: 5 }, '000000000500'],
   ['an index given twice', arr(u16, 3), { 2: 5, '02': 6 }, "VALUE_INVALID: value[2]: element 2 given twice (as '02' and as another spelling of the same index); each element may appear once"],
+  // JSON keys are always strings: {"rules": {"010": ...}} must not be slot 10 where YAML {010: ...} is refused.
+  ['an index with a leading zero: C reads 010 as 8', arr(u16, 12), { '010': 1 }, "VALUE_INVALID: value[\"010\"]: expected an index 0..11, got '010' with a leading zero (C reads it as octal, 8): write 10 or 8"],
+  ['an index with a leading zero, not octal', arr(u16, 12), { '08': 1 }, "VALUE_INVALID: value[\"08\"]: expected an index 0..11, got '08' with a leading zero: write 8"],
   ['an index that is no number', arr(u16, 3), { x: 1 }, 'VALUE_INVALID: value["x"]: expected an index 0..2, got \'x\''],
   ['an index past the end', arr(u16, 3), { 3: 1 }, 'VALUE_RANGE: value[3]: index out of range 0..2 (__u16[3])'],
   ['a long index, cut in the path', arr(u16, 3), { ['9'.repeat(50)]: 1 }, `VALUE_RANGE: value[${'9'.repeat(37)}...]: index out of range 0..2 (__u16[3])`],

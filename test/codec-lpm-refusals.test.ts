@@ -17,6 +17,9 @@ const L = suite('LPM keys: refusals that say how to write the key');
 const REFUSED: [string, TypeNode, unknown, string][] = [
   ['/33 on IPv4', k4, { addr: '10.0.0.1/33' }, "key.addr: expected a prefix length 0..32 after '/', got '10.0.0.1/33'"],
   ['/0032: at most three digits', k4, { addr: '10.0.0.1/0032' }, "key.addr: expected a prefix length 0..32 after '/', got '10.0.0.1/0032'"],
+  // iproute2 reads a `/len` with base 0 (`ip route add 10.0.0.0/010` is a /8): neither reading is guessed.
+  ['/010: a leading zero, octal to iproute2', k4, { addr: '10.0.0.0/010' }, "key.addr: expected a prefix length 0..32 after '/', got '10.0.0.0/010': /010 has a leading zero (iproute2 reads it as octal, 8): write /10 or /8"],
+  ['/08: a leading zero, not octal', lpmKey, { ingress_ifindex: 1, ip_data: '10.0.0.0/08' }, "key.ip_data: expected a prefix length 0..32 after '/', got '10.0.0.0/08': /08 has a leading zero: write /8"],
   ['a prefix length beyond the key', k4, { prefixlen: 33n }, 'key.prefixlen: expected a prefix length 0..32 (the bits after prefixlen in this 8-byte key), got 33'],
   ['an explicit length against /16', k4, { prefixlen: 8, addr: '10.0.0.0/16' }, `key.prefixlen: 8 contradicts addr '10.0.0.0/16', which means prefixlen 16; ${GIVE('prefixlen', 'addr')}`],
   ['against /32 at the end of the key', k4, { prefixlen: 8, addr: '10.0.0.1/32' }, `key.prefixlen: 8 contradicts addr '10.0.0.1/32', which means prefixlen 32; ${GIVE('prefixlen', 'addr')}`],
@@ -40,5 +43,6 @@ for (const [what, node, input, message] of REFUSED) {
 L('accepted: /32, and a bare address next to an explicit length is just its bytes', () => {
   assert.is(toHex(key(k4).encode({ addr: '10.0.0.1/32' })), '200000000a000001');
   assert.is(toHex(key(k4).encode({ prefixlen: 8, addr: '10.0.0.1' })), '080000000a000001');
+  assert.is(toHex(key(k4).encode({ addr: '10.0.0.0/07' })), '070000000a000000'); // the same in octal and decimal
 });
 L.run();

@@ -32,6 +32,10 @@ const ENCODE: [string, TypeNode, unknown, string, ('little' | 'big')?][] = [
   ['f32 text NaN', fl(4), 'NaN', "0000c07f"],
   ['f64 Infinity num', fl(8), Infinity, "000000000000f07f"],
   ['f64 NaN num', fl(8), NaN, "000000000000f87f"],
+  // As an integer field refuses it: C reads the integer 010 as 8 (the float 010.5 is decimal in C too).
+  ['f32 text with a leading zero', fl(4), '010', "VALUE_INVALID: value: expected a float number, got '010': 010 has a leading zero (C would read octal, YAML decimal): write 10 for the decimal, or 0x8 for the octal (C's 010)"],
+  ['f32 text with a leading zero, the same either way', fl(4), ' 07 ', '0000e040'],
+  ['f32 text with a leading zero and a fraction', fl(4), '010.5', '00002841'],
   ['f32 text bad', fl(4), '1.5x', "VALUE_INVALID: value: expected a float number, got '1.5x'"],
   // The readers keep 0x literals as text (a map without BTF takes them as digits): a float reads the number.
   ['f32 text hex', fl(4), '0x10', '00008041'],

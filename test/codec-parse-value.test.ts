@@ -39,6 +39,8 @@ const CASES: [string, string, string][] = [
   ['YAML: keys 1 and 1.0, as written', '{1: x, 1.0: y}', 'VALUE_INVALID: value: invalid YAML/JSON: the key 1 is given twice (as 1 and as 1.0); give it once'],
   ['YAML: list keys', '{? [1]: x, ? [1]: y}', 'VALUE_INVALID: value: invalid YAML/JSON: the key [1] is given twice (as [1] and as [1]); give it once'],
   ['YAML: the same key twice', '{a: 1, a: 2}', 'VALUE_INVALID: value: invalid YAML/JSON: Map keys must be unique'],
+  ['YAML: a %YAML 1.1 directive (its dates, 1:20 and yes are not YAML 1.2 core)', '%YAML 1.1\n---\n{a: 2001-12-14, b: 1:20, c: yes}',
+    'VALUE_INVALID: value: invalid YAML/JSON: the %YAML 1.1 directive is not supported: values are read as YAML 1.2, where 2001-12-14, 1:20 and yes are text, not a date, 80 and true; remove the directive'],
 ];
 
 for (const [what, text, want] of CASES) {
@@ -104,6 +106,17 @@ P('-0 is 0, as YAML reads it: a float field gets +0.0 either way', () => {
   assert.ok(Object.is(parseValueText('-0', 'v'), 0));
   assert.ok(Object.is(parseDocument('-0', 'f'), 0));
   assert.ok(Object.is((parseValueText('{a: -0}', 'v') as { a: number }).a, 0));
+});
+
+P('JSON -0 is 0 too, as the same text in YAML: only -0.0 is the float negative zero', () => {
+  assert.ok(Object.is((parseValueText('{"a": -0}', 'v') as { a: number }).a, 0));
+  assert.ok(Object.is((parseValueText('[-0, 1]', 'v') as number[])[0], 0));
+  assert.ok(Object.is((parseDocument('{"key": 1, "value": {"a": -0}}', 'f') as { value: { a: number } }).value.a, 0));
+  assert.ok(Object.is((parseValueText('{"a": -0.0}', 'v') as { a: number }).a, -0));
+  assert.ok(Object.is((parseValueText('{"a": -0e0}', 'v') as { a: number }).a, -0));
+  const ratio: TypeNode = { kind: 'float', name: 'float', size: 4 };
+  const c = compileCodec(ratio, { byteOrder: 'little', size: 4, root: 'value' });
+  assert.is(toHex(c.encode((parseValueText('{"r": -0}', 'value') as { r: unknown }).r)), toHex(c.encode((parseValueText('{r: -0}', 'value') as { r: unknown }).r)));
 });
 
 P('a billion laughs: at most 100 aliases', () => {

@@ -10,6 +10,7 @@ import { addressShape } from './address-field.js';
 import { typeName } from './type-name.js';
 import { F_COMPACT, type Compiled } from './types.js';
 import { isBytes } from './is-bytes.js';
+import { leadingZero } from './integer.js';
 
 const INDEX = /^\d+$/;
 const utf8 = new TextEncoder();
@@ -103,6 +104,12 @@ export function compileArray(node: ArrayNode, compile: (n: TypeNode) => Compiled
           if (!INDEX.test(k)) throw new Fail(`expected an index 0..${n - 1}, got ${describe(k)}`).at(`[${JSON.stringify(k.length > 40 ? `${k.slice(0, 37)}...` : k)}]`);
           const i = Number(k);
           if (i >= n) throw new Fail(`index out of range 0..${n - 1} (${title})`, ERROR_CODE.VALUE_RANGE).at(`[${k.length > 40 ? `${k.slice(0, 37)}...` : k}]`);
+          // `{"010": ...}` (JSON keys are text): C reads 010 as 8, YAML refuses it unquoted; neither is guessed.
+          if (leadingZero(k)) {
+            const octal = /^[0-7]+$/.test(k) ? ` (C reads it as octal, ${parseInt(k, 8)})` : '';
+            throw new Fail(`expected an index 0..${n - 1}, got ${describe(k)} with a leading zero${octal}: write ${i}${octal ? ` or ${parseInt(k, 8)}` : ''}`)
+              .at(`[${JSON.stringify(k.length > 40 ? `${k.slice(0, 37)}...` : k)}]`);
+          }
           if (seen) {
             if (seen.has(i)) throw new Fail(`element ${i} given twice (as '${k}' and as another spelling of the same index); each element may appear once`).at(`[${i}]`);
             seen.add(i);

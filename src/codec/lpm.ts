@@ -19,6 +19,7 @@ import { addressShape, isIPv4In16, parseAddressFor } from './address-field.js';
 import { formatIPv4, formatIPv6 } from './address.js';
 import { flattenFields } from './record-codec.js';
 import { isBytes } from './is-bytes.js';
+import { leadingZero } from './integer.js';
 
 /** An address field of an LPM key: a byte array that takes addresses, or a __be32. */
 interface AddrField {
@@ -123,6 +124,12 @@ export function lpmPreparer(node: TypeNode): ((input: unknown) => LpmPrepared) |
         const lt = t.slice(slash + 1);
         if (!/^\d{1,3}$/.test(lt) || Number(lt) > full) {
           throw new Fail(`expected a prefix length 0..${full} after '/', got ${describe(v)}`, ERROR_CODE.VALUE_RANGE).at(keySeg(a.name));
+        }
+        // iproute2 reads `/010` as octal (8), most tools as decimal (10): neither reading is guessed.
+        if (leadingZero(lt)) {
+          const octal = /^[0-7]+$/.test(lt) ? ` (iproute2 reads it as octal, ${parseInt(lt, 8)})` : '';
+          throw new Fail(`expected a prefix length 0..${full} after '/', got ${describe(v)}: /${lt} has a leading zero${octal}: ` +
+            `write /${Number(lt)}${octal ? ` or /${parseInt(lt, 8)}` : ''}`).at(keySeg(a.name));
         }
         len = Number(lt);
         (out ??= { ...obj })[a.name] = addrText;

@@ -5,7 +5,7 @@ import { fromHex, toHex } from '../bytes.js';
 import { numberHolds } from '../text/json.js';
 import { ERROR_CODE } from '../errors.js';
 import { Fail, describe } from './fail.js';
-import { checkBigInt, intRange, toBigInt } from './integer.js';
+import { checkBigInt, intRange, leadingZero, toBigInt } from './integer.js';
 import { readWord, writeWord } from './words.js';
 import type { Compiled } from './types.js';
 import { isBytes } from './is-bytes.js';
@@ -44,7 +44,12 @@ export function compileFloat(node: FloatNode, order: ByteOrder): Compiled {
       }
       if (typeof input === 'number') v = input;
       else if (typeof input === 'bigint') v = Number(input);
-      else if (typeof input === 'string' && FLOAT_TEXT.test(input)) v = Number(input);
+      else if (typeof input === 'string' && FLOAT_TEXT.test(input)) {
+        // The integer 010 is 8 in C, 10 to YAML: refused as an integer field refuses it (010.5 is decimal in both).
+        const why = leadingZero(input);
+        if (why) throw new Fail(`expected a ${label} number, got ${describe(input)}: ${why}`);
+        v = Number(input);
+      }
       else if (typeof input === 'string' && HEX_TEXT.test(input)) v = Number(toBigInt(input, `a ${label} number`));
       else throw new Fail(`expected a ${label} number, got ${describe(input)}`);
       // A finite value beyond the type's range would be stored as infinity: refused (NaN and

@@ -61,6 +61,11 @@ function yamlExact(text: string, what: string): unknown {
     if (docs.length !== 1) fail(`expected one YAML document, got ${docs.length}${docs.length > 1 ? " (separated by '---')" : ''}`);
     const doc = docs[0]!;
     if (doc.errors.length > 0) fail(doc.errors[0]);
+    // `%YAML 1.1` switches the yaml package to YAML 1.1's types: 2001-12-14 a Date (which a struct or
+    // array field took as no members: all zero), 1:20 the number 80, yes and on true. Neither reading is guessed.
+    if (doc.directives?.yaml.explicit && doc.directives.yaml.version === '1.1') {
+      fail('the %YAML 1.1 directive is not supported: values are read as YAML 1.2, where 2001-12-14, 1:20 and yes are text, not a date, 80 and true; remove the directive');
+    }
     const warning = doc.warnings[0];
     if (warning) {
       if (warning.code === 'TAG_RESOLVE_FAILED') fail(`${warning.message.split('\n')[0]} (tags are not supported: write plain maps, lists and scalars)`);

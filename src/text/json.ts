@@ -2,16 +2,20 @@
  * Exact JSON: integers outside the safe range parse to bigint (never rounded), bigint writes as a
  * bare integer, Uint8Array as a hex string, NaN and +-Infinity as the strings "NaN", "Infinity",
  * "-Infinity" (which float fields read back). A member given twice in one object is refused with
- * its path (JSON.parse would silently keep the last). Fast path: JSON.parse when the text has no run
- * of 16+ digits (the only way to spell an integer beyond 2^53), then a count of the member names in
+ * its path (JSON.parse would silently keep the last); the integer -0 is 0, as in YAML. Fast path:
+ * JSON.parse when the text has no run of 16+ digits (the only way to spell an integer beyond 2^53),
+ * no exponent and no integer -0 (see LONG_DIGITS), then a count of the member names in
  * the text (its colons) against the members parsed (a difference means a duplicate, or a colon in a
  * string: the exact parser then decides and names the duplicate); otherwise a small exact parser.
  */
 import { ValueError } from '../errors.js';
 import { toHex } from '../bytes.js';
 
-/** Text that JSON.parse would read inexactly: a 16-digit integer, or an exponent (1e400, 1e-400; see numberHolds). */
-const LONG_DIGITS = /\d{16}|\d[eE]/;
+/**
+ * Text that JSON.parse would read inexactly: a 16-digit integer, an exponent (1e400, 1e-400; see
+ * numberHolds), or the integer -0 (the float negative zero to JSON.parse, 0 to YAML and to the exact parser).
+ */
+const LONG_DIGITS = /\d{16}|\d[eE]|-0(?![.\d])/;
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const MAX_DEPTH = 512;
 /**
@@ -183,6 +187,8 @@ class ExactParser {
       return b;
     }
     const n = Number(t);
+    // An integer literal: -0 is 0, as YAML reads it (-0.0 is the float negative zero).
+    if (m[1] === undefined && m[2] === undefined) return n + 0;
     return numberHolds(n, t) ? n : t;
   }
 
