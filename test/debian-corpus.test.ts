@@ -16,6 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { skip, suite } from './helpers/skip.js';
 import { bpfmap } from './helpers/cli.js';
+import { kernel } from './helpers/kernel.js';
+import { kernelBtfBytes } from '../src/object/index.js';
+import { btfLoad, closeFd } from '../src/syscall/index.js';
 import { loadBtf, writeTypesJson, type MapSchema, type ObjectSchema, loadSource, isBpfmapError } from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -214,4 +217,17 @@ C('the CLI on a sample: maps, schema and types succeed or refuse with the reason
   }
 });
 
+C('libbpf-tools: the kernel takes every little-endian object\'s BTF as libbpf rewrites it (externs included)', kernel(() => {
+  if (tools.length === 0) { missing('fixtures/debian/libbpf-tools is empty: run bash fixtures/debian/fetch.sh'); return; }
+  let withExterns = 0;
+  for (const path of tools) {
+    const o = loadSource(path);
+    if (o.schema.byteOrder !== 'little' || !o.btf) continue;
+    const raw = o.btf.kernelBytes();
+    const bytes = kernelBtfBytes(raw);
+    if (bytes !== raw) withExterns++;
+    closeFd(btfLoad(bytes, path));
+  }
+  assert.ok(withExterns >= 5, `objects with externs: ${withExterns}`);
+}));
 C.run();

@@ -35,7 +35,7 @@ function withCopy(fn: (dir: string) => void): void {
 const O = suite('committed objects');
 
 O('every fixtures/src/*.bpf.c has a committed bpfel and bpfeb object', () => {
-  assert.equal(sources, ['addresses.bpf.c', 'coverage.bpf.c', 'events.bpf.c', 'firewall-seed.bpf.c', 'firewall-v2.bpf.c', 'firewall.bpf.c', 'legacy-sized.bpf.c', 'loader-maps.bpf.c', 'map-idioms.bpf.c', 'upgrade-v2.bpf.c', 'upgrade.bpf.c']);
+  assert.equal(sources, ['addresses.bpf.c', 'coverage.bpf.c', 'events.bpf.c', 'externs.bpf.c', 'firewall-seed.bpf.c', 'firewall-v2.bpf.c', 'firewall.bpf.c', 'legacy-sized.bpf.c', 'loader-maps.bpf.c', 'map-idioms.bpf.c', 'upgrade-v2.bpf.c', 'upgrade.bpf.c']);
   for (const o of objects) assert.ok(existsSync(join(fixtures, o)), `fixtures/${o} is missing`);
 });
 

@@ -94,4 +94,35 @@ Create('same sizes, two fields swapped in the object: the pin is not reused, the
   const msg = err(() => createMaps(obj, { pinRoot: dir, names: [STATS] }));
   assert.match(msg, /^MAP_INCOMPATIBLE: map '.*ingress_node_firewall_statistics_map': holds another layout than 'ingress_node_firewall_statistics_map' of the object, with the same sizes: value\.deny_stats moved \(offset 16 -> offset 0\), value\.allow_stats moved \(offset 0 -> offset 16\); not reused/);
 })));
+Create('externs (__kconfig, __ksym): the BTF goes in as libbpf rewrites it (same bytes as libbpf 1.1 loads), so the spin-lock map gets its BTF', kernel(() => withPinDir((dir) => {
+  const file = join(root, 'fixtures/externs.bpfel.o');
+  const r = createMaps(loadObjectFile(file), { pinRoot: join(dir, 'ours') });
+  assert.equal(r.map((x) => [x.name, x.status, x.btf, x.note ?? '']), [['locked', 'created', true, ''], ['.bss', 'created', true, '']]);
+  const dumpOf = (pin: string) => execFileSync('bpftool', ['btf', 'dump', 'id', String(bpftool('map', 'show', 'pinned', pin).btf_id)], { encoding: 'utf8' });
+  const ours = dumpOf(r[0]!.pinPath!);
+  // libbpf's own load of the object (bpftool prog loadall, maps pinned next to ours): the BTF it gave the kernel.
+  execFileSync('bpftool', ['prog', 'loadall', file, join(dir, 'progs'), 'pinmaps', join(dir, 'libbpf')], { stdio: 'pipe' });
+  assert.fixture(ours, dumpOf(join(dir, 'libbpf', 'locked')));
+  // libbpf's layout: by alignment (largest first), then size (smallest first), then name; functions
+  // point at one appended VAR dummy_ksym (which also names unnamed parameters), variables become ints.
+  const sec = (name: string) => new RegExp(`DATASEC '${name.replace('.', '\\.')}' size=\\d+ vlen=\\d+\\n(?:\\t.*\\n?)*`).exec(ours)?.[0].trim().replace(/type_id=\d+ /g, '');
+  assert.equal(sec('.kconfig'), [
+    "DATASEC '.kconfig' size=25 vlen=5",
+    "\toffset=0 size=8 (VAR 'CONFIG_NR_CPUS')",
+    "\toffset=8 size=4 (VAR 'CONFIG_HZ')",
+    "\toffset=12 size=4 (VAR 'LINUX_KERNEL_VERSION')",
+    "\toffset=16 size=1 (VAR 'CONFIG_BPF_SYSCALL')",
+    "\toffset=17 size=8 (VAR 'CONFIG_DEFAULT_HOSTNAME')",
+  ].join('\n'));
+  assert.equal(sec('.ksyms'), [
+    "DATASEC '.ksyms' size=16 vlen=4",
+    "\toffset=0 size=4 (VAR 'dummy_ksym')",
+    "\toffset=4 size=4 (VAR 'dummy_ksym')",
+    "\toffset=8 size=4 (VAR 'dummy_ksym')",
+    "\toffset=12 size=4 (VAR 'init_task')",
+  ].join('\n'));
+  assert.match(ours, /FUNC_PROTO '\(anon\)' ret_type_id=\d+ vlen=1\n\t'dummy_ksym' type_id=/, 'the unnamed parameter is named');
+  // The object as parsed keeps clang's records (bpftool shows the file so).
+  assert.match(execFileSync('bpftool', ['btf', 'dump', 'file', file], { encoding: 'utf8' }), /VAR 'CONFIG_HZ' type_id=\d+, linkage=extern/);
+})));
 Create.run();

@@ -17,6 +17,7 @@ import type { MapSchema } from '../schema/types.js';
 import { PIN_ROOT } from '../object/map-schema.js';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import { findMap } from '../object/source.js';
+import { kernelBtfBytes } from '../object/kernel-btf.js';
 import {
   BPF_F, btfLoad, closeFd, mapCreate, mapUpdateElem, objGet, objGetInfoByFd, objPin,
 } from '../syscall/index.js';
@@ -66,7 +67,7 @@ interface Btf { fd: number; note: string }
 function loadObjectBtf(obj: BpfObject): Btf {
   if (!obj.btf) return { fd: -1, note: 'the object has no BTF' };
   try {
-    return { fd: btfLoad(obj.btf.kernelBytes(), `btf of '${obj.schema.object || 'object'}'`), note: '' };
+    return { fd: btfLoad(kernelBtfBytes(obj.btf.kernelBytes()), `btf of '${obj.schema.object || 'object'}'`), note: '' };
   } catch (e) {
     if (!isBpfmapError(e)) throw e;
     return { fd: -1, note: `the kernel refused the object's BTF (${e.message}); created without BTF` };
