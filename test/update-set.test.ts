@@ -73,6 +73,11 @@ S('a struct or index map given to --set changes only what it names; a list for a
   const unknown = bpfmap(['update', FW, TABLE, '--pin-root', dir, '--key', KEY, '--set', 'rules[0]={nope: 1}']);
   assert.is(unknown.code, 5);
   assert.match(unknown.stderr, /value\.rules\[0\]\.nope: unknown field; fields are ruleId, /);
+  // An index with a leading zero: C reads 010 as 8, most tools as 10; refused in the path and in an index map.
+  const zero = bpfmap(['update', FW, TABLE, '--pin-root', dir, '--key', KEY, '--set', 'rules[010].action=2']);
+  assert.equal([zero.code, zero.stderr], [5, 'bpfmap: rules[010].action: expected an index without a leading zero, got 010 (C reads it as octal, 8): write 10 or 8\n']);
+  const zeroKey = bpfmap(['update', FW, TABLE, '--pin-root', dir, '--key', KEY, '--set', 'rules={"09": {action: 2}}']);
+  assert.equal([zeroKey.code, zeroKey.stderr], [5, 'bpfmap: value.rules[09]: expected an index without a leading zero, got 09: write 9\n']);
   assert.equal(rules(dir), before, 'the refused --set wrote nothing');
 })));
 

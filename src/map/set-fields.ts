@@ -26,6 +26,7 @@ export function parseFieldPath(text: string): (string | number)[] {
     if (s[i] === '[') {
       const m = /^\[(\d+)\]/.exec(s.slice(i));
       if (!m) throw new ValueError(text, 'expected an array index like [3]');
+      if (/^0\d/.test(m[1]!)) throw new ValueError(text, leadingZeroIndex(m[1]!));
       out.push(Number(m[1]));
       i += m[0].length;
     } else {
@@ -41,6 +42,12 @@ export function parseFieldPath(text: string): (string | number)[] {
   }
   if (out.length === 0) throw new ValueError(text, 'expected a field path like rules[3].action');
   return out;
+}
+
+/** An index written with a leading zero: C reads 010 as 8, most tools as 10; neither is guessed. */
+function leadingZeroIndex(digits: string): string {
+  const octal = /^[0-7]+$/.test(digits) ? ` (C reads it as octal, ${parseInt(digits, 8)})` : '';
+  return `expected an index without a leading zero, got ${digits}${octal}: write ${Number(digits)}${octal ? ` or ${parseInt(digits, 8)}` : ''}`;
 }
 
 function pathText(path: readonly (string | number)[]): string {
@@ -68,6 +75,7 @@ function merge(old: unknown, given: unknown, at: readonly (string | number)[]): 
   if (isRecord(given) && Array.isArray(old)) {
     for (const [k, v] of Object.entries(given)) {
       if (!/^\d+$/.test(k) || Number(k) >= old.length) throw new ValueError(`${where}[${k}]`, `expected an index 0..${old.length - 1}`);
+      if (/^0\d/.test(k)) throw new ValueError(`${where}[${k}]`, leadingZeroIndex(k));
       old[Number(k)] = merge(old[Number(k)], v, [...at, Number(k)]);
     }
     return old;
