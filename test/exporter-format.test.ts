@@ -104,6 +104,8 @@ const C_BAD: [string, RegExp][] = [
   ['maps: {m: {labels: 3}}', /^config\.maps\.m\.labels: expected a list/],
   ['- 1', /^config: expected a mapping/],
   ['maps: [', /^config: not valid YAML/],
+  // YAML 1.1 would read 1:20 as 80 (base 60): refused, not guessed.
+  ['%YAML 1.1\n---\nmaps: {m: {maxSeries: 1:20}}', /^config: not valid YAML: the %YAML 1.1 directive is not supported: values are read as YAML 1.2/],
 ];
 for (const [text, re] of C_BAD) {
   C(`refuses ${text}`, () => {

@@ -177,6 +177,11 @@ C('--dry-run changes nothing; migrate; lossy refused with exit 5; --rollback; --
     const bad = bpfmap(['migrate', FW, FW2, '--pin-root', dir, '--defaults', join(dir2, 'd.yaml')]);
     assert.is(bad.code, 5);
     assert.match(bad.stderr, /--defaults .*d\.yaml: ingress_node_firewall_table_map\.rules\[\]\.priority: expected an integer, got "nope"/);
+    // YAML 1.1 would read 1:20 as the integer 80: refused, not guessed.
+    writeFileSync(join(dir2, 'd11.yaml'), "%YAML 1.1\n---\ningress_node_firewall_table_map: { 'rules[].priority': 1:20 }\n");
+    const y11 = bpfmap(['migrate', FW, FW2, '--pin-root', dir, '--defaults', join(dir2, 'd11.yaml')]);
+    assert.is(y11.code, 5);
+    assert.match(y11.stderr, /--defaults .*d11\.yaml: the %YAML 1\.1 directive is not supported/);
     const good = bpfmap(['migrate', FW2, FW, '--pin-root', dir, '--allow-lossy']);
     assert.is(good.code, 0, good.stderr);
     assert.match(good.stdout, /LOSS +key [0-9a-f]+: value\.rules\[127\]: element in use, dropped/);

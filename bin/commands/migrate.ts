@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { loadSource, migrateMaps, commitMigration, rollbackMigration, DEFAULT_PIN_ROOT, DEFAULT_JOURNAL_DIR, BpfmapError, ERROR_CODE } from '../../src/index.js';
-import { loadYaml } from '../../src/text/yaml-lazy.js';
+import { parseYaml } from '../../src/text/yaml-lazy.js';
 import { migrationRecoveryText } from '../../src/migrate/journal.js';
 import type { ObjectFile, MapMigration, SwapResult } from '../../src/index.js';
 import { print, table } from '../output.js';
@@ -32,7 +32,7 @@ function objectOf(path: string): ObjectFile {
 export function readDefaults(path: string): Record<string, Record<string, bigint>> {
   let doc: unknown;
   try {
-    doc = loadYaml().parse(readFileSync(path, 'utf8'), { intAsBigInt: true });
+    doc = parseYaml(readFileSync(path, 'utf8'), { intAsBigInt: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const io = typeof code === 'string' && /^E[A-Z]+$/.test(code); // errno; YAML errors have codes too

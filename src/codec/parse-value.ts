@@ -3,7 +3,7 @@
  * YAML or JSON, or the seed's verbose template). Integers beyond 2^53 stay exact (bigint); smaller
  * ones are numbers.
  */
-import { loadYaml } from '../text/yaml-lazy.js';
+import { loadYaml, YAML_11_REFUSED } from '../text/yaml-lazy.js';
 import type { MapSchema } from '../schema/types.js';
 import { ValueError, isValueError } from '../errors.js';
 import { isJsonRefusal, numberHolds, parseJson } from '../text/json.js';
@@ -64,7 +64,7 @@ function yamlExact(text: string, what: string): unknown {
     // `%YAML 1.1` switches the yaml package to YAML 1.1's types: 2001-12-14 a Date (which a struct or
     // array field took as no members: all zero), 1:20 the number 80, yes and on true. Neither reading is guessed.
     if (doc.directives?.yaml.explicit && doc.directives.yaml.version === '1.1') {
-      fail('the %YAML 1.1 directive is not supported: values are read as YAML 1.2, where 2001-12-14, 1:20 and yes are text, not a date, 80 and true; remove the directive');
+      fail(YAML_11_REFUSED);
     }
     const warning = doc.warnings[0];
     if (warning) {

@@ -4,7 +4,7 @@
  * and checked field by field; messages name the place first (`maps.stats.metrics[0].type: ...`).
  */
 import { BpfmapError, ERROR_CODE } from '../errors.js';
-import { loadYaml } from '../text/yaml-lazy.js';
+import { parseYaml } from '../text/yaml-lazy.js';
 
 export interface MetricConfig {
   /** Value field path, dotted (`allow_stats.packets`; array elements by the array's name: `rules.ruleId`). */
@@ -124,7 +124,7 @@ export function exporterConfig(doc: unknown, where = 'config'): ExporterConfig {
 export function parseExporterConfig(text: string, where = 'config'): ExporterConfig {
   let doc: unknown;
   try {
-    doc = loadYaml().parse(text);
+    doc = parseYaml(text);
   } catch (e) {
     fail(where, `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }

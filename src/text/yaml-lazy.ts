@@ -32,3 +32,18 @@ export function loadYaml(): typeof import('yaml') {
   }
   return cached;
 }
+
+/**
+ * Why a `%YAML 1.1` document is refused: the directive switches the yaml package to YAML 1.1's types,
+ * where 2001-12-14 is a date, 1:20 the number 80 and yes true; bpfmap reads YAML 1.2 and guesses neither.
+ */
+export const YAML_11_REFUSED = 'the %YAML 1.1 directive is not supported: values are read as YAML 1.2, where 2001-12-14, ' +
+  '1:20 and yes are text, not a date, 80 and true; remove the directive';
+
+/** One YAML 1.2 document as plain values (a config file); throws the first error, or for a `%YAML 1.1` directive. */
+export function parseYaml(text: string, options: { intAsBigInt?: boolean } = {}): unknown {
+  const doc = loadYaml().parseDocument(text, { ...options, prettyErrors: false });
+  if (doc.errors.length > 0) throw doc.errors[0]!;
+  if (doc.directives?.yaml.explicit && doc.directives.yaml.version === '1.1') throw new Error(YAML_11_REFUSED);
+  return doc.toJS(options);
+}
