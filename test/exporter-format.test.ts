@@ -161,6 +161,14 @@ P('the firewall example: counters renamed, help text, rule id label, unknown fie
   assert.throws(() => planExporter(schema, parseExporterConfig('maps: {nope: {}}')), (e: Error) => /maps\.nope: no such map/.test(e.message));
 });
 
+P('an array of arrays: one index label per dimension, each with its own name (a name given twice makes the scrape invalid)', () => {
+  const cov = loadObjectFile(join(ROOT, 'fixtures/coverage.bpfel.o')).schema;
+  const m = planExporter(cov, parseExporterConfig('maps: {hash_map: {metrics: [m]}}')).maps[0]!.metrics[0]!;
+  // __u16 m[2][3]
+  assert.equal(m.leaves.map((l) => l.labels), [0, 1].flatMap((i) => [0, 1, 2].map((j) => `m_index="${i}",m_index_2="${j}"`)));
+  assert.equal(m.leaves.map((l) => l.offset - m.leaves[0]!.offset), [0, 2, 4, 6, 8, 10]);
+});
+
 const B = suite('ByteSink and sumU64');
 B('values and text across many 256 KiB chunks equal the string rendering', () => {
   const sink = new ByteSink();

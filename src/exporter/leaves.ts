@@ -65,7 +65,10 @@ function walk(node: TypeNode, off: number, path: string[], labels: string, order
     case 'array': {
       const el = node.element;
       if (el.kind === 'int' && el.size === 1) return;
-      const base = labelName(`${path.length > 0 ? path[path.length - 1] : 'value'}_index`);
+      // Arrays of arrays (`m[2][3]`) name the same field: the inner index is `m_index_2`, then `_3`, ...
+      // (a label name given twice makes the whole scrape invalid).
+      let base = labelName(`${path.length > 0 ? path[path.length - 1] : 'value'}_index`);
+      for (let d = 2; hasLabel(labels, base); d++) base = labelName(`${path.length > 0 ? path[path.length - 1] : 'value'}_index_${d}`);
       for (let i = 0; i < node.length && out.length < MAX_LEAVES; i++) {
         walk(el, off + i * el.size, path, `${labels}${labels === '' ? '' : ','}${base}="${i}"`, order, out, depth + 1);
       }
@@ -74,6 +77,11 @@ function walk(node: TypeNode, off: number, path: string[], labels: string, order
     default:
       return;
   }
+}
+
+/** Whether the rendered label pairs `labels` (`a="1",b="2"`) name `name`. */
+function hasLabel(labels: string, name: string): boolean {
+  return `,${labels}`.includes(`,${name}="`);
 }
 
 /** A direct DataView read for whole 1/2/4/8-byte integers and 4/8-byte floats; else the codec. */
