@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { ObjectSchema, TypeNode } from '../schema/types.js';
 import type { DecodeOptions } from '../codec/index.js';
 import { ERROR_CODE, isBpfmapError } from '../errors.js';
-import { applyState, liveMapIds, watchState, type ApplyResult, type DesiredState, type RecoverReport, type WatchEvent, type WatchHandle } from '../apply/index.js';
+import { applyState, liveMapIds, watchState, writeCalls, type ApplyResult, type DesiredState, type RecoverReport, type WatchEvent, type WatchHandle } from '../apply/index.js';
 import { planExporter, type ExporterConfig, type ScrapeError } from '../exporter/index.js';
 import { readEvents, type EventItem } from '../events/index.js';
 import { openMap, type LiveMap, type LockOptions } from '../map/index.js';
@@ -115,14 +115,44 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
   };
 
+  const applyOptions = {
+    pinRoot: opts.pinRoot, force: opts.force, journalDir: opts.journalDir, lockDir: opts.lockDir, lockTimeoutMs: opts.lockTimeoutMs,
+    onRecover: (report: RecoverReport) => { metrics.recovered++; opts.onEvent({ event: 'recovered', report }); },
+  };
+  /** The state the maps hold (the last one applied) and when they were last made equal to it. */
+  let held: DesiredState | null = null;
+  let heldAt = 0;
+  const resyncMs = opts.resyncMs ?? 60_000;
+
+  /**
+   * While a newer state keeps failing, the watch retries it and never resyncs: the state the maps
+   * hold is re-applied here every resyncMs instead, so drift is still repaired back to it.
+   */
+  const repairHeld = (failed: DesiredState) => {
+    if (held === null || held === failed || resyncMs <= 0 || Date.now() - heldAt < resyncMs) return;
+    heldAt = Date.now();
+    const t0 = performance.now();
+    try {
+      const r = applyState(held, applyOptions);
+      if (writeCalls(r.stats) === 0) return;
+      const seconds = (performance.now() - t0) / 1000;
+      metrics.written += r.stats.entriesWritten;
+      metrics.deleted += r.stats.entriesDeleted;
+      metrics.apply('drift repaired', seconds);
+      metrics.driftRepairs++;
+      opts.onEvent({ event: 'drift repaired', reason: 'resync', result: r, generation: metrics.applied });
+    } catch {
+      // The maps are as they were (rolled back); the failing state's own error is what is reported.
+    }
+  };
+
   const apply = (state: DesiredState): ApplyResult => {
     const gen = generations.get(state) ?? '';
     const t0 = performance.now();
     try {
-      const r = applyState(state, {
-        pinRoot: opts.pinRoot, force: opts.force, journalDir: opts.journalDir, lockDir: opts.lockDir, lockTimeoutMs: opts.lockTimeoutMs,
-        onRecover: (report) => { metrics.recovered++; opts.onEvent({ event: 'recovered', report }); },
-      });
+      const r = applyState(state, applyOptions);
+      held = state;
+      heldAt = Date.now();
       lastSeconds = (performance.now() - t0) / 1000;
       metrics.written += r.stats.entriesWritten;
       metrics.deleted += r.stats.entriesDeleted;
@@ -131,8 +161,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       return r;
     } catch (e) {
       lastSeconds = (performance.now() - t0) / 1000;
-      metrics.apply('failed', lastSeconds);
       const missing = isMissing(e);
+      if (!missing) repairHeld(state);
+      metrics.apply('failed', lastSeconds);
       metrics.error(missing ? 'waiting for map' : 'apply failed', codeOf(e));
       if (metrics.latest === gen) notReady(`${missing ? 'waiting for a map' : 'the apply failed'} (generation ${gen}): ${message(e)}; retrying; ${keeping()}`);
       throw e;

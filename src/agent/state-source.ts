@@ -132,7 +132,11 @@ export function parseStateFiles(f: StateFiles, schema: ObjectSchema, env: Readon
   for (const { shown, bytes } of f.files) {
     try {
       const text = expandEnv(utf8Text(bytes, shown), env, shown);
+      const before = new Set(state.maps.keys());
       if (text.trim() !== '') readStateDocument(parseDocument(text, shown), state);
+      // A key (or LPM prefix) given twice is refused here, as a state that does not validate, not at
+      // apply time: an apply that fails is retried, and the last good state would not be repaired.
+      for (const [name, m] of state.maps) if (!before.has(name)) void m.index;
     } catch (e) {
       // Name the file of the directory in messages that name the directory.
       if (f.dir && isBpfmapError(e) && e.message.startsWith(`${f.path}: `)) {
