@@ -6,7 +6,7 @@
  * errors are the same. Anything unusual (help, version, an unknown or malformed option, a missing
  * argument, a value not among the choices) returns null and yargs handles it, with its messages.
  */
-import { GLOBAL_OPTIONS, checkImplies, conflictMessage, parseNumberOption, type Command, type OptionDecl } from './spec.js';
+import { GLOBAL_OPTIONS, checkImplies, conflictMessage, givenTwiceMessage, parseNumberOption, type Command, type OptionDecl } from './spec.js';
 import { UsageError } from './options.js';
 
 type ParseOption = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
@@ -110,6 +110,9 @@ export function fastParse(argv: string[], commands: readonly Command[]): { cmd: 
     }
     if (s.type === 'number' && v !== s.default) v = Array.isArray(v) ? v.map((x) => parseNumberOption(name, s, x)) : parseNumberOption(name, s, v);
     if (s.choices && !(Array.isArray(v) ? v : [v]).every((x) => s.choices!.includes(String(x)))) return null;
+    // An option that is also a positional (`schema OBJ MAP --map NAME`), given both ways: one of them.
+    const positional = values[name] !== undefined && declared.some((p) => p.name === name) ? args[name] : undefined;
+    if (typeof positional === 'string' && typeof v === 'string' && positional !== v) throw new UsageError(givenTwiceMessage(name, positional, v));
     args[name] = v;
     if (s.alias !== undefined) args[s.alias] = v;
     const camel = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

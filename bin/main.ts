@@ -106,7 +106,7 @@ export async function main(argv: string[], commands: readonly Command[], whole?:
       if (err) throw err;
       throw new UsageError(usageWords(msg ?? 'invalid usage', argv, commands));
     });
-  for (const c of commands) parser = parser.command(toYargs(c));
+  for (const c of commands) parser = parser.command(toYargs(c, argv));
   // yargs prints help through console.log; its number options are strings to yargs (see toYargs), so
   // their label is put right there, for the command whose help it is.
   const log = console.log;

@@ -213,6 +213,25 @@ export function repeatedOption(cmd: Command, args: Record<string, unknown>): Usa
   return null;
 }
 
+/** A positional that is also an option (`schema OBJ MAP --map NAME`), given both ways with two values. */
+export function givenTwiceMessage(name: string, positional: string, option: string): string {
+  return `give the ${name} once: '${positional}' or --${name} ${option}, not both`;
+}
+
+/**
+ * The value of option `name` as written on the command line (`--name V`, `--name=V`; the last one,
+ * up to `--`), or undefined: yargs keeps only the positional's when both are given.
+ */
+function writtenOption(argv: readonly string[], name: string): string | undefined {
+  let v: string | undefined;
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    const a = argv[i]!;
+    if (a === `--${name}` && i + 1 < argv.length) v = argv[++i];
+    else if (a.startsWith(`--${name}=`)) v = a.slice(name.length + 3);
+  }
+  return v;
+}
+
 export function impliesMessage(a: string, b: string): string {
   return `--${a} needs --${b}`;
 }
@@ -259,8 +278,11 @@ export function labelNumberOptions(help: string, cmd: Command): string {
   }).join('\n');
 }
 
-/** The table as a yargs command: yargs checks strictness, choices and conflicts, and writes the help. */
-export function toYargs(cmd: Command): CommandModule {
+/**
+ * The table as a yargs command: yargs checks strictness, choices and conflicts, and writes the help.
+ * `argv` (the command line) is for what yargs does not keep: an option also given as its positional.
+ */
+export function toYargs(cmd: Command, argv: readonly string[] = []): CommandModule {
   return {
     command: cmd.usage,
     aliases: [...cmd.aliases],
@@ -276,9 +298,13 @@ export function toYargs(cmd: Command): CommandModule {
       }
       for (const [name, d] of Object.entries(cmd.options)) b = b.option(name, yargsOption(name, d));
       for (const [a, c] of cmd.conflicts) b = b.conflicts(a, c);
-      b = b.check((argv) => {
-        const repeated = repeatedOption(cmd, argv);
+      b = b.check((a) => {
+        const repeated = repeatedOption(cmd, a);
         if (repeated) throw repeated;
+        for (const p of cmd.positionals) {
+          const written = Object.hasOwn(cmd.options, p.name) ? writtenOption(argv, p.name) : undefined;
+          if (written !== undefined && typeof a[p.name] === 'string' && a[p.name] !== written) throw new UsageError(givenTwiceMessage(p.name, a[p.name] as string, written));
+        }
         return true;
       });
       if (cmd.implies.length > 0) {

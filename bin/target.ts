@@ -26,6 +26,8 @@ export function resolveHandles(a: TargetArgs): TargetArgs {
   if (h !== undefined) {
     if (a.map === undefined) throw new UsageError(`${a.object}: name the map after it (${a.object} ${h === 'pin' ? 'PATH' : h === 'id' ? 'N' : 'NAME'})`);
     if (a[h] !== undefined) throw new UsageError(`give the map once: '${a.object} ${a.map}' or ${FLAG[h]}, not both`);
+    // --pin and --pin-root exclude each other by declaration (TARGET_CONFLICTS); `pinned PATH` is --pin.
+    if (h === 'pin' && a['pin-root'] !== undefined) throw new UsageError(`give the map once: '${a.object} ${a.map}' or --pin-root, not both`);
     out.object = undefined;
     out.map = undefined;
     if (h === 'pin') out.pin = a.map; else if (h === 'id') out.id = parseMapId(a.map, `id ${a.map}`); else out.name = a.map;

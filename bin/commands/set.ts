@@ -20,10 +20,17 @@ export async function runSet(a: Args): Promise<Record<string, string[]>> {
   const parsed = a.assignments.map((s) => {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`'${s}': expected VAR=VALUE`);
-    return { ...splitVar(s.slice(0, eq)), value: parseValueText(s.slice(eq + 1), s.slice(0, eq)) };
+    return { ...splitVar(s.slice(0, eq)), value: parseValueText(s.slice(eq + 1), s.slice(0, eq)), text: s };
   });
   const locks = lockOptions(a);
   const groups = globalMaps(a.object, a.map, parsed);
+  // One variable given twice (also as `name` and `.section.name`): which value was meant is not guessed.
+  for (const [map, names] of groups) {
+    for (const n of names) {
+      const same = parsed.filter((p) => p.name === n && (p.section === undefined || p.section === map));
+      if (same.length > 1) throw new UsageError(`${n}: given ${same.length === 2 ? 'twice' : `${same.length} times`} (${same.map((p) => p.text).join(', ')}); give each variable once`);
+    }
+  }
   // --ifindex-field VAR[.FIELD...]: the variable (or a field of it) takes interface names; each path
   // goes to the global-data map that has the variable.
   const marks = new Map<string, string[]>();

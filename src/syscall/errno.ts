@@ -3,6 +3,8 @@
  * ENOTSUPP), a code for the CLI's exit status, words for the user and advice when there is any.
  */
 import { constants } from 'node:os';
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ERROR_CODE, SyscallError, type ErrorCode } from '../errors.js';
 import type { BpfCmdName } from './constants.js';
 
@@ -47,6 +49,7 @@ const WORDS: Record<string, string> = {
   EOPNOTSUPP: 'operation not supported',
   ENOTSUPP: 'operation not supported',
   ENOSYS: 'bpf() not implemented by this kernel',
+  ENOTDIR: 'not a directory',
 };
 
 export function errnoName(errno: number): string {
@@ -112,6 +115,13 @@ export function classifyErrno(command: BpfCmdName | string, errno: number, path?
     case 'ENOSPC':
       if (UPDATE_CMDS.has(command)) return { code: ERROR_CODE.MAP_FULL, advice: 'delete entries or create the map with a larger max_entries' };
       return { code: ERROR_CODE.SYSCALL, advice: '' };
+    case 'ENOTDIR':
+      // A pin path under a regular file (a file given as the pin root): the input's fault, not the kernel's.
+      if (command === 'OBJ_GET' || command === 'OBJ_PIN') {
+        const file = path === undefined ? undefined : fileOnPath(path);
+        return { code: ERROR_CODE.VALUE_INVALID, advice: `${file ?? 'a directory of the path'} is not a directory; pins live in directories of bpffs` };
+      }
+      return { code: ERROR_CODE.SYSCALL, advice: '' };
     case 'EOPNOTSUPP':
     case 'ENOTSUPP':
       return { code: ERROR_CODE.NOT_SUPPORTED, advice: 'this map type or kernel does not support the operation' };
@@ -120,6 +130,18 @@ export function classifyErrno(command: BpfCmdName | string, errno: number, path?
     default:
       return { code: ERROR_CODE.SYSCALL, advice: '' };
   }
+}
+
+/** The nearest existing path above `path` when it is not a directory (what made OBJ_GET / OBJ_PIN fail with ENOTDIR). */
+function fileOnPath(path: string): string | undefined {
+  for (let dir = dirname(path), i = 0; i < 64; dir = dirname(dir), i++) {
+    try {
+      return statSync(dir).isDirectory() ? undefined : dir;
+    } catch {
+      if (dirname(dir) === dir) return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** The SyscallError for a failed command: `map '/sys/fs/bpf/x': permission denied (EPERM): run as root ...`. */

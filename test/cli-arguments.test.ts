@@ -1,0 +1,92 @@
+/**
+ * Command lines that say one thing twice or two things at once are refused before anything is read or
+ * written (exit 2), and a path that cannot be a pin root is invalid input (exit 5), whatever the
+ * command and however the map is named.
+ */
+import { suite } from './helpers/skip.js';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createMaps, loadObjectFile, openMap, findMap } from '../src/index.js';
+import { kernel, withPinDir } from './helpers/kernel.js';
+import { bpfmap, FW, TABLE, STATS } from './helpers/cli.js';
+
+const HELP = "run 'bpfmap --help' for usage\n";
+
+/** Exit 2 with this message, nothing on stdout; under --json the same as one JSON object. */
+function usage(args: string[], message: string): void {
+  const r = bpfmap(args);
+  assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  assert.is(r.stderr, `bpfmap: ${message}\n${HELP}`, args.join(' '));
+  assert.is(r.stdout, '');
+  const j = bpfmap([...args, '--json']);
+  assert.is(j.code, 2, `${args.join(' ')} --json`);
+  assert.equal(JSON.parse(j.stderr), { code: 'USAGE', message });
+}
+
+const H = suite('handle words and flags');
+
+H("'pinned PATH' with --pin-root is refused as --pin with --pin-root is", kernel(() => withPinDir((dir) => {
+  createMaps(loadObjectFile(FW), { pinRoot: dir, names: [STATS] });
+  const pin = join(dir, STATS);
+  usage(['lookup', '--pin', pin, '--pin-root', dir, '--key', '1'], 'give either --pin or --pin-root, not both');
+  usage(['lookup', 'pinned', pin, '--pin-root', dir, '--key', '1'], `give the map once: 'pinned ${pin}' or --pin-root, not both`);
+  usage(['dump', 'pinned', pin, '--pin-root', join(dir, 'nope')], `give the map once: 'pinned ${pin}' or --pin-root, not both`);
+  assert.is(bpfmap(['lookup', 'pinned', pin, '--key', '1']).code, 0);
+})));
+H.run();
+
+const P = suite('a file as --pin-root');
+
+P('every live command: exit 5 naming the file, not a kernel failure (exit 6)', kernel(() => {
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-pinroot-'));
+  try {
+    const file = join(tmp, 'afile');
+    writeFileSync(file, '');
+    for (const args of [
+      ['lookup', FW, STATS, '--key', '1'],
+      ['dump', FW, TABLE],
+      ['get', FW],
+      ['create', FW, STATS],
+    ]) {
+      const r = bpfmap([...args, '--pin-root', file]);
+      assert.is(r.code, 5, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, `${file} is not a directory`);
+      const j = bpfmap([...args, '--pin-root', file, '--json']);
+      const e = JSON.parse(j.stderr) as { code: string; errno: string };
+      assert.equal([j.code, e.code, e.errno], [5, 'VALUE_INVALID', 'ENOTDIR'], j.stderr);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}));
+P.run();
+
+const S = suite('set: one variable twice');
+
+S('refused before anything is written, whichever way the variable is named', kernel(() => withPinDir((dir) => {
+  const obj = loadObjectFile(FW);
+  createMaps(obj, { pinRoot: dir, names: ['.rodata'] });
+  const t = ['--pin-root', dir];
+  usage(['set', FW, ...t, 'debug_lookup=1', 'debug_lookup=2'], "debug_lookup: given twice (debug_lookup=1, debug_lookup=2); give each variable once");
+  usage(['set', FW, ...t, 'debug_lookup=3', '.rodata.debug_lookup=4'], "debug_lookup: given twice (debug_lookup=3, .rodata.debug_lookup=4); give each variable once");
+  const live = openMap({ map: findMap(obj.schema, '.rodata'), byteOrder: obj.schema.byteOrder, pinRoot: dir });
+  try {
+    assert.equal(live.lookup(0), { debug_lookup: 0 });
+  } finally {
+    live.close();
+  }
+  assert.is(bpfmap(['set', FW, ...t, 'debug_lookup=5']).code, 0);
+})));
+S.run();
+
+const M = suite('schema: the map as MAP and as --map');
+
+M('two different maps are refused; the same one twice is fine', () => {
+  usage(['schema', FW, TABLE, '--map', STATS], `give the map once: '${TABLE}' or --map ${STATS}, not both`);
+  const r = bpfmap(['schema', FW, TABLE, '--map', TABLE, '--json']);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { maps: { name: string }[] }).maps.map((m) => m.name), [TABLE]);
+});
+M.run();
