@@ -104,6 +104,20 @@ Cli('a module preloaded through NODE_OPTIONS that prints in every thread: apply 
   const dumped = spawnSync('node', [cli, 'dump', schemaPath, 't_big', '--pin-root', dir, '--ndjson'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   assert.is(dumped.stdout.split('\n').filter((l) => l.includes('"key"')).length, 100_000, 'every entry written');
 }))));
+Cli('--journal DIR that cannot be made (under /proc, where mkdir keeps failing with ENOENT): exit 3 at once, nothing written, the map\'s lock released', kernel(() => withPinDir((dir) => withTmp((tmp) => {
+  const s = TYPES[0]!;
+  const p = create(dir, s);
+  const schemaPath = join(tmp, 'schema.json');
+  writeFileSync(schemaPath, stringifyJson({ object: 'test.o', byteOrder: 'little', maps: [s] }));
+  const nd = join(tmp, 'state.ndjson');
+  writeFileSync(nd, '{"map":"t_hash","key":1,"value":{"a":1,"b":1}}\n');
+  const r = spawnSync('node', [cli, 'apply', schemaPath, '-f', nd, '--pin-root', dir, '--journal', '/proc/bpfmap-journal/x'], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
+  assert.is(r.status, 3, `exited: ${r.status} ${r.signal ?? ''} ${r.stderr}`);
+  assert.match(r.stderr, /^bpfmap: journal '\/proc\/bpfmap-journal\/x\/map-\d+\.journal': cannot make its directory: /);
+  assert.is(JSON.parse(bpftoolDump(p)).length, 0, 'nothing written');
+  const ok = run(['apply', schemaPath, '-f', nd, '--pin-root', dir, '--journal', join(tmp, 'journal'), '--lock-timeout', '0']);
+  assert.is(ok.code, 0, ok.err);
+}))));
 Cli('--dry-run prints the diff and writes nothing; a bad entry exits 5 naming the line; NDJSON 64-bit values stay exact', kernel(() => withPinDir((dir) => withTmp((tmp) => {
   const s = TYPES[0]!;
   const p = create(dir, s);

@@ -2,9 +2,9 @@
 // them (through the package's entry point): each with what it must give, so that an export that
 // went missing, was wired to the wrong function, or lost an option fails here.
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   BpfObject, DEFAULT_JOURNAL_DIR, DEFAULT_LOCK_DIR, DEFAULT_PIN_ROOT, DesiredMap, DesiredState, ElfError, ERROR_CODE,
@@ -219,6 +219,40 @@ Live('recoverAll: a journal an apply left (its writer dead) is rolled back, the 
     assert.equal(recoverAll(tmp), [], 'the journal is removed');
     assert.equal(recoverMigrations(tmp), []);
   } finally { live.close(); rmSync(tmp, { recursive: true, force: true }); }
+}));
+
+Live('recoverAll: rolls a journal back under its map\'s lock; while another writer holds it, nothing is written and the journal is kept', withFirewall(async (dir, obj) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-journal-'));
+  const lockDir = join(tmp, 'locks');
+  const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });
+  let holder: ReturnType<typeof spawn> | null = null;
+  try {
+    live.update(KEY, { rules: [{ ruleId: 1, action: 2 }] });
+    const k = live.encodeKey(KEY)!, v = live.lookupRaw(k);
+    const j = writeJournal(tmp, { mapId: live.info.id, mapName: TABLE, keySize: k.byteLength, valueSize: v.byteLength, arrayLike: false,
+      added: { count: 1, keys: (_s, _n, o) => o.set(k), new: (_s, _n, o) => o.set(v) },
+      changed: { count: 0, keys: () => {} }, deleted: { count: 0, keys: () => {} } });
+    const b = readFileSync(j.path);
+    b.writeUInt32LE(0x7ffffff0, 24); // its writer is dead
+    writeFileSync(j.path, b);
+    // Another writer of the map (an apply that rolls this journal back itself, then writes) holds the lock.
+    mkdirSync(lockDir);
+    holder = spawn('flock', ['-x', join(lockDir, `${live.info.id}.lock`), 'sleep', '30'], { stdio: 'ignore', detached: true });
+    const until = Date.now() + 5000;
+    while (spawnSync('flock', ['-n', join(lockDir, `${live.info.id}.lock`), 'true']).status === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const r = recoverAll(tmp, { lockDir, lockTimeoutMs: 200 });
+    assert.equal(r.map((x) => [x.outcome, x.code]), [['refused', ERROR_CODE.LOCKED]]);
+    assert.ok(live.lookup(KEY), 'the entry is left to the writer holding the lock');
+    assert.ok(existsSync(j.path), 'the journal is kept');
+    const exited = new Promise((res) => holder!.once('exit', res));
+    process.kill(-holder.pid!, 'SIGKILL'); // flock and the sleep that holds the lock with it
+    await exited;
+    assert.equal(recoverAll(tmp, { lockDir }).map((x) => [x.outcome, x.restored]), [['rolled back', 1]]);
+    assert.is(refusal(() => live.lookup(KEY)).code, ERROR_CODE.KEY_NOT_FOUND);
+  } finally {
+    try { if (holder?.pid !== undefined) process.kill(-holder.pid, 'SIGKILL'); } catch { /* gone */ }
+    live.close(); rmSync(tmp, { recursive: true, force: true });
+  }
 }));
 
 Offline('ensureDefaultBpffs: nothing to do for a path outside /sys/fs/bpf', () => {

@@ -6,7 +6,7 @@ import type { MigrationRecovery, RecoverReport } from '../../src/index.js';
 import { print } from '../output.js';
 import { oneLine } from '../report.js';
 import { writeText } from '../sink.js';
-import type { GlobalArgs } from '../options.js';
+import { lockOptions, type GlobalArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
 
 interface Args extends GlobalArgs {
@@ -16,7 +16,8 @@ interface Args extends GlobalArgs {
 /** Rolls back every unfinished apply journal in the directory, then every unfinished migration. */
 export function runRecover(a: Args): (RecoverReport | MigrationRecovery)[] {
   const dir = a.journal ?? DEFAULT_JOURNAL_DIR;
-  return [...recoverAll(dir), ...recoverMigrations(dir)];
+  // Each map is written under its lock (BPFMAP_LOCK_DIR), as apply and update write it.
+  return [...recoverAll(dir, lockOptions({})), ...recoverMigrations(dir)];
 }
 
 const textOf = (r: RecoverReport | MigrationRecovery) => ('pinRoot' in r ? migrationRecoveryText(r) : recoverText(r));

@@ -30,9 +30,10 @@
  * never rolled back onto another map. A file without a boot id (version 1, or written where the
  * kernel gave none) is told by its time stamp, which recover.ts does not trust alone (see bootOf).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
+import { makeDirs } from '../map/make-dirs.js';
 
 export const JOURNAL_VERSION = 2;
 /** Where journals live unless told otherwise: on most systems tmpfs, like the maps themselves gone after a reboot. */
@@ -160,7 +161,7 @@ export interface Journal {
 /** Writes the journal of one map; returns it once complete (commit record written). */
 export function writeJournal(dir: string, c: JournalContent): Journal {
   const path = journalPath(dir, c.mapId);
-  try { mkdirSync(dir, { recursive: true, mode: 0o700 }); } catch (e) { throw ioError(path, 'cannot make its directory', e); }
+  try { makeDirs(dir, 0o700); } catch (e) { throw ioError(path, 'cannot make its directory', e); }
   let fd: number;
   try { fd = openSync(path, 'w', 0o600); } catch (e) { throw ioError(path, 'cannot create it', e); }
   let written = 0;

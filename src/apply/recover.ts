@@ -7,8 +7,8 @@
  */
 import { BpfmapError, ERROR_CODE, isBpfmapError, type ErrorCode } from '../errors.js';
 import { stringifyJson } from '../text/json.js';
-import { openMap } from '../map/index.js';
-import type { LiveMap } from '../map/index.js';
+import { lockMaps, openMap } from '../map/index.js';
+import type { LiveMap, LockOptions } from '../map/index.js';
 import { Writer, undoMap, type RollbackResult } from './execute.js';
 import { bootOf, journalPath, listJournals, readJournal, removeJournal, writerAlive, type JournalFile } from './journal.js';
 import { liveTarget, type LiveTarget } from './read-map.js';
@@ -70,6 +70,15 @@ function sameSizesById(j: JournalFile, open?: { target: LiveTarget }): boolean {
 
 /** Rolls back one journal against the map it names (open, or opened here by id). */
 export function recoverJournal(path: string, open?: { target: LiveTarget; live: LiveMap }): RecoverReport {
+  return recoverOne(path, open)!;
+}
+
+/**
+ * recoverJournal; with `lock` (the map opened here), the map is written under its lock, as every
+ * writer of it does: null when the journal was gone once the lock was taken (the writer that held it
+ * rolled it back itself).
+ */
+function recoverOne(path: string, open?: { target: LiveTarget; live: LiveMap }, lock?: LockOptions): RecoverReport | null {
   const j = readJournal(path);
   const base = { journal: path, restored: 0, conflicts: [] as string[], problems: [] as string[] };
   if (j === null) {
@@ -95,6 +104,16 @@ export function recoverJournal(path: string, open?: { target: LiveTarget; live: 
     }
     removeJournal(path);
     return { ...base, ...info, outcome: 'map gone', earlierBoot: true };
+  }
+  if (lock !== undefined && !open) {
+    // Another writer of the map (an apply, an update) may be rolling this journal back itself and
+    // then writing the map: the journal is read again once the lock is held.
+    const held = lockMaps([j.mapId], lock, new Map([[j.mapId, `map '${j.mapName}' (id ${j.mapId})`]]));
+    try {
+      return existsSync(path) ? recoverOne(path) : null;
+    } finally {
+      held.release();
+    }
   }
   let live: LiveMap | null = open?.live ?? null;
   let opened = false;
@@ -135,17 +154,20 @@ export function recoverBeforeWrite(dir: string, live: LiveMap): RecoverReport | 
 }
 
 /**
- * Rolls back every journal in dir (those of running applies are left alone). A journal that cannot be
- * rolled back (its map does not match it, a file of an unknown version) is kept and reported as
- * `refused` with the error; the journals after it are still recovered.
+ * Rolls back every journal in dir (those of running applies are left alone), each map under its lock
+ * (`lock`: where the lock files are, how long to wait). A journal that cannot be rolled back (its map
+ * does not match it, a file of an unknown version, its map locked by another writer until the
+ * timeout) is kept and reported as `refused` with the error; the journals after it are still
+ * recovered. A journal another writer rolled back meanwhile is not reported.
  */
-export function recoverAll(dir: string): RecoverReport[] {
-  return listJournals(dir).map((p) => {
+export function recoverAll(dir: string, lock: LockOptions = {}): RecoverReport[] {
+  return listJournals(dir).flatMap((p): RecoverReport[] => {
     try {
-      return recoverJournal(p);
+      const r = recoverOne(p, undefined, lock);
+      return r ? [r] : [];
     } catch (e) {
       if (!isBpfmapError(e)) throw e;
-      return { journal: p, mapId: null, map: null, outcome: 'refused', restored: 0, conflicts: [], problems: [e.message], pid: null, code: e.code };
+      return [{ journal: p, mapId: null, map: null, outcome: 'refused', restored: 0, conflicts: [], problems: [e.message], pid: null, code: e.code }];
     }
   });
 }

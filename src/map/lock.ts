@@ -8,10 +8,11 @@
  * Several maps are locked in ascending id order, so two writers of the same maps never deadlock.
  * Re-entrant within one process: locking a map this process already holds counts up.
  */
-import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { flockTryExclusive } from '../syscall/index.js';
+import { makeDirs } from './make-dirs.js';
 
 export const DEFAULT_LOCK_DIR = '/run/bpfmap/locks';
 /** How long a writer waits for another's lock by default (ms). */
@@ -110,22 +111,6 @@ function unlockOne(id: number, dir: string): void {
 }
 
 /**
- * mkdir -p, parents first. Not mkdirSync's `recursive`: on Node 20 it spins forever where mkdir
- * keeps failing with ENOENT (a path under /proc).
- */
-function ensureDir(dir: string, depth: number): void {
-  try {
-    mkdirSync(dir, { mode: 0o755 });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return;
-    if (code !== 'ENOENT' || depth >= 32 || dirname(dir) === dir) throw e;
-    ensureDir(dirname(dir), depth + 1);
-    try { mkdirSync(dir, { mode: 0o755 }); } catch (e2) { if ((e2 as NodeJS.ErrnoException).code !== 'EEXIST') throw e2; }
-  }
-}
-
-/**
  * Locks the maps with these ids (ascending, duplicates once), waiting up to lockTimeoutMs for other
  * holders; throws LOCKED naming the holder's pid. `subjects` names each id in messages.
  */
@@ -137,7 +122,7 @@ export function lockMaps(ids: readonly number[], opts: LockOptions = {}, subject
   }
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   try {
-    ensureDir(dir, 0);
+    makeDirs(dir);
   } catch (e) {
     throw new BpfmapError(ERROR_CODE.IO, `lock directory ${dir}: cannot create it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
