@@ -5,12 +5,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { perCpuStride } from '../src/syscall/cpus.js';
-import { bpfmap, ROOT, TABLE, STATS } from './helpers/cli.js';
+import { BIN, bpfmap, ROOT, TABLE, STATS } from './helpers/cli.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { lpmKey, rulesValue } from './helpers/firewall-bytes.js';
 import { loadObjectFile, createMaps, openMap, commitMigration, migrateMaps, rollbackMigration, possibleCpus } from '../src/index.js';
@@ -153,6 +153,14 @@ M('an incompatible new version is refused before anything changes; migrating to 
 M.run();
 
 const C = suite('bpfmap migrate');
+C('--journal DIR that cannot be made (under /proc, where mkdir keeps failing with ENOENT): exit 3 at once, nothing changed', kernel(() => withPinDir((dir) => {
+  createMaps(v1, { pinRoot: dir });
+  const before = readdirSync(dir).sort();
+  const r = spawnSync(process.execPath, [BIN, 'migrate', FW, FW2, '--pin-root', dir, '--journal', '/proc/bpfmap-journal/x'], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  assert.equal([r.status, r.signal], [3, null], r.stderr);
+  assert.match(r.stderr, /cannot make its directory/);
+  assert.equal(readdirSync(dir).sort(), before);
+})));
 C('--dry-run changes nothing; migrate; lossy refused with exit 5; --rollback; --json', kernel(() => withPinDir((dir) => {
   createMaps(v1, { pinRoot: dir });
   const before = readdirSync(dir).sort();

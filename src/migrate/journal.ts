@@ -17,11 +17,12 @@
  *   {"journal":"bpfmap-migrate","version":1,"pid":N,"startTime":"TICKS","pinRoot":DIR,"privateDir":DIR,
  *    "maps":[{"pin":PATH,"oldId":N}]}
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BpfmapError, ERROR_CODE, isBpfmapError } from '../errors.js';
 import { ioError as journalIoError, listFiles, processStartTime, writerAlive } from '../apply/journal.js';
 import { closeFd, objGet, objGetInfoByFd } from '../syscall/index.js';
+import { makeDirs } from '../map/make-dirs.js';
 
 export const MIGRATE_JOURNAL_VERSION = 1;
 /** The suffix of the pin that keeps the old map until commit or rollback. */
@@ -70,7 +71,7 @@ export function writeMigrationJournal(dir: string, pinRoot: string, privateDir: 
     journal: 'bpfmap-migrate', version: MIGRATE_JOURNAL_VERSION, pid: process.pid, startTime: String(processStartTime() ?? 0n),
     pinRoot: resolve(pinRoot), privateDir: resolve(privateDir), maps,
   }) + '\n';
-  try { mkdirSync(dir, { recursive: true, mode: 0o700 }); } catch (e) { throw ioError(path, 'cannot make its directory', e); }
+  try { makeDirs(dir, 0o700); } catch (e) { throw ioError(path, 'cannot make its directory', e); }
   try {
     const fd = openSync(tmp, 'w', 0o600);
     try { writeSync(fd, body); fsyncSync(fd); } finally { closeSync(fd); }
