@@ -91,9 +91,11 @@ function recoverFirst(live: LiveMap): void {
 }
 
 /** withMap for commands that write the map: an unfinished apply journal for it is rolled back first. */
-export async function withWritableMap<T>(a: TargetArgs, fn: (live: LiveMap) => T | Promise<T>): Promise<T> {
+export async function withWritableMap<T>(a: TargetArgs & LockArgs, fn: (live: LiveMap) => T | Promise<T>): Promise<T> {
   return withMap(a, (live) => {
-    recoverFirst(live);
+    // Under the map's lock, as every writer recovers: an apply that holds it may be rolling the same
+    // journal back itself, then writing the map.
+    withMapLock(live.info.id, live.subject, lockOptions(a), () => recoverFirst(live));
     return fn(live);
   });
 }

@@ -6,7 +6,9 @@
 import { suite } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { DEFAULT_JOURNAL_DIR, writeJournal } from '../src/apply/journal.js';
 import { tmpdir } from 'node:os';
 import { createMaps, loadObjectFile, openMap, findMap } from '../src/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
@@ -90,3 +92,42 @@ M('two different maps are refused; the same one twice is fine', () => {
   assert.equal((JSON.parse(r.stdout) as { maps: { name: string }[] }).maps.map((m) => m.name), [TABLE]);
 });
 M.run();
+
+const E = suite('edit: a leftover journal is rolled back under the map\'s lock');
+E('while another writer holds the lock, edit waits for it and leaves the journal and the map alone', kernel(() => withPinDir(async (dir) => {
+  const obj = loadObjectFile(FW);
+  createMaps(obj, { pinRoot: dir });
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-edit-lock-'));
+  const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });
+  const KEY = { ingress_ifindex: 1, ip_data: '10.0.0.0/8' };
+  let holder: ReturnType<typeof spawn> | null = null;
+  let journal = '';
+  try {
+    live.update(KEY, { rules: [{ ruleId: 1, action: 2 }] });
+    const k = live.encodeKey(KEY)!, v = live.lookupRaw(k);
+    // The journal of an apply whose writer is gone, which added this entry (its rollback deletes it).
+    journal = writeJournal(DEFAULT_JOURNAL_DIR, { mapId: live.info.id, mapName: TABLE, keySize: k.byteLength, valueSize: v.byteLength, arrayLike: false,
+      added: { count: 1, keys: (_s, _n, o) => o.set(k), new: (_s, _n, o) => o.set(v) },
+      changed: { count: 0, keys: () => {} }, deleted: { count: 0, keys: () => {} } }).path;
+    const b = readFileSync(journal);
+    b.writeUInt32LE(0x7ffffff0, 24); // its writer's pid: not running
+    writeFileSync(journal, b);
+    // Another writer (an apply rolling the journal back itself, then writing) holds the map's lock.
+    const lock = join(tmp, `${live.info.id}.lock`);
+    holder = spawn('flock', ['-x', lock, 'sleep', '30'], { stdio: 'ignore', detached: true });
+    const until = Date.now() + 5000;
+    while (spawnSync('flock', ['-n', lock, 'true']).status === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const r = bpfmap(['edit', FW, TABLE, '--pin-root', dir, '--key', '{ingress_ifindex: 1, ip_data: 10.0.0.0/8}', '--lock-timeout', '0.3'],
+      { env: { EDITOR: 'true', VISUAL: 'true', BPFMAP_LOCK_DIR: tmp } });
+    assert.is(r.code, 6, r.stderr);
+    assert.match(r.stderr, /locked/);
+    assert.ok(existsSync(journal), 'the journal is kept for the lock holder');
+    assert.ok(live.lookup(KEY), 'the entry is left alone');
+  } finally {
+    try { if (holder?.pid !== undefined) process.kill(-holder.pid, 'SIGKILL'); } catch { /* gone */ }
+    if (journal !== '') rmSync(journal, { force: true });
+    live.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+})));
+E.run();
