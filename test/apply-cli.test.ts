@@ -84,6 +84,35 @@ RoundTrip('every CRUD-able map type: filled by apply, dumped, applied back with 
 RoundTrip.run();
 
 const Cli = suite('bpfmap apply: CLI');
+Cli('--prune on YAML from a pipe: a block document is refused without its end marker (a cut one still parses); with "...", as JSON or from a file it is applied', kernel(() => withPinDir((dir) => withTmp((tmp) => {
+  const s = schema('t_yaml', 'hash', BPF_MAP_TYPE.HASH, u32, 16);
+  const p = create(dir, s);
+  const schemaPath = join(tmp, 'schema.json');
+  writeFileSync(schemaPath, stringifyJson({ object: 'test.o', byteOrder: 'little', maps: [s] }));
+  const count = () => (JSON.parse(bpftoolDump(p)) as unknown[]).length;
+  const apply = (input: string, ...more: string[]) => run(['apply', schemaPath, '-f', '-', '--pin-root', dir, ...more], input);
+  const three = 'maps:\n  t_yaml:\n    entries:\n' + [1, 2, 3].map((i) => `      - {key: ${i}, value: {a: ${i}, b: 1}}\n`).join('');
+  assert.is(apply(three).code, 0);
+  // Cut after its first entry: still a valid document, naming one entry; prune would delete two.
+  const cut = `${three.split('\n').slice(0, 4).join('\n')}\n`;
+  const r = apply(cut, '--prune');
+  assert.is(r.code, 5, r.err);
+  assert.match(r.err, /^bpfmap: stdin: a YAML document read from a pipe may have been cut off at a line boundary .*\(maps t_yaml\); nothing is applied\. End it with the document end marker '\.\.\.' on a line of its own, write it in flow style or as JSON, or pass --complete/);
+  assert.is(count(), 3, 'nothing deleted');
+  assert.is(apply(`${cut}...\n`, '--prune').code, 0);
+  assert.is(count(), 1);
+  assert.is(apply(three).code, 0);
+  assert.is(apply(cut, '--prune', '--complete').code, 0);
+  assert.is(count(), 1);
+  assert.is(apply(three).code, 0);
+  assert.is(apply('{"maps": {"t_yaml": {"entries": [{"key": 2, "value": {"a": 2, "b": 1}}]}}}\n', '--prune').code, 0);
+  assert.is(count(), 1);
+  assert.is(apply(three).code, 0);
+  const file = join(tmp, 'state.yaml');
+  writeFileSync(file, cut);
+  assert.is(run(['apply', schemaPath, '-f', file, '--pin-root', dir, '--prune']).code, 0, 'a regular file is read whole');
+  assert.is(count(), 1);
+}))));
 Cli('a module preloaded through NODE_OPTIONS that prints in every thread: apply of 100,000 entries (the second writing thread started) still exits, its stdout the report alone', kernel(() => withPinDir((dir) => withTmp((tmp) => {
   if (!batchThreadUseful()) return skip('one CPU: no second writing thread is started');
   const s = schema('t_big', 'hash', BPF_MAP_TYPE.HASH, u32, 200_000);

@@ -119,7 +119,7 @@ async function readStdinStream(schema: ObjectSchema, opts: ReadStateOptions): Pr
       const parts: Buffer[] = [Buffer.from(first)];
       const buf = Buffer.allocUnsafe(1 << 20);
       for (let r = await src.read(buf, 0, buf.byteLength); r > 0; r = await src.read(buf, 0, buf.byteLength)) parts.push(Buffer.from(buf.subarray(0, r)));
-      readDocumentText(Buffer.concat(parts), state);
+      readDocumentText(Buffer.concat(parts), state, false);
     }
   } finally {
     src.close();
@@ -168,13 +168,29 @@ function readDocumentRest(input: StateInput): void {
     if (r === 0) break;
     parts.push(Buffer.from(buf.subarray(0, r)));
   }
-  readDocumentText(Buffer.concat(parts), input.state);
+  readDocumentText(Buffer.concat(parts), input.state, isRegularFile(input.fd));
 }
 
-function readDocumentText(bytes: Buffer, state: DesiredState): void {
+function isRegularFile(fd: number): boolean {
+  try { return fstatSync(fd).isFile(); } catch { return false; }
+}
+
+/**
+ * `regular`: read from a regular file (written whole, as a rule). From a pipe a document is taken
+ * for whole only when a cut could not leave it valid: JSON or YAML in flow style (a cut one does not
+ * parse), or YAML that ends with the document end marker `...`. A block-style YAML document cut at a
+ * line boundary is a smaller valid document, and prune would delete what the cut took away.
+ */
+function readDocumentText(bytes: Buffer, state: DesiredState, regular: boolean): void {
   const text = utf8Text(bytes, state.source);
-  state.document = true;
+  state.document = regular || wholeDocument(text);
+  state.openDocument = !state.document;
   if (text.trim() !== '') readStateDocument(parseDocument(text, state.source), state); // empty: no maps named
+}
+
+function wholeDocument(text: string): boolean {
+  const t = text.trim();
+  return t === '' || t[0] === '{' || t[0] === '[' || /(^|\n)\.\.\.$/.test(t);
 }
 
 function finishState(state: DesiredState, opts: ReadStateOptions): DesiredState {
@@ -191,6 +207,13 @@ export function checkComplete(state: DesiredState, opts: { complete?: boolean })
   if (state.document || state.ndjson.complete || opts.complete) return;
   const pruned = [...state.maps.values()].filter((m) => m.prune).map((m) => m.map.name);
   if (pruned.length === 0) return;
+  if (state.openDocument) {
+    throw new BpfmapError(ERROR_CODE.INPUT_INCOMPLETE,
+      `${state.source}: a YAML document read from a pipe may have been cut off at a line boundary (what is left still parses), ` +
+      `and prune would delete every entry it does not list (maps ${pruned.join(', ')}); nothing is applied. ` +
+      "End it with the document end marker '...' on a line of its own, write it in flow style or as JSON, " +
+      'or pass complete: true if the input is known to be whole');
+  }
   const why = state.ndjson.trailers > 0 ? 'has records after its last trailer line' : 'has no trailer line';
   throw new BpfmapError(ERROR_CODE.INPUT_INCOMPLETE,
     `${state.source}: NDJSON that ${why} may have been cut off, and prune would delete every entry it does not list ` +

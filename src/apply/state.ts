@@ -23,8 +23,10 @@ export class DesiredState {
    * (YAML/JSON) are whole by construction: `document` is true for them.
    */
   readonly ndjson = { complete: false, trailers: 0, base: new Map<DesiredMap, number>() };
-  /** True when the state came from a YAML/JSON document (not NDJSON). */
+  /** True when the state came from a YAML/JSON document (not NDJSON) known to be whole (see parse-state's wholeDocument). */
   document = false;
+  /** A YAML document from a pipe that a cut at a line boundary would leave valid (no `...` end marker). */
+  openDocument = false;
 
   constructor(schema: ObjectSchema, source: string) {
     this.schema = schema;
