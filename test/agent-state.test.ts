@@ -166,5 +166,21 @@ S('a plain file and a directory without ..data', () => {
   }
 });
 
+S('a state file that is a link to nothing is an error, not left out (with --prune its entries would be deleted)', () => {
+  const cm = configMapDir();
+  try {
+    writeFileSync(join(cm.dir, 'one.yaml'), rule('4'));
+    writeFileSync(join(cm.dir, 'two.yaml'), 'maps: {ingress_node_firewall_statistics_map: {entries: [{key: 5, value: {}}]}}\n');
+    assert.is(parseStateFiles(readStateFiles(cm.dir), schema, ENV).count, 2);
+    rmSync(join(cm.dir, 'two.yaml'));
+    symlinkSync(join(cm.dir, 'gone.yaml'), join(cm.dir, 'two.yaml'));
+    assert.throws(() => readStateFiles(cm.dir), (e: Error & { code?: string }) => e.code === 'NOT_FOUND' &&
+      e.message === `${join(cm.dir, 'two.yaml')}: a symbolic link to a file that does not exist (${join(cm.dir, 'gone.yaml')}); its entries are not guessed away`);
+    assert.is(stateVersion(cm.dir), 'missing');
+  } finally {
+    cm.done();
+  }
+});
+
 E.run();
 S.run();

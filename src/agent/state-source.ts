@@ -14,7 +14,7 @@
  * reports the same generation for the same version.
  */
 import { createRequire } from 'node:module';
-import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ObjectSchema } from '../schema/types.js';
 import { parseDocument } from '../codec/parse-value.js';
@@ -39,6 +39,14 @@ function ioError(path: string, e: unknown): BpfmapError {
   return new BpfmapError(ERROR_CODE.IO, `${path}: cannot read (${code ?? String(e)})`);
 }
 
+function isLink(p: string): boolean {
+  try { return lstatSync(p).isSymbolicLink(); } catch { return false; }
+}
+
+function linkTarget(p: string): string {
+  try { return readlinkSync(p); } catch { return '?'; }
+}
+
 /** The directory the state's files are read from now: `..data`'s target, the directory, or null for a file. */
 function currentDir(path: string): { dir: string; link: string | null } | null {
   let st;
@@ -53,8 +61,16 @@ function currentDir(path: string): { dir: string; link: string | null } | null {
 function listFiles(dir: string): string[] {
   let names: string[];
   try { names = readdirSync(dir); } catch (e) { throw ioError(dir, e); }
+  // A state file that cannot be looked at (a link to nothing, no permission) is an error, not left
+  // out: with --prune, the entries it holds would be deleted. Directories and the like are no state files.
   return names.filter((n) => !n.startsWith('.') && STATE_FILE.test(n)).sort().filter((n) => {
-    try { return statSync(join(dir, n)).isFile(); } catch { return false; }
+    const p = join(dir, n);
+    try { return statSync(p).isFile(); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && isLink(p)) {
+        throw new BpfmapError(ERROR_CODE.NOT_FOUND, `${p}: a symbolic link to a file that does not exist (${linkTarget(p)}); its entries are not guessed away`);
+      }
+      throw ioError(p, e);
+    }
   });
 }
 
