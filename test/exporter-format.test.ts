@@ -161,6 +161,18 @@ P('the firewall example: counters renamed, help text, rule id label, unknown fie
   assert.throws(() => planExporter(schema, parseExporterConfig('maps: {nope: {}}')), (e: Error) => /maps\.nope: no such map/.test(e.message));
 });
 
+P('one name for two metrics, or a bpfmap metric\'s name, or a key label named cpu on a per-CPU map with perCpu: cpu: refused naming both (Prometheus would refuse every scrape)', () => {
+  const schema = loadObjectFile(FW).schema;
+  const plan = (yaml: string) => planExporter(schema, parseExporterConfig(yaml));
+  const refused = (yaml: string, re: RegExp) => assert.throws(() => plan(yaml), (e: Error & { code?: string }) => e.code === 'VALUE_INVALID' && re.test(e.message), yaml);
+  refused(`maps: {${STATS}: {metrics: [{field: allow_stats.packets, name: pk}, {field: deny_stats.packets, name: pk}]}}`,
+    new RegExp(`^maps\\.${STATS}\\.metrics\\[1\\]: the metric name pk is already taken by maps\\.${STATS}\\.metrics\\[0\\] \\(allow_stats\\.packets\\)`));
+  // A counter pk is written as pk_total: a gauge of that name is the same series name.
+  refused(`maps: {${STATS}: {metrics: [{field: allow_stats.packets, name: pk, type: counter}, {field: deny_stats.packets, name: pk_total}]}}`, /the metric name pk_total is already taken/);
+  refused(`maps: {${STATS}: {metrics: [{field: allow_stats.packets, name: bpfmap_map_up}]}}`, /the metric name bpfmap_map_up is already taken by bpfmap's own metrics/);
+  refused(`maps: {${STATS}: {perCpu: cpu, labels: {key: cpu}}}`, new RegExp(`^maps\\.${STATS}\\.labels\\.key: the label name cpu is the per-CPU label of this map`));
+  assert.is(plan(`maps: {${STATS}: {perCpu: sum, labels: {key: cpu}}}`).maps.length, 1, 'summed: no cpu label of its own');
+});
 P('an array of arrays: one index label per dimension, each with its own name (a name given twice makes the scrape invalid)', () => {
   const cov = loadObjectFile(join(ROOT, 'fixtures/coverage.bpfel.o')).schema;
   const m = planExporter(cov, parseExporterConfig('maps: {hash_map: {metrics: [m]}}')).maps[0]!.metrics[0]!;

@@ -8,7 +8,7 @@ import type { MapSchema, ObjectSchema } from '../schema/types.js';
 import { BpfmapError, ERROR_CODE } from '../errors.js';
 import type { ExporterConfig, MapConfig } from './config.js';
 import { valueLeaves, type Leaf } from './leaves.js';
-import { familyName, labelName, metricName, type MetricType } from './text-format.js';
+import { familyName, labelName, metricName, sampleName, type MetricType } from './text-format.js';
 
 /** Map types whose entries can be read with batch lookups (or key by key) into numbers. */
 export const READABLE_MAP_TYPES: ReadonlySet<string> = new Set([
@@ -107,5 +107,38 @@ export function planExporter(schema: ObjectSchema, config: ExporterConfig = {}):
       maps.push(mapPlan(map, {}, config, schema.byteOrder));
     }
   }
+  checkNames(maps, config.maps !== undefined);
   return { byteOrder: schema.byteOrder, maps };
+}
+
+/** The families every scrape adds (scrape.ts): no map's metric may take their names. */
+const OWN_FAMILIES = ['bpfmap_map_up', 'bpfmap_map_entries', 'bpfmap_map_max_entries', 'bpfmap_map_fill_ratio', 'bpfmap_series_dropped_total'];
+
+/**
+ * Every family once: two families of one name (two metrics given the same `name`, or two maps whose
+ * default names meet) make Prometheus refuse the whole scrape, so the plan is refused naming both;
+ * so is a key label that a per-CPU map's `cpu` label would repeat.
+ */
+function checkNames(maps: readonly MapPlan[], configured: boolean): void {
+  const seen = new Map<string, string>();
+  for (const n of OWN_FAMILIES) seen.set(n, 'bpfmap\'s own metrics');
+  const where = (p: MapPlan, i: number) => (configured ? `maps.${p.label}.metrics[${i}]` : `map ${p.label}`);
+  for (const p of maps) {
+    p.metrics.forEach((m, i) => {
+      for (const n of new Set([m.family, sampleName(m.family, m.type)])) {
+        const before = seen.get(n);
+        if (before !== undefined) {
+          throw new BpfmapError(ERROR_CODE.VALUE_INVALID,
+            `${where(p, i)}: the metric name ${n} is already taken by ${before}; Prometheus refuses a scrape that has it twice: give this one another name`);
+        }
+      }
+      seen.set(m.family, `${where(p, i)} (${m.leaves[0]?.id || 'value'})`);
+      seen.set(sampleName(m.family, m.type), `${where(p, i)} (${m.leaves[0]?.id || 'value'})`);
+    });
+    if (p.perCpuLabel && p.keyLabels !== null) {
+      for (const [field, name] of p.keyLabels) {
+        if (name === 'cpu') throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `maps.${p.label}.labels.${field}: the label name cpu is the per-CPU label of this map (perCpu: cpu); give the key field another name`);
+      }
+    }
+  }
 }
