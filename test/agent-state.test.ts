@@ -132,13 +132,13 @@ S('a key given twice is refused when the state is read, naming the file (not lef
     const twice = `${rule('1')}      - key: {ingress_ifindex: 3, ip_data: 198.18.0.0/24}\n        value: {rules: {0: {ruleId: 5, action: 1}}}\n`;
     cm.publish({ 'a.yaml': twice });
     assert.throws(() => parseStateFiles(readStateFiles(cm.dir), schema, ENV),
-      (e: Error & { code?: string }) => e.code === 'VALUE_INVALID' && e.message.startsWith(`${join(cm.dir, 'a.yaml')}: entries[1]: key:`) && /names the same prefix as .* of entries\[0\]/.test(e.message));
+      (e: Error & { code?: string }) => e.code === 'VALUE_INVALID' && e.message.startsWith(`${join(cm.dir, 'a.yaml')}: maps.${TABLE}.entries[1]: key:`) && /names the same prefix as .* of maps\.ingress_node_firewall_table_map\.entries\[0\]/.test(e.message));
     cm.publish({ 'a.yaml': twice.replace('ip_data: 198.18.0.0/24}\n        value: {rules: {0: {ruleId: 5', 'ip_data: 198.18.0.255/24}\n        value: {rules: {0: {ruleId: 5') });
-    assert.throws(() => parseStateFiles(readStateFiles(cm.dir), schema, ENV), /a\.yaml: entries\[1\]: key: .* names the same prefix/, 'host bits past the prefix do not make another key');
+    assert.throws(() => parseStateFiles(readStateFiles(cm.dir), schema, ENV), /a\.yaml: maps\.ingress_node_firewall_table_map\.entries\[1\]: key: .* names the same prefix/, 'host bits past the prefix do not make another key');
     const stats = (k: string) => JSON.stringify({ maps: { ingress_node_firewall_statistics_map: { entries: [{ key: 5, value: {} }, { key: k, value: {} }] } } });
     cm.publish({ 'a.yaml': rule('1'), 'b.json': stats('0x5') });
     assert.throws(() => parseStateFiles(readStateFiles(cm.dir), schema, ENV),
-      (e: Error) => e.message.startsWith(`${join(cm.dir, 'b.json')}: entries[1]: key: duplicates the key of entries[0]`));
+      (e: Error) => e.message.startsWith(`${join(cm.dir, 'b.json')}: maps.ingress_node_firewall_statistics_map.entries[1]: key: duplicates the key of maps.ingress_node_firewall_statistics_map.entries[0]`));
     cm.publish({ 'a.yaml': rule('1'), 'b.json': stats('6') });
     assert.is(parseStateFiles(readStateFiles(cm.dir), schema, ENV).count, 3);
   } finally {

@@ -59,13 +59,13 @@ Id('two keys of one state naming the same prefix are a duplicate naming both; no
   assert.is(bpfmap(['create', FW, TABLE, '--pin-root', dir]).code, 0);
   const pin = join(dir, TABLE);
   const d = doc([{ key: key('10.20.0.0/16'), value: PASS }, { key: { ingress_ifindex: 2, ip_data: '10.20.0.0/16' }, value: PASS }, { key: key('10.20.1.1/16'), value: DROP }]);
-  const want = 'VALUE_INVALID: state.yaml: entries[2]: key: {"prefixLen":48,"ingress_ifindex":1,"ip_data":"10.20.1.1/16"} names the same prefix as ' +
-    '{"prefixLen":48,"ingress_ifindex":1,"ip_data":"10.20.0.0/16"} of entries[0] (bits past the prefix length do not count: the kernel holds one entry for both); each prefix may appear once';
+  const want = 'VALUE_INVALID: state.yaml: maps.ingress_node_firewall_table_map.entries[2]: key: {"prefixLen":48,"ingress_ifindex":1,"ip_data":"10.20.1.1/16"} names the same prefix as ' +
+    '{"prefixLen":48,"ingress_ifindex":1,"ip_data":"10.20.0.0/16"} of maps.ingress_node_firewall_table_map.entries[0] (bits past the prefix length do not count: the kernel holds one entry for both); each prefix may appear once';
   assert.is(code(() => apply(d, dir)), want);
   assert.equal(trie(pin), {});
   // Exact duplicates keep their message; the same address with different prefixes is no duplicate.
   assert.match(code(() => apply(doc([{ key: key('10.20.0.0/16'), value: PASS }, { key: key('10.20.0.0/16'), value: DROP }]), dir)),
-    /entries\[1\]: key: .* names the same prefix as .* of entries\[0\]/);
+    /entries\[1\]: key: .* names the same prefix as .* of maps\.\w+\.entries\[0\]/);
   const r = apply(doc([{ key: key('10.20.0.0/16'), value: PASS }, { key: key('10.20.0.0/17'), value: DROP }]), dir);
   assert.is(r.maps[0]!.added, 2);
 })));

@@ -124,7 +124,7 @@ Rollback('map too small: E2BIG part-way through the additions; deletes, changes 
   const e = err as { code: string; message: string; rolledBack: boolean };
   assert.ok(err, 'apply must fail');
   assert.is(e.code, 'MAP_FULL');
-  assert.match(e.message, /^apply: map 'apply_hash': adding entry 3 of 3 \(entries\[4\]\): .*map is full \(E2BIG\).*rolled back: the 4 entries written before the failure were restored/);
+  assert.match(e.message, /^apply: map 'apply_hash': adding entry 3 of 3 \(maps\.apply_hash\.entries\[4\]\): .*map is full \(E2BIG\).*rolled back: the 4 entries written before the failure were restored/);
   assert.is(e.rolledBack, true);
   assert.is(dump(p), before, 'map byte-identical to before');
 })));
@@ -153,7 +153,7 @@ Rollback('map too small for a big apply written from two threads: every entry ei
     const e = err as { code: string; message: string; rolledBack: boolean };
     assert.ok(err, 'apply must fail');
     assert.is(e.code, 'MAP_FULL');
-    const m = /^apply: map 'apply_big': adding entry (\d+) of 299000 \(entries\[\d+\]\): .*map is full \(E2BIG\).*rolled back: the (\d+) entries written before the failure were restored/.exec(e.message);
+    const m = /^apply: map 'apply_big': adding entry (\d+) of 299000 \(maps\.apply_big\.entries\[\d+\]\): .*map is full \(E2BIG\).*rolled back: the (\d+) entries written before the failure were restored/.exec(e.message);
     assert.ok(m, e.message);
     const failedIndex = Number(m![1]) - 1, restoredAdds = Number(m![2]) - 1000;
     assert.is(restoredAdds, 149000, 'every addition in the full map undone');
@@ -188,7 +188,7 @@ Rollback('nothing is written when any entry of any map is invalid (validated bef
   assert.is(dump(p1), '[]');
   assert.is(dump(p2), '[]');
   assert.match(code(() => apply(obj(HASH), { maps: { apply_hash: { entries: [{ key: 1, value: 1 }, { key: 1, value: 2 }] } } }, { pinRoot: dir })),
-    /^VALUE_INVALID: state.yaml: entries\[1\]: key: duplicates the key of entries\[0\]/);
+    /^VALUE_INVALID: state.yaml: maps\.\w+\.entries\[1\]: key: duplicates the key of maps\.\w+\.entries\[0\]/);
   assert.is(dump(p1), '[]');
 })));
 Rollback.run();
@@ -235,7 +235,7 @@ Types('array: every index exists; prune zeroes unlisted non-zero elements; an in
   assert.equal([pr.maps[0]!.deleted, pr.maps[0]!.unchanged], [1, 1]);
   const before = dump(p);
   assert.match(code(() => apply(o, { maps: { apply_arr: { entries: entries([[1, 1], [9, 1]]) } } }, { pinRoot: dir })),
-    /^VALUE_INVALID: entries\[1\]: key: expected an index 0..3 of map '.*apply_arr', got 9/);
+    /^VALUE_INVALID: maps\.apply_arr\.entries\[1\]: key: expected an index 0..3 of map '.*apply_arr', got 9/);
   assert.is(dump(p), before);
 })));
 Types.run();

@@ -185,7 +185,7 @@ export class DesiredMap {
   originText(i: number): string {
     const o = this.origins.get(i);
     if (o === 0) return `${this.map.name} variables`;
-    return o > 0 ? `line ${o}` : `entries[${-o - 1}]`;
+    return o > 0 ? `line ${o}` : `maps.${this.map.name}.entries[${-o - 1}]`;
   }
 
   private encodeValue(value: unknown, vo: number): void {
