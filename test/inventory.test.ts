@@ -5,6 +5,7 @@
 import { suite, skip, toolsMissing } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { listMaps, loadObjectFile, findMap, createMaps } from '../src/index.js';
 import type { LoadedMap } from '../src/index.js';
@@ -73,7 +74,13 @@ L('a hash filled with 37 of 100 entries: count, fill, pin, the program using it,
     // a second pin of the same map is listed too; a filter by another directory leaves it out
     objPin(fd, join(dir, 'inv_hash_again'));
     assert.equal(listMaps({ id })[0]!.pins, [path, join(dir, 'inv_hash_again')].sort());
+    mkdirSync(join(dir, 'nothing-here'));
     assert.equal(listMaps({ pinDir: join(dir, 'nothing-here') }), []);
+    // A directory that is not there is an error (a mistyped one would list nothing, as if nothing were pinned).
+    assert.throws(() => listMaps({ pinDir: join(dir, 'not-there') }), (e: Error & { code?: string }) => e.code === 'NOT_FOUND' && /pin dir '.*not-there': no such directory \(ENOENT\)/.test(e.message));
+    const cli = bpfmap(['list', '--pin-dir', join(dir, 'not-there')]);
+    assert.equal([cli.code, cli.stdout], [3, '']);
+    assert.throws(() => listMaps({ pinDir: path }), /not a directory/);
   } finally {
     closeFd(prog);
     closeFd(fd);

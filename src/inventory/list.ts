@@ -2,7 +2,7 @@
  * listMaps: every map loaded on the host (MAP_GET_NEXT_ID), with its size, how full it is, its memory,
  * its BTF key/value type names, its bpffs pins and the programs that use it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadBtf } from '../btf/index.js';
 import type { Btf } from '../btf/index.js';
@@ -95,6 +95,14 @@ function btfNames(info: MapInfo, cache: Map<number, Btf | null>): LoadedMap['btf
 export function listMaps(o: ListMapsOptions = {}): LoadedMap[] {
   if (o.id !== undefined && (!Number.isInteger(o.id) || o.id < 0 || o.id > 0xffffffff)) {
     throw new BpfmapError(ERROR_CODE.USAGE, `id: expected an integer 0..4294967295, got ${o.id}`);
+  }
+  if (o.pinDir !== undefined) {
+    // A mistyped directory would list nothing, as if nothing were pinned there.
+    let dir = false;
+    try { dir = statSync(o.pinDir).isDirectory(); } catch (e) {
+      throw new BpfmapError(ERROR_CODE.NOT_FOUND, `pin dir '${o.pinDir}': no such directory (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    if (!dir) throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `pin dir '${o.pinDir}': not a directory`);
   }
   const pins = mapPins(o.bpffs ?? bpffsMounts());
   const infos: MapInfo[] = [];
