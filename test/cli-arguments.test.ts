@@ -6,26 +6,14 @@
 import { suite } from './helpers/skip.js';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
-import { DEFAULT_JOURNAL_DIR, writeJournal } from '../src/apply/journal.js';
+import { DEFAULT_JOURNAL_DIR } from '../src/apply/journal.js';
+import { deadApplyJournal } from './helpers/journal.js';
 import { tmpdir } from 'node:os';
 import { createMaps, loadObjectFile, openMap, findMap } from '../src/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
-import { bpfmap, FW, TABLE, STATS } from './helpers/cli.js';
-
-const HELP = "run 'bpfmap --help' for usage\n";
-
-/** Exit 2 with this message, nothing on stdout; under --json the same as one JSON object. */
-function usage(args: string[], message: string): void {
-  const r = bpfmap(args);
-  assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-  assert.is(r.stderr, `bpfmap: ${message}\n${HELP}`, args.join(' '));
-  assert.is(r.stdout, '');
-  const j = bpfmap([...args, '--json']);
-  assert.is(j.code, 2, `${args.join(' ')} --json`);
-  assert.equal(JSON.parse(j.stderr), { code: 'USAGE', message });
-}
+import { assertUsage as usage, bpfmap, FW, TABLE, STATS } from './helpers/cli.js';
 
 const H = suite('handle words and flags');
 
@@ -104,14 +92,8 @@ E('while another writer holds the lock, edit waits for it and leaves the journal
   let journal = '';
   try {
     live.update(KEY, { rules: [{ ruleId: 1, action: 2 }] });
-    const k = live.encodeKey(KEY)!, v = live.lookupRaw(k);
     // The journal of an apply whose writer is gone, which added this entry (its rollback deletes it).
-    journal = writeJournal(DEFAULT_JOURNAL_DIR, { mapId: live.info.id, mapName: TABLE, keySize: k.byteLength, valueSize: v.byteLength, arrayLike: false,
-      added: { count: 1, keys: (_s, _n, o) => o.set(k), new: (_s, _n, o) => o.set(v) },
-      changed: { count: 0, keys: () => {} }, deleted: { count: 0, keys: () => {} } }).path;
-    const b = readFileSync(journal);
-    b.writeUInt32LE(0x7ffffff0, 24); // its writer's pid: not running
-    writeFileSync(journal, b);
+    journal = deadApplyJournal(DEFAULT_JOURNAL_DIR, live, KEY);
     // Another writer (an apply rolling the journal back itself, then writing) holds the map's lock.
     const lock = join(tmp, `${live.info.id}.lock`);
     holder = spawn('flock', ['-x', lock, 'sleep', '30'], { stdio: 'ignore', detached: true });

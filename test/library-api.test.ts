@@ -15,7 +15,7 @@ import {
   type MapPlan, type TypeNode,
 } from '../src/index.js';
 import { suite } from './helpers/skip.js';
-import { writeJournal } from '../src/apply/journal.js';
+import { deadApplyJournal } from './helpers/journal.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 
 const FW = 'fixtures/firewall.bpfel.o';
@@ -205,14 +205,8 @@ Live('recoverAll: a journal an apply left (its writer dead) is rolled back, the 
   const live = openMap({ map: findMap(obj.schema, TABLE), byteOrder: obj.schema.byteOrder, pinRoot: dir });
   try {
     live.update(KEY, { rules: [{ ruleId: 1, action: 2 }] });
-    const k = live.encodeKey(KEY)!, v = live.lookupRaw(k);
     // The journal of an apply that added this entry and was killed (a pid no process has).
-    const j = writeJournal(tmp, { mapId: live.info.id, mapName: TABLE, keySize: k.byteLength, valueSize: v.byteLength, arrayLike: false,
-      added: { count: 1, keys: (_s, _n, o) => o.set(k), new: (_s, _n, o) => o.set(v) },
-      changed: { count: 0, keys: () => {} }, deleted: { count: 0, keys: () => {} } });
-    const b = readFileSync(j.path);
-    b.writeUInt32LE(0x7ffffff0, 24);
-    writeFileSync(j.path, b);
+    deadApplyJournal(tmp, live, KEY);
     const r = recoverAll(tmp);
     assert.equal(r.map((x) => [x.outcome, x.restored, x.mapId, x.map]), [['rolled back', 1, live.info.id, TABLE]]);
     assert.is(refusal(() => live.lookup(KEY)).code, ERROR_CODE.KEY_NOT_FOUND, 'the entry the unfinished apply added is gone');
@@ -228,13 +222,7 @@ Live('recoverAll: rolls a journal back under its map\'s lock; while another writ
   let holder: ReturnType<typeof spawn> | null = null;
   try {
     live.update(KEY, { rules: [{ ruleId: 1, action: 2 }] });
-    const k = live.encodeKey(KEY)!, v = live.lookupRaw(k);
-    const j = writeJournal(tmp, { mapId: live.info.id, mapName: TABLE, keySize: k.byteLength, valueSize: v.byteLength, arrayLike: false,
-      added: { count: 1, keys: (_s, _n, o) => o.set(k), new: (_s, _n, o) => o.set(v) },
-      changed: { count: 0, keys: () => {} }, deleted: { count: 0, keys: () => {} } });
-    const b = readFileSync(j.path);
-    b.writeUInt32LE(0x7ffffff0, 24); // its writer is dead
-    writeFileSync(j.path, b);
+    const j = { path: deadApplyJournal(tmp, live, KEY) };
     // Another writer of the map (an apply that rolls this journal back itself, then writes) holds the lock.
     mkdirSync(lockDir);
     holder = spawn('flock', ['-x', join(lockDir, `${live.info.id}.lock`), 'sleep', '30'], { stdio: 'ignore', detached: true });

@@ -7,20 +7,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { createMaps, loadObjectFile, possibleCpus } from '../src/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
-import { bpfmap, FW, TABLE, STATS } from './helpers/cli.js';
-
-const HELP = "run 'bpfmap --help' for usage\n";
-
-function usage(args: string[], message: string): void {
-  const r = bpfmap(args);
-  assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-  assert.is(r.stderr, `bpfmap: ${message}\n${HELP}`, args.join(' '));
-  assert.is(r.stdout, '');
-  const j = bpfmap([...args, '--json']);
-  assert.is(j.code, 2, `${args.join(' ')} --json`);
-  assert.equal(JSON.parse(j.stderr), { code: 'USAGE', message });
-  assert.is(j.stderr.split('\n').length, 2, 'one line');
-}
+import { assertUsage as usage, bpfmap, FW, TABLE, STATS } from './helpers/cli.js';
 
 const U = suite('usage errors (live maps)');
 

@@ -1,4 +1,5 @@
 /** Runs the built CLI (dist/cli/bpfmap.js, the bundle users run) as a user would and captures exit code, stdout, stderr. */
+import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -29,4 +30,18 @@ export function bpfmap(args: string[], opts: { input?: string; env?: Record<stri
     maxBuffer: 256 * 1024 * 1024,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const HELP = "run 'bpfmap --help' for usage\n";
+
+/** Exit 2 with this message and the help hint, nothing on stdout; under --json the same as one JSON object on one line. */
+export function assertUsage(args: string[], message: string): void {
+  const r = bpfmap(args);
+  assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  assert.is(r.stderr, `bpfmap: ${message}\n${HELP}`, args.join(' '));
+  assert.is(r.stdout, '');
+  const j = bpfmap([...args, '--json']);
+  assert.is(j.code, 2, `${args.join(' ')} --json`);
+  assert.equal(JSON.parse(j.stderr), { code: 'USAGE', message });
+  assert.is(j.stderr.split('\n').length, 2, 'one line');
 }
