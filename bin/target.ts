@@ -4,6 +4,8 @@
  */
 import { loadSource, findMap, markIfindexFields, openMap, withMapLock, ensureDefaultBpffs, recoverBeforeWrite, DEFAULT_JOURNAL_DIR } from '../src/index.js';
 import { recoverText } from '../src/apply/recover.js';
+import { journalPath } from '../src/apply/journal.js';
+import { existsSync } from 'node:fs';
 import { notice, oneLine } from './report.js';
 import type { LiveMap, MapSchema } from '../src/index.js';
 import { UsageError, lockOptions, type LockArgs, type TargetArgs } from './options.js';
@@ -93,9 +95,10 @@ function recoverFirst(live: LiveMap): void {
 /** withMap for commands that write the map: an unfinished apply journal for it is rolled back first. */
 export async function withWritableMap<T>(a: TargetArgs & LockArgs, fn: (live: LiveMap) => T | Promise<T>): Promise<T> {
   return withMap(a, (live) => {
-    // Under the map's lock, as every writer recovers: an apply that holds it may be rolling the same
-    // journal back itself, then writing the map.
-    withMapLock(live.info.id, live.subject, lockOptions(a), () => recoverFirst(live));
+    // A journal is rolled back under the map's lock, as every writer does: an apply that holds it may
+    // be rolling the same journal back itself, then writing the map. (Without one, no lock yet: the
+    // write takes it and checks that what was read is still there.)
+    if (existsSync(journalPath(DEFAULT_JOURNAL_DIR, live.info.id))) withMapLock(live.info.id, live.subject, lockOptions(a), () => recoverFirst(live));
     return fn(live);
   });
 }

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
-import { DEFAULT_JOURNAL_DIR } from '../src/apply/journal.js';
+import { DEFAULT_JOURNAL_DIR } from '../src/index.js';
 import { deadApplyJournal } from './helpers/journal.js';
 import { tmpdir } from 'node:os';
 import { createMaps, loadObjectFile, openMap, findMap } from '../src/index.js';
