@@ -38,6 +38,51 @@ Offline('constants: the default pin root, lock and journal directories, the per-
   for (const m of cov.maps) assert.is(m.perCpu, PERCPU_MAP_TYPES.has(m.type), `${m.name} (${m.type})`);
 });
 
+Offline('watchState: while a newer state is refused (retried), the state the maps hold is re-applied every resyncMs, and its drift repaired', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'bpfmap-watch-held-'));
+  const file = join(tmp, 'state.yaml');
+  const states = new Map<string, DesiredState>();
+  const calls: string[] = [];
+  const events: string[] = [];
+  let drift = false;
+  try {
+    writeFileSync(file, 'A');
+    const read = () => {
+      const t = readFileSync(file, 'utf8');
+      if (!states.has(t)) states.set(t, { source: t } as unknown as DesiredState);
+      return states.get(t)!;
+    };
+    const apply = (s: DesiredState) => {
+      const name = (s as unknown as { source: string }).source;
+      calls.push(name);
+      if (name === 'B') throw new SyscallError(ERROR_CODE.MAP_FULL, 'map full', 28, 'ENOSPC', 'MAP_UPDATE_BATCH');
+      const stats = { lookupBatch: 0, lookupElem: 0, getNextKey: 0, updateBatch: 0, updateElem: drift ? 1 : 0, deleteBatch: 0, deleteElem: 0,
+        updateBatchSecondThread: 0, entriesWritten: drift ? 1 : 0, entriesDeleted: 0 };
+      drift = false;
+      return { dryRun: false, maps: [], stats };
+    };
+    const w = watchState(file, { read, apply, onEvent: (e) => events.push(`${e.event}${'reason' in e ? ` (${e.reason})` : ''}`),
+      settleMs: 0, pollMs: 20, resyncMs: 150, retryMinMs: 20, retryMaxMs: 40 });
+    try {
+      const until = async (what: string, ok: () => boolean) => {
+        for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+        assert.ok(ok(), `${what}; calls ${calls.join(',')}; events ${events.join(', ')}`);
+      };
+      await until('A applied', () => calls.includes('A'));
+      writeFileSync(file, 'B');
+      await until('B refused', () => events.includes('apply failed'));
+      drift = true; // another writer changed what A wrote
+      await until('A re-applied while B fails', () => events.includes('drift repaired (resync)'));
+      const firstB = calls.indexOf('B');
+      assert.ok(calls.slice(firstB).filter((c) => c === 'B').length >= 2, 'B is still retried');
+      assert.ok(calls.slice(firstB).includes('A'));
+      const repairs = calls.slice(firstB).filter((c) => c === 'A').length;
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(calls.slice(firstB).filter((c) => c === 'A').length <= repairs + 2, 'A is re-applied once per resyncMs, not at every retry');
+    } finally { w.close(); }
+  } finally { rmSync(tmp, { recursive: true, force: true }); }
+});
+
 Offline('ElfError: a file that is not ELF is refused with its code and the offset', () => {
   const e = refusal(() => loadObject(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 9, 9, 9, 9]), 'junk.o'));
   assert.ok(e instanceof ElfError, String(e));

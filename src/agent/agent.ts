@@ -225,7 +225,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   // directory itself (kubelet's swap renames `..data` in it); plain files changed in place are polled.
   const watched = isDirectory(opts.statePath) ? join(opts.statePath, '..data') : opts.statePath;
   const watch: WatchHandle = watchState(watched, {
-    read, apply, onEvent: onWatch,
+    read, apply, onEvent: onWatch, repairHeld: false,
     mapIds: (state) => liveMapIds(state, { pinRoot: opts.pinRoot }),
     fingerprint: () => stateVersion(opts.statePath),
     // kubelet's swap is atomic: a version behind `..data` is complete once it is there, no settling.

@@ -7,7 +7,10 @@
  *   they appear; the wait is logged once per state, not once per retry;
  * - every `resyncMs` the live maps are read and re-converged to the last good state (drift from
  *   other writers, a map recreated empty), and a pin that now holds another map (its id changed,
- *   checked every poll) triggers a full apply at once.
+ *   checked every poll) triggers a full apply at once;
+ * - while a newer state keeps being refused by the kernel (a map full, ...: retried with backoff),
+ *   the state the maps still hold (the last one applied) is re-applied every `resyncMs` instead, so
+ *   their drift is repaired all the same.
  * Changes are seen by fs.watch on the file's directory (a Kubernetes ConfigMap volume swaps a
  * symlink, which a watch on the file misses) and by polling (network and overlay filesystems).
  * Every event goes to onEvent, one per event.
@@ -54,6 +57,11 @@ export interface WatchOptions {
   /** Backoff for missing maps and refused applies: first and longest wait (ms, default 500 and 10000). */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * Re-apply the last applied state every resyncMs while a newer one fails (default true; the agent,
+   * which keeps its own account of generations, does it itself).
+   */
+  repairHeld?: boolean;
   /**
    * The version of the state as `ino:size:mtimeMs` (or 'missing'); default: stat of `path` (which
    * follows a symlink). A state made of several files (a directory) says here when any of them changed.
@@ -111,6 +119,9 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
   let nextResync = Infinity;
   /** The live map ids of the last successful apply. */
   let ids: (number | null)[] | null = null;
+  /** The state the maps hold (the last one applied), and when it is next re-applied while a newer one fails. */
+  let held: DesiredState | null = null;
+  let nextHeldRepair = Infinity;
   /** The last waiting / failure / invalid message logged: each state is logged once. */
   let logged = '';
 
@@ -157,6 +168,8 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
       due = null;
       backoff = 0;
       nextResync = resyncMs > 0 ? Date.now() + resyncMs : Infinity;
+      held = state;
+      nextHeldRepair = nextResync;
       try { ids = opts.mapIds ? opts.mapIds(state) : null; } catch { ids = null; }
     } catch (e) {
       backoff = backoff === 0 ? retryMin : Math.min(retryMax, backoff * 2);
@@ -165,6 +178,19 @@ export function watchState(path: string, opts: WatchOptions): WatchHandle {
       const missing = isMissing(e);
       logOnce(`${missing ? 'missing' : 'failed'}:${message(e)}`,
         missing ? { event: 'waiting for map', error: e, retryMs: backoff } : { event: 'apply failed', error: e, retryMs: backoff });
+      if (!missing) repairHeld(state);
+    }
+  };
+
+  /** The maps hold `held` (the failed apply rolled back): its drift is repaired every resyncMs. */
+  const repairHeld = (failed: DesiredState) => {
+    if (opts.repairHeld === false || held === null || held === failed || Date.now() < nextHeldRepair) return;
+    nextHeldRepair = resyncMs > 0 ? Date.now() + resyncMs : Infinity;
+    try {
+      const result = opts.apply(held);
+      if (writeCalls(result.stats) > 0) opts.onEvent({ event: 'drift repaired', reason: 'resync', result });
+    } catch {
+      // Refused too (rolled back): the newer state's failure is what is reported.
     }
   };
 
