@@ -303,7 +303,7 @@ const cases: Case[] = [
       return { argv: node(['apply', FW, '--pin', p, '--force', '-f', file]), watch: [p] };
     },
     code: 6,
-    stderr: `bpfmap: apply: map '${TABLE}': adding entry 3 of 4 (entries[3]): map 'DIR/small': no space left (ENOSPC): delete entries or create the map with a larger max_entries; rolled back: the 3 entries written before the failure were restored, the maps are as before`,
+    stderr: `bpfmap: apply: map '${TABLE}': adding entry 3 of 4 (maps.${TABLE}.entries[3]): map 'DIR/small': no space left (ENOSPC): delete entries or create the map with a larger max_entries; rolled back: the 3 entries written before the failure were restored, the maps are as before`,
   },
 ];
 
