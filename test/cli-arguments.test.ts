@@ -47,6 +47,9 @@ P('every live command: exit 5 naming the file, not a kernel failure (exit 6)', k
       const e = JSON.parse(j.stderr) as { code: string; errno: string };
       assert.equal([j.code, e.code, e.errno], [5, 'VALUE_INVALID', 'ENOTDIR'], j.stderr);
     }
+    // A file above the pin root: create cannot make the directory; exit 5 too, nothing made.
+    const below = bpfmap(['create', FW, STATS, '--pin-root', join(file, 'sub')]);
+    assert.equal([below.code, below.stderr], [5, `bpfmap: pin root '${join(file, 'sub')}': cannot create ${join(file, 'sub')} (ENOTDIR: a file is in the way; pins live in directories of bpffs)\n`]);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

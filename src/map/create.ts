@@ -223,8 +223,9 @@ function makeDirs(dir: string): string[] {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue; // made meanwhile by someone else: not ours to remove
       undo([], made);
-      throw new BpfmapError(code === 'EACCES' || code === 'EPERM' ? ERROR_CODE.PERMISSION : ERROR_CODE.IO,
-        `pin root '${dir}': cannot create ${d} (${code ?? String(e)})`);
+      // ENOTDIR: a file on the way (a file given as the pin root, or above it): the input's fault.
+      throw new BpfmapError(code === 'EACCES' || code === 'EPERM' ? ERROR_CODE.PERMISSION : code === 'ENOTDIR' ? ERROR_CODE.VALUE_INVALID : ERROR_CODE.IO,
+        `pin root '${dir}': cannot create ${d} (${code ?? String(e)}${code === 'ENOTDIR' ? ': a file is in the way; pins live in directories of bpffs' : ''})`);
     }
   }
   return made;
