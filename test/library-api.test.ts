@@ -11,7 +11,7 @@ import {
   ObjectMap, PERCPU_MAP_TYPES, SyscallError, applyState, createMaps, ensureDefaultBpffs, findMap, isBpfmapError,
   isGlobalDataMap, liveSchemas, loadObject, loadObjectFile, mapCodecs, openMap, parseFieldPath, parseJson,
   planDiff, readStateDocument, recoverAll, recoverMigrations, restoreSnapshot, reviveSchema, sameBytes, stringifyJson,
-  toHex, updateFields, withMapLock, writeSnapshot, watchState, liveMapIds, readStateFile, planExporter, parseExporterConfig, scrapeText, possibleCpus,
+  toHex, updateFields, lockMaps, withMapLock, writeSnapshot, watchState, liveMapIds, readStateFile, planExporter, parseExporterConfig, scrapeText, possibleCpus,
   type MapPlan, type TypeNode,
 } from '../src/index.js';
 import { suite } from './helpers/skip.js';
@@ -81,6 +81,23 @@ Offline('watchState: while a newer state is refused (retried), the state the map
       assert.ok(calls.slice(firstB).filter((c) => c === 'A').length <= repairs + 2, 'A is re-applied once per resyncMs, not at every retry');
     } finally { w.close(); }
   } finally { rmSync(tmp, { recursive: true, force: true }); }
+});
+
+Offline('lockMaps: a holder whose pid does not run here is said so (another PID namespace, or a process it started kept the lock)', async () => {
+  const lockDir = mkdtempSync(join(tmpdir(), 'bpfmap-lock-holder-'));
+  const file = join(lockDir, '77.lock');
+  writeFileSync(file, '2147483632\n');
+  const holder = spawn('flock', ['-x', file, 'sleep', '30'], { stdio: 'ignore', detached: true });
+  try {
+    const until = Date.now() + 5000;
+    while (spawnSync('flock', ['-n', file, 'true']).status === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const e = refusal(() => lockMaps([77], { lockDir, lockTimeoutMs: 100 }, new Map([[77, 'map 77']])));
+    assert.is(e.code, ERROR_CODE.LOCKED);
+    assert.match(e.message, /^map 77: locked by pid 2147483632 \(not running here: a process of another PID namespace, or one it started, holds the lock\)/);
+  } finally {
+    try { process.kill(-holder.pid!, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(lockDir, { recursive: true, force: true });
+  }
 });
 
 Offline('ElfError: a file that is not ELF is refused with its code and the offset', () => {

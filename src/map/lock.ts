@@ -42,6 +42,11 @@ const sleep = (ms: number) => { Atomics.wait(waitCell, 0, 0, ms); };
  * The holder's pid as written in the lock file. The holder writes it just after taking the lock, so
  * an empty file is read again for up to 100 ms before the holder is called "another process".
  */
+/** Whether a process of this pid exists in this PID namespace (EPERM: it does, another user's). */
+function running(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
 function holderOf(path: string): string {
   for (let i = 0; i < 20; i++) {
     let pid: string;
@@ -50,7 +55,7 @@ function holderOf(path: string): string {
     } catch {
       return 'another process';
     }
-    if (/^\d+$/.test(pid)) return `pid ${pid}`;
+    if (/^\d+$/.test(pid)) return running(Number(pid)) ? `pid ${pid}` : `pid ${pid} (not running here: a process of another PID namespace, or one it started, holds the lock)`;
     if (pid !== '') return 'another process';
     sleep(5);
   }
