@@ -147,7 +147,7 @@ const BAD: [string, unknown, string, string][] = [
   ['P', { e: -129 }, 'VALUE_RANGE', "value.e: expected s8 -128..127, got -129"],
   ['P', { d: 18446744073709551616n }, 'VALUE_RANGE', "value.d: expected u64 0..18446744073709551615, got 18446744073709551616"],
   ['P', { d: -1 }, 'VALUE_RANGE', "value.d: expected u64 0..18446744073709551615, got -1"],
-  ['P', { d: 2 ** 60 }, 'VALUE_INVALID', "value.d: expected u64 0..18446744073709551615, got 1152921504606847000 (a number beyond 2^53 is not exact: write it as a string or bigint)"],
+  ['P', { d: 2 ** 60 }, 'VALUE_INVALID', "value.d: expected u64 0..18446744073709551615, got 1152921504606846976 (a number beyond 2^53 is not exact: write it as a string or bigint)"],
   ['P', { ratio: 'fast' }, 'VALUE_INVALID', "value.ratio: expected a double number, got 'fast'"],
   ['P', { flag: 'yes' }, 'VALUE_INVALID', "value.flag: expected bool (true, false) or u8 0..255, got 'yes'"],
   ['P', { big: '0xfffffffffffffffff' }, 'VALUE_RANGE', "value.big: expected u64 0..18446744073709551615, got '0xfffffffffffffffff'"],

@@ -54,7 +54,7 @@ export function toBigInt(input: unknown, expected: string): bigint {
     case 'number':
       if (Number.isInteger(input)) {
         if (Number.isSafeInteger(input)) return BigInt(input);
-        throw new Fail(`expected ${expected}, got ${input} (a number beyond 2^53 is not exact: write it as a string or bigint)`);
+        throw new Fail(`expected ${expected}, got ${BigInt(input)} (a number beyond 2^53 is not exact: write it as a string or bigint)`);
       }
       break;
     case 'string': {
