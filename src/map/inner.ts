@@ -4,10 +4,12 @@
  * caller owns). A plain number is refused: it could be either an id or an fd.
  */
 import { BpfmapError, ERROR_CODE, ValueError } from '../errors.js';
+import type { MapSchema } from '../schema/types.js';
 import {
   closeFd, mapGetFdById, objGet, objGetInfoByFd, progGetFdById, progGetInfoByFd,
 } from '../syscall/index.js';
 import { os } from '../syscall/native-endian.js';
+import { compareInfo } from './compare.js';
 
 export const FD_MAP_TYPES: ReadonlySet<string> = new Set(['array_of_maps', 'hash_of_maps', 'prog_array']);
 
@@ -55,6 +57,30 @@ export function withInnerFd<T>(ref: unknown, outerType: string, path: string, fn
   } finally {
     closeFd(fd);
   }
+}
+
+/**
+ * The error for an inner map the kernel refused (EINVAL) as the value of `outer`: a MAP_INCOMPATIBLE
+ * error listing how the map `ref` names differs from the object's inner map definition, or `e`
+ * itself when there is nothing to compare (no definition, a prog array, or no difference found). The
+ * kernel checks type, key and value size and flags (arrays: max_entries too), and says only EINVAL.
+ */
+export function innerRefused(e: unknown, fd: number, ref: unknown, outer: MapSchema, path: string): unknown {
+  const inner = outer.inner;
+  if ((e as { errnoName?: string }).errnoName !== 'EINVAL' || !inner || outer.type === 'prog_array') return e;
+  let diffs: string[];
+  try {
+    const info = objGetInfoByFd(fd);
+    // Only array-like inner maps must have the definition's max_entries.
+    diffs = compareInfo(inner, info, inner.type === 'array' || inner.type === 'percpu_array' ? undefined : 0);
+  } catch {
+    return e;
+  }
+  if (diffs.length === 0) return e;
+  const p = parse(ref, path);
+  const what = 'pin' in p ? `map '${p.pin}'` : 'id' in p ? `map id ${p.id}` : `map fd ${p.fd}`;
+  return new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE,
+    `${path}: ${what}: does not match the inner map of '${outer.name}': ${diffs.join('; ')}`, { cause: e });
 }
 
 /** The 4-byte value the kernel expects: the fd in host byte order. */

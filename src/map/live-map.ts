@@ -16,7 +16,7 @@ import type { MapInfo } from '../syscall/index.js';
 import { BatchWriter, type EntrySource, type KeySource, type WriteOptions } from './batch-writer.js';
 import { bloomContains } from './bloom.js';
 import { frozenError } from './frozen.js';
-import { describeInner, fdValue, FD_MAP_TYPES, withInnerFd } from './inner.js';
+import { describeInner, fdValue, FD_MAP_TYPES, innerRefused, withInnerFd } from './inner.js';
 import { lpmIdentity, lpmLongestMatch, lpmPrefixLen } from './lpm.js';
 import { cpuLabel, joinPerCpu, labelPerCpu, perCpuList, sumPerCpu } from './per-cpu.js';
 
@@ -32,6 +32,8 @@ const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 // LPM tries do batch lookup/update/delete through the kernel's generic batch ops (not lookup-and-delete).
 const NO_BATCH: ReadonlySet<string> = new Set(['queue', 'stack', 'bloom_filter', 'array_of_maps',
   'hash_of_maps', 'prog_array']);
+/** Arrays whose entries cannot be deleted: every index always exists (the kernel answers EINVAL). */
+const NO_DELETE: ReadonlySet<string> = new Set(['array', 'percpu_array']);
 
 export interface LookupOptions extends DecodeOptions {
   /** Per-CPU maps: add the CPUs' values field by field. */
@@ -108,12 +110,33 @@ export class LiveMap {
     }
   }
 
+  /** Queues, stacks and bloom filters have no keys to walk. */
+  private keyed(op: string): void {
+    if (NULL_KEY.has(this.info.typeName)) {
+      throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED,
+        `${this.subject}: ${op}: a ${this.info.typeName} has no keys; ${this.info.typeName === 'bloom_filter' ? 'test a value with peek' : 'use peek or pop'}`);
+    }
+  }
+
   private rawKey(key: Uint8Array | null): Uint8Array | null {
     if (NULL_KEY.has(this.info.typeName)) return null;
     if (key === null || key.byteLength !== this.info.keySize) {
       throw new BpfmapError(ERROR_CODE.VALUE_INVALID, `${this.subject}: key: expected ${this.info.keySize} bytes, got ${key?.byteLength ?? 'none'}`);
     }
     return key;
+  }
+
+  /**
+   * A value to write must be exactly the kernel's value buffer: the kernel reads that many bytes, and
+   * past a shorter value it would read what an earlier call left in the buffer (a schema forced onto
+   * a map with a larger value).
+   */
+  private rawValue(value: Uint8Array): Uint8Array {
+    if (value.byteLength !== this.rawValueSize) {
+      throw new ValueError('value', `expected ${this.rawValueSize} bytes (the live map's value size${this.perCpu ? ', for every possible CPU' : ''}), got ${value.byteLength}` +
+        (value.byteLength === (this.perCpu ? perCpuValueSize(this.schema.valueSize) : this.schema.valueSize) ? ` (the object's '${this.schema.name}' has value size ${this.schema.valueSize}; the map does not match it)` : ''));
+    }
+    return value;
   }
 
   /** Kernel value buffer size (per-CPU: round_up(value_size, 8) * possible CPUs). */
@@ -131,6 +154,7 @@ export class LiveMap {
 
   updateRaw(key: Uint8Array | null, value: Uint8Array, flags: UpdateFlag = 'any'): void {
     this.crud('update');
+    this.rawValue(value);
     try {
       mapUpdateElem(this.fd, this.rawKey(key), value, FLAG[flags], this.subject);
     } catch (e) {
@@ -151,6 +175,7 @@ export class LiveMap {
 
   getNextKeyRaw(key: Uint8Array | null): Uint8Array | null {
     this.crud('getnext');
+    this.keyed('getnext');
     return mapGetNextKey(this.fd, key, this.info.keySize, this.subject);
   }
 
@@ -209,6 +234,9 @@ export class LiveMap {
     if (!this.perCpu) return c.encode(value, 'value');
     const n = possibleCpus();
     const given = perCpuList(value, n, this.schema.value?.kind === 'array', `${this.subject}: value`);
+    if (given !== null && given.length !== n) {
+      throw new ValueError('value', `expected one value or a list of ${n} (one per possible CPU), got a list of ${given.length}`);
+    }
     const list = given !== null && given.length === n
       ? given.map((v, i) => c.encode(v, Array.isArray(value) ? `value[${i}]` : `value.${cpuLabel(i)}`)) : [c.encode(value, 'value')];
     return joinPerCpu(list, this.info.valueSize, n, `${this.subject}: value`);
@@ -251,6 +279,13 @@ export class LiveMap {
    * Map-in-map and prog arrays: the inner object's `{ id, name }`.
    */
   lookup(key: unknown, opts: LookupOptions = {}): unknown {
+    if (NULL_KEY.has(this.info.typeName)) {
+      // A bloom filter's lookup tests the value buffer (zeros here), and a queue's peeks: a key would be ignored.
+      if (this.info.typeName === 'bloom_filter') this.keyed('lookup');
+      if (key !== undefined && key !== null) {
+        throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED, `${this.subject}: lookup: a ${this.info.typeName} has no keys; use peek`);
+      }
+    }
     if (opts.exact && this.info.typeName === 'lpm_trie') return this.lookupLpm(key, opts).value;
     return this.decodeValue(this.lookupRaw(this.encodeQueryKey(key)), opts);
   }
@@ -290,7 +325,13 @@ export class LiveMap {
   update(key: unknown, value: unknown, opts: { flags?: UpdateFlag } = {}): void {
     const k = this.encodeKey(key);
     if (this.fdMap) {
-      withInnerFd(value, this.info.typeName, 'value', (fd) => this.updateRaw(k, fdValue(fd), opts.flags ?? 'any'));
+      withInnerFd(value, this.info.typeName, 'value', (fd) => {
+        try {
+          this.updateRaw(k, fdValue(fd), opts.flags ?? 'any');
+        } catch (e) {
+          throw innerRefused(e, fd, value, this.schema, 'value');
+        }
+      });
       return;
     }
     this.updateRaw(k, this.encodeValue(value), opts.flags ?? 'any');
@@ -299,6 +340,10 @@ export class LiveMap {
   delete(key: unknown): void {
     const k = this.encodeKey(key);
     if (k === null) throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED, `${this.subject}: delete: a ${this.info.typeName} has no keys; use pop`);
+    if (NO_DELETE.has(this.info.typeName)) {
+      throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED,
+        `${this.subject}: delete: a ${this.info.typeName} map cannot delete entries (every index always exists); write a zero value instead`);
+    }
     this.deleteRaw(k);
   }
 
@@ -326,7 +371,7 @@ export class LiveMap {
   peek(value?: unknown, opts?: DecodeOptions): unknown {
     this.nullKeyOnly('peek');
     if (this.info.typeName === 'bloom_filter') {
-      return bloomContains(this.fd, this.encodeValue(value), this.subject);
+      return bloomContains(this.fd, this.rawValue(this.encodeValue(value)), this.subject);
     }
     return this.decodeValue(mapLookupElem(this.fd, null, this.info.valueSize, 0, this.subject), opts);
   }
@@ -388,7 +433,7 @@ export class LiveMap {
       return keys.length;
     }
     const ks = keys.map((k) => this.encodeKey(k)!);
-    const vs = values.map((v) => this.encodeValue(v));
+    const vs = values.map((v) => this.rawValue(this.encodeValue(v)));
     // What the keys hold now: a write that fails part-way puts these back, so that a failed bulk
     // write leaves the map as it was.
     const old = ks.map((k) => this.storedRaw(k));
@@ -478,8 +523,21 @@ export class LiveMap {
    */
   *batches(batchSize = 8192, onCall?: (call: ReadCall) => void): Generator<{ count: number; keys: Uint8Array; values: Uint8Array }> {
     this.crud('dump');
+    this.keyed('dump');
     const ks = this.info.keySize, vs = this.rawValueSize;
+    // GET_NEXT_KEY from a key deleted meanwhile starts over at the first key (hashes, LPM tries; the
+    // kernel's batch lookup of an LPM trie walks the same way from its cursor): the keys already given
+    // are remembered and not given again. Arrays never start over; hash batches go by bucket.
+    const seen = INDEXED.has(this.info.typeName) ? null : new Set<string>();
+    const fresh = (k: Uint8Array): boolean => {
+      if (seen === null) return true;
+      const id = Buffer.from(k).toString('latin1');
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    };
     if (!NO_BATCH.has(this.info.typeName)) {
+      const lpm = this.info.typeName === 'lpm_trie';
       let cursor: Uint8Array | null = null;
       let first = true;
       let size = batchSize;
@@ -496,6 +554,7 @@ export class LiveMap {
           throw e;
         }
         first = false;
+        if (lpm && r.count > 0) r = onlyFresh(r, ks, vs, fresh);
         if (r.count > 0) yield { count: r.count, keys: r.keys, values: r.values };
         if (r.next === null) return;
         cursor = r.next;
@@ -514,7 +573,7 @@ export class LiveMap {
         if ((e as { code?: string }).code === ERROR_CODE.KEY_NOT_FOUND) { key = next; continue; } // deleted, or an empty fd slot
         throw e;
       }
-      yield { count: 1, keys: next, values: value };
+      if (fresh(next)) yield { count: 1, keys: next, values: value };
       key = next;
     }
   }
@@ -542,4 +601,16 @@ export class LiveMap {
       }
     }
   }
+}
+
+/** A batch without the entries whose keys `fresh` has seen before (the batch itself when it has none). */
+function onlyFresh(r: { count: number; keys: Uint8Array; values: Uint8Array; next: Uint8Array | null }, ks: number, vs: number,
+  fresh: (k: Uint8Array) => boolean): { count: number; keys: Uint8Array; values: Uint8Array; next: Uint8Array | null } {
+  let n = 0;
+  for (let i = 0; i < r.count; i++) {
+    if (!fresh(r.keys.subarray(i * ks, (i + 1) * ks))) continue;
+    if (n !== i) { r.keys.copyWithin(n * ks, i * ks, (i + 1) * ks); r.values.copyWithin(n * vs, i * vs, (i + 1) * vs); }
+    n++;
+  }
+  return n === r.count ? r : { count: n, keys: r.keys.subarray(0, n * ks), values: r.values.subarray(0, n * vs), next: r.next };
 }
