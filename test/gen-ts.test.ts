@@ -43,6 +43,7 @@ function generate(path: string, dir: string): string | null {
 
 // --- the typed use and the misuses (a line ending in `// error` must fail, no other line may) ---
 const USE = `import { openObject, type Maps } from './fixtures__firewall_bpfel_o.js';
+import { openObject as openCoverage } from './fixtures__coverage_bpfel_o.js';
 export async function use(): Promise<void> {
   const fw = await openObject();
   const rules = fw.map('ingress_node_firewall_table_map').open({ pinRoot: '/sys/fs/bpf/fw' });
@@ -59,9 +60,14 @@ export async function use(): Promise<void> {
   stats.update(0, [{ allow_stats: { packets: 1n } }, { deny_stats: { bytes: '5' } }]);
   const key: Maps['ingress_node_firewall_table_map']['keyInput'] = { ip_data: 'fe80::/64' };
   void first; void pretty; void packets; void sum; void key;
+  const outer = (await openCoverage()).map('outer_hash').open();
+  outer.update({ v4: '10.0.0.1' }, '/sys/fs/bpf/inner');
+  outer.update({ words: { 7: 1 } }, { id: 3 });
+  for (const e of outer.entries()) outer.update(e.key, '/sys/fs/bpf/inner');
 }
 `;
 const MISUSE = `import { openObject } from './fixtures__firewall_bpfel_o.js';
+import { openObject as openCoverage } from './fixtures__coverage_bpfel_o.js';
 export async function misuse(): Promise<void> {
   const fw = await openObject();
   const rules = fw.map('ingress_node_firewall_table_map').open();
@@ -74,6 +80,10 @@ export async function misuse(): Promise<void> {
   const stats = fw.map('ingress_node_firewall_statistics_map').open();
   const p: number = stats.lookup(0)[0]!.allow_stats.packets; // error
   void n; void p;
+  // A union takes exactly one member.
+  const outer = (await openCoverage()).map('outer_hash').open();
+  outer.update({}, '/sys/fs/bpf/inner'); // error
+  outer.update({ v4: 1, v6: [1] }, '/sys/fs/bpf/inner'); // error
 }
 `;
 

@@ -316,6 +316,43 @@ fmt('prints bitfields of the older encoding (bit offset and width in the INT)', 
   assert.match(text, /\tunsigned int x: 5; \/\* offset 1, bit 3, bits 5 \*\/\n/);
   assert.match(text, /\tunsigned int y; \/\* offset 0, size 4 \*\/\n/);
 });
+fmt('marks packed structs and unions as bpftool does, so the declaration has the layout of the object', () => {
+  // Unaligned members (firewall) or a size that is no multiple of the alignment (firewall-v2): packed.
+  const fw1 = formatTypesC(loadObjectFile(fx('firewall.bpfel.o')).btf!, 'ruleType_st');
+  assert.match(fw1, /\n\} __attribute__\(\(packed\)\);\n$/);
+  assert.match(formatTypesC(loadObjectFile(fx('firewall-v2.bpfel.o')).btf!, 'ruleType_st'), /\n\} __attribute__\(\(packed\)\);\n$/);
+  const cov = loadObjectFile(fx('coverage.bpfel.o')).btf!;
+  assert.match(formatTypesC(cov, 'packed_pair'), /\n\} __attribute__\(\(packed\)\);\n$/);
+  // Naturally aligned: no attribute (bitfields do not count).
+  assert.match(formatTypesC(cov, 'bits'), /\n\};\n$/);
+  assert.match(formatTypesC(cov, 'kitchen_sink'), /\tstruct packed_pair pp; .*\n(.*\n)*\};\n$/);
+  // An anonymous packed member, a packed union, and a struct holding an unaligned packed one.
+  const b = new BtfBuilder();
+  const u8 = b.int('unsigned char', 1);
+  const u32 = b.int('unsigned int', 4);
+  const inner = b.struct('', 5, [{ name: 'a', type: u8, bitOffset: 0 }, { name: 'b', type: u32, bitOffset: 8 }]);
+  const un = b.struct('u', 5, [{ name: 'x', type: u32, bitOffset: 0 }, { name: 'y', type: inner, bitOffset: 0 }], true);
+  b.struct('outer', 12, [{ name: 'c', type: u8, bitOffset: 0 }, { name: 'in', type: inner, bitOffset: 8 }, { name: 'd', type: u32, bitOffset: 64 }]);
+  const btf = loadBtf(b.build());
+  void un;
+  const outer = formatTypesC(btf, 'outer');
+  assert.match(outer, /\t\} __attribute__\(\(packed\)\) in; \/\* offset 1, size 5 \*\/\n/);
+  assert.match(outer, /\n\};\n$/);
+  assert.match(formatTypesC(btf, 'u'), /\n\} __attribute__\(\(packed\)\);\n$/);
+  if (toolsMissing(['clang'])) return skip('clang not installed: the declarations are not compiled');
+  const dir = mkdtempSync(join(tmpdir(), 'bpfmap-types-c-'));
+  try {
+    const c = join(dir, 't.c');
+    const decl = (text: string) => text.replace(/\/\* [^*]* \*\//g, '');
+    writeFileSync(c, ['typedef unsigned char __u8; typedef unsigned short __u16; typedef unsigned int __u32; typedef unsigned long long __u64;',
+      decl(fw1), decl(formatTypesC(btf, 'u')), decl(outer),
+      '_Static_assert(sizeof(struct ruleType_st) == 12 && __builtin_offsetof(struct ruleType_st, dstPortEnd) == 7, "ruleType_st");',
+      '_Static_assert(sizeof(union u) == 5 && sizeof(struct outer) == 12 && __builtin_offsetof(struct outer, d) == 8, "outer");', ''].join('\n'));
+    execFileSync('clang', ['-target', 'bpf', '-fsyntax-only', c], { stdio: 'pipe' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 fmt.run();
 
 const deb = suite('loadObject: Debian objects');

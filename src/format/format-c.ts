@@ -73,6 +73,49 @@ function spend(n: number): void {
   }
 }
 
+/**
+ * C's alignment of a type as libbpf's btf__align_of computes it from BTF (pointers and longs of 8
+ * bytes): a struct or union that must be packed to have its layout aligns to 1.
+ */
+function alignOf(btf: Btf, id: number, depth: number): number {
+  if (depth > MAX_DEPTH) throw new BtfError(`BTF type ${id}: nesting deeper than ${MAX_DEPTH}`, id);
+  const r = btf.resolve(id);
+  switch (btf.kind(r)) {
+    case K.INT: case K.ENUM: case K.ENUM64: case K.FLOAT: return Math.max(1, Math.min(8, btf.raw.sizeType(r)));
+    case K.PTR: return 8;
+    case K.ARRAY: return alignOf(btf, btf.raw.u32(r, 0), depth + 1);
+    case K.STRUCT: case K.UNION: return naturalAlign(btf, r, depth + 1) || 1;
+    default: return 1;
+  }
+}
+
+/** naturalAlign per BTF and type id (vmlinux nests the same structs in thousands of others). */
+const aligns = new WeakMap<Btf, Map<number, number>>();
+
+/**
+ * The alignment a struct or union has unpacked, or 0 when its layout needs `__attribute__((packed))`:
+ * a member that is no bitfield off its alignment, or a size that is no multiple of it (libbpf's
+ * btf_is_struct_packed, which bpftool prints).
+ */
+function naturalAlign(btf: Btf, id: number, depth = 0): number {
+  let cache = aligns.get(btf);
+  if (!cache) aligns.set(btf, (cache = new Map()));
+  const hit = cache.get(id);
+  if (hit !== undefined) return hit;
+  const t = btf.type(id);
+  let max = 1;
+  let packed = false;
+  for (const m of t.members) {
+    const a = alignOf(btf, m.typeId, depth + 1);
+    const [bitOff, bits] = memberBits(btf, m.typeId, m.bitOffset, m.bitfieldSize);
+    if (bits === 0 && bitOff % (8 * a) !== 0) packed = true;
+    max = Math.max(max, a);
+  }
+  const r = packed || (t.size ?? 0) % max !== 0 ? 0 : max;
+  cache.set(id, r);
+  return r;
+}
+
 function body(btf: Btf, id: number, indent: string, depth: number): string {
   const t = btf.type(id);
   spend(t.btfKind === K.ENUM || t.btfKind === K.ENUM64 ? t.values.length : t.members.length);
@@ -92,7 +135,8 @@ function body(btf: Btf, id: number, indent: string, depth: number): string {
       : `offset ${bitOff / 8}, size ${size}`;
     return `${inner}${decl}${bits ? `: ${bits}` : ''}; /* ${where} */`;
   });
-  return `${head}{ /* size ${t.size} */\n${lines.join('\n')}${lines.length ? '\n' : ''}${indent}}`;
+  const packed = naturalAlign(btf, id) === 0 ? ' __attribute__((packed))' : '';
+  return `${head}{ /* size ${t.size} */\n${lines.join('\n')}${lines.length ? '\n' : ''}${indent}}${packed}`;
 }
 
 /** The declaration of one type id. */

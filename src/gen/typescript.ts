@@ -14,7 +14,8 @@
  * - fields that hold addresses (u8[4], u8[16], __be32, any unsigned 32-bit int, ...) also take
  *   address text (`10.0.0.1`, `fe80::1`, a MAC); an LPM trie key's address field takes CIDR text.
  * - structs and unions: objects by field name (anonymous members flattened); every input field is
- *   optional (left out is zero); decode shows the member of a union that covers it.
+ *   optional (left out is zero), but a union's input names exactly one member (one object type per
+ *   member); decode shows the member of a union that covers it.
  * - per-CPU maps: lookup gives one value per CPU, update takes one value or one per CPU.
  * Offline: imports nothing of the kernel side.
  */
@@ -158,6 +159,10 @@ class Emitter {
     const entries = flattenFields(n);
     const outLines: string[] = [];
     const inLines: string[] = [];
+    /** The input lines with the field required (a union's variant of one field). */
+    const required: string[] = [];
+    /** Per input line: its member of the union `n` (`groups[0]`: the record itself when a union). */
+    const members: number[] = [];
     for (const e of entries) {
       const f = e.field;
       const comment = doc(fieldDoc(f, e.offset), '  ');
@@ -169,10 +174,13 @@ class Emitter {
       if (takesIfname({ name: e.name, type: f.type, ifindex: (f as { ifindex?: boolean }).ifindex })) i = `${i} | string`;
       if (e.shown) outLines.push(`${comment}  ${prop(e.name)}: ${o};`);
       inLines.push(`${comment}  ${prop(e.name)}?: ${i};`);
+      required.push(`${comment}  ${prop(e.name)}: ${i};`);
+      members.push(e.groups[0]?.[1] ?? 0);
     }
     const title = safe(typeName(n));
     const outBody = `{\n${outLines.join('\n')}\n}`;
-    const inBody = `{\n${inLines.join('\n')}\n}`;
+    const variants = n.kind === 'union' ? unionVariants(entries.map((e) => e.name), inLines, required, members) : null;
+    const inBody = variants ?? `{\n${inLines.join('\n')}\n}`;
     const wanted = base ?? (n.name ? pascal(n.name) : null);
     if (!wanted) {
       // Anonymous: inline.
@@ -188,7 +196,9 @@ class Emitter {
       this.bodies.set(name, both);
       const kindNote = n.kind === 'union' ? ' Input: name one member.' : '';
       this.decls.push(`/** ${title} (${n.size} bytes) as bpfmap decodes it. */\nexport interface ${name} ${outBody}\n`);
-      this.decls.push(`/** ${title} as bpfmap takes it: fields left out are zero.${kindNote} */\nexport interface ${name}Input ${inBody}\n`);
+      this.decls.push(variants
+        ? `/** ${title} as bpfmap takes it: exactly one member (the rest of the bytes zero). */\nexport type ${name}Input =${inBody};\n`
+        : `/** ${title} as bpfmap takes it: fields left out are zero.${kindNote} */\nexport interface ${name}Input ${inBody}\n`);
     }
     const r: [string, string] = [name, `${name}Input`];
     if (!lpm) this.records.set(n, r);
@@ -200,6 +210,29 @@ class Emitter {
     this.decls.push(`/** ${what} as bpfmap decodes it. */\nexport type ${name} = ${out};\n`);
     this.decls.push(`/** ${what} as bpfmap takes it. */\nexport type ${name}Input = ${inp};\n`);
   }
+}
+
+/** Above this many members a union's input is one object of optional fields (variants grow as the square). */
+const MAX_VARIANTS = 32;
+
+/**
+ * A union's input as the codec takes it (record-codec.ts): exactly one member, so one object type per
+ * member, naming the others `never`. Fields of an anonymous struct member stay optional together. Null
+ * (all fields optional, the union named in a comment) for a union of more than MAX_VARIANTS members.
+ */
+function unionVariants(names: readonly string[], lines: readonly string[], required: readonly string[],
+  members: readonly number[]): string | null {
+  const ids = [...new Set(members)];
+  if (ids.length === 0 || ids.length > MAX_VARIANTS) return null;
+  const variants = ids.map((m) => {
+    const own = members.filter((x) => x === m).length;
+    const body = lines.map((l, k) => {
+      if (members[k] !== m) return `  ${prop(names[k]!)}?: never;`;
+      return own === 1 ? required[k]! : l;
+    });
+    return `{\n${body.join('\n')}\n}`;
+  });
+  return `\n  | ${variants.map((v) => v.replace(/\n/g, '\n  ')).join('\n  | ')}`;
 }
 
 /** `t` ready for a `[]` suffix: parenthesised unless it is one name, list or object. */
