@@ -26,8 +26,25 @@ const C = suite('compileConverter');
 C('fields moved and widened by name; a new field 0 or its default; a removed one dropped', () => {
   const old = struct([['a', int(1)], ['b', int(2)], ['gone', int(1)]]);
   const cur = struct([['b', int(4)], ['a', int(1)], ['n', int(1)]]);
-  assert.equal(run(old, cur, [7, 0x34, 0x12, 9]).out, [0x34, 0x12, 0, 0, 7, 0]);
-  assert.equal(run(old, cur, [7, 0x34, 0x12, 9], { defaults: new Map([['n', 5n]]) }).out, [0x34, 0x12, 0, 0, 7, 5]);
+  assert.equal(run(old, cur, [7, 0x34, 0x12, 0]), { out: [0x34, 0x12, 0, 0, 7, 0], losses: [] });
+  assert.equal(run(old, cur, [7, 0x34, 0x12, 0], { defaults: new Map([['n', 5n]]) }).out, [0x34, 0x12, 0, 0, 7, 5]);
+});
+C('a removed field that holds a value is a loss naming it (a field renamed without rename is one too)', () => {
+  const old = struct([['a', int(1)], ['gone', int(1)]]), cur = struct([['a', int(1)]]);
+  const why = 'not in the new layout (removed, or renamed: name it with rename OLD=NEW), its value dropped';
+  assert.equal(run(old, cur, [7, 9]), { out: [7], losses: [{ path: 'value.gone', reason: why }] });
+  const v1 = struct([['hits', int(4)], ['bytes', int(4)]]), v2 = struct([['packets', int(8)], ['bytes', int(4)]]);
+  assert.equal(run(v1, v2, [5, 0, 0, 0, 1, 0, 0, 0]).losses, [{ path: 'value.hits', reason: why }]);
+  assert.equal(run(v1, v2, [5, 0, 0, 0, 1, 0, 0, 0], { rename: { hits: 'packets' } }), { out: [5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], losses: [] });
+  // in an array of structs: each element by its index
+  assert.equal(run(struct([['xs', arr(old, 2)]]), struct([['xs', arr(cur, 2)]]), [1, 0, 2, 3]).losses, [{ path: 'value.xs[1].gone', reason: why }]);
+});
+C('a removed bitfield: only its own bits count', () => {
+  const u8 = int(1);
+  const bits = (fields: [string, number, number][]): TypeNode => ({ kind: 'struct', name: 's', size: 1, fields: fields.map(([name, bitOffset, bitSize]) => ({ name, offset: 0, bitOffset, bitSize, type: u8 })) });
+  const old = bits([['keep', 0, 4], ['gone', 4, 4]]), cur = bits([['keep', 0, 4]]);
+  assert.equal(run(old, cur, [0x0f]), { out: [0x0f], losses: [] });
+  assert.equal(run(old, cur, [0x1f]).losses.map((l) => l.path), ['value.gone']);
 });
 C('a counter narrowed: a value that fits is kept, one that does not is a loss (written clamped)', () => {
   const old = struct([['c', int(4)]]), cur = struct([['c', int(2)]]);

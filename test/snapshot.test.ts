@@ -7,11 +7,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { perCpuStride } from '../src/syscall/cpus.js';
-import { bpfmap, ROOT, TABLE, STATS } from './helpers/cli.js';
+import { BIN, bpfmap, ROOT, TABLE, STATS } from './helpers/cli.js';
 import { kernel, withPinDir, removePinDir } from './helpers/kernel.js';
 import { lpmKey, rulesValue } from './helpers/firewall-bytes.js';
 import { loadObjectFile, createMaps, openMap, toHex, possibleCpus } from '../src/index.js';
@@ -135,6 +136,31 @@ S('without an object: every map pinned in the root (global data left out); a cut
   assert.is(bad.code, 5, bad.stderr);
   assert.match(bad.stderr, /^bpfmap: .*cut\.ndjson: the snapshot does not end with its trailer line: it was cut off; nothing was restored\n$/);
   assert.not.ok(existsSync(other));
+}));
+
+S('SIGTERM during the writes of a restore: the restore ends first (exit 143), every map holds the snapshot, no journal left', withDirs((dir, other, tmp) => {
+  if (spawnSync('strace', ['-V']).status !== 0) return;
+  fillV1(dir);
+  const file = join(tmp, 'snap.ndjson');
+  writeFileSync(file, bpfmap(['snapshot', FW, '--pin-root', dir]).stdout);
+  const want = `${dir}-want`;
+  try {
+    const ok = bpfmap(['restore', file, '--into', FW2, '--pin-root', want, '--journal', join(tmp, 'j')]);
+    assert.is(ok.code, 0, ok.stderr);
+    const restore = [process.execPath, BIN, 'restore', file, '--into', FW2, '--pin-root', other, '--journal', join(tmp, 'j')];
+    // Traced once to find the first write; then SIGTERM there, while the second map is still to be written.
+    const t = spawnSync('strace', ['-qq', '-o', join(tmp, 'trace'), '-e', 'trace=bpf', ...restore], { cwd: ROOT, encoding: 'utf8' });
+    assert.is(t.status, 0, t.stderr);
+    const calls = readFileSync(join(tmp, 'trace'), 'utf8').split('\n').filter((l) => l.startsWith('bpf('));
+    const at = calls.findIndex((l) => l.startsWith('bpf(BPF_MAP_UPDATE_BATCH')) + 1;
+    assert.ok(at > 0 && calls.filter((l) => l.startsWith('bpf(BPF_MAP_UPDATE_BATCH')).length >= 2, 'two maps written');
+    removePinDir(other);
+    const s = spawnSync('strace', ['-qq', '-o', '/dev/null', '-e', 'trace=bpf', '-e', `inject=bpf:signal=SIGTERM:when=${at}`, ...restore], { cwd: ROOT, encoding: 'utf8' });
+    assert.is(s.status, 143, s.stderr);
+    assert.match(s.stderr, /^bpfmap: SIGTERM: received while restoring; the restore ran to its end first/);
+    for (const n of [TABLE, STATS]) assert.is(bytesOf(join(other, n)), bytesOf(join(want, n)), n);
+    assert.equal(readdirSync(join(tmp, 'j')).filter((n) => n.endsWith('.journal')), []);
+  } finally { removePinDir(want); }
 }));
 
 S.run();

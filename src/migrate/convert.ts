@@ -2,11 +2,12 @@
  * compileConverter: turns a value of the old layout into the new one, bytes to bytes, field by field by
  * name (the matching of src/migrate/diff.ts): fields in both are converted (moved, widened, narrowed,
  * enum values mapped by name), array elements by index, fields only in the new layout are zero or take
- * a default, fields only in the old one are dropped. Pure: no kernel.
+ * a default, fields only in the old one are dropped (a loss when not zero). Pure: no kernel.
  *
  * What would not fit is a loss, named by its path (`value.rules[3].action`): a number outside the new
  * type's range (written clamped to it), an enum value the new enum lacks (written as 0), an array
- * element past the new length that is not all zero (dropped).
+ * element past the new length that is not all zero (dropped), a field only the old layout has that is
+ * not zero (dropped: removed, or renamed without `rename`).
  */
 import type { Field, TypeNode } from '../schema/types.js';
 import type { ByteOrder } from '../bytes.js';
@@ -126,7 +127,7 @@ export function compileConverter(old: TypeNode, cur: TypeNode, opts: ConvertOpti
   return compile(old, cur, opts, path, 0, used ?? new Set());
 }
 
-function compile(old: TypeNode, cur: TypeNode, opts: ConvertOptions, path: string, depth: number, used: Set<string>): Converter {
+function compile(old: TypeNode, cur: TypeNode, opts: ConvertOptions, path: string, depth: number, usedDefaults: Set<string>): Converter {
   if (depth > MAX_DEPTH) throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED, `${path}: nested deeper than ${MAX_DEPTH}`);
   const rename = opts.rename ?? {};
   if (sameBytes(old, cur, rename)) {
@@ -136,9 +137,9 @@ function compile(old: TypeNode, cur: TypeNode, opts: ConvertOptions, path: strin
   const numeric = (t: TypeNode) => t.kind === 'int' || t.kind === 'enum';
   if (numeric(old) && numeric(cur)) return numberConverter(old, cur, opts.byteOrder);
   if (old.kind === 'array' && cur.kind === 'array') {
-    const el = compile(old.element, cur.element, opts, `${path}[]`, depth + 1, used);
+    const el = compile(old.element, cur.element, opts, `${path}[]`, depth + 1, usedDefaults);
     const os = old.element.size, ns = cur.element.size, n = Math.min(old.length, cur.length), ol = old.length, nl = cur.length;
-    const fill = nl > ol ? compileFill(cur.element, opts, `${path}[]`, used) : null;
+    const fill = nl > ol ? compileFill(cur.element, opts, `${path}[]`, usedDefaults) : null;
     return (src, so, dst, dO, p, out) => {
       for (let i = 0; i < n; i++) el(src, so + i * os, dst, dO + i * ns, `${p}[${i}]`, out);
       if (fill) for (let i = n; i < nl; i++) fill(src, 0, dst, dO + i * ns, `${p}[${i}]`, out);
@@ -149,27 +150,46 @@ function compile(old: TypeNode, cur: TypeNode, opts: ConvertOptions, path: strin
   }
   if (old.kind === 'struct' && cur.kind === 'struct') {
     const parts: { c: Converter; oo: number; no: number; name: string }[] = [];
+    const used = new Set<Field>();
     let anon = 0;
     cur.fields.forEach((f: Field) => {
       const at = `${path}.${f.name}`;
       const o = oldFieldFor(old.fields, f, f.name === '' ? anon++ : 0, rename);
+      if (o) used.add(o);
       if (f.bitSize !== undefined || o?.bitSize !== undefined) {
         if (!o || o.offset !== f.offset || o.bitOffset !== f.bitOffset || o.bitSize !== f.bitSize || !sameBytes(o.type, f.type, rename)) {
           throw new BpfmapError(ERROR_CODE.NOT_SUPPORTED, `${at}: a bitfield that is added, moved or changed is not converted`);
         }
       }
       if (!o) {
-        const fill = compileFill(f.type, opts, at, used);
+        const fill = compileFill(f.type, opts, at, usedDefaults);
         if (fill) parts.push({ c: fill, oo: 0, no: f.offset, name: f.name });
         return;
       }
-      parts.push({ c: compile(o.type, f.type, opts, at, depth + 1, used), oo: o.offset, no: f.offset, name: f.name });
+      parts.push({ c: compile(o.type, f.type, opts, at, depth + 1, usedDefaults), oo: o.offset, no: f.offset, name: f.name });
     });
+    // A field the new layout lacks (removed, or renamed without `rename`) that holds a value: a loss.
+    for (const o of old.fields) if (!used.has(o)) parts.push({ c: removedChecker(o, opts.byteOrder), oo: o.offset, no: 0, name: o.name || '(anonymous)' });
     return (src, so, dst, dO, p, out) => {
       for (const x of parts) x.c(src, so + x.oo, dst, dO + x.no, `${p}.${x.name}`, out);
     };
   }
   throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE, `${path}: a ${old.kind} that becomes a ${cur.kind} (or changes layout) is not converted`);
+}
+
+/** Reports a field only the old layout has when it is not zero (its bits only, for a bitfield); writes nothing. */
+function removedChecker(o: Field, order: ByteOrder): Converter {
+  const size = o.type.size, bits = o.bitSize, from = o.bitOffset ?? 0;
+  return (src, so, _dst, _dO, p, out) => {
+    let set: boolean;
+    if (bits === undefined) set = !isZero(src, so, size);
+    else {
+      set = false;
+      // In memory bit order (see Field.bitOffset): from the low bit of each byte for little-endian objects.
+      for (let i = from; i < from + bits && !set; i++) set = ((src[so + (i >> 3)] ?? 0) & (order === 'little' ? 1 << (i & 7) : 0x80 >> (i & 7))) !== 0;
+    }
+    if (set) out.push({ path: p, reason: 'not in the new layout (removed, or renamed: name it with rename OLD=NEW), its value dropped' });
+  };
 }
 
 /** Fills a part only the new layout has: its defaults where given, else nothing (it stays zero). */

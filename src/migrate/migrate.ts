@@ -8,8 +8,9 @@
  * 2. copy every entry (per-CPU maps per CPU, keys as they are: LPM prefixes kept) through the
  *    field-by-field converter (convert.ts), batch by batch (nothing held in memory but one batch); a
  *    loss stops everything before any swap (the maps built so far are removed), unless allowLossy,
- * 3. convert once more and compare every entry with what the new map holds (two order-independent
- *    digests; entry by entry only to name a difference),
+ * 3. once every new map is full, right before each map's swap: convert once more and compare every
+ *    entry with what the new map holds (two order-independent digests; entry by entry only to name a
+ *    difference); a difference (a write to the old map since the copy) undoes the swaps made so far,
  * 4. swap: the old map is pinned again as `<name>_old`, then the new pin is renamed onto `<name>`
  *    (rename replaces the target in one step: the name never points to nothing or a half-filled map).
  *
@@ -283,47 +284,19 @@ function sameValue(a: Uint8Array, b: Uint8Array, size: number, stride: number, c
 }
 
 /**
- * Creates the new map, fills it from the old one (converting again: what the old map holds now), then
- * converts once more and compares every entry with what the new map returns. Returns its private pin
- * (in `tmp`) and id. Losses that appeared since the scan stop it unless allowLossy.
+ * Creates the new map and fills it from the old one (converting again: what the old map holds now).
+ * Returns its private pin (in `tmp`) and id. Losses that appeared since the scan stop it unless allowLossy.
  */
-function build(newObj: BpfObject, src: LiveMap, p: Plan, opts: MigrateOptions, tmp: string): { pin: string; id: number; scan: Scan } {
+function fill(newObj: BpfObject, src: LiveMap, p: Plan, opts: MigrateOptions, tmp: string): { pin: string; id: number; scan: Scan } {
   const made = createMaps(newObj, { names: [p.cur.name], pinRoot: tmp });
   const pin = made[0]!.pinPath!;
   const scan = newScan();
   try {
     const dst = openMap({ map: p.cur, pin, byteOrder: newObj.schema.byteOrder });
     try {
-      if (p.cur.inner && p.old.inner) {
-        fillOuter(newObj, src, dst, p.old, p.cur, opts, scan);
-        if (scan.lossCount > 0 && !opts.allowLossy) throw lossError(p.pin, scan);
-        return { pin, id: made[0]!.id, scan };
-      }
-      for (const b of converted(src, p, opts, scan)) dst.updateBatchRaw(b.keys, b.values, b.count);
+      if (p.cur.inner && p.old.inner) fillOuter(newObj, src, dst, p.old, p.cur, opts, scan);
+      else for (const b of converted(src, p, opts, scan)) dst.updateBatchRaw(b.keys, b.values, b.count);
       if (scan.lossCount > 0 && !opts.allowLossy) throw lossError(p.pin, scan);
-      const ks = dst.info.keySize, vs = dst.rawValueSize;
-      const stride = dst.perCpu ? perCpuStride(p.cur.valueSize) : p.cur.valueSize;
-      // The check: the new map's entries and the old map's, converted again, as two order-independent
-      // digests (one batched read of each, where a lookup per entry took 4/5 of a 1M-entry
-      // migration); only when they differ, entry by entry, to name the key.
-      const zeroSkip = p.cur.type === 'array' || p.cur.type === 'percpu_array'; // slots past the old max_entries read as zeros
-      const want = newDigest(), got = newDigest();
-      for (const b of converted(src, p, { ...opts }, newScan())) digest(b, ks, vs, p.cur.valueSize, stride, dst.nCpus, zeroSkip, want);
-      for (const b of dst.batches()) digest(b, ks, vs, p.cur.valueSize, stride, dst.nCpus, zeroSkip, got);
-      if (want.n !== got.n || want.a !== got.a || want.b !== got.b) {
-        for (const b of converted(src, p, { ...opts }, newScan())) {
-          for (let i = 0; i < b.count; i++) {
-            const key = b.keys.subarray(i * ks, (i + 1) * ks);
-            const back = dst.lookupRaw(key);
-            if (!sameValue(back, b.values.subarray(i * vs, (i + 1) * vs), p.cur.valueSize, stride, dst.nCpus)) {
-              throw new BpfmapError(ERROR_CODE.CONFLICT,
-                `map '${p.cur.name}': key ${toHex(key)}: the new map's value differs from the old one's, converted (written meanwhile?); nothing was swapped`);
-            }
-          }
-        }
-        throw new BpfmapError(ERROR_CODE.CONFLICT,
-          `map '${p.cur.name}': the new map holds ${got.n} entries, the old one converted ${want.n} (written meanwhile?); nothing was swapped`);
-      }
     } finally {
       dst.close();
     }
@@ -332,6 +305,42 @@ function build(newObj: BpfObject, src: LiveMap, p: Plan, opts: MigrateOptions, t
     throw e;
   }
   return { pin, id: made[0]!.id, scan };
+}
+
+/**
+ * Converts the old map once more and compares every entry with what the new map (at `pin`) returns;
+ * run right before the map's swap, so that a write to the old map since is seen (CONFLICT).
+ */
+function check(newObj: BpfObject, src: LiveMap, p: Plan, opts: MigrateOptions, pin: string): void {
+  if (p.cur.inner && p.old.inner) return; // fillOuter checked each inner map as it copied it
+  const dst = openMap({ map: p.cur, pin, byteOrder: newObj.schema.byteOrder });
+  try {
+    const ks = dst.info.keySize, vs = dst.rawValueSize;
+    const stride = dst.perCpu ? perCpuStride(p.cur.valueSize) : p.cur.valueSize;
+    // The check: the new map's entries and the old map's, converted again, as two order-independent
+    // digests (one batched read of each, where a lookup per entry took 4/5 of a 1M-entry
+    // migration); only when they differ, entry by entry, to name the key.
+    const zeroSkip = p.cur.type === 'array' || p.cur.type === 'percpu_array'; // slots past the old max_entries read as zeros
+    const want = newDigest(), got = newDigest();
+    for (const b of converted(src, p, { ...opts }, newScan())) digest(b, ks, vs, p.cur.valueSize, stride, dst.nCpus, zeroSkip, want);
+    for (const b of dst.batches()) digest(b, ks, vs, p.cur.valueSize, stride, dst.nCpus, zeroSkip, got);
+    if (want.n !== got.n || want.a !== got.a || want.b !== got.b) {
+      for (const b of converted(src, p, { ...opts }, newScan())) {
+        for (let i = 0; i < b.count; i++) {
+          const key = b.keys.subarray(i * ks, (i + 1) * ks);
+          const back = dst.lookupRaw(key);
+          if (!sameValue(back, b.values.subarray(i * vs, (i + 1) * vs), p.cur.valueSize, stride, dst.nCpus)) {
+            throw new BpfmapError(ERROR_CODE.CONFLICT,
+              `map '${p.cur.name}': key ${toHex(key)}: the new map's value differs from the old one's, converted (written meanwhile?); nothing was swapped`);
+          }
+        }
+      }
+      throw new BpfmapError(ERROR_CODE.CONFLICT,
+        `map '${p.cur.name}': the new map holds ${got.n} entries, the old one converted ${want.n} (written meanwhile?); nothing was swapped`);
+    }
+  } finally {
+    dst.close();
+  }
 }
 
 /** The ids of the maps pinned for the object's maps under root, in the object's order (0: nothing pinned). */
@@ -426,16 +435,30 @@ function migrateLocked(oldObj: BpfObject, newObj: BpfObject, root: string, opts:
     const tmp = privateDirOf(root);
     removePrivateDir(tmp); // one a killed process of the same pid left (its journal was undone above)
     const journal = writeMigrationJournal(opts.journalDir ?? DEFAULT_JOURNAL_DIR, root, tmp, work.map((w) => ({ pin: w.p.pin, oldId: w.src.info.id })));
-    // Build every new map first (nothing swapped until all are full and checked), then swap them all.
+    // Fill every new map first (nothing swapped until all are full), then check each right before its
+    // swap: a check done before the other maps were filled would miss what was written to its old map
+    // meanwhile (seconds for a big map), and the swap would drop it silently.
     const built: { w: (typeof work)[number]; pin: string; id: number; scan: Scan }[] = [];
     try {
-      for (const w of work) built.push({ w, ...build(newObj, w.src, w.p, opts, tmp) });
+      for (const w of work) built.push({ w, ...fill(newObj, w.src, w.p, opts, tmp) });
     } catch (e) {
       removePrivateDir(tmp);
       removeMigrationJournal(journal);
       throw e;
     }
-    for (const b of built) {
+    for (const [n, b] of built.entries()) {
+      try {
+        check(newObj, b.w.src, b.w.p, opts, b.pin);
+      } catch (e) {
+        if (n === 0) {
+          removePrivateDir(tmp);
+          removeMigrationJournal(journal);
+          throw e;
+        }
+        const back = recoverMigration(journal); // the maps swapped before this one go back
+        const msg = `${(e as Error).message.replace(/; nothing was swapped$/, '')}; rolled back: ${back.problems.length === 0 ? 'every pin holds its old map' : back.problems.join('; ')}`;
+        throw new BpfmapError(isBpfmapError(e) ? e.code : ERROR_CODE.IO, msg, { cause: e });
+      }
       try {
         objPin(b.w.src.fd, b.w.p.pin + OLD_SUFFIX);
         renameSync(b.pin, b.w.p.pin);

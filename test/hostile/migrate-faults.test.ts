@@ -228,6 +228,32 @@ Kill('a write to an old map between the copy and the check: the swap is refused 
   assert.ok(bytesOf(join(c.dir, TABLE))!.includes(toHex(changed)), 'the old map, with the write');
 }));
 
+Kill('a write to the first old map while the second map is built: the swap is refused naming the key, exit 6, the write kept', withV1(async (c) => {
+  if (skipNoStrace('a delayed bpf() call')) return;
+  const calls = trace(c).filter((x) => x.sys === 'bpf');
+  const creates = calls.map((x, i) => (x.what === 'BPF_MAP_CREATE' ? i + 1 : 0)).filter((i) => i > 0);
+  const second = creates[creates.length - 1]!; // the counters' new map: the table's is full and was checked before it
+  const argv = ['strace', '-qq', '-o', '/dev/null', '-e', 'trace=bpf', '-e', `inject=bpf:delay_enter=3000000:when=${second}`, ...migrate(c)];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, ...env(c) } });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const done = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const copied = () => { try { return readdirSync(c.dir).some((d) => d.startsWith('bpfmap_migrate_') && (bytesOf(join(c.dir, d, TABLE)) ?? '').split('\n').length === 50); } catch { return false; } };
+  for (let i = 0; i < 200 && !copied(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(copied(), 'the table was copied');
+  await new Promise((r) => setTimeout(r, 300)); // its check ran; the counters' map is being made
+  const t = openMap({ pin: join(c.dir, TABLE), force: true });
+  const key = lpmKey('10.9.0.0', 16, 1);
+  const changed = new Uint8Array(t.lookupRaw(key));
+  changed[0] ^= 0xff;
+  try { t.updateRaw(key, changed); } finally { t.close(); }
+  assert.is(await done, 6, err);
+  assert.match(err, /^bpfmap: map 'ingress_node_firewall_table_map': key 30000000010000000a09[0-9a-f]+: the new map's value differs from the old one's, converted \(written meanwhile\?\); nothing was swapped\n$/);
+  assert.equal(leftovers(c), []);
+  assert.equal(journals(c), []);
+  assert.ok(bytesOf(join(c.dir, TABLE))!.includes(toHex(changed)), 'the old map, with the write, under its name');
+}));
+
 Kill.run();
 
 const Two = suite('migrate: two migrates of the same pins do not interleave (kernel, CLI)');
