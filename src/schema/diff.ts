@@ -192,7 +192,7 @@ export function diffTypes(old: TypeNode, cur: TypeNode, path: string, out: Chang
       reason ??= diffTypes(o.type, f.type, at, out, rename, depth + 1);
     });
     old.fields.forEach((o, i) => {
-      if (!used.has(o)) out.push({ path: `${path}.${o.name || `#${i}`}`, change: 'removed', from: `${typeLabel(o.type)} at offset ${o.offset}` });
+      if (!used.has(o)) out.push({ path: `${path}.${o.name || `#${i}`}`, change: 'removed', from: `${typeLabel(o.type)} at offset ${o.offset}`, lossy: true });
     });
     return reason;
   }
