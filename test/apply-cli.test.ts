@@ -4,7 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BPF_MAP_TYPE, batchThreadUseful, closeFd, mapCreate, objPin } from '../src/syscall/index.js';
+import { BPF_MAP_TYPE, batchThreadUseful, closeFd, mapCreate, mapUpdateElem, objPin } from '../src/syscall/index.js';
 import { kernel, withPinDir } from './helpers/kernel.js';
 import { BIN } from './helpers/cli.js';
 import { skip, toolsMissing } from './helpers/skip.js';
@@ -84,6 +84,21 @@ RoundTrip('every CRUD-able map type: filled by apply, dumped, applied back with 
 RoundTrip.run();
 
 const Cli = suite('bpfmap apply: CLI');
+Cli('--force onto a live map with larger values: refused before any write (values packed at the object\'s size took bytes of the next one)', kernel(() => withPinDir((dir) => withTmp((tmp) => {
+  const s = schema('t_wide', 'hash', BPF_MAP_TYPE.HASH, u32, 16);
+  const fd = mapCreate({ mapType: BPF_MAP_TYPE.HASH, keySize: 4, valueSize: 24, maxEntries: 16, name: 't_wide' });
+  const p = join(dir, 't_wide');
+  try { objPin(fd, p); mapUpdateElem(fd, new Uint8Array([9, 0, 0, 0]), new Uint8Array(24).fill(0xee)); } finally { closeFd(fd); }
+  const schemaPath = join(tmp, 'schema.json');
+  writeFileSync(schemaPath, stringifyJson({ object: 'test.o', byteOrder: 'little', maps: [s] }));
+  const nd = join(tmp, 'state.ndjson');
+  writeFileSync(nd, [0, 1, 2].map((i) => `{"map":"t_wide","key":${i},"value":{"a":1,"b":2}}\n`).join(''));
+  const r = run(['apply', schemaPath, '-f', nd, '--pin-root', dir, '--force']);
+  assert.is(r.code, 5, r.err);
+  assert.match(r.err, /values of 16 bytes, but the live map's are 24: it does not match the object \(--force does not make the sizes fit\); nothing written/);
+  const left = JSON.parse(bpftoolDump(p)) as { key: string[]; value: string[] }[];
+  assert.equal(left.map((e) => [e.key.join(''), e.value.join('')]), [['0x090x000x000x00', '0xee'.repeat(24)]], 'the map as it was');
+}))));
 Cli('--prune on YAML from a pipe: a block document is refused without its end marker (a cut one still parses); with "...", as JSON or from a file it is applied', kernel(() => withPinDir((dir) => withTmp((tmp) => {
   const s = schema('t_yaml', 'hash', BPF_MAP_TYPE.HASH, u32, 16);
   const p = create(dir, s);

@@ -52,6 +52,7 @@ function picked(plan: MapPlan, list: IntList, values: ByteTable | null, count = 
   const ks = d.keys.recordSize, vs = d.values.recordSize;
   return {
     count,
+    recordSizes: { key: ks, value: (values ?? d.values).recordSize },
     key: (i) => d.keys.at(list.get(i)),
     value: (i) => (values ?? d.values).at(values ? i : list.get(i)),
     gather: (start, n, kOut, vOut) => {

@@ -11,7 +11,7 @@
  * in before it; with `twoThreads` (a big write from two threads) it is the index of the entry that
  * failed, and entries after it may have gone in too.
  */
-import { ERROR_CODE } from '../errors.js';
+import { BpfmapError, ERROR_CODE } from '../errors.js';
 import { batchThreadUseful, mapDeleteBatch, mapUpdateBatch, mapUpdateBatchShared, startBatchThread } from '../syscall/index.js';
 import type { UpdateFlag } from './live-map.js';
 
@@ -47,6 +47,8 @@ export interface EntrySource extends KeySource {
   gather?(start: number, n: number, keys: Uint8Array, values: Uint8Array): void;
   /** Records [start, start + n) as views of memory where they already lie packed, if they do (no copy). */
   packed?(start: number, n: number): { keys: Uint8Array; values: Uint8Array } | null;
+  /** Every record's key and value size, when the source knows them (checked against the map's before a write). */
+  readonly recordSizes?: { key: number; value: number };
 }
 
 /** The bpf() writes a BatchWriter makes. */
@@ -91,6 +93,22 @@ export interface ElementWrites {
 }
 
 type Mode = 'unknown' | 'batch' | 'single';
+
+/**
+ * The records must have the live map's sizes (every record of a source has one size): packed at
+ * another stride, each value would take bytes of the next one (a schema forced onto a map with
+ * other sizes). Nothing is written then.
+ */
+function sameSizes(m: ElementWrites, src: KeySource & Partial<EntrySource>, ks: number, vs: number | null): void {
+  if (src.count === 0) return;
+  let k: number, v: number | undefined;
+  if (src.recordSizes) ({ key: k, value: v } = src.recordSizes);
+  else if (src.gather || src.packed) return; // a source that packs its records itself, sizes unknown: no per-record view asked for
+  else { k = src.key(0).byteLength; v = src.value?.(0).byteLength; }
+  if (vs === null) v = undefined;
+  if (k !== ks) throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE, `${m.subject}: keys of ${k} bytes, but the live map's are ${ks}: it does not match the object (--force does not make the sizes fit); nothing written`);
+  if (v !== undefined && v !== vs) throw new BpfmapError(ERROR_CODE.MAP_INCOMPATIBLE, `${m.subject}: values of ${v} bytes, but the live map's are ${vs}: it does not match the object (--force does not make the sizes fit); nothing written`);
+}
 const UPDATE_CALLS = ['updateBatch', 'updateElem'] as const;
 const DELETE_CALLS = ['deleteBatch', 'deleteElem'] as const;
 
@@ -107,6 +125,7 @@ export class BatchWriter {
     const m = this.map;
     const flags = opts.flags ?? 'any';
     const ks = m.keySize, vs = m.rawValueSize;
+    sameSizes(m, src, ks, vs);
     const batch = m.batchUpdates && (flags === 'any' || opts.flagsHold === true);
     this.chunks('updates', src.count, UPDATE_CALLS, !batch ? null : {
       pack: (start, n) => {
@@ -186,6 +205,7 @@ export class BatchWriter {
   delete(src: KeySource, opts: WriteOptions = {}): void {
     const m = this.map;
     const ks = m.keySize;
+    sameSizes(m, src, ks, null);
     this.chunks('deletes', src.count, DELETE_CALLS, !m.batchDeletes ? null : {
       pack: (start, n) => {
         if (this.keys.byteLength < n * ks) this.keys = new Uint8Array(n * ks);
