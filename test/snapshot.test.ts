@@ -8,7 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { perCpuStride } from '../src/syscall/cpus.js';
@@ -136,6 +136,18 @@ S('without an object: every map pinned in the root (global data left out); a cut
   assert.is(bad.code, 5, bad.stderr);
   assert.match(bad.stderr, /^bpfmap: .*cut\.ndjson: the snapshot does not end with its trailer line: it was cut off; nothing was restored\n$/);
   assert.not.ok(existsSync(other));
+}));
+
+S('a restore that fails after making the maps it needs (its journal cannot be written) removes them again: the pins as they were', withDirs((dir, other, tmp) => {
+  fillV1(dir);
+  const snap = bpfmap(['snapshot', FW, '--pin-root', dir]);
+  const file = join(tmp, 'snap.ndjson');
+  writeFileSync(file, snap.stdout);
+  mkdirSync(other);
+  const r = spawnSync(process.execPath, [BIN, 'restore', file, '--into', FW2, '--pin-root', other, '--journal', '/proc/bpfmap-journal/x'], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  assert.is(r.status, 3, r.stderr);
+  assert.match(r.stderr, /cannot make its directory/);
+  assert.equal(readdirSync(other), [], 'the maps made for the restore are gone');
 }));
 
 S('SIGTERM during the writes of a restore: the restore ends first (exit 143), every map holds the snapshot, no journal left', withDirs((dir, other, tmp) => {

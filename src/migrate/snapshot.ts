@@ -10,7 +10,7 @@
  * creates the maps that are not pinned yet, and applies the result (all or nothing, journaled,
  * locked): each restored map then holds exactly the snapshot's entries.
  */
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BpfObject } from '../object/index.js';
 import type { MapSchema, ObjectSchema } from '../schema/types.js';
@@ -138,6 +138,19 @@ export interface RestoreResult {
 }
 
 /** Restores a snapshot into the maps of `newObj` under pinRoot; see the file comment. */
+/** Removes the pin at `path` if it still holds the map of this id (not one another process put there since). */
+function unpinIfId(path: string, id: number): void {
+  let fd = -1;
+  try {
+    fd = objGet(path);
+    if (objGetInfoByFd(fd).id === id) unlinkSync(path);
+  } catch {
+    // gone already, or not ours to remove
+  } finally {
+    if (fd >= 0) closeFd(fd);
+  }
+}
+
 export function restoreSnapshot(path: string, newObj: BpfObject, opts: RestoreOptions = {}): RestoreResult {
   const old = readSnapshotSchema(path);
   const read = readStateFile(path, old, { complete: true });
@@ -171,12 +184,20 @@ export function restoreSnapshot(path: string, newObj: BpfObject, opts: RestoreOp
     maps.push({ name: cur.name, entries: scan.entries, ...summary(diff.changes), losses: scan.losses, lossCount: scan.lossCount });
   }
   const root = opts.pinRoot ?? DEFAULT_PIN_ROOT;
-  if (!opts.dryRun && state.maps.size > 0) createMaps(newObj, { names: [...state.maps.keys()], pinRoot: root });
-  const apply = applyState(state, {
-    pinRoot: root, dryRun: opts.dryRun === true,
-    ...(opts.lockDir !== undefined ? { lockDir: opts.lockDir } : {}),
-    ...(opts.lockTimeoutMs !== undefined ? { lockTimeoutMs: opts.lockTimeoutMs } : {}),
-    ...(opts.journalDir !== undefined ? { journalDir: opts.journalDir } : {}),
-  });
+  const created = !opts.dryRun && state.maps.size > 0
+    ? createMaps(newObj, { names: [...state.maps.keys()], pinRoot: root }).filter((r) => r.status === 'created') : [];
+  let apply: ApplyResult;
+  try {
+    apply = applyState(state, {
+      pinRoot: root, dryRun: opts.dryRun === true,
+      ...(opts.lockDir !== undefined ? { lockDir: opts.lockDir } : {}),
+      ...(opts.lockTimeoutMs !== undefined ? { lockTimeoutMs: opts.lockTimeoutMs } : {}),
+      ...(opts.journalDir !== undefined ? { journalDir: opts.journalDir } : {}),
+    });
+  } catch (e) {
+    // The maps made for this restore go with it: a failed restore leaves the pins as they were.
+    for (const r of created) if (r.pinPath !== null) unpinIfId(r.pinPath, r.id);
+    throw e;
+  }
   return { maps, apply };
 }
