@@ -34,11 +34,11 @@ function rules(action: 1 | 2, extra: string[] = []): string {
  * The same rule plus `n` more /32 entries on fw0, as JSON (big states parse much faster as JSON than
  * as YAML): a state big enough to be killed in the middle of its apply.
  */
-function bigState(action: 1 | 2, n: number): string {
+function bigState(action: 1 | 2, n: number, shift = 0): string {
   const entries: unknown[] = [{ key: { ingress_ifindex: 'fw0', ip_data: '198.18.0.2/32' }, value: { rules: { 0: { ruleId: '@RULE@', protocol: 1, icmpType: 8, action } } } }];
   for (let i = 0; i < n; i++) {
     entries.push({ key: { ingress_ifindex: 'fw0', ip_data: `198.19.${100 + (i >> 8)}.${i & 255}/32` },
-      value: { rules: { 0: { ruleId: 900, protocol: 6, dstPortStart: 1000 + i, action }, 99: { ruleId: 901, protocol: 17, action } } } });
+      value: { rules: { 0: { ruleId: 900, protocol: 6, dstPortStart: 1000 + i + shift, action }, 99: { ruleId: 901, protocol: 17, action } } } });
   }
   return JSON.stringify({ maps: { [TABLE]: { entries } } }).replace('"@RULE@"', '${NODE_RULE}');
 }
@@ -157,8 +157,7 @@ F('converge, drift repair, SIGKILL mid-apply, a state invalid on one node, Prome
 
     // Version 3 (1000 more entries): node 1's agent is killed with SIGKILL while its journal exists,
     // node 2's gets SIGTERM then (it finishes the apply and exits 0); both are restarted.
-    files = { 'state.json': bigState(1, 1000) };
-    const g3 = generationOf(files);
+    let g3 = '';
     const n1 = nodes[0]!;
     const journals = (n: SimNode) => { try { return readdirSync(n.jdir).filter((x) => x.endsWith('.journal')); } catch { return []; } };
     let killedWithJournal = false, termed = false;
@@ -167,13 +166,25 @@ F('converge, drift repair, SIGKILL mid-apply, a state invalid on one node, Prome
     // inotify sees the journal the moment it is created; the loop below polls as well.
     for (const n of [n1, n2]) mkdirSync(n.jdir, { recursive: true });
     const watchers = [watch(n1.jdir, kill1), watch(n2.jdir, term2)];
+    // The journal lives as long as the apply (milliseconds): a version both nodes applied without being
+    // caught is followed by another one that changes every entry again (ports shifted), up to five.
+    const applied = (n: SimNode, g: string) => n.agent!.events().some((e) => e.event === 'applied' && e.generation === g);
     try {
-      t = f.publish(files);
-      const t0 = performance.now();
-      while (performance.now() - t0 < CONVERGE_MS && (!killedWithJournal || !termed)) {
-        kill1();
-        term2();
-        await new Promise((r) => setImmediate(r));
+      for (let attempt = 0; attempt < 5 && (!killedWithJournal || !termed); attempt++) {
+        files = { 'state.json': bigState(1, 1000, attempt) };
+        g3 = generationOf(files);
+        t = f.publish(files);
+        const t0 = performance.now();
+        let checked = t0;
+        while (performance.now() - t0 < CONVERGE_MS && (!killedWithJournal || !termed)) {
+          kill1();
+          term2();
+          if (performance.now() - checked > 50) {
+            checked = performance.now();
+            if ((killedWithJournal || applied(n1, g3)) && (termed || applied(n2, g3))) break;
+          }
+          await new Promise((r) => setImmediate(r));
+        }
       }
     } finally {
       for (const w of watchers) w.close();

@@ -102,14 +102,22 @@ function naturalAlign(btf: Btf, id: number, depth = 0): number {
   if (!cache) aligns.set(btf, (cache = new Map()));
   const hit = cache.get(id);
   if (hit !== undefined) return hit;
+  // A struct that contains itself (only a malformed BTF has one) meets itself as aligned to 1: each
+  // struct is walked once, however many others hold it.
+  cache.set(id, 1);
   const t = btf.type(id);
   let max = 1;
   let packed = false;
-  for (const m of t.members) {
-    const a = alignOf(btf, m.typeId, depth + 1);
-    const [bitOff, bits] = memberBits(btf, m.typeId, m.bitOffset, m.bitfieldSize);
-    if (bits === 0 && bitOff % (8 * a) !== 0) packed = true;
-    max = Math.max(max, a);
+  try {
+    for (const m of t.members) {
+      const a = alignOf(btf, m.typeId, depth + 1);
+      const [bitOff, bits] = memberBits(btf, m.typeId, m.bitOffset, m.bitfieldSize);
+      if (bits === 0 && bitOff % (8 * a) !== 0) packed = true;
+      max = Math.max(max, a);
+    }
+  } catch (e) {
+    cache.delete(id);
+    throw e;
   }
   const r = packed || (t.size ?? 0) % max !== 0 ? 0 : max;
   cache.set(id, r);
