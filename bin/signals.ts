@@ -4,6 +4,8 @@
  * is running when a signal comes always runs to its end first, and a second signal cannot cut a
  * rollback short. The command then decides, from its phase, what to say and how to exit.
  */
+import { notice } from './report.js';
+
 const NUMBER = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 export type StopSignal = keyof typeof NUMBER;
 const SIGNALS = Object.keys(NUMBER) as StopSignal[];
@@ -40,4 +42,23 @@ export function trapSignals(): SignalTrap {
     settle: async () => { await turn(); await turn(); return received; },
     dispose: () => { for (const s of SIGNALS) process.off(s, handler); },
   };
+}
+
+/**
+ * Runs synchronous `work` (create, migrate, restore: all or nothing) with the stop signals caught: one
+ * that comes meanwhile is taken in only after it ended, said with `said(signal)` on stderr, and the
+ * exit code is 128 + its number.
+ */
+export async function runToTheEnd<T>(work: () => T, said: (sig: StopSignal) => string): Promise<T> {
+  const trap = trapSignals();
+  try {
+    return work();
+  } finally {
+    const sig = await trap.settle();
+    trap.dispose();
+    if (sig !== null) {
+      notice(said(sig));
+      process.exitCode = signalExitCode(sig);
+    }
+  }
 }

@@ -4,8 +4,7 @@ import type { CreateResult } from '../../src/index.js';
 import { print, table } from '../output.js';
 import { UsageError, type GlobalArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
-import { signalExitCode, trapSignals } from '../signals.js';
-import { notice } from '../report.js';
+import { runToTheEnd } from '../signals.js';
 
 interface Args extends GlobalArgs {
   object: string;
@@ -65,18 +64,7 @@ export const createCommand = defineCommand({
   handler: async (a) => {
     // Creating and pinning is synchronous: with the stop signals caught, a signal that comes
     // meanwhile is taken in only after the maps are all made (or, on an error, all removed again).
-    const trap = trapSignals();
-    let r: CreateResult[];
-    try {
-      r = runCreate(a);
-    } finally {
-      const sig = await trap.settle();
-      trap.dispose();
-      if (sig !== null) {
-        notice(`${sig}: received while creating; create ran to its end first (all of its maps, or none)`);
-        process.exitCode = signalExitCode(sig);
-      }
-    }
+    const r: CreateResult[] = await runToTheEnd(() => runCreate(a), (sig) => `${sig}: received while creating; create ran to its end first (all of its maps, or none)`);
     if (a.json) print(r, true);
     else print(table(['NAME', 'STATUS', 'ID', 'BTF', 'PIN', 'NOTE'], r.map((x) => [x.name, x.status, String(x.id), x.btf ? 'yes' : 'no', x.pinPath ?? '-', x.note ?? ''])), false);
   },

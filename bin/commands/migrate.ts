@@ -7,7 +7,7 @@ import { print, table } from '../output.js';
 import { LOCK, UsageError, existingPinRoot, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
 import { notice, oneLine } from '../report.js';
-import { signalExitCode, trapSignals } from '../signals.js';
+import { runToTheEnd } from '../signals.js';
 import { parseRename } from './diff.js';
 
 interface Args extends GlobalArgs, LockArgs {
@@ -121,18 +121,7 @@ export const migrateCommand = defineCommand({
   handler: async (a) => {
     // A migration is synchronous: a signal that comes meanwhile is taken in only after it ended
     // (every pin swapped, or none: see bin/signals.ts); SIGKILL is what the journal is for.
-    const trap = trapSignals();
-    let r: MapMigration[] | SwapResult[];
-    try {
-      r = runMigrate(a);
-    } finally {
-      const sig = await trap.settle();
-      trap.dispose();
-      if (sig !== null) {
-        notice(`${sig}: received while migrating; the migration ran to its end first (every pin swapped, or none)`);
-        process.exitCode = signalExitCode(sig);
-      }
-    }
+    const r: MapMigration[] | SwapResult[] = await runToTheEnd(() => runMigrate(a), (sig) => `${sig}: received while migrating; the migration ran to its end first (every pin swapped, or none)`);
     print(a.json ? r : text(r), a.json);
   },
 });

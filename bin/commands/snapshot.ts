@@ -3,8 +3,7 @@ import type { ObjectFile as BpfObject, RestoreResult } from '../../src/index.js'
 import { print, table } from '../output.js';
 import { LOCK, existingPinRoot, lockOptions, type GlobalArgs, type LockArgs } from '../options.js';
 import { defineCommand } from '../spec.js';
-import { notice } from '../report.js';
-import { signalExitCode, trapSignals } from '../signals.js';
+import { runToTheEnd } from '../signals.js';
 import { stdoutSink } from '../sink.js';
 import { parseRename } from './diff.js';
 import { readDefaults } from './migrate.js';
@@ -79,18 +78,7 @@ export const restoreCommand = defineCommand({
   handler: async (a) => {
     // A restore is synchronous (create, then one apply: all or nothing): a signal that comes meanwhile
     // is taken in only after it ended, as for apply and migrate (see bin/signals.ts).
-    const trap = trapSignals();
-    let r: RestoreResult;
-    try {
-      r = runRestore(a);
-    } finally {
-      const sig = await trap.settle();
-      trap.dispose();
-      if (sig !== null) {
-        notice(`${sig}: received while restoring; the restore ran to its end first (every map holds the snapshot, or none changed)`);
-        process.exitCode = signalExitCode(sig);
-      }
-    }
+    const r: RestoreResult = await runToTheEnd(() => runRestore(a), (sig) => `${sig}: received while restoring; the restore ran to its end first (every map holds the snapshot, or none changed)`);
     if (a.json) { print(r, true); return; }
     let out = table(['NAME', 'ENTRIES', 'ADDED', 'CHANGED', 'DELETED'], r.maps.map((m) => {
       const s = r.apply.maps.find((x) => x.map === m.name);

@@ -202,27 +202,51 @@ Kill('SIGTERM during the copy: the migration ends first, exit 143, every pin on 
   assert.equal(journals(c), []);
 }));
 
+/** The migration under strace, its bpf() call number `when` delayed by `us` microseconds: its exit code, its stderr so far. */
+function migrateDelayed(c: Parameters<Parameters<typeof withV1>[0]>[0], when: number, us: number): { done: Promise<number | null>; err: () => string } {
+  const argv = ['strace', '-qq', '-o', '/dev/null', '-e', 'trace=bpf', '-e', `inject=bpf:delay_enter=${us}:when=${when}`, ...migrate(c)];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, ...env(c) } });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  return { done: new Promise<number | null>((r) => child.on('exit', (code) => r(code))), err: () => err };
+}
+
+/** Waits until the migration's private directory holds the new table with all 50 entries (the copy is done). */
+async function untilCopied(dir: string): Promise<void> {
+  const copied = () => {
+    try {
+      return readdirSync(dir).some((d) => d.startsWith('bpfmap_migrate_') && (bytesOf(join(dir, d, TABLE)) ?? '').split('\n').length === 50);
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 200 && !copied(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(copied(), 'the table was copied');
+}
+
+/** Another writer changes rule 0's id of the old table's entry for ADDR/16; the value it wrote. */
+function changeOldEntry(dir: string, addr: string): Uint8Array {
+  const t = openMap({ pin: join(dir, TABLE), force: true });
+  try {
+    const key = lpmKey(addr, 16, 1);
+    const changed = new Uint8Array(t.lookupRaw(key));
+    changed[0] ^= 0xff;
+    t.updateRaw(key, changed);
+    return changed;
+  } finally { t.close(); }
+}
+
 Kill('a write to an old map between the copy and the check: the swap is refused naming the key, exit 6, nothing left behind', withV1(async (c) => {
   if (skipNoStrace('a delayed bpf() call')) return;
   const calls = trace(c).filter((x) => x.sys === 'bpf');
   const firstWrite = calls.findIndex((x) => x.what === 'BPF_MAP_UPDATE_BATCH');
   const check = calls.findIndex((x, i) => i > firstWrite && x.what === 'BPF_MAP_LOOKUP_BATCH') + 1; // the check reads the old table again
-  const argv = ['strace', '-qq', '-o', '/dev/null', '-e', 'trace=bpf', '-e', `inject=bpf:delay_enter=5000000:when=${check}`, ...migrate(c)];
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, ...env(c) } });
-  let err = '';
-  child.stderr.on('data', (d) => { err += d; });
-  const done = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const { done, err } = migrateDelayed(c, check, 5_000_000);
   // Once the new table holds all 50 entries, the copy is done and the check's first read is delayed.
-  const copied = () => { try { return readdirSync(c.dir).some((d) => d.startsWith('bpfmap_migrate_') && (bytesOf(join(c.dir, d, TABLE)) ?? '').split('\n').length === 50); } catch { return false; } };
-  for (let i = 0; i < 200 && !copied(); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(copied(), 'the copy ended');
-  const t = openMap({ pin: join(c.dir, TABLE), force: true });
-  const key = lpmKey('10.7.0.0', 16, 1);
-  const changed = new Uint8Array(t.lookupRaw(key));
-  changed[0] ^= 0xff; // rule 0's id
-  try { t.updateRaw(key, changed); } finally { t.close(); }
-  assert.is(await done, 6, err);
-  assert.match(err, /^bpfmap: map 'ingress_node_firewall_table_map': key 30000000010000000a07[0-9a-f]+: the new map's value differs from the old one's, converted \(written meanwhile\?\); nothing was swapped\n$/);
+  await untilCopied(c.dir);
+  const changed = changeOldEntry(c.dir, '10.7.0.0');
+  assert.is(await done, 6, err());
+  assert.match(err(), /^bpfmap: map 'ingress_node_firewall_table_map': key 30000000010000000a07[0-9a-f]+: the new map's value differs from the old one's, converted \(written meanwhile\?\); nothing was swapped\n$/);
   assert.equal(leftovers(c), []);
   assert.equal(journals(c), []);
   assert.ok(bytesOf(join(c.dir, TABLE))!.includes(toHex(changed)), 'the old map, with the write');
@@ -233,22 +257,12 @@ Kill('a write to the first old map while the second map is built: the swap is re
   const calls = trace(c).filter((x) => x.sys === 'bpf');
   const creates = calls.map((x, i) => (x.what === 'BPF_MAP_CREATE' ? i + 1 : 0)).filter((i) => i > 0);
   const second = creates[creates.length - 1]!; // the counters' new map: the table's is full and was checked before it
-  const argv = ['strace', '-qq', '-o', '/dev/null', '-e', 'trace=bpf', '-e', `inject=bpf:delay_enter=3000000:when=${second}`, ...migrate(c)];
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, ...env(c) } });
-  let err = '';
-  child.stderr.on('data', (d) => { err += d; });
-  const done = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const copied = () => { try { return readdirSync(c.dir).some((d) => d.startsWith('bpfmap_migrate_') && (bytesOf(join(c.dir, d, TABLE)) ?? '').split('\n').length === 50); } catch { return false; } };
-  for (let i = 0; i < 200 && !copied(); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(copied(), 'the table was copied');
+  const { done, err } = migrateDelayed(c, second, 3_000_000);
+  await untilCopied(c.dir);
   await new Promise((r) => setTimeout(r, 300)); // its check ran; the counters' map is being made
-  const t = openMap({ pin: join(c.dir, TABLE), force: true });
-  const key = lpmKey('10.9.0.0', 16, 1);
-  const changed = new Uint8Array(t.lookupRaw(key));
-  changed[0] ^= 0xff;
-  try { t.updateRaw(key, changed); } finally { t.close(); }
-  assert.is(await done, 6, err);
-  assert.match(err, /^bpfmap: map 'ingress_node_firewall_table_map': key 30000000010000000a09[0-9a-f]+: the new map's value differs from the old one's, converted \(written meanwhile\?\); nothing was swapped\n$/);
+  const changed = changeOldEntry(c.dir, '10.9.0.0');
+  assert.is(await done, 6, err());
+  assert.match(err(), /^bpfmap: map 'ingress_node_firewall_table_map': key 30000000010000000a09[0-9a-f]+: the new map's value differs from the old one's, converted \(written meanwhile\?\); nothing was swapped\n$/);
   assert.equal(leftovers(c), []);
   assert.equal(journals(c), []);
   assert.ok(bytesOf(join(c.dir, TABLE))!.includes(toHex(changed)), 'the old map, with the write, under its name');
