@@ -169,6 +169,11 @@ Sizes('a value shorter than the live map\'s (a schema forced onto a wider map) i
     assert.match(err(() => m.update(1, 0x0102030405060708n)), /^VALUE_INVALID: .*value: expected 16 bytes \(the live map's value size\), got 8 \(the object's 'e_wide' has value size 8; the map does not match it\)/);
     assert.match(err(() => m.updateRaw(new Uint8Array([1, 0, 0, 0]), new Uint8Array(8))), /^VALUE_INVALID: .*value: expected 16 bytes/);
     assert.match(err(() => m.lookupRaw(new Uint8Array([1, 0, 0, 0]))), /^KEY_NOT_FOUND/, 'nothing written');
+    // Raw batches: buffers shorter than count records of the live sizes are refused too.
+    assert.match(err(() => m.updateBatchRaw(new Uint8Array([1, 0, 0, 0, 2, 0, 0, 0]), new Uint8Array(16), 2)),
+      /^VALUE_INVALID: entries: expected at least 2 keys of 4 bytes and 2 values of 16 bytes \(the live map's sizes\), got 8 and 16 bytes/);
+    assert.match(err(() => m.lookupRaw(new Uint8Array([2, 0, 0, 0]))), /^KEY_NOT_FOUND/, 'nothing written');
+    assert.is(m.updateBatchRaw(new Uint8Array([1, 0, 0, 0, 2, 0, 0, 0]), new Uint8Array(48), 2), 2, 'longer buffers: the first count records');
   } finally { m.close(); }
 })));
 Sizes.run();

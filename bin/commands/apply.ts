@@ -140,7 +140,7 @@ export const applyCommand = defineCommand({
     pin: { type: 'string', describe: 'the pin path of the map, when the state names exactly one map' },
     'pin-root': { type: 'string', describe: 'maps are pinned at DIR/<map name>' },
     force: { type: 'boolean', describe: 'apply even when a live map does not match the object' },
-    complete: { type: 'boolean', describe: 'the input is known to be whole: allow --prune of NDJSON that has no trailer line (dump --ndjson writes one)' },
+    complete: { type: 'boolean', describe: 'the input is known to be whole: allow --prune of NDJSON that has no trailer line (dump --ndjson writes one), or of a block-style YAML document from a pipe that does not end with ...' },
     resync: { type: 'number', min: 0, expect: 'seconds >= 0', describe: 'with --watch: every SECONDS re-read the live maps and repair drift back to the last good state (default 60; 0: never)' },
     numeric: { type: 'boolean', describe: 'with --dry-run: plain numbers in the diff (default: addresses as 10.0.0.1 / fe80::1)' },
     'pretty-addresses': { type: 'boolean', hidden: true, describe: 'the default now; see --numeric' },

@@ -20,9 +20,9 @@ export interface ReadStateOptions {
   /** Name used in messages for stdin. */
   name?: string;
   /**
-   * The input is known to be whole: an NDJSON stream without a trailer line may then be pruned.
-   * Without it, pruning from NDJSON that does not end with a matching trailer is refused (a stream
-   * cut off at a line boundary looks complete otherwise, and prune would delete the rest).
+   * The input is known to be whole: an NDJSON stream without a trailer line, or a block-style YAML
+   * document from a pipe without its `...` end marker, may then be pruned. Without it, pruning from
+   * either is refused (cut off at a line boundary, each looks complete, and prune would delete the rest).
    */
   complete?: boolean;
   onProgress?: (bytes: number) => void;
@@ -200,8 +200,9 @@ function finishState(state: DesiredState, opts: ReadStateOptions): DesiredState 
 }
 
 /**
- * Pruning deletes what the input does not list, so it needs input known to be whole: a YAML/JSON
- * document, NDJSON ending with a matching trailer, or the caller's word (`complete: true`).
+ * Pruning deletes what the input does not list, so it needs input known to be whole: a JSON document,
+ * a YAML one read from a file, in flow style or ending with `...`, NDJSON ending with a matching
+ * trailer, or the caller's word (`complete: true`).
  */
 export function checkComplete(state: DesiredState, opts: { complete?: boolean }): void {
   if (state.document || state.ndjson.complete || opts.complete) return;

@@ -497,6 +497,10 @@ export class LiveMap {
   updateBatchRaw(keys: Uint8Array, values: Uint8Array, count: number): number {
     this.crud('update');
     const ks = this.info.keySize, vs = this.rawValueSize;
+    // Short buffers would leave the kernel reading what an earlier write left in the copy buffers.
+    if (!Number.isSafeInteger(count) || count < 0 || keys.byteLength < count * ks || values.byteLength < count * vs) {
+      throw new ValueError('entries', `expected at least ${count} keys of ${ks} bytes and ${count} values of ${vs} bytes (the live map's sizes), got ${keys.byteLength} and ${values.byteLength} bytes`);
+    }
     this.writeEntries({
       count,
       key: (i) => keys.subarray(i * ks, (i + 1) * ks),
