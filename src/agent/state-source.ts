@@ -90,8 +90,12 @@ export function stateVersion(path: string): string {
     // A plain directory: every file's inode, size and time.
     const h = sha256();
     let size = 0, mtime = d.mtimeMs;
-    for (const n of listFiles(cur.dir)) {
-      const s = statSync(join(cur.dir, n));
+    // Every candidate name, whether it can be looked at or not: the read then says why a state file
+    // is unusable (a link to nothing), instead of the whole state looking missing.
+    for (const n of readdirSync(cur.dir).filter((x) => !x.startsWith('.') && STATE_FILE.test(x)).sort()) {
+      let s;
+      try { s = statSync(join(cur.dir, n)); } catch (e) { h.update(`${n}\0${(e as NodeJS.ErrnoException).code ?? '?'}\0`); continue; }
+      if (!s.isFile()) continue;
       h.update(`${n}\0${s.ino}\0${s.size}\0${s.mtimeMs}\0`);
       size += s.size;
       mtime = Math.max(mtime, s.mtimeMs);
